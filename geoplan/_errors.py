@@ -1,0 +1,103 @@
+"""The geoplan error tree.
+
+Every error a planner can cause derives from :class:`GeoplanError`; the leaves also subclass the
+matching builtin (``ValueError``, ``FileNotFoundError``) so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GeoplanError(Exception):
+    """Base class of every error geoplan raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the input, in a planner's terms.
+
+    Parameters
+    ----------
+    file
+        The file (or folder) the problem is in.
+    layer
+        The layer (``villages``, ``schools`` ...) or scenario section.
+    row_id
+        The id of the offending row, or ``""`` for a whole-file problem.
+    column
+        The column or field, or ``""``.
+    value
+        The offending value, as text.
+    message
+        What is wrong.
+    fix
+        What to do about it.
+    severity
+        ``"error"`` or ``"warning"``.
+    """
+
+    file: str
+    layer: str
+    row_id: str
+    column: str
+    value: str
+    message: str
+    fix: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                self.file,
+                f"layer {self.layer}" if self.layer else "",
+                f"row {self.row_id}" if self.row_id else "",
+                f"column {self.column}" if self.column else "",
+                f"value {self.value!r}" if self.value != "" else "",
+            )
+            if part
+        )
+        return f"[{self.severity}] {where}: {self.message} Fix: {self.fix}"
+
+
+class ValidationError(GeoplanError, ValueError):
+    """Input data that breaks the data contract; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        lines = [f"{len(errors)} problem(s) in the input:"] + [f"  - {p}" for p in errors]
+        super().__init__("\n".join(lines))
+
+
+class InputFileError(GeoplanError, ValueError):
+    """A file that cannot be read at all (missing, wrong format, undecodable)."""
+
+
+class MissingInputError(GeoplanError, FileNotFoundError):
+    """A file or folder named by the user does not exist."""
+
+
+class CRSError(GeoplanError, ValueError):
+    """A coordinate reference system that is missing, unknown or unsuitable."""
+
+
+class NetworkError(GeoplanError, ValueError):
+    """A road network that cannot be built or routed."""
+
+
+class InfeasibleError(GeoplanError, ValueError):
+    """A planning model with no feasible solution; the message says why in numbers."""
+
+
+class ScenarioError(GeoplanError, ValueError):
+    """A scenario file with a bad, unknown or missing field."""
+
+
+class MapAssetError(GeoplanError, RuntimeError):
+    """A map asset (script, stylesheet, font) that cannot be inlined for offline use."""
+
+
+class MissingDependencyError(GeoplanError, ImportError):
+    """An optional dependency needed for a feature is not installed."""

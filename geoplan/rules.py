@@ -1,0 +1,106 @@
+"""Planning rules every module shares: grade bands, day-journey limits, class sizes.
+
+The defaults come from the national standards summarised in ``docs/data.md``; a scenario may
+override each field. Rules are plain frozen dataclasses, never global state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+BANDS: tuple[str, ...] = ("g1_3", "g4_6", "g7_9")
+"""Grade bands, in order: grades 1-3, 4-6 and 7-9."""
+
+PRIMARY_BANDS: tuple[str, ...] = ("g1_3", "g4_6")
+MIDDLE_BANDS: tuple[str, ...] = ("g7_9",)
+LEVEL_BANDS: dict[str, tuple[str, ...]] = {"primary": PRIMARY_BANDS, "middle": MIDDLE_BANDS}
+
+SCHOOL_KINDS: tuple[str, ...] = (
+    "teaching_point",
+    "primary",
+    "central_primary",
+    "nine_year",
+    "middle",
+)
+"""Kinds of school a ``schools`` layer may name."""
+
+BANDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "teaching_point": ("g1_3",),
+    "primary": PRIMARY_BANDS,
+    "central_primary": PRIMARY_BANDS,
+    "nine_year": BANDS,
+    "middle": MIDDLE_BANDS,
+}
+"""Grade bands each kind of school teaches (teaching points: grades 1-3)."""
+
+OVERSIZED_CLASS = 56
+"""A class of this many pupils or more is oversized (大班额)."""
+
+SEVERELY_OVERSIZED_CLASS = 66
+"""A class of this many pupils or more is severely oversized (超大班额)."""
+
+
+@dataclass(frozen=True)
+class PlanningRules:
+    """Planning defaults shared by every model; each field may be overridden.
+
+    Parameters
+    ----------
+    day_limit_min
+        Longest one-way day journey per band, minutes.
+    class_size_limit
+        Class-size limit (capacity per class) per band in ordinary schools.
+    teaching_point_class_size_limit
+        Class-size limit in a teaching point (multi-grade classes allowed).
+    teaching_point_max_classes
+        Most classes a teaching point runs.
+    teaching_point_min_pupils
+        Fewest grades 1-3 pupils a restored teaching point is opened for, unless a site says.
+    pupils_per_teacher
+        Pupils per teacher, for teachers-needed estimates (a class needs at least one).
+    """
+
+    day_limit_min: dict[str, float] = field(
+        default_factory=lambda: {"g1_3": 30.0, "g4_6": 45.0, "g7_9": 60.0}
+    )
+    class_size_limit: dict[str, int] = field(
+        default_factory=lambda: {"g1_3": 45, "g4_6": 45, "g7_9": 50}
+    )
+    teaching_point_class_size_limit: int = 30
+    teaching_point_max_classes: int = 4
+    teaching_point_min_pupils: int = 10
+    pupils_per_teacher: float = 15.0
+
+    def limit_for(self, kind: str, band: str) -> int:
+        """Class-size limit of ``band`` in a school of ``kind``."""
+        if kind == "teaching_point":
+            return self.teaching_point_class_size_limit
+        return self.class_size_limit[band]
+
+
+def classes_needed(pupils: float, limit: int) -> int:
+    """Fewest classes that hold ``pupils`` with at most ``limit`` per class."""
+    if pupils <= 0:
+        return 0
+    return math.ceil(pupils / limit)
+
+
+def class_sizes(pupils: int, classes: int) -> list[int]:
+    """Pupils spread as evenly as possible over ``classes`` classes (largest first)."""
+    if classes <= 0:
+        return [pupils] if pupils > 0 else []
+    base, extra = divmod(int(pupils), int(classes))
+    return [base + 1] * extra + [base] * (classes - extra)
+
+
+def oversized_classes(pupils: int, classes: int) -> tuple[int, int]:
+    """Number of oversized (56+) and severely oversized (66+) classes.
+
+    Pupils are spread as evenly as possible over the classes, as the planning rules say.
+    """
+    sizes = class_sizes(pupils, classes)
+    return (
+        sum(1 for s in sizes if s >= OVERSIZED_CLASS),
+        sum(1 for s in sizes if s >= SEVERELY_OVERSIZED_CLASS),
+    )
