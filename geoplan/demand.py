@@ -121,11 +121,11 @@ def project_pupils(
                     _problem(str(col), value, "not a count.", "give 0 or more pupils.", str(vid))
                 )
     growth = dict(growth_by_township or {})
-    for town, rate in growth.items():
-        if not np.isfinite(rate) or rate <= -1:
+    for town, town_rate in growth.items():
+        if not np.isfinite(town_rate) or town_rate <= -1:
             problems.append(
                 _problem(
-                    "growth_by_township", rate, f"bad growth rate for township {town!r}.",
+                    "growth_by_township", town_rate, f"bad growth rate for township {town!r}.",
                     "give a rate above -1 (e.g. 0.02 for 2 % a year).",
                 )
             )
