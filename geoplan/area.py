@@ -126,7 +126,7 @@ LAYERS: dict[str, list[Column]] = {
                 f"Classes a planned extension adds, grades {band[1:].replace('_', '-')}",
                 zh=f"{zh}规划增班",
             )
-            for band, zh in zip(BANDS, ("1-3年级", "4-6年级", "7-9年级"))
+            for band, zh in zip(BANDS, ("1-3年级", "4-6年级", "7-9年级"), strict=True)
         ],
         Column(
             "class_size_limit",
@@ -166,9 +166,7 @@ LAYERS: dict[str, list[Column]] = {
             "Fewest grades 1-3 pupils it is opened for; empty: the planning-rule default (10)",
             zh="最少学生数",
         ),
-        Column(
-            "max_classes", "int", False, 4, "classes", "Most classes it can run", zh="最多班数"
-        ),
+        Column("max_classes", "int", False, 4, "classes", "Most classes it can run", zh="最多班数"),
         Column(
             "annual_cost_yuan", "float", False, 0.0, "yuan", "Yearly running cost", zh="年运行费用"
         ),
@@ -212,6 +210,40 @@ GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "sites": ("Point",),
     "blocks": ("Polygon", "MultiPolygon"),
 }
+ID_HEADERS: tuple[str, ...] = ("id", "编号")
+"""Headers read as the ``id`` column without a ``columns.yaml`` (case-insensitive)."""
+
+CHOICE_ALIASES: dict[str, dict[str, str]] = {
+    "kind": {
+        "教学点": "teaching_point",
+        "完小": "primary",
+        "完全小学": "primary",
+        "小学": "primary",
+        "中心校": "central_primary",
+        "中心小学": "central_primary",
+        "九年一贯制": "nine_year",
+        "九年一贯制学校": "nine_year",
+        "初中": "middle",
+        "中学": "middle",
+        "初级中学": "middle",
+    },
+    "status": {
+        "开办": "open",
+        "在办": "open",
+        "撤并": "closed",
+        "停办": "closed",
+        "关闭": "closed",
+    },
+    "decision": {
+        "自由": "free",
+        "必须": "must",
+        "必建": "must",
+        "不建": "never",
+        "不恢复": "never",
+    },
+}
+"""Chinese spellings accepted for ``choice`` columns, mapped onto the contract values."""
+
 REQUIRED_LAYERS: tuple[str, ...] = ("townships", "villages", "schools")
 OPTIONAL_LAYERS: tuple[str, ...] = ("sites", "blocks")
 
@@ -265,3 +297,42 @@ class PlanningArea:
     def open_schools(self) -> gpd.GeoDataFrame:
         """Schools whose ``status`` is ``open``."""
         return self.schools[self.schools["status"] == "open"]
+
+
+def _default_text(col: Column) -> str:
+    if col.default is None:
+        return "empty"
+    if col.default == "":
+        return '""'
+    return str(col.default)
+
+
+def contract_markdown() -> str:
+    """Markdown tables of every layer contract (the column tables of ``docs/data.md``)."""
+    type_text = {
+        "str": "text",
+        "int": "whole number ≥ 0",
+        "float": "number ≥ 0",
+        "choice": "one of",
+    }
+    parts: list[str] = []
+    for layer, columns in LAYERS.items():
+        need = "required" if layer in REQUIRED_LAYERS else "optional"
+        geom = " or ".join(GEOMETRY_TYPES[layer])
+        parts.append(f"### `{layer}` ({need} layer; geometry: {geom})\n")
+        parts.append("| column | 中文 | type | unit | required | default | description |")
+        parts.append("|---|---|---|---|---|---|---|")
+        parts.append(
+            f"| `{ID_INDEX}` | 编号 | text | | yes | | Unique id of the row (kept as text) |"
+        )
+        for col in columns:
+            kind = type_text[col.dtype]
+            if col.choices:
+                kind += " " + ", ".join(f"`{c}`" for c in col.choices)
+            parts.append(
+                f"| `{col.name}` | {col.zh} | {kind} | {col.unit} | "
+                f"{'yes' if col.required else 'no'} | "
+                f"{'—' if col.required else _default_text(col)} | {col.description} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
