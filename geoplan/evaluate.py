@@ -324,7 +324,8 @@ def unserved_villages(
     pandas.DataFrame
         Indexed by (``id``, ``band``) with ``township``, ``pupils``, ``journey_min``,
         ``nearest_school``, ``limit_min`` and ``reason`` (``young_beyond_limit`` for grades 1-3
-        beyond the limit, boarding or not; ``unserved`` for others), largest groups first; villages without pupils are left out.
+        beyond the limit, boarding or not; ``unserved`` for others), largest groups first;
+        villages without pupils are left out.
     """
     rules = rules or PlanningRules()
     flat = assignment.reset_index()
