@@ -1,0 +1,297 @@
+"""Fast heuristics for the location models, vectorised with numpy.
+
+- p-median: greedy adding, then vertex substitution (best-improvement swaps, Whitaker's fast
+  interchange evaluated for every pair at once), and a Lagrangian (subgradient) lower bound so a
+  heuristic result carries a gap.
+- capacitated p-median: regret assignment of demand to open sites, then alternate
+  location-allocation moves; used as a warm start for the exact model.
+- coverage: greedy by newly covered demand (per yuan when sites cost money).
+
+Costs are ``float`` arrays, demand x sites; ``inf`` marks a pair that cannot be assigned.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+logger = logging.getLogger(__name__)
+
+
+def finite_cost(cost: np.ndarray) -> np.ndarray:
+    """``cost`` with ``inf`` replaced by a penalty larger than any finite total."""
+    finite = cost[np.isfinite(cost)]
+    big = (float(finite.max()) if finite.size else 1.0) * (cost.shape[0] + 1) + 1.0
+    return np.where(np.isfinite(cost), cost, big)
+
+
+def nearest_open(cost: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index and cost of the nearest open site of every demand point."""
+    cols = np.flatnonzero(is_open)
+    sub = cost[:, cols]
+    k = np.argmin(sub, axis=1)
+    return cols[k], sub[np.arange(cost.shape[0]), k]
+
+
+def greedy_pmedian(
+    cost: np.ndarray, weights: np.ndarray, p: int, forced: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """Greedy adding: open the forced sites, then the site that saves most, until ``p`` are open."""
+    d = finite_cost(cost)
+    n, _m = d.shape
+    is_open = forced.copy()
+    cur = nearest_open(d, is_open)[1] if is_open.any() else np.full(n, d.max() * 2 + 1.0)
+    while is_open.sum() < p:
+        gains = weights @ np.maximum(cur[:, None] - d, 0.0)
+        gains[~allowed | is_open] = -np.inf
+        j = int(np.argmax(gains))
+        is_open[j] = True
+        cur = np.minimum(cur, d[:, j])
+    return is_open
+
+
+def interchange(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    is_open: np.ndarray,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    max_swaps: int = 100_000,
+) -> np.ndarray:
+    """Vertex substitution: apply the best improving swap (one in, one out) until none improves.
+
+    Every (in, out) pair is evaluated at once from each point's nearest and second-nearest open
+    site: ``delta(j, r) = -gain(j) + sum_{i: a1(i) = r} w_i (min(d2_i, d_ij) - min(d1_i, d_ij))``.
+    """
+    d = finite_cost(cost)
+    n, _m = d.shape
+    is_open = is_open.copy()
+    rows = np.arange(n)
+    for _ in range(max_swaps):
+        cols = np.flatnonzero(is_open)
+        if cols.size == 0 or not (allowed & ~is_open).any():
+            break
+        sub = d[:, cols]
+        order = np.argsort(sub, axis=1)[:, :2]
+        a1 = order[:, 0]
+        d1 = sub[rows, a1]
+        d2 = sub[rows, order[:, 1]] if cols.size > 1 else np.full(n, d.max() * 2 + 1.0)
+        gain_in = weights @ np.maximum(d1[:, None] - d, 0.0)
+        t = weights[:, None] * (np.minimum(d, d2[:, None]) - np.minimum(d, d1[:, None]))
+        onehot = sp.csr_array((np.ones(n), (rows, a1)), shape=(n, cols.size))
+        loss = np.asarray((onehot.T @ t).T)  # m x open
+        delta = loss - gain_in[:, None]
+        delta[~allowed | is_open, :] = np.inf
+        delta[:, forced[cols]] = np.inf
+        j, r = np.unravel_index(int(np.argmin(delta)), delta.shape)
+        best = float(delta[j, r])
+        total = float(weights @ d1)
+        if not best < -1e-9 * max(1.0, abs(total)):
+            break
+        is_open[cols[r]] = False
+        is_open[j] = True
+    return is_open
+
+
+def perturbed_search(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    is_open: np.ndarray,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    rounds: int,
+    seed: int = 0,
+) -> np.ndarray:
+    """Iterated local search: swap a few random sites, re-run :func:`interchange`, keep the best."""
+    rng = np.random.default_rng(seed)
+    d = finite_cost(cost)
+    best = is_open.copy()
+    best_value = float(weights @ nearest_open(d, best)[1])
+    for _ in range(rounds):
+        trial = best.copy()
+        outs = np.flatnonzero(trial & ~forced)
+        ins = np.flatnonzero(allowed & ~trial)
+        k = min(int(rng.integers(1, 4)), outs.size, ins.size)
+        if k == 0:
+            break
+        trial[rng.choice(outs, k, replace=False)] = False
+        trial[rng.choice(ins, k, replace=False)] = True
+        trial = interchange(cost, weights, trial, forced, allowed)
+        value = float(weights @ nearest_open(d, trial)[1])
+        if value < best_value - 1e-9 * max(1.0, best_value):
+            best, best_value = trial, value
+    return best
+
+
+def lagrangian_bound(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    upper: float,
+    iterations: int = 300,
+) -> tuple[float, np.ndarray]:
+    """Lower bound of the p-median by Lagrangian relaxation of the assignment rows.
+
+    ``L(lambda) = sum(lambda) + min_{y: sum y = p} sum_j y_j sum_i min(0, w_i d_ij - lambda_i)``,
+    improved by subgradient steps towards ``upper`` (a known solution value). Also returns the
+    best site set met on the way (a Lagrangian heuristic), as a start for :func:`interchange`.
+    """
+    wd = weights[:, None] * finite_cost(cost)
+    wd[:, ~allowed] = np.inf
+    _n, m = wd.shape
+    free = allowed & ~forced
+    k_free = p - int(forced.sum())
+    lam = np.sort(np.where(np.isfinite(wd), wd, np.inf), axis=1)[:, min(1, m - 1)]
+    lam = np.where(np.isfinite(lam), lam, 0.0)
+    best = -math.inf
+    d = finite_cost(cost)
+    primal, primal_value = forced.copy(), math.inf
+    theta = 2.0
+    stall = 0
+    for _ in range(iterations):
+        red = np.minimum(wd - lam[:, None], 0.0)
+        rho = red.sum(axis=0)
+        chosen = forced.copy()
+        if k_free > 0:
+            cand = np.flatnonzero(free)
+            pick = cand[np.argpartition(rho[cand], k_free - 1)[:k_free]]
+            chosen[pick] = True
+        value = float(lam.sum() + rho[chosen].sum())
+        if chosen.sum() == p:
+            cand_value = float(weights @ nearest_open(d, chosen)[1])
+            if cand_value < primal_value:
+                primal, primal_value = chosen, cand_value
+        if not math.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
+            best = value
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 20:
+                theta /= 2.0
+                stall = 0
+        if theta < 1e-4 or best >= upper - 1e-9:
+            break
+        g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
+        norm = float(g @ g)
+        if norm == 0:
+            break
+        lam = lam + theta * (upper - value) / norm * g
+    return best, primal
+
+
+def regret_assign(
+    cost: np.ndarray, weights: np.ndarray, is_open: np.ndarray, capacity: np.ndarray
+) -> np.ndarray | None:
+    """Single-source assignment to open sites within capacity, by largest regret first.
+
+    Returns the site index of every point, or ``None`` when some point does not fit.
+    """
+    n = cost.shape[0]
+    cols = np.flatnonzero(is_open)
+    sub = cost[:, cols].copy()
+    left = capacity[cols].astype(np.float64).copy()
+    site = np.full(n, -1, dtype=np.int64)
+    todo = np.ones(n, dtype=bool)
+    while todo.any():
+        fits = (weights[:, None] <= left[None, :] + 1e-9) & np.isfinite(sub)
+        masked = np.where(fits, sub, np.inf)
+        masked[~todo] = np.inf
+        part = np.sort(masked, axis=1)[:, :2] if cols.size > 1 else masked[:, :1]
+        best = part[:, 0]
+        if np.any(todo & ~np.isfinite(best)):
+            return None
+        second = part[:, 1] if cols.size > 1 else np.full(n, np.inf)
+        regret = np.where(np.isfinite(second), second - best, 1e18)
+        regret = regret + 1e-9 * weights
+        regret[~todo] = -np.inf
+        i = int(np.argmax(regret))
+        k = int(np.argmin(masked[i]))
+        site[i] = cols[k]
+        left[k] -= weights[i]
+        todo[i] = False
+    return site
+
+
+def capacitated_pmedian(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    capacity: np.ndarray,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    rounds: int = 20,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Capacitated p-median heuristic: uncapacitated sites, regret assignment, relocation.
+
+    Returns ``(is_open, site of each point)`` or ``None`` when no feasible assignment was found.
+    """
+    d = finite_cost(cost)
+    is_open = interchange(
+        cost, weights, greedy_pmedian(cost, weights, p, forced, allowed), forced, allowed
+    )
+    site = regret_assign(cost, weights, is_open, capacity)
+    if site is None:
+        # Prefer big sites: scale costs by the reciprocal of capacity and retry.
+        scaled = d / np.maximum(capacity, 1e-9)[None, :]
+        is_open = greedy_pmedian(scaled, weights, p, forced, allowed & (capacity > 0))
+        site = regret_assign(cost, weights, is_open, capacity)
+        if site is None:
+            return None
+    best = float(d[np.arange(d.shape[0]), site].sum())
+    for _ in range(rounds):
+        improved = False
+        new_open = forced.copy()
+        for r in np.flatnonzero(is_open):
+            members = np.flatnonzero(site == r)
+            if forced[r] or members.size == 0:
+                new_open[r] = True
+                continue
+            load = weights[members].sum()
+            total = d[members].sum(axis=0)
+            total[~allowed | (capacity < load) | new_open] = np.inf
+            new_open[int(np.argmin(total))] = True
+        if new_open.sum() == p:
+            cand = regret_assign(cost, weights, new_open, capacity)
+            if cand is not None:
+                value = float(d[np.arange(d.shape[0]), cand].sum())
+                if value < best - 1e-9:
+                    best, site, is_open, improved = value, cand, new_open, True
+        if not improved:
+            break
+    return is_open, site
+
+
+def greedy_coverage(
+    covers: np.ndarray,
+    weights: np.ndarray,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    site_cost: np.ndarray,
+    budget: float,
+    max_open: int,
+) -> np.ndarray:
+    """Greedy coverage: open the site covering most new demand per unit cost, within the limits."""
+    is_open = forced.copy()
+    covered = covers[:, is_open].any(axis=1)
+    spent = float(site_cost[is_open].sum())
+    while is_open.sum() < max_open:
+        gain = weights[~covered] @ covers[~covered]
+        fits = allowed & ~is_open & (spent + site_cost <= budget + 1e-9) & (gain > 0)
+        if not fits.any():
+            break
+        score = np.where(fits, gain / np.maximum(site_cost, 1e-9), -np.inf)
+        j = int(np.argmax(score))
+        is_open[j] = True
+        spent += float(site_cost[j])
+        covered |= covers[:, j]
+    return is_open
