@@ -1,0 +1,969 @@
+"""Routable road graphs per travel mode: loading, merging local roads, closures, snapping.
+
+The graph everyone shares is an osmnx ``MultiDiGraph`` with an edge ``length`` in metres and a
+``highway`` road class. :func:`load_graph` reads it from OSM XML (``.osm``, ``.osm.bz2``), OSM PBF,
+GraphML or a GeoPackage/Shapefile road layer, optionally merging a local roads layer (tracks to
+winter pastures) joined where it meets the OSM roads. :func:`mode_network` turns it into compact
+sparse arrays for one :class:`TravelMode` (speeds, allowed road classes, one-way rules, closures,
+slope), and :func:`snap_points` joins villages, schools and sites to it by access legs.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from shapely import LineString, Point, STRtree
+from shapely.geometry.base import BaseGeometry
+
+from ._errors import (
+    CRSError,
+    InputFileError,
+    MissingDependencyError,
+    MissingInputError,
+    NetworkError,
+)
+
+logger = logging.getLogger(__name__)
+
+ROAD_CLASSES: frozenset[str] = frozenset(
+    {
+        "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+        "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
+        "living_street", "service", "road", "track", "path", "footway", "bridleway", "steps",
+        "pedestrian", "cycleway",
+    }
+)  # fmt: skip
+"""OSM ``highway`` values kept as roads; every other way (buildings, land use, ...) is dropped."""
+
+MOTOR_SPEEDS_KPH: Mapping[str, float] = {
+    "motorway": 80.0, "trunk": 60.0, "primary": 60.0, "secondary": 50.0, "tertiary": 40.0,
+    "unclassified": 30.0, "residential": 30.0, "road": 30.0, "living_street": 10.0,
+    "service": 15.0, "track": 15.0,
+}  # fmt: skip
+"""Bus and car speeds by road class (``*_link`` roads take their parent's speed)."""
+
+TRACK_CLASSES: frozenset[str] = frozenset({"track", "path", "bridleway", "footway", "cycleway"})
+NOT_WALKABLE: frozenset[str] = frozenset({"motorway", "motorway_link"})
+
+
+def _base_class(highway: str) -> str:
+    return highway[: -len("_link")] if highway.endswith("_link") else highway
+
+
+@dataclass(frozen=True)
+class TravelMode:
+    """How one kind of traveller moves on the road graph.
+
+    Parameters
+    ----------
+    name
+        Name used in tables and cache keys (``child_walk``, ``car`` ...).
+    speeds_kph
+        Speed by OSM ``highway`` class, km/h; ``*_link`` classes use their parent's speed.
+    allowed
+        Road classes the mode may use; ``None``: every class in :data:`ROAD_CLASSES` except
+        motorways.
+    walk_kph
+        Walking speed on access legs (and everywhere for walking modes), km/h.
+    default_kph
+        Speed on allowed classes missing from ``speeds_kph``; ``None``: ``walk_kph``.
+    oneway
+        Whether one-way streets are respected.
+    detour_factor
+        Access legs are straight lines times this factor.
+    slope_aware
+        Whether walking times follow Tobler's hiking function when nodes carry ``elevation``.
+    """
+
+    name: str
+    speeds_kph: Mapping[str, float] = field(default_factory=dict)
+    allowed: frozenset[str] | None = None
+    walk_kph: float = 4.0
+    default_kph: float | None = None
+    oneway: bool = False
+    detour_factor: float = 1.3
+    slope_aware: bool = False
+
+    def __post_init__(self) -> None:
+        speeds = [self.walk_kph, *self.speeds_kph.values()]
+        if self.default_kph is not None:
+            speeds.append(self.default_kph)
+        if not all(math.isfinite(s) and s > 0 for s in speeds):
+            msg = f"Travel mode {self.name!r}: every speed must be a positive number of km/h."
+            raise ValueError(msg)
+        if self.detour_factor < 1:
+            msg = f"Travel mode {self.name!r}: detour_factor {self.detour_factor} is below 1."
+            raise ValueError(msg)
+
+    def speed_kph(self, highway: str) -> float | None:
+        """Speed on a road of class ``highway``, or ``None`` when the mode may not use it."""
+        allowed = self.allowed if self.allowed is not None else ROAD_CLASSES - NOT_WALKABLE
+        if highway not in allowed:
+            return None
+        speed = self.speeds_kph.get(highway, self.speeds_kph.get(_base_class(highway)))
+        if speed is None:
+            speed = self.default_kph if self.default_kph is not None else self.walk_kph
+        return speed
+
+    @property
+    def constant_speed(self) -> bool:
+        """True when every allowed road has the same speed (minutes follow metres)."""
+        allowed = self.allowed if self.allowed is not None else ROAD_CLASSES - NOT_WALKABLE
+        return len({self.speed_kph(h) for h in allowed}) <= 1
+
+    def fingerprint(self) -> str:
+        """A stable text naming every field, for cache keys."""
+        return repr(
+            (
+                self.name,
+                sorted(self.speeds_kph.items()),
+                sorted(self.allowed) if self.allowed is not None else None,
+                self.walk_kph,
+                self.default_kph,
+                self.oneway,
+                self.detour_factor,
+                self.slope_aware,
+            )
+        )
+
+
+CHILD_WALK = TravelMode("child_walk", walk_kph=3.0, slope_aware=True)
+"""Grades 1-3 walking at 3 km/h on every road except motorways, both ways on one-way streets."""
+PUPIL_WALK = TravelMode("pupil_walk", walk_kph=4.0, slope_aware=True)
+"""Grades 4-6 walking at 4 km/h."""
+RIDING = TravelMode(
+    "riding",
+    speeds_kph={c: 20.0 for c in TRACK_CLASSES},
+    allowed=ROAD_CLASSES - NOT_WALKABLE - {"steps", "pedestrian"},
+    default_kph=30.0,
+    walk_kph=4.0,
+)
+"""Motorbike or horse: 20 km/h on tracks and paths, 30 km/h on roads."""
+SCHOOL_BUS = TravelMode(
+    "school_bus",
+    speeds_kph=MOTOR_SPEEDS_KPH,
+    allowed=frozenset(c for c in ROAD_CLASSES if _base_class(c) in MOTOR_SPEEDS_KPH),
+    walk_kph=4.0,
+    oneway=True,
+)
+"""School bus by road class (trunk 60 ... track 15 km/h), roads only, one-ways respected."""
+CAR = TravelMode(
+    "car",
+    speeds_kph=MOTOR_SPEEDS_KPH,
+    allowed=SCHOOL_BUS.allowed,
+    walk_kph=4.0,
+    oneway=True,
+)
+"""Car by road class, roads only, one-ways respected."""
+MODES: Mapping[str, TravelMode] = {
+    m.name: m for m in (CHILD_WALK, PUPIL_WALK, RIDING, SCHOOL_BUS, CAR)
+}
+"""The preset modes by name."""
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Roads out of use (a winter pass, a river crossing): by OSM way id, name or area.
+
+    Parameters
+    ----------
+    label
+        What is closed, for reports.
+    way_ids
+        OSM way ids (the edge attribute ``osmid``).
+    names
+        Road names (the edge attribute ``name``), matched exactly.
+    polygon
+        Every edge crossing this polygon (in the graph's CRS) is closed.
+    """
+
+    label: str = ""
+    way_ids: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()
+    polygon: BaseGeometry | None = None
+
+    def fingerprint(self) -> str:
+        """A stable text naming every field, for cache keys."""
+        wkt = self.polygon.wkt if self.polygon is not None else ""
+        return repr((self.label, sorted(self.way_ids), sorted(self.names), wkt))
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Road-network settings a scenario names: modes, closures and snapping.
+
+    Parameters
+    ----------
+    modes
+        Travel modes by name (default: the presets of :data:`MODES`).
+    closures
+        Roads out of use.
+    max_access_m
+        Access legs longer than this are warned about and listed (the network misses roads).
+    detour_factor
+        When set, overrides every mode's access-leg detour factor.
+    """
+
+    modes: Mapping[str, TravelMode] = field(default_factory=lambda: dict(MODES))
+    closures: tuple[Closure, ...] = ()
+    max_access_m: float = 2000.0
+    detour_factor: float | None = None
+
+    def mode(self, name: str) -> TravelMode:
+        """The mode called ``name``, with this settings' detour factor applied."""
+        if name not in self.modes:
+            msg = f"Unknown travel mode {name!r}; modes are {', '.join(self.modes)}."
+            raise NetworkError(msg)
+        mode = self.modes[name]
+        if self.detour_factor is not None:
+            from dataclasses import replace
+
+            mode = replace(mode, detour_factor=self.detour_factor)
+        return mode
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What :func:`load_graph` kept and dropped.
+
+    Parameters
+    ----------
+    sources
+        Files read.
+    road_ways
+        OSM ways kept as roads.
+    dropped_ways
+        Ways dropped, counted by reason (``"no highway tag"``, ``"highway=proposed"`` ...).
+    dangling_refs
+        Node references missing from the extract (clipped at its edge), dropped.
+    ways_cut
+        Ways shortened because of dangling references (the longest present run is kept).
+    local_edges
+        Edges added from the local roads layer.
+    local_joins
+        Points where a local road was joined to the OSM graph.
+    """
+
+    sources: tuple[str, ...] = ()
+    road_ways: int = 0
+    dropped_ways: Mapping[str, int] = field(default_factory=dict)
+    dangling_refs: int = 0
+    ways_cut: int = 0
+    local_edges: int = 0
+    local_joins: int = 0
+
+
+REPORT_KEY = "geoplan_load_report"
+
+
+def load_report(graph: nx.MultiDiGraph) -> LoadReport | None:
+    """The :class:`LoadReport` of a graph built by :func:`load_graph`, if any."""
+    report = graph.graph.get(REPORT_KEY)
+    return report if isinstance(report, LoadReport) else None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_graph(
+    path: str | Path | Sequence[str | Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None = None,
+    road_class_column: str = "highway",
+    to_crs: Any = None,
+    join_tolerance_m: float = 50.0,
+) -> nx.MultiDiGraph:
+    """Read a road graph from OSM XML/PBF, GraphML or a road layer; merge local roads.
+
+    Parameters
+    ----------
+    path
+        One file or several (merged): ``.osm``, ``.osm.bz2``, ``.osm.pbf``/``.pbf``,
+        ``.graphml``, or a GeoPackage/Shapefile/GeoJSON road layer.
+    local_roads
+        A road layer (or its file) merged into the graph, joined where its ends come within
+        ``join_tolerance_m`` of the graph.
+    road_class_column
+        Column of road layers holding the OSM-style road class.
+    to_crs
+        Project the graph to this (metric) CRS; needed for merging local roads (default there:
+        the local layer's CRS).
+    join_tolerance_m
+        Largest gap, metres, joined between a local road's end and the graph.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        An osmnx graph; ``load_report(graph)`` tells what was dropped.
+    """
+    import osmnx as ox
+
+    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    if not paths:
+        msg = "load_graph: no road file given."
+        raise MissingInputError(msg)
+    graphs: list[nx.MultiDiGraph] = []
+    reports: list[LoadReport] = []
+    for p in paths:
+        if not p.exists():
+            msg = f"{p}: road file not found. Fix: check the path."
+            raise MissingInputError(msg)
+        g, rep = _read_one(p, road_class_column=road_class_column)
+        graphs.append(g)
+        reports.append(rep)
+    graph = graphs[0]
+    if len(graphs) > 1:
+        crs = graph.graph.get("crs")
+        graphs = [
+            g if _same_crs(g.graph.get("crs"), crs) else ox.project_graph(g, to_crs=crs)
+            for g in graphs
+        ]
+        graph = nx.compose_all(graphs)
+        graph.graph.update(graphs[0].graph)
+    local_gdf: gpd.GeoDataFrame | None = None
+    if local_roads is not None:
+        local_gdf = (
+            local_roads
+            if isinstance(local_roads, gpd.GeoDataFrame)
+            else _read_layer(Path(local_roads))
+        )
+        if to_crs is None:
+            to_crs = (
+                local_gdf.crs if local_gdf.crs is not None and local_gdf.crs.is_projected else None
+            )
+        if to_crs is None:
+            msg = "load_graph: merging local roads needs a metric CRS. Fix: pass to_crs=<EPSG>."
+            raise CRSError(msg)
+    if to_crs is not None and not _same_crs(graph.graph.get("crs"), to_crs):
+        graph = ox.project_graph(graph, to_crs=to_crs)
+    dropped: Counter[str] = Counter()
+    for rep in reports:
+        dropped.update(rep.dropped_ways)
+    report = LoadReport(
+        sources=tuple(str(p) for p in paths),
+        road_ways=sum(r.road_ways for r in reports),
+        dropped_ways=dict(dropped),
+        dangling_refs=sum(r.dangling_refs for r in reports),
+        ways_cut=sum(r.ways_cut for r in reports),
+    )
+    if local_gdf is not None:
+        graph, edges, joins = merge_local_roads(
+            graph,
+            local_gdf,
+            road_class_column=road_class_column,
+            join_tolerance_m=join_tolerance_m,
+        )
+        report = LoadReport(**{**report.__dict__, "local_edges": edges, "local_joins": joins})
+    graph.graph[REPORT_KEY] = report
+    if report.dropped_ways or report.dangling_refs:
+        logger.info(
+            "Road graph: kept %d road ways; dropped %s; %d dangling node references "
+            "dropped (%d ways cut at the extract edge).",
+            report.road_ways,
+            ", ".join(f"{n} ({why})" for why, n in sorted(report.dropped_ways.items())) or "none",
+            report.dangling_refs,
+            report.ways_cut,
+        )
+    return graph
+
+
+def _same_crs(a: Any, b: Any) -> bool:
+    from pyproj import CRS
+
+    if a is None or b is None:
+        return a is b
+    return bool(CRS.from_user_input(a) == CRS.from_user_input(b))
+
+
+def _read_one(path: Path, *, road_class_column: str) -> tuple[nx.MultiDiGraph, LoadReport]:
+    import osmnx as ox
+
+    name = path.name.lower()
+    if name.endswith((".osm", ".osm.bz2", ".pbf", ".osm.gz", ".xml")):
+        return _graph_from_osm(path)
+    if name.endswith(".graphml"):
+        try:
+            g = ox.load_graphml(path)
+        except Exception as err:
+            msg = f"{path}: cannot read GraphML ({err}). Fix: save it with osmnx.save_graphml."
+            raise InputFileError(msg) from err
+        return g, LoadReport(sources=(str(path),))
+    gdf = _read_layer(path)
+    return graph_from_roads(gdf, road_class_column=road_class_column, source=str(path)), (
+        LoadReport(sources=(str(path),), road_ways=len(gdf))
+    )
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as err:
+        msg = f"{path}: cannot read the road layer ({err}). Fix: give a GeoPackage or Shapefile."
+        raise InputFileError(msg) from err
+    return gdf
+
+
+def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
+    """Filter an OSM file to roads with osmium, then build the graph with osmnx."""
+    import osmnx as ox
+
+    try:
+        import osmium
+    except ImportError as err:  # pragma: no cover
+        msg = "Reading OSM files needs the 'osmium' package (pip install osmium)."
+        raise MissingDependencyError(msg) from err
+
+    dropped: Counter[str] = Counter()
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    try:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            tags = dict(way.tags)
+            hw = tags.get("highway")
+            if hw is None:
+                dropped["no highway tag"] += 1
+            elif hw not in ROAD_CLASSES:
+                dropped[f"highway={hw}"] += 1
+            elif tags.get("area") == "yes":
+                dropped["highway area"] += 1
+            else:
+                ways.append((way.id, [n.ref for n in way.nodes], tags))
+        needed = {ref for _, refs, _ in ways for ref in refs}
+        nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if node.id in needed and node.location.valid():
+                nodes[node.id] = (node.location.lon, node.location.lat, dict(node.tags))
+    except RuntimeError as err:
+        msg = f"{path}: cannot read the OSM file ({err}). Fix: give OSM XML or PBF."
+        raise InputFileError(msg) from err
+    dangling = 0
+    cut = 0
+    kept: list[tuple[int, list[int], dict[str, str]]] = []
+    for wid, refs, tags in ways:
+        runs: list[list[int]] = [[]]
+        for ref in refs:
+            if ref in nodes:
+                runs[-1].append(ref)
+            else:
+                dangling += 1
+                if runs[-1]:
+                    runs.append([])
+        best = max(runs, key=len)
+        if len(best) < len(refs):
+            cut += 1
+        if len(best) >= 2:
+            kept.append((wid, best, tags))
+        else:
+            dropped["outside the extract"] += 1
+    if not kept:
+        msg = f"{path}: no roads (ways with a highway tag) found. Fix: give an extract with roads."
+        raise NetworkError(msg)
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "roads.osm"
+        used = {ref for _, refs, _ in kept for ref in refs}
+        with xml.open("w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+            for nid in sorted(used):
+                lon, lat, ntags = nodes[nid]
+                f.write(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}">')
+                for k, v in ntags.items():
+                    f.write(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>")
+                f.write("</node>\n")
+            for wid, refs, tags in kept:
+                f.write(f'<way id="{wid}">')
+                f.writelines(f'<nd ref="{r}"/>' for r in refs)
+                for k, v in tags.items():
+                    f.write(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>")
+                f.write("</way>\n")
+            f.write("</osm>\n")
+        graph = ox.graph_from_xml(xml, retain_all=True, simplify=True)
+    report = LoadReport(
+        sources=(str(path),),
+        road_ways=len(kept),
+        dropped_ways=dict(dropped),
+        dangling_refs=dangling,
+        ways_cut=cut,
+    )
+    return graph, report
+
+
+def graph_from_roads(
+    roads: gpd.GeoDataFrame,
+    *,
+    road_class_column: str = "highway",
+    oneway_column: str = "oneway",
+    node_tolerance_m: float = 0.5,
+    source: str = "road layer",
+) -> nx.MultiDiGraph:
+    """Build an osmnx-style graph from a layer of road lines with a road-class column.
+
+    Line ends closer than ``node_tolerance_m`` (in the layer's units) become one node. Lines are
+    two-way unless ``oneway_column`` is true. Edge ``length`` is the line length (metric CRS) or
+    the great-circle length (geographic CRS).
+    """
+    if roads.crs is None:
+        msg = f"{source}: the road layer has no CRS. Fix: save it with a CRS."
+        raise CRSError(msg)
+    if road_class_column not in roads.columns:
+        msg = (
+            f"{source}: column {road_class_column!r} (road class) is missing; columns are "
+            f"{', '.join(map(str, roads.columns))}. Fix: pass road_class_column=<name>."
+        )
+        raise InputFileError(msg)
+    lines = roads.explode(index_parts=False)
+    lines = lines[lines.geometry.geom_type == "LineString"]
+    geoms = list(lines.geometry)
+    if not geoms:
+        msg = f"{source}: the road layer holds no lines."
+        raise NetworkError(msg)
+    ends = np.array([c for g in geoms for c in (g.coords[0][:2], g.coords[-1][:2])], dtype=float)
+    geographic = bool(roads.crs.is_geographic)
+    tol = node_tolerance_m / 111_000.0 if geographic else node_tolerance_m
+    labels = _cluster(ends, tol)
+    graph = nx.MultiDiGraph(crs=roads.crs)
+    centers = pd.DataFrame(ends).groupby(labels).mean().to_numpy()
+    for i, (x, y) in enumerate(centers):
+        graph.add_node(i, x=float(x), y=float(y))
+    lengths = _lengths(geoms, geographic)
+    classes = lines[road_class_column].astype(str).to_numpy()
+    oneway = (
+        lines[oneway_column].fillna(False).astype(str).str.lower().isin({"1", "true", "yes"})
+        if oneway_column in lines.columns
+        else pd.Series(False, index=lines.index)
+    ).to_numpy()
+    names = lines["name"].to_numpy() if "name" in lines.columns else [None] * len(geoms)
+    osmids = lines["osmid"].to_numpy() if "osmid" in lines.columns else range(len(geoms))
+    for i, geom in enumerate(geoms):
+        u, v = int(labels[2 * i]), int(labels[2 * i + 1])
+        attrs: dict[str, Any] = {
+            "highway": classes[i],
+            "length": float(lengths[i]),
+            "geometry": geom,
+            "osmid": osmids[i],
+            "oneway": bool(oneway[i]),
+        }
+        if names[i] is not None and not (isinstance(names[i], float) and np.isnan(names[i])):
+            attrs["name"] = names[i]
+        graph.add_edge(u, v, reversed=False, **attrs)
+        if not oneway[i]:
+            graph.add_edge(v, u, reversed=True, **{**attrs, "geometry": geom.reverse()})
+    return graph
+
+
+def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
+    """Label points so that points within ``tol`` of each other (transitively) share a label."""
+    tree = cKDTree(points)
+    pairs = tree.query_pairs(tol, output_type="ndarray")
+    n = len(points)
+    adj = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    return np.asarray(labels)
+
+
+def _lengths(geoms: Sequence[BaseGeometry], geographic: bool) -> np.ndarray:
+    if not geographic:
+        return np.array([g.length for g in geoms], dtype=float)
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    return np.array([geod.geometry_length(g) for g in geoms], dtype=float)
+
+
+def merge_local_roads(
+    graph: nx.MultiDiGraph,
+    local_roads: gpd.GeoDataFrame,
+    *,
+    road_class_column: str = "highway",
+    join_tolerance_m: float = 50.0,
+) -> tuple[nx.MultiDiGraph, int, int]:
+    """Merge a local roads layer into a (projected) graph, joined where they meet.
+
+    Each end of a local road within ``join_tolerance_m`` of the graph is joined: to the nearest
+    node when one is that close, else by splitting the nearest edge there.
+
+    Returns
+    -------
+    tuple
+        The merged graph (a copy), the number of local edges added and of joins made.
+    """
+    crs = graph.graph.get("crs")
+    if crs is None or not gpd.GeoSeries([], crs=crs).crs.is_projected:
+        msg = "merge_local_roads: project the graph to a metric CRS first (to_crs=...)."
+        raise CRSError(msg)
+    local = local_roads.to_crs(crs) if local_roads.crs is not None else local_roads.set_crs(crs)
+    lg = graph_from_roads(local, road_class_column=road_class_column, source="local roads")
+    merged = graph.copy()
+    offset = "local_"
+    mapping = {n: f"{offset}{n}" for n in lg.nodes}
+    lg = nx.relabel_nodes(lg, mapping)
+    base_nodes = list(graph.nodes)
+    xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in base_nodes])
+    tree = cKDTree(xy)
+    edge_keys = [(u, v, k) for u, v, k in graph.edges(keys=True)]
+    edge_geoms = [_edge_geometry(graph, u, v, k) for u, v, k in edge_keys]
+    strtree = STRtree(edge_geoms)
+    merged.add_nodes_from(lg.nodes(data=True))
+    merged.add_edges_from(lg.edges(keys=True, data=True))
+    joins = 0
+    split_done: dict[tuple[Any, Any, Any], Any] = {}
+    for node in list(lg.nodes):
+        if lg.degree(node) > 2:  # a local junction, not a loose end
+            continue
+        x, y = lg.nodes[node]["x"], lg.nodes[node]["y"]
+        dist, idx = tree.query([x, y])
+        target: Any = None
+        if dist <= join_tolerance_m:
+            target = base_nodes[int(idx)]
+        else:
+            pt = Point(x, y)
+            hit = strtree.query_nearest(pt, max_distance=join_tolerance_m)
+            if len(hit):
+                target = _split_edge(merged, edge_keys[int(hit[0])], pt, split_done)
+        if target is None:
+            continue
+        tx, ty = merged.nodes[target]["x"], merged.nodes[target]["y"]
+        gap = float(math.hypot(tx - x, ty - y))
+        for a, b in ((node, target), (target, node)):
+            merged.add_edge(
+                a, b, highway="track", length=gap, oneway=False, osmid=-1, reversed=a == target
+            )
+        joins += 1
+    return merged, lg.number_of_edges(), joins
+
+
+def _edge_geometry(graph: nx.MultiDiGraph, u: Any, v: Any, k: Any) -> LineString:
+    geom = graph.edges[u, v, k].get("geometry")
+    if geom is not None:
+        return geom  # type: ignore[no-any-return]
+    a, b = graph.nodes[u], graph.nodes[v]
+    return LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+
+
+def _split_edge(
+    graph: nx.MultiDiGraph,
+    key: tuple[Any, Any, Any],
+    pt: Point,
+    done: dict[tuple[Any, Any, Any], Any],
+) -> Any:
+    """Split edge ``key`` (and its reverse twin) at the point nearest ``pt``; return the node."""
+    from shapely.ops import substring
+
+    if key in done:
+        return done[key]
+    u, v, k = key
+    if not graph.has_edge(u, v, k):
+        return None
+    data = dict(graph.edges[u, v, k])
+    geom = _edge_geometry(graph, u, v, k)
+    at = geom.project(pt)
+    if at <= 0 or at >= geom.length:
+        return u if at <= 0 else v
+    mid = geom.interpolate(at)
+    new = f"split_{u}_{v}_{k}"
+    graph.add_node(new, x=mid.x, y=mid.y)
+    share = at / geom.length
+    twins = [(u, v, k, data, geom)]
+    for kk, d in list(graph.get_edge_data(v, u, default={}).items()):
+        if d.get("osmid") == data.get("osmid"):
+            twins.append((v, u, kk, dict(d), _edge_geometry(graph, v, u, kk)))
+            break
+    for a, b, kk, d, g in twins:
+        graph.remove_edge(a, b, kk)
+        f = share if a == u else 1 - share
+        first = substring(g, 0, f, normalized=True)
+        second = substring(g, f, 1, normalized=True)
+        graph.add_edge(a, new, **{**d, "geometry": first, "length": d["length"] * f})
+        graph.add_edge(new, b, **{**d, "geometry": second, "length": d["length"] * (1 - f)})
+    done[key] = new
+    return new
+
+
+# --------------------------------------------------------------------------- per mode
+
+
+@dataclass(frozen=True)
+class ModeNetwork:
+    """The routable arcs of one mode, as sparse arrays over node positions.
+
+    Parameters
+    ----------
+    mode
+        The travel mode.
+    node_ids
+        Graph node id of each position.
+    xy
+        Node coordinates (graph CRS), shape ``(n, 2)``.
+    metres, minutes
+        ``n x n`` CSR matrices of arcs (one per ordered node pair, the shortest of parallel
+        edges for each weight).
+    arc_edge
+        For each stored arc (CSR order), the index of the fastest edge in ``graph.edges``.
+    main
+        Mask of the nodes in the mode's largest strongly connected component.
+    time_follows_length
+        True when minutes are metres over one speed everywhere (one search serves both).
+    closed_edges
+        Graph edges removed by closures.
+    crs
+        CRS of ``xy``.
+    """
+
+    mode: TravelMode
+    node_ids: np.ndarray
+    xy: np.ndarray
+    metres: csr_matrix
+    minutes: csr_matrix
+    arc_edge: np.ndarray
+    main: np.ndarray
+    time_follows_length: bool
+    closed_edges: int
+    crs: Any
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple | set):
+        return list(value)
+    return [value]
+
+
+def mode_network(
+    graph: nx.MultiDiGraph,
+    mode: TravelMode,
+    *,
+    closures: Iterable[Closure] = (),
+) -> ModeNetwork:
+    """Routable arcs of ``graph`` for ``mode``, with ``closures`` removed.
+
+    Parameters
+    ----------
+    graph
+        An osmnx graph with edge ``length`` (m) and ``highway``; node ``elevation`` (m) is used by
+        slope-aware modes.
+    mode
+        The travel mode (speeds, allowed classes, one-way rule).
+    closures
+        Roads out of use.
+    """
+    from . import terrain
+
+    closures = tuple(closures)
+    node_ids = np.array(list(graph.nodes), dtype=object)
+    pos = {n: i for i, n in enumerate(node_ids)}
+    nodes = graph.nodes
+    xy = np.array([(nodes[n]["x"], nodes[n]["y"]) for n in node_ids], dtype=float)
+    n = len(node_ids)
+    if n == 0:
+        msg = "The road graph is empty."
+        raise NetworkError(msg)
+    need_ids = any(c.way_ids or c.names for c in closures)
+    polys = [c.polygon for c in closures if c.polygon is not None]
+    ids_closed = {int(w) for c in closures for w in c.way_ids}
+    names_closed = {s for c in closures for s in c.names}
+    speed_cache: dict[Any, float | None] = {}
+    us: list[int] = []
+    vs: list[int] = []
+    lengths: list[float] = []
+    speeds: list[float] = []
+    edge_index: list[int] = []
+    closed = 0
+    for i, (u, v, data) in enumerate(graph.edges(data=True)):
+        hw = data.get("highway", "road")
+        key = hw if isinstance(hw, str) else tuple(hw)
+        if key not in speed_cache:
+            options = [mode.speed_kph(str(h)) for h in _as_list(hw)]
+            allowed = [s for s in options if s is not None]
+            speed_cache[key] = min(allowed) if allowed else None
+        speed = speed_cache[key]
+        if speed is None:
+            continue
+        if need_ids and (
+            any(int(w) in ids_closed for w in _as_list(data.get("osmid", -1)) if w is not None)
+            or any(s in names_closed for s in _as_list(data.get("name")))
+        ):
+            closed += 1
+            continue
+        if polys:
+            geom = data.get("geometry") or LineString([xy[pos[u]], xy[pos[v]]])
+            if any(p.intersects(geom) for p in polys):
+                closed += 1
+                continue
+        us.append(pos[u])
+        vs.append(pos[v])
+        lengths.append(float(data["length"]))
+        speeds.append(speed)
+        edge_index.append(i)
+    a = np.asarray(us, dtype=np.int64)
+    b = np.asarray(vs, dtype=np.int64)
+    length = np.asarray(lengths, dtype=float)
+    speed_arr = np.asarray(speeds, dtype=float)
+    eidx = np.asarray(edge_index, dtype=np.int64)
+    if not mode.oneway:
+        a, b = np.concatenate([a, b]), np.concatenate([b, a])
+        length = np.concatenate([length, length])
+        speed_arr = np.concatenate([speed_arr, speed_arr])
+        eidx = np.concatenate([eidx, eidx])
+    minutes = length / (speed_arr * 1000.0 / 60.0)
+    sloped = False
+    if mode.slope_aware:
+        z = np.array([nodes[nid].get("elevation", np.nan) for nid in node_ids], dtype=float)
+        if np.isfinite(z).any():
+            rise = np.nan_to_num(z[b] - z[a])
+            minutes = terrain.walking_minutes(length, rise, flat_kph=speed_arr)
+            sloped = True
+    if closed:
+        logger.info("Mode %s: %d road edges closed.", mode.name, closed)
+    keys = a * n + b
+    order = np.lexsort((minutes, keys))
+    keys_s = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys_s[1:] != keys_s[:-1]]) if len(keys_s) else keys_s
+    rows = a[order][starts]
+    cols = b[order][starts]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    indptr = np.cumsum(indptr)
+    min_metres = (
+        np.minimum.reduceat(length[order], starts) if len(starts) else np.zeros(0, dtype=float)
+    )
+    metres_csr = csr_matrix((min_metres, cols, indptr), shape=(n, n))
+    minutes_csr = csr_matrix((minutes[order][starts], cols, indptr), shape=(n, n))
+    _, labels = connected_components(minutes_csr, directed=True, connection="strong")
+    counts = np.bincount(labels)
+    # a node without arcs is its own component; pick the largest component holding an arc
+    has_arc = np.zeros(n, dtype=bool)
+    has_arc[rows] = True
+    counts = counts * np.bincount(labels, weights=has_arc, minlength=len(counts)).astype(bool)
+    main = labels == int(np.argmax(counts))
+    if not has_arc.any():
+        msg = f"Mode {mode.name}: no road in the graph is open to this mode."
+        raise NetworkError(msg)
+    return ModeNetwork(
+        mode=mode,
+        node_ids=node_ids,
+        xy=xy,
+        metres=metres_csr,
+        minutes=minutes_csr,
+        arc_edge=eidx[order][starts],
+        main=main,
+        time_follows_length=mode.constant_speed and not sloped,
+        closed_edges=closed,
+        crs=graph.graph.get("crs"),
+    )
+
+
+# --------------------------------------------------------------------------- snapping
+
+
+@dataclass(frozen=True)
+class Snapping:
+    """How each point joins the network.
+
+    Parameters
+    ----------
+    table
+        Indexed by point id: ``node`` (position in the mode network, -1 when off the network),
+        ``node_id`` (graph node), ``x`` and ``y`` of the point, ``straight_m``, ``access_m`` (straight line times the detour
+        factor), ``access_min`` (at walking speed), ``long_leg`` (over ``max_access_m``) and
+        ``on_network`` (False: the nearest road does not connect to the mode's main network and
+        the point is unreachable).
+    max_access_m
+        The threshold used for ``long_leg``.
+    """
+
+    table: pd.DataFrame
+    max_access_m: float
+
+    def long_legs(self) -> list[str]:
+        """Ids of points whose access leg is longer than the threshold."""
+        return [str(i) for i in self.table.index[self.table["long_leg"]]]
+
+    def off_network(self) -> list[str]:
+        """Ids of points that cannot reach the mode's main network."""
+        return [str(i) for i in self.table.index[~self.table["on_network"]]]
+
+
+def snap_points(
+    net: ModeNetwork,
+    points: gpd.GeoDataFrame,
+    *,
+    max_access_m: float = 2000.0,
+    layer: str = "points",
+) -> Snapping:
+    """Join every point to the mode's main network by an access leg.
+
+    A point snaps to the nearest node of the main (largest strongly connected) component. When
+    that is farther than ``max_access_m`` and the point's nearest road belongs to another,
+    disconnected part, the point is reported off the network (unreachable) instead; otherwise a
+    long leg is kept and reported. Warnings are logged; no point is dropped.
+    """
+    if len(points) and not points.geom_type.eq("Point").all():
+        bad = points.index[~points.geom_type.eq("Point")][0]
+        msg = f"Layer {layer}, row {bad}: geometry must be a point to snap to the road network."
+        raise NetworkError(msg)
+    xy = np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])
+    main_pos = np.flatnonzero(net.main)
+    d_main, i_main = cKDTree(net.xy[main_pos]).query(xy) if len(xy) else (np.zeros(0), [])
+    node = main_pos[np.asarray(i_main, dtype=np.int64)] if len(xy) else np.zeros(0, np.int64)
+    d_main = np.asarray(d_main, dtype=float)
+    on = np.ones(len(xy), dtype=bool)
+    far = d_main > max_access_m
+    if far.any():
+        routable = np.flatnonzero(np.diff(net.minutes.indptr) > 0)
+        _, i_all = cKDTree(net.xy[routable]).query(xy[far])
+        on[np.flatnonzero(far)] = net.main[routable[np.asarray(i_all)]]
+    node = np.where(on, node, -1)
+    access_m = d_main * net.mode.detour_factor
+    access_min = access_m / (net.mode.walk_kph * 1000.0 / 60.0)
+    table = pd.DataFrame(
+        {
+            "node": node,
+            "node_id": [net.node_ids[k] if k >= 0 else None for k in node],
+            "x": xy[:, 0] if len(xy) else np.zeros(0),
+            "y": xy[:, 1] if len(xy) else np.zeros(0),
+            "straight_m": np.where(on, d_main, np.nan),
+            "access_m": np.where(on, access_m, np.inf),
+            "access_min": np.where(on, access_min, np.inf),
+            "long_leg": far & on,
+            "on_network": on,
+        },
+        index=pd.Index(points.index.astype(str), name="id"),
+    )
+    snapping = Snapping(table=table, max_access_m=max_access_m)
+    if snapping.long_legs():
+        logger.warning(
+            "Mode %s, layer %s: %d point(s) more than %.0f m from the nearest road: %s. The "
+            "network probably misses roads there; add them as local roads.",
+            net.mode.name,
+            layer,
+            len(snapping.long_legs()),
+            max_access_m,
+            ", ".join(snapping.long_legs()[:20]),
+        )
+    if snapping.off_network():
+        logger.warning(
+            "Mode %s, layer %s: %d point(s) cannot reach the main road network (their roads are "
+            "cut off or closed): %s. Their journeys are reported unreachable.",
+            net.mode.name,
+            layer,
+            len(snapping.off_network()),
+            ", ".join(snapping.off_network()[:20]),
+        )
+    return snapping

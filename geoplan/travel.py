@@ -1,0 +1,519 @@
+"""`TravelMatrix`: journey metres and minutes from every origin to every destination, per mode.
+
+:func:`travel_matrix` turns the road graph into sparse arrays for one mode (see
+:func:`geoplan.network.mode_network`), snaps origins and destinations to it, and runs
+``scipy.sparse.csgraph.dijkstra`` from the unique snapped nodes of the smaller side (on the
+reversed graph when that side is the destinations, so one-way streets stay right). A journey is
+access leg + road + access leg. ``minutes`` is the fastest journey; ``metres`` the shortest road
+distance (for modes whose time follows length, the same route, found by one search). Computation
+is float64; storage float32. Results are cached on disk, keyed by a hash of every input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely import LineString
+from tqdm.auto import tqdm
+
+from ._errors import CRSError, NetworkError
+from .network import (
+    MODES,
+    Closure,
+    ModeNetwork,
+    Snapping,
+    TravelMode,
+    mode_network,
+    snap_points,
+)
+
+logger = logging.getLogger(__name__)
+
+CACHE_ENV = "GEOPLAN_CACHE_DIR"
+CACHE_VERSION = "1"
+SOURCE_CHUNK = 64
+"""Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Journeys from every origin to every destination for one travel mode.
+
+    Parameters
+    ----------
+    origin_ids, destination_ids
+        Ids of the rows and columns.
+    metres
+        Shortest journey distance, metres (float32, ``inf`` when unreachable).
+    minutes
+        Fastest journey time, minutes (float32, ``inf`` when unreachable or over the cut-off).
+    mode
+        Name of the travel mode.
+    origins_label, destinations_label
+        Names of the layers (``villages``, ``schools`` ...).
+    origin_access, destination_access
+        The snapping tables (see :class:`geoplan.network.Snapping`).
+    cutoff_min
+        Journeys longer than this are ``inf``; ``None``: no cut-off.
+    travel_mode
+        The full travel mode.
+    closures
+        Closures applied.
+    crs
+        CRS of the points (and of journey lines).
+    """
+
+    origin_ids: pd.Index
+    destination_ids: pd.Index
+    metres: np.ndarray
+    minutes: np.ndarray
+    mode: str
+    origins_label: str
+    destinations_label: str
+    origin_access: pd.DataFrame
+    destination_access: pd.DataFrame
+    cutoff_min: float | None
+    travel_mode: TravelMode
+    closures: tuple[Closure, ...] = ()
+    crs: Any = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Number of origins and destinations."""
+        return (len(self.origin_ids), len(self.destination_ids))
+
+    def minutes_frame(self) -> pd.DataFrame:
+        """Minutes as a DataFrame: origins down, destinations across."""
+        return pd.DataFrame(self.minutes, index=self.origin_ids, columns=self.destination_ids)
+
+    def metres_frame(self) -> pd.DataFrame:
+        """Metres as a DataFrame: origins down, destinations across."""
+        return pd.DataFrame(self.metres, index=self.origin_ids, columns=self.destination_ids)
+
+    def to_long(self) -> pd.DataFrame:
+        """One row per origin-destination pair: ids, ``distance_m``, ``time_min``, ``reachable``."""
+        n_o, n_d = self.shape
+        frame = pd.DataFrame(
+            {
+                "origin_id": np.repeat(self.origin_ids.to_numpy(), n_d),
+                "destination_id": np.tile(self.destination_ids.to_numpy(), n_o),
+                "distance_m": self.metres.ravel().astype(float),
+                "time_min": self.minutes.ravel().astype(float),
+            }
+        )
+        frame["reachable"] = np.isfinite(frame["time_min"])
+        frame.insert(0, "mode", self.mode)
+        return frame
+
+    def nearest(self, k: int = 1) -> pd.DataFrame:
+        """The ``k`` quickest destinations of each origin (unreachable ones left out).
+
+        Returns a DataFrame with ``origin_id``, ``rank`` (1 = quickest), ``destination_id``,
+        ``time_min`` and ``distance_m``.
+        """
+        n_o, n_d = self.shape
+        k = max(0, min(int(k), n_d))
+        if k == 0 or n_o == 0:
+            return pd.DataFrame(
+                columns=["origin_id", "rank", "destination_id", "time_min", "distance_m"]
+            )
+        order = np.argsort(self.minutes, axis=1, kind="stable")[:, :k]
+        rows = np.repeat(np.arange(n_o), k)
+        cols = order.ravel()
+        frame = pd.DataFrame(
+            {
+                "origin_id": self.origin_ids.to_numpy()[rows],
+                "rank": np.tile(np.arange(1, k + 1), n_o),
+                "destination_id": self.destination_ids.to_numpy()[cols],
+                "time_min": self.minutes[rows, cols].astype(float),
+                "distance_m": self.metres[rows, cols].astype(float),
+            }
+        )
+        return frame[np.isfinite(frame["time_min"])].reset_index(drop=True)
+
+    def unreachable(self) -> pd.DataFrame:
+        """Pairs with no journey (cut off, closed, or over the cut-off): ``origin_id``, ``destination_id``."""
+        rows, cols = np.nonzero(~np.isfinite(self.minutes))
+        return pd.DataFrame(
+            {
+                "origin_id": self.origin_ids.to_numpy()[rows],
+                "destination_id": self.destination_ids.to_numpy()[cols],
+            }
+        )
+
+
+def default_cache_dir() -> Path:
+    """``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "geoplan"
+
+
+def _check_points(points: gpd.GeoDataFrame, label: str) -> None:
+    if points.crs is None:
+        msg = f"Layer {label} has no CRS. Fix: set its CRS (area layers are in a metric CRS)."
+        raise CRSError(msg)
+    if not points.crs.is_projected:
+        msg = (
+            f"Layer {label} is in {points.crs.name}, not a metric CRS; journey lengths need one. "
+            "Fix: project it (geoplan.crs chooses one)."
+        )
+        raise CRSError(msg)
+
+
+def _graph_in(graph: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
+    from pyproj import CRS
+
+    gcrs = graph.graph.get("crs")
+    if gcrs is None:
+        msg = (
+            "The road graph has no 'crs' attribute. Fix: build it with geoplan.network.load_graph."
+        )
+        raise CRSError(msg)
+    if CRS.from_user_input(gcrs) == CRS.from_user_input(crs):
+        return graph
+    import osmnx as ox
+
+    logger.info("Projecting the road graph from %s to %s.", gcrs, crs)
+    return ox.project_graph(graph, to_crs=crs)
+
+
+def _resolve_mode(mode: TravelMode | str) -> TravelMode:
+    if isinstance(mode, TravelMode):
+        return mode
+    if mode not in MODES:
+        msg = f"Unknown travel mode {mode!r}; modes are {', '.join(MODES)}."
+        raise NetworkError(msg)
+    return MODES[mode]
+
+
+def _cache_key(
+    net: ModeNetwork,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    closures: tuple[Closure, ...],
+    extra: str,
+) -> str:
+    h = hashlib.sha256()
+    h.update(CACHE_VERSION.encode())
+    for arr in (
+        net.xy,
+        net.metres.indptr,
+        net.metres.indices,
+        net.metres.data,
+        net.minutes.data,
+    ):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    for pts in (origins, destinations):
+        h.update("\x1f".join(map(str, pts.index)).encode())
+        h.update(np.ascontiguousarray(pts.geometry.x.to_numpy(dtype=float)).tobytes())
+        h.update(np.ascontiguousarray(pts.geometry.y.to_numpy(dtype=float)).tobytes())
+        h.update(str(pts.crs).encode())
+    h.update(net.mode.fingerprint().encode())
+    h.update(repr([c.fingerprint() for c in closures]).encode())
+    h.update(extra.encode())
+    return h.hexdigest()[:32]
+
+
+def _search(
+    graph: csr_matrix,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    *,
+    limit: float,
+    desc: str,
+) -> np.ndarray:
+    """Float64 shortest distances ``len(sources) x len(targets)``."""
+    out = np.empty((len(sources), len(targets)), dtype=float)
+    chunks = range(0, len(sources), SOURCE_CHUNK)
+    for start in tqdm(chunks, desc=desc, disable=len(chunks) < 4, leave=False):
+        block = sources[start : start + SOURCE_CHUNK]
+        dist = dijkstra(graph, directed=True, indices=block, limit=limit)
+        out[start : start + len(block)] = dist[:, targets]
+    return out
+
+
+def _network_distances(
+    net: ModeNetwork,
+    o_nodes: np.ndarray,
+    d_nodes: np.ndarray,
+    *,
+    weight: str,
+    limit: float,
+) -> np.ndarray:
+    """Road distances (``weight``: metres or minutes) between snapped nodes, origins x destinations.
+
+    Searches from the unique nodes of the smaller side; from destinations on the reversed graph.
+    Nodes ``-1`` (off the network) get ``inf``.
+    """
+    csr: csr_matrix = getattr(net, weight)
+    result = np.full((len(o_nodes), len(d_nodes)), np.inf)
+    o_ok = o_nodes >= 0
+    d_ok = d_nodes >= 0
+    uo, o_inv = np.unique(o_nodes[o_ok], return_inverse=True)
+    ud, d_inv = np.unique(d_nodes[d_ok], return_inverse=True)
+    if len(uo) == 0 or len(ud) == 0:
+        return result
+    if len(ud) <= len(uo):
+        dist = _search(csr.T.tocsr(), ud, uo, limit=limit, desc=f"{net.mode.name} {weight}")
+        block = dist.T[np.ix_(o_inv, d_inv)]
+    else:
+        dist = _search(csr, uo, ud, limit=limit, desc=f"{net.mode.name} {weight}")
+        block = dist[np.ix_(o_inv, d_inv)]
+    result[np.ix_(np.flatnonzero(o_ok), np.flatnonzero(d_ok))] = block
+    return result
+
+
+def travel_matrix(
+    graph: nx.MultiDiGraph,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    mode: TravelMode | str,
+    cutoff_min: float | None = None,
+    closures: Iterable[Closure] = (),
+    max_access_m: float = 2000.0,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    origins_label: str = "origins",
+    destinations_label: str = "destinations",
+) -> TravelMatrix:
+    """Journey metres and minutes from every origin to every destination by ``mode``.
+
+    Parameters
+    ----------
+    graph
+        Road graph (osmnx ``MultiDiGraph``); projected to the points' CRS when it differs.
+    origins, destinations
+        Point layers in one metric CRS, indexed by id.
+    mode
+        A :class:`TravelMode` or the name of a preset (``child_walk``, ``car`` ...).
+    cutoff_min
+        Journeys longer than this many minutes are left ``inf`` (faster searches).
+    closures
+        Roads out of use.
+    max_access_m
+        Access legs longer than this are warned about and listed.
+    cache_dir
+        Cache folder; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+    use_cache
+        Read and write the disk cache.
+    origins_label, destinations_label
+        Layer names for tables and messages.
+
+    Returns
+    -------
+    TravelMatrix
+        Rows in the order of ``origins``, columns in the order of ``destinations``.
+    """
+    travel_mode = _resolve_mode(mode)
+    closures = tuple(closures)
+    _check_points(origins, origins_label)
+    _check_points(destinations, destinations_label)
+    if origins.crs != destinations.crs:
+        msg = (
+            f"Layers {origins_label} ({origins.crs.name}) and {destinations_label} "
+            f"({destinations.crs.name}) are in different CRSs. Fix: project both to one."
+        )
+        raise CRSError(msg)
+    if cutoff_min is not None and not cutoff_min > 0:
+        msg = f"cutoff_min must be a positive number of minutes, not {cutoff_min!r}."
+        raise ValueError(msg)
+    graph = _graph_in(graph, origins.crs)
+    net = mode_network(graph, travel_mode, closures=closures)
+    snap_o = snap_points(net, origins, max_access_m=max_access_m, layer=origins_label)
+    snap_d = snap_points(net, destinations, max_access_m=max_access_m, layer=destinations_label)
+    key = _cache_key(net, origins, destinations, closures, f"{cutoff_min}|{max_access_m}")
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_file = folder / f"travel_{travel_mode.name}_{key}.npz"
+    metres: np.ndarray | None = None
+    minutes: np.ndarray | None = None
+    if use_cache and cache_file.exists():
+        try:
+            with np.load(cache_file, allow_pickle=False) as data:
+                metres, minutes = data["metres"], data["minutes"]
+            logger.info("Travel matrix %s read from cache %s.", travel_mode.name, cache_file)
+        except (OSError, KeyError, ValueError):
+            logger.warning("Cache file %s unreadable; recomputing.", cache_file)
+            metres = minutes = None
+    if metres is None or minutes is None:
+        metres, minutes = _compute(net, snap_o, snap_d, cutoff_min=cutoff_min)
+        if use_cache:
+            _write_cache(cache_file, metres=metres, minutes=minutes)
+    return TravelMatrix(
+        origin_ids=pd.Index(origins.index.astype(str), name="id"),
+        destination_ids=pd.Index(destinations.index.astype(str), name="id"),
+        metres=metres,
+        minutes=minutes,
+        mode=travel_mode.name,
+        origins_label=origins_label,
+        destinations_label=destinations_label,
+        origin_access=snap_o.table,
+        destination_access=snap_d.table,
+        cutoff_min=cutoff_min,
+        travel_mode=travel_mode,
+        closures=closures,
+        crs=origins.crs,
+    )
+
+
+def _write_cache(path: Path, *, metres: np.ndarray, minutes: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, metres=metres, minutes=minutes)
+        tmp.replace(path)
+    except OSError as err:
+        logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
+
+
+def _compute(
+    net: ModeNetwork,
+    snap_o: Snapping,
+    snap_d: Snapping,
+    *,
+    cutoff_min: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 journeys (access + road + access), returned as float32."""
+    o_nodes = snap_o.table["node"].to_numpy(dtype=np.int64)
+    d_nodes = snap_d.table["node"].to_numpy(dtype=np.int64)
+    mode = net.mode
+    if net.time_follows_length and net.metres.nnz:
+        speed_m_min = float(net.metres.data.sum() / net.minutes.data.sum())
+        limit = np.inf if cutoff_min is None else cutoff_min * speed_m_min
+        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=limit)
+        road_min = road_m / speed_m_min
+    else:
+        limit = np.inf if cutoff_min is None else cutoff_min
+        road_min = _network_distances(net, o_nodes, d_nodes, weight="minutes", limit=limit)
+        if cutoff_min is None:
+            m_limit = np.inf
+        else:  # the shortest route is never longer than the fastest one within the cut-off
+            speeds = net.metres.data / np.maximum(net.minutes.data, 1e-300)
+            m_limit = cutoff_min * float(speeds.max()) if len(speeds) else np.inf
+        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=m_limit)
+    acc_o = snap_o.table
+    acc_d = snap_d.table
+    metres = acc_o["access_m"].to_numpy()[:, None] + road_m + acc_d["access_m"].to_numpy()[None, :]
+    minutes = (
+        acc_o["access_min"].to_numpy()[:, None] + road_min + acc_d["access_min"].to_numpy()[None, :]
+    )
+    if cutoff_min is not None:
+        over = minutes > cutoff_min
+        minutes[over] = np.inf
+        metres[over] = np.inf
+    n_unreach = int((~np.isfinite(minutes)).sum())
+    if n_unreach:
+        logger.info(
+            "Mode %s: %d of %d journeys unreachable%s.",
+            mode.name,
+            n_unreach,
+            minutes.size,
+            "" if cutoff_min is None else f" or over {cutoff_min:g} min",
+        )
+    return metres.astype(np.float32), minutes.astype(np.float32)
+
+
+def journey_lines(
+    graph: nx.MultiDiGraph,
+    matrix: TravelMatrix,
+    assignment: pd.Series,
+) -> gpd.GeoDataFrame:
+    """Lines of the fastest journeys of chosen origin -> destination pairs, for drawing.
+
+    Parameters
+    ----------
+    graph
+        The road graph the matrix was computed on.
+    matrix
+        The travel matrix.
+    assignment
+        Destination id per origin id (index: origin ids). Missing or unreachable pairs are left
+        out.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by origin id: ``destination_id``, ``time_min``, ``distance_m``, and the line
+        (access leg, roads, access leg) in the matrix's CRS.
+    """
+    graph = _graph_in(graph, matrix.crs) if matrix.crs is not None else graph
+    net = mode_network(graph, matrix.travel_mode, closures=matrix.closures)
+    edges = list(graph.edges(keys=True))
+    o_pos = {str(i): k for k, i in enumerate(matrix.origin_ids)}
+    d_pos = {str(i): k for k, i in enumerate(matrix.destination_ids)}
+    pairs = [
+        (str(o), str(d))
+        for o, d in assignment.dropna().items()
+        if str(o) in o_pos
+        and str(d) in d_pos
+        and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
+    ]
+    reverse = net.minutes.T.tocsr()
+    rows: list[dict[str, Any]] = []
+    for dest in sorted({d for _, d in pairs}):
+        d_node = int(matrix.destination_access.loc[dest, "node"])
+        _, pred = dijkstra(reverse, directed=True, indices=d_node, return_predecessors=True)
+        for o, d in pairs:
+            if d != dest:
+                continue
+            node = int(matrix.origin_access.loc[o, "node"])
+            coords: list[tuple[float, float]] = [_xy(matrix.origin_access, o)]
+            coords.append(tuple(net.xy[node]))
+            while node != d_node and node >= 0:
+                nxt = int(pred[node])
+                if nxt < 0:
+                    break
+                coords.extend(_arc_coords(graph, net, edges, node, nxt))
+                node = nxt
+            coords.append(_xy(matrix.destination_access, d))
+            i, j = o_pos[o], d_pos[d]
+            rows.append(
+                {
+                    "id": o,
+                    "destination_id": d,
+                    "time_min": float(matrix.minutes[i, j]),
+                    "distance_m": float(matrix.metres[i, j]),
+                    "geometry": LineString(coords),
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["id", "destination_id", "time_min", "distance_m", "geometry"]
+    )
+    return gpd.GeoDataFrame(frame.set_index("id"), geometry="geometry", crs=net.crs)
+
+
+def _xy(table: pd.DataFrame, pid: str) -> tuple[float, float]:
+    return (float(table.loc[pid, "x"]), float(table.loc[pid, "y"]))
+
+
+def _arc_coords(
+    graph: nx.MultiDiGraph,
+    net: ModeNetwork,
+    edges: list[tuple[Any, Any, Any]],
+    a: int,
+    b: int,
+) -> list[tuple[float, float]]:
+    """Coordinates of the fastest edge from node position ``a`` to ``b`` (without ``a``)."""
+    lo, hi = net.minutes.indptr[a], net.minutes.indptr[a + 1]
+    hit = np.flatnonzero(net.minutes.indices[lo:hi] == b)
+    if len(hit):
+        u, v, k = edges[int(net.arc_edge[lo + int(hit[0])])]
+        geom = graph.edges[u, v, k].get("geometry")
+        if geom is not None:
+            pts = [tuple(c[:2]) for c in geom.coords]
+            if u != net.node_ids[a]:
+                pts = pts[::-1]  # the arc runs against the edge (walking a one-way street back)
+            return [(float(x), float(y)) for x, y in pts[1:]]
+    return [(float(net.xy[b][0]), float(net.xy[b][1]))]

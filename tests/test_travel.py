@@ -1,0 +1,216 @@
+"""Tests of geoplan.travel: hand-made graphs with known answers, and networkx on a real extract."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from shapely import LineString, Point, box
+
+from geoplan._errors import CRSError
+from geoplan.network import (
+    CAR,
+    CHILD_WALK,
+    PUPIL_WALK,
+    Closure,
+    load_graph,
+    mode_network,
+)
+from geoplan.travel import journey_lines, travel_matrix
+
+CRS = "EPSG:32645"  # UTM 45N, where Hejing lies
+
+
+def grid_graph(edges: list[tuple[str, str, float, str, bool]], xy: dict[str, tuple[float, float]]):
+    """A MultiDiGraph from (u, v, length, highway, oneway) rows, osmnx style."""
+    g = nx.MultiDiGraph(crs=CRS)
+    for n, (x, y) in xy.items():
+        g.add_node(n, x=x, y=y)
+    for wid, (u, v, length, hw, oneway) in enumerate(edges, start=1):
+        attrs = {"length": length, "highway": hw, "oneway": oneway, "osmid": wid, "name": f"road {wid}"}
+        g.add_edge(u, v, **attrs)
+        if not oneway:
+            g.add_edge(v, u, **attrs)
+    return g
+
+
+def points(coords: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        geometry=[Point(x, y) for x, y in coords.values()],
+        index=pd.Index(list(coords), name="id"),
+        crs=CRS,
+    )
+
+
+def square():
+    """A 1 km square A-B-C-D; A->B is one-way (only A to B)."""
+    xy = {"A": (0.0, 0.0), "B": (1000.0, 0.0), "C": (1000.0, 1000.0), "D": (0.0, 1000.0)}
+    edges = [
+        ("A", "B", 1000.0, "residential", True),
+        ("B", "C", 1000.0, "residential", False),
+        ("C", "D", 1000.0, "residential", False),
+        ("D", "A", 1000.0, "residential", False),
+    ]
+    return grid_graph(edges, xy)
+
+
+def test_one_way_street_car_goes_round_walker_does_not(tmp_path: Path) -> None:
+    g = square()
+    at_b = points({"vB": (1000.0, 0.0)})
+    at_a = points({"sA": (0.0, 0.0)})
+    car = travel_matrix(g, at_b, at_a, mode=CAR, cache_dir=tmp_path)
+    # B -> A against the one-way: B-C-D-A = 3 km at 30 km/h = 6 min
+    assert car.metres[0, 0] == pytest.approx(3000.0)
+    assert car.minutes[0, 0] == pytest.approx(6.0)
+    car_back = travel_matrix(g, at_a, at_b, mode=CAR, cache_dir=tmp_path)
+    assert car_back.metres[0, 0] == pytest.approx(1000.0)
+    walk = travel_matrix(g, at_b, at_a, mode=PUPIL_WALK, cache_dir=tmp_path)
+    assert walk.metres[0, 0] == pytest.approx(1000.0)
+    assert walk.minutes[0, 0] == pytest.approx(15.0)  # 1 km at 4 km/h
+
+
+@pytest.mark.parametrize("n_origins", [1, 3])  # search from either side
+def test_one_way_direction_holds_whichever_side_is_searched(tmp_path: Path, n_origins: int) -> None:
+    g = square()
+    origins = points({f"v{i}": (1000.0, 0.0) for i in range(n_origins)})
+    dests = points({"sA": (0.0, 0.0), "sC": (1000.0, 1000.0)})
+    m = travel_matrix(g, origins, dests, mode=CAR, cache_dir=tmp_path)
+    assert np.allclose(m.metres[:, 0], 3000.0)
+    assert np.allclose(m.metres[:, 1], 1000.0)
+
+
+def test_parallel_edges_take_the_shortest_never_a_sum(tmp_path: Path) -> None:
+    xy = {"A": (0.0, 0.0), "B": (1000.0, 0.0)}
+    g = grid_graph(
+        [("A", "B", 1500.0, "track", False), ("A", "B", 1200.0, "track", False)], xy
+    )
+    m = travel_matrix(g, points({"v": (0.0, 0.0)}), points({"s": (1000.0, 0.0)}),
+                      mode=CHILD_WALK, cache_dir=tmp_path)
+    assert m.metres[0, 0] == pytest.approx(1200.0)
+    assert m.minutes[0, 0] == pytest.approx(1200.0 / 50.0)  # 3 km/h = 50 m/min
+
+
+def test_parallel_edges_fastest_and_shortest_differ_for_car(tmp_path: Path) -> None:
+    xy = {"A": (0.0, 0.0), "B": (1000.0, 0.0)}
+    # a short slow track and a longer fast trunk road
+    g = grid_graph(
+        [("A", "B", 1000.0, "track", False), ("A", "B", 2000.0, "trunk", False)], xy
+    )
+    m = travel_matrix(g, points({"v": (0.0, 0.0)}), points({"s": (1000.0, 0.0)}),
+                      mode=CAR, cache_dir=tmp_path)
+    assert m.metres[0, 0] == pytest.approx(1000.0)  # shortest road distance
+    assert m.minutes[0, 0] == pytest.approx(2.0)  # 2 km at 60 km/h beats 1 km at 15 km/h
+
+
+def test_closed_road_forces_a_detour(tmp_path: Path) -> None:
+    g = square()
+    a, c = points({"vA": (0.0, 0.0)}), points({"sD": (0.0, 1000.0)})
+    open_ = travel_matrix(g, a, c, mode=PUPIL_WALK, cache_dir=tmp_path)
+    assert open_.metres[0, 0] == pytest.approx(1000.0)
+    for closure in (
+        Closure("pass", way_ids=(4,)),
+        Closure("pass", names=("road 4",)),
+        Closure("pass", polygon=box(-10, 400, 10, 600)),
+    ):
+        shut = travel_matrix(g, a, c, mode=PUPIL_WALK, closures=[closure], cache_dir=tmp_path)
+        assert shut.metres[0, 0] == pytest.approx(3000.0)
+
+
+def test_unreachable_village_is_reported_not_dropped(tmp_path: Path, caplog) -> None:
+    g = square()
+    # an island road far (> 2 km) from the square
+    g.add_node("X", x=10_000.0, y=0.0)
+    g.add_node("Y", x=10_500.0, y=0.0)
+    g.add_edge("X", "Y", length=500.0, highway="track", osmid=99)
+    g.add_edge("Y", "X", length=500.0, highway="track", osmid=99)
+    villages = points({"v1": (0.0, 10.0), "island": (10_000.0, 30.0)})
+    schools = points({"s1": (1000.0, 1000.0)})
+    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+        m = travel_matrix(g, villages, schools, mode=PUPIL_WALK, cache_dir=tmp_path,
+                          origins_label="villages")
+    assert list(m.origin_ids) == ["v1", "island"]
+    assert np.isfinite(m.minutes[0, 0])
+    assert np.isinf(m.minutes[1, 0]) and np.isinf(m.metres[1, 0])
+    assert m.unreachable().to_dict("records") == [{"origin_id": "island", "destination_id": "s1"}]
+    assert not m.origin_access.loc["island", "on_network"]
+    assert "island" in caplog.text
+
+
+def test_long_access_leg_is_warned_and_listed(tmp_path: Path, caplog) -> None:
+    g = square()
+    villages = points({"near": (0.0, 100.0), "far": (-3000.0, 0.0)})
+    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+        m = travel_matrix(g, villages, points({"s": (1000.0, 0.0)}), mode=CHILD_WALK,
+                          cache_dir=tmp_path)
+    acc = m.origin_access
+    assert bool(acc.loc["far", "long_leg"]) and not bool(acc.loc["near", "long_leg"])
+    assert acc.loc["far", "access_m"] == pytest.approx(3000.0 * CHILD_WALK.detour_factor)
+    assert acc.loc["far", "access_min"] == pytest.approx(3000.0 * 1.3 / 50.0)
+    # village 100 m off node A: access leg + 1 km of road to B
+    assert m.metres[0, 0] == pytest.approx(100.0 * 1.3 + 1000.0)
+    assert "far" in caplog.text
+
+
+def test_merged_local_track_shortens_a_journey(tmp_path: Path) -> None:
+    # OSM road A-B-C as an L: 2 km; a local track from A straight to C (1.414 km) joins at both ends
+    xy = {1: (0.0, 0.0), 2: (1000.0, 0.0), 3: (1000.0, 1000.0)}  # GraphML wants integer ids
+    g = grid_graph([(1, 2, 1000.0, "track", False), (2, 3, 1000.0, "track", False)], xy)
+    osm = tmp_path / "roads.graphml"
+    import osmnx as ox
+
+    ox.save_graphml(g, osm)
+    local = gpd.GeoDataFrame(
+        {"highway": ["track"]}, geometry=[LineString([(5, 5), (995, 995)])], crs=CRS
+    )
+    a, c = points({"v": (0.0, 0.0)}), points({"s": (1000.0, 1000.0)})
+    before = travel_matrix(load_graph(osm), a, c, mode=PUPIL_WALK, cache_dir=tmp_path)
+    merged = load_graph(osm, local_roads=local, join_tolerance_m=20.0)
+    after = travel_matrix(merged, a, c, mode=PUPIL_WALK, cache_dir=tmp_path)
+    assert before.metres[0, 0] == pytest.approx(2000.0)
+    expected = 990 * 2**0.5 + 2 * 5 * 2**0.5
+    assert after.metres[0, 0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_cutoff_nearest_long_frame_and_cache(tmp_path: Path) -> None:
+    g = square()
+    villages = points({"v1": (0.0, 0.0), "v2": (1000.0, 1000.0)})
+    schools = points({"sB": (1000.0, 0.0), "sD": (0.0, 1000.0), "sC": (1000.0, 1000.0)})
+    full = travel_matrix(g, villages, schools, mode=CHILD_WALK, cache_dir=tmp_path)
+    # child walk: 1 km = 20 min, 2 km = 40 min
+    expect = np.array([[20.0, 20.0, 40.0], [20.0, 20.0, 0.0]])
+    assert np.allclose(full.minutes, expect)
+    cut = travel_matrix(g, villages, schools, mode=CHILD_WALK, cutoff_min=30, cache_dir=tmp_path)
+    assert np.isinf(cut.minutes[0, 2]) and np.isinf(cut.metres[0, 2])
+    assert np.allclose(cut.minutes[np.isfinite(cut.minutes)], full.minutes[np.isfinite(cut.minutes)])
+    near = full.nearest(1)
+    assert near.set_index("origin_id").loc["v2", "destination_id"] == "sC"
+    assert len(full.nearest(2)) == 4
+    long = full.to_long()
+    assert len(long) == 6 and {"distance_m", "time_min", "reachable"} <= set(long.columns)
+    assert full.minutes_frame().loc["v1", "sC"] == pytest.approx(40.0)
+    assert full.metres.dtype == np.float32
+    assert len(list(tmp_path.glob("travel_child_walk_*.npz"))) == 2
+    again = travel_matrix(g, villages, schools, mode=CHILD_WALK, cache_dir=tmp_path)
+    assert np.array_equal(again.minutes, full.minutes)
+
+
+def test_points_must_be_metric(tmp_path: Path) -> None:
+    g = square()
+    p = points({"a": (0.0, 0.0)}).to_crs(4326)
+    with pytest.raises(CRSError, match="metric"):
+        travel_matrix(g, p, p, mode=CAR, cache_dir=tmp_path)
+
+
+def test_journey_lines_follow_the_roads(tmp_path: Path) -> None:
+    g = square()
+    villages = points({"v": (1000.0, 0.0)})
+    schools = points({"s": (0.0, 0.0)})
+    m = travel_matrix(g, villages, schools, mode=CAR, cache_dir=tmp_path)
+    lines = journey_lines(g, m, pd.Series({"v": "s"}))
+    assert lines.loc["v", "geometry"].length == pytest.approx(3000.0)
+    assert lines.loc["v", "destination_id"] == "s"
