@@ -1,0 +1,298 @@
+"""Browser test harness: open a saved map in headless Chromium with the network refused.
+
+Use :func:`check_map_in_browser` (or the ``browser_check`` fixture of ``conftest.py``) from any
+test that writes an HTML page::
+
+    report = check_map_in_browser(path, expected_counts={"Villages": 6})
+
+It opens the file in Debian's ``/usr/bin/chromium`` through Playwright (no browser download),
+aborts every request that is not ``file:``, ``data:`` or ``blob:`` and records it, then checks:
+no console error, no page error, no request at all besides the page itself, the features per
+layer-control overlay equal ``expected_counts``, a screenshot that is not blank, and every
+tooltip and popup opened (``mouseover`` / ``click`` fired, then opened) with no dialog firing.
+
+When Chromium or Playwright is missing the caller is skipped with the reason, unless the
+environment sets ``GEOPLAN_REQUIRE_BROWSER=1``, when it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("GEOPLAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:")
+
+
+def browser_problem() -> str | None:
+    """Why no browser test can run here, or ``None`` when one can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright (python) is not installed: pip install playwright"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk"
+    return None
+
+
+def require_browser() -> None:
+    """Skip the calling test when no browser is available (fail if GEOPLAN_REQUIRE_BROWSER=1)."""
+    problem = browser_problem()
+    if problem is None:
+        return
+    if os.environ.get("GEOPLAN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"GEOPLAN_REQUIRE_BROWSER=1 but {problem}")
+    pytest.skip(problem)
+
+
+@dataclass
+class BrowserReport:
+    """What the browser saw on one page."""
+
+    path: Path
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
+    other_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    maps: int = 0
+    layer_counts: dict[str, int] = field(default_factory=dict)
+    leaf_layers: int = 0
+    tooltip_texts: list[str] = field(default_factory=list)
+    popup_texts: list[str] = field(default_factory=list)
+    page_text: str = ""
+    title: str = ""
+    screenshot: Path | None = None
+    colours: int = 0
+    dominant_share: float = 1.0
+
+    def problems(self, expected_counts: dict[str, int] | None = None) -> list[str]:
+        """Every failed check, in words (empty when the page is fine)."""
+        out = []
+        if self.console_errors:
+            out.append(f"console errors: {self.console_errors[:5]}")
+        if self.page_errors:
+            out.append(f"page errors: {self.page_errors[:5]}")
+        if self.blocked_requests:
+            out.append(f"external requests attempted: {self.blocked_requests[:5]}")
+        if self.other_requests:
+            out.append(f"local requests besides the page: {self.other_requests[:5]}")
+        if self.dialogs:
+            out.append(f"dialogs fired: {self.dialogs[:5]}")
+        if self.maps == 0:
+            out.append("no Leaflet map found on window")
+        if expected_counts is not None:
+            for name, count in expected_counts.items():
+                got = self.layer_counts.get(name)
+                if got != count:
+                    out.append(
+                        f"layer {name!r}: {got} features in the browser, {count} expected "
+                        f"(layers seen: {self.layer_counts})"
+                    )
+        if self.screenshot is not None and (self.colours < 2 or self.dominant_share > 0.99):
+            out.append(
+                f"blank screenshot {self.screenshot}: {self.colours} colours, dominant "
+                f"{self.dominant_share:.1%}"
+            )
+        return out
+
+
+_INSPECT_JS = r"""
+async (openAll) => {
+  const maps = Object.keys(window).filter(k => {
+    try { return window[k] instanceof L.Map; } catch (e) { return false; }
+  }).map(k => window[k]);
+  const controls = Object.keys(window).filter(k => {
+    try { const v = window[k]; return k.endsWith('_layers') && v && v.overlays; }
+    catch (e) { return false; }
+  }).map(k => window[k]);
+  const decode = s => { const d = document.createElement('div'); d.innerHTML = s;
+                        return d.textContent; };
+  const leaves = (layer, out) => {
+    if (typeof layer.getLayers === 'function') {
+      layer.getLayers().forEach(l => leaves(l, out));
+    } else { out.push(layer); }
+    return out;
+  };
+  const counts = {};
+  const all = [];
+  for (const c of controls) {
+    for (const [name, layer] of Object.entries(c.overlays)) {
+      const ls = leaves(layer, []);
+      const key = decode(name);
+      counts[key] = (counts[key] || 0) + ls.length;
+      for (const m of maps) { if (!m.hasLayer(layer)) { try { m.addLayer(layer); } catch (e) {} } }
+    }
+  }
+  const parent = new Map();
+  for (const m of maps) {
+    m.eachLayer(g => {
+      if (typeof g.getLayers === 'function') g.getLayers().forEach(c => parent.set(c, g));
+    });
+    m.eachLayer(l => {
+      if (typeof l.getLayers !== 'function' && !(l instanceof L.DivOverlay)) all.push(l);
+    });
+  }
+  const owner = (l, getter) => {
+    let cur = l;
+    while (cur) {
+      const x = cur[getter] && cur[getter]();
+      if (x) return cur;
+      cur = parent.get(cur);
+    }
+    return null;
+  };
+  const uniq = Array.from(new Set(all));
+  const tips = [], pops = [];
+  if (openAll) {
+    for (const l of uniq) {
+      const ll = (l.getLatLng && l.getLatLng()) || (l.getCenter && l.getCenter()) || null;
+      try { l.fire('mouseover', {latlng: ll}, true); } catch (e) {}
+      const to = owner(l, 'getTooltip');
+      if (to) {
+        if (to === l) { l.openTooltip(); } else { to.openTooltip(l, ll); }
+        const t = to.getTooltip();
+        const el = t.getElement();
+        if (el) tips.push(el.innerText);
+        if (!t.options.permanent) to.closeTooltip();
+      }
+      try { l.fire('mouseout', {latlng: ll}, true); } catch (e) {}
+      try { l.fire('click', {latlng: ll}, true); } catch (e) {}
+      const po = owner(l, 'getPopup');
+      if (po) {
+        if (po === l) { l.openPopup(); } else { po.openPopup(l, ll); }
+        const el = po.getPopup().getElement();
+        if (el) pops.push(el.innerText);
+        po.closePopup();
+      }
+      await null;
+    }
+  }
+  return {maps: maps.length, counts: counts, leaves: uniq.length, tips: tips, pops: pops,
+          text: document.body.innerText, title: document.title};
+}
+"""
+
+
+def _measure(png: Path) -> tuple[int, float]:
+    from PIL import Image
+
+    with Image.open(png) as img:
+        pixels = list(img.convert("RGB").getdata())
+    counts = Counter(pixels)
+    return len(counts), counts.most_common(1)[0][1] / len(pixels)
+
+
+def check_map_in_browser(
+    path: str | os.PathLike[str],
+    *,
+    expected_counts: dict[str, int] | None = None,
+    screenshot: str | os.PathLike[str] | None = None,
+    open_popups: bool = True,
+    check: bool = True,
+    timeout_ms: int = 15_000,
+) -> BrowserReport:
+    """Open ``path`` in headless Chromium with all network refused, and inspect it.
+
+    Parameters
+    ----------
+    path
+        The HTML file.
+    expected_counts
+        Features expected per layer-control overlay name (as displayed); ``None``: not checked.
+    screenshot
+        Where to write a PNG screenshot (default: next to the file, ``<stem>.png``); checked
+        not to be blank.
+    open_popups
+        Fire ``mouseover``/``click`` on every leaf layer and open its tooltip and popup.
+    check
+        Fail the calling test (``pytest.fail``) listing every problem found.
+    timeout_ms
+        Page-load timeout.
+
+    Returns
+    -------
+    BrowserReport
+        What the browser saw.
+    """
+    require_browser()
+    from playwright.sync_api import Route, sync_playwright
+
+    page_path = Path(path).resolve()
+    page_url = page_path.as_uri()
+    shot = Path(screenshot) if screenshot is not None else page_path.with_suffix(".png")
+    report = BrowserReport(path=page_path, screenshot=shot)
+
+    def route(r: Route) -> None:
+        url = r.request.url
+        if url.startswith(LOCAL_SCHEMES):
+            if url.startswith("file:") and url.split("#")[0] != page_url:
+                report.other_requests.append(url)
+            r.continue_()
+        else:
+            report.blocked_requests.append(url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1200, "height": 800}, service_workers="block"
+            )
+            page = context.new_page()
+            page.route("**/*", route)
+
+            def on_console(msg: Any) -> None:
+                if msg.type == "error":
+                    report.console_errors.append(msg.text)
+
+            def on_dialog(dialog: Any) -> None:
+                report.dialogs.append(f"{dialog.type}: {dialog.message}")
+                dialog.dismiss()
+
+            page.on("console", on_console)
+            page.on("pageerror", lambda err: report.page_errors.append(str(err)))
+            page.on("dialog", on_dialog)
+            page.goto(page_url, wait_until="load", timeout=timeout_ms)
+            page.wait_for_timeout(300)
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
+            has_leaflet = page.evaluate("typeof L !== 'undefined' && !!L.Map")
+            if has_leaflet:
+                result = page.evaluate(_INSPECT_JS, open_popups)
+                report.maps = int(result["maps"])
+                report.layer_counts = {str(k): int(v) for k, v in result["counts"].items()}
+                report.leaf_layers = int(result["leaves"])
+                report.tooltip_texts = [str(t) for t in result["tips"]]
+                report.popup_texts = [str(t) for t in result["pops"]]
+                report.page_text = str(result["text"])
+                report.title = str(result["title"])
+            else:
+                report.page_text = page.inner_text("body")
+                report.title = page.title()
+            page.wait_for_timeout(100)
+            context.close()
+        finally:
+            browser.close()
+    report.colours, report.dominant_share = _measure(shot)
+    if check:
+        problems = report.problems(expected_counts)
+        if problems:
+            pytest.fail(f"{page_path}:\n  - " + "\n  - ".join(problems))
+    return report
