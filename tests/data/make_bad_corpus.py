@@ -1,0 +1,284 @@
+"""Write tests/data/good/tiny/ (a tiny fictional county) and one bad folder per fault.
+
+Run from the repository root: ``python tests/data/make_bad_corpus.py``. The output is
+committed; this script documents how it was made. ``EXPECTED`` (imported by the tests) lists,
+for each bad folder, the exit code of ``geoplan validate`` and the (file, row id, column) every
+expected problem must name.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import Polygon, box
+
+HERE = Path(__file__).resolve().parent
+GOOD = HERE / "good" / "tiny"
+BAD = HERE / "bad"
+
+# (file, row id, column) each expected problem names; "" = whole file / no column.
+EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
+    "missing_crs": (1, [("townships.shp", "", "")]),
+    "unknown_crs": (1, [("townships.geojson", "", "")]),
+    "missing_layer": (1, [("missing_layer", "", "")]),
+    "swapped_lonlat": (1, [("villages.csv", "V2", "经度 (lon)/纬度 (lat)")]),
+    "lonlat_out_of_range": (1, [("villages.csv", "V3", "经度 (lon)")]),
+    "bad_coordinate": (1, [("villages.csv", "V2", "经度 (lon)")]),
+    "xy_without_crs": (1, [("villages.csv", "", "x/y")]),
+    "outside_boundary": (1, [("villages.csv", "V4", "geometry")]),
+    "duplicate_id": (1, [("villages.csv", "V1", "编号 (id)")]),
+    "missing_id": (1, [("villages.csv", "line 7", "编号 (id)")]),
+    "negative_pupils": (1, [("villages.csv", "V2", "1-3年级人数 (pupils_g1_3)")]),
+    "fractional_pupils": (1, [("villages.csv", "V3", "4-6年级人数 (pupils_g4_6)")]),
+    "missing_pupils": (1, [("villages.csv", "V1", "7-9年级人数 (pupils_g7_9)")]),
+    "unknown_township": (1, [("villages.csv", "V5", "乡镇 (township)")]),
+    "missing_column": (1, [("villages.csv", "", "pupils_g1_3")]),
+    "empty_layer": (1, [("villages.csv", "", "")]),
+    "undecodable_text": (1, [("villages.csv", "line 4", "")]),
+    "invalid_polygon": (0, [("townships.geojson", "T2", "geometry")]),
+    "unknown_kind": (1, [("schools.xlsx", "S2", "kind")]),
+    "negative_classes": (1, [("schools.xlsx", "S1", "classes_g1_3")]),
+    "zero_class_size_limit": (1, [("schools.xlsx", "S3", "class_size_limit")]),
+    "unknown_decision": (1, [("sites.csv", "P1", "decision")]),
+    "unknown_school": (1, [("blocks.geojson", "B2", "school_primary")]),
+    "messy": (
+        1,
+        [
+            ("villages.csv", "V2", "经度 (lon)/纬度 (lat)"),
+            ("villages.csv", "V3", "1-3年级人数 (pupils_g1_3)"),
+            ("villages.csv", "V1", "编号 (id)"),
+            ("villages.csv", "V4", "乡镇 (township)"),
+            ("schools.xlsx", "S2", "kind"),
+            ("sites.csv", "P1", "decision"),
+            ("blocks.geojson", "B2", "school_primary"),
+        ],
+    ),
+}
+
+VILLAGE_HEADERS = [
+    "编号",
+    "名称",
+    "乡镇",
+    "经度",
+    "纬度",
+    "1-3年级人数",
+    "4-6年级人数",
+    "7-9年级人数",
+]
+
+
+def _townships() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["T1", "T2"], "name": ["东乡", "西乡"]},
+        geometry=[box(86.40, 42.25, 86.50, 42.35), box(86.50, 42.25, 86.60, 42.35)],
+        crs="EPSG:4326",
+    )
+
+
+def _villages() -> pd.DataFrame:
+    rows = [
+        ("V1", "红柳村", "T1", "86.42", "42.27", "12", "10", "9"),
+        ("V2", "沙枣村", "T1", "86°27′0″", "42°18′0″", "30", "25", "20"),
+        ("V3", "胡杨村", "T1", "东经86.48", "北纬42.33", "8", "7", "6"),
+        ("V4", "白杨村", "T2", "86.52", "42.26", "15", "14", "11"),
+        ("V5", "榆树村", "西乡", "86 33 36", "42 17 24", "40", "38", "30"),
+        ("V6", "松树村", "T2", "86.58", "42.34", "5", "4", "3"),
+    ]
+    return pd.DataFrame(rows, columns=VILLAGE_HEADERS)
+
+
+def _schools() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["S1", "S2", "S3"],
+            "name": ["东乡中心校", "西乡教学点", "东乡初中"],
+            "kind": ["central_primary", "teaching_point", "middle"],
+            "township": ["T1", "T2", "T1"],
+            "lon": [86.45, 86.55, 86.46],
+            "lat": [42.30, 42.30, 42.31],
+            "classes_g1_3": [3, 2, 0],
+            "classes_g4_6": [3, 0, 0],
+            "classes_g7_9": [0, 0, 3],
+            "enrolment_g1_3": [50, 20, 0],
+            "enrolment_g4_6": [45, 0, 0],
+            "enrolment_g7_9": [0, 0, 60],
+            "class_size_limit": [None, None, 50],
+            "boarding_beds": [40, 0, 100],
+        }
+    )
+
+
+def _sites() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["P1", "P2"],
+            "name": ["旧白杨教学点", "旧松树教学点"],
+            "township": ["T2", "T2"],
+            "lon": ["86.53", "86.57"],
+            "lat": ["42.27", "42.33"],
+            "restore_cost_yuan": ["800000", "650000"],
+            "decision": ["free", "must"],
+        }
+    )
+
+
+def _blocks() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["B1", "B2"],
+            "name": ["一街区", "二街区"],
+            "pupils_g1_3": [30, 25],
+            "pupils_g4_6": [28, 20],
+            "pupils_g7_9": [20, 18],
+            "school_primary": ["S1", "S1"],
+            "school_middle": ["S3", "S3"],
+        },
+        geometry=[box(86.450, 42.300, 86.455, 42.305), box(86.455, 42.300, 86.460, 42.305)],
+        crs="EPSG:4326",
+    )
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    path.write_text(gdf.to_json(ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _write_all(
+    folder: Path,
+    *,
+    townships: gpd.GeoDataFrame,
+    villages: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    blocks: gpd.GeoDataFrame,
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_geojson(townships, folder / "townships.geojson")
+    villages.to_csv(folder / "villages.csv", index=False, encoding="utf-8")
+    schools.to_excel(folder / "schools.xlsx", index=False)
+    # Sites as GBK, the way Excel on a Chinese Windows saves CSV.
+    sites.to_csv(folder / "sites.csv", index=False, encoding="gbk")
+    _write_geojson(blocks, folder / "blocks.geojson")
+
+
+def _base() -> dict[str, object]:
+    return {
+        "townships": _townships(),
+        "villages": _villages(),
+        "schools": _schools(),
+        "sites": _sites(),
+        "blocks": _blocks(),
+    }
+
+
+def _bowtie_t2() -> Polygon:
+    # A square with a small self-crossing loop at its south-west corner.
+    ring = [
+        (86.50, 42.25),
+        (86.60, 42.25),
+        (86.60, 42.35),
+        (86.50, 42.35),
+        (86.50, 42.26),
+        (86.51, 42.24),
+        (86.51, 42.26),
+        (86.50, 42.25),
+    ]
+    poly = Polygon(ring)
+    assert not poly.is_valid
+    assert shapely.make_valid(poly).area > 0.9 * box(86.5, 42.25, 86.6, 42.35).area
+    return poly
+
+
+def make_bad(name: str) -> None:
+    data = _base()
+    folder = BAD / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    vil: pd.DataFrame = data["villages"]  # type: ignore[assignment]
+    sch: pd.DataFrame = data["schools"]  # type: ignore[assignment]
+    sit: pd.DataFrame = data["sites"]  # type: ignore[assignment]
+    blk: gpd.GeoDataFrame = data["blocks"]  # type: ignore[assignment]
+    tws: gpd.GeoDataFrame = data["townships"]  # type: ignore[assignment]
+    raw_villages: bytes | None = None
+    if name == "swapped_lonlat":
+        vil.loc[1, ["经度", "纬度"]] = ["42.30", "86.45"]
+    elif name == "lonlat_out_of_range":
+        vil.loc[2, "经度"] = "286.48"
+    elif name == "bad_coordinate":
+        vil.loc[1, "经度"] = "86度xx分"
+    elif name == "xy_without_crs":
+        vil = vil.rename(columns={"经度": "x", "纬度": "y"})
+    elif name == "outside_boundary":
+        vil.loc[3, ["经度", "纬度"]] = ["87.20", "42.26"]
+    elif name == "duplicate_id":
+        vil.loc[4, "编号"] = "V1"
+    elif name == "missing_id":
+        vil.loc[5, "编号"] = ""
+    elif name == "negative_pupils":
+        vil.loc[1, "1-3年级人数"] = "-4"
+    elif name == "fractional_pupils":
+        vil.loc[2, "4-6年级人数"] = "12.5"
+    elif name == "missing_pupils":
+        vil.loc[0, "7-9年级人数"] = ""
+    elif name == "unknown_township":
+        vil.loc[4, "乡镇"] = "T9"
+    elif name == "missing_column":
+        vil = vil.drop(columns=["1-3年级人数"])
+    elif name == "empty_layer":
+        vil = vil.iloc[0:0]
+    elif name == "undecodable_text":
+        text = vil.to_csv(index=False).encode("utf-8")
+        lines = text.split(b"\n")
+        lines[3] = lines[3].replace("胡杨村".encode(), b"\xff\xfe\x80")
+        raw_villages = b"\n".join(lines)
+    elif name == "invalid_polygon":
+        tws = tws.copy()
+        tws.loc[1, "geometry"] = _bowtie_t2()
+    elif name == "unknown_kind":
+        sch.loc[1, "kind"] = "university"
+    elif name == "negative_classes":
+        sch.loc[0, "classes_g1_3"] = -2
+    elif name == "zero_class_size_limit":
+        sch.loc[2, "class_size_limit"] = 0
+    elif name == "unknown_decision":
+        sit.loc[0, "decision"] = "maybe"
+    elif name == "unknown_school":
+        blk.loc[1, "school_primary"] = "S9"
+    elif name == "messy":
+        vil.loc[1, ["经度", "纬度"]] = ["42.30", "86.45"]
+        vil.loc[2, "1-3年级人数"] = "-1"
+        vil.loc[4, "编号"] = "V1"
+        vil.loc[3, "乡镇"] = "T7"
+        sch.loc[1, "kind"] = "university"
+        sit.loc[0, "decision"] = "maybe"
+        blk.loc[1, "school_primary"] = "S9"
+    _write_all(folder, townships=tws, villages=vil, schools=sch, sites=sit, blocks=blk)
+    if raw_villages is not None:
+        (folder / "villages.csv").write_bytes(raw_villages)
+    if name == "missing_crs":
+        (folder / "townships.geojson").unlink()
+        tws.to_file(folder / "townships.shp", encoding="utf-8")
+        (folder / "townships.prj").unlink()
+    elif name == "unknown_crs":
+        # Gauss-Kruger metres saved as GeoJSON without saying so (GeoJSON means degrees).
+        metres = json.loads(tws.to_crs("EPSG:4538").to_json(ensure_ascii=False))
+        metres.pop("crs", None)
+        (folder / "townships.geojson").write_text(json.dumps(metres, ensure_ascii=False))
+    elif name == "missing_layer":
+        (folder / "schools.xlsx").unlink()
+
+
+def main() -> None:
+    if GOOD.exists():
+        shutil.rmtree(GOOD)
+    _write_all(GOOD, **_base())  # type: ignore[arg-type]
+    for name in EXPECTED:
+        make_bad(name)
+
+
+if __name__ == "__main__":
+    main()
