@@ -24,15 +24,20 @@ import heapq
 import logging
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+import shapely
 
-from ._contiguity import components_within
-from ._errors import InfeasibleError
+from ._contiguity import components_within, dissolved_pieces, rook_adjacency
+from ._errors import CRSError, InfeasibleError, Problem, ValidationError
 from ._solvers import SolveResult, solve_milp
+from .rules import classes_needed, oversized_classes
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +195,7 @@ def _build_level(
                 unit_list.append(keys.setdefault(g, len(keys)))
         _, unit_of = np.unique(np.asarray(unit_list), return_inverse=True)
     n = int(unit_of.max()) + 1 if n_blocks else 0
-    agg = sp.csr_array(
-        (np.ones(n_blocks), (unit_of, np.arange(n_blocks))), shape=(n, n_blocks)
-    )
+    agg = sp.csr_array((np.ones(n_blocks), (unit_of, np.arange(n_blocks))), shape=(n, n_blocks))
     dem_u = agg @ dem
     finite = np.isfinite(minutes)
     safe = np.where(finite, minutes, 0.0)
@@ -206,10 +209,12 @@ def _build_level(
     # Fixed blocks, then homes: a unit is forced to one school.
     forced = np.full(n, -1, dtype=np.int64)
     problems: list[str] = []
-    for b in np.flatnonzero(fixed_b >= 0):
-        u, j = unit_of[b], fixed_b[b]
+    for blk in np.flatnonzero(fixed_b >= 0):
+        u, j = unit_of[blk], fixed_b[blk]
         if forced[u] not in (-1, j):
-            problems.append(f"block {b} is fixed to school {j} but its unit to school {forced[u]}")
+            problems.append(
+                f"block {blk} is fixed to school {j} but its unit to school {forced[u]}"
+            )
         forced[u] = j
     home_u = unit_of[home_b]
     for j, u in enumerate(home_u):
@@ -306,8 +311,9 @@ def _assignment_rows(
         stay = p.status_quo[ii] == jj
         tot = p.demand.sum(axis=1)
         blocks.append(
-            sp.coo_array((tot[ii[stay]], (np.zeros(int(stay.sum()), int), cols[stay])),
-                         shape=(1, n_cols))
+            sp.coo_array(
+                (tot[ii[stay]], (np.zeros(int(stay.sum()), int), cols[stay])), shape=(1, n_cols)
+            )
         )
         has = p.status_quo >= 0
         lower.append(np.array([tot[has].sum() - p.max_moved]))
@@ -361,13 +367,11 @@ class _Search:
         a = int(self.assign[i])
         d = p.demand[i]
         delta = float(p.weight[i, b] - p.weight[i, a])
-        delta += self.penalty * (
-            self.over(a, -d) - self.over(a) + self.over(b, d) - self.over(b)
-        )
+        delta += self.penalty * (self.over(a, -d) - self.over(a) + self.over(b, d) - self.over(b))
         if p.max_moved is not None and p.status_quo[i] >= 0:
             sq = p.status_quo[i]
-            new_moved = self.moved + (self.tot[i] if a == sq else 0.0) - (
-                self.tot[i] if b == sq else 0.0
+            new_moved = (
+                self.moved + (self.tot[i] if a == sq else 0.0) - (self.tot[i] if b == sq else 0.0)
             )
             delta += self.penalty * (
                 max(new_moved - p.max_moved, 0.0) - max(self.moved - p.max_moved, 0.0)
@@ -475,20 +479,20 @@ class _Search:
                 queue = nxt
             if goal < 0:
                 continue
-            chain = []
-            b = goal
-            while prev[b][0] >= 0:
-                a, i = prev[b]
-                chain.append((i, b))
-                b = a
+            chain: list[tuple[int, int]] = []
+            node = goal
+            while prev[node][0] >= 0:
+                parent, unit = prev[node]
+                chain.append((unit, node))
+                node = parent
             before = self.total_over()
             saved = self.assign.copy(), self.load.copy(), self.moved
             ok = True
-            for i, b in reversed(chain):
-                if not self.stays_connected(i):
+            for unit, node in reversed(chain):
+                if not self.stays_connected(unit):
                     ok = False
                     break
-                self.apply(i, b)
+                self.apply(unit, node)
             if not ok or self.total_over() >= before - 1e-9:
                 self.assign, self.load, self.moved = saved
             else:
@@ -633,14 +637,14 @@ def _build_mip(
                 )
             )
     if na:
-        u, v, j = arcs[:, 0], arcs[:, 1], arcs[:, 2]
+        u, v, j_arc = arcs[:, 0], arcs[:, 1], arcs[:, 2]
         f_cols = nv + np.arange(na)
         not_home = ii != p.home[jj]
         rows_of_pair = np.full(nv, -1, dtype=np.int64)
         rows_of_pair[not_home] = np.arange(int(not_home.sum()))
         n_cons = int(not_home.sum())
-        out_rows = rows_of_pair[pair_id[u, j]]
-        in_rows = rows_of_pair[pair_id[v, j]]
+        out_rows = rows_of_pair[pair_id[u, j_arc]]
+        in_rows = rows_of_pair[pair_id[v, j_arc]]
         has_in = in_rows >= 0
         cons = sp.coo_array(
             (
@@ -660,8 +664,11 @@ def _build_mip(
         for end in (u, v):
             link = sp.coo_array(
                 (
-                    np.concatenate([np.ones(na), -big[j]]),
-                    (np.concatenate([arange, arange]), np.concatenate([f_cols, pair_id[end, j]])),
+                    np.concatenate([np.ones(na), -big[j_arc]]),
+                    (
+                        np.concatenate([arange, arange]),
+                        np.concatenate([f_cols, pair_id[end, j_arc]]),
+                    ),
                 ),
                 shape=(na, n_cols),
             )
@@ -670,12 +677,12 @@ def _build_mip(
             upper.append(np.zeros(na))
         # Valid cut: a unit away from its school's block has a neighbour in the same district.
         sel = np.flatnonzero(not_home)
-        nb_pairs = pair_id[v, j]
+        nb_pairs = pair_id[v, j_arc]
         cut = sp.coo_array(
             (
                 np.concatenate([np.ones(sel.size), -np.ones(na)]),
                 (
-                    np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j]]]),
+                    np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j_arc]]]),
                     np.concatenate([sel, nb_pairs]),
                 ),
             ),
@@ -724,7 +731,8 @@ def _max_district_units(p: _Level) -> np.ndarray:
         for b in range(p.capacity.shape[1]):
             fits = np.cumsum(np.sort(p.demand[units, b])) <= p.capacity[j, b] + 1e-9
             out[j] = min(out[j], float(fits.sum()))
-    return np.maximum(out, 1.0)
+    result: np.ndarray = np.maximum(out, 1.0)
+    return result
 
 
 def _start_vector(p: _Level, mip: _Mip, assign: np.ndarray) -> np.ndarray:
@@ -990,4 +998,717 @@ def least_extra_classes(
     if res.status != "optimal":
         logger.warning("least_extra_classes: time limit reached; the count may not be least")
     extra = np.rint(res.x[mip.c.size - mip.n_extra :]).astype(np.int64)
-    return extra.reshape(shape)
+    result: np.ndarray = extra.reshape(shape)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# From layers: blocks and schools
+# --------------------------------------------------------------------------------------------
+
+LEVEL_NAMES: dict[str, str] = {"primary": "primary", "middle": "junior-middle"}
+FALLBACK_KPH: dict[str, float] = {"primary": 3.0, "middle": 4.0}
+"""Walking speeds of the straight-line fallback cost, km/h (youngest band of the level)."""
+DETOUR_FACTOR = 1.3
+"""Straight-line distance x this factor approximates the walked distance (fallback only)."""
+
+
+@dataclass(frozen=True)
+class CapacityDiagnosis:
+    """Where places are short, and the fewest extra classes that fit the pupils.
+
+    Parameters
+    ----------
+    shortages
+        One row per level and band (index ``level:band``): ``pupils``, ``places``, ``short``.
+    extra_classes
+        Extra classes per school (index ``id``) and band (``extra_classes_<band>``).
+    message
+        The diagnosis in a planner's words.
+    """
+
+    shortages: Any
+    extra_classes: Any
+    message: str
+
+    @property
+    def feasible(self) -> bool:
+        """Whether today's classes already fit every pupil."""
+        return int(self.extra_classes.to_numpy().sum()) == 0
+
+
+@dataclass(frozen=True)
+class DistrictPlan:
+    """A district plan for a county town, as tables aligned to the input ids.
+
+    Parameters
+    ----------
+    blocks
+        Per block (index ``id``): ``school_<level>``, ``journey_<level>_min``,
+        ``nearest_<level>`` (the assigned school is the nearest one teaching the level),
+        ``moved_<level>`` (differs from the status quo), geometry.
+    schools
+        Per school (index ``id``): pupils per band (total, resident, migrant), classes,
+        classes needed, average class size, oversized (56+) and severely oversized (66+) classes
+        before (today's enrolment and classes) and after, utilisation per level.
+    districts
+        One polygon per level and school (index ``<level>:<school id>``): ``level``, ``school``,
+        ``pupils``, ``area_m2``, ``polsby_popper``, ``pieces`` (1 when contiguous).
+    indicators
+        Per level: mean and worst journey, share at the nearest school, pupils moved, contiguity,
+        objective, bound, gap, status, method, seconds.
+    solutions
+        The :class:`DistrictSolution` of each level.
+    cost_source
+        ``"travel matrix"`` or ``"straight line x detour (fallback)"`` per level.
+    """
+
+    blocks: Any
+    schools: Any
+    districts: Any
+    indicators: Any
+    solutions: dict[str, DistrictSolution]
+    cost_source: dict[str, str]
+
+
+def _teaches(schools: Any, level: str) -> np.ndarray:
+    from .rules import BANDS_BY_KIND, LEVEL_BANDS
+
+    bands = set(LEVEL_BANDS[level])
+    return np.array(
+        [bool(bands & set(BANDS_BY_KIND.get(str(k), ()))) for k in schools["kind"]], dtype=bool
+    )
+
+
+def _num(frame: Any, col: str, default: float = 0.0) -> np.ndarray:
+    if col not in frame.columns:
+        return np.full(len(frame), default, dtype=np.float64)
+
+    values = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return np.asarray(values.fillna(default).to_numpy(), dtype=np.float64)
+
+
+def _band_pupils(blocks: Any, band: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Total, resident and migrant pupils of one band per block."""
+    res_col, mig_col, tot_col = (
+        f"pupils_{band}_resident",
+        f"pupils_{band}_migrant",
+        f"pupils_{band}",
+    )
+    has_split = res_col in blocks.columns and mig_col in blocks.columns
+    if tot_col in blocks.columns and blocks[tot_col].notna().any():
+        total = _num(blocks, tot_col)
+    elif has_split:
+        total = _num(blocks, res_col) + _num(blocks, mig_col)
+    else:
+        total = np.zeros(len(blocks))
+    migrant = _num(blocks, mig_col) if mig_col in blocks.columns else np.zeros(len(blocks))
+    migrant = np.minimum(migrant, total)
+    return total, total - migrant, migrant
+
+
+def _capacity(
+    schools: Any, bands: Sequence[str], rules: Any, *, use_planned: bool, extra: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes (today, after) and class-size limit per school and band."""
+    from .rules import BANDS_BY_KIND
+
+    m, k = len(schools), len(bands)
+    today = np.zeros((m, k))
+    after = np.zeros((m, k))
+    limit = np.zeros((m, k))
+    own_limit = _num(schools, "class_size_limit", default=np.nan)
+    for b, band in enumerate(bands):
+        teaches = np.array([band in BANDS_BY_KIND.get(str(kd), ()) for kd in schools["kind"]])
+        today[:, b] = np.where(teaches, _num(schools, f"classes_{band}"), 0.0)
+        after[:, b] = today[:, b]
+        if use_planned:
+            after[:, b] += np.where(teaches, _num(schools, f"planned_classes_{band}"), 0.0)
+        if extra is not None and f"extra_classes_{band}" in extra.columns:
+            add = extra[f"extra_classes_{band}"].reindex(schools.index).fillna(0).to_numpy()
+            after[:, b] += np.where(teaches, add.astype(float), 0.0)
+        default = np.array([rules.limit_for(str(kd), band) for kd in schools["kind"]], float)
+        limit[:, b] = np.where(np.isnan(own_limit), default, own_limit)
+    return today, after, limit
+
+
+def _homes(blocks: Any, schools: Any) -> np.ndarray:
+    """Block position holding each school point (the nearest block if it lies in none)."""
+    tree = shapely.STRtree(np.asarray(blocks.geometry.values))
+    pts = np.asarray(schools.geometry.values)
+    home = np.full(len(schools), -1, dtype=np.int64)
+    s_idx, b_idx = tree.query(pts, predicate="intersects")
+    home[s_idx[::-1]] = b_idx[::-1]  # first hit wins
+    missing = np.flatnonzero(home < 0)
+    if missing.size:
+        home[missing] = tree.nearest(pts[missing])
+    return home
+
+
+def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[str]) -> np.ndarray:
+    """Give schools that share a block each their own: the later takes a free neighbour."""
+    out = home.copy()
+    taken: set[int] = set()
+    for j, h in enumerate(home):
+        if int(h) not in taken:
+            taken.add(int(h))
+            continue
+        free = [int(v) for v in adjacency.indices[adjacency.indptr[h] : adjacency.indptr[h + 1]]]
+        free = [v for v in free if v not in taken]
+        if not free:
+            msg = (
+                f"School {names[j]!r} shares its block with another school of the same level and "
+                "no neighbouring block is free to anchor its district. Split the block."
+            )
+            raise InfeasibleError(msg)
+        out[j] = free[0]
+        taken.add(free[0])
+        logger.info("school %s shares a block; its district is anchored on a neighbour", names[j])
+    return out
+
+
+def _cost_for(
+    level: str,
+    travel: Any,
+    blocks: Any,
+    schools: Any,
+    *,
+    detour_factor: float,
+) -> tuple[np.ndarray, str]:
+    mat = travel.get(level) if isinstance(travel, Mapping) else travel
+    if mat is None:
+        a = np.asarray(shapely.point_on_surface(np.asarray(blocks.geometry.values)))
+        b = np.asarray(schools.geometry.values)
+        ax, ay = shapely.get_x(a), shapely.get_y(a)
+        bx, by = shapely.get_x(b), shapely.get_y(b)
+        metres = np.hypot(ax[:, None] - bx[None, :], ay[:, None] - by[None, :]) * detour_factor
+        logger.warning(
+            "districts (%s): no travel matrix; using straight line x %.2f at %.1f km/h",
+            level,
+            detour_factor,
+            FALLBACK_KPH[level],
+        )
+        return metres / (FALLBACK_KPH[level] * 1000.0 / 60.0), "straight line x detour (fallback)"
+    minutes = np.asarray(getattr(mat, "minutes", mat), dtype=np.float64)
+    origin_ids = getattr(mat, "origin_ids", None)
+    dest_ids = getattr(mat, "destination_ids", None)
+    if origin_ids is not None and dest_ids is not None:
+        frame = pd.DataFrame(
+            minutes, index=[str(i) for i in origin_ids], columns=[str(i) for i in dest_ids]
+        )
+        missing_b = [i for i in blocks.index if i not in frame.index]
+        missing_s = [i for i in schools.index if i not in frame.columns]
+        if missing_b or missing_s:
+            msg = (
+                f"The travel matrix lacks blocks {missing_b[:5]} / schools {missing_s[:5]}; "
+                "compute it from the blocks to the schools."
+            )
+            raise ValueError(msg)
+        minutes = frame.loc[list(blocks.index), list(schools.index)].to_numpy(dtype=np.float64)
+    elif minutes.shape != (len(blocks), len(schools)):
+        msg = f"The {level} cost matrix has shape {minutes.shape}; expected (blocks, schools)."
+        raise ValueError(msg)
+    return minutes, "travel matrix"
+
+
+@dataclass(frozen=True)
+class _LevelInput:
+    level: str
+    bands: tuple[str, ...]
+    schools: Any  # the schools teaching the level
+    demand: np.ndarray
+    resident: np.ndarray
+    migrant: np.ndarray
+    cost: np.ndarray
+    cost_source: str
+    classes_today: np.ndarray
+    classes_after: np.ndarray
+    limit: np.ndarray
+    home: np.ndarray
+    fixed: np.ndarray
+    status_quo: np.ndarray
+
+
+def _level_inputs(
+    blocks: Any,
+    schools: Any,
+    adjacency: sp.csr_array,
+    *,
+    level: str,
+    travel: Any,
+    rules: Any,
+    overrides: Mapping[str, Mapping[str, str]] | None,
+    use_planned: bool,
+    extra_classes: Any,
+    detour_factor: float,
+) -> _LevelInput:
+    from .rules import LEVEL_BANDS
+
+    bands = LEVEL_BANDS[level]
+    sub = schools[_teaches(schools, level)]
+    if len(sub) == 0:
+        msg = f"No open school teaches the {LEVEL_NAMES[level]} level; add one or drop the level."
+        raise InfeasibleError(msg)
+    parts = [_band_pupils(blocks, band) for band in bands]
+    demand = np.column_stack([p[0] for p in parts])
+    resident = np.column_stack([p[1] for p in parts])
+    migrant = np.column_stack([p[2] for p in parts])
+    all_cost, source = _cost_for(level, travel, blocks, schools, detour_factor=detour_factor)
+    cost = all_cost[:, _teaches(schools, level)]
+    today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
+    names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
+    home = _separate_homes(_homes(blocks, sub), adjacency, names)
+    pos = {sid: j for j, sid in enumerate(sub.index)}
+    fixed = np.full(len(blocks), -1, dtype=np.int64)
+    problems: list[Problem] = []
+    block_pos = {bid: i for i, bid in enumerate(blocks.index)}
+    for bid, sid in ((overrides or {}).get(level, {}) or {}).items():
+        if bid not in block_pos:
+            problems.append(
+                Problem(
+                    "overrides",
+                    "blocks",
+                    str(bid),
+                    f"school_{level}",
+                    str(sid),
+                    "No block has this id.",
+                    "Use an id of the blocks layer.",
+                )
+            )
+        elif sid not in pos:
+            problems.append(
+                Problem(
+                    "overrides",
+                    "blocks",
+                    str(bid),
+                    f"school_{level}",
+                    str(sid),
+                    f"No open school with this id teaches the {level} level.",
+                    "Name an open school teaching the level.",
+                )
+            )
+        else:
+            fixed[block_pos[bid]] = pos[sid]
+    if problems:
+        raise ValidationError(problems)
+    col = f"school_{level}"
+    if col in blocks.columns:
+        status_quo = np.array(
+            [pos.get(str(s), -1) if isinstance(s, str) else -1 for s in blocks[col]], np.int64
+        )
+    else:
+        status_quo = np.full(len(blocks), -1, dtype=np.int64)
+    return _LevelInput(
+        level,
+        bands,
+        sub,
+        demand,
+        resident,
+        migrant,
+        cost,
+        source,
+        today,
+        after,
+        limit,
+        home,
+        fixed,
+        status_quo,
+    )
+
+
+def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:
+    if blocks.crs is None or not blocks.crs.is_projected:
+        msg = (
+            "The blocks layer must be in a projected (metric) CRS for rook contiguity and areas; "
+            f"got {blocks.crs}. Use the PlanningArea's CRS."
+        )
+        raise CRSError(msg)
+    if schools.crs is not None and schools.crs != blocks.crs:
+        schools = schools.to_crs(blocks.crs)
+    if "status" in schools.columns:
+        schools = schools[schools["status"].fillna("open") == "open"]
+    return blocks, schools
+
+
+def plan_districts(
+    blocks: Any,
+    schools: Any,
+    *,
+    travel: Any = None,
+    rules: Any = None,
+    levels: Sequence[str] = ("primary", "middle"),
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    keep_communities: bool = False,
+    max_journey_min: float | Mapping[str, float] | None = None,
+    max_moved: float | Mapping[str, float] | None = None,
+    use_planned: bool = True,
+    extra_classes: Any = None,
+    method: str = "auto",
+    time_limit_s: float = 30.0,
+    mip_rel_gap: float = 0.01,
+    tolerance_m: float = 1.0,
+    detour_factor: float = DETOUR_FACTOR,
+) -> DistrictPlan:
+    """School districts for the blocks of a county town, one partition per level.
+
+    Parameters
+    ----------
+    blocks
+        The ``blocks`` layer (polygons in a metric CRS, index ``id``), e.g.
+        ``PlanningArea.blocks``.
+    schools
+        The ``schools`` layer; closed schools are left out.
+    travel
+        Journey minutes blocks x schools: a ``TravelMatrix`` (aligned by its ids), an array, or a
+        mapping ``{"primary": ..., "middle": ...}``. ``None``: straight-line distance x
+        ``detour_factor`` at walking speed -- a fallback only; the real path is a network matrix.
+    rules
+        Planning rules (class-size limits); default :class:`geoplan.rules.PlanningRules`.
+    levels
+        Levels to district: ``"primary"`` (g1_3 + g4_6) and/or ``"middle"`` (g7_9).
+    overrides
+        Planner's hand assignments ``{level: {block id: school id}}``; honoured, the rest
+        re-optimised.
+    keep_communities
+        Keep the blocks of each ``community`` in one district.
+    max_journey_min
+        Longest journey allowed, minutes (one value or one per level).
+    max_moved
+        Most pupils per level whose school may change from ``school_<level>``.
+    use_planned
+        Count ``planned_classes_<band>`` in the capacity.
+    extra_classes
+        Table (index school id, columns ``extra_classes_<band>``) of classes a scenario adds.
+    method, time_limit_s, mip_rel_gap
+        Passed to :func:`solve_districts` (the time limit is per level).
+    tolerance_m
+        Shortest shared edge making two blocks neighbours, metres.
+    detour_factor
+        Factor on straight-line distance for the fallback cost.
+
+    Returns
+    -------
+    DistrictPlan
+        Tables per block, school, district and level.
+
+    Raises
+    ------
+    InfeasibleError
+        When places are short; the message says where, by how much, and the fewest extra classes.
+    """
+    from .rules import PlanningRules
+
+    rules = rules or PlanningRules()
+    blocks, schools = _checked_blocks(blocks, schools)
+    adjacency = rook_adjacency(blocks, tolerance_m=tolerance_m)
+    groups = blocks["community"].to_numpy() if keep_communities else None
+    block_out = gpd.GeoDataFrame(
+        index=blocks.index.copy(), geometry=blocks.geometry.copy(), crs=blocks.crs
+    )
+    block_out.index.name = "id"
+    school_frames = []
+    districts = []
+    indicators = []
+    solutions: dict[str, DistrictSolution] = {}
+    sources: dict[str, str] = {}
+    for level in levels:
+        li = _level_inputs(
+            blocks,
+            schools,
+            adjacency,
+            level=level,
+            travel=travel,
+            rules=rules,
+            overrides=overrides,
+            use_planned=use_planned,
+            extra_classes=extra_classes,
+            detour_factor=detour_factor,
+        )
+        limit_j = _per_level(max_journey_min, level)
+        try:
+            sol = solve_districts(
+                li.demand,
+                li.cost,
+                li.classes_after * li.limit,
+                adjacency,
+                li.home,
+                max_journey_min=limit_j,
+                fixed=li.fixed,
+                status_quo=li.status_quo,
+                max_moved=_per_level(max_moved, level),
+                groups=groups,
+                method=method,
+                time_limit_s=time_limit_s,
+                mip_rel_gap=mip_rel_gap,
+            )
+        except InfeasibleError as err:
+            diag = _diagnose_level(
+                li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s
+            )
+            raise InfeasibleError(f"{err}\n{diag.message}") from err
+        solutions[level] = sol
+        sources[level] = li.cost_source
+        _fill_blocks(block_out, li, sol)
+        school_frames.append(_school_table(li, sol))
+        districts.append(_district_table(blocks, li, sol, tolerance_m=tolerance_m))
+        indicators.append(_indicators(li, sol))
+    school_table = _merge_school_tables(schools, school_frames)
+    district_gdf = gpd.GeoDataFrame(pd.concat(districts), crs=blocks.crs)
+    district_gdf.index.name = "id"
+    ind = pd.DataFrame(indicators).set_index("level")
+    return DistrictPlan(block_out, school_table, district_gdf, ind, solutions, sources)
+
+
+def _per_level(value: float | Mapping[str, float] | None, level: str) -> float | None:
+    if isinstance(value, Mapping):
+        got = value.get(level)
+        return None if got is None else float(got)
+    return None if value is None else float(value)
+
+
+def _fill_blocks(out: Any, li: _LevelInput, sol: DistrictSolution) -> None:
+    ids = np.asarray(li.schools.index, dtype=object)
+    n = len(out)
+    journey = li.cost[np.arange(n), sol.assignment]
+    masked = np.where(np.isfinite(li.cost), li.cost, np.inf)
+    nearest = journey <= masked.min(axis=1) + 1e-9
+    out[f"school_{li.level}"] = ids[sol.assignment]
+    out[f"journey_{li.level}_min"] = journey
+    out[f"nearest_{li.level}"] = nearest
+    has = li.status_quo >= 0
+    out[f"moved_{li.level}"] = has & (li.status_quo != sol.assignment)
+
+
+def _school_table(li: _LevelInput, sol: DistrictSolution) -> Any:
+    m = len(li.schools)
+    table = pd.DataFrame(index=li.schools.index.copy())
+    places = 0.0 * np.zeros(m)
+    pupils_all = np.zeros(m)
+    for b, band in enumerate(li.bands):
+        pupils = np.bincount(sol.assignment, weights=li.demand[:, b], minlength=m)
+        res = np.bincount(sol.assignment, weights=li.resident[:, b], minlength=m)
+        mig = np.bincount(sol.assignment, weights=li.migrant[:, b], minlength=m)
+        classes = li.classes_after[:, b].astype(int)
+        today = li.classes_today[:, b].astype(int)
+        enrol = _num(li.schools, f"enrolment_{band}")
+        before = [oversized_classes(round(e), int(c)) for e, c in zip(enrol, today, strict=True)]
+        after = [oversized_classes(round(p), int(c)) for p, c in zip(pupils, classes, strict=True)]
+        table[f"pupils_{band}"] = pupils
+        table[f"pupils_{band}_resident"] = res
+        table[f"pupils_{band}_migrant"] = mig
+        table[f"classes_{band}"] = classes
+        table[f"classes_needed_{band}"] = [
+            classes_needed(float(p), int(lim))
+            for p, lim in zip(pupils, li.limit[:, b], strict=True)
+        ]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table[f"avg_class_size_{band}"] = np.where(classes > 0, pupils / classes, np.nan)
+        table[f"oversized_before_{band}"] = [o for o, _ in before]
+        table[f"severely_oversized_before_{band}"] = [s for _, s in before]
+        table[f"oversized_after_{band}"] = [o for o, _ in after]
+        table[f"severely_oversized_after_{band}"] = [s for _, s in after]
+        places = places + li.classes_after[:, b] * li.limit[:, b]
+        pupils_all = pupils_all + pupils
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table[f"utilisation_{li.level}"] = np.where(places > 0, pupils_all / places, np.nan)
+    return table
+
+
+def _merge_school_tables(schools: Any, frames: list[Any]) -> Any:
+    keep = [c for c in ("name", "kind") if c in schools.columns]
+    out = pd.DataFrame(schools[keep].copy())
+    for frame in frames:
+        out = out.join(frame, how="left")
+    for kind in ("oversized", "severely_oversized"):
+        for when in ("before", "after"):
+            cols = [c for c in out.columns if c.startswith(f"{kind}_{when}_g")]
+            out[f"{kind}_{when}"] = out[cols].fillna(0).sum(axis=1).astype(int)
+    out.index.name = "id"
+    return out
+
+
+def _district_table(
+    blocks: Any, li: _LevelInput, sol: DistrictSolution, *, tolerance_m: float
+) -> Any:
+    rows = []
+    for j, sid in enumerate(li.schools.index):
+        members = blocks.geometry[sol.assignment == j]
+        geom = shapely.union_all(np.asarray(members.values))
+        area = float(geom.area)
+        perimeter = float(geom.length)
+        rows.append(
+            {
+                "id": f"{li.level}:{sid}",
+                "level": li.level,
+                "school": str(sid),
+                "pupils": float(li.demand[sol.assignment == j].sum()),
+                "blocks": len(members),
+                "area_m2": area,
+                "polsby_popper": 4 * math.pi * area / perimeter**2
+                if perimeter > 0
+                else float("nan"),
+                "pieces": dissolved_pieces(members, tolerance_m=tolerance_m),
+                "geometry": geom,
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")
+
+
+def _indicators(li: _LevelInput, sol: DistrictSolution) -> dict[str, Any]:
+    n = li.demand.shape[0]
+    pupils = li.demand.sum(axis=1)
+    journey = li.cost[np.arange(n), sol.assignment]
+    nearest = journey <= np.where(np.isfinite(li.cost), li.cost, np.inf).min(axis=1) + 1e-9
+    total = float(pupils.sum())
+    has = li.status_quo >= 0
+    return {
+        "level": li.level,
+        "pupils": total,
+        "mean_journey_min": float((pupils * journey).sum() / total) if total else float("nan"),
+        "worst_journey_min": float(journey[pupils > 0].max()) if total else float("nan"),
+        "share_nearest": float(pupils[nearest].sum() / total) if total else float("nan"),
+        "pupils_moved": float(pupils[has & (li.status_quo != sol.assignment)].sum()),
+        "contiguous": sol.contiguous,
+        "objective_pupil_min": sol.objective,
+        "bound_pupil_min": sol.bound,
+        "lp_bound_pupil_min": sol.lp_bound,
+        "gap": sol.gap,
+        "status": sol.status,
+        "method": sol.method,
+        "over_capacity_pupils": sol.over_capacity_pupils,
+        "seconds": sol.seconds,
+        "cost_source": li.cost_source,
+    }
+
+
+def _diagnose_level(
+    li: _LevelInput,
+    adjacency: sp.csr_array,
+    *,
+    groups: Any,
+    max_journey_min: float | None,
+    time_limit_s: float,
+    max_extra_classes: int = 20,
+) -> CapacityDiagnosis:
+    places = li.classes_after * li.limit
+    rows = []
+    for b, band in enumerate(li.bands):
+        need, have = float(li.demand[:, b].sum()), float(places[:, b].sum())
+        rows.append(
+            {
+                "id": f"{li.level}:{band}",
+                "pupils": need,
+                "places": have,
+                "short": max(need - have, 0.0),
+            }
+        )
+    shortages = pd.DataFrame(rows).set_index("id")
+    extra = least_extra_classes(
+        li.demand,
+        li.cost,
+        places,
+        li.limit,
+        adjacency,
+        li.home,
+        max_extra_classes=max_extra_classes,
+        max_journey_min=max_journey_min,
+        fixed=li.fixed,
+        groups=groups,
+        time_limit_s=time_limit_s,
+    )
+    extra_df = pd.DataFrame(
+        extra, index=li.schools.index.copy(), columns=[f"extra_classes_{band}" for band in li.bands]
+    )
+    extra_df.index.name = "id"
+    names = li.schools["name"] if "name" in li.schools.columns else li.schools.index.to_series()
+    lines = []
+    level_name = LEVEL_NAMES[li.level]
+    short_total = float(shortages["short"].sum())
+    if short_total > 0:
+        lines.append(
+            f"{level_name.capitalize()} places short by {short_total:,.0f} "
+            f"(pupils {li.demand.sum():,.0f}, places {places.sum():,.0f})."
+        )
+    else:
+        lines.append(
+            f"{level_name.capitalize()} places suffice in total ({places.sum():,.0f} for "
+            f"{li.demand.sum():,.0f} pupils) but not where the pupils live, within the journey "
+            "limit and with contiguous districts."
+        )
+    for row in rows:
+        if float(str(row["short"])) > 0:
+            band = str(row["id"]).split(":")[1]
+            lines.append(f"  grades {band[1:].replace('_', '-')}: short by {row['short']:,.0f}")
+    per_school = extra.sum(axis=1)
+    if per_school.sum() > 0:
+        where = [f"{int(c)} at {names.iloc[j]}" for j, c in enumerate(per_school) if c > 0]
+        joined = ", ".join(where)
+        lines.append(f"{int(per_school.sum())} more classes would fit them: {joined}.")
+    return CapacityDiagnosis(shortages, extra_df, "\n".join(lines))
+
+
+def diagnose_capacity(
+    blocks: Any,
+    schools: Any,
+    *,
+    level: str,
+    travel: Any = None,
+    rules: Any = None,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    keep_communities: bool = False,
+    max_journey_min: float | None = None,
+    use_planned: bool = True,
+    extra_classes: Any = None,
+    max_extra_classes: int = 20,
+    time_limit_s: float = 30.0,
+    tolerance_m: float = 1.0,
+    detour_factor: float = DETOUR_FACTOR,
+) -> CapacityDiagnosis:
+    """Places short per band, and the fewest extra classes per school that fit every pupil.
+
+    Parameters
+    ----------
+    blocks, schools, travel, rules, overrides, keep_communities, use_planned, extra_classes
+        As for :func:`plan_districts`.
+    level
+        ``"primary"`` or ``"middle"``.
+    max_journey_min
+        Longest journey allowed, minutes.
+    max_extra_classes
+        Most extra classes considered per school and band.
+    time_limit_s
+        Wall-time limit of the least-extra-classes MIP.
+    tolerance_m, detour_factor
+        As for :func:`plan_districts`.
+
+    Returns
+    -------
+    CapacityDiagnosis
+        Shortages, extra classes per school, and the message in a planner's words.
+    """
+    from .rules import PlanningRules
+
+    rules = rules or PlanningRules()
+    blocks, schools = _checked_blocks(blocks, schools)
+    adjacency = rook_adjacency(blocks, tolerance_m=tolerance_m)
+    li = _level_inputs(
+        blocks,
+        schools,
+        adjacency,
+        level=level,
+        travel=travel,
+        rules=rules,
+        overrides=overrides,
+        use_planned=use_planned,
+        extra_classes=extra_classes,
+        detour_factor=detour_factor,
+    )
+    groups = blocks["community"].to_numpy() if keep_communities else None
+    return _diagnose_level(
+        li,
+        adjacency,
+        groups=groups,
+        max_journey_min=max_journey_min,
+        time_limit_s=time_limit_s,
+        max_extra_classes=max_extra_classes,
+    )
