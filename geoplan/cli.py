@@ -44,8 +44,66 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a planning-area folder and list every problem",
+        description=(
+            "Read a planning-area folder (or .gpkg) the way every command does, and print every "
+            "problem as a table: file, layer, row, column, value, problem and fix. Exits 0 when "
+            "clean or with warnings only, 1 on errors. Writes nothing."
+        ),
+    )
+    p.add_argument("folder", type=Path, help="planning-area folder or GeoPackage")
+    p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    p.add_argument("--columns", type=Path, help="columns.yaml to use instead of the folder's")
+    p.add_argument(
+        "--tolerance-m",
+        type=float,
+        default=1000.0,
+        help="how far outside the townships a location may lie, metres (default 1000)",
+    )
+    p.set_defaults(handler=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from ._validate import format_problems
+    from .io import validate_folder
+
+    problems = validate_folder(
+        args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
+    )
+    print(format_problems(problems))
+    failing = [p for p in problems if args.strict or p.severity == "error"]
+    return 1 if failing else 0
+
+
+def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "template",
+        help="write blank XLSX sheets for villages, schools and sites",
+        description=(
+            "Write villages.xlsx, schools.xlsx and sites.xlsx with one header row "
+            "'中文 / english' and a notes sheet, ready to fill in and check with "
+            "'geoplan validate'. Never overwrites files."
+        ),
+    )
+    p.add_argument("folder", type=Path, help="folder to write the templates into")
+    p.set_defaults(handler=_run_template)
+
+
+def _run_template(args: argparse.Namespace) -> int:
+    from .templates import write_templates
+
+    for path in write_templates(args.folder):
+        print(f"Wrote {path}")
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
+    _add_validate,
+    _add_template,
 ]
 
 
