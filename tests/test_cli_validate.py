@@ -1,0 +1,130 @@
+"""`geoplan validate` and `geoplan template` from the command line."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from geoplan.cli import main
+
+DATA = Path(__file__).parent / "data"
+_spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
+assert _spec is not None and _spec.loader is not None
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
+
+
+def test_good_folder_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DATA / "good" / "tiny")]) == 0
+    assert "No problems found." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fault", sorted(corpus.EXPECTED))
+def test_exit_code_and_names(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, expected = corpus.EXPECTED[fault]
+    assert main(["validate", str(DATA / "bad" / fault)]) == code
+    out = capsys.readouterr().out
+    for file, row, column in expected:
+        lines = [line for line in out.splitlines() if file in line and row in line]
+        assert any(column in line for line in lines), f"{fault}: {file} {row} {column}\n{out}"
+
+
+def test_strict_fails_on_warnings() -> None:
+    folder = str(DATA / "bad" / "invalid_polygon")
+    assert main(["validate", folder]) == 0
+    assert main(["validate", "--strict", folder]) == 1
+
+
+def test_validate_writes_nothing(tmp_path: Path) -> None:
+    copy = tmp_path / "messy"
+    shutil.copytree(DATA / "bad" / "messy", copy)
+    before = sorted(p.name for p in copy.rglob("*"))
+    assert main(["validate", str(copy)]) == 1
+    assert sorted(p.name for p in copy.rglob("*")) == before
+
+
+def test_missing_folder_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nowhere")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def _fill(path: Path, rows: list[dict[str, object]]) -> None:
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    for row in rows:
+        sheet.append([row.get(str(h).split(" / ")[-1]) for h in heads])
+    book.save(path)
+
+
+def test_template_filled_in_validates_clean(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    assert main(["template", str(folder)]) == 0
+    assert main(["template", str(folder)]) == 1  # never overwrites
+    shutil.copy(DATA / "good" / "tiny" / "townships.geojson", folder)
+    _fill(
+        folder / "villages.xlsx",
+        [
+            {
+                "id": "V1",
+                "name": "红柳村",
+                "township": "T1",
+                "lon": 86.42,
+                "lat": 42.27,
+                "pupils_g1_3": 12,
+                "pupils_g4_6": 10,
+                "pupils_g7_9": 9,
+            },
+            {
+                "id": 2,
+                "name": "白杨村",
+                "township": "西乡",
+                "lon": "86°31′12″",
+                "lat": "北纬42°15′36″",
+                "pupils_g1_3": 15,
+                "pupils_g4_6": 14,
+                "pupils_g7_9": 11,
+            },
+        ],
+    )
+    _fill(
+        folder / "schools.xlsx",
+        [
+            {
+                "id": "S1",
+                "name": "东乡中心校",
+                "kind": "中心校",
+                "lon": 86.45,
+                "lat": 42.30,
+                "classes_g1_3": 3,
+                "classes_g4_6": 3,
+                "enrolment_g1_3": 50,
+                "enrolment_g4_6": 45,
+            }
+        ],
+    )
+    _fill(
+        folder / "sites.xlsx",
+        [
+            {
+                "id": "P1",
+                "name": "旧教学点",
+                "township": "T2",
+                "lon": 86.53,
+                "lat": 42.27,
+                "restore_cost_yuan": 800000,
+            }
+        ],
+    )
+    assert main(["validate", str(folder)]) == 0
+    from geoplan.io import read_planning_area
+
+    area = read_planning_area(folder)
+    assert list(area.villages.index) == ["V1", "2"]
+    assert area.villages.loc["2", "township"] == "T2"
+    assert area.schools.loc["S1", "kind"] == "central_primary"
+    assert area.sites.loc["P1", "decision"] == "free"

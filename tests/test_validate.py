@@ -1,0 +1,72 @@
+"""The bad-input corpus: every fault is found and named by file, row id and column."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from geoplan._errors import ValidationError
+from geoplan._validate import format_problems
+from geoplan.io import read_planning_area, validate_folder
+
+DATA = Path(__file__).parent / "data"
+_spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
+assert _spec is not None and _spec.loader is not None
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
+EXPECTED = corpus.EXPECTED
+
+
+def test_every_bad_folder_is_in_the_table() -> None:
+    folders = {p.name for p in (DATA / "bad").iterdir() if p.is_dir()}
+    assert folders == set(EXPECTED)
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED))
+def test_fault_is_named(fault: str) -> None:
+    code, expected = EXPECTED[fault]
+    problems = validate_folder(DATA / "bad" / fault)
+    named = {(p.file, p.row_id, p.column) for p in problems}
+    for where in expected:
+        assert where in named, f"{fault}: {where} not in {named}"
+    errors = [p for p in problems if p.severity == "error"]
+    assert bool(errors) == (code == 1)
+    for p in problems:
+        assert p.message and p.fix
+
+
+@pytest.mark.parametrize("fault", sorted(f for f, (code, _) in EXPECTED.items() if code == 1))
+def test_reader_raises_one_error_with_every_problem(fault: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        read_planning_area(DATA / "bad" / fault)
+    assert isinstance(info.value, ValueError)
+    assert len(info.value.problems) >= len(EXPECTED[fault][1])
+
+
+def test_messy_folder_gives_at_least_five_problems_in_one_error() -> None:
+    with pytest.raises(ValidationError) as info:
+        read_planning_area(DATA / "bad" / "messy")
+    errors = [p for p in info.value.problems if p.severity == "error"]
+    assert len(errors) >= 5
+    assert len({p.file for p in errors}) >= 3
+    assert "7 problem(s)" in str(info.value)
+
+
+def test_invalid_polygon_is_repaired_with_a_warning() -> None:
+    area = read_planning_area(DATA / "bad" / "invalid_polygon")
+    assert all(area.townships.geometry.is_valid)
+    assert [p.row_id for p in area.warnings] == ["T2"]
+
+
+def test_boundary_tolerance_is_configurable() -> None:
+    far = DATA / "bad" / "outside_boundary"
+    assert validate_folder(far, boundary_tolerance_m=60_000.0) == []
+    assert validate_folder(far, boundary_tolerance_m=float("inf")) == []
+
+
+def test_format_problems_table() -> None:
+    text = format_problems(validate_folder(DATA / "bad" / "messy"))
+    assert "villages.csv" in text and "fix:" in text and "7 error(s), 0 warning(s)." in text
+    assert format_problems([]) == "No problems found."
