@@ -68,7 +68,8 @@ class DistrictSolution:
     lp_bound
         Value of the capacitated-assignment LP (no contiguity, fractional blocks).
     status
-        ``"optimal"``, ``"time_limit"`` (best found) or ``"heuristic"``.
+        ``"optimal"``, ``"time_limit"`` (best found), ``"heuristic"`` (feasible, not proven)
+        or ``"not_feasible"`` (the heuristic found no plan within capacity and contiguity).
     method
         ``"exact"`` or ``"heuristic"``.
     contiguous
@@ -510,18 +511,25 @@ def _round_lp(p: _Level, x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.nd
 
 
 def _contiguity_repair(p: _Level, assign: np.ndarray) -> np.ndarray:
-    """Drop detached pieces of each district, then grow districts over them by least cost."""
+    """Drop detached pieces of each district, then grow districts over them by least cost.
+
+    A detached piece holding fixed units is joined to its district by the cheapest path of
+    units that are free to move.
+    """
     out = assign.copy()
-    for j in range(p.m):
-        members = np.flatnonzero(out == j)
-        pieces = components_within(p.adjacency, members)
-        if len(pieces) <= 1 and p.home[j] in members:
-            continue
-        for piece in pieces:
-            if p.home[j] not in piece:
-                free = piece[p.fixed[piece] < 0]
-                out[free] = -1
     out[p.home] = np.arange(p.m)
+    for j in range(p.m):
+        for _ in range(p.n):
+            members = np.flatnonzero(out == j)
+            pieces = components_within(p.adjacency, members)
+            if len(pieces) <= 1:
+                break
+            main = next(pc for pc in pieces if p.home[j] in pc)
+            detached = [pc for pc in pieces if p.home[j] not in pc]
+            out[np.concatenate([pc[p.fixed[pc] < 0] for pc in detached])] = -1
+            stuck = [pc for pc in detached if np.any(p.fixed[pc] >= 0)]
+            if not stuck or not _join_piece(p, out, j, stuck[0], main):
+                break
     load = np.zeros_like(p.capacity)
     np.add.at(load, out[out >= 0], p.demand[out >= 0])
     heap: list[tuple[float, int, int]] = []
@@ -550,6 +558,35 @@ def _contiguity_repair(p: _Level, assign: np.ndarray) -> np.ndarray:
     return out
 
 
+def _join_piece(p: _Level, out: np.ndarray, j: int, piece: np.ndarray, main: np.ndarray) -> bool:
+    """Assign to ``j`` the cheapest path of free units joining ``piece`` to ``main``."""
+    target = set(main.tolist())
+    dist = {int(u): 0.0 for u in piece}
+    prev: dict[int, int] = {}
+    heap = [(0.0, int(u)) for u in piece]
+    heapq.heapify(heap)
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > dist.get(u, math.inf):
+            continue
+        if u in target:
+            while u in prev:
+                u = prev[u]
+                if p.fixed[u] < 0:
+                    out[u] = j
+            return True
+        for v in p.neighbours[u]:
+            v = int(v)
+            if v not in target and (p.fixed[v] >= 0 or not p.allowed[v, j]):
+                continue
+            nd = d + (0.0 if v in target else float(p.weight[v, j]) + 1.0)
+            if nd < dist.get(v, math.inf):
+                dist[v] = nd
+                prev[v] = u
+                heapq.heappush(heap, (nd, v))
+    return False
+
+
 def _heuristic(p: _Level, *, time_limit_s: float) -> tuple[np.ndarray, SolveResult]:
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
@@ -560,7 +597,10 @@ def _heuristic(p: _Level, *, time_limit_s: float) -> tuple[np.ndarray, SolveResu
             "reach (see `diagnose_capacity`)."
         )
     assign = _round_lp(p, lp.x, ii, jj)
-    assign = _contiguity_repair(p, assign)
+    for _ in range(3):
+        assign = _contiguity_repair(p, assign)
+        if _contiguous(p, assign):
+            break
     search = _Search(p, assign)
     for _ in range(50):
         search.improve(deadline)
@@ -659,7 +699,10 @@ def _build_mip(
         blocks.append(cons)
         lower.append(np.zeros(n_cons))
         upper.append(np.zeros(n_cons))
-        big = _max_district_units(p) - 1.0
+        room = p.capacity
+        if extra_limits is not None and class_size is not None:
+            room = p.capacity + extra_limits * class_size
+        big = _max_district_units(p, room) - 1.0
         arange = np.arange(na)
         for end in (u, v):
             link = sp.coo_array(
@@ -723,13 +766,13 @@ def _build_mip(
     )
 
 
-def _max_district_units(p: _Level) -> np.ndarray:
+def _max_district_units(p: _Level, room: np.ndarray) -> np.ndarray:
     """Most units a district can hold: the allowed units, and as many as fit its capacity."""
     out = p.allowed.sum(axis=0).astype(float)
     for j in range(p.m):
         units = np.flatnonzero(p.allowed[:, j])
         for b in range(p.capacity.shape[1]):
-            fits = np.cumsum(np.sort(p.demand[units, b])) <= p.capacity[j, b] + 1e-9
+            fits = np.cumsum(np.sort(p.demand[units, b])) <= room[j, b] + 1e-9
             out[j] = min(out[j], float(fits.sum()))
     result: np.ndarray = np.maximum(out, 1.0)
     return result
@@ -906,6 +949,8 @@ def solve_districts(
             heur_ok = True
         status = "optimal" if res.status == "optimal" else "time_limit"
     over = float(np.maximum(_loads(p, assign) - p.capacity, 0.0).sum())
+    if over > 1e-9 or not _contiguous(p, assign):
+        status = "not_feasible"
     gap = (objective - bound) / max(abs(objective), 1e-9) if math.isfinite(bound) else math.inf
     return DistrictSolution(
         assignment=assign[unit_of],
@@ -1446,6 +1491,15 @@ def plan_districts(
                 li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s
             )
             raise InfeasibleError(f"{err}\n{diag.message}") from err
+        if sol.status == "not_feasible":
+            diag = _diagnose_level(
+                li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s
+            )
+            msg = (
+                f"The {LEVEL_NAMES[level]} heuristic found no plan within capacity and contiguity"
+                f" ({sol.over_capacity_pupils:,.0f} pupils over).\n{diag.message}"
+            )
+            raise InfeasibleError(msg)
         solutions[level] = sol
         sources[level] = li.cost_source
         _fill_blocks(block_out, li, sol)
