@@ -60,7 +60,7 @@ DROPPED_ASSETS: Mapping[str, str] = {
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/fonts/glyphicons-halflings-regular.svg": (
         "SVG font format no current browser reads; the woff and ttf forms are inlined"
     ),
-    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/images/loader.gif": (
+    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/images/loader.gif": (
         "spinner of remote (online) searches; local searches never show it"
     ),
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/images/toggle.svg": (

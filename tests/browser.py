@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,9 +193,10 @@ def _measure(png: Path) -> tuple[int, float]:
     from PIL import Image
 
     with Image.open(png) as img:
-        pixels = list(img.convert("RGB").getdata())
-    counts = Counter(pixels)
-    return len(counts), counts.most_common(1)[0][1] / len(pixels)
+        rgb = img.convert("RGB")
+        total = rgb.width * rgb.height
+        colours = rgb.getcolors(maxcolors=total) or []
+    return len(colours), max(count for count, _ in colours) / total
 
 
 def check_map_in_browser(
