@@ -1,0 +1,143 @@
+"""Readers: encodings, headers, DMS, offset coordinates, CRS choice, GeoPackage, atomic output."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoplan import crs as gcrs
+from geoplan.area import LAYERS, contract_markdown
+from geoplan.io import atomic_output_dir, parse_angle, read_planning_area, write_layers_gpkg
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "good" / "tiny"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "degrees"),
+    [
+        ("86.5", 86.5),
+        (86.5, 86.5),
+        ("86°23′45″", 86 + 23 / 60 + 45 / 3600),
+        ("86°23'45\"", 86 + 23 / 60 + 45 / 3600),
+        ("东经86°23′45″", 86 + 23 / 60 + 45 / 3600),
+        ("北纬42.5", 42.5),
+        ("86 23 45.5", 86 + 23 / 60 + 45.5 / 3600),
+        ("86度30分", 86.5),
+        ("42.5N", 42.5),
+        ("西经70°30′", -70.5),
+    ],
+)
+def test_parse_angle(text: object, degrees: float) -> None:
+    assert parse_angle(text) == pytest.approx(degrees, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["86度xx", "86°75′", "abc", "1 2 3 4"])
+def test_parse_angle_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_angle(text)
+    assert math.isnan(parse_angle(""))
+
+
+def test_tiny_reads_in_utm_with_string_ids_and_types() -> None:
+    area = read_planning_area(TINY)
+    assert area.crs.to_epsg() == 32645
+    assert area.name == "tiny" and not area.synthetic and area.roads_path is None
+    for name in LAYERS:
+        layer = area.layer(name)
+        assert layer.index.name == "id"
+        assert all(isinstance(i, str) for i in layer.index)
+        assert layer.crs == area.crs
+    assert list(area.villages.index) == ["V1", "V2", "V3", "V4", "V5", "V6"]
+    assert area.villages["pupils_g1_3"].dtype == np.int64
+    assert area.villages.loc["V5", "township"] == "T2"  # written as the township name 西乡
+    assert area.sites.loc["P1", "name"] == "旧白杨教学点"  # GBK CSV decoded
+    assert area.sites["max_classes"].tolist() == [4, 4]  # default filled
+    assert area.schools.loc["S1", "status"] == "open"
+    # DMS 86°27′0″ 42°18′0″ lands where the decimal point would
+    v2 = gpd.GeoSeries([area.villages.geometry["V2"]], crs=area.crs).to_crs(4326).iloc[0]
+    assert (v2.x, v2.y) == pytest.approx((86.45, 42.30), abs=1e-9)
+
+
+def test_inputs_not_mutated_and_user_crs(tiny: Path) -> None:
+    area = read_planning_area(tiny, crs="EPSG:4538", name="Tiny county")
+    assert area.crs.to_epsg() == 4538 and area.name == "Tiny county"
+
+
+def test_gcj02_coordinates_are_converted(tiny: Path) -> None:
+    villages = pd.read_csv(tiny / "villages.csv", dtype=str)
+    lon = villages["经度"].map(parse_angle).to_numpy()
+    lat = villages["纬度"].map(parse_angle).to_numpy()
+    glon, glat = gcrs.wgs84_to_gcj02(lon, lat)
+    villages["经度"], villages["纬度"] = glon, glat
+    villages = villages.rename(columns={"1-3年级人数": "一至三年级"})
+    villages.to_csv(tiny / "villages.csv", index=False, encoding="gb18030")
+    (tiny / "columns.yaml").write_text(
+        "villages:\n  一至三年级: pupils_g1_3\ncoordinates:\n  villages: gcj02\n",
+        encoding="utf-8",
+    )
+    area = read_planning_area(tiny)
+    back = area.villages.to_crs(4326)
+    assert np.allclose(back.geometry.x, lon, atol=1e-8)
+    assert np.allclose(back.geometry.y, lat, atol=1e-8)
+    assert area.villages["pupils_g1_3"].tolist()[0] == 12
+
+
+def test_gbk_shapefile_without_cpg_and_cgcs2000_gives_gauss_kruger(tiny: Path) -> None:
+    tws = gpd.read_file(tiny / "townships.geojson").to_crs(4490)
+    (tiny / "townships.geojson").unlink()
+    tws.to_file(tiny / "townships.shp", encoding="gbk")
+    (tiny / "townships.cpg").unlink(missing_ok=True)
+    (tiny / "area.yaml").write_text("name: 小县\nsynthetic: true\n", encoding="utf-8")
+    (tiny / "roads.osm").write_text("<osm/>", encoding="utf-8")
+    area = read_planning_area(tiny)
+    assert area.townships["name"].tolist() == ["东乡", "西乡"]
+    assert area.crs.to_epsg() == 4538  # CGCS2000 3-degree Gauss-Kruger CM 87E
+    assert area.name == "小县" and area.synthetic
+    assert area.roads_path == tiny / "roads.osm"
+
+
+def test_write_gpkg_round_trip(tmp_path: Path) -> None:
+    area = read_planning_area(TINY)
+    gpkg = write_layers_gpkg(area, tmp_path / "county.gpkg")
+    again = read_planning_area(gpkg)
+    for name in ("townships", "villages", "schools", "sites", "blocks"):
+        a, b = area.layer(name), again.layer(name)
+        assert list(a.index) == list(b.index)
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all()
+    pd.testing.assert_series_equal(area.villages["pupils_g7_9"], again.villages["pupils_g7_9"])
+
+
+def test_atomic_output_dir(tmp_path: Path) -> None:
+    final = tmp_path / "out"
+    with atomic_output_dir(final) as tmp:
+        (tmp / "a.txt").write_text("one")
+        assert not final.exists()
+    assert (final / "a.txt").read_text() == "one"
+    with pytest.raises(RuntimeError), atomic_output_dir(final) as tmp:
+        (tmp / "a.txt").write_text("two")
+        raise RuntimeError
+    assert (final / "a.txt").read_text() == "one"
+    with atomic_output_dir(final) as tmp:
+        (tmp / "b.txt").write_text("three")
+    assert sorted(p.name for p in final.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_docs_data_md_holds_the_contract_tables() -> None:
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert contract_markdown() in text
