@@ -1,4 +1,4 @@
-"""Tests of geoplan.districts and geoplan._contiguity: brute force on tiny towns, checks on plans."""
+"""Tests of geoplan.districts and geoplan._contiguity: brute force on tiny towns, plan checks."""
 
 from __future__ import annotations
 
