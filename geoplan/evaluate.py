@@ -63,7 +63,9 @@ def _check_inputs(
                         f"{len(missing_rows)} village(s) missing from the minutes table.",
                         "build the travel matrix from the same villages layer.")
             )
-        missing_cols = schools.index.difference(table.columns)
+        if "kind" not in schools.columns:
+            continue
+        missing_cols = schools.index[_teaches(schools, band)].difference(table.columns)
         if len(missing_cols):
             problems.append(
                 Problem("", "travel", str(missing_cols[0]), band, "",

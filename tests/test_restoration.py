@@ -1,0 +1,129 @@
+"""Tests of restoration: scorecard by hand, phasing by brute force, closures right and wrong."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoplan._errors import InfeasibleError
+from geoplan.restoration import phase_sites, pupil_years_served
+
+LIMIT = 30.0
+
+
+def _random_case(seed: int, n_villages: int = 12, n_sites: int = 6, years: int = 3):
+    rng = np.random.default_rng(seed)
+    vids = [f"v{i}" for i in range(n_villages)]
+    sids = [f"s{i}" for i in range(n_sites)]
+    schools = pd.DataFrame(
+        {"kind": ["central_primary"], "status": ["open"], "boarding_beds": [50]},
+        index=pd.Index(["C"], name="id"),
+    )
+    sites = pd.DataFrame(
+        {
+            "name": sids,
+            "township": "t1",
+            "restore_cost_yuan": rng.integers(1, 5, n_sites) * 100_000.0,
+            "min_pupils": rng.integers(0, 25, n_sites),
+            "decision": "free",
+        },
+        index=pd.Index(sids, name="id"),
+    )
+    minutes = pd.DataFrame(
+        rng.uniform(5, 70, (n_villages, n_sites + 1)), index=vids, columns=["C", *sids]
+    )
+    young = pd.DataFrame(
+        rng.integers(0, 20, (n_villages, years)).astype(float), index=vids, columns=range(years)
+    )
+    return young, minutes, schools, sites
+
+
+def _brute_value(ph, young, minutes) -> float:
+    # Independent: a village counts in year j if some site of phase <= j+1 is within 30 min and
+    # the open school C is not.
+    m = minutes.loc[young.index]
+    far = (m["C"] > LIMIT).to_numpy()
+    p = young.to_numpy()
+    total = 0.0
+    for j in range(p.shape[1]):
+        near = np.zeros(len(p), dtype=bool)
+        for s, phase in ph.items():
+            if 1 <= phase <= j + 1:
+                near |= (m[s] <= LIMIT).to_numpy()
+        total += float(p[near & far, j].sum())
+    return total
+
+
+def _brute_best(young, minutes, sites, caps=None, budgets=None, must=(), never=(), fixed=None):
+    sids = list(sites.index)
+    n_phases = len(caps if caps is not None else budgets)
+    fixed = fixed or {}
+    m = minutes.loc[young.index]
+    # a free site may open in a year only if the pupils who would switch to it reach its minimum
+    opens = {}
+    for s in sids:
+        switch = ((m[s] <= LIMIT) & (m[s] < m["C"])).to_numpy()
+        opens[s] = [young.iloc[switch, t].sum() >= sites.loc[s, "min_pupils"] for t in range(3)]
+    cost = sites["restore_cost_yuan"].to_dict()
+    best = -1.0
+    for choice in itertools.product(range(n_phases + 1), repeat=len(sids)):
+        ph = dict(zip(sids, choice, strict=True))
+        ok = all(
+            not (s in never and p)
+            and not (s in must and not p)
+            and not (s in fixed and p != fixed[s])
+            and (not p or s in must or s in fixed or opens[s][p - 1])
+            for s, p in ph.items()
+        )
+        for t in range(1, n_phases + 1):
+            chosen = [s for s, p in ph.items() if p == t]
+            if caps is not None and len(chosen) > caps[t - 1]:
+                ok = False
+            if budgets is not None and sum(cost[s] for s in chosen) > budgets[t - 1]:
+                ok = False
+        if ok:
+            best = max(best, _brute_value(ph, young, minutes))
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_phasing_matches_brute_force_sites_per_phase(seed: int) -> None:
+    young, minutes, schools, sites = _random_case(seed)
+    best = _brute_best(young, minutes, sites, caps=[2, 1, 1])
+    res = phase_sites(young, minutes, schools, sites, sites_per_phase=[2, 1, 1], method="mip")
+    assert res.pupil_years == pytest.approx(best, abs=1e-6)
+    assert _brute_value(res.phase.to_dict(), young, minutes) == pytest.approx(best)
+    assert res.gap <= 1e-4
+    greedy = phase_sites(young, minutes, schools, sites, sites_per_phase=[2, 1, 1], method="greedy")
+    assert greedy.pupil_years <= best + 1e-6
+    assert greedy.bound >= best - 1e-6
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_phasing_matches_brute_force_budget_and_decisions(seed: int) -> None:
+    young, minutes, schools, sites = _random_case(seed)
+    sites = sites.copy()
+    sites["decision"] = ["must", "never", "free", "free", "free", "free"]
+    sites["phase"] = [np.nan, np.nan, 3, np.nan, np.nan, np.nan]
+    budgets = [500_000.0, 400_000.0, 600_000.0]
+    best = _brute_best(
+        young, minutes, sites, budgets=budgets, must={"s0"}, never={"s1"}, fixed={"s2": 3}
+    )
+    res = phase_sites(young, minutes, schools, sites, budget_per_phase=budgets, method="mip")
+    assert res.pupil_years == pytest.approx(best, abs=1e-6)
+    assert res.phase["s0"] >= 1
+    assert res.phase["s1"] == 0
+    assert res.phase["s2"] == 3
+    for t, budget in enumerate(budgets, start=1):
+        assert sites.loc[res.sites_in(t), "restore_cost_yuan"].sum() <= budget
+    assert pupil_years_served(res.phase, young, minutes, schools, sites) == pytest.approx(best)
+
+
+def test_phasing_infeasible_fixed_phase() -> None:
+    young, minutes, schools, sites = _random_case(0)
+    sites = sites.assign(phase=[1, 1, np.nan, np.nan, np.nan, np.nan])
+    with pytest.raises(InfeasibleError, match="phase 1"):
+        phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1, 1])
