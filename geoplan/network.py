@@ -10,6 +10,7 @@ slope), and :func:`snap_points` joins villages, schools and sites to it by acces
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import tempfile
@@ -441,12 +442,14 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
             elif tags.get("area") == "yes":
                 dropped["highway area"] += 1
             else:
-                ways.append((way.id, [n.ref for n in way.nodes], tags))
+                refs = [n.ref for n in way.nodes]  # type: ignore[union-attr]
+                ways.append((way.id, refs, tags))
         needed = {ref for _, refs, _ in ways for ref in refs}
         nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
         for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
-            if node.id in needed and node.location.valid():
-                nodes[node.id] = (node.location.lon, node.location.lat, dict(node.tags))
+            loc = node.location  # type: ignore[union-attr]
+            if node.id in needed and loc.valid():
+                nodes[node.id] = (loc.lon, loc.lat, dict(node.tags))
     except RuntimeError as err:
         msg = f"{path}: cannot read the OSM file ({err}). Fix: give OSM XML or PBF."
         raise InputFileError(msg) from err
@@ -524,7 +527,7 @@ def _ellipsoidal_lengths(graph: nx.MultiDiGraph) -> None:
             a, b = graph.nodes[u], graph.nodes[v]
             coords = [(a["x"], a["y"]), (b["x"], b["y"])]
         starts.append(len(lon1))
-        for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:]):
+        for (x1, y1), (x2, y2) in itertools.pairwise(coords):
             lon1.append(x1)
             lat1.append(y1)
             lon2.append(x2)
@@ -535,7 +538,7 @@ def _ellipsoidal_lengths(graph: nx.MultiDiGraph) -> None:
     seg_arr = np.asarray(seg, dtype=float)
     bounds = np.r_[starts, len(seg_arr)]
     lengths = [float(seg_arr[bounds[i] : bounds[i + 1]].sum()) for i in range(len(edges))]
-    for (_, _, _, data), length in zip(edges, lengths):
+    for (_, _, _, data), length in zip(edges, lengths, strict=False):
         data["length"] = length
 
 
@@ -594,8 +597,9 @@ def graph_from_roads(
             "osmid": osmids[i],
             "oneway": bool(oneway[i]),
         }
-        if names[i] is not None and not (isinstance(names[i], float) and np.isnan(names[i])):
-            attrs["name"] = names[i]
+        name = names[i]
+        if isinstance(name, str) and name:
+            attrs["name"] = name
         graph.add_edge(u, v, reversed=False, **attrs)
         if not oneway[i]:
             graph.add_edge(v, u, reversed=True, **{**attrs, "geometry": geom.reverse()})
@@ -686,7 +690,7 @@ def merge_local_roads(
 def _edge_geometry(graph: nx.MultiDiGraph, u: Any, v: Any, k: Any) -> LineString:
     geom = graph.edges[u, v, k].get("geometry")
     if geom is not None:
-        return geom  # type: ignore[no-any-return]
+        return LineString(geom)
     a, b = graph.nodes[u], graph.nodes[v]
     return LineString([(a["x"], a["y"]), (b["x"], b["y"])])
 
@@ -918,9 +922,10 @@ class Snapping:
     ----------
     table
         Indexed by point id: ``node`` (position in the mode network, -1 when off the network),
-        ``node_id`` (graph node), ``x`` and ``y`` of the point, ``straight_m``, ``access_m`` (straight line times the detour
-        factor), ``access_min`` (at walking speed), ``long_leg`` (over ``max_access_m``) and
-        ``on_network`` (False: the nearest road does not connect to the mode's main network and
+        ``node_id`` (graph node), ``x`` and ``y`` of the point, ``straight_m``, ``access_m``
+        (straight line times the detour factor), ``access_min`` (at walking speed),
+        ``long_leg`` (over ``max_access_m``) and ``on_network`` (False: the nearest road does not
+        connect to the mode's main network and
         the point is unreachable).
     max_access_m
         The threshold used for ``long_leg``.

@@ -42,7 +42,8 @@ def walking_minutes(
     rise = np.asarray(rise_m, dtype=float)
     slope = np.divide(rise, length, out=np.zeros_like(length), where=length > 0)
     speed_m_per_min = np.asarray(flat_kph, dtype=float) * 1000.0 / 60.0 * tobler_factor(slope)
-    return length / speed_m_per_min
+    minutes: np.ndarray = length / speed_m_per_min
+    return minutes
 
 
 def add_node_elevations(graph: nx.MultiDiGraph, dem_path: str | Path) -> nx.MultiDiGraph:

@@ -141,10 +141,11 @@ class TravelMatrix:
                 "distance_m": self.metres[rows, cols].astype(float),
             }
         )
-        return frame[np.isfinite(frame["time_min"])].reset_index(drop=True)
+        kept: pd.DataFrame = frame[np.isfinite(frame["time_min"])].reset_index(drop=True)
+        return kept
 
     def unreachable(self) -> pd.DataFrame:
-        """Pairs with no journey (cut off, closed, or over the cut-off): ``origin_id``, ``destination_id``."""
+        """Pairs with no journey (cut off, closed, over the cut-off): origin and destination ids."""
         rows, cols = np.nonzero(~np.isfinite(self.minutes))
         return pd.DataFrame(
             {
@@ -461,15 +462,17 @@ def journey_lines(
         and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
     ]
     reverse = net.minutes.T.tocsr()
+    o_nodes = matrix.origin_access["node"].to_numpy(dtype=np.int64)
+    d_nodes = matrix.destination_access["node"].to_numpy(dtype=np.int64)
     rows: list[dict[str, Any]] = []
     for dest in sorted({d for _, d in pairs}):
-        d_node = int(matrix.destination_access.loc[dest, "node"])
+        d_node = int(d_nodes[d_pos[dest]])
         _, pred = dijkstra(reverse, directed=True, indices=d_node, return_predecessors=True)
         for o, d in pairs:
             if d != dest:
                 continue
-            node = int(matrix.origin_access.loc[o, "node"])
-            coords: list[tuple[float, float]] = [_xy(matrix.origin_access, o)]
+            node = int(o_nodes[o_pos[o]])
+            coords: list[tuple[float, float]] = [_xy(matrix.origin_access, o_pos[o])]
             coords.append(tuple(net.xy[node]))
             while node != d_node and node >= 0:
                 nxt = int(pred[node])
@@ -477,7 +480,7 @@ def journey_lines(
                     break
                 coords.extend(_arc_coords(graph, net, edges, node, nxt))
                 node = nxt
-            coords.append(_xy(matrix.destination_access, d))
+            coords.append(_xy(matrix.destination_access, d_pos[d]))
             i, j = o_pos[o], d_pos[d]
             rows.append(
                 {
@@ -494,8 +497,8 @@ def journey_lines(
     return gpd.GeoDataFrame(frame.set_index("id"), geometry="geometry", crs=net.crs)
 
 
-def _xy(table: pd.DataFrame, pid: str) -> tuple[float, float]:
-    return (float(table.loc[pid, "x"]), float(table.loc[pid, "y"]))
+def _xy(table: pd.DataFrame, row: int) -> tuple[float, float]:
+    return (float(table["x"].to_numpy()[row]), float(table["y"].to_numpy()[row]))
 
 
 def _arc_coords(

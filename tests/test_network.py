@@ -156,7 +156,9 @@ def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph)
         geometry=[
             Point(x, y)
             for x, y in zip(
-                rng.uniform(xs.min(), xs.max(), 40), rng.uniform(ys.min(), ys.max(), 40)
+                rng.uniform(xs.min(), xs.max(), 40),
+                rng.uniform(ys.min(), ys.max(), 40),
+                strict=True,
             )
         ],
         index=pd.Index([f"p{i}" for i in range(40)], name="id"),
@@ -164,7 +166,7 @@ def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph)
     )
     snap = snap_points(net, pts, max_access_m=1e9)
     main_xy = net.xy[net.main]
-    for pid, geom in zip(pts.index, pts.geometry):
+    for pid, geom in zip(pts.index, pts.geometry, strict=False):
         d = np.hypot(main_xy[:, 0] - geom.x, main_xy[:, 1] - geom.y).min()
         assert snap.table.loc[pid, "straight_m"] == pytest.approx(d)
         assert snap.table.loc[pid, "access_m"] == pytest.approx(d * CAR.detour_factor)

@@ -28,7 +28,9 @@ def test_tobler_known_values() -> None:
     assert 5.04 * tobler_factor(0.1) == pytest.approx(6 * np.exp(-3.5 * 0.15), rel=1e-3)
     assert tobler_factor(0.1) < tobler_factor(-0.1)  # uphill slower than downhill
     # 1 km on the flat at 3 km/h = 20 min
-    assert walking_minutes(np.array([1000.0]), np.array([0.0]), flat_kph=3.0)[0] == pytest.approx(20.0)
+    assert walking_minutes(np.array([1000.0]), np.array([0.0]), flat_kph=3.0)[0] == pytest.approx(
+        20.0
+    )
 
 
 def write_dem(path: Path) -> None:
@@ -37,8 +39,15 @@ def write_dem(path: Path) -> None:
     x = np.arange(width) * 10.0 + 5.0
     elev = np.tile(x * 0.1, (height, 1)).astype("float32")
     with rasterio.open(
-        path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
-        crs=CRS, transform=Affine(10.0, 0.0, 0.0, 0.0, -10.0, 1000.0),
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(10.0, 0.0, 0.0, 0.0, -10.0, 1000.0),
     ) as dst:
         dst.write(elev, 1)
 
@@ -59,7 +68,9 @@ def test_uphill_walk_is_slower_than_downhill(tmp_path: Path) -> None:
     assert g.nodes[1]["elevation"] == pytest.approx(10.5)
     assert g.nodes[2]["elevation"] == pytest.approx(110.5)
     low = gpd.GeoDataFrame(geometry=[Point(105, 505)], index=pd.Index(["low"], name="id"), crs=CRS)
-    high = gpd.GeoDataFrame(geometry=[Point(1105, 505)], index=pd.Index(["high"], name="id"), crs=CRS)
+    high = gpd.GeoDataFrame(
+        geometry=[Point(1105, 505)], index=pd.Index(["high"], name="id"), crs=CRS
+    )
     up = travel_matrix(g, low, high, mode=CHILD_WALK, cache_dir=tmp_path)
     down = travel_matrix(g, high, low, mode=CHILD_WALK, cache_dir=tmp_path)
     assert up.minutes[0, 0] == pytest.approx(20.0 / np.exp(-3.5 * 0.1), rel=1e-5)

@@ -32,7 +32,13 @@ def grid_graph(edges: list[tuple[str, str, float, str, bool]], xy: dict[str, tup
     for n, (x, y) in xy.items():
         g.add_node(n, x=x, y=y)
     for wid, (u, v, length, hw, oneway) in enumerate(edges, start=1):
-        attrs = {"length": length, "highway": hw, "oneway": oneway, "osmid": wid, "name": f"road {wid}"}
+        attrs = {
+            "length": length,
+            "highway": hw,
+            "oneway": oneway,
+            "osmid": wid,
+            "name": f"road {wid}",
+        }
         g.add_edge(u, v, **attrs)
         if not oneway:
             g.add_edge(v, u, **attrs)
@@ -86,11 +92,14 @@ def test_one_way_direction_holds_whichever_side_is_searched(tmp_path: Path, n_or
 
 def test_parallel_edges_take_the_shortest_never_a_sum(tmp_path: Path) -> None:
     xy = {"A": (0.0, 0.0), "B": (1000.0, 0.0)}
-    g = grid_graph(
-        [("A", "B", 1500.0, "track", False), ("A", "B", 1200.0, "track", False)], xy
+    g = grid_graph([("A", "B", 1500.0, "track", False), ("A", "B", 1200.0, "track", False)], xy)
+    m = travel_matrix(
+        g,
+        points({"v": (0.0, 0.0)}),
+        points({"s": (1000.0, 0.0)}),
+        mode=CHILD_WALK,
+        cache_dir=tmp_path,
     )
-    m = travel_matrix(g, points({"v": (0.0, 0.0)}), points({"s": (1000.0, 0.0)}),
-                      mode=CHILD_WALK, cache_dir=tmp_path)
     assert m.metres[0, 0] == pytest.approx(1200.0)
     assert m.minutes[0, 0] == pytest.approx(1200.0 / 50.0)  # 3 km/h = 50 m/min
 
@@ -98,11 +107,10 @@ def test_parallel_edges_take_the_shortest_never_a_sum(tmp_path: Path) -> None:
 def test_parallel_edges_fastest_and_shortest_differ_for_car(tmp_path: Path) -> None:
     xy = {"A": (0.0, 0.0), "B": (1000.0, 0.0)}
     # a short slow track and a longer fast trunk road
-    g = grid_graph(
-        [("A", "B", 1000.0, "track", False), ("A", "B", 2000.0, "trunk", False)], xy
+    g = grid_graph([("A", "B", 1000.0, "track", False), ("A", "B", 2000.0, "trunk", False)], xy)
+    m = travel_matrix(
+        g, points({"v": (0.0, 0.0)}), points({"s": (1000.0, 0.0)}), mode=CAR, cache_dir=tmp_path
     )
-    m = travel_matrix(g, points({"v": (0.0, 0.0)}), points({"s": (1000.0, 0.0)}),
-                      mode=CAR, cache_dir=tmp_path)
     assert m.metres[0, 0] == pytest.approx(1000.0)  # shortest road distance
     assert m.minutes[0, 0] == pytest.approx(2.0)  # 2 km at 60 km/h beats 1 km at 15 km/h
 
@@ -131,8 +139,9 @@ def test_unreachable_village_is_reported_not_dropped(tmp_path: Path, caplog) -> 
     villages = points({"v1": (0.0, 10.0), "island": (10_000.0, 30.0)})
     schools = points({"s1": (1000.0, 1000.0)})
     with caplog.at_level(logging.WARNING, logger="geoplan.network"):
-        m = travel_matrix(g, villages, schools, mode=PUPIL_WALK, cache_dir=tmp_path,
-                          origins_label="villages")
+        m = travel_matrix(
+            g, villages, schools, mode=PUPIL_WALK, cache_dir=tmp_path, origins_label="villages"
+        )
     assert list(m.origin_ids) == ["v1", "island"]
     assert np.isfinite(m.minutes[0, 0])
     assert np.isinf(m.minutes[1, 0]) and np.isinf(m.metres[1, 0])
@@ -145,8 +154,9 @@ def test_long_access_leg_is_warned_and_listed(tmp_path: Path, caplog) -> None:
     g = square()
     villages = points({"near": (0.0, 100.0), "far": (-3000.0, 0.0)})
     with caplog.at_level(logging.WARNING, logger="geoplan.network"):
-        m = travel_matrix(g, villages, points({"s": (1000.0, 0.0)}), mode=CHILD_WALK,
-                          cache_dir=tmp_path)
+        m = travel_matrix(
+            g, villages, points({"s": (1000.0, 0.0)}), mode=CHILD_WALK, cache_dir=tmp_path
+        )
     acc = m.origin_access
     assert bool(acc.loc["far", "long_leg"]) and not bool(acc.loc["near", "long_leg"])
     assert acc.loc["far", "access_m"] == pytest.approx(3000.0 * CHILD_WALK.detour_factor)
@@ -186,7 +196,9 @@ def test_cutoff_nearest_long_frame_and_cache(tmp_path: Path) -> None:
     assert np.allclose(full.minutes, expect)
     cut = travel_matrix(g, villages, schools, mode=CHILD_WALK, cutoff_min=30, cache_dir=tmp_path)
     assert np.isinf(cut.minutes[0, 2]) and np.isinf(cut.metres[0, 2])
-    assert np.allclose(cut.minutes[np.isfinite(cut.minutes)], full.minutes[np.isfinite(cut.minutes)])
+    assert np.allclose(
+        cut.minutes[np.isfinite(cut.minutes)], full.minutes[np.isfinite(cut.minutes)]
+    )
     near = full.nearest(1)
     assert near.set_index("origin_id").loc["v2", "destination_id"] == "sC"
     assert len(full.nearest(2)) == 4
@@ -232,8 +244,9 @@ def random_points(g: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.Geo
     rng = np.random.default_rng(seed)
     xy = np.array([(d["x"], d["y"]) for _, d in g.nodes(data=True)])
     lo, hi = np.percentile(xy, 10, axis=0), np.percentile(xy, 90, axis=0)
-    return points({f"{prefix}{i}": (rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1]))
-                   for i in range(n)}).set_crs("EPSG:32635", allow_override=True)
+    return points(
+        {f"{prefix}{i}": (rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1])) for i in range(n)}
+    ).set_crs("EPSG:32635", allow_override=True)
 
 
 def nx_weight(mode):
@@ -272,7 +285,9 @@ def test_matches_networkx_on_real_extract(extract, mode, n_o, n_d, tmp_path: Pat
             expected = acc_o.loc[v, "access_m"] + road + acc_d.loc[s, "access_m"]
             assert m.metres[i, j] == pytest.approx(expected, rel=1e-6)
             if mode.constant_speed:
-                assert m.minutes[i, j] == pytest.approx(expected / (mode.walk_kph * 1000 / 60), rel=1e-6)
+                assert m.minutes[i, j] == pytest.approx(
+                    expected / (mode.walk_kph * 1000 / 60), rel=1e-6
+                )
     assert np.isfinite(m.metres).all()  # all snapped to the main component
 
 
@@ -285,7 +300,9 @@ def test_float64_path_agrees_with_networkx_to_a_micrometre(extract) -> None:
     road = _network_distances(net, nodes, nodes[:5], weight="metres", limit=np.inf)
     weight = nx_weight(CAR)
     for j, t in enumerate(nodes[:5]):
-        ref = nx.single_source_dijkstra_path_length(g.reverse(copy=False), net.node_ids[t], weight=weight)
+        ref = nx.single_source_dijkstra_path_length(
+            g.reverse(copy=False), net.node_ids[t], weight=weight
+        )
         got = road[:, j]
         want = np.array([ref[net.node_ids[k]] for k in nodes])
         assert np.abs(got - want).max() < 1e-6
