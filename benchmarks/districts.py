@@ -6,7 +6,8 @@ The town is generated with a fixed seed: Voronoi blocks around points drawn from
 capacity is 3-5 % above demand. Reports the heuristic's objective, the capacitated-assignment LP
 bound, the gap, contiguity, capacity and time.
 
-Run: ``/work/venv/bin/python benchmarks/districts.py [--blocks 5000 --schools 40]``
+Run: ``/work/venv/bin/python benchmarks/districts.py [--blocks 5000 --schools 40]``;
+town size, exact: ``... --blocks 400 --schools 10 --method exact --time-limit 30``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=5000)
     parser.add_argument("--schools", type=int, default=40)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--method", default="heuristic", choices=("heuristic", "exact", "auto"))
     args = parser.parse_args()
     t0 = time.perf_counter()
     blocks, demand, minutes, capacity, homes = generate_town(args.blocks, args.schools)
@@ -90,12 +92,13 @@ def main() -> None:
         capacity,
         adjacency,
         homes,
-        method="heuristic",
+        method=args.method,
         time_limit_s=args.time_limit,
     )
     load = np.bincount(sol.assignment, weights=demand[:, 0], minlength=len(homes))
     print(
-        f"heuristic: objective {sol.objective:,.0f} pupil-min, LP bound {sol.lp_bound:,.0f}, "
+        f"{sol.method}: objective {sol.objective:,.0f} pupil-min, bound {sol.bound:,.0f} "
+        f"(LP {sol.lp_bound:,.0f}), "
         f"gap {sol.gap:.2%}, contiguous {sol.contiguous}, over capacity "
         f"{sol.over_capacity_pupils:.0f} (max load/cap {np.max(load / capacity[:, 0]):.3f}), "
         f"status {sol.status}, {sol.seconds:.1f}s"
