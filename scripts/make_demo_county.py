@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 import yaml
 from pyproj import Transformer
-from shapely.geometry import LineString, MultiPoint, Point, Polygon
+from shapely.geometry import MultiPoint, Point, Polygon
 
 METRIC = "EPSG:32645"  # UTM 45N: central meridian 87 E
 WGS84 = "EPSG:4326"
@@ -45,7 +45,7 @@ BOUNDARY_DIR = ROOT / "data" / "boundaries"
 
 AREA_NAME = "Demo county (synthetic)"
 TARGET_AREA_KM2 = 35_000.0
-RURAL_PUPILS = 9_500
+RURAL_PUPILS = 9_700
 TOWN_PUPILS = 8_000
 OVERSIZED_TOTAL = 58
 OVERSIZED_SCHOOLS = 7
@@ -62,40 +62,111 @@ TO_WGS84 = Transformer.from_crs(METRIC, WGS84, always_xy=True)
 
 # Rough outline of Hejing County (lon, lat), clockwise from the west tip; noise is added later.
 OUTLINE_LONLAT = [
-    (82.95, 42.95), (83.30, 43.22), (83.90, 43.33), (84.50, 43.42), (85.20, 43.52),
-    (85.80, 43.44), (86.30, 43.38), (86.70, 43.18), (86.98, 42.95), (86.90, 42.70),
-    (86.62, 42.50), (86.50, 42.27), (86.30, 42.22), (86.10, 42.36), (85.70, 42.52),
-    (85.20, 42.55), (84.70, 42.45), (84.20, 42.36), (83.70, 42.42), (83.30, 42.56),
+    (82.95, 42.95),
+    (83.30, 43.22),
+    (83.90, 43.33),
+    (84.50, 43.42),
+    (85.20, 43.52),
+    (85.80, 43.44),
+    (86.30, 43.38),
+    (86.70, 43.18),
+    (86.98, 42.95),
+    (86.90, 42.70),
+    (86.62, 42.50),
+    (86.50, 42.27),
+    (86.30, 42.22),
+    (86.10, 42.36),
+    (85.70, 42.52),
+    (85.20, 42.55),
+    (84.70, 42.45),
+    (84.20, 42.36),
+    (83.70, 42.42),
+    (83.30, 42.56),
     (83.02, 42.72),
 ]
 TOWN_LONLAT = (86.39, 42.32)
 # Pastoral township seats (lon, lat); the first is the valley township next to the town.
 SEATS_LONLAT = [
-    (86.15, 42.48), (86.05, 42.86), (86.62, 42.78), (86.62, 43.12), (85.62, 43.12),
-    (85.30, 42.76), (84.60, 43.00), (84.05, 42.72), (83.55, 43.02), (84.95, 43.28),
+    (86.15, 42.48),
+    (86.05, 42.86),
+    (86.62, 42.78),
+    (86.62, 43.12),
+    (85.62, 43.12),
+    (85.30, 42.76),
+    (84.60, 43.00),
+    (84.05, 42.72),
+    (83.55, 43.02),
+    (84.95, 43.28),
 ]
 SEATS_WITHOUT_SCHOOL = (7, 9)  # merged away in the 47 -> 15 consolidation
 
 ADJ = [
-    ("Ulaan", "乌兰"), ("Tsagaan", "查干"), ("Khar", "哈尔"), ("Shar", "夏尔"), ("Kok", "阔克"),
-    ("Kara", "喀拉"), ("Ak", "阿克"), ("Sary", "萨热"), ("Altan", "阿拉坦"), ("Mungun", "孟根"),
-    ("Bayan", "巴彦"), ("Ondor", "温都尔"), ("Zuun", "准"), ("Baruun", "巴润"), ("Dund", "敦德"),
-    ("Khongor", "洪格尔"), ("Jargal", "扎尔格勒"), ("Terek", "铁列克"), ("Yeshil", "叶西勒"),
+    ("Ulaan", "乌兰"),
+    ("Tsagaan", "查干"),
+    ("Khar", "哈尔"),
+    ("Shar", "夏尔"),
+    ("Kok", "阔克"),
+    ("Kara", "喀拉"),
+    ("Ak", "阿克"),
+    ("Sary", "萨热"),
+    ("Altan", "阿拉坦"),
+    ("Mungun", "孟根"),
+    ("Bayan", "巴彦"),
+    ("Ondor", "温都尔"),
+    ("Zuun", "准"),
+    ("Baruun", "巴润"),
+    ("Dund", "敦德"),
+    ("Khongor", "洪格尔"),
+    ("Jargal", "扎尔格勒"),
+    ("Terek", "铁列克"),
+    ("Yeshil", "叶西勒"),
 ]
 NOUN = [
-    ("Nuur", "淖尔"), ("Bulag", "布拉格"), ("Gol", "郭勒"), ("Tal", "塔拉"), ("Us", "乌苏"),
-    ("Bulak", "布拉克"), ("Tash", "塔什"), ("Su", "苏"), ("Tolgoi", "陶勒盖"), ("Uzen", "乌增"),
-    ("Sai", "赛"), ("Kuduk", "库都克"), ("Agash", "阿尕什"), ("Yar", "亚尔"), ("Bel", "别勒"),
-    ("Sogot", "索果特"), ("Khujir", "呼吉尔"), ("Del", "德勒"), ("Oi", "敖伊"), ("Modon", "莫敦"),
+    ("Nuur", "淖尔"),
+    ("Bulag", "布拉格"),
+    ("Gol", "郭勒"),
+    ("Tal", "塔拉"),
+    ("Us", "乌苏"),
+    ("Bulak", "布拉克"),
+    ("Tash", "塔什"),
+    ("Su", "苏"),
+    ("Tolgoi", "陶勒盖"),
+    ("Uzen", "乌增"),
+    ("Sai", "赛"),
+    ("Kuduk", "库都克"),
+    ("Agash", "阿尕什"),
+    ("Yar", "亚尔"),
+    ("Bel", "别勒"),
+    ("Sogot", "索果特"),
+    ("Khujir", "呼吉尔"),
+    ("Del", "德勒"),
+    ("Oi", "敖伊"),
+    ("Modon", "莫敦"),
     ("Tokay", "托开"),
 ]
 STREETS = [
-    ("Renmin", "人民"), ("Jiefang", "解放"), ("Xinhua", "新华"), ("Tianshan", "天山"),
-    ("Wenhua", "文化"), ("Heping", "和平"), ("Youyi", "友谊"), ("Jianshe", "建设"),
-    ("Guangming", "光明"), ("Chaoyang", "朝阳"), ("Yingbin", "迎宾"), ("Huancheng", "环城"),
-    ("Xingfu", "幸福"), ("Tuanjie", "团结"), ("Changqing", "长青"), ("Minzhu", "民主"),
-    ("Dongfeng", "东风"), ("Xiyu", "西域"), ("Jinqiao", "金桥"), ("Lyuzhou", "绿洲"),
-    ("Shengli", "胜利"), ("Qingnian", "青年"),
+    ("Renmin", "人民"),
+    ("Jiefang", "解放"),
+    ("Xinhua", "新华"),
+    ("Tianshan", "天山"),
+    ("Wenhua", "文化"),
+    ("Heping", "和平"),
+    ("Youyi", "友谊"),
+    ("Jianshe", "建设"),
+    ("Guangming", "光明"),
+    ("Chaoyang", "朝阳"),
+    ("Yingbin", "迎宾"),
+    ("Huancheng", "环城"),
+    ("Xingfu", "幸福"),
+    ("Tuanjie", "团结"),
+    ("Changqing", "长青"),
+    ("Minzhu", "民主"),
+    ("Dongfeng", "东风"),
+    ("Xiyu", "西域"),
+    ("Jinqiao", "金桥"),
+    ("Lyuzhou", "绿洲"),
+    ("Shengli", "胜利"),
+    ("Qingnian", "青年"),
 ]
 ORDINAL_ZH = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
 
@@ -243,7 +314,11 @@ def make_town_grid(rng, centre):
     for j in range(ny_):
         for i in range(nx_):
             u, v = (i + 0.5 - nx_ / 2) / (nx_ / 2), (j + 0.5 - ny_ / 2) / (ny_ / 2)
-            r = math.hypot(u, v * 1.05) + 0.12 * math.sin(3 * math.atan2(v, u)) + rng.normal(0, 0.05)
+            r = (
+                math.hypot(u, v * 1.05)
+                + 0.12 * math.sin(3 * math.atan2(v, u))
+                + rng.normal(0, 0.05)
+            )
             keep[j, i] = r < 1.08
     return nodes, keep
 
@@ -317,7 +392,7 @@ def choose_oversized_classes(rng, enrol: dict[str, dict[str, int]], bands_of, ov
 # --------------------------------------------------------------------------------------------
 
 
-def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa: C901, PLR0915
+def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:
     rng = np.random.default_rng(seed)
     names = Names(rng)
     town_xy = metric(TOWN_LONLAT)
@@ -357,7 +432,9 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
 
     # ---- townships
     seats = [metric(s) + rng.normal(0, 3000, 2) for s in SEATS_LONLAT]
-    seats = [s if outline.contains(Point(s)) else metric(SEATS_LONLAT[k]) for k, s in enumerate(seats)]
+    seats = [
+        s if outline.contains(Point(s)) else metric(SEATS_LONLAT[k]) for k, s in enumerate(seats)
+    ]
     town_names = [names.take() for _ in range(len(seats) + 1)]
     tw_polys = make_townships(rng, outline, town_poly, seats)
     township_rows = [
@@ -427,9 +504,11 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         for r in runs:
             hw = "secondary" if i in avenue_cols else "residential"
             net.ways.append((r, {"highway": hw, "name": f"{en} Street", "name:zh": f"{zh}街"}))
-    town_nodes = [gid[k] for k in gid if any(
-        (j, i) in cells for j in (k[0] - 1, k[0]) for i in (k[1] - 1, k[1])
-    )]
+    town_nodes = [
+        gid[k]
+        for k in gid
+        if any((j, i) in cells for j in (k[0] - 1, k[0]) for i in (k[1] - 1, k[1]))
+    ]
     seat_nodes = [net.node(s) for s in seats]
     tw_name = {f"T{k:02d}": townships.loc[f"T{k:02d}", "name"] for k in range(len(seats) + 1)}
     tw_zh = {f"T{k:02d}": townships.loc[f"T{k:02d}", "name_zh"] for k in range(len(seats) + 1)}
@@ -438,23 +517,42 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         return seat_nodes[k]
 
     town_exit = net.nearest(seats[0], town_nodes)
-    trunk1 = {"highway": "trunk", "ref": "X101", "name": "Tengri Valley Highway",
-              "name:zh": "腾格里河谷公路"}
-    trunk2 = {"highway": "trunk", "ref": "X102", "name": "North Mountain Highway",
-              "name:zh": "北山公路"}
+    trunk1 = {
+        "highway": "trunk",
+        "ref": "X101",
+        "name": "Tengri Valley Highway",
+        "name:zh": "腾格里河谷公路",
+    }
+    trunk2 = {
+        "highway": "trunk",
+        "ref": "X102",
+        "name": "North Mountain Highway",
+        "name:zh": "北山公路",
+    }
     net.road(town_exit, seat(0), rng, tags=trunk1, amp=0.08, step=260.0)
     skeleton = [
-        (0, 5, trunk1, 0.10), (5, 6, trunk1, 0.10), (6, 8, trunk1, 0.10),
-        (0, 1, trunk2, 0.14), (1, 4, trunk2, 0.14),
+        (0, 5, trunk1, 0.10),
+        (5, 6, trunk1, 0.10),
+        (6, 8, trunk1, 0.10),
+        (0, 1, trunk2, 0.14),
+        (1, 4, trunk2, 0.14),
     ]
     for a, b, tags, amp in skeleton:
         net.road(seat(a), seat(b), rng, tags=tags, amp=amp, step=260.0)
     for a, b in [(6, 7), (1, 2), (2, 3), (4, 9)]:
         name = f"{names.take()[0]} Road"
-        net.road(seat(a), seat(b), rng, amp=0.14, step=260.0,
-                 tags={"highway": "secondary", "name": name,
-                       "name:zh": tw_zh[f"T{a + 1:02d}"][:-1] + "—" + tw_zh[f"T{b + 1:02d}"][:-1]
-                       + "公路"})
+        net.road(
+            seat(a),
+            seat(b),
+            rng,
+            amp=0.14,
+            step=260.0,
+            tags={
+                "highway": "secondary",
+                "name": name,
+                "name:zh": tw_zh[f"T{a + 1:02d}"][:-1] + "—" + tw_zh[f"T{b + 1:02d}"][:-1] + "公路",
+            },
+        )
     passes = [
         (9, 6, "Aqik Winter Pass", "阿其克冬季达坂", "tertiary", 3420, True),
         (5, 7, "Sary Dawan Pass", "萨热达坂", "track", 3180, False),
@@ -468,15 +566,17 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         if hw == "track":
             tags |= {"tracktype": "grade4", "surface": "unpaved"}
         if winter:
-            tags |= {"seasonal": "winter", "access:conditional": "no @ (Nov 01-Apr 30)",
-                     "note": "closed by snow in winter (synthetic)"}
+            tags |= {
+                "seasonal": "winter",
+                "access:conditional": "no @ (Nov 01-Apr 30)",
+                "note": "closed by snow in winter (synthetic)",
+            }
         net.road(seat(a), top, rng, tags=tags, amp=0.22, step=200.0)
         net.road(top, seat(b), rng, tags=tags, amp=0.22, step=200.0)
     main_nodes = [n for ids, _ in net.ways for n in ids if n not in set(town_nodes)]
     main_nodes = sorted(set(main_nodes))
 
     # ---- villages: seat villages, clusters up side valleys, a few along the main roads
-    tw_of = {}
     pastoral = townships[townships["kind"] == "township"]
 
     def township_at(p):
@@ -488,9 +588,17 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
     def add_village(p, tw, *, weight, cluster):
         en, zh = names.take()
         vid = f"V{len(villages) + 1:03d}"
-        villages.append({"id": vid, "name": f"{en} Village", "name_zh": f"{zh}村",
-                         "township": tw, "xy": np.asarray(p), "weight": weight,
-                         "cluster": cluster})
+        villages.append(
+            {
+                "id": vid,
+                "name": f"{en} Village",
+                "name_zh": f"{zh}村",
+                "township": tw,
+                "xy": np.asarray(p),
+                "weight": weight,
+                "cluster": cluster,
+            }
+        )
         return vid
 
     for k, s in enumerate(seats):
@@ -500,9 +608,10 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
                 p = s + rng.normal(0, 500, 2)
                 if township_at(p) == tw:
                     break
-            nid = net.road(seat(k), p, rng, amp=0.1, step=300.0,
-                           tags={"highway": "unclassified"})[-1]
-            add_village(net.at(nid), tw, weight=rng.uniform(2.0, 3.5), cluster="")
+            nid = net.road(seat(k), p, rng, amp=0.1, step=300.0, tags={"highway": "unclassified"})[
+                -1
+            ]
+            add_village(net.at(nid), tw, weight=rng.uniform(1.2, 2.2), cluster="")
             net.ways[-1][1]["name"] = villages[-1]["name"] + " Lane"
             net.ways[-1][1]["name:zh"] = villages[-1]["name_zh"] + "便道"
 
@@ -528,14 +637,26 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
                 continue
             cname_en, cname_zh = names.take()
             hw = "unclassified" if dist < 14_000 else "track"
-            tags = {"highway": hw, "name": f"{cname_en} Valley Road" if hw != "track"
-                    else f"{cname_en} Track", "name:zh": f"{cname_zh}沟道路"}
+            tags = {
+                "highway": hw,
+                "name": f"{cname_en} Valley Road" if hw != "track" else f"{cname_en} Track",
+                "name:zh": f"{cname_zh}沟道路",
+            }
             if hw == "track":
                 tags |= {"tracktype": "grade3", "surface": "unpaved"}
             ids = net.road(start, centre, rng, tags=tags, amp=0.16, step=250.0)
             cid = f"C{len(clusters) + 1:02d}"
-            clusters.append({"id": cid, "xy": net.at(ids[-1]), "node": ids[-1], "township": tw,
-                             "name": cname_en, "name_zh": cname_zh, "road": ids})
+            clusters.append(
+                {
+                    "id": cid,
+                    "xy": net.at(ids[-1]),
+                    "node": ids[-1],
+                    "township": tw,
+                    "name": cname_en,
+                    "name_zh": cname_zh,
+                    "road": ids,
+                }
+            )
             made += 1
             for _v in range(int(rng.integers(2, 4))):
                 for _t in range(50):
@@ -545,12 +666,14 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
                     p = net.at(ids[-1]) + r * np.array([math.cos(a2), math.sin(a2)])
                     if township_at(p) == tw:
                         break
-                hub = net.nearest(p, ids[len(ids) // 2:])
+                hub = net.nearest(p, ids[len(ids) // 2 :])
                 hw2 = "path" if far else ("track" if rng.random() < 0.5 else "unclassified")
                 add_village(p, tw, weight=rng.lognormal(0, 0.35), cluster=cid)
-                spur = {"highway": hw2, "name": f"{villages[-1]['name']} "
-                        + ("Path" if hw2 == "path" else "Lane"),
-                        "name:zh": villages[-1]["name_zh"] + ("小路" if hw2 == "path" else "便道")}
+                spur = {
+                    "highway": hw2,
+                    "name": f"{villages[-1]['name']} " + ("Path" if hw2 == "path" else "Lane"),
+                    "name:zh": villages[-1]["name_zh"] + ("小路" if hw2 == "path" else "便道"),
+                }
                 if hw2 == "path":
                     spur |= {"foot": "yes", "horse": "yes"}
                 vid_node = net.road(hub, p, rng, tags=spur, amp=0.15, step=200.0)[-1]
@@ -576,9 +699,7 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         raise RuntimeError("a village fell outside the pastoral townships; change the seed")
     weights = vdf["weight"].to_numpy()
     totals = rng.multinomial(RURAL_PUPILS, weights / weights.sum())
-    band_counts = np.array(
-        [rng.multinomial(t, rng.dirichlet(BAND_SHARE * 80)) for t in totals]
-    )
+    band_counts = np.array([rng.multinomial(t, rng.dirichlet(BAND_SHARE * 80)) for t in totals])
     vill = gpd.GeoDataFrame(
         vdf[["id", "name", "name_zh", "township", "cluster"]],
         geometry=[Point(p) for p in vdf["xy"]],
@@ -599,18 +720,26 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         j, i = g
         cj, ci = j * 2 // ny_, i * 4 // nx_
         comm = comm_names[cj * 4 + ci]
-        block_rows.append({"cell": g, "community": f"{comm[0]} Community",
-                           "community_zh": f"{comm[1]}社区", "geometry": geom})
+        block_rows.append(
+            {
+                "cell": g,
+                "community": f"{comm[0]} Community",
+                "community_zh": f"{comm[1]}社区",
+                "geometry": geom,
+            }
+        )
     blocks = gpd.GeoDataFrame(block_rows, crs=METRIC)
     blocks = blocks.sort_values("cell").reset_index(drop=True)
     blocks["id"] = [f"B{k + 1:03d}" for k in range(len(blocks))]
-    blocks["name"] = [
-        f"{c.split()[0]} Block {k + 1}" for k, c in enumerate(blocks["community"])
-    ]
+    blocks["name"] = [f"{c.split()[0]} Block {k + 1}" for k, c in enumerate(blocks["community"])]
     blocks = blocks.set_index("id")
     cent = np.array([[p.x, p.y] for p in blocks.geometry.representative_point()])
     dist_centre = np.hypot(*(cent - town_xy).T)
-    w = blocks.geometry.area.to_numpy() * np.exp(-dist_centre / 2_500.0) * rng.lognormal(0, 0.4, len(blocks))
+    w = (
+        blocks.geometry.area.to_numpy()
+        * np.exp(-dist_centre / 2_500.0)
+        * rng.lognormal(0, 0.4, len(blocks))
+    )
     b_tot = rng.multinomial(TOWN_PUPILS, w / w.sum())
     east = (cent[:, 0] - town_xy[0]) / 2_500.0
     migrant_share = np.clip(0.30 + 0.12 * east + rng.normal(0, 0.05, len(blocks)), 0.08, 0.6)
@@ -627,8 +756,18 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         d = np.min([np.hypot(*(cent - cent[o]).T) for o in order], axis=0)
         d[dist_centre > 2_300] = 0
         order.append(int(np.argmax(d * rng.uniform(0.8, 1.0, len(d)))))
-    town_kinds = ["primary", "primary", "middle", "nine_year", "primary", "primary",
-                  "middle", "nine_year", "primary", "nine_year"]
+    town_kinds = [
+        "primary",
+        "primary",
+        "middle",
+        "nine_year",
+        "primary",
+        "primary",
+        "middle",
+        "nine_year",
+        "primary",
+        "nine_year",
+    ]
     school_rows = []
     count = {"primary": 0, "middle": 0, "nine_year": 0}
     for k, (bi, kind) in enumerate(zip(order, town_kinds, strict=True)):
@@ -641,8 +780,17 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         else:
             en = f"{town_name} Nine-year School No. {n}"
             zh = f"{town_zh}镇第{ORDINAL_ZH[n - 1]}九年一贯制学校"
-        school_rows.append({"id": f"S{k + 1:02d}", "name": en, "name_zh": zh, "kind": kind,
-                            "township": "T00", "xy": cent[bi], "status": "open"})
+        school_rows.append(
+            {
+                "id": f"S{k + 1:02d}",
+                "name": en,
+                "name_zh": zh,
+                "kind": kind,
+                "township": "T00",
+                "xy": cent[bi],
+                "status": "open",
+            }
+        )
     boarding_town = "S10"  # the nine-year boarding school built since 2013
     school_rows[9]["name"] = f"{town_name} Nine-year Boarding School"
     school_rows[9]["name_zh"] = f"{town_zh}镇九年一贯制寄宿学校"
@@ -656,10 +804,17 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         k_s += 1
         en = f"{base_en} {'Nine-year School' if kind == 'nine_year' else 'Central Primary School'}"
         zh = f"{base_zh}乡{'九年一贯制学校' if kind == 'nine_year' else '中心小学'}"
-        school_rows.append({"id": f"S{k_s:02d}" if not closed else "", "name": en,
-                            "name_zh": zh, "kind": kind, "township": tw,
-                            "xy": seats[k] + rng.normal(0, 150, 2),
-                            "status": "closed" if closed else "open"})
+        school_rows.append(
+            {
+                "id": f"S{k_s:02d}" if not closed else "",
+                "name": en,
+                "name_zh": zh,
+                "kind": kind,
+                "township": tw,
+                "xy": seats[k] + rng.normal(0, 150, 2),
+                "status": "closed" if closed else "open",
+            }
+        )
     open_rows = [r for r in school_rows if r["status"] == "open"]
     closed_rows = [r for r in school_rows if r["status"] == "closed"]
     for n, r in enumerate(open_rows, start=1):
@@ -668,8 +823,12 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         r["id"] = f"S{n:02d}"
     schools = pd.DataFrame(open_rows + closed_rows).set_index("id")
     bands_of = {
-        sid: {"primary": BANDS[:2], "central_primary": BANDS[:2], "middle": BANDS[2:],
-              "nine_year": BANDS}[kind]
+        sid: {
+            "primary": BANDS[:2],
+            "central_primary": BANDS[:2],
+            "middle": BANDS[2:],
+            "nine_year": BANDS,
+        }[kind]
         for sid, kind in schools["kind"].items()
     }
     xy = {sid: np.asarray(p) for sid, p in schools["xy"].items()}
@@ -688,7 +847,7 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
     blocks["school_middle"] = [nearest_ish(p, mid) for p in cent]
 
     enrol = {s: dict.fromkeys(BANDS, 0) for s in schools.index}
-    for b_id, row in blocks.iterrows():
+    for _b_id, row in blocks.iterrows():
         for band in BANDS:
             s = row["school_primary"] if band != "g7_9" else row["school_middle"]
             enrol[s][band] += int(row[f"pupils_{band}"])
@@ -727,8 +886,11 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
             else:
                 classes[s][band] = math.ceil(p / LIMIT[band]) + int(rng.integers(0, 2)) if p else 0
     planned = {s: dict.fromkeys(BANDS, 0) for s in schools.index}
-    extend = {"g1_3": ["S05", boarding_town], "g4_6": ["S05", boarding_town],
-              "g7_9": [boarding_town, mid[0]]}
+    extend = {
+        "g1_3": ["S05", boarding_town],
+        "g4_6": ["S05", boarding_town],
+        "g7_9": [boarding_town, mid[0]],
+    }
     for band in BANDS:
         pupils = sum(enrol[s][band] for s in town_ids)
         have = sum(classes[s][band] for s in town_ids)
@@ -743,13 +905,15 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
             schools.loc[s, f"enrolment_{band}"] = enrol[s][band] if is_open[s] else 0
             schools.loc[s, f"planned_classes_{band}"] = planned[s][band]
         beds = math.ceil(far[s] * rng.uniform(1.0, 1.1) / 50) * 50 if far[s] else 0
+        if s == boarding_town:
+            beds = max(beds, 600)  # also boards pupils from townships beyond the rule's reach
         schools.loc[s, "boarding_beds"] = beds if is_open[s] else 0
         pupils_s = sum(enrol[s].values())
         schools.loc[s, "annual_cost_yuan"] = (
             round(600_000 + 5_200 * pupils_s + 2_000 * beds, -3) if is_open[s] else 0.0
         )
     int_cols = [c for c in schools.columns if c.startswith(("classes_", "enrolment_", "planned_"))]
-    schools[int_cols + ["boarding_beds"]] = schools[int_cols + ["boarding_beds"]].astype("int64")
+    schools[[*int_cols, "boarding_beds"]] = schools[[*int_cols, "boarding_beds"]].astype("int64")
     schools = gpd.GeoDataFrame(
         schools.drop(columns="xy"), geometry=[Point(p) for p in schools["xy"]], crs=METRIC
     )
@@ -767,14 +931,26 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
         heavy = members.sort_values("pupils_g1_3").index[-1]
         anchor = np.array([members.loc[heavy].geometry.x, members.loc[heavy].geometry.y])
         p = (anchor + c["xy"]) / 2 + rng.normal(0, 150, 2)
-        site_rows.append({"name": f"Former {c['name']} Teaching Point",
-                          "name_zh": f"原{c['name_zh']}教学点", "township": c["township"],
-                          "xy": p, "pupils": int(members[[f"pupils_{b}" for b in BANDS]].sum().sum())})
+        site_rows.append(
+            {
+                "name": f"Former {c['name']} Teaching Point",
+                "name_zh": f"原{c['name_zh']}教学点",
+                "township": c["township"],
+                "xy": p,
+                "pupils": int(members[[f"pupils_{b}" for b in BANDS]].sum().sum()),
+            }
+        )
     for k in SEATS_WITHOUT_SCHOOL:
         tw = f"T{k + 1:02d}"
-        site_rows.append({"name": f"Former {tw_name[tw].replace(' Township', '')} Central School",
-                          "name_zh": f"原{tw_zh[tw][:-1]}乡中心学校", "township": tw,
-                          "xy": seats[k] + rng.normal(0, 200, 2), "pupils": 400})
+        site_rows.append(
+            {
+                "name": f"Former {tw_name[tw].replace(' Township', '')} Central School",
+                "name_zh": f"原{tw_zh[tw][:-1]}乡中心学校",
+                "township": tw,
+                "xy": seats[k] + rng.normal(0, 200, 2),
+                "pupils": 400,
+            }
+        )
     sites = pd.DataFrame(site_rows)
     sites["id"] = [f"P{k + 1:02d}" for k in range(len(sites))]
     sites = sites.set_index("id")
@@ -803,8 +979,15 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:  # noqa:
     ).set_index("id")
     vill = vill.drop(columns="cluster")
     blocks = blocks.drop(columns=["cell", "community_zh"])
-    return {"townships": townships, "villages": vill, "schools": schools, "sites": sites,
-            "blocks": blocks, "county": county, "net": net}
+    return {
+        "townships": townships,
+        "villages": vill,
+        "schools": schools,
+        "sites": sites,
+        "blocks": blocks,
+        "county": county,
+        "net": net,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -846,16 +1029,23 @@ def write(layers, *, seed: int) -> None:
             gpkg, layer=name, driver="GPKG", engine="pyogrio", SPATIAL_INDEX="NO"
         )
     write_osm(layers["net"], PKG_DIR / "roads.osm.bz2")
-    area = {"name": AREA_NAME, "synthetic": True,
-            "description": f"Synthetic county shaped like Hejing County; seed {seed}."}
+    area = {
+        "name": AREA_NAME,
+        "synthetic": True,
+        "description": f"Synthetic county shaped like Hejing County; seed {seed}.",
+    }
     (PKG_DIR / "area.yaml").write_text(yaml.safe_dump(area, allow_unicode=True, sort_keys=False))
     (PKG_DIR / "README.md").write_text(README_PKG)
 
     points_table(layers["villages"]).to_csv(DATA_DIR / "villages.csv", index=False)
     points_table(layers["sites"]).to_csv(DATA_DIR / "sites.csv", index=False)
     points_table(layers["schools"]).to_excel(DATA_DIR / "schools.xlsx", index=False)
-    for name, folder in (("blocks", DATA_DIR), ("townships", DATA_DIR),
-                         ("townships", BOUNDARY_DIR), ("county", BOUNDARY_DIR)):
+    for name, folder in (
+        ("blocks", DATA_DIR),
+        ("townships", DATA_DIR),
+        ("townships", BOUNDARY_DIR),
+        ("county", BOUNDARY_DIR),
+    ):
         path = folder / f"{name}.geojson"
         path.unlink(missing_ok=True)
         lonlat(layers[name]).reset_index().to_file(
