@@ -209,7 +209,8 @@ def regret_assign(
         if np.any(todo & ~np.isfinite(best)):
             return None
         second = part[:, 1] if cols.size > 1 else np.full(n, np.inf)
-        regret = np.where(np.isfinite(second), second - best, 1e18)
+        with np.errstate(invalid="ignore"):
+            regret = np.where(np.isfinite(second), second - best, 1e18)
         regret = regret + 1e-9 * weights
         regret[~todo] = -np.inf
         i = int(np.argmax(regret))
@@ -228,21 +229,22 @@ def capacitated_pmedian(
     forced: np.ndarray,
     allowed: np.ndarray,
     *,
+    obj_weights: np.ndarray | None = None,
     rounds: int = 20,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Capacitated p-median heuristic: uncapacitated sites, regret assignment, relocation.
 
+    ``weights`` count against capacity; ``obj_weights`` (default ``weights``) multiply costs.
     Returns ``(is_open, site of each point)`` or ``None`` when no feasible assignment was found.
     """
-    d = finite_cost(cost)
-    is_open = interchange(
-        cost, weights, greedy_pmedian(cost, weights, p, forced, allowed), forced, allowed
-    )
+    ow = weights if obj_weights is None else obj_weights
+    d = finite_cost(cost) * ow[:, None]
+    is_open = interchange(cost, ow, greedy_pmedian(cost, ow, p, forced, allowed), forced, allowed)
     site = regret_assign(cost, weights, is_open, capacity)
     if site is None:
         # Prefer big sites: scale costs by the reciprocal of capacity and retry.
-        scaled = d / np.maximum(capacity, 1e-9)[None, :]
-        is_open = greedy_pmedian(scaled, weights, p, forced, allowed & (capacity > 0))
+        scaled = finite_cost(cost) / np.maximum(capacity, 1e-9)[None, :]
+        is_open = greedy_pmedian(scaled, ow, p, forced, allowed & (capacity > 0))
         site = regret_assign(cost, weights, is_open, capacity)
         if site is None:
             return None

@@ -22,7 +22,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -107,6 +107,7 @@ class _Problem:
     never: np.ndarray
     capacity: np.ndarray | None
     min_enrolment: np.ndarray | None
+    obj_weights: np.ndarray
 
     @property
     def forced(self) -> np.ndarray:
@@ -119,7 +120,8 @@ class _Problem:
     @property
     def integral(self) -> bool:
         c = self.cost[np.isfinite(self.cost)]
-        return bool(np.all(c == np.round(c)) and np.all(self.weights == np.round(self.weights)))
+        w = self.obj_weights
+        return bool(np.all(c == np.round(c)) and np.all(w == np.round(w)))
 
 
 def _ids(values: Any, n: int, default_prefix: str) -> list[str]:
@@ -245,7 +247,7 @@ def _prepare(
         low = np.where(f_mask, 0.0, low)
         if not np.any(low > 0):
             low = None
-    return _Problem(matrix, w, d_ids, s_ids, f_mask, m_mask, n_mask, cap, low)
+    return _Problem(matrix, w, d_ids, s_ids, f_mask, m_mask, n_mask, cap, low, w)
 
 
 def _fmt(x: float) -> str:
@@ -454,7 +456,7 @@ def _assignment_milp(
     )
     c = np.zeros(nv)
     if objective == "cost":
-        c[m:] = w[ii] * prob.cost[ii, jj]
+        c[m:] = prob.obj_weights[ii] * prob.cost[ii, jj]
         sense = "min"
     elif objective == "cover":
         c[m:] = w[ii]
@@ -486,6 +488,7 @@ def _assignment_milp(
         time_limit_s=time_limit_s,
         start=start,
         integral_objective=integral,
+        mip_abs_gap=0.999 if integral else 1e-6,
     )
     is_open = np.zeros(m, dtype=bool)
     site_of = np.full(n, -1, dtype=np.int64)
@@ -602,6 +605,7 @@ def _radius_milp(
         time_limit_s=time_limit_s,
         start=start,
         integral_objective=prob.integral,
+        mip_abs_gap=0.999 if prob.integral else 1e-6,
     )
     is_open = res.x[:m] > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
     return res, is_open
@@ -622,6 +626,7 @@ def p_median(
     method: str = "exact",
     time_limit_s: float = 300.0,
     heuristic_rounds: int = 30,
+    objective_weights: Any = None,
 ) -> SitingResult:
     """Open ``p`` sites so that the pupil-weighted total cost to the nearest open site is least.
 
@@ -649,6 +654,9 @@ def p_median(
         Time limit of the exact solve.
     heuristic_rounds
         Perturbation rounds of the iterated vertex substitution.
+    objective_weights
+        Multipliers of each point's cost in the objective when they differ from ``weights``
+        (``weights`` then count only against capacity and minimum enrolment).
 
     Returns
     -------
@@ -670,6 +678,12 @@ def p_median(
         demand_ids=demand_ids,
         site_ids=site_ids,
     )
+    if objective_weights is not None:
+        ow = np.asarray(objective_weights, dtype=np.float64).ravel()
+        if ow.shape != prob.weights.shape or np.any(np.isnan(ow)) or np.any(ow < 0):
+            msg = "`objective_weights` must hold one non-negative number per demand point"
+            raise ValueError(msg)
+        prob = replace(prob, obj_weights=ow)
     _check_count(prob, p)
     n, _m = prob.cost.shape
     reach = np.isfinite(prob.cost) & prob.allowed[None, :]
@@ -682,24 +696,26 @@ def p_median(
         _check_capacity(prob, all_rows, p)
         return _pmedian_assignment(prob, p, method, time_limit_s, t0)
 
-    start = heur.greedy_pmedian(prob.cost, prob.weights, p, prob.forced, prob.allowed)
-    start = heur.interchange(prob.cost, prob.weights, start, prob.forced, prob.allowed)
-    value = float(prob.weights @ heur.nearest_open(prob.cost, start)[1])
+    start = heur.greedy_pmedian(prob.cost, prob.obj_weights, p, prob.forced, prob.allowed)
+    start = heur.interchange(prob.cost, prob.obj_weights, start, prob.forced, prob.allowed)
+    value = float(prob.obj_weights @ heur.nearest_open(prob.cost, start)[1])
     bound, lag_open = heur.lagrangian_bound(
-        prob.cost, prob.weights, p, prob.forced, prob.allowed, upper=value
+        prob.cost, prob.obj_weights, p, prob.forced, prob.allowed, upper=value
     )
     if prob.integral:
         bound = float(math.ceil(bound - 1e-6))
     if relative_gap(value, bound) > 0:
-        lag_open = heur.interchange(prob.cost, prob.weights, lag_open, prob.forced, prob.allowed)
-        lag_value = float(prob.weights @ heur.nearest_open(prob.cost, lag_open)[1])
+        lag_open = heur.interchange(
+            prob.cost, prob.obj_weights, lag_open, prob.forced, prob.allowed
+        )
+        lag_value = float(prob.obj_weights @ heur.nearest_open(prob.cost, lag_open)[1])
         if lag_value < value:
             start, value = lag_open, lag_value
     if relative_gap(value, bound) > 0 and heuristic_rounds > 0:
         start = heur.perturbed_search(
-            prob.cost, prob.weights, start, prob.forced, prob.allowed, rounds=heuristic_rounds
+            prob.cost, prob.obj_weights, start, prob.forced, prob.allowed, rounds=heuristic_rounds
         )
-        value = float(prob.weights @ heur.nearest_open(prob.cost, start)[1])
+        value = float(prob.obj_weights @ heur.nearest_open(prob.cost, start)[1])
     logger.info("p-median heuristic %.6g, Lagrangian bound %.6g", value, bound)
     if method == "heuristic" or relative_gap(value, bound) == 0:
         site_of = heur.nearest_open(prob.cost, start)[0]
@@ -718,7 +734,7 @@ def p_median(
     res, is_open = _radius_milp(prob, p, start, time_limit_s)
     _raise_if_no_solution(res, f"p = {p} sites")
     site_of = heur.nearest_open(prob.cost, is_open)[0]
-    objective = float(prob.weights @ heur.nearest_open(prob.cost, is_open)[1])
+    objective = float(prob.obj_weights @ heur.nearest_open(prob.cost, is_open)[1])
     best_bound = max(bound, res.bound) if math.isfinite(res.bound) else bound
     return _result(
         prob,
@@ -747,7 +763,13 @@ def _pmedian_assignment(
     start_site: np.ndarray | None = None
     if prob.min_enrolment is None and prob.capacity is not None:
         found = heur.capacitated_pmedian(
-            prob.cost, prob.weights, p, prob.capacity, prob.forced, prob.allowed
+            prob.cost,
+            prob.weights,
+            p,
+            prob.capacity,
+            prob.forced,
+            prob.allowed,
+            obj_weights=prob.obj_weights,
         )
         if found is not None:
             start_open, start_site = found
@@ -758,7 +780,7 @@ def _pmedian_assignment(
                 "use method='exact' to prove whether one exists"
             )
             raise InfeasibleError(msg)
-        value = float((prob.weights * prob.cost[np.arange(n), start_site]).sum())
+        value = float((prob.obj_weights * prob.cost[np.arange(n), start_site]).sum())
         return _result(
             prob,
             "p_median",
@@ -1153,6 +1175,7 @@ def set_cover(
                 time_limit_s=time_limit_s,
                 start=greedy.astype(np.float64),
                 integral_objective=integral,
+                mip_abs_gap=0.999 if integral else 1e-6,
             )
             _raise_if_no_solution(res, _limits_text(prob, limit=limit))
             is_open = res.x[:m] > 0.5 if res.x is not None else greedy
