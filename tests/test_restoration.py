@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from geoplan._errors import InfeasibleError
-from geoplan.restoration import phase_sites, pupil_years_served
+from geoplan.restoration import (
+    phase_sites,
+    plan_closures,
+    plan_restoration,
+    pupil_years_served,
+    score_sites,
+    write_scorecard,
+)
 
 LIMIT = 30.0
 
@@ -127,3 +134,67 @@ def test_phasing_infeasible_fixed_phase() -> None:
     sites = sites.assign(phase=[1, 1, np.nan, np.nan, np.nan, np.nan])
     with pytest.raises(InfeasibleError, match="phase 1"):
         phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1, 1])
+
+
+# ---------------------------------------------------------------------------------------------
+# closures
+
+
+def _closure_case(
+    *, far: bool = False, full: bool = False, cost_a: float = 500_000.0, b_kind: str = "nine_year"
+):
+    villages = pd.DataFrame(
+        {"township": "t1", "pupils_g1_3": [10, 40], "pupils_g4_6": [10, 40],
+         "pupils_g7_9": [10, 40]},
+        index=pd.Index(["v1", "v2"], name="id"),
+    )
+    schools = pd.DataFrame(
+        {
+            "kind": ["nine_year", b_kind, "middle"],
+            "township": ["t1", "t1", "t2"],
+            "status": "open",
+            "boarding_beds": [0, 0, 0],
+            "annual_cost_yuan": [cost_a, 800_000.0, 900_000.0],
+            "classes_g1_3": [1, 1 if full else 2, 0],
+            "classes_g4_6": [1, 2, 0],
+            "classes_g7_9": [1, 2 if b_kind == "nine_year" else 0, 4],
+        },
+        index=pd.Index(["A", "B", "M"], name="id"),
+    )
+    a_to_b = 40.0 if far else 20.0
+    table = pd.DataFrame(
+        [[5.0, 5.0 + a_to_b - 5.0, 55.0], [50.0, 5.0, 55.0]],
+        index=villages.index, columns=schools.index,
+    )
+    return villages, {"g1_3": table, "g4_6": table, "g7_9": table}, schools
+
+
+def test_closing_a_small_costly_school_is_right() -> None:
+    villages, minutes, schools = _closure_case()
+    res = plan_closures(villages, minutes, schools)
+    # A closes: 30 pupils x 15 more minutes x 190 yuan = 85,500 < 500,000 saved a year. B cannot
+    # close (v2 would walk 50 min to A) and t1 keeps a junior-middle school.
+    assert list(res.closed.index) == ["A"]
+    assert res.closed.loc["A", "merged_into"] == "B"
+    assert res.closed.loc["A", "pupils_affected"] == 30
+    assert res.closed.loc["A", "added_pupil_minutes"] == pytest.approx(30 * 15)
+    assert res.objective == pytest.approx(500_000 - 190 * 30 * 15)
+    assert res.new_boarders == 0
+    assert set(res.moves["school_after"]) == {"B"}
+    assert (res.moves["journey_after_min"] == 20).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"far": True}, "grades 1-3 would walk 40 min > 30 to B"),
+        ({"full": True}, "B has 45 places for grades 1-3 and 40 pupils already"),
+        ({"cost_a": 50_000.0}, "saving 50,000 < 85,500 of added journeys"),
+        ({"b_kind": "primary"}, "A is the only junior-middle school of t1; M is 55 min away"),
+    ],
+)
+def test_closing_is_not_right(kwargs: dict[str, object], why: str) -> None:
+    villages, minutes, schools = _closure_case(**kwargs)  # type: ignore[arg-type]
+    res = plan_closures(villages, minutes, schools)
+    assert "A" not in res.closed.index, why
+    assert res.moves.empty or "A" not in set(res.moves["school_before"])
