@@ -198,3 +198,73 @@ def test_closing_is_not_right(kwargs: dict[str, object], why: str) -> None:
     res = plan_closures(villages, minutes, schools)
     assert "A" not in res.closed.index, why
     assert res.moves.empty or "A" not in set(res.moves["school_before"])
+
+
+# ---------------------------------------------------------------------------------------------
+# scorecard and whole plan
+
+
+def _plan_case():
+    villages = pd.DataFrame(
+        {"township": ["t1", "t1", "t2", "t2"], "pupils_g1_3": [12, 6, 20, 3],
+         "pupils_g4_6": [10, 5, 15, 3], "pupils_g7_9": [8, 4, 12, 2]},
+        index=pd.Index(["v1", "v2", "v3", "v4"], name="id"),
+    )
+    schools = pd.DataFrame(
+        {"kind": ["nine_year"], "township": ["t1"], "status": ["open"], "boarding_beds": [200]},
+        index=pd.Index(["C"], name="id"),
+    )
+    sites = pd.DataFrame(
+        {"name": ["Site 1", "Site 2"], "township": ["t1", "t2"],
+         "restore_cost_yuan": [300_000.0, 600_000.0], "min_pupils": [10, 10],
+         "max_classes": [4, 4], "annual_cost_yuan": [50_000.0, 60_000.0], "decision": "free"},
+        index=pd.Index(["s1", "s2"], name="id"),
+    )
+    # v1 is 50 min from C and 10 from s1; v2 20 from C and 15 from s1; v3, v4 far from C and
+    # 25 and 28 min from s2.
+    walk = pd.DataFrame(
+        [[50.0, 10.0, 60.0], [20.0, 15.0, 60.0], [90.0, 70.0, 25.0], [95.0, 70.0, 28.0]],
+        index=villages.index, columns=["C", "s1", "s2"],
+    )
+    bus = walk[["C"]] / 3
+    return villages, {"g1_3": walk, "g4_6": walk[["C"]], "g7_9": bus}, schools, sites
+
+
+def test_scorecard_by_hand(tmp_path) -> None:
+    villages, minutes, schools, sites = _plan_case()
+    card = score_sites(villages["pupils_g1_3"], minutes["g1_3"], schools, sites)
+    # s1: brings v1 (12) within the limit; v1 and v2 switch (18 pupils); v1 boards at C today.
+    assert card.loc["s1", "young_brought_within"] == 12
+    assert card.loc["s1", "enrolment"] == 18
+    assert card.loc["s1", "pupil_minutes_saved_per_day"] == 2 * (12 * 40 + 6 * 5)
+    assert card.loc["s1", "could_stop_boarding"] == 12
+    assert card.loc["s1", "classes_needed"] == 1
+    assert card.loc["s1", "teachers_needed"] == 2
+    assert card.loc["s1", "cost_per_pupil_served_yuan"] == pytest.approx(25_000)
+    assert card.loc["s1", "nearest_open_school"] == "C"
+    # s2: 23 pupils brought within, ranks first.
+    assert card.loc["s2", "young_brought_within"] == 23
+    assert card.loc["s2", "rank"] == 1
+    assert card.loc["s1", "rank"] == 2
+    csv_path, xlsx_path = write_scorecard(card, tmp_path / "scorecard")
+    back = pd.read_csv(csv_path, encoding="utf-8-sig", index_col=0)
+    assert "Grades 1-3 pupils brought within the day limit" in back.columns
+    assert pd.read_excel(xlsx_path, index_col=0).shape == card.shape
+
+
+def test_plan_restoration_end_to_end() -> None:
+    villages, minutes, schools, sites = _plan_case()
+    plan = plan_restoration(villages, minutes, schools, sites, sites_per_phase=[1, 1])
+    # s2 first (23 pupils x 2 years), then s1 (12 x 1): 58 pupil-years.
+    assert plan.phasing.pupil_years == pytest.approx(58)
+    assert list(plan.restored.index) == ["s2", "s1"]
+    assert plan.phases.loc[1, "young_brought_within"] == 23
+    assert plan.phases.loc[2, "young_brought_within"] == 12
+    assert plan.townships_before.loc["t2", "young_beyond_limit"] == 23
+    assert plan.townships.loc["t2", "young_beyond_limit"] == 0
+    assert plan.townships.loc["t2", "cost_yuan"] == 600_000
+    assert plan.after.loc[("v1", "g1_3"), "school"] == "s1"
+    assert plan.restored.loc["s1", "enrolment"] == 18
+    # Grades 4-6 of v1, v3, v4 still walk beyond 45 min to C, where they board.
+    assert plan.unserved.empty
+    assert plan.townships.loc["t2", "boarders"] == 18
