@@ -837,7 +837,9 @@ def plan_closures(
 ) -> Closures:
     """Choose schools to close or merge: most yearly saving for the least added journey.
 
-    A school may close only if every group of its pupils (a village's pupils of one band) moves to
+    A school whose recorded ``enrolment_*`` exceeds the village pupils it serves by more than 10 %
+    (pupils of county-town blocks, say) is not closed. A school may close only if every group of
+    its pupils (a village's pupils of one band) moves to
     another open school teaching the band that stays open, has room (classes × class-size limit,
     planned classes included; a school without class counts is taken to have room) and lies within
     the band's day limit. Pupils who board today may move to another school with free beds; with
@@ -889,6 +891,16 @@ def plan_closures(
         served.pivot_table(index="school", columns="band", values="pupils", aggfunc="sum")
         .reindex(index=schools.index, columns=list(BANDS)).fillna(0.0)
     )
+    enrol_cols = [f"enrolment_{b}" for b in BANDS if f"enrolment_{b}" in schools.columns]
+    if enrol_cols:  # pupils from outside the villages layer (county-town blocks) stay put
+        recorded = schools[enrol_cols].fillna(0).to_numpy(dtype="float64").sum(axis=1)
+        outside = recorded > 1.1 * load.to_numpy().sum(axis=1) + 1.0
+        for j in map(int, np.flatnonzero(closable & outside)):
+            logger.info(
+                "school %s keeps open: %.0f pupils enrolled but %.0f from the villages layer",
+                schools.index[j], recorded[j], load.to_numpy()[j].sum(),
+            )
+        closable = closable & ~outside
     room = _room(schools, load, rules)
     beds = (
         schools["boarding_beds"].fillna(0).to_numpy(dtype="float64")

@@ -141,7 +141,12 @@ def test_phasing_infeasible_fixed_phase() -> None:
 
 
 def _closure_case(
-    *, far: bool = False, full: bool = False, cost_a: float = 500_000.0, b_kind: str = "nine_year"
+    *,
+    far: bool = False,
+    full: bool = False,
+    cost_a: float = 500_000.0,
+    b_kind: str = "nine_year",
+    enrolled_a: int = 0,
 ):
     villages = pd.DataFrame(
         {"township": "t1", "pupils_g1_3": [10, 40], "pupils_g4_6": [10, 40],
@@ -158,6 +163,7 @@ def _closure_case(
             "classes_g1_3": [1, 1 if full else 2, 0],
             "classes_g4_6": [1, 2, 0],
             "classes_g7_9": [1, 2 if b_kind == "nine_year" else 0, 4],
+            "enrolment_g1_3": [enrolled_a, 0, 0],
         },
         index=pd.Index(["A", "B", "M"], name="id"),
     )
@@ -191,6 +197,7 @@ def test_closing_a_small_costly_school_is_right() -> None:
         ({"full": True}, "B has 45 places for grades 1-3 and 40 pupils already"),
         ({"cost_a": 50_000.0}, "saving 50,000 < 85,500 of added journeys"),
         ({"b_kind": "primary"}, "A is the only junior-middle school of t1; M is 55 min away"),
+        ({"enrolled_a": 300}, "A teaches 300 pupils from outside the villages layer"),
     ],
 )
 def test_closing_is_not_right(kwargs: dict[str, object], why: str) -> None:
