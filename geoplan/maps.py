@@ -694,9 +694,11 @@ def add_roads(
     if not len(gdf):
         return None
     labels = _labels(lang)
-    lines = gdf.reset_index(drop=True)
+    # a directed graph holds each two-way road twice: draw it once
+    key = pd.Series(shapely.to_wkb(shapely.normalize(np.asarray(gdf.geometry.values))))
+    lines = gdf[~key.duplicated().to_numpy()].reset_index(drop=True)
     lines.index = pd.Index([str(i) for i in range(len(lines))], name="id")
-    shown = to_display(lines, tolerance_m=10.0)
+    shown = to_display(lines, tolerance_m=25.0)
     names = shown["name"] if "name" in shown.columns else pd.Series("", index=shown.index)
     kinds = shown["highway"] if "highway" in shown.columns else pd.Series("", index=shown.index)
     tips, popups, styles = [], [], []

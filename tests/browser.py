@@ -113,7 +113,7 @@ class BrowserReport:
 
 
 _INSPECT_JS = r"""
-async (openAll) => {
+([openAll, maxPerLayer]) => {
   const maps = Object.keys(window).filter(k => {
     try { return window[k] instanceof L.Map; } catch (e) { return false; }
   }).map(k => window[k]);
@@ -160,7 +160,12 @@ async (openAll) => {
   const uniq = Array.from(new Set(all));
   const tips = [], pops = [];
   if (openAll) {
+    const perOwner = new Map();
     for (const l of uniq) {
+      const grp = parent.get(l) || l;
+      const seen = perOwner.get(grp) || 0;
+      if (maxPerLayer !== null && seen >= maxPerLayer) continue;
+      perOwner.set(grp, seen + 1);
       const ll = (l.getLatLng && l.getLatLng()) || (l.getCenter && l.getCenter()) || null;
       try { l.fire('mouseover', {latlng: ll}, true); } catch (e) {}
       const to = owner(l, 'getTooltip');
@@ -175,12 +180,12 @@ async (openAll) => {
       try { l.fire('click', {latlng: ll}, true); } catch (e) {}
       const po = owner(l, 'getPopup');
       if (po) {
+        po.getPopup().options.autoPan = false;
         if (po === l) { l.openPopup(); } else { po.openPopup(l, ll); }
         const el = po.getPopup().getElement();
         if (el) pops.push(el.innerText);
         po.closePopup();
       }
-      await null;
     }
   }
   return {maps: maps.length, counts: counts, leaves: uniq.length, tips: tips, pops: pops,
@@ -205,6 +210,7 @@ def check_map_in_browser(
     expected_counts: dict[str, int] | None = None,
     screenshot: str | os.PathLike[str] | None = None,
     open_popups: bool = True,
+    max_per_layer: int | None = None,
     check: bool = True,
     timeout_ms: int = 15_000,
 ) -> BrowserReport:
@@ -221,6 +227,9 @@ def check_map_in_browser(
         not to be blank.
     open_popups
         Fire ``mouseover``/``click`` on every leaf layer and open its tooltip and popup.
+    max_per_layer
+        Open at most this many features' tooltips and popups per layer (``None``: all; large
+        maps take about 0.1 s per feature).
     check
         Fail the calling test (``pytest.fail``) listing every problem found.
     timeout_ms
@@ -275,7 +284,7 @@ def check_map_in_browser(
             page.screenshot(path=str(shot))
             has_leaflet = page.evaluate("typeof L !== 'undefined' && !!L.Map")
             if has_leaflet:
-                result = page.evaluate(_INSPECT_JS, open_popups)
+                result = page.evaluate(_INSPECT_JS, [open_popups, max_per_layer])
                 report.maps = int(result["maps"])
                 report.layer_counts = {str(k): int(v) for k, v in result["counts"].items()}
                 report.leaf_layers = int(result["leaves"])
