@@ -231,3 +231,18 @@ def test_harness_catches_dialog_and_network(tmp_path: Path) -> None:
     assert any("cdn.example.org" in u for u in report.blocked_requests)
     assert "dialogs fired" in problems and "external requests" in problems
     assert "no Leaflet map" in problems
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_demo_overview_in_browser(tmp_path: Path) -> None:
+    """The demo county's overview map (with a hostile village name) opens offline and safely."""
+    datasets = pytest.importorskip("geoplan.datasets")
+    area = datasets.demo_county()
+    villages = area.villages.copy()
+    villages.iloc[0, villages.columns.get_loc("name")] = HOSTILE
+    area = dataclasses.replace(area, villages=villages)
+    path = save_offline(overview_map(area), tmp_path / "demo_overview.html")
+    assert path.stat().st_size < 3_000_000
+    report = check_map_in_browser(path, expected_counts=expected_counts(area), max_per_layer=40)
+    assert any(HOSTILE in t for t in report.tooltip_texts)
