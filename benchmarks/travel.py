@@ -1,0 +1,138 @@
+"""Travel-matrix benchmark (issue 4): geoplan vs a networkx loop vs bare csgraph.
+
+Run: ``/work/venv/bin/python benchmarks/travel.py`` (about 2 minutes on 2 cores). Graph: the
+seeded road grid of ``benchmarks/make_road_graph.py`` (102,400 nodes, 360,444 edges); 2,000
+villages x 200 schools at seeded random spots. geoplan timings are cold (empty cache dir) and
+include the graph conversion and snapping.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+from shapely import points as shp_points
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_road_graph import CRS, build
+
+from geoplan.network import CAR, PUPIL_WALK, mode_network
+from geoplan.travel import _network_distances, travel_matrix
+
+N_VILLAGES, N_SCHOOLS, NX_SOURCES = 2000, 200, 20
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def layer(g: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xy = np.array([(d["x"], d["y"]) for _, d in g.nodes(data=True)])
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pts = shp_points(rng.uniform(lo[0], hi[0], n), rng.uniform(lo[1], hi[1], n))
+    return gpd.GeoDataFrame(
+        geometry=pts, index=pd.Index([f"{prefix}{i}" for i in range(n)], name="id"), crs=CRS
+    )
+
+
+def main() -> None:
+    t = time.perf_counter()
+    g = build()
+    print(
+        f"graph: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges "
+        f"(built in {time.perf_counter() - t:.1f} s); peak RSS {rss_mb():.0f} MB"
+    )
+    villages = layer(g, N_VILLAGES, 1, "v")
+    schools = layer(g, N_SCHOOLS, 2, "s")
+
+    results = {}
+    for mode, cutoff in ((PUPIL_WALK, None), (PUPIL_WALK, 45.0), (CAR, None)):
+        with tempfile.TemporaryDirectory() as cache:
+            t = time.perf_counter()
+            m = travel_matrix(g, villages, schools, mode=mode, cutoff_min=cutoff, cache_dir=cache)
+            cold = time.perf_counter() - t
+            t = time.perf_counter()
+            travel_matrix(g, villages, schools, mode=mode, cutoff_min=cutoff, cache_dir=cache)
+            warm = time.perf_counter() - t
+        results[(mode.name, cutoff)] = (m, cold)
+        print(
+            f"geoplan {mode.name:<10} cutoff={cutoff}: cold {cold:.2f} s, cached {warm:.2f} s; "
+            f"peak RSS {rss_mb():.0f} MB"
+        )
+
+    # bare csgraph on a prebuilt CSR (reversed graph, from the 200 school nodes)
+    m, cold = results[("pupil_walk", None)]
+    net = mode_network(g, PUPIL_WALK)
+    csr_rev = net.metres.T.tocsr()
+    school_nodes = np.unique(m.destination_access["node"].to_numpy())
+    for cutoff in (None, 45.0):
+        limit = np.inf if cutoff is None else cutoff * PUPIL_WALK.walk_kph * 1000 / 60
+        t = time.perf_counter()
+        dijkstra(csr_rev, directed=True, indices=school_nodes, limit=limit)
+        bare = time.perf_counter() - t
+        ours = results[("pupil_walk", cutoff)][1]
+        print(
+            f"bare csgraph.dijkstra, {len(school_nodes)} sources, cutoff={cutoff}: {bare:.2f} s "
+            f"-> geoplan cold / bare = {ours / bare:.2f}x"
+        )
+
+    # networkx loop on the MultiDiGraph as loaded, time NX_SOURCES sources and scale to 200
+    rev = g.reverse(copy=False)
+    sources = [net.node_ids[k] for k in school_nodes[:NX_SOURCES]]
+    t = time.perf_counter()
+    for s in sources:
+        nx.single_source_dijkstra_path_length(rev, s, weight="length")
+    nx_time = (time.perf_counter() - t) / len(sources) * N_SCHOOLS
+    print(
+        f"networkx single_source_dijkstra_path_length loop: {nx_time:.1f} s for "
+        f"{N_SCHOOLS} sources (timed {len(sources)}, scaled) -> geoplan cold is "
+        f"{nx_time / cold:.0f}x faster"
+    )
+
+    # agreement: float64 road distances vs networkx (walkers ignore one-ways: undirected view)
+    und = g.to_undirected(as_view=True)
+    o_nodes = m.origin_access["node"].to_numpy()
+    road = _network_distances(
+        net, o_nodes, school_nodes[:NX_SOURCES], weight="metres", limit=np.inf
+    )
+    worst = 0.0
+    for j, s in enumerate(sources):
+        ref = nx.single_source_dijkstra_path_length(und, s, weight="length")
+        want = np.array([ref.get(net.node_ids[k], np.inf) for k in o_nodes])
+        worst = max(worst, float(np.abs(road[:, j] - want).max()))
+    print(
+        f"float64 road metres vs networkx, {NX_SOURCES} x {N_VILLAGES}: max |diff| = {worst:.2e} m"
+    )
+    d_col = {n: j for j, n in enumerate(m.destination_access["node"].to_numpy())}
+    cols = [d_col[k] for k in school_nodes[:NX_SOURCES]]
+    total64 = (
+        m.origin_access["access_m"].to_numpy()[:, None]
+        + road
+        + m.destination_access["access_m"].to_numpy()[cols][None, :]
+    )
+    rel = np.abs(m.metres[:, cols].astype(float) - total64) / total64
+    print(f"stored float32 metres vs float64: max relative error {rel.max():.2e}")
+
+    tracemalloc.start()
+    with tempfile.TemporaryDirectory() as cache:
+        travel_matrix(g, villages, schools, mode=PUPIL_WALK, cache_dir=cache)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"traced peak allocation of one cold travel_matrix call: {peak / 2**20:.0f} MB; "
+        f"process peak RSS {rss_mb():.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
