@@ -1,0 +1,115 @@
+"""`geoplan demo` end to end: the files it writes, offline, and an intact earlier result on failure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geoplan import cli
+from geoplan.datasets import demo_county
+
+EXPECTED = [
+    "overview_map.html",
+    "journeys_today_map.html",
+    "county_summary.csv",
+    "county_summary.xlsx",
+    "restoration_scorecard.csv",
+    "restoration_scorecard.xlsx",
+    "restoration_phases.csv",
+    "villages_unserved_after_plan.csv",
+    "restoration_map.html",
+    "district_schools.csv",
+    "districts_map.html",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert cli.main(["demo", "--out", str(out)]) == 0
+    return out / "demo"
+
+
+@pytest.mark.slow
+def test_demo_writes_every_output(demo_out: Path) -> None:
+    missing = [name for name in EXPECTED if not (demo_out / name).exists()]
+    assert not missing, f"geoplan demo did not write {missing}"
+
+
+@pytest.mark.slow
+def test_demo_summary_matches_the_county(demo_out: Path) -> None:
+    area = demo_county()
+    summary = pd.read_csv(demo_out / "county_summary.csv", index_col=0, encoding="utf-8-sig")
+    total = summary.loc["total"]
+    village_pupils = int(area.villages[["pupils_g1_3", "pupils_g4_6", "pupils_g7_9"]].sum().sum())
+    block_pupils = int(area.blocks[["pupils_g1_3", "pupils_g4_6", "pupils_g7_9"]].sum().sum())
+    assert int(total[["pupils_g1_3", "pupils_g4_6", "pupils_g7_9"]].sum()) == (
+        village_pupils + block_pupils
+    )
+    assert int(total["open_schools"]) == int((area.schools["status"] == "open").sum())
+    assert int(total["oversized_classes"]) == 58
+
+
+@pytest.mark.slow
+def test_demo_restores_fourteen_sites_in_four_phases(demo_out: Path) -> None:
+    phases = pd.read_csv(demo_out / "restoration_phases.csv", index_col=0, encoding="utf-8-sig")
+    assert list(phases.index) == [1, 2, 3, 4]
+    assert phases["n_sites"].tolist() == [4, 4, 3, 3]
+
+
+@pytest.mark.slow
+def test_demo_districts_end_oversized_classes(demo_out: Path) -> None:
+    schools = pd.read_csv(demo_out / "district_schools.csv", index_col=0, encoding="utf-8-sig")
+    before = [c for c in schools.columns if c.startswith("oversized") and c.endswith("before")]
+    after = [c for c in schools.columns if c.startswith("oversized") and c.endswith("after")]
+    assert before and after
+    assert int(schools[before].sum().sum()) >= 58
+    assert int(schools[after].sum().sum()) == 0
+
+
+@pytest.mark.slow
+def test_demo_runs_without_network(tmp_path: Path) -> None:
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run(
+        [unshare, "-n", "true"], capture_output=True, check=False
+    ).returncode:
+        pytest.skip("unshare -n is not available here (needs root or user namespaces)")
+    result = subprocess.run(
+        [unshare, "-n", sys.executable, "-m", "geoplan.cli", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "demo" / "overview_map.html").exists()
+
+
+def test_failed_demo_leaves_earlier_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = tmp_path / "demo"
+    earlier.mkdir()
+    (earlier / "overview_map.html").write_text("earlier result")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated failure while writing")
+
+    monkeypatch.setattr("geoplan.demo.write_demo_files", broken)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        cli.main(["demo", "--out", str(tmp_path)])
+    assert (earlier / "overview_map.html").read_text() == "earlier result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "demo" in text and "validate" in text
+    assert json.dumps(text)  # printable
