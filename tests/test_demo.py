@@ -1,4 +1,4 @@
-"""`geoplan demo` end to end: the files it writes, offline, and an intact earlier result on failure."""
+"""`geoplan demo` end to end: files written, offline runs, earlier results kept on failure."""
 
 from __future__ import annotations
 
@@ -76,9 +76,10 @@ def test_demo_districts_end_oversized_classes(demo_out: Path) -> None:
 @pytest.mark.slow
 def test_demo_runs_without_network(tmp_path: Path) -> None:
     unshare = shutil.which("unshare")
-    if unshare is None or subprocess.run(
-        [unshare, "-n", "true"], capture_output=True, check=False
-    ).returncode:
+    if (
+        unshare is None
+        or subprocess.run([unshare, "-n", "true"], capture_output=True, check=False).returncode
+    ):
         pytest.skip("unshare -n is not available here (needs root or user namespaces)")
     result = subprocess.run(
         [unshare, "-n", sys.executable, "-m", "geoplan.cli", "demo", "--out", str(tmp_path)],

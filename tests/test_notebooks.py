@@ -23,7 +23,8 @@ def test_there_are_notebooks() -> None:
 def test_notebook_is_committed_clean(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     dirty = [
-        i for i, cell in enumerate(nb.cells)
+        i
+        for i, cell in enumerate(nb.cells)
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
     ]
     assert not dirty, f"{path.name}: cells {dirty} hold outputs; clear them before committing"
