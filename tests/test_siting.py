@@ -1,0 +1,321 @@
+"""Tests of the siting models: published optima, and brute force over every subset of sites."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geoplan import siting
+from geoplan._errors import InfeasibleError
+
+DATA = Path(__file__).parent / "data" / "orlib"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from _instances import read_osman_christofides, read_pmed  # noqa: E402
+
+
+# ------------------------------------------------------------------ published optima
+def test_pmed_reader_matches_networkx_distances() -> None:
+    inst = read_pmed(DATA / "pmed1.txt")
+    lines = (DATA / "pmed1.txt").read_text().split("\n")[1:]
+    g = nx.Graph()
+    for line in lines:  # later lines overwrite earlier ones: the last cost wins
+        if line.strip():
+            i, j, k = (int(t) for t in line.split())
+            g.add_edge(i - 1, j - 1, weight=k)
+    ref = dict(nx.all_pairs_dijkstra_path_length(g))
+    for i in (0, 17, 99):
+        for j in (3, 50, 98):
+            assert inst.cost[i, j] == ref[i][j]
+
+
+@pytest.mark.parametrize(("name", "optimum"), [("pmed1", 5819), ("pmed2", 4093)])
+def test_exact_pmedian_hits_published_optimum(name: str, optimum: float) -> None:
+    inst = read_pmed(DATA / f"{name}.txt")
+    res = siting.p_median(inst.cost, p=inst.p)
+    assert res.objective == optimum
+    assert res.status == "optimal" and res.gap == 0.0
+    assert res.sites["open"].sum() == inst.p
+
+
+def test_capacitated_exact_hits_published_optimum() -> None:
+    inst = read_osman_christofides(DATA / "pmedcap1_01.txt")
+    assert inst.capacity is not None
+    res = siting.p_median(
+        inst.cost,
+        p=inst.p,
+        weights=inst.weights,
+        capacity=inst.capacity,
+        objective_weights=np.ones(len(inst.weights)),
+    )
+    assert res.objective == 713 and res.status == "optimal"
+    assert (res.sites["assigned_pupils"] <= 120).all()
+
+
+def test_heuristic_within_two_percent_with_valid_bound() -> None:
+    inst = read_pmed(DATA / "pmed2.txt")
+    res = siting.p_median(inst.cost, p=inst.p, method="heuristic")
+    assert res.objective <= 4093 * 1.02
+    assert res.bound <= 4093 + 1e-9
+
+
+# ------------------------------------------------------------------ brute force
+def _instance(seed: int, n: int = 6, m: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 10, (n, 2))
+    sites = rng.uniform(0, 10, (m, 2))
+    cost = np.round(np.sqrt(((pts[:, None] - sites[None]) ** 2).sum(axis=2)), 1)
+    return cost, rng.integers(1, 10, n).astype(float)
+
+
+def _best_assignment(cost, w, subset, *, limit, cap, low, fixed, cover_all, rows):
+    """Best assignment of points to the open ``subset`` by enumeration.
+
+    Returns (covered pupils, total cost) of the best plan for coverage (max cover, then least cost)
+    or for p-median (every point assigned, least cost); ``None`` if none is feasible.
+    """
+    n = cost.shape[0]
+    options = []
+    for i in range(n):
+        opts = [j for j in subset if cost[i, j] <= limit]
+        if not (cover_all and i in rows):
+            opts = [*opts, -1]
+        options.append(opts)
+    best = None
+    for combo in itertools.product(*options):
+        load = dict.fromkeys(subset, 0.0)
+        for i, j in enumerate(combo):
+            if j >= 0:
+                load[j] += w[i]
+        if cap is not None and any(load[j] > cap[j] + 1e-9 for j in subset):
+            continue
+        if low is not None and any(load[j] < low[j] - 1e-9 for j in subset if j not in fixed):
+            continue
+        covered = sum(w[i] for i, j in enumerate(combo) if j >= 0)
+        total = sum(w[i] * cost[i, j] for i, j in enumerate(combo) if j >= 0)
+        key = (-covered, total)
+        if best is None or key < best:
+            best = key
+    return None if best is None else (-best[0], best[1])
+
+
+def _subsets(m, sizes, fixed, must, never):
+    for k in sizes:
+        for s in itertools.combinations(range(m), k):
+            if set(fixed) | set(must) <= set(s) and not set(s) & set(never):
+                yield s
+
+
+CASES = [
+    # seed, fixed, must, never, capacity, min_enrolment
+    (1, [], [], [], None, None),
+    (2, [0], [], [3], None, None),
+    (3, [], [2], [1], None, None),
+    (4, [], [], [], 18.0, None),
+    (5, [1], [], [], 20.0, None),
+    (6, [], [], [], None, 8.0),
+    (7, [0], [4], [2], 25.0, 6.0),
+]
+
+
+def _ids(idx):
+    return [f"site{j}" for j in idx]
+
+
+@pytest.mark.parametrize(("seed", "fixed", "must", "never", "cap", "low"), CASES)
+def test_pmedian_brute_force(seed, fixed, must, never, cap, low) -> None:
+    cost, w = _instance(seed)
+    n, m = cost.shape
+    p = 3
+    caps = None if cap is None else np.full(m, cap)
+    lows = None if low is None else np.full(m, low)
+    best = math.inf
+    for s in _subsets(m, [p], fixed, must, never):
+        r = _best_assignment(
+            cost,
+            w,
+            s,
+            limit=math.inf,
+            cap=caps,
+            low=lows,
+            fixed=fixed,
+            cover_all=True,
+            rows=set(range(n)),
+        )
+        if r is not None:
+            best = min(best, r[1])
+    kwargs = dict(
+        p=p,
+        weights=w,
+        fixed=_ids(fixed),
+        must=_ids(must),
+        never=_ids(never),
+        capacity=caps,
+        min_enrolment=lows,
+    )
+    if not math.isfinite(best):
+        with pytest.raises(InfeasibleError):
+            siting.p_median(cost, **kwargs)
+        return
+    res = siting.p_median(cost, **kwargs)
+    assert res.objective == pytest.approx(best)
+    assert res.status == "optimal"
+    opened = set(res.open_ids)
+    assert set(_ids(fixed + must)) <= opened and not opened & set(_ids(never))
+    assert res.assignment["site"].isin(res.open_ids).all()
+    if cap is None and low is None:
+        prob = siting._prepare(
+            cost,
+            weights=w,
+            fixed=_ids(fixed),
+            must=_ids(must),
+            never=_ids(never),
+            capacity=None,
+            min_enrolment=None,
+            demand_ids=None,
+            site_ids=None,
+        )
+        radius, _ = siting._radius_milp(prob, p, None, 30.0)
+        assert radius.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize(("seed", "fixed", "must", "never", "cap", "low"), CASES)
+def test_max_coverage_brute_force(seed, fixed, must, never, cap, low) -> None:
+    cost, w = _instance(seed)
+    _n, m = cost.shape
+    p, limit = 2 + len(fixed), 4.0
+    caps = None if cap is None else np.full(m, cap)
+    lows = None if low is None else np.full(m, low)
+    best = -1.0
+    for s in _subsets(m, range(1, p + 1), fixed, must, never):
+        r = _best_assignment(
+            cost, w, s, limit=limit, cap=caps, low=lows, fixed=fixed, cover_all=False, rows=set()
+        )
+        if r is not None:
+            best = max(best, r[0])
+    kwargs = dict(
+        limit=limit,
+        p=p,
+        weights=w,
+        fixed=_ids(fixed),
+        must=_ids(must),
+        never=_ids(never),
+        capacity=caps,
+        min_enrolment=lows,
+    )
+    if best < 0:
+        with pytest.raises(InfeasibleError):
+            siting.max_coverage(cost, **kwargs)
+        return
+    res = siting.max_coverage(cost, **kwargs)
+    assert res.objective == pytest.approx(best)
+    assert res.sites["open"].sum() <= p
+    covered = res.assignment["covered"]
+    assert res.assignment.loc[covered, "pupils"].sum() == pytest.approx(best)
+
+
+@pytest.mark.parametrize(("seed", "fixed", "must", "never", "cap", "low"), CASES)
+def test_budgeted_coverage_brute_force(seed, fixed, must, never, cap, low) -> None:
+    cost, w = _instance(seed)
+    _n, m = cost.shape
+    limit = 4.5
+    site_cost = np.array([3.0, 5.0, 2.0, 4.0, 6.0])
+    budget = 9.0
+    caps = None if cap is None else np.full(m, cap)
+    lows = None if low is None else np.full(m, low)
+    best = -1.0
+    for s in _subsets(m, range(1, m + 1), fixed, must, never):
+        if sum(site_cost[j] for j in s if j not in fixed) > budget:
+            continue
+        r = _best_assignment(
+            cost, w, s, limit=limit, cap=caps, low=lows, fixed=fixed, cover_all=False, rows=set()
+        )
+        if r is not None:
+            best = max(best, r[0])
+    kwargs = dict(
+        limit=limit,
+        site_cost=site_cost,
+        budget=budget,
+        weights=w,
+        fixed=_ids(fixed),
+        must=_ids(must),
+        never=_ids(never),
+        capacity=caps,
+        min_enrolment=lows,
+    )
+    if best < 0:
+        with pytest.raises(InfeasibleError):
+            siting.budgeted_coverage(cost, **kwargs)
+        return
+    res = siting.budgeted_coverage(cost, **kwargs)
+    assert res.objective == pytest.approx(best)
+    spent = site_cost[res.sites["open"].to_numpy() & ~res.sites["fixed"].to_numpy()].sum()
+    assert spent <= budget
+
+
+@pytest.mark.parametrize(("seed", "fixed", "must", "never", "cap", "low"), CASES)
+def test_set_cover_brute_force(seed, fixed, must, never, cap, low) -> None:
+    cost, w = _instance(seed)
+    n, m = cost.shape
+    limit = 5.0
+    caps = None if cap is None else np.full(m, cap)
+    lows = None if low is None else np.full(m, low)
+    allowed = [j for j in range(m) if j not in never]
+    rows = {i for i in range(n) if any(cost[i, j] <= limit for j in allowed)}
+    best = math.inf
+    for s in _subsets(m, range(1, m + 1), fixed, must, never):
+        r = _best_assignment(
+            cost, w, s, limit=limit, cap=caps, low=lows, fixed=fixed, cover_all=True, rows=rows
+        )
+        if r is not None:
+            best = min(best, len(set(s) - set(fixed)))
+    kwargs = dict(
+        limit=limit,
+        weights=w,
+        fixed=_ids(fixed),
+        must=_ids(must),
+        never=_ids(never),
+        capacity=caps,
+        min_enrolment=lows,
+    )
+    if not math.isfinite(best):
+        with pytest.raises(InfeasibleError):
+            siting.set_cover(cost, **kwargs)
+        return
+    res = siting.set_cover(cost, **kwargs)
+    assert res.objective == pytest.approx(best)
+    assert res.assignment["covered"].to_numpy()[sorted(rows)].all()
+
+
+# ------------------------------------------------------------------ infeasibility in numbers
+def test_must_sites_beyond_p_are_reported() -> None:
+    cost, _w = _instance(1)
+    with pytest.raises(InfeasibleError, match=r"sites 3 > p = 2"):
+        siting.p_median(cost, p=2, must=_ids([0, 1, 2]))
+
+
+def test_capacity_below_demand_is_reported() -> None:
+    cost = np.array([[1.0, 2.0], [2.0, 1.0]])
+    with pytest.raises(InfeasibleError, match=r"capacity of the best 2 sites 4,200 < demand 5,100"):
+        siting.p_median(cost, p=2, weights=[2600, 2500], capacity=[2100, 2100])
+
+
+def test_unknown_site_id_is_a_validation_error() -> None:
+    cost, _ = _instance(1)
+    with pytest.raises(ValueError, match="site9"):
+        siting.p_median(cost, p=2, fixed=["site9"])
+
+
+def test_inputs_not_mutated_and_tables_aligned() -> None:
+    cost, w = _instance(3)
+    before = cost.copy()
+    res = siting.p_median(cost, p=2, weights=w, demand_ids=list("abcdef"))
+    assert np.array_equal(cost, before)
+    assert list(res.assignment.index) == list("abcdef")
+    assert res.assignment.index.name == "id" and res.sites.index.name == "id"

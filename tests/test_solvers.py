@@ -1,0 +1,83 @@
+"""Tests of the HiGHS interface: known answers and brute force on small random models."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from geoplan._solvers import relative_gap, solve_milp
+
+
+def test_knapsack_matches_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        value = rng.integers(1, 30, 8)
+        weight = rng.integers(1, 20, 8)
+        cap = int(weight.sum() // 2)
+        best = max(
+            int(value @ np.array(bits))
+            for bits in itertools.product((0, 1), repeat=8)
+            if weight @ np.array(bits) <= cap
+        )
+        res = solve_milp(
+            value,
+            sp.csr_array(weight[None, :]),
+            [-np.inf],
+            [cap],
+            lb=0,
+            ub=1,
+            integrality=np.ones(8),
+            sense="max",
+            integral_objective=True,
+        )
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(best)
+        assert res.bound == pytest.approx(best)
+        assert res.gap == 0.0
+        assert res.x is not None and weight @ np.round(res.x) <= cap
+
+
+def test_lp_known_answer() -> None:
+    # max 3x + 2y, x + y <= 4, x + 3y <= 6, x <= 3: optimum x=3, y=1, value 11
+    a = np.array([[1.0, 1.0], [1.0, 3.0]])
+    res = solve_milp([3, 2], a, [-np.inf, -np.inf], [4, 6], lb=0, ub=[3, np.inf], sense="max")
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(11.0)
+    assert res.x is not None and np.allclose(res.x, [3.0, 1.0])
+
+
+def test_infeasible_reports_no_solution() -> None:
+    res = solve_milp([1, 1], sp.csr_array([[1.0, 1.0]]), [3], [3], lb=0, ub=1, integrality=[1, 1])
+    assert res.status == "infeasible"
+    assert res.x is None and math.isnan(res.objective) and res.gap == math.inf
+
+
+def test_warm_start_is_accepted_and_optimal() -> None:
+    value = np.array([5.0, 4.0, 3.0])
+    res = solve_milp(
+        value,
+        sp.csr_array([[2.0, 3.0, 1.0]]),
+        [-np.inf],
+        [5],
+        lb=0,
+        ub=1,
+        integrality=[1, 1, 1],
+        sense="max",
+        start=[1, 0, 1],
+    )
+    assert res.objective == pytest.approx(9.0)
+
+
+def test_relative_gap() -> None:
+    assert relative_gap(100.0, 99.0) == pytest.approx(0.01)
+    assert relative_gap(5.0, 5.0) == 0.0
+    assert relative_gap(math.nan, 1.0) == math.inf
+
+
+def test_bad_shapes_raise() -> None:
+    with pytest.raises(ValueError, match="columns"):
+        solve_milp([1, 2, 3], np.ones((1, 2)), [0], [1])
