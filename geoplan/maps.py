@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from folium import plugins
 from folium.utilities import JsCode
 
 from ._offline import inline_assets, write_atomic
 from .area import PlanningArea
+from .crs import wgs84_to_gcj02
 from .rules import BANDS, SCHOOL_KINDS
 
 logger = logging.getLogger(__name__)
@@ -69,6 +72,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "middle": "Junior middle school",
         "legend_schools": "Schools by kind",
         "legend_other": "Other layers",
+        "search_villages": "Find a village",
+        "search_schools": "Find a school",
+        "fullscreen": "Full screen",
+        "exit_fullscreen": "Leave full screen",
+        "not_found": "Not found",
     },
     "zh": {
         "townships": "乡镇",
@@ -100,6 +108,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "middle": "初级中学",
         "legend_schools": "学校类型",
         "legend_other": "其他图层",
+        "search_villages": "查找村",
+        "search_schools": "查找学校",
+        "fullscreen": "全屏",
+        "exit_fullscreen": "退出全屏",
+        "not_found": "未找到",
     },
 }
 """Map labels per language (``en``, ``zh``)."""
@@ -210,7 +223,11 @@ def html_table(rows: Sequence[tuple[str, object]], *, title: object = None) -> s
 
 
 def to_display(
-    gdf: gpd.GeoDataFrame, *, tolerance_m: float = 20.0, decimals: int = 6
+    gdf: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = 20.0,
+    decimals: int = 6,
+    gcj02: bool = False,
 ) -> gpd.GeoDataFrame:
     """A copy of ``gdf`` in EPSG:4326, simplified to display precision and rounded.
 
@@ -222,6 +239,8 @@ def to_display(
         Simplification tolerance in metres for lines and polygons (0: none).
     decimals
         Decimal places kept in longitude and latitude.
+    gcj02
+        Shift the coordinates to GCJ-02, to line up with Amap/Gaode tiles.
 
     Returns
     -------
@@ -238,8 +257,16 @@ def to_display(
         geoms = geoms.where(~not_points, geoms.simplify(tolerance_m, preserve_topology=True))
         out = out.set_geometry(geoms)
     out = out.to_crs(WEB_CRS)
-    rounded = shapely.set_precision(out.geometry.values, 10.0**-decimals)
+    values = out.geometry.values
+    if gcj02:
+        values = shapely.transform(values, _gcj02_xy)
+    rounded = shapely.set_precision(values, 10.0**-decimals)
     return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=WEB_CRS))
+
+
+def _gcj02_xy(xy: np.ndarray) -> np.ndarray:
+    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
 
 
 def _feature_collection(
@@ -260,7 +287,7 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _geojson(
+def feature_layer(
     gdf: gpd.GeoDataFrame,
     *,
     name: str,
@@ -271,10 +298,39 @@ def _geojson(
     show: bool = True,
     permanent_tips: bool = False,
 ) -> folium.GeoJson:
+    """A GeoJSON layer whose tooltips and popups are given, already escaped, per feature.
+
+    Parameters
+    ----------
+    gdf
+        The drawn copy (:func:`to_display`); a ``name`` column becomes searchable.
+    name
+        Layer name (escaped here).
+    tips, popups
+        Escaped HTML per feature (:func:`escape`, :func:`html_table`).
+    styles
+        Leaflet path (or awesome-marker) options per feature.
+    marker
+        How points are drawn (default: Leaflet's marker).
+    show
+        Whether the layer is on when the map opens.
+    permanent_tips
+        Show tooltips as permanent labels.
+
+    Returns
+    -------
+    folium.GeoJson
+        The layer (not yet added to a map).
+    """
     style_list = [dict(s) for s in styles]
-    data = _feature_collection(
-        gdf, {"tip": list(tips), "popup": list(popups), "style_index": list(range(len(gdf)))}
-    )
+    props: dict[str, Sequence[Any]] = {
+        "tip": list(tips),
+        "popup": list(popups),
+        "style_index": list(range(len(gdf))),
+    }
+    if "name" in gdf.columns:
+        props["name"] = [escape(n) for n in gdf["name"]]
+    data = _feature_collection(gdf, props)
     tip_options = (
         "{permanent: true, direction: 'center', className: 'geoplan-label'}"
         if permanent_tips
@@ -296,49 +352,100 @@ def _geojson(
     )
 
 
-def new_map(
-    bounds: Sequence[float],
-    *,
-    tiles: str | None = None,
-    title: str = "",
-    synthetic: bool = False,
-    lang: str = "en",
-    background: gpd.GeoDataFrame | None = None,
-) -> folium.Map:
-    """An empty map fitted to ``bounds``, with scale bar, title and offline background.
+BASEMAPS: Mapping[str, Mapping[str, str]] = {
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "&copy; OpenStreetMap contributors",
+        "subdomains": "abc",
+        "frame": "wgs84",
+    },
+    "amap": {
+        "url": (
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+            "&x={x}&y={y}&z={z}"
+        ),
+        "attr": "&copy; 高德地图 AutoNavi (GCJ-02)",
+        "subdomains": "1234",
+        "frame": "gcj02",
+    },
+    "tianditu": {
+        "url": (
+            "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+        ),
+        "attr": "&copy; 天地图 Tianditu",
+        "subdomains": "01234567",
+        "frame": "wgs84",
+    },
+}
+"""Tiled basemaps drawn on request (they need the network); ``frame`` is the overlays' frame."""
+
+_TIANDITU_KEY = re.compile(r"[A-Za-z0-9]{8,64}")
+_FRAME_KEY = "geoplan_frame"
+_PRUNED_ASSETS = frozenset({"jquery", "bootstrap", "bootstrap_css", "glyphicons_css"})
+"""folium defaults geoplan's maps never use (Bootstrap, its glyph font, jQuery): not inlined."""
+
+
+def frame_of(m: folium.Map) -> str:
+    """Coordinate frame the overlays of ``m`` are drawn in: ``"wgs84"`` or ``"gcj02"``."""
+    frame: str = vars(m).get(_FRAME_KEY, "wgs84")
+    return frame
+
+
+def _prune_defaults(m: folium.Map) -> None:
+    m.default_js = [item for item in m.default_js if item[0] not in _PRUNED_ASSETS]
+    m.default_css = [item for item in m.default_css if item[0] not in _PRUNED_ASSETS]
+
+
+def add_basemap(m: folium.Map, basemap: str, *, tianditu_key: str | None = None) -> None:
+    """Add a tiled basemap to ``m`` and set the frame its overlays are drawn in.
 
     Parameters
     ----------
-    bounds
-        ``(minx, miny, maxx, maxy)`` in longitude/latitude (EPSG:4326).
-    tiles
-        A folium tile name or URL template; ``None`` (the default) draws no tiles, for offline use.
-    title
-        Title shown on the map and as the page title (escaped).
-    synthetic
-        Mark the map as showing synthetic data.
-    lang
-        ``"en"`` or ``"zh"``.
-    background
-        Polygons (any CRS) drawn as a light, non-interactive fill under every layer, e.g. the
-        county outline; the page itself gets a neutral colour.
+    m
+        A map with no overlay yet (overlays added later follow the basemap's frame).
+    basemap
+        ``"osm"`` (OpenStreetMap), ``"amap"`` (Amap/Gaode; overlays shifted to GCJ-02) or
+        ``"tianditu"`` (needs ``tianditu_key``).
+    tianditu_key
+        The user's Tianditu browser key (letters and digits).
 
-    Returns
-    -------
-    folium.Map
-        The map (``prefer_canvas`` on, for many points).
+    Raises
+    ------
+    ValueError
+        For an unknown basemap, or a missing or malformed Tianditu key.
     """
+    if basemap not in BASEMAPS:
+        msg = f"Unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)} (or none, offline)."
+        raise ValueError(msg)
+    spec = BASEMAPS[basemap]
+    urls = [spec["url"]]
+    if basemap == "tianditu":
+        if tianditu_key is None or not _TIANDITU_KEY.fullmatch(tianditu_key):
+            msg = (
+                "The Tianditu basemap needs your Tianditu key (letters and digits, from "
+                "console.tianditu.gov.cn); pass tianditu_key=..."
+            )
+            raise ValueError(msg)
+        urls = [
+            spec["url"].replace("{layer}", layer).replace("{key}", tianditu_key)
+            for layer in ("vec", "cva")
+        ]
+    for i, url in enumerate(urls):
+        folium.TileLayer(
+            tiles=url,
+            attr=spec["attr"],
+            name=basemap if i == 0 else f"{basemap} labels",
+            subdomains=spec["subdomains"],
+            max_zoom=18,
+            control=False,
+        ).add_to(m)
+    vars(m)[_FRAME_KEY] = spec["frame"]
+
+
+def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) -> None:
     labels = _labels(lang)
-    minx, miny, maxx, maxy = (float(b) for b in bounds)
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=8,
-        tiles=tiles,
-        prefer_canvas=True,
-        control_scale=True,
-    )
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    root = _figure(m)
     root.title = escape(title) if title else ""
     root.header.add_child(
         folium.Element(
@@ -357,6 +464,8 @@ def new_map(
             ".leaflet-tooltip.geoplan-label{background:transparent;border:none;box-shadow:none;"
             "font-weight:600;color:#444;text-shadow:0 0 3px #fff}"
             ".leaflet-tooltip.geoplan-label:before{display:none}"
+            ".geoplan-side{position:absolute;top:48px;z-index:1000;background:rgba(255,255,255,.9);"
+            "padding:2px 8px;border-radius:4px;font:600 13px 'Noto Sans CJK SC',sans-serif}"
             "</style>"
         ),
         name="geoplan_style",
@@ -369,21 +478,194 @@ def new_map(
             ),
             name="geoplan_title",
         )
-    if background is not None and len(background):
-        shape = to_display(background, tolerance_m=50.0)
-        folium.GeoJson(
-            _feature_collection(shape, {}),
-            name="background",
-            control=False,
-            interactive=False,
-            style_function=lambda _f: {
-                "color": "#b9b3a0",
-                "weight": 1,
-                "fillColor": COUNTY_FILL,
-                "fillOpacity": 1.0,
-            },
-        ).add_to(m)
+
+
+def _add_background(m: folium.Map, background: gpd.GeoDataFrame | None) -> None:
+    if background is None or not len(background):
+        return
+    shape = to_display(background, tolerance_m=50.0, gcj02=frame_of(m) == "gcj02")
+    folium.GeoJson(
+        _feature_collection(shape, {}),
+        name="background",
+        control=False,
+        interactive=False,
+        style_function=lambda _f: {
+            "color": "#b9b3a0",
+            "weight": 1,
+            "fillColor": COUNTY_FILL,
+            "fillOpacity": 0.35 if vars(m).get(_FRAME_KEY) else 1.0,
+        },
+    ).add_to(m)
+
+
+def new_map(
+    bounds: Sequence[float],
+    *,
+    tiles: str | None = None,
+    title: str = "",
+    synthetic: bool = False,
+    lang: str = "en",
+    background: gpd.GeoDataFrame | None = None,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+    width: str = "100%",
+    height: str = "100%",
+) -> folium.Map:
+    """An empty map fitted to ``bounds``, with scale bar, title and offline background.
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in longitude/latitude (EPSG:4326).
+    tiles
+        A folium tile name or URL template; ``None`` (the default) draws no tiles, for offline use.
+    title
+        Title shown on the map and as the page title (escaped).
+    synthetic
+        Mark the map as showing synthetic data.
+    lang
+        ``"en"`` or ``"zh"``.
+    background
+        Polygons (any CRS) drawn as a light, non-interactive fill under every layer, e.g. the
+        county outline; the page itself gets a neutral colour.
+    basemap
+        ``None`` (offline, the default), or a tiled basemap of :data:`BASEMAPS` (needs the
+        network; ``"amap"`` shifts every overlay to GCJ-02).
+    tianditu_key
+        The user's key, for ``basemap="tianditu"``.
+    width, height
+        CSS size of the map.
+
+    Returns
+    -------
+    folium.Map
+        The map (``prefer_canvas`` on, for many points).
+    """
+    _labels(lang)
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=8,
+        tiles=tiles,
+        prefer_canvas=True,
+        control_scale=True,
+        width=width,
+        height=height,
+    )
+    _prune_defaults(m)
+    if basemap is not None:
+        add_basemap(m, basemap, tianditu_key=tianditu_key)
+    _fit(m, (minx, miny, maxx, maxy))
+    _page_style(_figure(m), title=title, synthetic=synthetic, lang=lang)
+    _add_background(m, background)
     return m
+
+
+def _fit(m: folium.Map, bounds: tuple[float, float, float, float]) -> None:
+    minx, miny, maxx, maxy = bounds
+    if frame_of(m) == "gcj02":
+        lons, lats = wgs84_to_gcj02(np.array([minx, maxx]), np.array([miny, maxy]))
+        minx, maxx = float(lons[0]), float(lons[1])
+        miny, maxy = float(lats[0]), float(lats[1])
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+
+
+def dual_map(
+    bounds: Sequence[float],
+    *,
+    title: str = "",
+    sides: tuple[str, str] = ("", ""),
+    synthetic: bool = False,
+    lang: str = "en",
+    background: gpd.GeoDataFrame | None = None,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> plugins.DualMap:
+    """Two synchronised maps side by side (folium ``DualMap``), e.g. before and after.
+
+    Draw on ``.m1`` (left) and ``.m2`` (right) with the ``add_*`` functions; give every layer a
+    name of its own per side. Parameters are those of :func:`new_map`; ``sides`` are the two
+    captions (escaped).
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        The pair; save it with :func:`save_offline`.
+    """
+    _labels(lang)
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    dual = plugins.DualMap(  # type: ignore[no-untyped-call]
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=8,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    root = dual.get_root()
+    if not isinstance(root, folium.Figure):  # pragma: no cover - DualMap makes its Figure
+        msg = "DualMap did not create its figure."
+        raise TypeError(msg)
+    _page_style(root, title=title, synthetic=synthetic, lang=lang)
+    for side, (m, caption) in enumerate(zip((dual.m1, dual.m2), sides, strict=True)):
+        _prune_defaults(m)
+        if basemap is not None:
+            add_basemap(m, basemap, tianditu_key=tianditu_key)
+        _fit(m, (minx, miny, maxx, maxy))
+        _add_background(m, background)
+        if caption:
+            where = "left:10px" if side == 0 else "left:calc(50% + 10px)"
+            root.html.add_child(
+                folium.Element(f"<div class='geoplan-side' style='{where}'>{escape(caption)}</div>")
+            )
+    return dual
+
+
+def add_tools(
+    m: folium.Map,
+    *,
+    lang: str = "en",
+    villages: folium.GeoJson | None = None,
+    schools: folium.GeoJson | None = None,
+) -> None:
+    """Full-screen button, distance and area measuring, and search by village or school name.
+
+    Parameters
+    ----------
+    m
+        The map.
+    lang
+        Label language.
+    villages, schools
+        Layers (of :func:`add_villages`, :func:`add_schools`) searched by name; ``None``: no
+        search box for that layer.
+    """
+    labels = _labels(lang)
+    plugins.Fullscreen(  # type: ignore[no-untyped-call]
+        position="topleft",
+        title=labels["fullscreen"],
+        title_cancel=labels["exit_fullscreen"],
+    ).add_to(m)
+    plugins.MeasureControl(  # type: ignore[no-untyped-call]
+        position="topleft",
+        primary_length_unit="kilometers",
+        secondary_length_unit="meters",
+        primary_area_unit="hectares",
+        secondary_area_unit="sqmeters",
+    ).add_to(m)
+    for layer, placeholder in (
+        (villages, labels["search_villages"]),
+        (schools, labels["search_schools"]),
+    ):
+        if layer is None:
+            continue
+        plugins.Search(  # type: ignore[no-untyped-call]
+            layer=layer,
+            search_label="name",
+            placeholder=placeholder,
+            collapsed=True,
+            position="topright",
+            textErr=labels["not_found"],
+        ).add_to(m)
 
 
 def bounds_of(*layers: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -425,11 +707,11 @@ def add_townships(
     if not len(gdf):
         return None
     labels = _labels(lang)
-    shown = to_display(gdf)
+    shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     names = [escape(n) for n in shown["name"]]
     popups = [html_table([(labels["name"], n)], title=labels["township"]) for n in shown["name"]]
     style = {"color": TOWNSHIP_LINE, "weight": 1.5, "fillColor": "#ffffff", "fillOpacity": 0.15}
-    layer = _geojson(
+    layer = feature_layer(
         shown,
         name=name or labels["townships"],
         tips=names,
@@ -497,7 +779,7 @@ def add_villages(
     if not len(gdf):
         return None
     labels = _labels(lang)
-    shown = to_display(gdf)
+    shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     pupils = _pupils(shown)
     top = max(float(pupils.max()), 1.0)
     colors = _colors(gdf, color_by, VILLAGE_COLOR)
@@ -521,7 +803,7 @@ def add_villages(
         for label, series in (extra_rows or {}).items():
             rows.append((label, series.get(vid)))
         popups.append(html_table(rows, title=row["name"]))
-    layer = _geojson(
+    layer = feature_layer(
         shown,
         name=name or labels["villages"],
         tips=tips,
@@ -557,7 +839,7 @@ def add_schools(
     if not len(gdf):
         return None
     labels = _labels(lang)
-    shown = to_display(gdf)
+    shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     styles, tips, popups = [], [], []
     for _sid, row in shown.iterrows():
         kind = str(row.get("kind"))
@@ -583,7 +865,7 @@ def add_schools(
         if "status" in row.index:
             rows.append((labels["status"], row["status"]))
         popups.append(html_table(rows, title=row["name"]))
-    layer = _geojson(
+    layer = feature_layer(
         shown,
         name=name or labels["schools"],
         tips=tips,
@@ -626,7 +908,7 @@ def add_sites(
     if not len(gdf):
         return None
     labels = _labels(lang)
-    shown = to_display(gdf)
+    shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     colors = _colors(gdf, color_by, SITE_COLOR)
     styles = [
         {
@@ -648,7 +930,7 @@ def add_sites(
             if col in row.index
         ]
         popups.append(html_table(rows, title=row["name"]))
-    layer = _geojson(
+    layer = feature_layer(
         shown,
         name=name or labels["sites"],
         tips=tips,
@@ -698,7 +980,7 @@ def add_roads(
     key = pd.Series(shapely.to_wkb(shapely.normalize(np.asarray(gdf.geometry.values))))
     lines = gdf[~key.duplicated().to_numpy()].reset_index(drop=True)
     lines.index = pd.Index([str(i) for i in range(len(lines))], name="id")
-    shown = to_display(lines, tolerance_m=25.0)
+    shown = to_display(lines, tolerance_m=25.0, gcj02=frame_of(m) == "gcj02")
     names = shown["name"] if "name" in shown.columns else pd.Series("", index=shown.index)
     kinds = shown["highway"] if "highway" in shown.columns else pd.Series("", index=shown.index)
     tips, popups, styles = [], [], []
@@ -710,7 +992,7 @@ def add_roads(
         styles.append(
             {"color": ROAD_COLOR, "weight": _ROAD_WEIGHT.get(str(first_kind), 1.5), "opacity": 0.8}
         )
-    layer = _geojson(
+    layer = feature_layer(
         shown, name=name or labels["roads"], tips=tips, popups=popups, styles=styles, show=show
     )
     layer.add_to(m)
@@ -764,7 +1046,12 @@ def add_layer_control(m: folium.Map) -> folium.LayerControl:
 
 
 def overview_map(
-    area: PlanningArea, *, lang: str = "en", roads: gpd.GeoDataFrame | None = None
+    area: PlanningArea,
+    *,
+    lang: str = "en",
+    roads: gpd.GeoDataFrame | None = None,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """The overview map of a county: townships, villages, schools, sites and roads.
 
@@ -776,6 +1063,8 @@ def overview_map(
         ``"en"`` (default) or ``"zh"`` labels.
     roads
         Optional road lines (e.g. ``osmnx.graph_to_gdfs(G, nodes=False)``).
+    basemap, tianditu_key
+        A tiled basemap on request (:func:`new_map`); default offline.
 
     Returns
     -------
@@ -792,13 +1081,16 @@ def overview_map(
         synthetic=area.synthetic,
         lang=lang,
         background=county,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
     )
     add_townships(m, area.townships, lang=lang)
     if roads is not None:
-        add_roads(m, roads, lang=lang)
-    add_villages(m, area.villages, lang=lang)
+        add_roads(m, roads, lang=lang, show=False)
+    villages = add_villages(m, area.villages, lang=lang)
     add_sites(m, area.sites, lang=lang)
-    add_schools(m, area.schools, lang=lang)
+    schools = add_schools(m, area.schools, lang=lang)
+    add_tools(m, lang=lang, villages=villages, schools=schools)
     kinds = [k for k in SCHOOL_KINDS if k in set(area.schools["kind"].astype(str))]
     add_legend(
         m,
@@ -817,13 +1109,21 @@ def overview_map(
     return m
 
 
-def render_offline(m: folium.Map | folium.Figure) -> str:
+def render_offline(m: folium.Map | folium.Figure | plugins.DualMap) -> str:
     """The page of ``m`` as one self-contained HTML string (assets inlined)."""
-    root = m if isinstance(m, folium.Figure) else _figure(m)
+    if isinstance(m, folium.Figure):
+        root = m
+    elif isinstance(m, plugins.DualMap):
+        dual_root = m.get_root()
+        if not isinstance(dual_root, folium.Figure):  # pragma: no cover
+            raise TypeError("DualMap did not create its figure.")
+        root = dual_root
+    else:
+        root = _figure(m)
     return inline_assets(root.render())
 
 
-def save_offline(m: folium.Map | folium.Figure, path: str | Path) -> Path:
+def save_offline(m: folium.Map | folium.Figure | plugins.DualMap, path: str | Path) -> Path:
     """Save ``m`` as ONE self-contained HTML file that opens with no network.
 
     Parameters
