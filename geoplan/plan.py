@@ -58,6 +58,8 @@ class PlanSettings:
         Most restoration spending per phase (yuan); ``None`` with sites per phase.
     restore
         Plan teaching-point restorations.
+    choose_closures
+        Also choose the emptiest schools to close or merge (with the restoration plan, phase 1).
     districts
         Plan county-town school districts (needs a ``blocks`` layer).
     district_extra_classes
@@ -80,6 +82,7 @@ class PlanSettings:
     sites_per_phase: tuple[int, ...] | None = (4, 4, 3, 3)
     budget_per_phase_yuan: tuple[float, ...] | None = None
     restore: bool = True
+    choose_closures: bool = False
     districts: bool = True
     district_extra_classes: Mapping[str, Mapping[str, int]] | None = None
     use_planned_extension: bool = True
@@ -284,9 +287,12 @@ def make_plan(
             projection=projection,
             sites_per_phase=settings.sites_per_phase,
             budget_per_phase=settings.budget_per_phase_yuan,
+            closures=settings.choose_closures,
             time_limit_s=settings.phasing_time_limit_s,
             rules=rules,
         )
+        if plan.closures is not None and len(plan.closures.closed):
+            schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
     seconds["restoration"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
