@@ -10,9 +10,13 @@ slope), and :func:`snap_points` joins villages, schools and sites to it by acces
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import logging
 import math
+import os
+import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -271,6 +275,16 @@ class LoadReport:
 
 REPORT_KEY = "geoplan_load_report"
 
+CACHE_ENV = "GEOPLAN_CACHE_DIR"
+GRAPH_CACHE_VERSION = "1"
+"""Bump when the loaded graph changes for the same inputs (invalidates cached graphs)."""
+
+
+def default_cache_dir() -> Path:
+    """``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "geoplan"
+
 
 def load_report(graph: nx.MultiDiGraph) -> LoadReport | None:
     """The :class:`LoadReport` of a graph built by :func:`load_graph`, if any."""
@@ -288,6 +302,8 @@ def load_graph(
     road_class_column: str = "highway",
     to_crs: Any = None,
     join_tolerance_m: float = 50.0,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> nx.MultiDiGraph:
     """Read a road graph from OSM XML/PBF, GraphML or a road layer; merge local roads.
 
@@ -306,24 +322,134 @@ def load_graph(
         the local layer's CRS).
     join_tolerance_m
         Largest gap, metres, joined between a local road's end and the graph.
+    cache_dir
+        Folder of the graph cache; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+        A loaded graph is pickled there, keyed by a hash of the files' bytes, the options and
+        the geoplan version, so loading the same files again skips parsing and simplifying.
+    use_cache
+        Read and write that cache.
 
     Returns
     -------
     networkx.MultiDiGraph
         An osmnx graph; ``load_report(graph)`` tells what was dropped.
     """
-    import osmnx as ox
-
     paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
     if not paths:
         msg = "load_graph: no road file given."
         raise MissingInputError(msg)
-    graphs: list[nx.MultiDiGraph] = []
-    reports: list[LoadReport] = []
     for p in paths:
         if not p.exists():
             msg = f"{p}: road file not found. Fix: check the path."
             raise MissingInputError(msg)
+    cache_file: Path | None = None
+    if use_cache:
+        key = _graph_cache_key(
+            paths,
+            local_roads=local_roads,
+            road_class_column=road_class_column,
+            to_crs=to_crs,
+            join_tolerance_m=join_tolerance_m,
+        )
+        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        cache_file = folder / f"graph_{key}.pickle"
+        cached = _read_graph_cache(cache_file)
+        if cached is not None:
+            return cached
+    graph = _load_graph(
+        paths,
+        local_roads=local_roads,
+        road_class_column=road_class_column,
+        to_crs=to_crs,
+        join_tolerance_m=join_tolerance_m,
+    )
+    if cache_file is not None:
+        _write_graph_cache(cache_file, graph)
+    return graph
+
+
+def _graph_cache_key(
+    paths: Sequence[Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None,
+    road_class_column: str,
+    to_crs: Any,
+    join_tolerance_m: float,
+) -> str:
+    from . import __version__
+
+    h = hashlib.sha256()
+    h.update(f"{GRAPH_CACHE_VERSION}|{__version__}|{road_class_column}|".encode())
+    h.update(f"{join_tolerance_m!r}|{_crs_text(to_crs)}|".encode())
+    for p in paths:
+        h.update(p.name.encode() + b"\x1f")
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    if isinstance(local_roads, gpd.GeoDataFrame):
+        h.update(b"local layer")
+        h.update(_crs_text(local_roads.crs).encode())
+        attrs = pd.util.hash_pandas_object(local_roads.drop(columns="geometry"))
+        h.update(np.ascontiguousarray(attrs.to_numpy()).tobytes())
+        for wkb in local_roads.geometry.to_wkb():
+            h.update(wkb)
+    elif local_roads is not None:
+        h.update(b"local file")
+        h.update(Path(local_roads).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _crs_text(crs: Any) -> str:
+    if crs is None:
+        return ""
+    from pyproj import CRS
+
+    return str(CRS.from_user_input(crs).to_wkt())
+
+
+def _read_graph_cache(path: Path) -> nx.MultiDiGraph | None:
+    """The graph pickled at ``path`` by :func:`load_graph`, or None when absent or unreadable.
+
+    The cache folder is the user's own; only files this function's writer made are read.
+    """
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            graph = pickle.load(f)
+    except Exception as err:  # a truncated or foreign file: rebuild
+        logger.warning("Graph cache %s unreadable (%s); reloading the road file.", path, err)
+        return None
+    if not isinstance(graph, nx.MultiDiGraph):
+        return None
+    logger.info("Road graph read from cache %s.", path)
+    return graph
+
+
+def _write_graph_cache(path: Path, graph: nx.MultiDiGraph) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(graph, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError as err:
+        logger.warning("Cannot write the graph cache %s (%s); continuing without.", path, err)
+
+
+def _load_graph(
+    paths: Sequence[Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None,
+    road_class_column: str,
+    to_crs: Any,
+    join_tolerance_m: float,
+) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    graphs: list[nx.MultiDiGraph] = []
+    reports: list[LoadReport] = []
+    for p in paths:
         g, rep = _read_one(p, road_class_column=road_class_column)
         graphs.append(g)
         reports.append(rep)
@@ -380,6 +506,69 @@ def load_graph(
             report.dangling_refs,
             report.ways_cut,
         )
+    return graph
+
+
+def download_graph(
+    polygon_or_place: BaseGeometry | str,
+    *,
+    network_type: str = "all",
+    to_crs: Any = None,
+) -> nx.MultiDiGraph:
+    """Download roads from OpenStreetMap with osmnx (NEEDS THE INTERNET; never used offline).
+
+    Parameters
+    ----------
+    polygon_or_place
+        A (Multi)Polygon in EPSG:4326 longitude/latitude, or a place name osmnx geocodes
+        (``"Hejing County, Xinjiang, China"``).
+    network_type
+        osmnx network type: ``all`` (default: tracks and paths too), ``drive``, ``walk`` ...
+    to_crs
+        Project the graph to this metric CRS.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The osmnx graph, non-road ways removed, lengths along the WGS-84 ellipsoid. Save it
+        with ``osmnx.save_graphml`` and load it later, offline, with :func:`load_graph`.
+
+    Raises
+    ------
+    NetworkError
+        When the download fails (no internet, Overpass refusal, unknown place).
+    """
+    import osmnx as ox
+
+    try:
+        if isinstance(polygon_or_place, str):
+            graph = ox.graph_from_place(
+                polygon_or_place, network_type=network_type, retain_all=True, simplify=True
+            )
+        else:
+            graph = ox.graph_from_polygon(
+                polygon_or_place, network_type=network_type, retain_all=True, simplify=True
+            )
+    except Exception as err:
+        msg = (
+            f"Downloading roads for {polygon_or_place!s:.80} failed ({err}). This needs the "
+            "internet; offline, export an OSM extract (.osm.pbf) and use load_graph."
+        )
+        raise NetworkError(msg) from err
+    drop = [
+        (u, v, k)
+        for u, v, k, hw in graph.edges(keys=True, data="highway")
+        if not any(str(h) in ROAD_CLASSES for h in _as_list(hw))
+    ]
+    graph.remove_edges_from(drop)
+    _ellipsoidal_lengths(graph)
+    graph.graph[REPORT_KEY] = LoadReport(
+        sources=(f"OpenStreetMap download: {polygon_or_place!s:.80}",),
+        road_ways=graph.number_of_edges(),
+        dropped_ways={"not a road class": len(drop)} if drop else {},
+    )
+    if to_crs is not None:
+        graph = ox.project_graph(graph, to_crs=to_crs)
     return graph
 
 
@@ -774,11 +963,46 @@ class ModeNetwork:
     time_follows_length: bool
     closed_edges: int
     crs: Any
+    closures: tuple[Closure, ...] = ()
 
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.node_ids)
+
+    @functools.cached_property
+    def metres_reversed(self) -> csr_matrix:
+        """``metres`` transposed (arcs reversed), built once, for searches from destinations."""
+        rev: csr_matrix = self.metres.T.tocsr()
+        return rev
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A hash of the arrays, mode and closures (for cache keys), computed once."""
+        h = hashlib.sha256()
+        for arr in (
+            self.xy,
+            self.metres.indptr,
+            self.metres.indices,
+            self.metres.data,
+            self.minutes.data,
+            self.main,
+        ):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update(self.mode.fingerprint().encode())
+        h.update(repr([c.fingerprint() for c in self.closures]).encode())
+        return h.hexdigest()
+
+    @functools.cached_property
+    def main_tree(self) -> cKDTree:
+        """k-d tree of the main component's nodes (positions ``flatnonzero(main)``)."""
+        return cKDTree(self.xy[np.flatnonzero(self.main)])
+
+    @functools.cached_property
+    def minutes_reversed(self) -> csr_matrix:
+        """``minutes`` transposed (arcs reversed), built once."""
+        rev: csr_matrix = self.minutes.T.tocsr()
+        return rev
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -908,6 +1132,7 @@ def mode_network(
         time_follows_length=mode.constant_speed and not sloped,
         closed_edges=closed,
         crs=graph.graph.get("crs"),
+        closures=closures,
     )
 
 
@@ -963,7 +1188,7 @@ def snap_points(
         raise NetworkError(msg)
     xy = np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])
     main_pos = np.flatnonzero(net.main)
-    d_main, i_main = cKDTree(net.xy[main_pos]).query(xy) if len(xy) else (np.zeros(0), [])
+    d_main, i_main = net.main_tree.query(xy) if len(xy) else (np.zeros(0), [])
     node = main_pos[np.asarray(i_main, dtype=np.int64)] if len(xy) else np.zeros(0, np.int64)
     d_main = np.asarray(d_main, dtype=float)
     on = np.ones(len(xy), dtype=bool)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,19 +31,29 @@ from tqdm.auto import tqdm
 
 from ._errors import CRSError, NetworkError
 from .network import (
+    CACHE_ENV,
     MODES,
     Closure,
     ModeNetwork,
     Snapping,
     TravelMode,
+    default_cache_dir,
     mode_network,
     snap_points,
 )
 
 logger = logging.getLogger(__name__)
 
-CACHE_ENV = "GEOPLAN_CACHE_DIR"
-CACHE_VERSION = "1"
+__all__ = [
+    "CACHE_ENV",
+    "TravelMatrix",
+    "default_cache_dir",
+    "journey_lines",
+    "network_for",
+    "travel_matrix",
+]
+
+CACHE_VERSION = "2"
 SOURCE_CHUNK = 64
 """Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
 
@@ -155,12 +166,6 @@ class TravelMatrix:
         )
 
 
-def default_cache_dir() -> Path:
-    """``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.home() / ".cache" / "geoplan"
-
-
 def _check_points(points: gpd.GeoDataFrame, label: str) -> None:
     if points.crs is None:
         msg = f"Layer {label} has no CRS. Fix: set its CRS (area layers are in a metric CRS)."
@@ -190,6 +195,67 @@ def _graph_in(graph: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
     return ox.project_graph(graph, to_crs=crs)
 
 
+_NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[tuple[str, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per graph object: its projections and mode networks, so repeated calls convert once."""
+
+
+def _memo(graph: nx.MultiDiGraph) -> dict[tuple[str, ...], Any]:
+    memo = _NETWORKS.get(graph)
+    # a graph edited in place (nodes or edges added/removed) starts afresh
+    size = (str(graph.number_of_nodes()), str(graph.number_of_edges()))
+    if memo is None or memo.get(("size",)) != size:
+        memo = {("size",): size}
+        _NETWORKS[graph] = memo
+    return memo
+
+
+def network_for(
+    graph: nx.MultiDiGraph,
+    mode: TravelMode | str,
+    *,
+    closures: Iterable[Closure] = (),
+    crs: Any = None,
+) -> ModeNetwork:
+    """The :class:`ModeNetwork` of ``graph`` for ``mode``, built once per process.
+
+    The graph is projected to ``crs`` first when given and different. Results are remembered
+    per graph object, mode and closures (and forgotten with the graph, or when its node or
+    edge count changes); changing edge attributes in place is not noticed, so pass a fresh
+    graph after editing one.
+    """
+    travel_mode = _resolve_mode(mode)
+    closures = tuple(closures)
+    memo = _memo(graph)
+    key = (
+        "net",
+        "" if crs is None else str(crs),
+        travel_mode.fingerprint(),
+        repr([c.fingerprint() for c in closures]),
+    )
+    net = memo.get(key)
+    if net is None:
+        projected = _projected(graph, crs, memo) if crs is not None else graph
+        net = mode_network(projected, travel_mode, closures=closures)
+        memo[key] = net
+    assert isinstance(net, ModeNetwork)
+    return net
+
+
+def _projected(
+    graph: nx.MultiDiGraph, crs: Any, memo: dict[tuple[str, ...], Any]
+) -> nx.MultiDiGraph:
+    key = ("graph", str(crs))
+    if key in memo:
+        cached: nx.MultiDiGraph = memo[key]
+        return cached
+    projected = _graph_in(graph, crs)
+    if projected is not graph:  # never hold the graph itself: it would outlive its weak key
+        memo[key] = projected
+    return projected
+
+
 def _resolve_mode(mode: TravelMode | str) -> TravelMode:
     if isinstance(mode, TravelMode):
         return mode
@@ -208,14 +274,7 @@ def _cache_key(
 ) -> str:
     h = hashlib.sha256()
     h.update(CACHE_VERSION.encode())
-    for arr in (
-        net.xy,
-        net.metres.indptr,
-        net.metres.indices,
-        net.metres.data,
-        net.minutes.data,
-    ):
-        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(net.digest.encode())
     for pts in (origins, destinations):
         h.update("\x1f".join(map(str, pts.index)).encode())
         h.update(np.ascontiguousarray(pts.geometry.x.to_numpy(dtype=float)).tobytes())
@@ -259,6 +318,7 @@ def _network_distances(
     Nodes ``-1`` (off the network) get ``inf``.
     """
     csr: csr_matrix = getattr(net, weight)
+    rev: csr_matrix = getattr(net, f"{weight}_reversed")
     result = np.full((len(o_nodes), len(d_nodes)), np.inf)
     o_ok = o_nodes >= 0
     d_ok = d_nodes >= 0
@@ -267,7 +327,7 @@ def _network_distances(
     if len(uo) == 0 or len(ud) == 0:
         return result
     if len(ud) <= len(uo):
-        dist = _search(csr.T.tocsr(), ud, uo, limit=limit, desc=f"{net.mode.name} {weight}")
+        dist = _search(rev, ud, uo, limit=limit, desc=f"{net.mode.name} {weight}")
         block = dist.T[np.ix_(o_inv, d_inv)]
     else:
         dist = _search(csr, uo, ud, limit=limit, desc=f"{net.mode.name} {weight}")
@@ -277,7 +337,7 @@ def _network_distances(
 
 
 def travel_matrix(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | ModeNetwork,
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
     *,
@@ -295,7 +355,10 @@ def travel_matrix(
     Parameters
     ----------
     graph
-        Road graph (osmnx ``MultiDiGraph``); projected to the points' CRS when it differs.
+        Road graph (osmnx ``MultiDiGraph``), projected to the points' CRS when it differs; its
+        conversion per mode and closures is remembered in-process (see :func:`network_for`).
+        Or a prebuilt :class:`~geoplan.network.ModeNetwork` in the points' CRS (its mode and
+        closures must equal ``mode`` and ``closures``).
     origins, destinations
         Point layers in one metric CRS, indexed by id.
     mode
@@ -331,8 +394,11 @@ def travel_matrix(
     if cutoff_min is not None and not cutoff_min > 0:
         msg = f"cutoff_min must be a positive number of minutes, not {cutoff_min!r}."
         raise ValueError(msg)
-    graph = _graph_in(graph, origins.crs)
-    net = mode_network(graph, travel_mode, closures=closures)
+    if isinstance(graph, ModeNetwork):
+        net = graph
+        _check_network(net, travel_mode, closures, origins.crs)
+    else:
+        net = network_for(graph, travel_mode, closures=closures, crs=origins.crs)
     snap_o = snap_points(net, origins, max_access_m=max_access_m, layer=origins_label)
     snap_d = snap_points(net, destinations, max_access_m=max_access_m, layer=destinations_label)
     key = _cache_key(net, origins, destinations, closures, f"{cutoff_min}|{max_access_m}")
@@ -367,6 +433,31 @@ def travel_matrix(
         closures=closures,
         crs=origins.crs,
     )
+
+
+def _check_network(
+    net: ModeNetwork, mode: TravelMode, closures: tuple[Closure, ...], crs: Any
+) -> None:
+    from pyproj import CRS
+
+    if net.mode.fingerprint() != mode.fingerprint():
+        msg = (
+            f"The prebuilt network is for mode {net.mode.name!r}, not {mode.name!r}. "
+            "Fix: build it with network_for(graph, mode, closures=...)."
+        )
+        raise NetworkError(msg)
+    if [c.fingerprint() for c in net.closures] != [c.fingerprint() for c in closures]:
+        msg = (
+            "The prebuilt network was built with other closures than those given. "
+            "Fix: pass the same closures, or build it with network_for(graph, mode, closures=...)."
+        )
+        raise NetworkError(msg)
+    if net.crs is None or CRS.from_user_input(net.crs) != CRS.from_user_input(crs):
+        msg = (
+            f"The prebuilt network is in {net.crs}, the points in {crs}. "
+            "Fix: build it with network_for(graph, mode, crs=<the points' CRS>)."
+        )
+        raise CRSError(msg)
 
 
 def _write_cache(path: Path, *, metres: np.ndarray, minutes: np.ndarray) -> None:
@@ -449,8 +540,9 @@ def journey_lines(
         Indexed by origin id: ``destination_id``, ``time_min``, ``distance_m``, and the line
         (access leg, roads, access leg) in the matrix's CRS.
     """
-    graph = _graph_in(graph, matrix.crs) if matrix.crs is not None else graph
-    net = mode_network(graph, matrix.travel_mode, closures=matrix.closures)
+    net = network_for(graph, matrix.travel_mode, closures=matrix.closures, crs=matrix.crs)
+    if matrix.crs is not None:
+        graph = _projected(graph, matrix.crs, _memo(graph))
     edges = list(graph.edges(keys=True))
     o_pos = {str(i): k for k, i in enumerate(matrix.origin_ids)}
     d_pos = {str(i): k for k, i in enumerate(matrix.destination_ids)}
@@ -461,7 +553,7 @@ def journey_lines(
         and str(d) in d_pos
         and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
     ]
-    reverse = net.minutes.T.tocsr()
+    reverse = net.minutes_reversed
     o_nodes = matrix.origin_access["node"].to_numpy(dtype=np.int64)
     d_nodes = matrix.destination_access["node"].to_numpy(dtype=np.int64)
     rows: list[dict[str, Any]] = []
