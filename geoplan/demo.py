@@ -1,4 +1,6 @@
-"""``geoplan demo``: the embedded demo county end to end, written to ``OUT/demo/``.
+"""``geoplan demo`` and the map and table writer every scenario run shares.
+
+:func:`run_demo` runs the bundled demo scenario (the embedded demo county) into ``OUT/demo/``.
 
 Every file goes to a temporary folder first and moves into place only when the run is complete,
 so a failed run leaves an earlier result intact.
@@ -11,13 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
-import osmnx as ox
 import pandas as pd
 from tqdm.auto import tqdm
 
 from . import datasets, maps, plan_maps
-from .io import atomic_output_dir
-from .plan import PlanResult, load_network, make_plan
+from .plan import PlanResult
 from .restoration import write_scorecard
 from .summary import county_summary
 
@@ -33,9 +33,28 @@ def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
 
 
 def write_demo_files(
-    result: PlanResult, roads: gpd.GeoDataFrame, folder: Path, *, lang: str
+    result: PlanResult,
+    roads: gpd.GeoDataFrame,
+    folder: Path,
+    *,
+    lang: str,
+    with_maps: bool = True,
 ) -> list[Path]:
-    """Write the maps and tables of a demo plan into ``folder``; returns the files written."""
+    """Write the maps and tables of a plan into ``folder``; returns the files written.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    roads
+        Road edges drawn on the overview map.
+    folder
+        Where to write (usually the temporary folder of :func:`geoplan.io.atomic_output_dir`).
+    lang
+        ``"en"`` or ``"zh"`` labels.
+    with_maps
+        Also write the HTML maps (tables only when false).
+    """
     written: list[Path] = []
     steps: list[tuple[str, Callable[[], list[Path]]]] = [
         (
@@ -101,14 +120,16 @@ def write_demo_files(
                 ],
             ),
         ]
-    for label, step in tqdm(steps, desc="Writing demo outputs", unit="step"):
+    if not with_maps:
+        steps = [(label, step) for label, step in steps if not label.endswith("map")]
+    for label, step in tqdm(steps, desc="Writing outputs", unit="step", disable=None):
         logger.debug("writing %s", label)
         written += step()
     return written
 
 
 def run_demo(out: str | Path = "outputs", *, lang: str = "en") -> Path:
-    """Run geoplan on the demo county and write its maps and tables to ``out/demo``.
+    """Run the bundled demo scenario (the demo county, default settings) into ``out/demo``.
 
     Parameters
     ----------
@@ -122,13 +143,13 @@ def run_demo(out: str | Path = "outputs", *, lang: str = "en") -> Path:
     pathlib.Path
         The demo folder.
     """
-    final = Path(out) / "demo"
-    area = datasets.demo_county()
-    logger.info("Loading the demo road network (%s)", area.roads_path)
-    graph = load_network(area)
-    result = make_plan(area, graph=graph)
-    roads = ox.graph_to_gdfs(graph, nodes=False)
-    with atomic_output_dir(final) as folder:
-        written = write_demo_files(result, roads, folder, lang=lang)
-    logger.info("Wrote %d files to %s", len(written), final)
-    return final
+    from .runner import run_scenario
+    from .scenario import Scenario
+
+    scenario = Scenario(
+        name="demo",
+        area=datasets.demo_folder(),
+        description="The embedded demo county with the planning defaults.",
+        lang=lang,
+    )
+    return run_scenario(scenario, out=out)
