@@ -72,6 +72,15 @@ DROPPED_ASSETS: Mapping[str, str] = {
 }
 """Sub-resources removed on purpose instead of inlined, with the reason."""
 
+DROPPED_FONT_FAMILIES: Mapping[str, str] = {
+    "Font Awesome 5 Free": "Font Awesome 5 alias of the solid font; geoplan uses Font Awesome 6",
+    "Font Awesome 5 Brands": "Font Awesome 5 brand icons; geoplan draws solid icons only",
+    "FontAwesome": "Font Awesome 4 alias of the solid font; geoplan uses Font Awesome 6 names",
+}
+"""``@font-face`` families removed from stylesheets (each a second copy of an inlined font)."""
+
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*[\"']?(?P<family>[^;\"'}]+)", re.IGNORECASE)
+
 _TRANSPARENT_PNG = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -214,6 +223,9 @@ def inline_css(css: str, *, base_url: str, resolver: Resolver = package_resolver
         raise MapAssetError(msg + " " + _fix_hint(absolute))
 
     def font_face(match: re.Match[str]) -> str:
+        family = _FONT_FAMILY.search(match.group(0))
+        if family is not None and family.group("family").strip() in DROPPED_FONT_FAMILIES:
+            return ""
         block = _CSS_URL.sub(lambda m: replace(m, in_font_face=True), match.group(0))
         # tidy the source lists after dropped entries
         block = re.sub(r",(\s*,)+", ",", block)

@@ -1,6 +1,8 @@
-"""Maps of plan results: journeys by band, restoration phases, school districts.
+"""Maps of plan results: journeys by band, restoration phases, school districts, before/after.
 
-Built on the map core of :mod:`geoplan.maps` (offline, escaped); never solves anything.
+Built on the map core of :mod:`geoplan.maps` (offline, escaped); never solves anything except
+the drawn journey lines of one school (:func:`school_journeys_map`). Every map takes
+``basemap`` / ``tianditu_key`` for a tiled background on request (default: offline).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 
-from . import maps
+from . import maps, travel
 from .plan import PlanResult
 from .rules import BANDS
 
@@ -42,6 +45,14 @@ _TEXT: dict[str, dict[str, Any]] = {
         "journey_min": "Journey, minutes",
         "school": "School",
         "pupils": "Pupils",
+        "lines": "Journeys to",
+        "distance_km": "Distance (km)",
+        "village": "Village",
+        "compare": "Journey comparison",
+        "plan_a": "plan A",
+        "plan_b": "plan B",
+        "level_pupils": "Pupils of the level",
+        "min": "min",
     },
     "zh": {
         "journeys": "到最近学校的路程",
@@ -58,6 +69,14 @@ _TEXT: dict[str, dict[str, Any]] = {
         "journey_min": "单程时间（分钟）",
         "school": "学校",
         "pupils": "学生数",
+        "lines": "上学路线：",
+        "distance_km": "距离（公里）",
+        "village": "村",
+        "compare": "路程对比",
+        "plan_a": "方案A",
+        "plan_b": "方案B",
+        "level_pupils": "该学段学生数",
+        "min": "分钟",
     },
 }
 
@@ -91,7 +110,9 @@ def _journeys(assignment: pd.DataFrame, band: str) -> pd.Series:
     return rows["journey_min"].astype("float64").fillna(math.inf)
 
 
-def _base(result: PlanResult, title: str, lang: str) -> folium.Map:
+def _base(
+    result: PlanResult, title: str, lang: str, basemap: str | None, tianditu_key: str | None
+) -> folium.Map:
     area = result.area
     county = area.townships[["geometry"]].dissolve() if len(area.townships) else None
     m = maps.new_map(
@@ -100,20 +121,34 @@ def _base(result: PlanResult, title: str, lang: str) -> folium.Map:
         synthetic=area.synthetic,
         lang=lang,
         background=county,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
     )
     maps.add_townships(m, area.townships, lang=lang)
     return m
 
 
+def _open_schools(result: PlanResult) -> gpd.GeoDataFrame:
+    schools: gpd.GeoDataFrame = result.schools[result.schools["status"] == "open"]
+    return schools
+
+
 def journeys_map(
-    result: PlanResult, *, bands: Sequence[str] = BANDS, after: bool = False, lang: str = "en"
+    result: PlanResult,
+    *,
+    bands: Sequence[str] = BANDS,
+    after: bool = False,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """Villages coloured by journey minutes to their assigned school, one layer per band."""
     text = _text(lang)
     band_names: dict[str, str] = text["band"]
     state = text["after"] if after else text["before"]
-    m = _base(result, f"{text['journeys']} ({state})", lang)
+    m = _base(result, f"{text['journeys']} ({state})", lang, basemap, tianditu_key)
     assignment = result.after if after else result.before
+    first: folium.GeoJson | None = None
     for i, band in enumerate(bands):
         minutes = _journeys(assignment, band)
         layer = maps.add_villages(
@@ -126,7 +161,9 @@ def journeys_map(
         )
         if layer is not None and i > 0:
             layer.show = False
-    maps.add_schools(m, result.schools[result.schools["status"] == "open"], lang=lang)
+        first = first or layer
+    schools = maps.add_schools(m, _open_schools(result), lang=lang)
+    maps.add_tools(m, lang=lang, villages=first, schools=schools)
     maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
     maps.add_layer_control(m)
     return m
@@ -141,11 +178,18 @@ def phase_colors(phase: pd.Series) -> pd.Series:
     return pd.Series(out, index=phase.index, dtype=object)
 
 
-def restoration_map(result: PlanResult, *, lang: str = "en") -> folium.Map:
+def restoration_map(
+    result: PlanResult,
+    *,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
     """Sites coloured by restoration phase; villages by grades 1-3 journey today and after."""
     text = _text(lang)
     band_names: dict[str, str] = text["band"]
-    m = _base(result, str(text["restoration"]), lang)
+    m = _base(result, str(text["restoration"]), lang, basemap, tianditu_key)
+    searched: folium.GeoJson | None = None
     for label, assignment, show in (
         (text["before"], result.before, False),
         (text["after"], result.after, True),
@@ -161,12 +205,14 @@ def restoration_map(result: PlanResult, *, lang: str = "en") -> folium.Map:
         )
         if layer is not None:
             layer.show = show
+            searched = layer if show else searched
     phase = pd.Series(0, index=result.area.sites.index, dtype="int64")
     if result.restoration is not None:
         phase = result.restoration.phasing.phase.reindex(phase.index).fillna(0).astype("int64")
     sites = result.area.sites.assign(phase=phase)
     maps.add_sites(m, sites, color_by=phase_colors(phase), lang=lang)
-    maps.add_schools(m, result.schools[result.schools["status"] == "open"], lang=lang)
+    schools = maps.add_schools(m, _open_schools(result), lang=lang)
+    maps.add_tools(m, lang=lang, villages=searched, schools=schools)
     phases = sorted(int(p) for p in set(phase) if p > 0)
     maps.add_legend(
         m,
@@ -180,7 +226,13 @@ def restoration_map(result: PlanResult, *, lang: str = "en") -> folium.Map:
     return m
 
 
-def districts_map(result: PlanResult, *, lang: str = "en") -> folium.Map:
+def districts_map(
+    result: PlanResult,
+    *,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
     """School districts per level in distinct colours, with the town's schools."""
     if result.districts is None:
         msg = "This plan has no districts (no blocks layer, or districts were switched off)."
@@ -195,37 +247,240 @@ def districts_map(result: PlanResult, *, lang: str = "en") -> folium.Map:
         synthetic=area.synthetic,
         lang=lang,
         background=area.blocks[["geometry"]].dissolve(),
+        basemap=basemap,
+        tianditu_key=tianditu_key,
     )
     schools = result.schools.loc[result.schools.index.isin(districts["school"])]
+    gcj02 = maps.frame_of(m) == "gcj02"
     for i, (level, group) in enumerate(districts.groupby("level", sort=False)):
         colors = maps.CATEGORY_COLORS
         palette = {s: colors[k % len(colors)] for k, s in enumerate(sorted(group["school"]))}
-        shown = group.to_crs(maps.WEB_CRS)
+        shown = maps.to_display(group, tolerance_m=5.0, gcj02=gcj02)
         names = schools["name"].reindex(shown["school"]).fillna(shown["school"]).to_numpy()
-        features = gpd.GeoDataFrame(
-            {
-                "school": [maps.escape(n) for n in names],
-                "pupils": shown["pupils"].astype("int64").to_numpy(),
-                "color": [palette[s] for s in shown["school"]],
-            },
-            geometry=shown.geometry.simplify(0.00005).to_numpy(),
-            crs=maps.WEB_CRS,
-        )
-        layer = folium.GeoJson(
-            features.to_json(),
-            name=f"{text['districts']}: {level_names.get(str(level), str(level))}",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["color"],
-                "color": "#333333",
-                "weight": 1,
-                "fillOpacity": 0.55,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["school", "pupils"], aliases=[str(text["school"]), str(text["pupils"])]
-            ),
+        level_name = level_names.get(str(level), str(level))
+        tips = [
+            f"{maps.escape(n)} ({int(p):,})" for n, p in zip(names, shown["pupils"], strict=True)
+        ]
+        popups = [
+            maps.html_table(
+                [(text["school"], n), (text["level_pupils"], int(p))],
+                title=f"{text['districts']}: {level_name}",
+            )
+            for n, p in zip(names, shown["pupils"], strict=True)
+        ]
+        styles = [
+            {"fillColor": palette[s], "color": "#333333", "weight": 1, "fillOpacity": 0.55}
+            for s in shown["school"]
+        ]
+        layer = maps.feature_layer(
+            shown.drop(columns=[c for c in ("name",) if c in shown.columns]),
+            name=f"{text['districts']}: {level_name}",
+            tips=tips,
+            popups=popups,
+            styles=styles,
             show=i == 0,
         )
         layer.add_to(m)
-    maps.add_schools(m, schools, lang=lang)
+    school_layer = maps.add_schools(m, schools, lang=lang)
+    maps.add_tools(m, lang=lang, schools=school_layer)
     maps.add_layer_control(m)
     return m
+
+
+def busiest_school(result: PlanResult, *, band: str = "g1_3", after: bool = True) -> str:
+    """Id of the open school with the most pupils of ``band`` assigned (e.g. to draw journeys)."""
+    assignment = (result.after if after else result.before).xs(band, level="band")
+    served = assignment[assignment["status"] != "unserved"]
+    pupils = served.groupby("school")["pupils"].sum()
+    pupils = pupils[pupils.index.isin(result.schools.index)]
+    if pupils.empty:
+        msg = f"No school has pupils of band {band} assigned in this plan."
+        raise ValueError(msg)
+    return str(pupils.idxmax())
+
+
+def school_journeys_map(
+    result: PlanResult,
+    graph: nx.MultiDiGraph,
+    *,
+    school: str | None = None,
+    band: str = "g1_3",
+    after: bool = True,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """The journeys of the villages assigned to one school, drawn along the roads.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    graph
+        The road graph the plan was made on.
+    school
+        School id (default: :func:`busiest_school`).
+    band
+        Grade band whose journeys are drawn (its travel mode and assignment).
+    after
+        Journeys after the plan (default) or today.
+    lang, basemap, tianditu_key
+        As for :func:`journeys_map`.
+
+    Returns
+    -------
+    folium.Map
+        Journey lines coloured by minutes, the villages, and the school.
+    """
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    school = busiest_school(result, band=band, after=after) if school is None else str(school)
+    if school not in result.schools.index:
+        msg = f"Unknown school id {school!r}; use an id of the schools layer."
+        raise ValueError(msg)
+    name = result.schools.loc[school, "name"]
+    assignment = (result.after if after else result.before).xs(band, level="band")
+    mine = assignment[(assignment["school"] == school) & (assignment["status"] != "unserved")]
+    villages = result.area.villages.loc[result.area.villages.index.isin(mine.index)]
+    m = _base(
+        result,
+        f"{text['lines']} {name} ({band_names[band]})",
+        lang,
+        basemap,
+        tianditu_key,
+    )
+    if len(villages):
+        matrix = travel.travel_matrix(
+            graph,
+            villages,
+            result.schools.loc[[school]],
+            mode=result.settings.band_modes[band],
+            closures=result.settings.closures,
+            cache_dir=result.settings.cache_dir,
+            origins_label="villages",
+            destinations_label="schools",
+        )
+        lines = travel.journey_lines(graph, matrix, pd.Series(school, index=villages.index))
+        if len(lines):
+            shown = maps.to_display(lines, tolerance_m=10.0, gcj02=maps.frame_of(m) == "gcj02")
+            vnames = result.area.villages["name"].reindex(shown.index)
+            colors = journey_colors(shown["time_min"])
+            tips = [
+                f"{maps.escape(v)}: {t:.0f} {text['min']}"
+                for v, t in zip(vnames, shown["time_min"], strict=True)
+            ]
+            popups = [
+                maps.html_table(
+                    [
+                        (text["school"], name),
+                        (text["journey_min"], round(float(t), 1)),
+                        (text["distance_km"], round(float(d) / 1000.0, 1)),
+                    ],
+                    title=v,
+                )
+                for v, t, d in zip(vnames, shown["time_min"], shown["distance_m"], strict=True)
+            ]
+            styles = [{"color": c, "weight": 4, "opacity": 0.9} for c in colors]
+            maps.feature_layer(
+                shown,
+                name=f"{text['lines']} {name}",
+                tips=tips,
+                popups=popups,
+                styles=styles,
+            ).add_to(m)
+    minutes = _journeys(result.after if after else result.before, band)
+    vlayer = maps.add_villages(
+        m,
+        villages,
+        color_by=journey_colors(minutes.reindex(villages.index)),
+        lang=lang,
+        extra_rows={f"{band_names[band]}: {text['journey_min']}": minutes.round(1)},
+    )
+    slayer = maps.add_schools(m, result.schools.loc[[school]], lang=lang)
+    maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
+    maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_layer_control(m)
+    return m
+
+
+def before_after_map(
+    result_a: PlanResult,
+    result_b: PlanResult | None = None,
+    *,
+    band: str = "g1_3",
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.plugins.DualMap:
+    """Two synchronised maps: today and after plan A, or after plan A and after plan B.
+
+    Parameters
+    ----------
+    result_a
+        A plan.
+    result_b
+        A second plan of the same area, or ``None`` to compare ``result_a`` with today.
+    band
+        Grade band whose journeys colour the villages.
+    lang, basemap, tianditu_key
+        As for :func:`journeys_map`.
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        Save it with :func:`geoplan.maps.save_offline`.
+    """
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    if result_b is None:
+        sides = [
+            (str(text["before"]), result_a, result_a.before, False),
+            (str(text["after"]), result_a, result_a.after, True),
+        ]
+    else:
+        sides = [
+            (str(text["plan_a"]), result_a, result_a.after, True),
+            (str(text["plan_b"]), result_b, result_b.after, True),
+        ]
+    area = result_a.area
+    county = area.townships[["geometry"]].dissolve() if len(area.townships) else None
+    dual = maps.dual_map(
+        maps.bounds_of(area.townships, area.villages),
+        title=f"{area.name}: {text['compare']} ({band_names[band]})",
+        sides=(sides[0][0], sides[1][0]),
+        synthetic=area.synthetic,
+        lang=lang,
+        background=county,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+    )
+    for m, (label, result, assignment, restored) in zip((dual.m1, dual.m2), sides, strict=True):
+        maps.add_townships(
+            m, area.townships, lang=lang, name=f"{maps.LABELS[lang]['townships']} ({label})"
+        )
+        minutes = _journeys(assignment, band)
+        vlayer = maps.add_villages(
+            m,
+            area.villages,
+            color_by=journey_colors(minutes),
+            lang=lang,
+            name=f"{band_names[band]}: {text['minutes']} ({label})",
+            extra_rows={f"{text['journey_min']} ({label})": minutes.round(1)},
+        )
+        if restored and result.restoration is not None and len(result.restoration.restored):
+            ids = [str(i) for i in result.restoration.restored.index]
+            phase = result.restoration.restored["phase"].astype("int64")
+            maps.add_sites(
+                m,
+                area.sites.loc[ids].assign(phase=phase.reindex(ids).to_numpy()),
+                color_by=phase_colors(phase),
+                lang=lang,
+                name=f"{text['restoration']} ({label})",
+            )
+        slayer = maps.add_schools(
+            m, _open_schools(result), lang=lang, name=f"{maps.LABELS[lang]['schools']} ({label})"
+        )
+        maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
+        maps.add_layer_control(m)
+    maps.add_legend(dual.m1, journey_legend(lang), str(text["minutes"]))
+    return dual

@@ -135,3 +135,41 @@ def tiny_area() -> PlanningArea:
 def make_tiny_area() -> Callable[..., PlanningArea]:
     """Factory of tiny areas with chosen names (see :func:`build_tiny_area`)."""
     return build_tiny_area
+
+
+def build_tiny_graph() -> object:
+    """A road grid over the tiny county (EPSG:32645): nodes every 2 km, two-way roads.
+
+    Rows alternate ``secondary`` and ``track`` so walking and bus modes both find their way.
+    """
+    import networkx as nx
+
+    g = nx.MultiDiGraph(crs=TINY_CRS)
+    step, n = 2000.0, 21
+    for i in range(n):
+        for j in range(n):
+            g.add_node(i * n + j, x=_X0 + i * step, y=_Y0 + j * step)
+    wid = 0
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di >= n or j + dj >= n:
+                    continue
+                wid += 1
+                u, v = i * n + j, (i + di) * n + (j + dj)
+                attrs = {
+                    "length": step,
+                    "highway": "secondary" if j % 2 == 0 else "track",
+                    "oneway": False,
+                    "osmid": wid,
+                    "name": f"road {wid}",
+                }
+                g.add_edge(u, v, **attrs)
+                g.add_edge(v, u, **attrs)
+    return g
+
+
+@pytest.fixture(scope="module")
+def tiny_graph() -> object:
+    """Road grid of the tiny county (see :func:`build_tiny_graph`)."""
+    return build_tiny_graph()
