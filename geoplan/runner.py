@@ -238,7 +238,7 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- writing
 
 
-def _normalise_xlsx(path: Path) -> None:
+def deterministic_xlsx(path: Path) -> None:
     """Rewrite an XLSX with fixed timestamps, so equal tables give equal bytes."""
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info)) for info in src.infolist()]
@@ -353,7 +353,7 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     written.append(write_layers_gpkg(layers, folder / "results.gpkg"))
     for path in written:
         if path.suffix == ".xlsx":
-            _normalise_xlsx(path)
+            deterministic_xlsx(path)
     metrics_path = folder / "metrics.json"
     metrics_path.write_text(
         json.dumps(_jsonable(metrics), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
