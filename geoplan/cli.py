@@ -100,10 +100,144 @@ def _run_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run one scenario file and write its maps, tables and GeoPackage",
+        description=(
+            "Read a scenario file (YAML), make its plan and write OUT/<name>/: maps, tables as "
+            "CSV and XLSX, results.gpkg, metrics.json and manifest.json. The folder is replaced "
+            "only when the run succeeds."
+        ),
+    )
+    p.add_argument("scenario", type=Path, help="scenario file (.yaml)")
+    p.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+    p.set_defaults(handler=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from .runner import run_scenario
+
+    folder = run_scenario(args.scenario, out=args.out)
+    print(f"Scenario written to {folder}")
+    return 0
+
+
+def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="run several scenarios and compare them side by side",
+        description=(
+            "Run each scenario file (or read each earlier output folder) and write "
+            "OUT/comparison.html and OUT/comparison.xlsx, one row per scenario with the best "
+            "value of each indicator marked, and a before/after map of two scenarios."
+        ),
+    )
+    p.add_argument("inputs", type=Path, nargs="+", help="scenario files or output folders")
+    p.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+    p.add_argument(
+        "--pair", nargs=2, metavar=("A", "B"), help="scenarios of the before/after map"
+    )
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="map label language")
+    p.set_defaults(handler=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    result = compare(
+        args.inputs, args.out, pair=tuple(args.pair) if args.pair else None, lang=args.lang
+    )
+    print(f"Comparison written to {result.html} and {result.xlsx}")
+    return 0
+
+
+def _add_travel(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .network import MODES
+    from .travel import POINT_LAYERS
+
+    p = sub.add_parser(
+        "travel",
+        help="write road-network travel times between two layers",
+        description=(
+            "Read a planning-area folder and its road network, and write journey minutes and "
+            "metres from every place of one layer to every place of another (blocks start at a "
+            "point inside each block). Unreachable journeys are empty cells. Needs no network."
+        ),
+    )
+    p.add_argument("folder", type=Path, help="planning-area folder or GeoPackage")
+    p.add_argument("--mode", required=True, choices=sorted(MODES), help="travel mode")
+    p.add_argument(
+        "--from", dest="origins", default="villages", choices=POINT_LAYERS, help="origin layer"
+    )
+    p.add_argument(
+        "--to", dest="destinations", default="schools", choices=POINT_LAYERS, help="destinations"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output .csv or .xlsx (default: outputs/travel_MODE_FROM_TO.csv)",
+    )
+    p.add_argument(
+        "--wide",
+        action="store_true",
+        help="origins down, destinations across (XLSX: up to 16,000 columns, 1,000,000 cells)",
+    )
+    p.add_argument("--cutoff-min", type=float, help="leave journeys longer than this empty")
+    p.add_argument(
+        "--close",
+        action="append",
+        default=[],
+        metavar="ROAD_NAME",
+        help="close the road of this name (a winter pass); repeatable",
+    )
+    p.add_argument("--roads", type=Path, help="road file to use instead of the folder's own")
+    p.set_defaults(handler=_run_travel)
+
+
+def _run_travel(args: argparse.Namespace) -> int:
+    from .io import read_planning_area
+    from .network import Closure
+    from .travel import area_matrix, write_matrix
+
+    area = read_planning_area(args.folder)
+    closures = [Closure(label=name, names=(name,)) for name in args.close]
+    matrix = area_matrix(
+        area,
+        mode=args.mode,
+        origins=args.origins,
+        destinations=args.destinations,
+        cutoff_min=args.cutoff_min,
+        closures=closures,
+        roads=args.roads,
+    )
+    out = args.out or Path("outputs") / (
+        f"travel_{args.mode}_{args.origins}_{args.destinations}.csv"
+    )
+    try:
+        path = write_matrix(matrix, out, wide=args.wide)
+    except ValueError as err:
+        print(f"geoplan travel: {err}", file=sys.stderr)
+        return 1
+    n_o, n_d = matrix.shape
+    print(
+        f"Wrote {path}: {n_o} {args.origins} x {n_d} {args.destinations} by {args.mode}, "
+        f"{len(matrix.unreachable())} journeys unreachable."
+    )
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_validate,
     _add_template,
+    _add_run,
+    _add_compare,
+    _add_travel,
 ]
 
 
