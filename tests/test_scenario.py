@@ -1,0 +1,156 @@
+"""Scenario files: inheritance, paths, every problem named with its field and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geoplan._errors import MissingInputError, ScenarioError
+from geoplan.network import Closure
+from geoplan.scenario import load_scenario
+
+HERE = Path(__file__).parent / "data" / "scenarios"
+REPO = Path(__file__).parent.parent
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_base_inheritance_and_paths() -> None:
+    scen = load_scenario(HERE / "tiny_restore.yaml")
+    assert scen.name == "tiny_restore"  # its own file name, never the base's
+    assert scen.description == "Restore one teaching point in one phase."
+    # area.folder was written in base/tiny.yaml as ../tiny_county: resolved against base/
+    assert scen.area == (HERE / "tiny_county").resolve()
+    assert scen.settings.years == 1
+    assert scen.settings.sites_per_phase == (1,)
+    assert scen.settings.restore is True
+    assert scen.settings.districts is False
+    assert scen.maps is False
+    assert [p.name for p in scen.files] == ["tiny_restore.yaml", "tiny.yaml"]
+    quo = load_scenario(HERE / "tiny_status_quo.yaml")
+    assert quo.settings.restore is False
+
+
+def test_fields_reach_the_settings(tmp_path: Path) -> None:
+    county = (HERE / "tiny_county").resolve()
+    path = _write(
+        tmp_path,
+        "full.yaml",
+        f"""
+name: everything
+seed: 7
+area: {{folder: {county}, crs: "EPSG:32645"}}
+rules: {{day_limit_min: {{g1_3: 45}}, teaching_point_max_classes: 3}}
+travel: {{modes: {{g7_9: car}}}}
+closures:
+  schools: [S2]
+  roads: [{{names: [Tiny Pass], way_ids: [106]}}]
+restoration: {{budget_per_phase_yuan: [600000, 400000], must: [P1]}}
+districts: {{extra_classes: {{S1: {{g1_3: 2}}}}}}
+outputs: {{lang: zh}}
+""",
+    )
+    scen = load_scenario(path)
+    s = scen.settings
+    assert scen.name == "everything" and scen.seed == 7 and scen.lang == "zh"
+    assert s.rules.day_limit_min == {"g1_3": 45.0, "g4_6": 45.0, "g7_9": 60.0}
+    assert s.rules.teaching_point_max_classes == 3
+    assert s.band_modes["g7_9"] == "car" and s.band_modes["g1_3"] == "child_walk"
+    assert s.closed_schools == ("S2",)
+    assert s.closures == (Closure(label="Tiny Pass", way_ids=(106,), names=("Tiny Pass",)),)
+    assert s.sites_per_phase is None
+    assert s.budget_per_phase_yuan == (600000.0, 400000.0)
+    assert scen.must_sites == ("P1",)
+    assert s.district_extra_classes == {"S1": {"g1_3": 2}}
+
+
+def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "typo.yaml",
+        f"base: {HERE / 'base' / 'tiny.yaml'}\nrestoraton: {{enabled: true}}\n"
+        "districts: {enable: true}\n",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert "2 problem(s)" in text  # every problem collected, raised once
+    assert "column restoraton" in text and "Unknown field" in text and "restoration" in text
+    assert "column districts.enable" in text and "Did you mean 'enabled'" in text
+    assert "typo.yaml" in text
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ("restoration: {sites_per_phase: [two]}", "restoration.sites_per_phase[0]", "whole number"),
+        ("rules: {day_limit_min: {g1_3: -5}}", "rules.day_limit_min.g1_3", "positive number"),
+        ("rules: {day_limit_min: {g10_12: 5}}", "rules.day_limit_min.g10_12", "grade band"),
+        ("travel: {modes: {g1_3: flying}}", "travel.modes.g1_3", "child_walk"),
+        ("districts: {enabled: maybe}", "districts.enabled", "true or false"),
+        ("closures: {roads: [{label: x}]}", "closures.roads[0]", "closes nothing"),
+        ("restoration: {must: [P1], never: [P1]}", "restoration.never", "both must and never"),
+        ("name: 'a b/c'", "name", "folder name"),
+        (
+            "restoration: {sites_per_phase: [1], budget_per_phase_yuan: [5]}",
+            "restoration.budget_per_phase_yuan",
+            "Keep one",
+        ),
+    ],
+)
+def test_bad_field_values(tmp_path: Path, body: str, field: str, words: str) -> None:
+    path = _write(tmp_path, "bad.yaml", f"base: {HERE / 'base' / 'tiny.yaml'}\n{body}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert f"column {field}," in str(err.value)
+    assert words in str(err.value)
+    assert "Fix:" in str(err.value)
+
+
+def test_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match="does not exist"):
+        load_scenario(tmp_path / "nowhere.yaml")
+    path = _write(tmp_path, "lost.yaml", "area: {folder: no_such_county}\n")
+    with pytest.raises(ScenarioError, match=r"column area\.folder.*does not exist"):
+        load_scenario(path)
+    path = _write(tmp_path, "orphan.yaml", "base: missing_base.yaml\n")
+    with pytest.raises(ScenarioError, match=r"column base.*does not exist"):
+        load_scenario(path)
+    path = _write(tmp_path, "empty.yaml", "")
+    with pytest.raises(ScenarioError, match="No planning-area folder"):
+        load_scenario(path)
+
+
+def test_base_loop_and_bad_yaml(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", "base: b.yaml\n")
+    _write(tmp_path, "b.yaml", "base: a.yaml\n")
+    with pytest.raises(ScenarioError, match="loop"):
+        load_scenario(tmp_path / "a.yaml")
+    path = _write(tmp_path, "broken.yaml", "area: [unclosed\n")
+    with pytest.raises(ScenarioError, match="Not valid YAML"):
+        load_scenario(path)
+
+
+def test_example_scenarios_load() -> None:
+    files = sorted((REPO / "data" / "scenarios").glob("*.yaml"))
+    names = {load_scenario(f).name: load_scenario(f) for f in files}
+    assert {
+        "status_quo", "restore_14_in_4_phases", "limit_30_min", "limit_45_min",
+        "winter_pass_closed", "close_emptiest_schools", "town_districts_planned_extension",
+    } <= set(names)  # fmt: skip
+    assert names["restore_14_in_4_phases"].settings.sites_per_phase == (4, 4, 3, 3)
+    assert sum(names["restore_14_in_4_phases"].settings.sites_per_phase or ()) == 14
+    assert names["winter_pass_closed"].settings.closures[0].names == ("Aqik Winter Pass",)
+    assert names["limit_30_min"].settings.rules.day_limit_min["g4_6"] == 30.0
+    assert names["limit_45_min"].settings.rules.day_limit_min["g1_3"] == 45.0
+    assert names["close_emptiest_schools"].settings.choose_closures is True
+    town = names["town_districts_planned_extension"].settings
+    assert town.districts and town.use_planned_extension and not town.restore
+    assert names["status_quo"].settings.restore is False
+    for scen in names.values():
+        assert scen.area == (REPO / "data" / "demo").resolve()
