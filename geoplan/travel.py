@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
 
-from ._errors import CRSError, NetworkError
+from ._errors import CRSError, MissingInputError, NetworkError
 from .network import (
     CACHE_ENV,
     MODES,
@@ -38,22 +38,36 @@ from .network import (
     Snapping,
     TravelMode,
     default_cache_dir,
+    load_graph,
     mode_network,
     snap_points,
 )
+
+if TYPE_CHECKING:
+    from .area import PlanningArea
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "CACHE_ENV",
+    "POINT_LAYERS",
     "TravelMatrix",
+    "area_matrix",
+    "area_points",
     "default_cache_dir",
     "journey_lines",
     "network_for",
     "travel_matrix",
+    "write_matrix",
 ]
 
 CACHE_VERSION = "2"
+EXCEL_MAX_COLUMNS = 16_000
+"""Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
+EXCEL_MAX_CELLS = 1_000_000
+"""Most origin x destination cells written to one wide XLSX sheet (Excel slows past this)."""
+EXCEL_MAX_ROWS = 1_048_575
+"""Most data rows of one XLSX sheet (Excel's limit, less the header)."""
 SOURCE_CHUNK = 64
 """Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
 
@@ -164,6 +178,171 @@ class TravelMatrix:
                 "destination_id": self.destination_ids.to_numpy()[cols],
             }
         )
+
+
+def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) -> Path:
+    """Write a travel matrix to CSV or XLSX (by the suffix of ``path``).
+
+    Parameters
+    ----------
+    matrix
+        The travel matrix.
+    path
+        ``.csv`` or ``.xlsx`` file; its folder is created. Unreachable journeys are empty cells.
+    wide
+        ``False`` (default): long format, one row per pair (:meth:`TravelMatrix.to_long`).
+        ``True``: origins down, destinations across; CSV holds ``time_min``, XLSX two sheets,
+        ``time_min`` and ``distance_m``. Wide XLSX is limited to 16,000 destinations and
+        1,000,000 cells, sizes Excel handles comfortably.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (CSV in UTF-8 with a byte-order mark, so Excel reads Chinese ids).
+
+    Raises
+    ------
+    ValueError
+        For another suffix, or a table too big for Excel (the message gives the size and the
+        fix: long format, CSV, or a cut-off).
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        msg = f"{out}: write the travel matrix to a .csv or .xlsx file, not {suffix or 'none'}."
+        raise ValueError(msg)
+    n_o, n_d = matrix.shape
+    if suffix == ".xlsx" and wide and (n_d > EXCEL_MAX_COLUMNS or n_o * n_d > EXCEL_MAX_CELLS):
+        msg = (
+            f"{out}: a wide table of {n_o:,} {matrix.origins_label} x {n_d:,} "
+            f"{matrix.destinations_label} ({n_o * n_d:,} cells) is too big for Excel (at most "
+            f"{EXCEL_MAX_COLUMNS:,} columns and {EXCEL_MAX_CELLS:,} cells). Fix: write the long "
+            "format (drop --wide), write CSV, or choose fewer places."
+        )
+        raise ValueError(msg)
+    if suffix == ".xlsx" and not wide and n_o * n_d > EXCEL_MAX_ROWS:
+        msg = (
+            f"{out}: {n_o * n_d:,} origin-destination rows are more than an Excel sheet holds "
+            f"({EXCEL_MAX_ROWS:,}). Fix: write CSV, or choose fewer places."
+        )
+        raise ValueError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
+    try:
+        if wide:
+            frames = {
+                "time_min": matrix.minutes_frame(),
+                "distance_m": matrix.metres_frame(),
+            }
+            frames = {
+                k: f.astype(float)
+                .replace([np.inf, -np.inf], np.nan)
+                .rename_axis(index=f"{matrix.origins_label}_id")
+                for k, f in frames.items()
+            }
+            if suffix == ".csv":
+                frames["time_min"].to_csv(tmp, encoding="utf-8-sig", float_format="%.2f")
+            else:
+                with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                    for sheet, frame in frames.items():
+                        frame.round(2).to_excel(writer, sheet_name=sheet)
+        else:
+            long = matrix.to_long()
+            long[["distance_m", "time_min"]] = long[["distance_m", "time_min"]].replace(
+                [np.inf, -np.inf], np.nan
+            )
+            if matrix.origins_label != matrix.destinations_label:
+                long = long.rename(
+                    columns={
+                        "origin_id": f"{matrix.origins_label}_id",
+                        "destination_id": f"{matrix.destinations_label}_id",
+                    }
+                )
+            if suffix == ".csv":
+                long.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.2f")
+            else:
+                long.round(2).to_excel(tmp, index=False, sheet_name="travel", engine="openpyxl")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info("Travel matrix %s written to %s.", matrix.mode, out)
+    return out
+
+
+POINT_LAYERS: tuple[str, ...] = ("villages", "schools", "sites", "blocks")
+"""Planning-area layers a journey can start or end at (blocks at a representative point)."""
+
+
+def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
+    """The places of one planning-area layer as points (blocks: a point inside each block).
+
+    Raises
+    ------
+    MissingInputError
+        When the layer is empty.
+    """
+    if layer not in POINT_LAYERS:
+        msg = f"Journeys start or end at {', '.join(POINT_LAYERS)}, not {layer!r}."
+        raise ValueError(msg)
+    gdf = area.layer(layer)
+    if gdf.empty:
+        where = f" in {area.source}" if area.source is not None else ""
+        msg = f"Layer {layer} is empty{where}. Fix: add {layer} to the planning-area folder."
+        raise MissingInputError(msg)
+    if layer == "blocks":
+        return gpd.GeoDataFrame(
+            gdf.drop(columns="geometry"),
+            geometry=gdf.geometry.representative_point(),
+            crs=gdf.crs,
+        )
+    return gdf
+
+
+def area_matrix(
+    area: PlanningArea,
+    *,
+    mode: TravelMode | str,
+    origins: str = "villages",
+    destinations: str = "schools",
+    cutoff_min: float | None = None,
+    closures: Iterable[Closure] = (),
+    roads: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+) -> TravelMatrix:
+    """The travel matrix between two layers of a planning area, on its road network.
+
+    Parameters
+    ----------
+    area
+        The planning area (``geoplan.io.read_planning_area``).
+    mode
+        Travel mode or preset name.
+    origins, destinations
+        Layer names from :data:`POINT_LAYERS`.
+    cutoff_min, closures, cache_dir
+        As for :func:`travel_matrix`.
+    roads
+        Road file to use instead of the area's own (``area.roads_path``).
+    """
+    path = Path(roads) if roads is not None else area.roads_path
+    if path is None:
+        msg = (
+            f"Planning area {area.name!r} has no road network. Fix: put roads.osm.bz2, "
+            "roads.osm.pbf, roads.graphml or roads.gpkg in its folder."
+        )
+        raise MissingInputError(msg)
+    graph = load_graph(path, to_crs=area.crs, cache_dir=cache_dir)
+    return travel_matrix(
+        graph,
+        area_points(area, origins),
+        area_points(area, destinations),
+        mode=mode,
+        cutoff_min=cutoff_min,
+        closures=closures,
+        cache_dir=cache_dir,
+        origins_label=origins,
+        destinations_label=destinations,
+    )
 
 
 def _check_points(points: gpd.GeoDataFrame, label: str) -> None:
