@@ -1,0 +1,107 @@
+"""Scenario comparisons: the hand-worked numbers in the XLSX read back, best values marked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_runner import hand_metrics
+
+from geoplan._errors import MissingInputError, ScenarioError
+from geoplan.cli import main
+from geoplan.compare import INDICATORS, Comparison, best_values, compare, comparison_table
+
+HERE = Path(__file__).parent / "data" / "scenarios"
+NAMES = ("tiny_status_quo", "tiny_restore")
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    out = tmp_path_factory.mktemp("compare")
+    return compare([HERE / f"{n}.yaml" for n in NAMES], out)
+
+
+def _sheet(path: Path) -> dict[str, dict[str, object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["comparison"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    return {str(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+
+
+def test_xlsx_holds_the_hand_worked_numbers(comparison: Comparison) -> None:
+    sheet = _sheet(comparison.xlsx)
+    assert list(sheet) == list(NAMES)
+    for name, restored in zip(NAMES, (False, True), strict=True):
+        expected = hand_metrics(restored)
+        for ind in INDICATORS:
+            assert sheet[name][ind.label] == expected[ind.key], (name, ind.key)
+
+
+def test_best_values_marked(comparison: Comparison) -> None:
+    wb = openpyxl.load_workbook(comparison.xlsx)
+    ws = wb["comparison"]
+    col = {str(c.value): c.column for c in ws[1]}
+
+    def bold(row: int, key: str) -> bool:
+        label = next(i.label for i in INDICATORS if i.key == key)
+        return bool(ws.cell(row=row, column=col[label]).font.b)
+
+    # row 2: status quo, row 3: restore one teaching point
+    assert bold(3, "after_within_limit_g1_3") and not bold(2, "after_within_limit_g1_3")
+    assert bold(3, "after_boarders") and not bold(2, "after_boarders")  # 0 < 20
+    assert bold(2, "restoration_cost_yuan") and not bold(3, "restoration_cost_yuan")
+    assert bold(2, "pupils_moved") and not bold(3, "pupils_moved")
+    assert bold(2, "after_within_limit_g4_6") and bold(3, "after_within_limit_g4_6")  # a tie
+    assert not bold(2, "sites_restored") and not bold(3, "sites_restored")  # no best
+    assert not bold(2, "oversized_classes_after")  # empty cells are never best
+    html = comparison.html.read_text(encoding="utf-8")
+    assert html.count('class="best"') == int(comparison.best.to_numpy().sum())
+    for name in NAMES:
+        assert f"<th>{name}</th>" in html
+
+
+def test_before_after_map_and_folders(comparison: Comparison, tmp_path: Path) -> None:
+    assert comparison.before_after_map is not None
+    assert comparison.before_after_map.is_file()
+    out = comparison.html.parent
+    assert comparison.before_after_map.name in comparison.html.read_text(encoding="utf-8")
+    # reading the earlier output folders gives the same table, without rerunning
+    again = compare([out / n for n in NAMES], tmp_path)
+    cols = [i.key for i in INDICATORS]
+    assert again.table[cols].equals(comparison.table[cols])
+    assert again.before_after_map is None
+
+
+def test_best_values_by_hand() -> None:
+    rows = [
+        ("a", "", Path("a"), {"after_unserved": 5, "after_within_limit_g1_3": 10}),
+        ("b", "", Path("b"), {"after_unserved": 3, "after_within_limit_g1_3": 10}),
+        ("c", "", Path("c"), {"after_unserved": None, "after_within_limit_g1_3": 7}),
+    ]
+    best = best_values(comparison_table(rows))
+    assert best["after_unserved"].tolist() == [False, True, False]
+    assert best["after_within_limit_g1_3"].tolist() == [True, True, False]
+    with pytest.raises(ScenarioError, match="more than once"):
+        comparison_table([rows[0], rows[0]])
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError, match="metrics.json"):
+        compare([tmp_path], tmp_path / "out")
+    with pytest.raises(ScenarioError, match="Nothing to compare"):
+        compare([], tmp_path / "out")
+
+
+def test_cli_run_and_compare(comparison: Comparison, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = comparison.html.parent
+    assert main(["compare", str(out / NAMES[0]), str(out / NAMES[1]), "--out",
+                 str(tmp_path)]) == 0  # fmt: skip
+    assert (tmp_path / "comparison.xlsx").is_file()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("area: {folder: nowhere}\n", encoding="utf-8")
+    assert main(["run", str(bad), "--out", str(tmp_path / "runs")]) == 1
+    assert "area.folder" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
