@@ -88,7 +88,7 @@ def test_best_values_by_hand() -> None:
 
 
 def test_bad_inputs(tmp_path: Path) -> None:
-    with pytest.raises(MissingInputError, match="metrics.json"):
+    with pytest.raises(MissingInputError, match=r"metrics\.json"):
         compare([tmp_path], tmp_path / "out")
     with pytest.raises(ScenarioError, match="Nothing to compare"):
         compare([], tmp_path / "out")
