@@ -174,14 +174,16 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
     years = result.projection.index.get_level_values("year")
     last = result.projection.xs(int(years.max()), level="year")
     first = result.projection.xs(int(years.min()), level="year")
+    township_names = result.area.townships["name"]
     rows: list[dict[str, Any]] = []
     for sid, school in schools.iterrows():
         kind = str(school["kind"])
+        township = school.get("township")
         row: dict[str, Any] = {
             "id": str(sid),
             "name": school["name"],
             "kind": kind,
-            "township": school.get("township"),
+            "township": township_names.get(township, township),
         }
         total_needed = 0
         projected_total = 0.0

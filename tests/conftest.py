@@ -173,3 +173,28 @@ def build_tiny_graph() -> object:
 def tiny_graph() -> object:
     """Road grid of the tiny county (see :func:`build_tiny_graph`)."""
     return build_tiny_graph()
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+"""A name that runs a script if a page inserts it as markup."""
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """A plan of the tiny county whose first township, village, school and site (and the county
+    itself) are named :data:`HOSTILE_NAME`; restores one site per phase over two phases."""
+    import dataclasses
+
+    from geoplan.plan import PlanSettings, make_plan
+
+    area = build_tiny_area(
+        township_name=HOSTILE_NAME,
+        village_name=HOSTILE_NAME,
+        school_name=HOSTILE_NAME,
+        site_name=HOSTILE_NAME,
+    )
+    area = dataclasses.replace(area, name=HOSTILE_NAME)
+    settings = PlanSettings(
+        sites_per_phase=(1, 1), years=2, cache_dir=tmp_path_factory.mktemp("cache")
+    )
+    return make_plan(area, graph=build_tiny_graph(), settings=settings)

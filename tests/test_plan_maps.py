@@ -1,0 +1,164 @@
+"""Tests of geoplan.plan_maps: every plan map offline, in both languages, with hostile names."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from browser import check_map_in_browser
+from conftest import HOSTILE_NAME, build_tiny_graph
+from shapely.geometry import box
+
+from geoplan import maps, plan_maps
+from geoplan.districts import DistrictPlan
+from geoplan.plan import PlanResult
+
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def with_districts(result: PlanResult) -> PlanResult:
+    """The plan with hand-made blocks and two district polygons (one per level)."""
+    area = result.area
+    x0, y0 = 400_000.0, 4_700_000.0
+    blocks = gpd.GeoDataFrame(
+        {"name": ["B1", "B2"]},
+        geometry=[
+            box(x0 + 9000, y0 + 9000, x0 + 10000, y0 + 10000),
+            box(x0 + 10000, y0 + 9000, x0 + 11000, y0 + 10000),
+        ],
+        crs=area.crs,
+        index=pd.Index(["B1", "B2"], name="id"),
+    )
+    districts = gpd.GeoDataFrame(
+        {"level": ["primary", "middle"], "school": ["S1", "S2"], "pupils": [120, 80]},
+        geometry=[blocks.geometry.iloc[0], blocks.union_all()],
+        crs=area.crs,
+        index=pd.Index(["primary:S1", "middle:S2"], name="id"),
+    )
+    plan = DistrictPlan(
+        blocks=blocks,
+        schools=pd.DataFrame(),
+        districts=districts,
+        indicators=pd.DataFrame(),
+        solutions={},
+        cost_source={},
+    )
+    return dataclasses.replace(
+        result, area=dataclasses.replace(area, blocks=blocks), districts=plan
+    )
+
+
+def build(kind: str, result: PlanResult, lang: str):
+    if kind == "journeys":
+        return plan_maps.journeys_map(result, lang=lang)
+    if kind == "restoration":
+        return plan_maps.restoration_map(result, lang=lang)
+    if kind == "school_journeys":
+        return plan_maps.school_journeys_map(result, build_tiny_graph(), school="S1", lang=lang)
+    if kind == "before_after":
+        return plan_maps.before_after_map(result, lang=lang)
+    return plan_maps.districts_map(with_districts(result), lang=lang)
+
+
+KINDS = ["journeys", "restoration", "school_journeys", "before_after", "districts"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_plan_map_offline_and_escaped(
+    hostile_plan: PlanResult, tmp_path: Path, kind: str, lang: str
+) -> None:
+    path = maps.save_offline(build(kind, hostile_plan, lang), tmp_path / f"{kind}.html")
+    page = path.read_text(encoding="utf-8")
+    assert HOSTILE_NAME not in page
+    report = check_map_in_browser(path, max_per_layer=2)  # no dialog, error or request
+    assert report.title.startswith(HOSTILE_NAME)
+    shown = report.tooltip_texts + report.popup_texts
+    assert any(HOSTILE_NAME in t for t in shown), shown
+    assert not any("&lt;" in t or "&amp;" in t for t in shown)
+    if lang == "zh":
+        assert "模拟数据" in report.page_text
+    if kind == "before_after":
+        assert report.maps == 2
+
+
+def test_journey_colours_by_bins() -> None:
+    minutes = pd.Series([0.0, 15.0, 15.1, 30.0, 59.0, 121.0, np.inf, np.nan])
+    colours = plan_maps.journey_colors(minutes).tolist()
+    c = plan_maps.JOURNEY_COLORS
+    assert colours == [
+        c[0],
+        c[0],
+        c[1],
+        c[1],
+        c[3],
+        c[5],
+        plan_maps.UNREACHABLE_COLOR,
+        plan_maps.UNREACHABLE_COLOR,
+    ]
+
+
+def test_school_journey_lines_match_the_plan(hostile_plan: PlanResult, tmp_path: Path) -> None:
+    """Drawn lines end at the school and their minutes equal the plan's matrix."""
+    m = plan_maps.school_journeys_map(hostile_plan, build_tiny_graph(), school="S1")
+    page = maps.render_offline(m)
+    after = hostile_plan.after.xs("g1_3", level="band")
+    mine = after[(after["school"] == "S1") & (after["status"] != "unserved")]
+    for vid in mine.index:
+        minutes = hostile_plan.minutes["g1_3"].loc[vid, "S1"]
+        assert f": {minutes:.0f} min" in page
+
+
+def test_busiest_school_by_brute_force(hostile_plan: PlanResult) -> None:
+    after = hostile_plan.after.xs("g1_3", level="band")
+    totals: dict[str, float] = {}
+    for _, row in after.iterrows():
+        if row["status"] != "unserved" and row["school"] in hostile_plan.schools.index:
+            totals[row["school"]] = totals.get(row["school"], 0.0) + row["pupils"]
+    assert plan_maps.busiest_school(hostile_plan) == max(totals, key=totals.__getitem__)
+
+
+def _first_point(page: str) -> tuple[float, float]:
+    found = re.search(r'"coordinates": \[([0-9.]+), ([0-9.]+)\]', page)
+    assert found is not None
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02(hostile_plan: PlanResult) -> None:
+    eviltransform = pytest.importorskip("eviltransform")
+    plain = maps.render_offline(plan_maps.journeys_map(hostile_plan))
+    amap = maps.render_offline(plan_maps.journeys_map(hostile_plan, basemap="amap"))
+    lon, lat = _first_point(plain)
+    glon, glat = _first_point(amap)
+    ref_lat, ref_lon = eviltransform.wgs2gcj(lat, lon)  # independent implementation
+    assert abs(glon - ref_lon) < 2e-6 and abs(glat - ref_lat) < 2e-6
+    assert abs(glon - lon) > 1e-3  # really shifted (hundreds of metres)
+    assert "autonavi.com" in amap and "autonavi.com" not in plain
+
+
+def test_tile_urls_only_on_request(hostile_plan: PlanResult) -> None:
+    plain = maps.render_offline(plan_maps.restoration_map(hostile_plan))
+    osm = maps.render_offline(plan_maps.restoration_map(hostile_plan, basemap="osm"))
+    assert "tile.openstreetmap.org" in osm and "tile.openstreetmap.org" not in plain
+    tdt = maps.render_offline(
+        plan_maps.restoration_map(hostile_plan, basemap="tianditu", tianditu_key="abc123def456")
+    )
+    assert "tk=abc123def456" in tdt and "LAYER=cva" in tdt
+    with pytest.raises(ValueError, match="Tianditu key"):
+        plan_maps.restoration_map(hostile_plan, basemap="tianditu", tianditu_key="x'};alert(1)//")
+    with pytest.raises(ValueError, match="Unknown basemap"):
+        plan_maps.restoration_map(hostile_plan, basemap="google")
+
+
+def test_maps_do_not_mutate_the_plan(hostile_plan: PlanResult) -> None:
+    villages = hostile_plan.area.villages.copy()
+    after = hostile_plan.after.copy()
+    plan_maps.before_after_map(hostile_plan, hostile_plan, lang="zh")
+    pd.testing.assert_frame_equal(hostile_plan.area.villages, villages)
+    pd.testing.assert_frame_equal(hostile_plan.after, after)
