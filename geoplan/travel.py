@@ -382,8 +382,9 @@ _NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[tuple[str, ...], Any]
 
 def _memo(graph: nx.MultiDiGraph) -> dict[tuple[str, ...], Any]:
     memo = _NETWORKS.get(graph)
-    # a graph edited in place (nodes or edges added/removed) starts afresh
-    size = (str(graph.number_of_nodes()), str(graph.number_of_edges()))
+    # a graph edited in place (nodes or node pairs linked/unlinked) starts afresh; counting
+    # linked pairs is cheap, unlike number_of_edges() of a multigraph
+    size = (str(graph.number_of_nodes()), str(sum(len(nbrs) for _, nbrs in graph.adjacency())))
     if memo is None or memo.get(("size",)) != size:
         memo = {("size",): size}
         _NETWORKS[graph] = memo
@@ -400,9 +401,9 @@ def network_for(
     """The :class:`ModeNetwork` of ``graph`` for ``mode``, built once per process.
 
     The graph is projected to ``crs`` first when given and different. Results are remembered
-    per graph object, mode and closures (and forgotten with the graph, or when its node or
-    edge count changes); changing edge attributes in place is not noticed, so pass a fresh
-    graph after editing one.
+    per graph object, mode and closures (and forgotten with the graph, or when its count of
+    nodes or of linked node pairs changes); changing edge attributes or parallel edges in place
+    is not noticed, so pass a fresh graph after editing one.
     """
     travel_mode = _resolve_mode(mode)
     closures = tuple(closures)

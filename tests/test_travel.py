@@ -26,6 +26,14 @@ from geoplan.travel import journey_lines, network_for, travel_matrix
 CRS = "EPSG:32645"  # UTM 45N, where Hejing lies
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep graph caches of this module in a temporary folder, never in ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GEOPLAN_CACHE_DIR", str(tmp_path_factory.mktemp("geoplan-cache")))
+        yield
+
+
 def grid_graph(edges: list[tuple[str, str, float, str, bool]], xy: dict[str, tuple[float, float]]):
     """A MultiDiGraph from (u, v, length, highway, oneway) rows, osmnx style."""
     g = nx.MultiDiGraph(crs=CRS)
