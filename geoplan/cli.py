@@ -231,6 +231,59 @@ def _run_travel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="run every scenario file of a folder in parallel and compare them",
+        description=(
+            "Run every scenario file directly in FOLDER (*.yaml, *.yml, *.toml; sub-folders such "
+            "as base/ are not run) into OUT/<batch>/<scenario>/, then write "
+            "OUT/<batch>/comparison.html, comparison.xlsx and batch_status.json. Local worker "
+            "processes by default; a Dask cluster with --scheduler or --local-cluster. A failing "
+            "scenario is reported and the others go on; exits 1 when any scenario failed."
+        ),
+    )
+    p.add_argument("folder", type=Path, help="folder of scenario files")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786"
+    )
+    engine.add_argument(
+        "--local-cluster", action="store_true", help="run on an embedded Dask LocalCluster"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep scenarios already finished from the same inputs; run only the rest",
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+    p.add_argument("--name", help="batch name (default: the folder's name)")
+    p.set_defaults(handler=_run_batch)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    result = run_batch(
+        args.folder,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        local_cluster=args.local_cluster,
+        resume=args.resume,
+        name=args.name,
+    )
+    ok = int((result.status["status"] == "ok").sum())
+    print(f"Batch {result.name}: {ok} of {len(result.status)} scenarios ok; comparison in "
+          f"{result.comparison_html}, log in {result.status_file}")
+    for file in result.failed:
+        print(f"  failed: {file}: {result.status.at[file, 'error']!s}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_validate,
@@ -238,6 +291,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     _add_run,
     _add_compare,
     _add_travel,
+    _add_batch,
 ]
 
 
