@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -128,6 +129,37 @@ def perturbed_search(
     return best
 
 
+@dataclass(frozen=True)
+class Lagrangian:
+    """Outcome of the subgradient search for the p-median Lagrangian dual.
+
+    Parameters
+    ----------
+    bound
+        Best lower bound ``L(lambda)`` found.
+    lam
+        Multipliers (one per demand point) that gave ``bound``.
+    primal
+        Best feasible site set met on the way (a Lagrangian heuristic).
+    primal_value
+        Its total cost.
+    iterations
+        Subgradient steps taken.
+    """
+
+    bound: float
+    lam: np.ndarray
+    primal: np.ndarray
+    primal_value: float
+    iterations: int
+
+
+def _weighted(cost: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    wd: np.ndarray = weights[:, None] * finite_cost(cost)
+    wd[:, ~allowed] = np.inf
+    return wd
+
+
 def lagrangian_bound(
     cost: np.ndarray,
     weights: np.ndarray,
@@ -136,55 +168,124 @@ def lagrangian_bound(
     allowed: np.ndarray,
     *,
     upper: float,
-    iterations: int = 300,
-) -> tuple[float, np.ndarray]:
+    cutoff: float | None = None,
+    start: np.ndarray | None = None,
+    iterations: int = 5000,
+    stall: int = 10,
+    min_step: float = 1e-2,
+) -> Lagrangian:
     """Lower bound of the p-median by Lagrangian relaxation of the assignment rows.
 
     ``L(lambda) = sum(lambda) + min_{y: sum y = p} sum_j y_j sum_i min(0, w_i d_ij - lambda_i)``,
-    improved by subgradient steps towards ``upper`` (a known solution value). Also returns the
-    best site set met on the way (a Lagrangian heuristic), as a start for :func:`interchange`.
+    raised by subgradient steps with Polyak's step towards ``upper`` (a known solution value);
+    the step factor halves after ``stall`` steps without a better bound and the search ends
+    when it falls below ``min_step``, or once
+    the bound exceeds ``cutoff`` (default ``upper``: the known solution is then optimal).
+    ``start`` (the sites of the known solution) seeds the multipliers with each point's cost
+    to its nearest site in it.
     """
-    wd = weights[:, None] * finite_cost(cost)
-    wd[:, ~allowed] = np.inf
-    _n, m = wd.shape
-    free = allowed & ~forced
+    wd = _weighted(cost, weights, allowed)
+    n, m = wd.shape
+    free = np.flatnonzero(allowed & ~forced)
     k_free = p - int(forced.sum())
-    lam = np.sort(np.where(np.isfinite(wd), wd, np.inf), axis=1)[:, min(1, m - 1)]
-    lam = np.where(np.isfinite(lam), lam, 0.0)
-    best = -math.inf
     d = finite_cost(cost)
+    if start is not None and start.any():
+        lam = weights * nearest_open(d, start)[1]
+    else:
+        lam = np.sort(wd, axis=1)[:, min(1, m - 1)]
+        lam = np.where(np.isfinite(lam), lam, 0.0)
+    # Only the pairs with w_i d_ij < lambda_i count: with every row sorted they are a prefix,
+    # so each step works on the first ``width`` columns (widened when some prefix reaches it).
+    order = np.argsort(wd, axis=1, kind="stable")
+    ranked = np.take_along_axis(wd, order, axis=1)
+    width = min(m, 8)
+    limit = upper if cutoff is None else cutoff
+    best, best_lam = -math.inf, lam.copy()
     primal, primal_value = forced.copy(), math.inf
-    theta = 2.0
-    stall = 0
-    for _ in range(iterations):
-        red = np.minimum(wd - lam[:, None], 0.0)
-        rho = red.sum(axis=0)
+    theta, since = 2.0, 0
+    it = 0
+    while it < iterations:
+        it += 1
+        below = ranked[:, :width] < lam[:, None]
+        while width < m and below[:, -1].any():
+            width = min(m, 2 * width)
+            below = ranked[:, :width] < lam[:, None]
+        dense = 4 * width >= m
+        if dense:  # most pairs count: plain dense arithmetic is faster
+            red = np.minimum(wd - lam[:, None], 0.0)
+            rho = red.sum(axis=0)
+        else:
+            red = np.where(below, ranked[:, :width] - lam[:, None], 0.0)
+            rho = np.bincount(order[:, :width].ravel(), weights=red.ravel(), minlength=m)
         chosen = forced.copy()
         if k_free > 0:
-            cand = np.flatnonzero(free)
-            pick = cand[np.argpartition(rho[cand], k_free - 1)[:k_free]]
-            chosen[pick] = True
+            chosen[free[np.argpartition(rho[free], k_free - 1)[:k_free]]] = True
         value = float(lam.sum() + rho[chosen].sum())
-        if chosen.sum() == p:
+        if value > best + 1e-9 * max(1.0, abs(best)) or not math.isfinite(best):
+            best, best_lam, since = value, lam.copy(), 0
             cand_value = float(weights @ nearest_open(d, chosen)[1])
             if cand_value < primal_value:
                 primal, primal_value = chosen, cand_value
-        if not math.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
-            best = value
-            stall = 0
         else:
-            stall += 1
-            if stall >= 20:
-                theta /= 2.0
-                stall = 0
-        if theta < 1e-4 or best >= upper - 1e-9:
+            since += 1
+            if since >= stall:
+                theta, since = theta / 2.0, 0
+        if best > limit or theta < min_step:
             break
-        g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
+        if dense:
+            g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
+        else:
+            g = 1.0 - (below & chosen[order[:, :width]]).sum(axis=1)
         norm = float(g @ g)
         if norm == 0:
             break
-        lam = lam + theta * (upper - value) / norm * g
-    return best, primal
+        lam = lam + theta * max(upper - value, 1e-9 * max(1.0, abs(upper))) / norm * g
+    logger.debug("Lagrangian bound %.6g after %d steps (n=%d, m=%d)", best, it, n, m)
+    return Lagrangian(best, best_lam, primal, primal_value, it)
+
+
+def lagrangian_fixing(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    lam: np.ndarray,
+    cutoff: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lagrangian reduced-cost fixing: what no solution of value <= ``cutoff`` can use.
+
+    Returns ``(closed, opened, pair_ok)``: sites whose opening (``closed``) or closing
+    (``opened``) lifts the Lagrangian bound above ``cutoff``, and the demand x site pairs an
+    assignment of such a solution may still use (``pair_ok``; forcing ``x_ij = 1`` adds
+    ``max(0, w_i d_ij - lambda_i)`` to the bound with ``j`` open).
+    """
+    wd = _weighted(cost, weights, allowed)
+    _n, m = wd.shape
+    red = np.minimum(wd - lam[:, None], 0.0)
+    rho = red.sum(axis=0)
+    free = np.flatnonzero(allowed & ~forced)
+    k_free = p - int(forced.sum())
+    order = free[np.argsort(rho[free], kind="stable")]
+    inside, outside = order[:k_free], order[k_free:]
+    value = float(lam.sum() + rho[forced].sum() + rho[inside].sum())
+    with_open = np.full(m, np.inf)
+    with_open[forced] = value
+    with_open[inside] = value
+    if k_free > 0 and outside.size:
+        with_open[outside] = value + rho[outside] - rho[inside[-1]]
+    closed = np.zeros(m, dtype=bool)
+    closed[free] = with_open[free] > cutoff
+    opened = np.zeros(m, dtype=bool)
+    if k_free > 0:
+        if outside.size:
+            with_closed = value - rho[inside] + rho[outside[0]]
+            opened[inside] = with_closed > cutoff
+        else:
+            opened[inside] = True
+    pair_ok = (with_open[None, :] + np.maximum(wd - lam[:, None], 0.0) <= cutoff) & ~closed
+    pair_ok &= np.isfinite(wd)
+    return closed, opened, pair_ok
 
 
 def regret_assign(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -111,6 +112,7 @@ def solve_milp(
     start: ArrayLike | None = None,
     threads: int | None = None,
     integral_objective: bool = False,
+    options: Mapping[str, bool | int | float | str] | None = None,
     log: bool = False,
 ) -> SolveResult:
     """Solve ``min/max c @ x + offset`` s.t. ``row_lower <= A @ x <= row_upper``, ``lb <= x <= ub``.
@@ -143,6 +145,9 @@ def solve_milp(
     integral_objective
         Every feasible objective value is a whole number (integer costs on integer variables):
         the bound is rounded, so a proof within ``mip_abs_gap < 1`` reports a gap of 0.
+    options
+        Further HiGHS options by name (e.g. ``{"objective_bound": 100.0}`` to prune every node
+        whose bound exceeds a known solution's value, ``{"mip_heuristic_effort": 0.0}``).
     log
         Let HiGHS print its log.
 
@@ -194,6 +199,10 @@ def solve_milp(
     h.setOptionValue("mip_abs_gap", float(mip_abs_gap))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
+    for name, value in (options or {}).items():
+        if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
+            msg = f"HiGHS rejected option {name!r} = {value!r}"
+            raise ValueError(msg)
     h.passModel(lp)
     if start is not None and is_mip:
         x0 = np.asarray(start, dtype=np.float64).ravel()

@@ -504,7 +504,13 @@ def _assignment_milp(
 
 
 def _radius_milp(
-    prob: _Problem, p: int, start_open: np.ndarray | None, time_limit_s: float
+    prob: _Problem,
+    p: int,
+    start_open: np.ndarray | None,
+    time_limit_s: float,
+    *,
+    level_cap: np.ndarray | None = None,
+    cutoff: float | None = None,
 ) -> tuple[SolveResult, np.ndarray]:
     """Compact radius formulation (after Elloumi 2010) in nested form.
 
@@ -512,7 +518,9 @@ def _radius_milp(
     ``z_ik`` = 1 if ``i`` is not served within ``Dk``:
     ``z_i1 + sum_{j: d_ij = D1} y_j >= 1``, ``z_ik - z_i,k-1 + sum_{j: d_ij = Dk} y_j >= 0``;
     cost ``w_i (D1 + sum_k (D_k+1 - D_k) z_ik)``. Levels beyond the cost to a forced site, or to
-    the ``(m - p + 1)``-th nearest site (one of those is always open), are dropped.
+    the ``(m - p + 1)``-th nearest site (one of those is always open), or beyond ``level_cap``
+    (each point is served within it in every solution of interest), are dropped. ``cutoff``
+    prunes every node whose bound exceeds it (no solution above it is wanted).
     """
     n, m = prob.cost.shape
     allowed = prob.allowed
@@ -522,6 +530,8 @@ def _radius_milp(
     kth = np.sort(sub, axis=1)[:, n_allowed - p]
     forced_sub = prob.forced[cols]
     cap = np.minimum(kth, sub[:, forced_sub].min(axis=1)) if forced_sub.any() else kth
+    if level_cap is not None:
+        cap = np.minimum(cap, level_cap)
     z_cost: list[float] = []
     z_ub: list[float] = []
     r_idx: list[np.ndarray] = []
@@ -606,6 +616,7 @@ def _radius_milp(
         start=start,
         integral_objective=prob.integral,
         mip_abs_gap=0.999 if prob.integral else 1e-6,
+        options=None if cutoff is None else {"objective_bound": float(cutoff)},
     )
     is_open = res.x[:m] > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
     return res, is_open
@@ -696,57 +707,94 @@ def p_median(
         _check_capacity(prob, all_rows, p)
         return _pmedian_assignment(prob, p, method, time_limit_s, t0)
 
-    start = heur.greedy_pmedian(prob.cost, prob.obj_weights, p, prob.forced, prob.allowed)
-    start = heur.interchange(prob.cost, prob.obj_weights, start, prob.forced, prob.allowed)
-    value = float(prob.obj_weights @ heur.nearest_open(prob.cost, start)[1])
-    bound, lag_open = heur.lagrangian_bound(
-        prob.cost, prob.obj_weights, p, prob.forced, prob.allowed, upper=value
+    return _pmedian_uncapacitated(prob, p, method, time_limit_s, heuristic_rounds, t0)
+
+
+def _proof_cutoff(value: float, integral: bool) -> float:
+    """A bound above this proves a solution of ``value`` optimal (whole-number values: by 1)."""
+    if integral:
+        return value - 1.0 + min(0.5, 1e-7 * max(1.0, abs(value)))
+    return value - 1e-9 * max(1.0, abs(value))
+
+
+def _pmedian_uncapacitated(
+    prob: _Problem, p: int, method: str, time_limit_s: float, heuristic_rounds: int, t0: float
+) -> SitingResult:
+    """Heuristic, Lagrangian bound and fixing, then the radius MILP on what is left."""
+    w, cost = prob.obj_weights, prob.cost
+    forced, allowed, integral = prob.forced, prob.allowed, prob.integral
+    start = heur.greedy_pmedian(cost, w, p, forced, allowed)
+    start = heur.interchange(cost, w, start, forced, allowed)
+    value = float(w @ heur.nearest_open(cost, start)[1])
+    lag = heur.lagrangian_bound(
+        cost, w, p, forced, allowed, upper=value, cutoff=_proof_cutoff(value, integral), start=start
     )
-    if prob.integral:
-        bound = float(math.ceil(bound - 1e-6))
-    if relative_gap(value, bound) > 0:
-        lag_open = heur.interchange(
-            prob.cost, prob.obj_weights, lag_open, prob.forced, prob.allowed
-        )
-        lag_value = float(prob.obj_weights @ heur.nearest_open(prob.cost, lag_open)[1])
-        if lag_value < value:
-            start, value = lag_open, lag_value
-    if relative_gap(value, bound) > 0 and heuristic_rounds > 0:
-        start = heur.perturbed_search(
-            prob.cost, prob.obj_weights, start, prob.forced, prob.allowed, rounds=heuristic_rounds
-        )
-        value = float(prob.obj_weights @ heur.nearest_open(prob.cost, start)[1])
-    logger.info("p-median heuristic %.6g, Lagrangian bound %.6g", value, bound)
-    if method == "heuristic" or relative_gap(value, bound) == 0:
-        site_of = heur.nearest_open(prob.cost, start)[0]
-        status = "optimal" if relative_gap(value, bound) == 0 else "heuristic"
+    if lag.primal_value < value:
+        cand = heur.interchange(cost, w, lag.primal, forced, allowed)
+        cand_value = float(w @ heur.nearest_open(cost, cand)[1])
+        if cand_value < value:
+            start, value = cand, cand_value
+    proven = lag.bound > _proof_cutoff(value, integral)
+    if not proven and heuristic_rounds > 0:
+        start = heur.perturbed_search(cost, w, start, forced, allowed, rounds=heuristic_rounds)
+        value = float(w @ heur.nearest_open(cost, start)[1])
+        proven = lag.bound > _proof_cutoff(value, integral)
+    bound = min(value, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
+    if proven:
+        bound = value
+    logger.info(
+        "p-median heuristic %.6g, Lagrangian bound %.6g (%d steps)", value, bound, lag.iterations
+    )
+
+    def done(is_open: np.ndarray, objective: float, lower: float, status: str) -> SitingResult:
+        site_of = heur.nearest_open(cost, is_open)[0]
         return _result(
             prob,
             "p_median",
-            is_open=start,
+            is_open=is_open,
             site_of=site_of,
-            objective=value,
-            bound=bound,
+            objective=objective,
+            bound=lower,
             status=status,
             method=method,
             t0=t0,
         )
-    res, is_open = _radius_milp(prob, p, start, time_limit_s)
-    _raise_if_no_solution(res, f"p = {p} sites")
-    site_of = heur.nearest_open(prob.cost, is_open)[0]
-    objective = float(prob.obj_weights @ heur.nearest_open(prob.cost, is_open)[1])
-    best_bound = max(bound, res.bound) if math.isfinite(res.bound) else bound
-    return _result(
-        prob,
-        "p_median",
-        is_open=is_open,
-        site_of=site_of,
-        objective=objective,
-        bound=best_bound,
-        status=_status(objective, best_bound, res.status),
-        method=method,
-        t0=t0,
+
+    if proven:
+        return done(start, value, value, "optimal")
+    if method == "heuristic":
+        return done(start, value, bound, "heuristic")
+    cutoff = _proof_cutoff(value, integral)
+    closed, opened, pair_ok = heur.lagrangian_fixing(cost, w, p, forced, allowed, lag.lam, cutoff)
+    pair_ok &= np.isfinite(cost)
+    reduced = replace(prob, never=prob.never | closed, must=prob.must | opened)
+    n_forced, n_allowed = int(reduced.forced.sum()), int(reduced.allowed.sum())
+    logger.info(
+        "Lagrangian fixing: %d sites closed, %d opened, %d of %d pairs left",
+        int(closed.sum()),
+        int(opened.sum()),
+        int(pair_ok.sum()),
+        pair_ok.size,
     )
+    if not pair_ok.any(axis=1).all() or n_forced > p or n_allowed < p:
+        # No assignment of a better plan survives the fixing: the heuristic plan is optimal.
+        return done(start, value, value, "optimal")
+    level_cap = np.where(pair_ok, cost, -np.inf).max(axis=1)
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    res, is_open = _radius_milp(reduced, p, None, left, level_cap=level_cap, cutoff=cutoff)
+    if res.status == "infeasible":
+        return done(start, value, value, "optimal")
+    if res.x is not None:
+        cand_value = float(w @ heur.nearest_open(cost, is_open)[1])
+        if cand_value < value:
+            start, value = is_open, cand_value
+    if res.status == "optimal":
+        return done(start, value, value, "optimal")
+    # Time limit: plans the fixing removed cost more than the cutoff.
+    lower = bound
+    if math.isfinite(res.bound):
+        lower = max(bound, min(res.bound, value))
+    return done(start, value, lower, _status(value, lower, res.status))
 
 
 def _status(objective: float, bound: float, solver_status: str) -> str:
