@@ -10,25 +10,31 @@ neighbourhood search) reach capacity and a local optimum.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
 import time
 from dataclasses import replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._contiguity import components_within
 from ._district_model import (
+    _assignment_from,
     _assignment_lp,
+    _build_mip,
     _contiguous,
     _Level,
     _loads,
     _moved,
     _objective,
     _round_lp,
+    _start_vector,
+    _with_slack,
 )
 from ._errors import InfeasibleError
-from ._solvers import SolveResult
+from ._solvers import SolveResult, solve_milp
 
 logger = logging.getLogger(__name__)
 
@@ -328,3 +334,127 @@ def _heuristic(p: _Level, *, time_limit_s: float) -> tuple[np.ndarray, SolveResu
         time.perf_counter() - t0,
     )
     return best[2], first_lp
+
+
+# --------------------------------------------------------------------------------------------
+# Large neighbourhood search: re-solve a few neighbouring districts exactly
+# --------------------------------------------------------------------------------------------
+
+
+def _subproblem(p: _Level, assign: np.ndarray, schools: list[int]) -> tuple[_Level, np.ndarray]:
+    """The problem on the units of ``schools``' districts, the other districts held fixed."""
+    sch = np.asarray(schools, dtype=np.int64)
+    units = np.flatnonzero(np.isin(assign, sch))
+    local = np.full(p.m, -1, dtype=np.int64)
+    local[sch] = np.arange(sch.size)
+    adj = sp.csr_array(p.adjacency[units][:, units])
+    sq = p.status_quo[units]
+    max_moved = p.max_moved
+    if max_moved is not None:
+        # Pupils moved outside the sub-problem, or sent to a school outside it, stay moved.
+        outside = np.ones(p.n, dtype=bool)
+        outside[units] = False
+        tot = p.demand.sum(axis=1)
+        has = p.status_quo >= 0
+        fixed_moved = float(tot[outside & has & (assign != p.status_quo)].sum())
+        fixed_moved += float(tot[units][(sq >= 0) & (local[np.maximum(sq, 0)] < 0)].sum())
+        max_moved = max_moved - fixed_moved
+    sub = _Level(
+        demand=p.demand[units],
+        weight=p.weight[units][:, sch],
+        allowed=p.allowed[units][:, sch],
+        capacity=p.capacity[sch],
+        adjacency=adj,
+        neighbours=[adj.indices[adj.indptr[i] : adj.indptr[i + 1]] for i in range(units.size)],
+        home=np.searchsorted(units, p.home[sch]),
+        status_quo=np.where(sq >= 0, local[np.maximum(sq, 0)], -1),
+        max_moved=max_moved,
+        fixed=np.where(p.fixed[units] >= 0, local[np.maximum(p.fixed[units], 0)], -1),
+    )
+    return sub, units
+
+
+def _district_neighbours(p: _Level, assign: np.ndarray) -> list[set[int]]:
+    adj = p.adjacency.tocoo()
+    a, b = assign[adj.row], assign[adj.col]
+    out: list[set[int]] = [set() for _ in range(p.m)]
+    for x, y in zip(a[a != b].tolist(), b[a != b].tolist(), strict=True):
+        out[x].add(y)
+    return out
+
+
+def _neighbourhood_search(
+    p: _Level,
+    assign: np.ndarray,
+    *,
+    deadline: float,
+    sub_time_s: float = 2.0,
+    size: int = 3,
+) -> np.ndarray:
+    """Re-solve the districts of a school and two of its neighbours exactly, while it pays.
+
+    Each sub-problem is the flow MIP on those districts' units with elastic capacity (excess
+    pupils cost :func:`_penalty` each), warm-started from the current plan, so a pass first
+    removes capacity excess and then lowers journeys. Stops at a local optimum (no set of up to
+    three neighbouring districts improves) or at ``deadline``.
+    """
+    out = assign.copy()
+    penalty = _penalty(p)
+    version = np.zeros(p.m, dtype=np.int64)
+    tried: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def score(a: np.ndarray) -> float:
+        over = float(np.maximum(_loads(p, a) - p.capacity, 0.0).sum())
+        return _objective(p, a) + penalty * over
+
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        over = np.maximum(_loads(p, out) - p.capacity, 0.0).sum(axis=1)
+        seeds = np.argsort(-over, kind="stable")
+        if over.max() > 1e-9:
+            seeds = seeds[over[seeds] > 1e-9]
+        nbrs = _district_neighbours(p, out)
+        for seed in seeds.tolist():
+            near = sorted(nbrs[seed])
+            sets = [
+                (seed, *rest)
+                for r in range(min(size - 1, len(near)), 0, -1)
+                for rest in itertools.combinations(near, r)
+            ]
+            for group in sets:
+                if time.perf_counter() >= deadline:
+                    return out
+                key = tuple(sorted(group))
+                stamp = tuple(int(version[j]) for j in key)
+                if tried.get(key) == stamp:
+                    continue
+                tried[key] = stamp
+                sub, units = _subproblem(p, out, list(key))
+                mip = _with_slack(_build_mip(sub), sub, penalty)
+                res = solve_milp(
+                    mip.c,
+                    mip.a,
+                    mip.lower,
+                    mip.upper,
+                    lb=mip.lb,
+                    ub=mip.ub,
+                    integrality=mip.integrality,
+                    time_limit_s=max(min(sub_time_s, deadline - time.perf_counter()), 0.1),
+                    mip_rel_gap=0.0,
+                    mip_abs_gap=1e-6,
+                    start=_start_vector(sub, mip, np.searchsorted(key, out[units])),
+                )
+                if res.x is None:
+                    continue
+                trial = out.copy()
+                trial[units] = np.asarray(key)[_assignment_from(mip, sub, res.x)]
+                if score(trial) < score(out) - 1e-6 and _contiguous(p, trial):
+                    changed = np.unique(np.concatenate([out[trial != out], trial[trial != out]]))
+                    version[changed] += 1
+                    out = trial
+                    improved = True
+                    break  # the neighbourhoods changed
+            if improved:
+                break
+    return out

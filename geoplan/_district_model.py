@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -298,6 +298,7 @@ class _Mip:
     jj: np.ndarray
     arcs: np.ndarray  # (n_arcs, 3): from unit, to unit, school
     n_extra: int
+    n_slack: int = 0
 
 
 def _build_mip(
@@ -465,8 +466,32 @@ def _start_vector(p: _Level, mip: _Mip, assign: np.ndarray) -> np.ndarray:
                 if t is not None:
                     x[nv + t] = size[u]
     if mip.n_extra:
-        x[nv + na :] = np.nan
+        x[nv + na : nv + na + mip.n_extra] = np.nan
+    if mip.n_slack:
+        over = np.maximum(_loads(p, assign) - p.capacity, 0.0)  # (m, k)
+        x[mip.c.size - mip.n_slack :] = over.T.ravel()
     return x
+
+
+def _with_slack(mip: _Mip, p: _Level, penalty: float) -> _Mip:
+    """The MIP with capacity made elastic: pupils over capacity cost ``penalty`` each.
+
+    Any assignment (over capacity or not) is then a feasible warm start; the slack columns follow
+    the others, one per band and school (band-major, as the capacity rows).
+    """
+    k = p.capacity.shape[1]
+    ns = p.m * k
+    rows = p.n + np.arange(ns)  # the capacity rows follow the one-school-per-unit rows
+    slack = sp.csc_array((-np.ones(ns), (rows, np.arange(ns))), shape=(mip.a.shape[0], ns))
+    return replace(
+        mip,
+        c=np.concatenate([mip.c, np.full(ns, penalty)]),
+        a=sp.hstack([mip.a, slack], format="csc"),
+        lb=np.concatenate([mip.lb, np.zeros(ns)]),
+        ub=np.concatenate([mip.ub, np.full(ns, np.inf)]),
+        integrality=np.concatenate([mip.integrality, np.zeros(ns, dtype=np.int64)]),
+        n_slack=ns,
+    )
 
 
 def _assignment_from(mip: _Mip, p: _Level, x: np.ndarray) -> np.ndarray:
