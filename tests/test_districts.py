@@ -240,3 +240,30 @@ def test_short_capacity_is_diagnosed_in_planner_terms():
     with pytest.raises(InfeasibleError, match=r"Junior-middle places short by [\d,]+") as info:
         plan_districts(blocks, schools, levels=("middle",), time_limit_s=10)
     assert "more classes would fit them" in str(info.value)
+
+
+@pytest.mark.slow
+def test_demo_county_oversized_classes_fall_to_zero() -> None:
+    """The demo town's 58 oversized classes (56+) fall to 0 with the planned extension."""
+    from geoplan.datasets import demo_county
+    from geoplan.network import load_graph
+    from geoplan.travel import travel_matrix
+
+    area = demo_county()
+    blocks = area.blocks
+    town = area.schools[area.schools.geometry.within(blocks.union_all().buffer(2000))]
+    points = gpd.GeoDataFrame(
+        blocks.drop(columns="geometry"),
+        geometry=blocks.geometry.representative_point(),
+        crs=area.crs,
+    )
+    graph = load_graph(area.roads_path, to_crs=area.crs)
+    matrix = travel_matrix(graph, points, town, mode="pupil_walk")
+    plan = plan_districts(
+        blocks, town, travel=matrix, use_planned=True, time_limit_s=8.0, allow_over_capacity=True
+    )
+    assert int(plan.schools["oversized_before"].sum()) == 58
+    assert int(plan.schools["oversized_after"].sum()) == 0
+    assert int(plan.schools["severely_oversized_after"].sum()) == 0
+    assert (plan.districts["pieces"] == 1).all()
+    assert plan.blocks["school_primary"].notna().all()
