@@ -170,6 +170,8 @@ def lagrangian_bound(
     upper: float,
     cutoff: float | None = None,
     start: np.ndarray | None = None,
+    lam: np.ndarray | None = None,
+    step: float = 2.0,
     iterations: int = 5000,
     stall: int = 10,
     min_step: float = 1e-2,
@@ -182,14 +184,17 @@ def lagrangian_bound(
     when it falls below ``min_step``, or once
     the bound exceeds ``cutoff`` (default ``upper``: the known solution is then optimal).
     ``start`` (the sites of the known solution) seeds the multipliers with each point's cost
-    to its nearest site in it.
+    to its nearest site in it; ``lam`` gives the first multipliers instead, and ``step`` the
+    first step factor.
     """
     wd = _weighted(cost, weights, allowed)
     n, m = wd.shape
     free = np.flatnonzero(allowed & ~forced)
     k_free = p - int(forced.sum())
     d = finite_cost(cost)
-    if start is not None and start.any():
+    if lam is not None:
+        lam = np.asarray(lam, dtype=np.float64).copy()
+    elif start is not None and start.any():
         lam = weights * nearest_open(d, start)[1]
     else:
         lam = np.sort(wd, axis=1)[:, min(1, m - 1)]
@@ -202,7 +207,7 @@ def lagrangian_bound(
     limit = upper if cutoff is None else cutoff
     best, best_lam = -math.inf, lam.copy()
     primal, primal_value = forced.copy(), math.inf
-    theta, since = 2.0, 0
+    theta, since = step, 0
     it = 0
     while it < iterations:
         it += 1

@@ -765,21 +765,37 @@ def _pmedian_uncapacitated(
     if method == "heuristic":
         return done(start, value, bound, "heuristic")
     cutoff = _proof_cutoff(value, integral)
-    closed, opened, pair_ok = heur.lagrangian_fixing(cost, w, p, forced, allowed, lag.lam, cutoff)
-    pair_ok &= np.isfinite(cost)
-    reduced = replace(prob, never=prob.never | closed, must=prob.must | opened)
-    n_forced, n_allowed = int(reduced.forced.sum()), int(reduced.allowed.sum())
-    logger.info(
-        "Lagrangian fixing: %d sites closed, %d opened, %d of %d pairs left",
-        int(closed.sum()),
-        int(opened.sum()),
-        int(pair_ok.sum()),
-        pair_ok.size,
-    )
-    if not pair_ok.any(axis=1).all() or n_forced > p or n_allowed < p:
-        # No assignment of a better plan survives the fixing: the heuristic plan is optimal.
-        return done(start, value, value, "optimal")
-    level_cap = np.where(pair_ok, cost, -np.inf).max(axis=1)
+    # Fix what no better plan can use, re-solve the Lagrangian dual without it, repeat.
+    red_cost, red_forced, red_allowed, lam = cost, forced, allowed, lag.lam
+    for _round in range(4):
+        closed, opened, pair_ok = heur.lagrangian_fixing(
+            red_cost, w, p, red_forced, red_allowed, lam, cutoff
+        )
+        pair_ok &= np.isfinite(red_cost)
+        red_cost = np.where(pair_ok, red_cost, np.inf)
+        red_forced, red_allowed = red_forced | opened, red_allowed & ~closed
+        logger.info(
+            "Lagrangian fixing: %d sites closed, %d open, %d of %d pairs left",
+            int((~red_allowed).sum()),
+            int(red_forced.sum()),
+            int(pair_ok.sum()),
+            pair_ok.size,
+        )
+        if not pair_ok.any(axis=1).all() or int(red_forced.sum()) > p or int(red_allowed.sum()) < p:
+            # No assignment of a better plan survives the fixing: the heuristic plan is optimal.
+            return done(start, value, value, "optimal")
+        again = heur.lagrangian_bound(
+            red_cost, w, p, red_forced, red_allowed, upper=value, cutoff=cutoff, lam=lam, step=1.0
+        )
+        logger.info("Lagrangian bound after fixing %.6g", again.bound)
+        if again.bound > cutoff:
+            return done(start, value, value, "optimal")
+        if again.bound <= lag.bound + 1e-6 * max(1.0, abs(value)):
+            break
+        lag, lam = again, again.lam
+        bound = max(bound, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
+    reduced = replace(prob, cost=red_cost, never=~red_allowed, must=red_forced & ~prob.fixed)
+    level_cap = np.where(np.isfinite(red_cost), red_cost, -np.inf).max(axis=1)
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
     res, is_open = _radius_milp(reduced, p, None, left, level_cap=level_cap, cutoff=cutoff)
     if res.status == "infeasible":

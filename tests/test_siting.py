@@ -319,3 +319,35 @@ def test_inputs_not_mutated_and_tables_aligned() -> None:
     assert np.array_equal(cost, before)
     assert list(res.assignment.index) == list("abcdef")
     assert res.assignment.index.name == "id" and res.sites.index.name == "id"
+
+
+# ------------------------------------------------------------------ Lagrangian fixing
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int) -> None:
+    from geoplan import _heuristics as heur
+
+    rng = np.random.default_rng(100 + seed)
+    n, p = 9, 3
+    xy = rng.integers(0, 20, size=(n, 2))
+    cost = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(float)
+    w = rng.integers(1, 5, size=n).astype(float)
+    values = {
+        s: float(w @ cost[:, list(s)].min(axis=1)) for s in itertools.combinations(range(n), p)
+    }
+    best_set = min(values, key=lambda s: values[s])
+    best = values[best_set]
+    forced, allowed = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    worst = max(values.values())
+    lag = heur.lagrangian_bound(cost, w, p, forced, allowed, upper=worst + 1.0)
+    assert lag.bound <= best + 1e-6
+    # Every plan of value <= cutoff must survive the fixing, with its nearest-site pairs.
+    cutoff = best + 0.5
+    closed, opened, pair_ok = heur.lagrangian_fixing(cost, w, p, forced, allowed, lag.lam, cutoff)
+    for s, v in values.items():
+        if v <= cutoff:
+            inside = np.zeros(n, dtype=bool)
+            inside[list(s)] = True
+            assert not (closed & inside).any() and not (opened & ~inside).any()
+            sub = cost[:, list(s)]
+            nearest = sub == sub.min(axis=1, keepdims=True)
+            assert (nearest & pair_ok[:, list(s)]).any(axis=1).all()

@@ -81,3 +81,18 @@ def test_relative_gap() -> None:
 def test_bad_shapes_raise() -> None:
     with pytest.raises(ValueError, match="columns"):
         solve_milp([1, 2, 3], np.ones((1, 2)), [0], [1])
+
+
+def test_options_objective_bound_prunes_and_bad_option_raises() -> None:
+    # min x1 + 2 x2 with x1 + x2 >= 1 (binary): optimum 1; a cutoff below it leaves nothing.
+    a = sp.csr_array([[1.0, 1.0]])
+    res = solve_milp(
+        [1, 2], a, [1], [np.inf], lb=0, ub=1, integrality=[1, 1], options={"objective_bound": 0.5}
+    )
+    assert res.x is None or res.objective > 0.5
+    ok = solve_milp(
+        [1, 2], a, [1], [np.inf], lb=0, ub=1, integrality=[1, 1], options={"objective_bound": 1.5}
+    )
+    assert ok.status == "optimal" and ok.objective == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no_such_option"):
+        solve_milp([1, 2], a, [1], [np.inf], integrality=[1, 1], options={"no_such_option": 1})
