@@ -8,6 +8,7 @@ Prints one JSON line per instance and method: ``instance``, ``method``, ``object
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -44,10 +45,13 @@ def run_spopt(inst: Instance, limit: float) -> dict[str, object]:
 
     t0 = time.perf_counter()
     model = PMedian.from_cost_matrix(inst.cost, inst.weights, p_facilities=inst.p)
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit))
+    # spopt raises when CBC stops at the time limit without a solution.
+    with contextlib.suppress(RuntimeError):
+        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit))
     seconds = time.perf_counter() - t0
     status = pulp.LpStatus[model.problem.status]
-    objective = float(pulp.value(model.problem.objective))
+    value = pulp.value(model.problem.objective)
+    objective = math.nan if value is None else float(value)
     return {
         "objective": objective,
         "bound": math.nan,
