@@ -31,9 +31,9 @@ import pandas as pd
 from . import network
 from ._errors import ScenarioError
 from .area import ID_INDEX, PlanningArea
-from .demo import write_demo_files, write_table
 from .io import atomic_output_dir, read_planning_area, write_layers_gpkg
 from .plan import PlanResult, load_network, make_plan
+from .plan_outputs import OutputOptions, write_plan_files, write_table
 from .rules import BANDS
 from .scenario import Scenario, load_scenario
 
@@ -334,15 +334,19 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     """Write every output of a scenario run into ``folder``; returns the files written.
 
     Writes maps (unless the scenario turns them off) and tables through
-    :func:`geoplan.demo.write_demo_files`, the journey tables, ``results.gpkg``,
+    :func:`geoplan.plan_outputs.write_plan_files`, the journey tables, ``results.gpkg``,
     ``metrics.json`` and ``manifest.json``.
     """
-    import osmnx as ox
-
     scen, result = run.scenario, run.result
     clock = time.perf_counter()
-    roads = ox.graph_to_gdfs(run.graph, nodes=False) if scen.maps else gpd.GeoDataFrame()
-    written = write_demo_files(result, roads, folder, lang=scen.lang, with_maps=scen.maps)
+    options = OutputOptions(
+        maps=scen.maps,
+        profiles=scen.profiles,
+        profile_pdfs=scen.profiles,
+        print_maps=scen.print_maps,
+        lang=scen.lang,
+    )
+    written = write_plan_files(result, folder, graph=run.graph, options=options)
     written += write_table(result.before, folder / "villages_journeys_today")
     written += write_table(result.after, folder / "villages_journeys_after_plan")
     metrics = run_metrics(result)

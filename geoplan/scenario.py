@@ -88,7 +88,7 @@ SCHEMA: dict[str, Any] = {
         "extra_classes": "extra_classes",
         "time_limit_s": "number",
     },
-    "outputs": {"lang": "lang", "maps": "bool"},
+    "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
 }
 """Every field a scenario file may hold: sections map to their fields, leaves name a kind."""
 
@@ -132,6 +132,10 @@ class Scenario:
         Label language of maps and tables (``en`` or ``zh``).
     maps
         Write the HTML maps.
+    profiles
+        Write one page (and a printable PDF) per school, with an index.
+    print_maps
+        Write printable A4 maps (PDF and PNG).
     files
         The scenario files read, this one first, then its bases.
     """
@@ -149,6 +153,8 @@ class Scenario:
     seed: int = 0
     lang: str = "en"
     maps: bool = True
+    profiles: bool = True
+    print_maps: bool = True
     files: tuple[Path, ...] = ()
 
 
@@ -561,6 +567,8 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         seed=check.integer("seed", seed, low=0) or 0,
         lang=str(lang) if lang in ("en", "zh") else "en",
         maps=flag("outputs.maps", _get(data, "outputs", "maps"), True),
+        profiles=flag("outputs.profiles", _get(data, "outputs", "profiles"), True),
+        print_maps=flag("outputs.print_maps", _get(data, "outputs", "print_maps"), True),
         files=tuple(files),
     )
 

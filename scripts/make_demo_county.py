@@ -895,7 +895,13 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:
         pupils = sum(enrol[s][band] for s in town_ids)
         have = sum(classes[s][band] for s in town_ids)
         assert have * LIMIT[band] < pupils, f"the town must be short of places in {band}"
-        need = math.ceil(1.07 * pupils / LIMIT[band]) - have
+        # every crowded town school is extended to hold today's pupils of each band ...
+        for s in town_ids:
+            if band in bands_of[s]:
+                planned[s][band] = max(0, math.ceil(enrol[s][band] / LIMIT[band]) - classes[s][band])
+        have += sum(planned[s][band] for s in town_ids)
+        # ... and the new boarding school and one more take the town to 7 % spare places
+        need = max(0, math.ceil(1.07 * pupils / LIMIT[band]) - have)
         a, b = extend[band]
         planned[a][band] += need - need // 2
         planned[b][band] += need // 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -15,6 +16,13 @@ TINY_CRS = "EPSG:32645"
 """UTM zone 45N: the metric CRS of the tiny test county (near Hejing, about 86 E 42.5 N)."""
 
 _X0, _Y0 = 400_000.0, 4_700_000.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Give the test session its own graph and travel-matrix cache (cold at the start)."""
+    if "GEOPLAN_CACHE_DIR" not in os.environ:
+        os.environ["GEOPLAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("geoplan_cache"))
 
 
 def _frame(rows: list[dict[str, object]], ids: list[str]) -> gpd.GeoDataFrame:

@@ -26,6 +26,13 @@ EXPECTED = [
     "restoration_map.html",
     "district_schools.csv",
     "districts_map.html",
+    "before_after_map.html",
+    "school_journeys_map.html",
+    "results.gpkg",
+    "metrics.json",
+    "manifest.json",
+    "profiles/index.html",
+    "print/print_overview_A4.pdf",
 ]
 
 
@@ -97,10 +104,11 @@ def test_failed_demo_leaves_earlier_result(tmp_path: Path, monkeypatch: pytest.M
     earlier.mkdir()
     (earlier / "overview_map.html").write_text("earlier result")
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(run: object, folder: Path) -> None:
+        (folder / "overview_map.html").write_text("half-written")
         raise RuntimeError("simulated failure while writing")
 
-    monkeypatch.setattr("geoplan.demo.write_demo_files", broken)
+    monkeypatch.setattr("geoplan.runner.write_run", broken)
     with pytest.raises(RuntimeError, match="simulated failure"):
         cli.main(["demo", "--out", str(tmp_path)])
     assert (earlier / "overview_map.html").read_text() == "earlier result"
