@@ -170,7 +170,8 @@ def is_finished(
         return False
     if not (root / "metrics.json").is_file():
         return False
-    if not all((root / name).is_file() for name in manifest.get("outputs", [])):
+    present = {p.name for p in root.rglob("*") if p.is_file()}  # outputs are listed by name
+    if not set(map(str, manifest.get("outputs", []))) <= present:
         return False
     recorded = manifest.get("scenario_files", [])
     if sorted(str(e.get("path")) for e in recorded) != sorted(str(p) for p in scenario.files):
