@@ -38,6 +38,12 @@ def make_folder(root: Path, extra: dict[str, str] | None = None) -> Path:
     folder.mkdir(parents=True)
     shutil.copytree(DATA / "tiny_county", folder / "tiny_county")
     shutil.copytree(DATA / "base", folder / "base")
+    base = folder / "base" / "tiny.yaml"  # tables only: no profiles or print maps, for speed
+    text = base.read_text(encoding="utf-8").replace(
+        "  maps: false\n", "  maps: false\n  profiles: false\n  print_maps: false\n"
+    )
+    assert "print_maps" in text
+    base.write_text(text, encoding="utf-8")
     for name in ("tiny_status_quo.yaml", "tiny_restore.yaml"):
         shutil.copy(DATA / name, folder / name)
     for name, text in (extra or {}).items():
