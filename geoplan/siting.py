@@ -710,6 +710,10 @@ def p_median(
     return _pmedian_uncapacitated(prob, p, method, time_limit_s, heuristic_rounds, t0)
 
 
+TREE_SHARE = 0.3
+"""Share of the exact p-median's remaining time given to the Lagrangian tree before the MILP."""
+
+
 def _proof_cutoff(value: float, integral: bool) -> float:
     """A bound above this proves a solution of ``value`` optimal (whole-number values: by 1)."""
     if integral:
@@ -794,6 +798,26 @@ def _pmedian_uncapacitated(
             break
         lag, lam = again, again.lam
         bound = max(bound, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
+    # Branch and bound with Lagrangian bounds first; the MILP if it does not finish in time.
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    tree_set, tree_value, finished, nodes = heur.lagrangian_tree(
+        red_cost,
+        w,
+        p,
+        red_forced,
+        red_allowed,
+        lam,
+        best=start,
+        cutoff_of=lambda v: _proof_cutoff(v, integral),
+        true_cost=cost,
+        time_limit_s=TREE_SHARE * left,
+    )
+    logger.info("Lagrangian tree: %d nodes, %s", nodes, "finished" if finished else "stopped")
+    if tree_value < value:
+        start, value = tree_set, tree_value
+    if finished:
+        return done(start, value, value, "optimal")
+    cutoff = _proof_cutoff(value, integral)
     reduced = replace(prob, cost=red_cost, never=~red_allowed, must=red_forced & ~prob.fixed)
     level_cap = np.where(np.isfinite(red_cost), red_cost, -np.inf).max(axis=1)
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))

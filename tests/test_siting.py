@@ -351,3 +351,42 @@ def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int) -> None:
             sub = cost[:, list(s)]
             nearest = sub == sub.min(axis=1, keepdims=True)
             assert (nearest & pair_ok[:, list(s)]).any(axis=1).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
+    from geoplan import _heuristics as heur
+
+    rng = np.random.default_rng(200 + seed)
+    n, p = 10, 3 + seed % 2
+    xy = rng.normal(size=(n, 2))
+    cost = np.round(np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) * 100)
+    w = rng.integers(1, 6, size=n).astype(float)
+    forced = np.zeros(n, dtype=bool)
+    allowed = np.ones(n, dtype=bool)
+    if seed % 3 == 0:
+        forced[0] = True
+        allowed[5] = False
+    values = {
+        s: float(w @ cost[:, list(s)].min(axis=1))
+        for s in itertools.combinations(range(n), p)
+        if set(np.flatnonzero(forced)) <= set(s) and allowed[list(s)].all()
+    }
+    best = min(values.values())
+    worst_set = max(values, key=lambda s: values[s])
+    start = np.zeros(n, dtype=bool)
+    start[list(worst_set)] = True
+    found, value, finished, _nodes = heur.lagrangian_tree(
+        cost,
+        w,
+        p,
+        forced,
+        allowed,
+        np.zeros(n),
+        best=start,
+        cutoff_of=lambda v: v - 1.0 + 1e-6,
+        max_nodes=100_000,
+        time_limit_s=20.0,
+    )
+    assert finished and value == best
+    assert found.sum() == p and found[forced].all() and not found[~allowed].any()
