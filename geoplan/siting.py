@@ -733,7 +733,7 @@ def _pmedian_uncapacitated(
     lag = heur.lagrangian_bound(
         cost, w, p, forced, allowed, upper=value, cutoff=_proof_cutoff(value, integral), start=start
     )
-    if lag.primal_value < value:
+    if lag.bound <= _proof_cutoff(value, integral) and lag.primal.sum() == p:
         cand = heur.interchange(cost, w, lag.primal, forced, allowed)
         cand_value = float(w @ heur.nearest_open(cost, cand)[1])
         if cand_value < value:
