@@ -51,20 +51,16 @@ def _prepare(
 ) -> _Cover:
     young = _frame_years(young)
     problems: list[Problem] = []
-    missing = sites.index.difference(minutes.columns)
-    if len(missing):
-        problems.append(
-            Problem("", "travel", str(missing[0]), "g1_3", "",
-                    f"{len(missing)} site(s) missing from the grades 1-3 minutes table.",
-                    "build the walking matrix to every site.")
-        )
-    missing_v = young.index.difference(minutes.index)
-    if len(missing_v):
-        problems.append(
-            Problem("", "travel", str(missing_v[0]), "g1_3", "",
-                    f"{len(missing_v)} village(s) missing from the grades 1-3 minutes table.",
-                    "build the walking matrix from every village.")
-        )
+    for missing, what, fix in (
+        (sites.index.difference(minutes.columns), "site(s)", "to every site"),
+        (young.index.difference(minutes.index), "village(s)", "from every village"),
+    ):
+        if len(missing):
+            problems.append(
+                Problem("", "travel", str(missing[0]), "g1_3", "",
+                        f"{len(missing)} {what} missing from the grades 1-3 minutes table.",
+                        f"build the walking matrix {fix}.")
+            )
     for col in ("restore_cost_yuan",):
         if col not in sites.columns:
             problems.append(Problem("", "sites", "", col, "", "column missing.", f"add `{col}`."))
