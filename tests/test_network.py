@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point
 
-import geoplan.network as network_module
+import geoplan.roads as roads_module
 from geoplan._errors import MissingInputError, NetworkError
 from geoplan.network import (
     CAR,
@@ -192,8 +192,8 @@ def test_graph_cache_serves_a_second_load_and_a_changed_file_invalidates_it(
     def no_parsing(*args: object, **kwargs: object) -> None:
         raise AssertionError("the road file was parsed again despite the cache")
 
-    real = network_module._load_graph
-    monkeypatch.setattr(network_module, "_load_graph", no_parsing)
+    real = roads_module._load_graph
+    monkeypatch.setattr(roads_module, "_load_graph", no_parsing)
     second = load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
     assert nx.utils.graphs_equal(first, second)
     assert load_report(second) == load_report(first)
@@ -204,7 +204,7 @@ def test_graph_cache_serves_a_second_load_and_a_changed_file_invalidates_it(
     path.write_text(OSM_XML.replace('v="tertiary"', 'v="track"'), encoding="utf-8")
     with pytest.raises(AssertionError, match="parsed again"):
         load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
-    monkeypatch.setattr(network_module, "_load_graph", real)
+    monkeypatch.setattr(roads_module, "_load_graph", real)
     changed = load_graph(path, to_crs="EPSG:32645", cache_dir=cache)
     assert {h for _, _, h in changed.edges(data="highway")} == {"track"}
     assert len(list(cache.glob("graph_*.pickle"))) == 2
