@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
 import yaml
 from shapely import wkt
 from shapely.errors import ShapelyError
@@ -170,6 +171,16 @@ def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
                     "Save the scenario as UTF-8 (any text editor can).")
         )
         return None
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            problems.append(
+                Problem(str(path), "", "", "", "", f"Not valid TOML: {err}.",
+                        "Check quotes around text and `key = value` on each line.")
+            )
+            return None
+        return data
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:

@@ -154,3 +154,21 @@ def test_example_scenarios_load() -> None:
     assert names["status_quo"].settings.restore is False
     for scen in names.values():
         assert scen.area == (REPO / "data" / "demo").resolve()
+
+
+def test_toml_scenario_equals_yaml(tmp_path: Path) -> None:
+    base = (HERE / "base" / "tiny.yaml").resolve()
+    toml = _write(
+        tmp_path,
+        "tiny_restore_toml.toml",
+        f'base = "{base.as_posix()}"\n'
+        'description = "Restore one teaching point in one phase."\n'
+        "[restoration]\nenabled = true\n",
+    )
+    from_toml = load_scenario(toml)
+    from_yaml = load_scenario(HERE / "tiny_restore.yaml")
+    assert from_toml.settings == from_yaml.settings
+    assert from_toml.area == from_yaml.area
+    bad = _write(tmp_path, "bad.toml", "name = \n")
+    with pytest.raises(ScenarioError, match="Not valid TOML"):
+        load_scenario(bad)
