@@ -424,6 +424,27 @@ def _rename(
 # --------------------------------------------------------------------------- coordinates
 
 
+def _coordinate_system(
+    text: str, source: _Source, problems: list[Problem], settings_file: str
+) -> tuple[CRS, str | None] | None:
+    """The CRS and offset system ``text`` declares, or None after reporting it unknown."""
+    try:
+        return parse_coordinate_system(text)
+    except CRSError as err:
+        problems.append(
+            Problem(
+                settings_file,
+                source.layer,
+                "",
+                "coordinates",
+                text,
+                str(err),
+                "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
+            )
+        )
+        return None
+
+
 def _points_from_table(
     frame: pd.DataFrame,
     source: _Source,
@@ -432,21 +453,10 @@ def _points_from_table(
     settings_file: str,
 ) -> gpd.GeoDataFrame | None:
     """Points from longitude/latitude (or x/y) columns, in WGS-84 or the declared CRS."""
-    try:
-        crs, offset = parse_coordinate_system(coordinates or "wgs84")
-    except CRSError as err:
-        problems.append(
-            Problem(
-                settings_file,
-                source.layer,
-                "",
-                "coordinates",
-                str(coordinates),
-                str(err),
-                "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
-            )
-        )
+    parsed = _coordinate_system(coordinates or "wgs84", source, problems, settings_file)
+    if parsed is None:
         return None
+    crs, offset = parsed
     ids = frame[ID_INDEX] if ID_INDEX in frame else pd.Series([""] * len(frame))
     row_ids = [id_text(i) or str(r) for i, r in zip(ids, frame[ROW_COLUMN], strict=True)]
     projected = crs.is_projected
@@ -562,21 +572,10 @@ def _vector_crs(
     offset = None
     declared: CRS | None = None
     if coordinates is not None:
-        try:
-            declared, offset = parse_coordinate_system(coordinates)
-        except CRSError as err:
-            problems.append(
-                Problem(
-                    settings_file,
-                    source.layer,
-                    "",
-                    "coordinates",
-                    coordinates,
-                    str(err),
-                    "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
-                )
-            )
+        parsed = _coordinate_system(coordinates, source, problems, settings_file)
+        if parsed is None:
             return None
+        declared, offset = parsed
     if gdf.crs is None:
         if declared is None:
             problems.append(
