@@ -1,7 +1,7 @@
 """`PlanningArea`: the validated layers of one county, and the contracts they follow.
 
 The contracts in :data:`LAYERS` are the single source for validation (``_validate.py``), blank
-templates (``io.write_templates``) and the column tables of ``docs/data.md``.
+templates (``templates.write_templates``) and the column tables of ``docs/data.md``.
 """
 
 from __future__ import annotations

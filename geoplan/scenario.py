@@ -35,12 +35,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
 import yaml
 from shapely import wkt
 from shapely.errors import ShapelyError

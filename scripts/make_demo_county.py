@@ -898,7 +898,8 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:
         # every crowded town school is extended to hold today's pupils of each band ...
         for s in town_ids:
             if band in bands_of[s]:
-                planned[s][band] = max(0, math.ceil(enrol[s][band] / LIMIT[band]) - classes[s][band])
+                fit = math.ceil(enrol[s][band] / LIMIT[band])
+                planned[s][band] = max(0, fit - classes[s][band])
         have += sum(planned[s][band] for s in town_ids)
         # ... and the new boarding school and one more take the town to 7 % spare places
         need = max(0, math.ceil(1.07 * pupils / LIMIT[band]) - have)
