@@ -78,6 +78,32 @@ def _check_inputs(
         raise ValidationError(problems)
 
 
+def _choose_schools(
+    mins: np.ndarray, has_beds: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each village's school: the nearest within the day limit, else the nearest with beds.
+
+    A pupil beyond the day limit of every school boards, so goes to the nearest school that has
+    beds; with no reachable school with beds, the nearest school (the pupil is unserved).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Column index of the chosen school and its journey (``inf`` when none is reachable).
+    """
+    n = len(mins)
+    if not mins.shape[1]:
+        return np.zeros(n, dtype=int), np.full(n, np.inf)
+    nearest = mins.argmin(axis=1)
+    nearest_min = mins[np.arange(n), nearest]
+    boarding = np.where(has_beds[None, :], mins, np.inf)
+    nearest_beds = boarding.argmin(axis=1)
+    beds_min = boarding[np.arange(n), nearest_beds]
+    board = (nearest_min > limit) & np.isfinite(beds_min)
+    best = np.where(board, nearest_beds, nearest)
+    return best, np.where(board, beds_min, nearest_min)
+
+
 def assign_pupils(
     villages: pd.DataFrame,
     minutes: Mapping[str, pd.DataFrame],
@@ -86,7 +112,11 @@ def assign_pupils(
     open_ids: Collection[str] | None = None,
     rules: PlanningRules | None = None,
 ) -> pd.DataFrame:
-    """Send every village's pupils of each band to the nearest open school teaching the band.
+    """Send every village's pupils of each band to an open school teaching the band.
+
+    The nearest school when it is within the band's day limit (a day pupil); otherwise the
+    nearest school with boarding beds (a boarder); with none reachable, the nearest school (the
+    pupils are unserved there).
 
     Parameters
     ----------
@@ -138,16 +168,11 @@ def assign_pupils(
         table = minutes[band].reindex(index=villages.index, columns=ids)
         mins = table.to_numpy(dtype="float64")
         mins = np.where(np.isfinite(mins), mins, np.inf)
-        if mins.shape[1]:
-            best = mins.argmin(axis=1)
-            journey = mins[np.arange(len(mins)), best]
-        else:
-            best = np.zeros(len(villages), dtype=int)
-            journey = np.full(len(villages), np.inf)
+        limit = rules.day_limit_min[band]
+        best, journey = _choose_schools(mins, beds[usable] > 0, limit)
         reachable = np.isfinite(journey)
         school = np.where(reachable, np.asarray(ids, dtype=object)[best] if len(ids) else None,
                           None)
-        limit = rules.day_limit_min[band]
         within = reachable & (journey <= limit)
         has_beds = np.where(reachable, beds[usable][best] > 0 if len(ids) else False, False)
         status = np.where(within, "day", np.where(reachable & has_beds, "boards", "unserved"))
@@ -325,7 +350,8 @@ def unserved_villages(
     -------
     pandas.DataFrame
         Indexed by (``id``, ``band``) with ``township``, ``pupils``, ``journey_min``,
-        ``nearest_school``, ``limit_min`` and ``reason`` (``young_beyond_limit`` for grades 1-3
+        ``assigned_school`` (the nearest school, or the nearest with beds for a boarder),
+        ``limit_min`` and ``reason`` (``young_beyond_limit`` for grades 1-3
         beyond the limit, boarding or not; ``unserved`` for others), largest groups first;
         villages without pupils are left out.
     """
@@ -336,7 +362,7 @@ def unserved_villages(
     rows = flat[bad & (flat["pupils"] > 0)].copy()
     rows["reason"] = np.where(young[rows.index], "young_beyond_limit", "unserved")
     rows["limit_min"] = rows["band"].map(rules.day_limit_min).astype("float64")
-    rows = rows.rename(columns={"school": "nearest_school"})
+    rows = rows.rename(columns={"school": "assigned_school"})
     rows = rows.sort_values(["pupils", ID_INDEX], ascending=[False, True])
-    cols = ["township", "pupils", "journey_min", "nearest_school", "limit_min", "reason"]
+    cols = ["township", "pupils", "journey_min", "assigned_school", "limit_min", "reason"]
     return rows.set_index([ID_INDEX, "band"])[cols]
