@@ -322,47 +322,56 @@ def _run_processes(
     cache_dir: str | None,
     max_attempts: int,
 ) -> None:
-    """Local worker processes; a pool broken by a dying worker is replaced."""
+    """Local worker processes; a pool broken by a dying worker is replaced.
+
+    One pool serves every wave (workers import geoplan once); it is replaced only when a worker
+    dies.
+    """
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    for wave in _ordered(jobs):
-        queue = list(wave)
-        while queue:
-            pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=pin_threads
-            )
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for wave in _ordered(jobs):
+            queue = list(wave)
             running: dict[Future[dict[str, Any]], _Job] = {}
-            broken = False
-            try:
-                while (queue or running) and not broken:
-                    # At most one job per worker in flight, so a broken pool names its suspects.
-                    while queue and len(running) < workers:
-                        job = queue.pop(0)
-                        job.attempts += 1
-                        running[pool.submit(run_task, str(job.file), str(out), cache_dir)] = job
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        job = running.pop(future)
-                        try:
-                            done(job, future.result())
-                        except BrokenProcessPool:
-                            broken = True
-                            running[future] = job
-                if broken:
-                    suspects = list(running.values())
-                    running.clear()
-                    logger.warning(
-                        "A worker process died while running %s; starting new workers.",
-                        ", ".join(j.file.name for j in suspects),
+            while queue or running:
+                if pool is None:
+                    pool = ProcessPoolExecutor(
+                        max_workers=workers, mp_context=context, initializer=pin_threads
                     )
-                    for job in suspects:
-                        if job.attempts >= max_attempts:
-                            done(job, _killed(job))
-                        else:
-                            queue.insert(0, job)
-            finally:
+                # At most one job per worker in flight, so a broken pool names its suspects.
+                while queue and len(running) < workers:
+                    job = queue.pop(0)
+                    job.attempts += 1
+                    running[pool.submit(run_task, str(job.file), str(out), cache_dir)] = job
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
+                    job = running.pop(future)
+                    try:
+                        done(job, future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        running[future] = job
+                if not broken:
+                    continue
+                suspects = list(running.values())
+                running.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+                logger.warning(
+                    "A worker process died while running %s; starting new workers.",
+                    ", ".join(j.file.name for j in suspects),
+                )
+                for job in suspects:
+                    if job.attempts >= max_attempts:
+                        done(job, _killed(job))
+                    else:
+                        queue.insert(0, job)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _killed(job: _Job) -> dict[str, Any]:
