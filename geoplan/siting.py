@@ -897,14 +897,17 @@ def _pmedian_assignment(
         integral=prob.integral,
     )
     _raise_if_no_solution(res, _limits_text(prob, p=p))
+    objective = res.objective
+    if (site_of >= 0).all():  # the plan's own cost, free of the solver's rounding
+        objective = float((prob.obj_weights * prob.cost[np.arange(n), site_of]).sum())
     return _result(
         prob,
         "p_median",
         is_open=is_open,
         site_of=site_of,
-        objective=res.objective,
+        objective=objective,
         bound=res.bound,
-        status=_status(res.objective, res.bound, res.status),
+        status=_status(objective, res.bound, res.status),
         method=method,
         t0=t0,
     )
