@@ -425,10 +425,14 @@ def capacitated_pmedian(
     *,
     obj_weights: np.ndarray | None = None,
     rounds: int = 20,
+    swap_candidates: int = 8,
+    time_limit_s: float = 10.0,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Capacitated p-median heuristic: uncapacitated sites, regret assignment, relocation.
+    """Capacitated p-median heuristic: uncapacitated sites, regret assignment, relocation, swaps.
 
-    ``weights`` count against capacity; ``obj_weights`` (default ``weights``) multiply costs.
+    Swap moves try the ``swap_candidates`` closed sites nearest each open site's members, for at
+    most ``time_limit_s`` seconds. ``weights`` count against capacity; ``obj_weights`` (default
+    ``weights``) multiply costs.
     Returns ``(is_open, site of each point)`` or ``None`` when no feasible assignment was found.
     """
     ow = weights if obj_weights is None else obj_weights
@@ -463,6 +467,31 @@ def capacitated_pmedian(
                     best, site, is_open, improved = value, cand, new_open, True
         if not improved:
             break
+    # Swap moves: close one open site, open one of the sites nearest its members, re-assign by
+    # regret; take the first improvement, repeat until none improves or time runs out.
+    t0 = time.perf_counter()
+    rows = np.arange(d.shape[0])
+    improved = True
+    while improved and time.perf_counter() - t0 < time_limit_s:
+        improved = False
+        for r in np.flatnonzero(is_open & ~forced):
+            members = np.flatnonzero(site == r)
+            near = d[members].sum(axis=0) if members.size else d[:, r].copy()
+            near[~allowed | is_open | (capacity <= 0)] = np.inf
+            for j in np.argsort(near, kind="stable")[:swap_candidates]:
+                if not np.isfinite(near[j]):
+                    break
+                trial = is_open.copy()
+                trial[r], trial[j] = False, True
+                cand = regret_assign(cost, weights, trial, capacity)
+                if cand is None:
+                    continue
+                value = float(d[rows, cand].sum())
+                if value < best - 1e-9:
+                    best, site, is_open, improved = value, cand, trial, True
+                    break
+            if improved or time.perf_counter() - t0 >= time_limit_s:
+                break
     return is_open, site
 
 
