@@ -476,7 +476,7 @@ def capacitated_pmedian(
         improved = False
         for r in np.flatnonzero(is_open & ~forced):
             members = np.flatnonzero(site == r)
-            near = d[members].sum(axis=0) if members.size else d[:, r].copy()
+            near = d[members].sum(axis=0) if members.size else np.zeros(d.shape[1])
             near[~allowed | is_open | (capacity <= 0)] = np.inf
             for j in np.argsort(near, kind="stable")[:swap_candidates]:
                 if not np.isfinite(near[j]):
