@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -101,6 +102,28 @@ def test_scenario_files_only_directly_in_the_folder(tmp_path: Path) -> None:
         scenario_files(folder / "empty")
 
 
+def _loopback_problem() -> str | None:
+    """Why TCP on 127.0.0.1 cannot be used here, or ``None`` when it can."""
+    try:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=2):
+                pass
+    except OSError as err:
+        return (
+            f"TCP on 127.0.0.1 is unavailable ({err}); in a fresh network namespace bring the "
+            "loopback up first: unshare -n sh -c 'ip link set lo up && python -m pytest'"
+        )
+    return None
+
+
+needs_loopback = pytest.mark.skipif(
+    _loopback_problem() is not None, reason=str(_loopback_problem())
+)
+
+
+@needs_loopback
 def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(tmp_path: Path, cache: Path) -> None:
     from distributed import Client, LocalCluster
 
@@ -141,6 +164,7 @@ def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(tmp_path: Path, cache:
     assert (result.status["status"] == "ok").sum() >= 1
 
 
+@needs_loopback
 def test_embedded_local_cluster(tmp_path: Path, cache: Path) -> None:
     folder = make_folder(tmp_path)
     result = run_batch(folder, out=tmp_path / "out", workers=2, local_cluster=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -38,8 +39,17 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     shutil.copy(path, work / path.name)
     nb = nbformat.read(work / path.name, as_version=4)
     os.environ.setdefault("GEOPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    # IPC sockets, not TCP on 127.0.0.1: the notebooks run even where the loopback is down
+    # (a bare `unshare -n`).
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(tmp_path / "kernel")
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        config=config,
+        resources={"metadata": {"path": str(work)}},
     )
     client.execute()
     errors = [
