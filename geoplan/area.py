@@ -6,7 +6,7 @@ templates (``templates.write_templates``) and the column tables of ``docs/data.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +293,14 @@ class PlanningArea:
         layer: gpd.GeoDataFrame = getattr(self, name)
         return layer
 
+    def localised(self, lang: str) -> PlanningArea:
+        """A copy whose layers carry their names in ``lang`` (see :func:`localised_names`)."""
+        if lang != "zh":
+            return self
+        return replace(
+            self, **{layer: localised_names(self.layer(layer), lang) for layer in LAYERS}
+        )
+
     @property
     def open_schools(self) -> gpd.GeoDataFrame:
         """Schools whose ``status`` is ``open``."""
@@ -336,3 +344,20 @@ def contract_markdown() -> str:
             )
         parts.append("")
     return "\n".join(parts)
+
+
+def localised_names(layer: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """``layer`` with ``name`` in ``lang``: for Chinese, ``name_zh`` wherever a row has one.
+
+    Returns the layer itself when nothing changes, else a copy (the input is never modified).
+    """
+    if lang != "zh" or "name_zh" not in layer.columns or "name" not in layer.columns:
+        return layer
+    zh = layer["name_zh"]
+    has = zh.notna() & (zh.astype(str).str.strip() != "")
+    if not has.any():
+        return layer
+    out = layer.copy()
+    out["name"] = out["name"].astype(object)
+    out.loc[has, "name"] = zh[has].astype(str)
+    return out

@@ -136,6 +136,8 @@ _MARKER_HEX = {
 VILLAGE_COLOR = "#2b6cb0"
 SITE_COLOR = "#7b3294"
 ROAD_COLOR = "#8c6d46"
+SCALE_BAR_CLEARANCE_PX = 60
+"""Height kept free above the bottom-left scale bar (metric and imperial lines)."""
 TOWNSHIP_LINE = "#7a7a7a"
 CATEGORY_COLORS: tuple[str, ...] = (
     "#1b9e77",
@@ -1027,6 +1029,8 @@ def add_legend(
         vertical = "top"
     if position.endswith("right"):
         horizontal = "right"
+    if (vertical, horizontal) == ("bottom", "left"):
+        offset_px = max(offset_px, SCALE_BAR_CLEARANCE_PX)  # keep clear of the scale bar
     body = "".join(
         f'<div><i style="background:{escape(color)}"></i>{escape(label)}</div>'
         for color, label in items

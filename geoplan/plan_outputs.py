@@ -7,6 +7,7 @@ earlier result.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from folium import plugins
 from tqdm.auto import tqdm
 
 from . import maps, plan_maps, printing, profiles
+from .area import localised_names
 from .plan import PlanResult
 from .restoration import write_scorecard
 from .summary import county_summary
@@ -89,6 +91,12 @@ def write_plan_files(
     """
     opts = options or OutputOptions()
     lang = opts.lang
+    if lang == "zh":  # Chinese names on maps and pages where the layers have them
+        result = dataclasses.replace(
+            result,
+            area=result.area.localised(lang),
+            schools=localised_names(result.schools, lang),
+        )
     tables: list[tuple[str, Callable[[], list[Path]]]] = [
         (
             "county summary",
