@@ -89,20 +89,25 @@ def _split_columns() -> list[Column]:
 
 
 NAME = Column("name", "str", True, None, "", "Name shown on maps and tables", zh="名称")
+NAME_ZH = Column(
+    "name_zh", "str", False, None, "", "Chinese name, shown on Chinese maps and pages", zh="中文名称"
+)
 TOWNSHIP = Column(
     "township", "str", True, None, "", "Id of the township the point lies in", zh="乡镇"
 )
 
 LAYERS: dict[str, list[Column]] = {
-    "townships": [NAME],
+    "townships": [NAME, NAME_ZH],
     "villages": [
         NAME,
+        NAME_ZH,
         TOWNSHIP,
         *_band_columns("pupils", "人数", required=True, what="Pupils living in the village"),
         *_split_columns(),
     ],
     "schools": [
         NAME,
+        NAME_ZH,
         Column(
             "kind",
             "choice",
@@ -147,6 +152,7 @@ LAYERS: dict[str, list[Column]] = {
     ],
     "sites": [
         NAME,
+        NAME_ZH,
         TOWNSHIP,
         Column(
             "restore_cost_yuan",
