@@ -90,7 +90,13 @@ def _split_columns() -> list[Column]:
 
 NAME = Column("name", "str", True, None, "", "Name shown on maps and tables", zh="名称")
 NAME_ZH = Column(
-    "name_zh", "str", False, None, "", "Chinese name, shown on Chinese maps and pages", zh="中文名称"
+    "name_zh",
+    "str",
+    False,
+    None,
+    "",
+    "Chinese name, shown on Chinese maps and pages",
+    zh="中文名称",
 )
 TOWNSHIP = Column(
     "township", "str", True, None, "", "Id of the township the point lies in", zh="乡镇"

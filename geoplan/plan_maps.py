@@ -13,12 +13,12 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from . import maps, travel
+from . import maps
 from .plan import PlanResult
+from .plan import busiest_school as busiest_school
 from .rules import BANDS
 
 JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
@@ -287,23 +287,11 @@ def districts_map(
     return m
 
 
-def busiest_school(result: PlanResult, *, band: str = "g1_3", after: bool = True) -> str:
-    """Id of the open school with the most pupils of ``band`` assigned (e.g. to draw journeys)."""
-    assignment = (result.after if after else result.before).xs(band, level="band")
-    served = assignment[assignment["status"] != "unserved"]
-    pupils = served.groupby("school")["pupils"].sum()
-    pupils = pupils[pupils.index.isin(result.schools.index)]
-    if pupils.empty:
-        msg = f"No school has pupils of band {band} assigned in this plan."
-        raise ValueError(msg)
-    return str(pupils.idxmax())
-
-
 def school_journeys_map(
     result: PlanResult,
-    graph: nx.MultiDiGraph,
+    lines: gpd.GeoDataFrame,
     *,
-    school: str | None = None,
+    school: str,
     band: str = "g1_3",
     after: bool = True,
     lang: str = "en",
@@ -316,12 +304,13 @@ def school_journeys_map(
     ----------
     result
         The plan.
-    graph
-        The road graph the plan was made on.
+    lines
+        The journey lines of the school's villages
+        (:func:`geoplan.plan.school_journey_lines`).
     school
-        School id (default: :func:`busiest_school`).
+        School id.
     band
-        Grade band whose journeys are drawn (its travel mode and assignment).
+        Grade band whose journeys are drawn (its assignment).
     after
         Journeys after the plan (default) or today.
     lang, basemap, tianditu_key
@@ -334,7 +323,6 @@ def school_journeys_map(
     """
     text = _text(lang)
     band_names: dict[str, str] = text["band"]
-    school = busiest_school(result, band=band, after=after) if school is None else str(school)
     if school not in result.schools.index:
         msg = f"Unknown school id {school!r}; use an id of the schools layer."
         raise ValueError(msg)
@@ -349,45 +337,33 @@ def school_journeys_map(
         basemap,
         tianditu_key,
     )
-    if len(villages):
-        matrix = travel.travel_matrix(
-            graph,
-            villages,
-            result.schools.loc[[school]],
-            mode=result.settings.band_modes[band],
-            closures=result.settings.closures,
-            cache_dir=result.settings.cache_dir,
-            origins_label="villages",
-            destinations_label="schools",
-        )
-        lines = travel.journey_lines(graph, matrix, pd.Series(school, index=villages.index))
-        if len(lines):
-            shown = maps.to_display(lines, tolerance_m=10.0, gcj02=maps.frame_of(m) == "gcj02")
-            vnames = result.area.villages["name"].reindex(shown.index)
-            colors = journey_colors(shown["time_min"])
-            tips = [
-                f"{maps.escape(v)}: {t:.0f} {text['min']}"
-                for v, t in zip(vnames, shown["time_min"], strict=True)
-            ]
-            popups = [
-                maps.html_table(
-                    [
-                        (text["school"], name),
-                        (text["journey_min"], round(float(t), 1)),
-                        (text["distance_km"], round(float(d) / 1000.0, 1)),
-                    ],
-                    title=v,
-                )
-                for v, t, d in zip(vnames, shown["time_min"], shown["distance_m"], strict=True)
-            ]
-            styles = [{"color": c, "weight": 4, "opacity": 0.9} for c in colors]
-            maps.feature_layer(
-                shown,
-                name=f"{text['lines']} {name}",
-                tips=tips,
-                popups=popups,
-                styles=styles,
-            ).add_to(m)
+    if len(villages) and len(lines):
+        shown = maps.to_display(lines, tolerance_m=10.0, gcj02=maps.frame_of(m) == "gcj02")
+        vnames = result.area.villages["name"].reindex(shown.index)
+        colors = journey_colors(shown["time_min"])
+        tips = [
+            f"{maps.escape(v)}: {t:.0f} {text['min']}"
+            for v, t in zip(vnames, shown["time_min"], strict=True)
+        ]
+        popups = [
+            maps.html_table(
+                [
+                    (text["school"], name),
+                    (text["journey_min"], round(float(t), 1)),
+                    (text["distance_km"], round(float(d) / 1000.0, 1)),
+                ],
+                title=v,
+            )
+            for v, t, d in zip(vnames, shown["time_min"], shown["distance_m"], strict=True)
+        ]
+        styles = [{"color": c, "weight": 4, "opacity": 0.9} for c in colors]
+        maps.feature_layer(
+            shown,
+            name=f"{text['lines']} {name}",
+            tips=tips,
+            popups=popups,
+            styles=styles,
+        ).add_to(m)
     minutes = _journeys(result.after if after else result.before, band)
     vlayer = maps.add_villages(
         m,

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from . import maps, plan_maps, printing, profiles
 from .area import localised_names
-from .plan import PlanResult
+from .plan import PlanResult, school_journey_lines
 from .restoration import write_scorecard
 from .summary import county_summary
 
@@ -67,6 +67,13 @@ MapLike = folium.Map | folium.Figure | plugins.DualMap
 
 def _map(build: Callable[[], MapLike], path: Path) -> list[Path]:
     return [maps.save_offline(build(), path)]
+
+
+def _busiest_school_journeys(
+    result: PlanResult, graph: nx.MultiDiGraph, *, lang: str
+) -> folium.Map:
+    school, lines = school_journey_lines(result, graph)
+    return plan_maps.school_journeys_map(result, lines, school=school, lang=lang)
 
 
 def write_plan_files(
@@ -130,7 +137,7 @@ def write_plan_files(
         (
             "school journeys map",
             lambda: _map(
-                lambda: plan_maps.school_journeys_map(result, graph, lang=lang),
+                lambda: _busiest_school_journeys(result, graph, lang=lang),
                 folder / "school_journeys_map.html",
             ),
         ),

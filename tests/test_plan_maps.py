@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from geoplan import maps, plan_maps
 from geoplan.districts import DistrictPlan
-from geoplan.plan import PlanResult
+from geoplan.plan import PlanResult, school_journey_lines
 
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
@@ -59,7 +59,8 @@ def build(kind: str, result: PlanResult, lang: str):
     if kind == "restoration":
         return plan_maps.restoration_map(result, lang=lang)
     if kind == "school_journeys":
-        return plan_maps.school_journeys_map(result, build_tiny_graph(), school="S1", lang=lang)
+        _, lines = school_journey_lines(result, build_tiny_graph(), school="S1")
+        return plan_maps.school_journeys_map(result, lines, school="S1", lang=lang)
     if kind == "before_after":
         return plan_maps.before_after_map(result, lang=lang)
     return plan_maps.districts_map(with_districts(result), lang=lang)
@@ -106,7 +107,8 @@ def test_journey_colours_by_bins() -> None:
 
 def test_school_journey_lines_match_the_plan(hostile_plan: PlanResult, tmp_path: Path) -> None:
     """Drawn lines end at the school and their minutes equal the plan's matrix."""
-    m = plan_maps.school_journeys_map(hostile_plan, build_tiny_graph(), school="S1")
+    _, lines = school_journey_lines(hostile_plan, build_tiny_graph(), school="S1")
+    m = plan_maps.school_journeys_map(hostile_plan, lines, school="S1")
     page = maps.render_offline(m)
     after = hostile_plan.after.xs("g1_3", level="band")
     mine = after[(after["school"] == "S1") & (after["status"] != "unserved")]
