@@ -63,11 +63,6 @@ def components_within(adjacency: sp.csr_array, nodes: np.ndarray) -> list[np.nda
     return [nodes[labels == k] for k in range(count)]
 
 
-def is_connected_within(adjacency: sp.csr_array, nodes: np.ndarray) -> bool:
-    """Whether ``nodes`` form one connected piece of the graph (empty counts as connected)."""
-    return len(components_within(adjacency, nodes)) <= 1
-
-
 def dissolved_pieces(
     geoms: gpd.GeoSeries | gpd.GeoDataFrame, *, tolerance_m: float = DEFAULT_TOLERANCE_M
 ) -> int:

@@ -178,7 +178,15 @@ LAYERS: dict[str, list[Column]] = {
             "Fewest grades 1-3 pupils it is opened for; empty: the planning-rule default (10)",
             zh="最少学生数",
         ),
-        Column("max_classes", "int", False, 4, "classes", "Most classes it can run", zh="最多班数"),
+        Column(
+            "max_classes",
+            "int",
+            False,
+            None,
+            "classes",
+            "Most classes it can run; empty: the planning-rule default (4)",
+            zh="最多班数",
+        ),
         Column(
             "annual_cost_yuan", "float", False, 0.0, "yuan", "Yearly running cost", zh="年运行费用"
         ),
@@ -257,7 +265,6 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
 """Chinese spellings accepted for ``choice`` columns, mapped onto the contract values."""
 
 REQUIRED_LAYERS: tuple[str, ...] = ("townships", "villages", "schools")
-OPTIONAL_LAYERS: tuple[str, ...] = ("sites", "blocks")
 
 
 @dataclass(frozen=True)

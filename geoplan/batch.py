@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import GeoplanError, MissingInputError, ScenarioError
+from .io import file_sha256
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,14 +127,6 @@ def scenario_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class _Hasher:
     """SHA-256 of files, remembered by path, size and modification time."""
 
@@ -147,7 +140,7 @@ class _Hasher:
             return None
         key = (str(path), st.st_size, st.st_mtime_ns)
         if key not in self._seen:
-            self._seen[key] = _sha256(path)
+            self._seen[key] = file_sha256(path)
         return self._seen[key]
 
 
@@ -291,7 +284,6 @@ def run_task(file: str, out: str, cache_dir: str | None = None) -> dict[str, Any
 
 # --------------------------------------------------------------------------- engines
 
-Runner = Callable[[Sequence["_Job"], Callable[["_Job", dict[str, Any]], None]], None]
 
 
 @dataclasses.dataclass

@@ -271,11 +271,6 @@ class ModeNetwork:
     crs: Any
     closures: tuple[Closure, ...] = ()
 
-    @property
-    def n_nodes(self) -> int:
-        """Number of nodes."""
-        return len(self.node_ids)
-
     @functools.cached_property
     def metres_reversed(self) -> csr_matrix:
         """``metres`` transposed (arcs reversed), built once, for searches from destinations."""
@@ -309,7 +304,6 @@ class ModeNetwork:
         """``minutes`` transposed (arcs reversed), built once."""
         rev: csr_matrix = self.minutes.T.tocsr()
         return rev
-
 
 
 def mode_network(

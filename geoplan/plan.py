@@ -135,13 +135,6 @@ class PlanResult:
         """The assignment after the plan (today's when nothing is restored)."""
         return self.before if self.restoration is None else self.restoration.after
 
-    @property
-    def restored_sites(self) -> list[str]:
-        """Ids of the sites the plan restores, in phase order."""
-        if self.restoration is None:
-            return []
-        return [str(s) for s in self.restoration.restored.sort_values("phase", kind="stable").index]
-
 
 def plan_schools(area: PlanningArea, settings: PlanSettings) -> gpd.GeoDataFrame:
     """The schools layer with the plan's closures applied (a copy)."""

@@ -10,7 +10,6 @@ a temporary folder first; a failed run leaves an earlier result intact.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import logging
@@ -31,7 +30,7 @@ import pandas as pd
 from . import network
 from ._errors import ScenarioError
 from .area import ID_INDEX, PlanningArea
-from .io import atomic_output_dir, read_planning_area, write_layers_gpkg
+from .io import atomic_output_dir, file_sha256, read_planning_area, write_layers_gpkg
 from .plan import PlanResult, load_network, make_plan
 from .plan_outputs import OutputOptions, write_plan_files, write_table
 from .rules import BANDS
@@ -256,14 +255,6 @@ def deterministic_xlsx(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _input_files(scenario: Scenario, area: PlanningArea) -> list[Path]:
     files: list[Path] = []
     root = scenario.area
@@ -368,9 +359,9 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     manifest = {
         "scenario": scen.name,
         "description": scen.description,
-        "scenario_files": [{"path": str(p), "sha256": _sha256(p)} for p in scen.files],
+        "scenario_files": [{"path": str(p), "sha256": file_sha256(p)} for p in scen.files],
         "inputs": [
-            {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+            {"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
             for p in _input_files(scen, run.area)
         ],
         "settings": _jsonable(scen.settings),
