@@ -75,6 +75,10 @@ class InputFileError(GeoplanError, ValueError):
     """A file that cannot be read at all (missing, wrong format, undecodable)."""
 
 
+class OutputFormatError(GeoplanError, ValueError):
+    """An output that cannot be written in the format asked for (a suffix, a size Excel refuses)."""
+
+
 class MissingInputError(GeoplanError, FileNotFoundError):
     """A file or folder named by the user does not exist."""
 

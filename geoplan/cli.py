@@ -218,11 +218,7 @@ def _run_travel(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / (
         f"travel_{args.mode}_{args.origins}_{args.destinations}.csv"
     )
-    try:
-        path = write_matrix(matrix, out, wide=args.wide)
-    except ValueError as err:
-        print(f"geoplan travel: {err}", file=sys.stderr)
-        return 1
+    path = write_matrix(matrix, out, wide=args.wide)
     n_o, n_d = matrix.shape
     print(
         f"Wrote {path}: {n_o} {args.origins} x {n_d} {args.destinations} by {args.mode}, "

@@ -106,19 +106,27 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     ):
         unknown = sorted(set(ids) - set(sites.index))
         if unknown:
-            raise _fail(field, unknown, "Not ids of the sites layer.",
-                        f"Use site ids such as {list(sites.index[:3])}.")
+            raise _fail(
+                field,
+                unknown,
+                "Not ids of the sites layer.",
+                f"Use site ids such as {list(sites.index[:3])}.",
+            )
         if ids:
             sites.loc[list(ids), "decision"] = decision
     unknown = sorted(set(scenario.settings.closed_schools) - set(area.schools.index))
     if unknown:
-        raise _fail("closures.schools", unknown, "Not ids of the schools layer.",
-                    f"Use school ids such as {list(area.schools.index[:3])}.")
+        raise _fail(
+            "closures.schools",
+            unknown,
+            "Not ids of the schools layer.",
+            f"Use school ids such as {list(area.schools.index[:3])}.",
+        )
     return dataclasses.replace(area, sites=sites)
 
 
 def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
-    """Read a scenario's data and make its plan (writes nothing).
+    """Read a scenario's data and make its plan (writes nothing but the graph and matrix caches).
 
     Parameters
     ----------
@@ -227,8 +235,13 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         series = out[col]
         if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
-            out[col] = series.map(lambda v: None if v is None or v is pd.NA or
-                                  (isinstance(v, float) and np.isnan(v)) else str(v))
+            out[col] = series.map(
+                lambda v: (
+                    None
+                    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                    else str(v)
+                )
+            )
         elif str(series.dtype) in ("Int64", "Float64", "boolean"):
             out[col] = series.astype("float64")
     return out
@@ -246,8 +259,11 @@ def deterministic_xlsx(path: Path) -> None:
         for name, data in entries:
             if name == "docProps/core.xml":
                 text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              rf"\g<1>{_FIXED_TIME}\g<3>", text)
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    rf"\g<1>{_FIXED_TIME}\g<3>",
+                    text,
+                )
                 data = text.encode("utf-8")
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -298,8 +314,10 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
             "bound": ph.bound, "gap": ph.gap, "seconds": ph.seconds,
         }  # fmt: skip
         if plan.closures is not None:
-            out["closures"] = {"status": plan.closures.status,
-                               "objective_yuan": plan.closures.objective}
+            out["closures"] = {
+                "status": plan.closures.status,
+                "objective_yuan": plan.closures.objective,
+            }
     if result.districts is not None:
         ind = result.districts.indicators
         for level in ind.index:
@@ -381,9 +399,7 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     return written
 
 
-def run_scenario(
-    path_or_scenario: str | Path | Scenario, *, out: str | Path = "outputs"
-) -> Path:
+def run_scenario(path_or_scenario: str | Path | Scenario, *, out: str | Path = "outputs") -> Path:
     """Run one scenario and write its results to ``out/<name>/``.
 
     Parameters

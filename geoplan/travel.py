@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
 
-from ._errors import CRSError, MissingInputError, NetworkError
+from ._errors import CRSError, MissingInputError, NetworkError, OutputFormatError
 from .network import (
     CACHE_ENV,
     MODES,
@@ -202,7 +202,7 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
 
     Raises
     ------
-    ValueError
+    OutputFormatError
         For another suffix, or a table too big for Excel (the message gives the size and the
         fix: long format, CSV, or a cut-off).
     """
@@ -210,7 +210,7 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         msg = f"{out}: write the travel matrix to a .csv or .xlsx file, not {suffix or 'none'}."
-        raise ValueError(msg)
+        raise OutputFormatError(msg)
     n_o, n_d = matrix.shape
     if suffix == ".xlsx" and wide and (n_d > EXCEL_MAX_COLUMNS or n_o * n_d > EXCEL_MAX_CELLS):
         msg = (
@@ -219,13 +219,13 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
             f"{EXCEL_MAX_COLUMNS:,} columns and {EXCEL_MAX_CELLS:,} cells). Fix: write the long "
             "format (drop --wide), write CSV, or choose fewer places."
         )
-        raise ValueError(msg)
+        raise OutputFormatError(msg)
     if suffix == ".xlsx" and not wide and n_o * n_d > EXCEL_MAX_ROWS:
         msg = (
             f"{out}: {n_o * n_d:,} origin-destination rows are more than an Excel sheet holds "
             f"({EXCEL_MAX_ROWS:,}). Fix: write CSV, or choose fewer places."
         )
-        raise ValueError(msg)
+        raise OutputFormatError(msg)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -115,10 +114,25 @@ def test_failed_demo_leaves_earlier_result(tmp_path: Path, monkeypatch: pytest.M
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
-def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+COMMANDS = ("demo", "validate", "template", "travel", "run", "compare", "batch")
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    assert "demo" in text and "validate" in text
-    assert json.dumps(text)  # printable
+    missing = [c for c in COMMANDS if c not in text]
+    assert not missing, f"geoplan --help does not list {missing}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_its_options(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert f"usage: geoplan {command}" in text
+    assert len(text) > 200, f"geoplan {command} --help explains too little"
