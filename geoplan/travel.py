@@ -477,7 +477,7 @@ def _search(
     """Float64 shortest distances ``len(sources) x len(targets)``."""
     out = np.empty((len(sources), len(targets)), dtype=float)
     chunks = range(0, len(sources), SOURCE_CHUNK)
-    for start in tqdm(chunks, desc=desc, disable=len(chunks) < 4, leave=False):
+    for start in tqdm(chunks, desc=desc, disable=True if len(chunks) < 4 else None, leave=False):
         block = sources[start : start + SOURCE_CHUNK]
         dist = dijkstra(graph, directed=True, indices=block, limit=limit)
         out[start : start + len(block)] = dist[:, targets]
