@@ -641,7 +641,9 @@ def write_profiles(
             raise ValueError(msg)
         table = table.loc[[str(s) for s in schools]]
     written = [write_atomic(out / "index.html", index_page(result, table, lang=lang))]
-    for sid, row in tqdm(table.iterrows(), total=len(table), desc="School profiles", unit="school", disable=None):
+    for sid, row in tqdm(
+        table.iterrows(), total=len(table), desc="School profiles", unit="school", disable=None
+    ):
         stem = file_stem(str(sid))
         written.append(
             write_atomic(out / f"{stem}.html", profile_page(result, str(sid), row, lang=lang))
