@@ -251,8 +251,9 @@ def school_load(
             total += math.ceil(float(enrol_arr[i, BANDS.index(band)]) / limit)
         classes.append(total)
     out["classes_needed"] = np.array(classes, dtype="int64")
-    by_ratio = np.ceil(np.round(enrol.sum(axis=1).to_numpy() / rules.pupils_per_teacher, 6))
-    out["teachers_needed"] = np.maximum(out["classes_needed"].to_numpy(), by_ratio).astype("int64")
+    out["teachers_needed"] = rules.teachers_needed(
+        enrol.sum(axis=1).to_numpy(), out["classes_needed"].to_numpy()
+    )
     return out
 
 

@@ -233,8 +233,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
         row["boarders"] = boarders
         row["boarding_beds"] = beds
         row["beds_short"] = max(0, math.ceil(round(boarders - beds, 6)))
-        by_ratio = math.ceil(round(projected_total / rules.pupils_per_teacher, 6))
-        row["teachers_needed"] = max(total_needed, by_ratio)
+        row["teachers_needed"] = int(rules.teachers_needed(projected_total, total_needed))
         rows.append(row)
     return pd.DataFrame(rows).set_index("id")
 

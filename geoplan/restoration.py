@@ -129,8 +129,7 @@ def score_sites(
     out["classes_needed"] = classes
     out["fits_max_classes"] = classes <= max_classes
     out["reaches_min_pupils"] = enrol[:, 0] >= cov.min_pupils
-    by_ratio = np.ceil(np.round(enrol[:, 0] / rules.pupils_per_teacher, 6)).astype("int64")
-    out["teachers_needed"] = np.maximum(classes, by_ratio)
+    out["teachers_needed"] = rules.teachers_needed(enrol[:, 0], classes)
     out["restore_cost_yuan"] = sites["restore_cost_yuan"].astype("float64")
     out["annual_cost_yuan"] = (
         sites["annual_cost_yuan"].fillna(0.0).astype("float64")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 BANDS: tuple[str, ...] = ("g1_3", "g4_6", "g7_9")
 """Grade bands, in order: grades 1-3, 4-6 and 7-9."""
 
@@ -71,6 +74,26 @@ class PlanningRules:
     teaching_point_max_classes: int = 4
     teaching_point_min_pupils: int = 10
     pupils_per_teacher: float = 15.0
+
+    def teachers_needed(self, pupils: ArrayLike, classes: ArrayLike) -> np.ndarray:
+        """Teachers a school needs: one per class, and at least one per ``pupils_per_teacher``.
+
+        Parameters
+        ----------
+        pupils
+            Pupils of each school (any shape).
+        classes
+            Classes of each school (same shape).
+
+        Returns
+        -------
+        numpy.ndarray
+            Whole teachers, int64, the shape of the inputs.
+        """
+        ratio = np.asarray(pupils, dtype="float64") / self.pupils_per_teacher
+        by_ratio = np.ceil(np.round(ratio, 6))
+        needed: np.ndarray = np.maximum(np.asarray(classes, dtype="float64"), by_ratio)
+        return needed.astype("int64")
 
     def limit_for(self, kind: str, band: str) -> int:
         """Class-size limit of ``band`` in a school of ``kind``."""

@@ -48,3 +48,10 @@ def test_class_size_limit_by_kind() -> None:
     assert rules.limit_for("nine_year", "g7_9") == 50
     assert rules.limit_for("teaching_point", "g1_3") == 30
     assert set(BANDS_BY_KIND) == set(SCHOOL_KINDS)
+
+
+def test_teachers_needed_one_per_class_and_by_ratio() -> None:
+    rules = PlanningRules()  # 15 pupils per teacher
+    # 62 pupils in 3 classes: ratio wins (5); 20 pupils in 4 classes: classes win (4); 0 -> 0.
+    assert rules.teachers_needed([62, 20, 0], [3, 4, 0]).tolist() == [5, 4, 0]
+    assert rules.teachers_needed(45, 1) == 3
