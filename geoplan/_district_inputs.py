@@ -68,13 +68,13 @@ def _capacity(
     schools: Any, bands: Sequence[str], rules: Any, *, use_planned: bool, extra: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classes (today, after) and class-size limit per school and band."""
-    from .rules import BANDS_BY_KIND
+    from .rules import BANDS, BANDS_BY_KIND
 
     m, k = len(schools), len(bands)
     today = np.zeros((m, k))
     after = np.zeros((m, k))
     limit = np.zeros((m, k))
-    own_limit = _num(schools, "class_size_limit", default=np.nan)
+    limits = rules.school_limits(schools)
     for b, band in enumerate(bands):
         teaches = np.array([band in BANDS_BY_KIND.get(str(kd), ()) for kd in schools["kind"]])
         today[:, b] = np.where(teaches, _num(schools, f"classes_{band}"), 0.0)
@@ -84,8 +84,7 @@ def _capacity(
         if extra is not None and f"extra_classes_{band}" in extra.columns:
             add = extra[f"extra_classes_{band}"].reindex(schools.index).fillna(0).to_numpy()
             after[:, b] += np.where(teaches, add.astype(float), 0.0)
-        default = np.array([rules.limit_for(str(kd), band) for kd in schools["kind"]], float)
-        limit[:, b] = np.where(np.isnan(own_limit), default, own_limit)
+        limit[:, b] = limits[:, BANDS.index(band)]
     return today, after, limit
 
 

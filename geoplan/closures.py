@@ -58,6 +58,7 @@ class Closures:
 def _room(schools: pd.DataFrame, load: pd.DataFrame, rules: PlanningRules) -> np.ndarray:
     """Free places per school and band; ``inf`` where the school gives no class count."""
     room = np.full((len(schools), len(BANDS)), np.inf)
+    all_limits = rules.school_limits(schools)
     for b, band in enumerate(BANDS):
         col = f"classes_{band}"
         if col not in schools.columns:
@@ -67,17 +68,7 @@ def _room(schools: pd.DataFrame, load: pd.DataFrame, rules: PlanningRules) -> np
             classes = classes + schools[f"planned_classes_{band}"].fillna(0).to_numpy(
                 dtype="float64"
             )
-        own = (
-            schools["class_size_limit"].to_numpy(dtype="float64")
-            if "class_size_limit" in schools.columns
-            else np.full(len(schools), np.nan)
-        )
-        limits = np.array(
-            [
-                o if np.isfinite(o) else rules.limit_for(str(k), band)
-                for o, k in zip(own, schools["kind"], strict=True)
-            ]
-        )
+        limits = all_limits[:, b]
         places = np.where(classes > 0, classes * limits, np.inf)
         room[:, b] = places - load[band].to_numpy()
     return room

@@ -233,22 +233,16 @@ def school_load(
         out[f"enrolment_{band}"] = enrol[band].to_numpy()
     out["boarders"] = boarders.to_numpy()
     enrol_arr = np.round(enrol.to_numpy(dtype="float64"), 6)
-    own_limits = (
-        schools["class_size_limit"].to_numpy(dtype="float64")
-        if "class_size_limit" in schools.columns
-        else np.full(len(schools), np.nan)
-    )
+    limits = rules.school_limits(schools)
     classes = []
     for i, kind in enumerate(schools["kind"].astype(str)):
-        own = own_limits[i]
-        if kind == "teaching_point":
-            limit = int(own) if np.isfinite(own) else rules.teaching_point_class_size_limit
-            classes.append(math.ceil(float(enrol_arr[i].sum()) / limit))
+        if kind == "teaching_point":  # multi-grade classes: every pupil counts together
+            classes.append(math.ceil(float(enrol_arr[i].sum()) / limits[i, 0]))
             continue
         total = 0
         for band in BANDS_BY_KIND[kind]:
-            limit = int(own) if np.isfinite(own) else rules.class_size_limit[band]
-            total += math.ceil(float(enrol_arr[i, BANDS.index(band)]) / limit)
+            b = BANDS.index(band)
+            total += math.ceil(float(enrol_arr[i, b]) / limits[i, b])
         classes.append(total)
     out["classes_needed"] = np.array(classes, dtype="int64")
     out["teachers_needed"] = rules.teachers_needed(

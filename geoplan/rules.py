@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 BANDS: tuple[str, ...] = ("g1_3", "g4_6", "g7_9")
@@ -94,6 +95,22 @@ class PlanningRules:
         by_ratio = np.ceil(np.round(ratio, 6))
         needed: np.ndarray = np.maximum(np.asarray(classes, dtype="float64"), by_ratio)
         return needed.astype("int64")
+
+    def school_limits(self, schools: pd.DataFrame) -> np.ndarray:
+        """Class-size limit per school (rows) and band (columns, in :data:`BANDS` order).
+
+        A school's own ``class_size_limit`` where it gives one, else the rule for its ``kind``.
+        """
+        default = np.array(
+            [[self.limit_for(str(kind), band) for band in BANDS] for kind in schools["kind"]],
+            dtype="float64",
+        ).reshape(len(schools), len(BANDS))
+        if "class_size_limit" not in schools.columns:
+            return default
+        own = pd.to_numeric(schools["class_size_limit"], errors="coerce")
+        own_arr = own.to_numpy(dtype="float64", na_value=np.nan).reshape(-1, 1)
+        limits: np.ndarray = np.where(np.isfinite(own_arr), own_arr, default)
+        return limits
 
     def limit_for(self, kind: str, band: str) -> int:
         """Class-size limit of ``band`` in a school of ``kind``."""

@@ -30,18 +30,14 @@ def school_capacity(
     """
     rules = rules or PlanningRules()
     out = pd.DataFrame(index=schools.index)
-    for band in BANDS:
+    limits = rules.school_limits(schools)
+    for b, band in enumerate(BANDS):
         classes = schools[f"classes_{band}"].astype("int64")
         if planned:
             classes = classes + schools[f"planned_classes_{band}"].astype("int64")
-        limit = [
-            int(own) if pd.notna(own) else rules.limit_for(kind, band)
-            for kind, own in zip(schools["kind"], schools["class_size_limit"], strict=True)
-        ]
         teaches = [band in BANDS_BY_KIND[kind] for kind in schools["kind"]]
-        out[f"places_{band}"] = (classes * pd.Series(limit, index=schools.index)).where(
-            pd.Series(teaches, index=schools.index), 0
-        )
+        places = (classes * pd.Series(limits[:, b], index=schools.index)).round()
+        out[f"places_{band}"] = places.where(pd.Series(teaches, index=schools.index), 0)
     return out.astype("int64")
 
 

@@ -55,3 +55,15 @@ def test_teachers_needed_one_per_class_and_by_ratio() -> None:
     # 62 pupils in 3 classes: ratio wins (5); 20 pupils in 4 classes: classes win (4); 0 -> 0.
     assert rules.teachers_needed([62, 20, 0], [3, 4, 0]).tolist() == [5, 4, 0]
     assert rules.teachers_needed(45, 1) == 3
+
+
+def test_school_limits_own_value_else_rule_by_kind() -> None:
+    import pandas as pd
+
+    schools = pd.DataFrame(
+        {"kind": ["nine_year", "teaching_point", "middle"], "class_size_limit": [40, None, None]}
+    )
+    limits = PlanningRules().school_limits(schools)
+    assert limits.tolist() == [[40, 40, 40], [30, 30, 30], [45, 45, 50]]
+    no_column = PlanningRules().school_limits(schools.drop(columns="class_size_limit"))
+    assert no_column[0].tolist() == [45, 45, 50]
