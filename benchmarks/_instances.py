@@ -8,6 +8,7 @@ weights, capacities and the published optimum. The distance conventions follow t
 from __future__ import annotations
 
 import csv
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,3 +118,19 @@ def cap_pmed_names(folder: Path = SHARED / "cap_pmed") -> list[str]:
     """Names of every instance in ``bks.csv``, in order."""
     with (folder / "bks.csv").open() as fh:
         return [r["instance"] for r in csv.DictReader(fh)]
+
+
+def print_row(name: str, method: str, out: dict[str, object], inst: Instance) -> None:
+    """Print one benchmark result as a JSON line (non-finite numbers as null)."""
+    row = {
+        "instance": name,
+        "method": method,
+        **out,
+        "optimum": inst.optimum,
+        "n": int(inst.cost.shape[0]),
+        "p": inst.p,
+    }
+    clean = {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()
+    }
+    print(json.dumps(clean), flush=True)

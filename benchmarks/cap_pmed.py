@@ -8,8 +8,6 @@ Usage: ``python benchmarks/cap_pmed.py [--limit S] [--methods exact,heuristic,sp
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _instances import SHARED, Instance, cap_pmed_names, read_cap_pmed
+from _instances import SHARED, Instance, cap_pmed_names, print_row, read_cap_pmed
 
 from geoplan import siting
 from geoplan._errors import InfeasibleError
@@ -64,23 +62,7 @@ def main(argv: list[str] | None = None) -> None:
                     "seconds": None,
                     "status": f"failed: {exc}",
                 }
-            row = {
-                "instance": name,
-                "method": method,
-                **out,
-                "optimum": inst.optimum,
-                "n": int(inst.cost.shape[0]),
-                "p": inst.p,
-            }
-            print(
-                json.dumps(
-                    {
-                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in row.items()
-                    }
-                ),
-                flush=True,
-            )
+            print_row(name, method, out, inst)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _instances import SHARED, Instance, pmed_optima, read_pmed
+from _instances import SHARED, Instance, pmed_optima, print_row, read_pmed
 
 from geoplan import siting
 
@@ -78,23 +75,7 @@ def main(argv: list[str] | None = None) -> None:
                 out = run_spopt(inst, args.limit)
             else:
                 out = run_geoplan(inst, method, args.limit)
-            row = {
-                "instance": name,
-                "method": method,
-                **out,
-                "optimum": inst.optimum,
-                "n": int(inst.cost.shape[0]),
-                "p": inst.p,
-            }
-            print(
-                json.dumps(
-                    {
-                        k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                        for k, v in row.items()
-                    }
-                ),
-                flush=True,
-            )
+            print_row(name, method, out, inst)
 
 
 if __name__ == "__main__":
