@@ -63,7 +63,8 @@ def tree_state(folder: Path) -> dict[str, tuple[str, int]]:
     """SHA-256 and modification time of every file below ``folder``."""
     return {
         str(p.relative_to(folder)): (
-            hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
         )
         for p in sorted(folder.rglob("*"))
         if p.is_file()
@@ -275,3 +276,22 @@ def test_broken_scenarios_are_reported_and_the_others_finish(
     assert rows["tiny_restore"]["Teaching points restored"] == 1
     html = (out / "batch" / "comparison.html").read_text(encoding="utf-8")
     assert "FAILED: ScenarioError" in html
+
+
+def test_cli_batch_then_resume_leaves_finished_outputs(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geoplan import cli
+
+    folder = make_folder(tmp_path)
+    out = tmp_path / "out"
+    args = ["batch", str(folder), "--workers", "1", "--out", str(out)]
+    assert cli.main(args) == 0
+    assert "2 of 2 scenarios ok" in capsys.readouterr().out
+    batch_folder = out / "batch"
+    finished = {k: v for k, v in tree_state(batch_folder).items() if k.startswith("tiny_")}
+    assert any(k.endswith("metrics.json") for k in finished)
+    assert cli.main([*args, "--resume"]) == 0
+    after = {k: v for k, v in tree_state(batch_folder).items() if k.startswith("tiny_")}
+    assert after == finished  # same bytes, same modification times
+    assert (batch_folder / "comparison.xlsx").is_file()

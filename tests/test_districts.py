@@ -229,6 +229,7 @@ def test_overrides_are_honoured_and_communities_kept_whole():
         levels=("primary",),
     )
     assert plan.blocks.loc["b050", "school_primary"] == "s3"
+    assert plan.blocks.loc["b051", "school_primary"] == "s3"
     per_community = plan.blocks.groupby(blocks["community"])["school_primary"].nunique()
     assert (per_community == 1).all()
 
