@@ -6,6 +6,7 @@ folder, with variants), so each scenario takes about a second once a worker has 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -14,8 +15,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +122,30 @@ def _loopback_problem() -> str | None:
     return None
 
 
+@pytest.fixture
+def dask_port_lock() -> Iterator[None]:
+    """One Dask cluster at a time across parallel test workers.
+
+    A scheduler binds its HTTP server to port 8787 even without a dashboard; two starting at once
+    (pytest -n 2) collide, and distributed then leaks a socket. A file lock serialises them.
+    """
+    with (Path(tempfile.gettempdir()) / "geoplan-dask-tests.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 needs_loopback = pytest.mark.skipif(
     _loopback_problem() is not None, reason=str(_loopback_problem())
 )
 
 
 @needs_loopback
-def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(tmp_path: Path, cache: Path) -> None:
+def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(
+    tmp_path: Path, cache: Path, dask_port_lock: None
+) -> None:
     from distributed import Client, LocalCluster
 
     folder = make_folder(tmp_path)
@@ -166,7 +186,7 @@ def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(tmp_path: Path, cache:
 
 
 @needs_loopback
-def test_embedded_local_cluster(tmp_path: Path, cache: Path) -> None:
+def test_embedded_local_cluster(tmp_path: Path, cache: Path, dask_port_lock: None) -> None:
     folder = make_folder(tmp_path)
     result = run_batch(folder, out=tmp_path / "out", workers=2, local_cluster=True,
                        progress=False)  # fmt: skip
