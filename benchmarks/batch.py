@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from geoplan.batch import run_batch
-from geoplan.datasets import demo_county, demo_folder
-from geoplan.runner import run_scenario
+from geoplan.data.datasets import demo_county, demo_folder
+from geoplan.runs.batch import run_batch
+from geoplan.runs.runner import run_scenario
 
 
 def write_scenarios(folder: Path, n: int, *, maps: bool) -> list[Path]:

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _instances import SHARED, Instance, cap_pmed_names, print_row, read_cap_pmed
 
-from geoplan import siting
-from geoplan._errors import InfeasibleError
+from geoplan.errors import InfeasibleError
+from geoplan.models import siting
 
 
 def run_geoplan(inst: Instance, method: str, limit: float) -> dict[str, object]:

@@ -19,8 +19,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geoplan._contiguity import rook_adjacency
-from geoplan.districts import solve_districts
+from geoplan.models._contiguity import rook_adjacency
+from geoplan.models.districts import solve_districts
 
 SEED = 20240607
 CRS = "EPSG:32645"

@@ -10,8 +10,8 @@ import argparse
 import json
 import time
 
-from geoplan.datasets import demo_county
-from geoplan.plan import PlanSettings, load_network, make_plan
+from geoplan.data.datasets import demo_county
+from geoplan.plan.pipeline import PlanSettings, load_network, make_plan
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _instances import SHARED, Instance, pmed_optima, print_row, read_pmed
 
-from geoplan import siting
+from geoplan.models import siting
 
 
 def run_geoplan(inst: Instance, method: str, limit: float) -> dict[str, object]:

@@ -25,9 +25,9 @@ from shapely import points as shp_points
 sys.path.insert(0, str(Path(__file__).parent))
 from make_road_graph import CRS, build
 
-import geoplan.travel as travel_module
-from geoplan.network import CAR, PUPIL_WALK
-from geoplan.travel import _network_distances, network_for, travel_matrix
+import geoplan.network.travel as travel_module
+from geoplan.network.modes import CAR, PUPIL_WALK
+from geoplan.network.travel import _network_distances, network_for, travel_matrix
 
 N_VILLAGES, N_SCHOOLS, NX_SOURCES = 2000, 200, 20
 

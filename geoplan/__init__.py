@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ._errors import GeoplanError, InfeasibleError, ValidationError
-from .area import PlanningArea
-from .rules import PlanningRules
+from geoplan.data.area import PlanningArea
+from geoplan.errors import GeoplanError, InfeasibleError, ValidationError
+from geoplan.rules import PlanningRules
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._errors import GeoplanError
+from geoplan.errors import GeoplanError
 
 logger = logging.getLogger("geoplan")
 
@@ -37,7 +37,7 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from geoplan.runs.demo import run_demo
 
     folder = run_demo(args.out, lang=args.lang)
     print(f"Demo written to {folder}")
@@ -67,8 +67,8 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from ._validate import format_problems
-    from .io import validate_folder
+    from geoplan.data.readers import validate_folder
+    from geoplan.data.validation import format_problems
 
     problems = validate_folder(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
@@ -93,7 +93,7 @@ def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_template(args: argparse.Namespace) -> int:
-    from .templates import write_templates
+    from geoplan.data.templates import write_templates
 
     for path in write_templates(args.folder):
         print(f"Wrote {path}")
@@ -118,7 +118,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from .runner import run_scenario
+    from geoplan.runs.runner import run_scenario
 
     folder = run_scenario(args.scenario, out=args.out)
     print(f"Scenario written to {folder}")
@@ -139,15 +139,13 @@ def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
     )
-    p.add_argument(
-        "--pair", nargs=2, metavar=("A", "B"), help="scenarios of the before/after map"
-    )
+    p.add_argument("--pair", nargs=2, metavar=("A", "B"), help="scenarios of the before/after map")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="map label language")
     p.set_defaults(handler=_run_compare)
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from geoplan.runs.compare import compare
 
     result = compare(
         args.inputs, args.out, pair=tuple(args.pair) if args.pair else None, lang=args.lang
@@ -157,8 +155,8 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 
 def _add_travel(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .network import MODES
-    from .travel import POINT_LAYERS
+    from geoplan.network.modes import MODES
+    from geoplan.network.travel import POINT_LAYERS
 
     p = sub.add_parser(
         "travel",
@@ -200,9 +198,9 @@ def _add_travel(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _run_travel(args: argparse.Namespace) -> int:
-    from .io import read_planning_area
-    from .network import Closure
-    from .travel import area_matrix, write_matrix
+    from geoplan.data.readers import read_planning_area
+    from geoplan.network.modes import Closure
+    from geoplan.network.travel import area_matrix, write_matrix
 
     area = read_planning_area(args.folder)
     closures = [Closure(label=name, names=(name,)) for name in args.close]
@@ -261,7 +259,7 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _run_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from geoplan.runs.batch import run_batch
 
     result = run_batch(
         args.folder,
@@ -273,8 +271,10 @@ def _run_batch(args: argparse.Namespace) -> int:
         name=args.name,
     )
     ok = int((result.status["status"] == "ok").sum())
-    print(f"Batch {result.name}: {ok} of {len(result.status)} scenarios ok; comparison in "
-          f"{result.comparison_html}, log in {result.status_file}")
+    print(
+        f"Batch {result.name}: {ok} of {len(result.status)} scenarios ok; comparison in "
+        f"{result.comparison_html}, log in {result.status_file}"
+    )
     for file in result.failed:
         print(f"  failed: {file}: {result.status.at[file, 'error']!s}", file=sys.stderr)
     return 1 if result.failed else 0

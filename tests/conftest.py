@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geoplan.area import PlanningArea
+from geoplan.data.area import PlanningArea
 
 TINY_CRS = "EPSG:32645"
 """UTM zone 45N: the metric CRS of the tiny test county (near Hejing, about 86 E 42.5 N)."""
@@ -193,7 +193,7 @@ def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> object:
     itself) are named :data:`HOSTILE_NAME`; restores one site per phase over two phases."""
     import dataclasses
 
-    from geoplan.plan import PlanSettings, make_plan
+    from geoplan.plan.pipeline import PlanSettings, make_plan
 
     area = build_tiny_area(
         township_name=HOSTILE_NAME,

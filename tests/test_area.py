@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geoplan.area import PlanningArea, localised_names
+from geoplan.data.area import PlanningArea, localised_names
 
 
 def _layer() -> gpd.GeoDataFrame:

@@ -27,9 +27,9 @@ import psutil
 import pytest
 
 from geoplan import cli
-from geoplan._errors import MissingInputError
-from geoplan.batch import BatchResult, is_finished, run_batch, scenario_files
-from geoplan.scenario import load_scenario
+from geoplan.errors import MissingInputError
+from geoplan.runs.batch import BatchResult, is_finished, run_batch, scenario_files
+from geoplan.runs.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-import geoplan.travel as travel_module
+import geoplan.network.travel as travel_module
 from geoplan.cli import main
-from geoplan.datasets import demo_county, demo_folder
+from geoplan.data.datasets import demo_county, demo_folder
 
 TINY = Path(__file__).parent / "data" / "good" / "tiny"
 # The tiny county's villages and schools stand on whole hundredths of a degree, so on this grid
@@ -82,7 +82,7 @@ def tiny(tmp_path: Path) -> Path:
 
 
 def schools_lonlat(folder: Path) -> dict[str, tuple[float, float]]:
-    from geoplan.io import read_planning_area
+    from geoplan.data.readers import read_planning_area
 
     schools = read_planning_area(folder).schools.to_crs(4326)
     return {

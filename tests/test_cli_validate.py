@@ -121,7 +121,7 @@ def test_template_filled_in_validates_clean(tmp_path: Path) -> None:
         ],
     )
     assert main(["validate", str(folder)]) == 0
-    from geoplan.io import read_planning_area
+    from geoplan.data.readers import read_planning_area
 
     area = read_planning_area(folder)
     assert list(area.villages.index) == ["V1", "2"]

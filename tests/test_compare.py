@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from test_runner import hand_metrics
 
-from geoplan._errors import MissingInputError, ScenarioError
 from geoplan.cli import main
-from geoplan.compare import INDICATORS, Comparison, best_values, compare, comparison_table
+from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.runs.compare import INDICATORS, Comparison, best_values, compare, comparison_table
 
 HERE = Path(__file__).parent / "data" / "scenarios"
 NAMES = ("tiny_status_quo", "tiny_restore")
@@ -94,8 +94,9 @@ def test_bad_inputs(tmp_path: Path) -> None:
         compare([], tmp_path / "out")
 
 
-def test_cli_run_and_compare(comparison: Comparison, tmp_path: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_run_and_compare(
+    comparison: Comparison, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = comparison.html.parent
     assert main(["compare", str(out / NAMES[0]), str(out / NAMES[1]), "--out",
                  str(tmp_path)]) == 0  # fmt: skip

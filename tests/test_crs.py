@@ -8,8 +8,8 @@ import pytest
 from pyproj import CRS, Geod
 from shapely.geometry import Point
 
-from geoplan import crs as gcrs
-from geoplan._errors import CRSError
+from geoplan.data import crs as gcrs
+from geoplan.errors import CRSError
 
 coordtransform = pytest.importorskip("coordTransform.coordTransform")
 eviltransform = pytest.importorskip("eviltransform")

@@ -1,9 +1,9 @@
 """The embedded demo county: its files and the headline numbers it is built to show.
 
 The numbers are read straight from the shipped GeoPackage with geopandas (independently of
-``geoplan.io``) and checked against the brief: Hejing County's size, pupils, schools, 58 oversized
-classes in 7 town schools, 30+ former sites, a town short of places until its planned extension,
-most rural pupils beyond a day journey, and a road network osmnx loads.
+``geoplan.data.readers``) and checked against the brief: Hejing County's size, pupils, schools,
+58 oversized classes in 7 town schools, 30+ former sites, a town short of places until its
+planned extension, most rural pupils beyond a day journey, and a road network osmnx loads.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from geoplan import PlanningArea
-from geoplan.datasets import demo_county, demo_folder, demo_roads_path
+from geoplan.data.area import PlanningArea
+from geoplan.data.datasets import demo_county, demo_folder, demo_roads_path
 from geoplan.rules import BANDS, BANDS_BY_KIND, oversized_classes
 
 # Equal-area projection for this part of Xinjiang (independent of the generator's UTM 45N).

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan._errors import ValidationError
-from geoplan.demand import PUPIL_COLUMNS, TownMigration, project_pupils, pupils_by_year
+from geoplan.errors import ValidationError
+from geoplan.plan.demand import PUPIL_COLUMNS, TownMigration, project_pupils, pupils_by_year
 
 
 def _villages() -> pd.DataFrame:
@@ -49,9 +49,7 @@ def test_growth_by_township_worked_by_hand() -> None:
 
 
 def test_migration_to_town_worked_by_hand_and_conserves_pupils() -> None:
-    proj = project_pupils(
-        _villages(), years=1, migration_to_town=TownMigration("town", 0.1)
-    )
+    proj = project_pupils(_villages(), years=1, migration_to_town=TownMigration("town", 0.1))
     np.testing.assert_allclose(proj.loc[("A", 1)].to_numpy(), [27, 18, 9.9])
     np.testing.assert_allclose(proj.loc[("T", 1)].to_numpy(), [63, 42, 31.1])
     more = project_pupils(_villages(), years=6, migration_to_town=TownMigration("town", 0.05))

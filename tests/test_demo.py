@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geoplan import cli
-from geoplan.datasets import demo_county
+from geoplan.data.datasets import demo_county
 
 EXPECTED = [
     "overview_map.html",
@@ -107,7 +107,7 @@ def test_failed_demo_leaves_earlier_result(tmp_path: Path, monkeypatch: pytest.M
         (folder / "overview_map.html").write_text("half-written")
         raise RuntimeError("simulated failure while writing")
 
-    monkeypatch.setattr("geoplan.runner.write_run", broken)
+    monkeypatch.setattr("geoplan.runs.runner.write_run", broken)
     with pytest.raises(RuntimeError, match="simulated failure"):
         cli.main(["demo", "--out", str(tmp_path)])
     assert (earlier / "overview_map.html").read_text() == "earlier result"

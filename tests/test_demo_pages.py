@@ -15,10 +15,10 @@ import pytest
 from browser import check_map_in_browser
 from conftest import HOSTILE_NAME
 
-from geoplan import datasets
-from geoplan.area import PlanningArea
-from geoplan.plan import PlanResult, load_network, make_plan
-from geoplan.plan_outputs import OutputOptions, write_plan_files
+from geoplan.data import datasets
+from geoplan.data.area import PlanningArea
+from geoplan.outputs.plan_files import OutputOptions, write_plan_files
+from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 
 TEXT_COLUMNS = ("name", "name_zh", "community")
 

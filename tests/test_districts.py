@@ -1,4 +1,5 @@
-"""Tests of geoplan.districts and geoplan._contiguity: brute force on tiny towns, plan checks."""
+"""Tests of geoplan.models.districts and geoplan.models._contiguity: brute force on tiny
+towns, plan checks."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan._contiguity import dissolved_pieces, rook_adjacency
-from geoplan._errors import InfeasibleError
-from geoplan.districts import least_extra_classes, plan_districts, solve_districts
+from geoplan.errors import InfeasibleError
+from geoplan.models._contiguity import dissolved_pieces, rook_adjacency
+from geoplan.models.districts import least_extra_classes, plan_districts, solve_districts
 
 CRS = "EPSG:32645"
 
@@ -246,9 +247,9 @@ def test_short_capacity_is_diagnosed_in_planner_terms():
 @pytest.mark.slow
 def test_demo_county_oversized_classes_fall_to_zero() -> None:
     """The demo town's 58 oversized classes (56+) fall to 0 with the planned extension."""
-    from geoplan.datasets import demo_county
-    from geoplan.network import load_graph
-    from geoplan.travel import travel_matrix
+    from geoplan.data.datasets import demo_county
+    from geoplan.network.roads import load_graph
+    from geoplan.network.travel import travel_matrix
 
     area = demo_county()
     blocks = area.blocks

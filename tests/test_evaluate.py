@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan._errors import ValidationError
-from geoplan.evaluate import assign_pupils, school_load, township_indicators, unserved_villages
+from geoplan.errors import ValidationError
+from geoplan.plan.evaluate import assign_pupils, school_load, township_indicators, unserved_villages
 
 
 def _case() -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
@@ -31,11 +31,13 @@ def _case() -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
     )
     walk = pd.DataFrame(
         [[10.0, 80.0, 50.0], [40.0, 35.0, 20.0], [np.inf, 50.0, 5.0]],
-        index=villages.index, columns=schools.index,
+        index=villages.index,
+        columns=schools.index,
     )
     bus = pd.DataFrame(
         [[5.0, 30.0, 20.0], [20.0, 15.0, 10.0], [70.0, 20.0, 3.0]],
-        index=villages.index, columns=schools.index,
+        index=villages.index,
+        columns=schools.index,
     )
     return villages, {"g1_3": walk, "g4_6": walk, "g7_9": bus}, schools
 

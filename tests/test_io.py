@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan import crs as gcrs
-from geoplan.area import LAYERS, contract_markdown
-from geoplan.io import atomic_output_dir, parse_angle, read_planning_area, write_layers_gpkg
+from geoplan.data import crs as gcrs
+from geoplan.data.area import LAYERS, contract_markdown
+from geoplan.data.files import parse_angle
+from geoplan.data.readers import atomic_output_dir, read_planning_area, write_layers_gpkg
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "good" / "tiny"

@@ -1,4 +1,5 @@
-"""Tests of geoplan.maps: escaping, display copies, the overview map offline in a browser."""
+"""Tests of geoplan.outputs.maps: escaping, display copies, the overview map offline in a
+browser."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 from browser import check_map_in_browser
 from shapely.geometry import LineString
 
-from geoplan.area import PlanningArea
-from geoplan.maps import (
+from geoplan.data.area import PlanningArea
+from geoplan.outputs.maps import (
     LABELS,
     escape,
     html_table,
@@ -237,7 +238,7 @@ def test_harness_catches_dialog_and_network(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_overview_in_browser(tmp_path: Path) -> None:
     """The demo county's overview map (with a hostile village name) opens offline and safely."""
-    datasets = pytest.importorskip("geoplan.datasets")
+    datasets = pytest.importorskip("geoplan.data.datasets")
     area = datasets.demo_county()
     villages = area.villages.copy()
     villages.iloc[0, villages.columns.get_loc("name")] = HOSTILE

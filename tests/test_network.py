@@ -1,4 +1,4 @@
-"""Tests of geoplan.network: loading real OSM extracts, road layers, modes, snapping."""
+"""Tests of geoplan.network.modes: loading real OSM extracts, road layers, modes, snapping."""
 
 from __future__ import annotations
 
@@ -13,23 +13,20 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point
 
-import geoplan.roads as roads_module
-from geoplan._errors import MissingInputError, NetworkError
-from geoplan.network import (
+import geoplan.network.roads as roads_module
+from geoplan.errors import MissingInputError, NetworkError
+from geoplan.network.modes import (
     CAR,
     CHILD_WALK,
     MOTOR_SPEEDS_KPH,
     RIDING,
-    ROAD_CLASSES,
     SCHOOL_BUS,
     NetworkSettings,
     TravelMode,
-    graph_from_roads,
-    load_graph,
-    load_report,
     mode_network,
     snap_points,
 )
+from geoplan.network.roads import ROAD_CLASSES, graph_from_roads, load_graph, load_report
 
 pyrosm = pytest.importorskip("pyrosm")
 TEST_PBF = Path(pyrosm.get_data("test_pbf"))

@@ -1,4 +1,4 @@
-"""Tests of geoplan._offline: every asset inlined, unknown assets refused loudly."""
+"""Tests of geoplan.outputs._offline: every asset inlined, unknown assets refused loudly."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import folium
 import pytest
 from folium import plugins
 
-from geoplan._errors import MapAssetError
-from geoplan._offline import inline_assets, inline_css, write_atomic
+from geoplan.errors import MapAssetError
+from geoplan.outputs._offline import inline_assets, inline_css, write_atomic
 
 # An http(s) address in a place a browser fetches from: src=, href= or CSS url(.
 FETCHED_URL = re.compile(r"(?:\bsrc\s*=|\bhref\s*=|url\()\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE)

@@ -1,4 +1,5 @@
-"""Tests of geoplan.plan_maps: every plan map offline, in both languages, with hostile names."""
+"""Tests of geoplan.outputs.plan_maps: every plan map offline, in both languages, with
+hostile names."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from browser import check_map_in_browser
 from conftest import HOSTILE_NAME, build_tiny_graph
 from shapely.geometry import box
 
-from geoplan import maps, plan_maps
-from geoplan.districts import DistrictPlan
-from geoplan.plan import PlanResult, school_journey_lines
+from geoplan.models.districts import DistrictPlan
+from geoplan.outputs import maps, plan_maps
+from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.school_journeys import busiest_school, school_journey_lines
 
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
@@ -123,7 +125,7 @@ def test_busiest_school_by_brute_force(hostile_plan: PlanResult) -> None:
     for _, row in after.iterrows():
         if row["status"] != "unserved" and row["school"] in hostile_plan.schools.index:
             totals[row["school"]] = totals.get(row["school"], 0.0) + row["pupils"]
-    assert plan_maps.busiest_school(hostile_plan) == max(totals, key=totals.__getitem__)
+    assert busiest_school(hostile_plan) == max(totals, key=totals.__getitem__)
 
 
 def _first_point(page: str) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Tests of geoplan.printing: scale bars by hand, paper sizes, Chinese text."""
+"""Tests of geoplan.outputs.printing: scale bars by hand, paper sizes, Chinese text."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from geoplan import printing
-from geoplan.plan import PlanResult
+from geoplan.outputs import printing
+from geoplan.plan.pipeline import PlanResult
 
 
 @pytest.mark.parametrize(

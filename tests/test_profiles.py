@@ -1,4 +1,5 @@
-"""Tests of geoplan.profiles: numbers worked by hand, pages offline and escaped, Chinese PDF."""
+"""Tests of geoplan.outputs.profiles: numbers worked by hand, pages offline and escaped,
+Chinese PDF."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from browser import check_map_in_browser
 from conftest import HOSTILE_NAME, build_tiny_area, build_tiny_graph
 
-from geoplan import profiles
-from geoplan.plan import PlanResult, PlanSettings, make_plan
-from geoplan.printing import find_cjk_font
+from geoplan.outputs import profiles
+from geoplan.outputs.printing import find_cjk_font
+from geoplan.plan.pipeline import PlanResult, PlanSettings, make_plan
 
 CHINESE_NAME = "阿拉沟乡中心小学"
 

@@ -8,15 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan._errors import InfeasibleError
-from geoplan.restoration import (
-    phase_sites,
-    plan_closures,
-    plan_restoration,
-    pupil_years_served,
-    score_sites,
-    write_scorecard,
-)
+from geoplan.errors import InfeasibleError
+from geoplan.models.phasing import phase_sites, pupil_years_served
+from geoplan.plan.closures import plan_closures
+from geoplan.plan.restoration import plan_restoration, score_sites, write_scorecard
 
 LIMIT = 30.0
 
@@ -149,8 +144,12 @@ def _closure_case(
     enrolled_a: int = 0,
 ):
     villages = pd.DataFrame(
-        {"township": "t1", "pupils_g1_3": [10, 40], "pupils_g4_6": [10, 40],
-         "pupils_g7_9": [10, 40]},
+        {
+            "township": "t1",
+            "pupils_g1_3": [10, 40],
+            "pupils_g4_6": [10, 40],
+            "pupils_g7_9": [10, 40],
+        },
         index=pd.Index(["v1", "v2"], name="id"),
     )
     schools = pd.DataFrame(
@@ -170,7 +169,8 @@ def _closure_case(
     a_to_b = 40.0 if far else 20.0
     table = pd.DataFrame(
         [[5.0, 5.0 + a_to_b - 5.0, 55.0], [50.0, 5.0, 55.0]],
-        index=villages.index, columns=schools.index,
+        index=villages.index,
+        columns=schools.index,
     )
     return villages, {"g1_3": table, "g4_6": table, "g7_9": table}, schools
 
@@ -213,8 +213,12 @@ def test_closing_is_not_right(kwargs: dict[str, object], why: str) -> None:
 
 def _plan_case():
     villages = pd.DataFrame(
-        {"township": ["t1", "t1", "t2", "t2"], "pupils_g1_3": [12, 6, 20, 3],
-         "pupils_g4_6": [10, 5, 15, 3], "pupils_g7_9": [8, 4, 12, 2]},
+        {
+            "township": ["t1", "t1", "t2", "t2"],
+            "pupils_g1_3": [12, 6, 20, 3],
+            "pupils_g4_6": [10, 5, 15, 3],
+            "pupils_g7_9": [8, 4, 12, 2],
+        },
         index=pd.Index(["v1", "v2", "v3", "v4"], name="id"),
     )
     schools = pd.DataFrame(
@@ -222,16 +226,23 @@ def _plan_case():
         index=pd.Index(["C"], name="id"),
     )
     sites = pd.DataFrame(
-        {"name": ["Site 1", "Site 2"], "township": ["t1", "t2"],
-         "restore_cost_yuan": [300_000.0, 600_000.0], "min_pupils": [10, 10],
-         "max_classes": [4, 4], "annual_cost_yuan": [50_000.0, 60_000.0], "decision": "free"},
+        {
+            "name": ["Site 1", "Site 2"],
+            "township": ["t1", "t2"],
+            "restore_cost_yuan": [300_000.0, 600_000.0],
+            "min_pupils": [10, 10],
+            "max_classes": [4, 4],
+            "annual_cost_yuan": [50_000.0, 60_000.0],
+            "decision": "free",
+        },
         index=pd.Index(["s1", "s2"], name="id"),
     )
     # v1 is 50 min from C and 10 from s1; v2 20 from C and 15 from s1; v3, v4 far from C and
     # 25 and 28 min from s2.
     walk = pd.DataFrame(
         [[50.0, 10.0, 60.0], [20.0, 15.0, 60.0], [90.0, 70.0, 25.0], [95.0, 70.0, 28.0]],
-        index=villages.index, columns=["C", "s1", "s2"],
+        index=villages.index,
+        columns=["C", "s1", "s2"],
     )
     bus = walk[["C"]] / 3
     return villages, {"g1_3": walk, "g4_6": walk[["C"]], "g7_9": bus}, schools, sites

@@ -17,8 +17,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geoplan._errors import MissingInputError, ScenarioError
-from geoplan.runner import RESULT_LAYERS, run_scenario
+from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.runs.runner import RESULT_LAYERS, run_scenario
 
 HERE = Path(__file__).parent / "data" / "scenarios"
 POS = {"S1": 0, "V1": 600, "V2": 1800, "P1": 3000, "V3": 3300, "V4": 3900, "S2": 6000, "V5": 6500}

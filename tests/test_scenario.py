@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from geoplan._errors import MissingInputError, ScenarioError
-from geoplan.network import Closure
-from geoplan.scenario import load_scenario
+from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.network.modes import Closure
+from geoplan.runs.scenario import load_scenario
 
 HERE = Path(__file__).parent / "data" / "scenarios"
 REPO = Path(__file__).parent.parent

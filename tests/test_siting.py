@@ -11,8 +11,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geoplan import siting
-from geoplan._errors import InfeasibleError
+from geoplan.errors import InfeasibleError
+from geoplan.models import siting
 
 DATA = Path(__file__).parent / "data" / "orlib"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -324,7 +324,7 @@ def test_inputs_not_mutated_and_tables_aligned() -> None:
 # ------------------------------------------------------------------ Lagrangian fixing
 @pytest.mark.parametrize("seed", range(6))
 def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int) -> None:
-    from geoplan import _heuristics as heur
+    from geoplan.models import _heuristics as heur
 
     rng = np.random.default_rng(100 + seed)
     n, p = 9, 3
@@ -355,7 +355,7 @@ def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
-    from geoplan import _heuristics as heur
+    from geoplan.models import _heuristics as heur
 
     rng = np.random.default_rng(200 + seed)
     n, p = 10, 3 + seed % 2

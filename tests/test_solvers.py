@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from geoplan._solvers import relative_gap, solve_milp
+from geoplan.models.solver import relative_gap, solve_milp
 
 
 def test_knapsack_matches_brute_force() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geoplan.area import PlanningArea
-from geoplan.io import read_planning_area
-from geoplan.summary import county_summary, school_capacity, school_oversized
+from geoplan.data.area import PlanningArea
+from geoplan.data.readers import read_planning_area
+from geoplan.plan.summary import county_summary, school_capacity, school_oversized
 
 TINY = Path(__file__).parent / "data" / "good" / "tiny"
 

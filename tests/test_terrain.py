@@ -1,4 +1,4 @@
-"""Tests of geoplan.terrain: Tobler's hiking function and DEM elevations on the graph."""
+"""Tests of geoplan.network.terrain: Tobler's hiking function and DEM elevations on the graph."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import rasterio
 from affine import Affine
 from shapely import Point
 
-from geoplan._errors import CRSError
-from geoplan.network import CHILD_WALK
-from geoplan.terrain import add_node_elevations, tobler_factor, walking_minutes
-from geoplan.travel import travel_matrix
+from geoplan.errors import CRSError
+from geoplan.network.modes import CHILD_WALK
+from geoplan.network.terrain import add_node_elevations, tobler_factor, walking_minutes
+from geoplan.network.travel import travel_matrix
 
 CRS = "EPSG:32645"
 

@@ -1,4 +1,5 @@
-"""Tests of geoplan.travel: hand-made graphs with known answers, and networkx on a real extract."""
+"""Tests of geoplan.network.travel: hand-made graphs with known answers, and networkx on a
+real extract."""
 
 from __future__ import annotations
 
@@ -12,16 +13,10 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point, box
 
-from geoplan._errors import CRSError, NetworkError
-from geoplan.network import (
-    CAR,
-    CHILD_WALK,
-    PUPIL_WALK,
-    Closure,
-    load_graph,
-    mode_network,
-)
-from geoplan.travel import journey_lines, network_for, travel_matrix
+from geoplan.errors import CRSError, NetworkError
+from geoplan.network.modes import CAR, CHILD_WALK, PUPIL_WALK, Closure, mode_network
+from geoplan.network.roads import load_graph
+from geoplan.network.travel import journey_lines, network_for, travel_matrix
 
 CRS = "EPSG:32645"  # UTM 45N, where Hejing lies
 
@@ -146,7 +141,7 @@ def test_unreachable_village_is_reported_not_dropped(tmp_path: Path, caplog) -> 
     g.add_edge("Y", "X", length=500.0, highway="track", osmid=99)
     villages = points({"v1": (0.0, 10.0), "island": (10_000.0, 30.0)})
     schools = points({"s1": (1000.0, 1000.0)})
-    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+    with caplog.at_level(logging.WARNING, logger="geoplan.network.modes"):
         m = travel_matrix(
             g, villages, schools, mode=PUPIL_WALK, cache_dir=tmp_path, origins_label="villages"
         )
@@ -161,7 +156,7 @@ def test_unreachable_village_is_reported_not_dropped(tmp_path: Path, caplog) -> 
 def test_long_access_leg_is_warned_and_listed(tmp_path: Path, caplog) -> None:
     g = square()
     villages = points({"near": (0.0, 100.0), "far": (-3000.0, 0.0)})
-    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+    with caplog.at_level(logging.WARNING, logger="geoplan.network.modes"):
         m = travel_matrix(
             g, villages, points({"s": (1000.0, 0.0)}), mode=CHILD_WALK, cache_dir=tmp_path
         )
@@ -239,7 +234,7 @@ def test_journey_lines_follow_the_roads(tmp_path: Path) -> None:
 def test_prebuilt_network_gives_the_same_matrix_and_conversion_happens_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geoplan.travel as travel_module
+    import geoplan.network.travel as travel_module
 
     calls: list[str] = []
     real = travel_module.mode_network
@@ -353,7 +348,7 @@ def test_matches_networkx_on_real_extract(extract, mode, n_o, n_d, tmp_path: Pat
 
 
 def test_float64_path_agrees_with_networkx_to_a_micrometre(extract) -> None:
-    from geoplan.travel import _network_distances
+    from geoplan.network.travel import _network_distances
 
     g = extract
     net = mode_network(g, CAR)
@@ -392,7 +387,7 @@ def test_network_distance_never_shorter_than_straight_line(extract, tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
-    from geoplan.datasets import demo_county
+    from geoplan.data.datasets import demo_county
 
     area = demo_county()
     cache = tmp_path_factory.mktemp("demo-cache")

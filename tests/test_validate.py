@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geoplan._errors import ValidationError
-from geoplan._validate import format_problems
-from geoplan.io import read_planning_area, validate_folder
+from geoplan.data.readers import read_planning_area, validate_folder
+from geoplan.data.validation import format_problems
+from geoplan.errors import ValidationError
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")

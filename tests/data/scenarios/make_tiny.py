@@ -27,9 +27,16 @@ def main() -> None:
     for i in range(1, len(order)):
         length = float(NODES[order[i]] - NODES[order[i - 1]])
         for u, v in ((i, i + 1), (i + 1, i)):
-            graph.add_edge(u, v, osmid=100 + i, highway="unclassified", length=length,
-                           name="Tiny Pass" if order[i] == "S2" else "Valley Road", oneway=False,
-                           reversed=u > v)
+            graph.add_edge(
+                u,
+                v,
+                osmid=100 + i,
+                highway="unclassified",
+                length=length,
+                name="Tiny Pass" if order[i] == "S2" else "Valley Road",
+                oneway=False,
+                reversed=u > v,
+            )
     ox.save_graphml(graph, HERE / "roads.graphml")
 
 

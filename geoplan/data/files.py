@@ -1,0 +1,631 @@
+"""Reading one planning-area file into a raw layer: encodings, headers, angles, coordinates.
+
+Plumbing of :mod:`geoplan.io`: CSV (UTF-8 or GB18030), XLSX, GeoPackage, GeoJSON and Shapefile
+(DBF encoding guessed without a ``.cpg``) readers; ``columns.yaml`` settings; mapping local headers
+onto the layer contract; degrees-minutes-seconds angles (:func:`parse_angle`); points from
+coordinate columns and the CRS checks of vector files. Every problem is appended to a list, never
+raised.
+"""
+
+from __future__ import annotations
+
+import io as _stdio
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+import yaml
+from pyproj import CRS
+
+from geoplan.data.area import ID_HEADERS, ID_INDEX, LAYERS
+from geoplan.data.crs import OFFSET_SYSTEMS, WGS84, parse_coordinate_system
+from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
+from geoplan.errors import CRSError, Problem
+
+VECTOR_SUFFIXES: tuple[str, ...] = (".gpkg", ".geojson", ".json", ".shp")
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
+
+COORDINATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "lon": ("lon", "lng", "long", "longitude", "经度", "东经"),
+    "lat": ("lat", "latitude", "纬度", "北纬"),
+    "x": ("x", "东坐标", "横坐标", "easting"),
+    "y": ("y", "北坐标", "纵坐标", "northing"),
+}
+"""Headers read as coordinates without a ``columns.yaml`` (case-insensitive)."""
+
+TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
+"""Encodings tried, in order, for CSV files and shapefile DBFs without a ``.cpg``."""
+
+
+@dataclass
+class _Source:
+    layer: str
+    path: Path
+    gpkg_layer: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.gpkg_layer is not None:
+            return f"{self.path.name}:{self.gpkg_layer}"
+        return self.path.name
+
+    @property
+    def is_table(self) -> bool:
+        return self.gpkg_layer is None and self.path.suffix.lower() in TABLE_SUFFIXES
+
+
+@dataclass
+class _Settings:
+    """What ``columns.yaml`` says: header mappings and coordinate systems per layer."""
+
+    mapping: dict[str, dict[str, str]] = field(default_factory=dict)
+    coordinates: dict[str, str] = field(default_factory=dict)
+    default_coordinates: str | None = None
+    file: str = "columns.yaml"
+
+    def coordinates_for(self, layer: str) -> str | None:
+        return self.coordinates.get(layer, self.default_coordinates)
+
+
+# --------------------------------------------------------------------------- angles
+
+
+_HEMISPHERES: tuple[tuple[str, int], ...] = (
+    ("东经", 1),
+    ("北纬", 1),
+    ("西经", -1),
+    ("南纬", -1),
+    ("东", 1),
+    ("北", 1),
+    ("西", -1),
+    ("南", -1),
+    ("E", 1),
+    ("N", 1),
+    ("W", -1),
+    ("S", -1),
+)
+_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+_SEPARATORS = re.compile(r"[°º˚度′'’‘´分″\"”“秒:\s]+")
+
+
+def parse_angle(value: Any) -> float:
+    r"""Decimal degrees from a number or a degrees-minutes-seconds text.
+
+    Accepts ``86.5``, ``"86°23′45″"``, ``"86°23'45\""``, ``"东经86°23′45″"``, ``"北纬42.5"``,
+    ``"86 23 45.5"``, ``"86度23分45秒"``, ``"42.5N"``; ``nan`` for an empty value.
+
+    Raises
+    ------
+    ValueError
+        When the text is not an angle.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace("，", ",").replace("．", ".").replace("－", "-")
+    if not text:
+        return math.nan
+    sign = 1
+    for word, hemi in _HEMISPHERES:
+        if text.upper().startswith(word):
+            text, sign = text[len(word) :].strip(), hemi
+            break
+        if text.upper().endswith(word):
+            text, sign = text[: -len(word)].strip(), hemi
+            break
+    if text.startswith("-"):
+        sign, text = -sign, text[1:]
+    elif text.startswith("+"):
+        text = text[1:]
+    parts = _NUMBER.findall(text)
+    rest = _SEPARATORS.sub("", _NUMBER.sub("", text))
+    if not parts or rest or len(parts) > 3:
+        msg = f"not an angle: {value!r}"
+        raise ValueError(msg)
+    numbers = [float(p) for p in parts]
+    if any(n >= 60 for n in numbers[1:]):
+        msg = f"minutes and seconds must be below 60: {value!r}"
+        raise ValueError(msg)
+    degrees = numbers[0] + sum(n / 60**k for k, n in enumerate(numbers[1:], 1))
+    return float(sign * degrees)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _read_yaml(path: Path, problems: list[Problem], layer: str = "") -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        problems.append(
+            Problem(
+                path.name,
+                layer,
+                "",
+                "",
+                "",
+                f"Cannot read the file: {err}",
+                "Save it as UTF-8 YAML (see docs/data.md).",
+            )
+        )
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(
+                path.name,
+                layer,
+                "",
+                "",
+                "",
+                "Expected a mapping of keys to values.",
+                "See docs/data.md for the layout.",
+            )
+        )
+        return {}
+    return data
+
+
+def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
+    settings = _Settings()
+    if path is None:
+        return settings
+    settings.file = path.name
+    data = _read_yaml(path, problems)
+    for key, value in data.items():
+        if key == "coordinates":
+            if isinstance(value, str):
+                settings.default_coordinates = value
+            elif isinstance(value, dict):
+                settings.coordinates = {str(k): str(v) for k, v in value.items()}
+            continue
+        if key not in LAYERS:
+            problems.append(
+                Problem(
+                    path.name,
+                    str(key),
+                    "",
+                    "",
+                    str(key),
+                    "Unknown section.",
+                    f"Use one of: {', '.join(LAYERS)}, coordinates.",
+                )
+            )
+            continue
+        if not isinstance(value, dict):
+            problems.append(
+                Problem(
+                    path.name,
+                    key,
+                    "",
+                    "",
+                    str(value),
+                    "A layer section must map local headers to contract columns.",
+                    "Write lines such as `村名: name` under the layer.",
+                )
+            )
+            continue
+        known = {c.name for c in LAYERS[key]} | {ID_INDEX, *COORDINATE_HEADERS}
+        mapping: dict[str, str] = {}
+        for local, target in value.items():
+            if str(target) not in known:
+                problems.append(
+                    Problem(
+                        path.name,
+                        key,
+                        "",
+                        str(local),
+                        str(target),
+                        "Not a column of the contract.",
+                        f"Map onto one of: {', '.join(sorted(known))}.",
+                    )
+                )
+                continue
+            mapping[str(local).strip()] = str(target)
+        settings.mapping[key] = mapping
+    return settings
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _decode(data: bytes) -> tuple[str | None, int]:
+    """Text of ``data`` in the first encoding that fits, and the failing byte offset if none."""
+    offset = 0
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return data.decode(encoding), -1
+        except UnicodeDecodeError as err:
+            offset = max(offset, err.start)
+    return None, offset
+
+
+def _undecodable(source: _Source, data: bytes, offset: int) -> Problem:
+    line = data[:offset].count(b"\n") + 1
+    return Problem(
+        source.label,
+        source.layer,
+        f"line {line}",
+        "",
+        data[offset : offset + 4].hex(" "),
+        f"Undecodable text (neither {' nor '.join(TEXT_ENCODINGS)}) at byte {offset}.",
+        "Save the file as UTF-8 (Excel: 'CSV UTF-8') or GBK.",
+    )
+
+
+def _read_csv(source: _Source, problems: list[Problem]) -> pd.DataFrame | None:
+    data = source.path.read_bytes()
+    text, offset = _decode(data)
+    if text is None:
+        problems.append(_undecodable(source, data, offset))
+        return None
+    frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False)
+    if len(frame.columns) == 1 and ("\t" in text or ";" in text):
+        sep = "\t" if "\t" in text else ";"
+        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+    frame[ROW_COLUMN] = [f"line {i + 2}" for i in range(len(frame))]
+    return frame
+
+
+def _read_xlsx(source: _Source, problems: list[Problem]) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_excel(source.path, sheet_name=0, dtype=object, engine="openpyxl")
+    except Exception as err:
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                "",
+                "",
+                "",
+                f"Cannot read the workbook: {err}",
+                "Save it from Excel or WPS as .xlsx.",
+            )
+        )
+        return None
+    frame = frame.dropna(how="all")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame[ROW_COLUMN] = [f"Excel row {int(i) + 2}" for i in frame.index]
+    return frame.reset_index(drop=True)
+
+
+def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    path = source.path
+    kwargs: dict[str, Any] = {}
+    if source.gpkg_layer is not None:
+        kwargs["layer"] = source.gpkg_layer
+    encodings: tuple[str | None, ...] = (None,)
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
+        encodings = ("utf-8", "gb18030")
+    last: Exception | None = None
+    for encoding in encodings:
+        try:
+            gdf = pyogrio.read_dataframe(path, encoding=encoding, **kwargs)
+        except UnicodeDecodeError as err:
+            last = err
+            continue
+        except Exception as err:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    "",
+                    "",
+                    "",
+                    f"Cannot read the file: {err}",
+                    "Check that the file is complete (a shapefile needs .shp, .shx, .dbf).",
+                )
+            )
+            return None
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            gdf = gpd.GeoDataFrame(gdf)
+        gdf[ROW_COLUMN] = [f"feature {i + 1}" for i in range(len(gdf))]
+        return gdf
+    problems.append(
+        Problem(
+            source.label,
+            source.layer,
+            "",
+            "",
+            "",
+            f"Undecodable text in the attribute table (neither UTF-8 nor GB18030): {last}",
+            f"Add a {path.with_suffix('.cpg').name} file naming the encoding (e.g. GBK).",
+        )
+    )
+    return None
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _norm(header: str) -> str:
+    return str(header).strip().lower()
+
+
+def _header_lookup(layer: str, *, shapefile: bool) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in LAYERS[layer]:
+        lookup[_norm(column.name)] = column.name
+        if shapefile:
+            lookup.setdefault(_norm(column.name[:10]), column.name)
+        if column.zh:
+            lookup.setdefault(_norm(column.zh), column.name)
+    for header in ID_HEADERS:
+        lookup[_norm(header)] = ID_INDEX
+    for target, headers in COORDINATE_HEADERS.items():
+        for header in headers:
+            lookup.setdefault(_norm(header), target)
+    return lookup
+
+
+def _rename(
+    frame: pd.DataFrame, layer: str, settings: _Settings, source: _Source, problems: list[Problem]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename headers onto the contract (columns.yaml first, then built-in headers)."""
+    explicit = settings.mapping.get(layer, {})
+    lookup = _header_lookup(layer, shapefile=source.path.suffix.lower() == ".shp")
+    headers = [str(c) for c in frame.columns if c not in (ROW_COLUMN, "geometry")]
+    renames: dict[str, str] = {}
+    for header in headers:
+        stripped = header.strip()
+        if stripped in explicit:
+            renames[header] = explicit[stripped]
+            continue
+        candidates = [stripped, *[p.strip() for p in re.split(r"\s*/\s*", stripped)]]
+        for candidate in candidates:
+            target = lookup.get(_norm(candidate))
+            if target is not None:
+                renames[header] = target
+                break
+    for local in explicit:
+        if local not in [h.strip() for h in headers]:
+            problems.append(
+                Problem(
+                    settings.file,
+                    layer,
+                    "",
+                    local,
+                    local,
+                    f"columns.yaml maps header {local!r}, which {source.label} does not have; "
+                    f"headers seen: {', '.join(headers)}.",
+                    "Correct the header in columns.yaml or in the file.",
+                )
+            )
+    targets = list(renames.values())
+    for target in set(targets):
+        if targets.count(target) > 1:
+            clash = [h for h, t in renames.items() if t == target]
+            problems.append(
+                Problem(
+                    source.label,
+                    layer,
+                    "",
+                    target,
+                    ", ".join(clash),
+                    f"Several headers map onto {target!r}.",
+                    "Keep one of them, or map them explicitly in columns.yaml.",
+                )
+            )
+            for h in clash[1:]:
+                del renames[h]
+    return frame.rename(columns=renames), renames
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def _coordinate_system(
+    text: str, source: _Source, problems: list[Problem], settings_file: str
+) -> tuple[CRS, str | None] | None:
+    """The CRS and offset system ``text`` declares, or None after reporting it unknown."""
+    try:
+        return parse_coordinate_system(text)
+    except CRSError as err:
+        problems.append(
+            Problem(
+                settings_file,
+                source.layer,
+                "",
+                "coordinates",
+                text,
+                str(err),
+                "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
+            )
+        )
+        return None
+
+
+def _points_from_table(
+    frame: pd.DataFrame,
+    source: _Source,
+    coordinates: str | None,
+    problems: list[Problem],
+    settings_file: str,
+) -> gpd.GeoDataFrame | None:
+    """Points from longitude/latitude (or x/y) columns, in WGS-84 or the declared CRS."""
+    parsed = _coordinate_system(coordinates or "wgs84", source, problems, settings_file)
+    if parsed is None:
+        return None
+    crs, offset = parsed
+    ids = frame[ID_INDEX] if ID_INDEX in frame else pd.Series([""] * len(frame))
+    row_ids = [id_text(i) or str(r) for i, r in zip(ids, frame[ROW_COLUMN], strict=True)]
+    projected = crs.is_projected
+    if projected:
+        xcol, ycol = ("x", "y") if "x" in frame else ("lon", "lat")
+    else:
+        xcol, ycol = ("lon", "lat") if "lon" in frame or "lat" in frame else ("x", "y")
+    if not projected and (xcol, ycol) == ("x", "y") and "x" in frame and coordinates is None:
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                "",
+                "x/y",
+                "",
+                "Missing CRS: the table has x/y columns but no coordinate system is declared.",
+                f"Add `coordinates: EPSG:xxxx` (e.g. EPSG:4538) to {settings_file}, or use "
+                "longitude/latitude columns.",
+            )
+        )
+        return None
+    absent = [c for c in (xcol, ycol) if c not in frame]
+    if absent:
+        seen = ", ".join(str(c) for c in frame.columns if c != ROW_COLUMN)
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                "",
+                "/".join(absent),
+                "",
+                f"Required coordinate column missing; headers seen: {seen}.",
+                "Add longitude/latitude columns (lon/lat or 经度/纬度), or map yours in "
+                "columns.yaml.",
+            )
+        )
+        return None
+    xs = np.full(len(frame), np.nan)
+    ys = np.full(len(frame), np.nan)
+    reported = np.zeros(len(frame), dtype=bool)
+    for k, (xv, yv) in enumerate(zip(frame[xcol], frame[ycol], strict=True)):
+        for arr, col, value in ((xs, xcol, xv), (ys, ycol, yv)):
+            try:
+                arr[k] = float(str(value).strip() or "nan") if projected else parse_angle(value)
+            except ValueError:
+                reported[k] = True
+                problems.append(
+                    Problem(
+                        source.label,
+                        source.layer,
+                        row_ids[k],
+                        col,
+                        str(value),
+                        "Not a coordinate.",
+                        "Enter decimal degrees (86.5) or degrees-minutes-seconds (86°30′0″).",
+                    )
+                )
+        if not reported[k] and (math.isnan(xs[k]) or math.isnan(ys[k])):
+            reported[k] = True
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    row_ids[k],
+                    xcol if math.isnan(xs[k]) else ycol,
+                    "",
+                    "Missing coordinate.",
+                    "Fill in the longitude and latitude of the point.",
+                )
+            )
+    if not projected:
+        ok, found = check_lonlat(
+            pd.Series(xs),
+            pd.Series(ys),
+            file=source.label,
+            layer=source.layer,
+            row_ids=row_ids,
+            lon_column=xcol,
+            lat_column=ycol,
+        )
+        problems.extend(found)
+        reported |= ~ok & ~np.isnan(xs) & ~np.isnan(ys)
+        if offset is not None:
+            xs, ys = OFFSET_SYSTEMS[offset](xs, ys)
+    good = ~reported
+    geoms = np.array([None] * len(frame), dtype=object)
+    geoms[good] = shapely.points(xs[good], ys[good])
+    table = frame.drop(columns=[c for c in (xcol, ycol, "lon", "lat", "x", "y") if c in frame])
+    gdf = gpd.GeoDataFrame(table, geometry=list(geoms), crs=crs)
+    gdf[GEOMETRY_REPORTED] = reported
+    return gdf
+
+
+def _apply_offset(gdf: gpd.GeoDataFrame, offset: str) -> gpd.GeoDataFrame:
+    wgs = gdf.to_crs(WGS84)
+    convert = OFFSET_SYSTEMS[offset]
+
+    def _xy(coords: np.ndarray) -> np.ndarray:
+        lon, lat = convert(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    wgs = wgs.set_geometry(shapely.transform(wgs.geometry.to_numpy(), _xy))
+    return wgs
+
+
+def _vector_crs(
+    gdf: gpd.GeoDataFrame,
+    source: _Source,
+    coordinates: str | None,
+    problems: list[Problem],
+    settings_file: str,
+) -> gpd.GeoDataFrame | None:
+    offset = None
+    declared: CRS | None = None
+    if coordinates is not None:
+        parsed = _coordinate_system(coordinates, source, problems, settings_file)
+        if parsed is None:
+            return None
+        declared, offset = parsed
+    if gdf.crs is None:
+        if declared is None:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    "",
+                    "",
+                    "",
+                    "Missing CRS: the file does not say which coordinate system it uses.",
+                    "Add the .prj file (shapefile), or declare it in columns.yaml, e.g. "
+                    f"`coordinates: {{{source.layer}: cgcs2000}}`.",
+                )
+            )
+            return None
+        gdf = gdf.set_crs(declared)
+    else:
+        try:
+            CRS.from_user_input(gdf.crs)
+        except Exception:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    "",
+                    "",
+                    str(gdf.crs),
+                    "Unknown CRS.",
+                    "Save the layer in a CRS with an EPSG code.",
+                )
+            )
+            return None
+        if gdf.crs.is_geographic and not gdf.empty:
+            west, south, east, north = gdf.total_bounds
+            if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+                problems.append(
+                    Problem(
+                        source.label,
+                        source.layer,
+                        "",
+                        "",
+                        f"bounds {west:.0f}, {south:.0f}, {east:.0f}, {north:.0f}",
+                        "Unknown or wrong CRS: the file says degrees but the coordinates are "
+                        "out of range (projected metres?).",
+                        "Save the layer with its real CRS (.prj), or declare it in columns.yaml.",
+                    )
+                )
+                return None
+    if offset is not None:
+        gdf = _apply_offset(gdf, offset)
+    gdf = gdf.copy()
+    gdf[GEOMETRY_REPORTED] = False
+    return gdf

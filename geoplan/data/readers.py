@@ -1,0 +1,443 @@
+"""Reading planning-area folders, writing layers, and writing output folders atomically.
+
+A planning-area folder holds one county: one GeoPackage with layers named ``townships``,
+``villages``, ``schools``, ``sites``, ``blocks``, or files named by layer (``villages.csv``,
+``schools.xlsx``, ``townships.shp`` ...), plus an optional ``columns.yaml`` mapping local headers
+onto the contract and an optional ``area.yaml`` (``name``, ``synthetic``, ``crs``). Every problem
+found is collected and raised once as a :class:`~geoplan._errors.ValidationError`. Reading one
+file (encodings, headers, angles, coordinates) is done by :mod:`geoplan.data.files`, whose public
+names (:func:`parse_angle` ...) are re-exported here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
+from geoplan.data.crs import WGS84, choose_metric_crs, is_cgcs2000
+from geoplan.data.files import (
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    _points_from_table,
+    _read_csv,
+    _read_settings,
+    _read_vector,
+    _read_xlsx,
+    _read_yaml,
+    _rename,
+    _Source,
+    _vector_crs,
+)
+from geoplan.data.validation import ROW_COLUMN, validate_layers
+from geoplan.errors import CRSError, MissingInputError, Problem, ValidationError
+
+logger = logging.getLogger(__name__)
+
+ROAD_FILES: tuple[str, ...] = (
+    "roads.osm",
+    "roads.osm.bz2",
+    "roads.osm.pbf",
+    "roads.graphml",
+    "roads.gpkg",
+)
+"""Road files looked for in a planning-area folder, in this order."""
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def _find_sources(folder: Path, single_gpkg: Path | None) -> dict[str, _Source]:
+    sources: dict[str, _Source] = {}
+    if single_gpkg is None:
+        for layer in LAYERS:
+            for suffix in (*VECTOR_SUFFIXES, *TABLE_SUFFIXES):
+                candidate = folder / f"{layer}{suffix}"
+                if candidate.is_file():
+                    sources[layer] = _Source(layer, candidate)
+                    break
+        gpkgs = [
+            p
+            for p in sorted(folder.glob("*.gpkg"))
+            if p.stem not in LAYERS and p.name not in ROAD_FILES
+        ]
+    else:
+        gpkgs = [single_gpkg]
+    for gpkg in gpkgs:
+        try:
+            names = [str(row[0]) for row in pyogrio.list_layers(gpkg)]
+        except Exception:
+            logger.warning("Cannot list the layers of %s", gpkg)
+            continue
+        for layer in LAYERS:
+            if layer in names and layer not in sources:
+                sources[layer] = _Source(layer, gpkg, layer)
+    return sources
+
+
+def find_roads(folder: Path) -> Path | None:
+    """The road file of a planning-area folder (see :data:`ROAD_FILES`), if any."""
+    for name in ROAD_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def _with_local_names(
+    problem: Problem, files: Mapping[str, str], local_names: Mapping[str, dict[str, str]]
+) -> Problem:
+    """Name columns as the planner's file does: ``经度 (lon)``."""
+    if not problem.column or files.get(problem.layer) != problem.file:
+        return problem
+    local = {target: header for header, target in local_names.get(problem.layer, {}).items()}
+    parts = [
+        f"{local[part]} ({part})" if part in local and local[part] != part else part
+        for part in problem.column.split("/")
+    ]
+    return dataclasses.replace(problem, column="/".join(parts))
+
+
+def _choose_crs(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS:
+    cgcs = any(
+        gdf.crs is not None and is_cgcs2000(CRS.from_user_input(gdf.crs)) for gdf in layers.values()
+    )
+    bounds = []
+    for gdf in layers.values():
+        valid = gdf[gdf.geometry.notna()]
+        if len(valid):
+            bounds.append(valid.to_crs(WGS84).total_bounds)
+    if not bounds:
+        msg = "No layer has a usable geometry, so no metric CRS can be chosen."
+        raise CRSError(msg)
+    b = np.array(bounds)
+    box = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+    return choose_metric_crs(tuple(float(v) for v in box), source_crs=4490 if cgcs else 4326)
+
+
+def _metric_crs(user: Any) -> CRS:
+    try:
+        crs = CRS.from_user_input(user)
+    except Exception as err:
+        msg = f"Unknown CRS {user!r}; give an EPSG code such as EPSG:4538 or EPSG:32645."
+        raise CRSError(msg) from err
+    if not crs.is_projected:
+        msg = f"CRS {user!r} is not projected; metric work needs metres (e.g. EPSG:4538)."
+        raise CRSError(msg)
+    return crs
+
+
+def _empty_layer(layer: str, crs: CRS) -> gpd.GeoDataFrame:
+    columns = [c.name for c in LAYERS[layer]]
+    gdf = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=crs)
+    gdf.index = pd.Index([], dtype=object, name=ID_INDEX)
+    return gdf
+
+
+def read_layers(
+    path: str | os.PathLike[str],
+    *,
+    columns: str | os.PathLike[str] | None = None,
+    crs: Any = None,
+    boundary_tolerance_m: float = 1000.0,
+) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem], dict[str, Any]]:
+    """Read and check every layer of a planning-area folder without raising on bad data.
+
+    Returns
+    -------
+    layers
+        Typed layers in one metric CRS (those without errors).
+    problems
+        Every problem found (errors and warnings).
+    info
+        ``folder``, ``crs``, ``roads_path`` and the ``area.yaml`` settings.
+
+    Raises
+    ------
+    MissingInputError
+        When ``path`` does not exist.
+    CRSError
+        When ``crs`` is not a projected CRS.
+    """
+    root = Path(path)
+    if not root.exists():
+        msg = f"{root} does not exist; give a planning-area folder or a .gpkg file."
+        raise MissingInputError(msg)
+    single = root if root.is_file() else None
+    folder = root.parent if single is not None else root
+    problems: list[Problem] = []
+    area_settings = (
+        _read_yaml(folder / "area.yaml", problems) if (folder / "area.yaml").is_file() else {}
+    )
+    columns_path = Path(columns) if columns is not None else folder / "columns.yaml"
+    if columns is not None and not columns_path.is_file():
+        msg = f"The columns file {columns_path} does not exist."
+        raise MissingInputError(msg)
+    settings = _read_settings(columns_path if columns_path.is_file() else None, problems)
+    user_crs = crs if crs is not None else area_settings.get("crs")
+    metric = _metric_crs(user_crs) if user_crs is not None else None
+
+    sources = _find_sources(folder, single)
+    for layer in REQUIRED_LAYERS:
+        if layer not in sources:
+            problems.append(
+                Problem(
+                    str(folder.name or folder),
+                    layer,
+                    "",
+                    "",
+                    "",
+                    f"The {layer} layer is missing.",
+                    f"Add {layer}.csv/.xlsx/.geojson/.shp, or a layer {layer!r} in the GeoPackage.",
+                )
+            )
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    headers: dict[str, list[str]] = {}
+    files: dict[str, str] = {}
+    local_names: dict[str, dict[str, str]] = {}
+    for layer, source in sources.items():
+        files[layer] = source.label
+        coords = settings.coordinates_for(layer)
+        if source.is_table:
+            reader = _read_csv if source.path.suffix.lower() == ".csv" else _read_xlsx
+            frame = reader(source, problems)
+            if frame is None:
+                continue
+            headers[layer] = [str(c) for c in frame.columns if c != ROW_COLUMN]
+            frame, renames = _rename(frame, layer, settings, source, problems)
+            local_names[layer] = renames
+            if layer in ("townships", "blocks"):
+                problems.append(
+                    Problem(
+                        source.label,
+                        layer,
+                        "",
+                        "",
+                        "",
+                        f"The {layer} layer holds polygons, which a table cannot.",
+                        f"Save {layer} as GeoJSON, shapefile or a GeoPackage layer.",
+                    )
+                )
+                continue
+            if len(frame) == 0:
+                gdf = gpd.GeoDataFrame(frame, geometry=[], crs=WGS84)
+            else:
+                made = _points_from_table(frame, source, coords, problems, settings.file)
+                if made is None:
+                    continue
+                gdf = made
+        else:
+            read = _read_vector(source, problems)
+            if read is None:
+                continue
+            headers[layer] = [str(c) for c in read.columns if c not in (ROW_COLUMN, "geometry")]
+            read, renames = _rename(read, layer, settings, source, problems)
+            local_names[layer] = renames
+            checked = _vector_crs(read, source, coords, problems, settings.file)
+            if checked is None:
+                continue
+            gdf = checked
+        raw[layer] = gdf
+    if metric is None:
+        try:
+            metric = _choose_crs(raw)
+        except CRSError:
+            metric = None
+    if metric is not None:
+        raw = {k: v.to_crs(metric) for k, v in raw.items()}
+    checked_layers = validate_layers(
+        raw, files=files, headers=headers, tolerance_m=boundary_tolerance_m
+    )
+    problems.extend(checked_layers.problems)
+    problems = [_with_local_names(p, files, local_names) for p in problems]
+    info = {
+        "folder": folder,
+        "crs": metric,
+        "roads_path": find_roads(folder),
+        "area": area_settings,
+    }
+    return checked_layers.layers, problems, info
+
+
+def read_planning_area(
+    path: str | os.PathLike[str],
+    *,
+    columns: str | os.PathLike[str] | None = None,
+    crs: Any = None,
+    boundary_tolerance_m: float = 1000.0,
+    name: str | None = None,
+) -> PlanningArea:
+    """Read, check and project a planning-area folder (or a single ``.gpkg``).
+
+    Parameters
+    ----------
+    path
+        The folder, or a GeoPackage holding the layers.
+    columns
+        A ``columns.yaml`` to use instead of the folder's own.
+    crs
+        Metric CRS to use; default: ``crs`` of ``area.yaml``, else the UTM zone of the data
+        (CGCS2000 3-degree Gauss-Kruger zone for CGCS2000 data).
+    boundary_tolerance_m
+        How far outside the union of townships a location may lie; ``inf`` turns the check off.
+    name
+        County name; default: ``name`` of ``area.yaml``, else the folder name.
+
+    Returns
+    -------
+    PlanningArea
+        The layers indexed by string id, in one metric CRS, defaults filled in.
+
+    Raises
+    ------
+    ValidationError
+        Holding every problem, when any is an error.
+    MissingInputError
+        When ``path`` does not exist.
+    """
+    layers, problems, info = read_layers(
+        path, columns=columns, crs=crs, boundary_tolerance_m=boundary_tolerance_m
+    )
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    metric: CRS = info["crs"]
+    area = info["area"]
+    folder: Path = info["folder"]
+    for layer in LAYERS:
+        if layer not in layers:
+            layers[layer] = _empty_layer(layer, metric)
+    warnings = tuple(p for p in problems if p.severity != "error")
+    for problem in warnings:
+        logger.warning("%s", problem)
+    return PlanningArea(
+        name=name or str(area.get("name") or folder.resolve().name),
+        townships=layers["townships"],
+        villages=layers["villages"],
+        schools=layers["schools"],
+        sites=layers["sites"],
+        blocks=layers["blocks"],
+        crs=metric,
+        source=folder,
+        roads_path=info["roads_path"],
+        synthetic=bool(area.get("synthetic", False)),
+        warnings=warnings,
+    )
+
+
+def validate_folder(
+    path: str | os.PathLike[str],
+    *,
+    columns: str | os.PathLike[str] | None = None,
+    boundary_tolerance_m: float = 1000.0,
+) -> list[Problem]:
+    """Every problem (errors and warnings) of a planning-area folder; writes nothing."""
+    _, problems, _ = read_layers(path, columns=columns, boundary_tolerance_m=boundary_tolerance_m)
+    return problems
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_layers_gpkg(
+    area_or_layers: PlanningArea | Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
+) -> Path:
+    """Write layers to one GeoPackage (one layer each, the index as an ``id`` column).
+
+    Empty layers are skipped. The file is written next to ``path`` and moved into place, so a
+    failed write leaves the old file intact.
+
+    Returns
+    -------
+    Path
+        The GeoPackage written.
+    """
+    if isinstance(area_or_layers, PlanningArea):
+        layers = {name: area_or_layers.layer(name) for name in LAYERS}
+    else:
+        layers = dict(area_or_layers)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", prefix=f".{target.stem}-", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        for name, gdf in layers.items():
+            if len(gdf) == 0:
+                continue
+            out = gdf.copy()
+            out.index = out.index.astype(str)
+            out = (
+                out.reset_index(names=ID_INDEX)
+                if out.index.name != ID_INDEX
+                else (out.reset_index())
+            )
+            for col in out.columns:
+                if str(out[col].dtype) == "Int64":
+                    out[col] = out[col].astype("float64")
+            pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
+        if not tmp.exists():
+            msg = "No non-empty layer to write."
+            raise ValueError(msg)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output_dir(final: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary folder next to ``final``; move it into place when the block succeeds.
+
+    The old ``final`` folder, if any, is replaced only after the block ends without error; on
+    error the temporary folder is removed and the old folder stays intact.
+    """
+    target = Path(final)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old: Path | None = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old.rmdir()
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (read in 1 MiB chunks), as hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

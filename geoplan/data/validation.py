@@ -1,0 +1,596 @@
+"""Validation of planning-area layers against the contracts of :data:`geoplan.area.LAYERS`.
+
+Every check appends a :class:`~geoplan._errors.Problem` naming the file, layer, row id, column,
+value and fix; nothing raises here. :func:`geoplan.io.read_planning_area` adds the problems found
+while reading (encodings, headers, coordinates) and raises one ``ValidationError`` for them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.data.area import (
+    CHOICE_ALIASES,
+    GEOMETRY_TYPES,
+    ID_INDEX,
+    LAYERS,
+    REQUIRED_LAYERS,
+    Column,
+)
+from geoplan.data.crs import CHINA_BOUNDS
+from geoplan.errors import Problem
+
+logger = logging.getLogger(__name__)
+
+ROW_COLUMN = "_row"
+"""Raw-layer column holding where a row is in its file (``line 3``, ``feature 2``)."""
+
+GEOMETRY_REPORTED = "_geometry_reported"
+"""Raw-layer column: True where the reader already reported the row's coordinates."""
+
+SCHOOL_REFERENCES: tuple[str, ...] = ("school_primary", "school_middle")
+TOWNSHIP_REFERENCE = "township"
+
+
+@dataclass
+class _Collector:
+    """Problems of one layer, with the file name filled in."""
+
+    file: str
+    layer: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(
+        self,
+        row_id: str,
+        column: str,
+        value: Any,
+        message: str,
+        fix: str,
+        *,
+        severity: str = "error",
+    ) -> None:
+        text = "" if _is_missing(value) else str(value)
+        self.problems.append(
+            Problem(self.file, self.layer, row_id, column, text, message, fix, severity)
+        )
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def id_text(value: Any) -> str:
+    """An id as text: ``1.0`` becomes ``"1"``, missing becomes ``""``."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (np.floating,)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_lonlat(
+    lon: pd.Series,
+    lat: pd.Series,
+    *,
+    file: str,
+    layer: str,
+    row_ids: Sequence[str],
+    lon_column: str,
+    lat_column: str,
+) -> tuple[np.ndarray, list[Problem]]:
+    """Flag longitudes/latitudes that are out of range or swapped.
+
+    Returns
+    -------
+    ok
+        Boolean mask of rows whose coordinates are usable.
+    problems
+        One problem per bad row.
+    """
+    col = _Collector(file, layer)
+    west, south, east, north = CHINA_BOUNDS
+    ok = np.ones(len(lon), dtype=bool)
+    for i, (x, y) in enumerate(zip(lon.to_numpy(float), lat.to_numpy(float), strict=True)):
+        if math.isnan(x) or math.isnan(y):
+            continue
+        in_range = -180.0 <= x <= 180.0 and -90.0 <= y <= 90.0
+        in_china = west <= x <= east and south <= y <= north
+        swapped = west <= y <= east and south <= x <= north
+        if in_china:
+            continue
+        ok[i] = False
+        if swapped:
+            col.add(
+                row_ids[i],
+                f"{lon_column}/{lat_column}",
+                f"{x}, {y}",
+                "Longitude and latitude look swapped (the point would lie in China the other "
+                "way round).",
+                f"Swap the values of {lon_column!r} and {lat_column!r} (longitude is east, "
+                "73-135 in China; latitude is north, 18-54).",
+            )
+        elif not in_range:
+            bad = lon_column if not -180.0 <= x <= 180.0 else lat_column
+            col.add(
+                row_ids[i],
+                bad,
+                x if bad == lon_column else y,
+                "Coordinate out of range (longitude must be -180..180, latitude -90..90).",
+                "Enter decimal degrees (e.g. 86.5) or degrees-minutes-seconds (86°30′0″); "
+                "projected x/y need `coordinates: EPSG:xxxx` in columns.yaml.",
+            )
+        else:
+            ok[i] = True  # valid degrees outside China: the boundary check will judge it
+    return ok, col.problems
+
+
+def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers of ``values`` (NaN where missing or not a number) and a not-a-number mask."""
+    missing = values.map(_is_missing)
+    text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+    numbers = pd.to_numeric(text.where(~missing, np.nan), errors="coerce")
+    not_number = numbers.isna() & ~missing
+    return numbers.astype(float), not_number
+
+
+def _choice_value(value: Any, column: Column) -> str:
+    text = str(value).strip()
+    aliases = CHOICE_ALIASES.get(column.name, {})
+    if text in aliases:
+        return aliases[text]
+    return text.lower().replace(" ", "_").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class CheckedLayers:
+    """Typed layers (index ``id``) and every problem found."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    problems: list[Problem]
+
+
+def _row_ids(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Row id to report: the id when present, else where the row is in its file."""
+    ids = gdf[ID_INDEX].map(id_text) if ID_INDEX in gdf else pd.Series([""] * len(gdf))
+    rows = gdf[ROW_COLUMN] if ROW_COLUMN in gdf else pd.Series([""] * len(gdf))
+    return [i if i else str(r) for i, r in zip(ids, rows, strict=True)]
+
+
+def _check_ids(gdf: gpd.GeoDataFrame, col: _Collector) -> pd.Series:
+    rows = list(gdf[ROW_COLUMN]) if ROW_COLUMN in gdf else [""] * len(gdf)
+    ids: pd.Series = gdf[ID_INDEX].map(id_text)
+    seen: dict[str, str] = {}
+    for row, value in zip(rows, ids, strict=True):
+        if not value:
+            col.add(
+                str(row),
+                ID_INDEX,
+                "",
+                "Missing id.",
+                "Give every row a unique id (text such as V01).",
+            )
+        elif value in seen:
+            col.add(
+                value,
+                ID_INDEX,
+                value,
+                f"Duplicate id (also at {seen[value]}; this is {row}).",
+                "Make every id in the layer unique.",
+            )
+        else:
+            seen[value] = str(row)
+    return ids
+
+
+def _check_column(
+    gdf: gpd.GeoDataFrame, column: Column, row_ids: list[str], col: _Collector
+) -> pd.Series:
+    """Typed values of ``column`` (defaults filled), reporting bad ones."""
+    n = len(gdf)
+    if column.name not in gdf:
+        return pd.Series([column.default] * n, index=gdf.index, dtype=object)
+    raw = gdf[column.name]
+    missing = raw.map(_is_missing)
+    if column.required:
+        for i in np.flatnonzero(missing.to_numpy()):
+            col.add(
+                row_ids[i],
+                column.name,
+                "",
+                "Missing value in a required column.",
+                f"Fill in {column.name!r} ({column.description.lower()}).",
+            )
+    if column.dtype in ("int", "float"):
+        numbers, not_number = _parse_numbers(raw)
+        for i in np.flatnonzero(not_number.to_numpy()):
+            col.add(row_ids[i], column.name, raw.iloc[i], "Not a number.", "Enter a number.")
+        unit = f" {column.unit}" if column.unit else ""
+        for i in np.flatnonzero((numbers < 0).to_numpy()):
+            col.add(
+                row_ids[i],
+                column.name,
+                raw.iloc[i],
+                f"Negative value{' of ' + column.unit if unit else ''}.",
+                "Enter zero or a positive number.",
+            )
+        if column.dtype == "int":
+            frac = numbers.notna() & (numbers != np.floor(numbers))
+            for i in np.flatnonzero(frac.to_numpy()):
+                col.add(
+                    row_ids[i],
+                    column.name,
+                    raw.iloc[i],
+                    f"Not a whole number of{unit or ' units'}.",
+                    "Enter a whole number (counts cannot be fractional).",
+                )
+        if column.name in ("class_size_limit", "phase"):
+            for i in np.flatnonzero((numbers == 0).to_numpy()):
+                col.add(
+                    row_ids[i],
+                    column.name,
+                    raw.iloc[i],
+                    "Must be positive (1 or more).",
+                    "Enter a positive number, or leave empty for the default.",
+                )
+        if column.default is not None:
+            numbers = numbers.where(~missing, float(column.default))
+        return numbers
+    if column.dtype == "choice":
+        values: pd.Series = raw.map(lambda v: None if _is_missing(v) else _choice_value(v, column))
+        for pos, value in enumerate(values):
+            if value is not None and value not in column.choices:
+                col.add(
+                    row_ids[pos],
+                    column.name,
+                    raw.iloc[pos],
+                    f"Unknown {column.name}.",
+                    f"Use one of: {', '.join(column.choices)}.",
+                )
+        if column.default is not None:
+            values = values.where(values.notna(), column.default)
+        return values
+    texts: pd.Series = raw.map(lambda v: None if _is_missing(v) else id_text(v))
+    if column.default is not None:
+        texts = texts.where(texts.notna(), column.default)
+    return texts
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, row_ids: list[str], col: _Collector) -> Any:
+    geoms = gdf.geometry.copy()
+    reported = (
+        gdf[GEOMETRY_REPORTED].to_numpy(bool)
+        if GEOMETRY_REPORTED in gdf
+        else np.zeros(len(gdf), bool)
+    )
+    allowed = GEOMETRY_TYPES[layer]
+    for i, geom in enumerate(geoms):
+        if reported[i]:
+            continue
+        if geom is None or geom.is_empty:
+            col.add(
+                row_ids[i],
+                "geometry",
+                "",
+                "Missing geometry (or coordinates).",
+                "Give the row a location.",
+            )
+            continue
+        if geom.geom_type not in allowed:
+            col.add(
+                row_ids[i],
+                "geometry",
+                geom.geom_type,
+                f"Wrong geometry type; the {layer} layer holds {' or '.join(allowed)}.",
+                f"Save {layer} as {' or '.join(allowed).lower()} features.",
+            )
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            fixed = shapely.make_valid(geom)
+            if fixed.geom_type == "GeometryCollection":
+                fixed = shapely.union_all(
+                    [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+                )
+            geoms.iloc[i] = fixed
+            col.add(
+                row_ids[i],
+                "geometry",
+                reason,
+                "Invalid polygon; repaired with make_valid.",
+                "Check the repaired shape, or fix the polygon in a GIS.",
+                severity="warning",
+            )
+    return geoms
+
+
+def _check_layer(
+    layer: str, gdf: gpd.GeoDataFrame, file: str, headers: Sequence[str]
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    col = _Collector(file, layer)
+    if len(gdf) == 0:
+        required = layer in REQUIRED_LAYERS
+        col.add(
+            "",
+            "",
+            "",
+            f"The {layer} layer is empty.",
+            f"Add at least one row to {file}" + ("." if required else ", or delete the file."),
+            severity="error" if required else "warning",
+        )
+        return None, col.problems
+    seen = ", ".join(str(h) for h in headers)
+    absent = [c.name for c in LAYERS[layer] if c.required and c.name not in gdf]
+    if ID_INDEX not in gdf:
+        absent.insert(0, ID_INDEX)
+    for name in absent:
+        zh = next((c.zh for c in LAYERS[layer] if c.name == name), "编号")
+        col.add(
+            "",
+            name,
+            "",
+            f"Required column missing; headers seen: {seen}.",
+            f"Add a column {name!r} (or {zh!r}), or map your header onto it in columns.yaml.",
+        )
+    if absent:
+        return None, col.problems
+    row_ids = _row_ids(gdf)
+    ids = _check_ids(gdf, col)
+    data: dict[str, Any] = {}
+    for column in LAYERS[layer]:
+        data[column.name] = _check_column(gdf, column, row_ids, col).to_numpy()
+    if layer == "schools":
+        _check_classes(gdf, data, row_ids, col)
+    geoms = _check_geometry(gdf, layer, row_ids, col)
+    extra = [
+        c
+        for c in gdf.columns
+        if c not in data
+        and c not in (ID_INDEX, ROW_COLUMN, GEOMETRY_REPORTED, "geometry")
+        and not str(c).startswith("_")
+    ]
+    for name in extra:
+        data[name] = gdf[name].to_numpy()
+    data[ROW_COLUMN] = row_ids
+    out = gpd.GeoDataFrame(
+        data, geometry=geoms.to_numpy(), crs=gdf.crs, index=pd.Index(ids.to_numpy(), name=ID_INDEX)
+    )
+    return out, col.problems
+
+
+def _check_classes(
+    gdf: gpd.GeoDataFrame, data: dict[str, Any], row_ids: list[str], col: _Collector
+) -> None:
+    """A school that enrols pupils in a band needs classes for it."""
+    for band in ("g1_3", "g4_6", "g7_9"):
+        classes = pd.Series(data[f"classes_{band}"], dtype=float)
+        enrolled = pd.Series(data[f"enrolment_{band}"], dtype=float)
+        bad = (classes == 0) & (enrolled > 0)
+        for i in np.flatnonzero(bad.to_numpy()):
+            col.add(
+                row_ids[i],
+                f"classes_{band}",
+                "0",
+                f"No classes for {int(enrolled.iloc[i])} enrolled pupils of grades "
+                f"{band[1:].replace('_', '-')}.",
+                "Enter the number of classes (1 or more) or set the enrolment to 0.",
+                severity="warning",
+            )
+
+
+def _finish_types(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for column in LAYERS[layer]:
+        values = out[column.name]
+        if column.dtype == "int":
+            numbers = pd.to_numeric(values, errors="coerce")
+            if numbers.isna().any():
+                out[column.name] = numbers.round().astype("Int64")
+            else:
+                out[column.name] = numbers.round().astype("int64")
+        elif column.dtype == "float":
+            out[column.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+        else:
+            out[column.name] = values.astype(object).where(values.notna(), None)
+    return out.drop(columns=[ROW_COLUMN])
+
+
+def _check_references(
+    checked: dict[str, gpd.GeoDataFrame], files: dict[str, str], problems: list[Problem]
+) -> dict[str, gpd.GeoDataFrame]:
+    out = dict(checked)
+    townships = checked.get("townships")
+    if townships is not None:
+        ids = set(townships.index)
+        by_name: dict[str, str] = {}
+        for tid, name in zip(townships.index, townships["name"], strict=True):
+            if name is not None:
+                by_name.setdefault(str(name), tid)
+        for layer in ("villages", "schools", "sites"):
+            gdf = out.get(layer)
+            if gdf is None or TOWNSHIP_REFERENCE not in gdf:
+                continue
+            col = _Collector(files.get(layer, layer), layer)
+            refs = gdf[TOWNSHIP_REFERENCE].copy()
+            for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
+                if ref is None or ref in ids:
+                    continue
+                if ref in by_name:
+                    refs.iloc[i] = by_name[ref]
+                    continue
+                col.add(
+                    rid,
+                    TOWNSHIP_REFERENCE,
+                    ref,
+                    "Unknown township.",
+                    f"Use a township id ({', '.join(sorted(ids)[:8])}) or name from "
+                    f"{files.get('townships', 'the townships layer')}.",
+                )
+            gdf = gdf.copy()
+            gdf[TOWNSHIP_REFERENCE] = refs
+            out[layer] = gdf
+            problems.extend(col.problems)
+    schools = checked.get("schools")
+    if schools is None:
+        return out  # no schools to refer to: reported as a missing or broken layer
+    school_ids = set(schools.index)
+    for layer in ("blocks", "schools"):
+        gdf = out.get(layer)
+        if gdf is None:
+            continue
+        col = _Collector(files.get(layer, layer), layer)
+        for name in SCHOOL_REFERENCES:
+            if name not in gdf:
+                continue
+            for rid, ref in zip(gdf.index, gdf[name], strict=True):
+                if ref is not None and ref not in school_ids:
+                    col.add(
+                        rid,
+                        name,
+                        ref,
+                        "Unknown school.",
+                        f"Use a school id from {files.get('schools', 'the schools layer')}.",
+                    )
+        problems.extend(col.problems)
+    return out
+
+
+def _check_boundary(
+    checked: dict[str, gpd.GeoDataFrame],
+    files: dict[str, str],
+    tolerance_m: float,
+    problems: list[Problem],
+) -> None:
+    townships = checked.get("townships")
+    if townships is None or len(townships) == 0 or not math.isfinite(tolerance_m):
+        return
+    boundary = shapely.union_all(townships.geometry.to_numpy())
+    for layer in ("villages", "schools", "sites", "blocks"):
+        gdf = checked.get(layer)
+        if gdf is None or len(gdf) == 0:
+            continue
+        col = _Collector(files.get(layer, layer), layer)
+        geoms = gdf.geometry
+        if layer == "blocks":
+            geoms = geoms.representative_point()
+        dist = geoms.distance(boundary)
+        for rid, d in zip(gdf.index, dist, strict=True):
+            if d > tolerance_m:
+                col.add(
+                    rid,
+                    "geometry",
+                    f"{d:.0f} m outside",
+                    f"The location lies {d / 1000:.1f} km outside the county boundary "
+                    f"(union of townships; tolerance {tolerance_m:.0f} m).",
+                    "Check the coordinates (swapped? GCJ-02/BD-09 not declared?) or raise the "
+                    "boundary tolerance.",
+                )
+        problems.extend(col.problems)
+
+
+def validate_layers(
+    raw_layers: dict[str, gpd.GeoDataFrame],
+    *,
+    files: dict[str, str],
+    headers: Mapping[str, Sequence[str]] | None = None,
+    tolerance_m: float = 1000.0,
+) -> CheckedLayers:
+    """Check raw layers against the contracts; return typed layers and every problem.
+
+    Parameters
+    ----------
+    raw_layers
+        Layers by name, already in one metric CRS, columns renamed onto the contract, an ``id``
+        column (raw values) and optionally :data:`ROW_COLUMN` and :data:`GEOMETRY_REPORTED`.
+    files
+        File each layer was read from, for the messages.
+    headers
+        Headers as found in each file, listed when a required column is missing.
+    tolerance_m
+        How far outside the union of townships a location may lie (``inf``: no check).
+
+    Returns
+    -------
+    CheckedLayers
+        Layers indexed by string id, contract columns typed and defaults filled (only layers
+        that could be checked), and the problems (errors and warnings).
+    """
+    problems: list[Problem] = []
+    checked: dict[str, gpd.GeoDataFrame] = {}
+    for layer, gdf in raw_layers.items():
+        file = files.get(layer, layer)
+        heads = list((headers or {}).get(layer, [c for c in gdf.columns if c != "geometry"]))
+        out, found = _check_layer(layer, gdf, file, heads)
+        problems.extend(found)
+        if out is not None:
+            checked[layer] = out
+    checked = _check_references(checked, files, problems)
+    _check_boundary(checked, files, tolerance_m, problems)
+    typed = {}
+    for layer, gdf in checked.items():
+        if all(p.layer != layer or p.severity != "error" for p in problems):
+            typed[layer] = _finish_types(gdf, layer)
+    return CheckedLayers(typed, problems)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _short(text: str, limit: int = 28) -> str:
+    return text if _width(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_problems(problems: Iterable[Problem]) -> str:
+    """Problems as a readable text table: one row per problem, then what is wrong and the fix."""
+    items = list(problems)
+    if not items:
+        return "No problems found."
+    head = ("#", "severity", "file", "layer", "row", "column", "value")
+    rows = [
+        (
+            str(n),
+            p.severity,
+            _short(p.file, 40),
+            p.layer,
+            _short(p.row_id),
+            _short(p.column),
+            _short(p.value),
+        )
+        for n, p in enumerate(items, 1)
+    ]
+    widths = [max(_width(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    indent = " " * (widths[0] + 2)
+    for row, p in zip(rows, items, strict=True):
+        lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+        lines.append(f"{indent}problem: {p.message}")
+        lines.append(f"{indent}fix:     {p.fix}")
+    errors = sum(p.severity == "error" for p in items)
+    lines.append("")
+    lines.append(f"{errors} error(s), {len(items) - errors} warning(s).")
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Shared preparation of the restoration cores: who a candidate site would serve.
+
+The cores take plain tables: grades 1-3 pupils per village and year (villages × years, from
+:func:`geoplan.demand.pupils_by_year`), one-way walking minutes from villages to schools and sites
+(villages × destinations), the ``schools`` and ``sites`` layers. A village is *brought within the
+limit* by a site when the site is within the grades 1-3 day limit and no open school is. A site
+*reaches its minimum* in a year when the pupils who would switch to it on their own (within the
+limit and nearer than every open school) number at least ``min_pupils``. Used by
+:mod:`geoplan.restoration` (scorecard, whole plan) and :mod:`geoplan.phasing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geoplan.errors import Problem, ValidationError
+from geoplan.rules import BANDS_BY_KIND, PlanningRules
+
+YOUNG = "g1_3"
+
+
+@dataclass(frozen=True)
+class _Cover:
+    site_ids: list[str]
+    village_ids: list[str]
+    pupils: np.ndarray  # villages × years
+    base_min: np.ndarray  # villages: nearest open grades 1-3 school (inf: none)
+    base_school: np.ndarray  # villages: its id (None: none)
+    base_boards: np.ndarray  # villages: boards today
+    site_min: np.ndarray  # villages × sites
+    cover: np.ndarray  # villages × sites: brought within the limit
+    switch: np.ndarray  # villages × sites: would switch to the site
+    min_pupils: np.ndarray  # sites
+
+
+def _frame_years(young: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    if isinstance(young, pd.Series):
+        return young.to_frame(name=0)
+    return young
+
+
+def _prepare(
+    young: pd.DataFrame | pd.Series,
+    minutes: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    rules: PlanningRules,
+) -> _Cover:
+    young = _frame_years(young)
+    problems: list[Problem] = []
+    for missing, what, fix in (
+        (sites.index.difference(minutes.columns), "site(s)", "to every site"),
+        (young.index.difference(minutes.index), "village(s)", "from every village"),
+    ):
+        if len(missing):
+            problems.append(
+                Problem(
+                    "",
+                    "travel",
+                    str(missing[0]),
+                    "g1_3",
+                    "",
+                    f"{len(missing)} {what} missing from the grades 1-3 minutes table.",
+                    f"build the walking matrix {fix}.",
+                )
+            )
+    for col in ("restore_cost_yuan",):
+        if col not in sites.columns:
+            problems.append(Problem("", "sites", "", col, "", "column missing.", f"add `{col}`."))
+    if problems:
+        raise ValidationError(problems)
+    is_open = (
+        (schools["status"] == "open").to_numpy()
+        if "status" in schools.columns
+        else np.ones(len(schools), dtype=bool)
+    )
+    teaches = np.array([YOUNG in BANDS_BY_KIND[str(k)] for k in schools["kind"]], dtype=bool)
+    open_ids = schools.index[is_open & teaches]
+    beds = (
+        schools["boarding_beds"].fillna(0).to_numpy(dtype="float64")[is_open & teaches]
+        if "boarding_beds" in schools.columns
+        else np.zeros(len(open_ids))
+    )
+    base = minutes.reindex(index=young.index, columns=open_ids).to_numpy(dtype="float64")
+    base = np.where(np.isfinite(base), base, np.inf)
+    if base.shape[1]:
+        arg = base.argmin(axis=1)
+        base_min = base[np.arange(len(base)), arg]
+        base_school = np.asarray(open_ids, dtype=object)[arg]
+        base_school[~np.isfinite(base_min)] = None
+        base_beds = beds[arg]
+    else:
+        base_min = np.full(len(young), np.inf)
+        base_school = np.full(len(young), None, dtype=object)
+        base_beds = np.zeros(len(young))
+    limit = rules.day_limit_min[YOUNG]
+    site_min = minutes.reindex(index=young.index, columns=sites.index).to_numpy(dtype="float64")
+    site_min = np.where(np.isfinite(site_min), site_min, np.inf)
+    base_within = base_min <= limit
+    cover = (site_min <= limit) & ~base_within[:, None]
+    switch = (site_min <= limit) & (site_min < base_min[:, None])
+    mins = (
+        sites["min_pupils"].to_numpy(dtype="float64")
+        if "min_pupils" in sites.columns
+        else np.full(len(sites), np.nan)
+    )
+    mins = np.where(np.isfinite(mins), mins, rules.teaching_point_min_pupils)
+    pupils = young.fillna(0.0).to_numpy(dtype="float64")
+    return _Cover(
+        site_ids=[str(s) for s in sites.index],
+        village_ids=[str(v) for v in young.index],
+        pupils=pupils,
+        base_min=base_min,
+        base_school=base_school,
+        base_boards=~base_within & np.isfinite(base_min) & (base_beds > 0),
+        site_min=site_min,
+        cover=cover,
+        switch=switch,
+        min_pupils=mins,
+    )
+
+
+def _enrolment(cov: _Cover) -> np.ndarray:
+    """Standalone enrolment per site and year (sites × years)."""
+    out: np.ndarray = cov.switch.T.astype("float64") @ cov.pupils
+    return out

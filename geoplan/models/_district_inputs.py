@@ -1,0 +1,286 @@
+"""From the ``blocks`` and ``schools`` layers to the arrays of one level's districting.
+
+Pupils per block and band (resident and migrant), the cost matrix (a ``TravelMatrix`` aligned by
+its ids, or the straight-line fallback), classes and class-size limits per school and band, each
+school's own block, planner overrides and today's assignment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from geoplan.errors import CRSError, InfeasibleError, Problem, ValidationError
+
+logger = logging.getLogger(__name__)
+
+LEVEL_NAMES: dict[str, str] = {"primary": "primary", "middle": "junior-middle"}
+FALLBACK_KPH: dict[str, float] = {"primary": 3.0, "middle": 4.0}
+"""Walking speeds of the straight-line fallback cost, km/h (youngest band of the level)."""
+DETOUR_FACTOR = 1.3
+"""Straight-line distance x this factor approximates the walked distance (fallback only)."""
+
+
+def _teaches(schools: Any, level: str) -> np.ndarray:
+    from geoplan.rules import BANDS_BY_KIND, LEVEL_BANDS
+
+    bands = set(LEVEL_BANDS[level])
+    return np.array(
+        [bool(bands & set(BANDS_BY_KIND.get(str(k), ()))) for k in schools["kind"]], dtype=bool
+    )
+
+
+def _num(frame: Any, col: str, default: float = 0.0) -> np.ndarray:
+    if col not in frame.columns:
+        return np.full(len(frame), default, dtype=np.float64)
+
+    values = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return np.asarray(values.fillna(default).to_numpy(), dtype=np.float64)
+
+
+def _band_pupils(blocks: Any, band: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Total, resident and migrant pupils of one band per block."""
+    res_col, mig_col, tot_col = (
+        f"pupils_{band}_resident",
+        f"pupils_{band}_migrant",
+        f"pupils_{band}",
+    )
+    has_split = res_col in blocks.columns and mig_col in blocks.columns
+    if tot_col in blocks.columns and blocks[tot_col].notna().any():
+        total = _num(blocks, tot_col)
+    elif has_split:
+        total = _num(blocks, res_col) + _num(blocks, mig_col)
+    else:
+        total = np.zeros(len(blocks))
+    migrant = _num(blocks, mig_col) if mig_col in blocks.columns else np.zeros(len(blocks))
+    migrant = np.minimum(migrant, total)
+    return total, total - migrant, migrant
+
+
+def _capacity(
+    schools: Any, bands: Sequence[str], rules: Any, *, use_planned: bool, extra: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes (today, after) and class-size limit per school and band."""
+    from geoplan.rules import BANDS, BANDS_BY_KIND
+
+    m, k = len(schools), len(bands)
+    today = np.zeros((m, k))
+    after = np.zeros((m, k))
+    limit = np.zeros((m, k))
+    limits = rules.school_limits(schools)
+    for b, band in enumerate(bands):
+        teaches = np.array([band in BANDS_BY_KIND.get(str(kd), ()) for kd in schools["kind"]])
+        today[:, b] = np.where(teaches, _num(schools, f"classes_{band}"), 0.0)
+        after[:, b] = today[:, b]
+        if use_planned:
+            after[:, b] += np.where(teaches, _num(schools, f"planned_classes_{band}"), 0.0)
+        if extra is not None and f"extra_classes_{band}" in extra.columns:
+            add = extra[f"extra_classes_{band}"].reindex(schools.index).fillna(0).to_numpy()
+            after[:, b] += np.where(teaches, add.astype(float), 0.0)
+        limit[:, b] = limits[:, BANDS.index(band)]
+    return today, after, limit
+
+
+def _homes(blocks: Any, schools: Any) -> np.ndarray:
+    """Block position holding each school point (the nearest block if it lies in none)."""
+    tree = shapely.STRtree(np.asarray(blocks.geometry.values))
+    pts = np.asarray(schools.geometry.values)
+    home = np.full(len(schools), -1, dtype=np.int64)
+    s_idx, b_idx = tree.query(pts, predicate="intersects")
+    home[s_idx[::-1]] = b_idx[::-1]  # first hit wins
+    missing = np.flatnonzero(home < 0)
+    if missing.size:
+        home[missing] = tree.nearest(pts[missing])
+    return home
+
+
+def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[str]) -> np.ndarray:
+    """Give schools that share a block each their own: the later takes a free neighbour."""
+    out = home.copy()
+    taken: set[int] = set()
+    for j, h in enumerate(home):
+        if int(h) not in taken:
+            taken.add(int(h))
+            continue
+        free = [int(v) for v in adjacency.indices[adjacency.indptr[h] : adjacency.indptr[h + 1]]]
+        free = [v for v in free if v not in taken]
+        if not free:
+            msg = (
+                f"School {names[j]!r} shares its block with another school of the same level and "
+                "no neighbouring block is free to anchor its district. Split the block."
+            )
+            raise InfeasibleError(msg)
+        out[j] = free[0]
+        taken.add(free[0])
+        logger.info("school %s shares a block; its district is anchored on a neighbour", names[j])
+    return out
+
+
+def _cost_for(
+    level: str,
+    travel: Any,
+    blocks: Any,
+    schools: Any,
+    *,
+    detour_factor: float,
+) -> tuple[np.ndarray, str]:
+    mat = travel.get(level) if isinstance(travel, Mapping) else travel
+    if mat is None:
+        a = np.asarray(shapely.point_on_surface(np.asarray(blocks.geometry.values)))
+        b = np.asarray(schools.geometry.values)
+        ax, ay = shapely.get_x(a), shapely.get_y(a)
+        bx, by = shapely.get_x(b), shapely.get_y(b)
+        metres = np.hypot(ax[:, None] - bx[None, :], ay[:, None] - by[None, :]) * detour_factor
+        logger.warning(
+            "districts (%s): no travel matrix; using straight line x %.2f at %.1f km/h",
+            level,
+            detour_factor,
+            FALLBACK_KPH[level],
+        )
+        return metres / (FALLBACK_KPH[level] * 1000.0 / 60.0), "straight line x detour (fallback)"
+    minutes = np.asarray(getattr(mat, "minutes", mat), dtype=np.float64)
+    origin_ids = getattr(mat, "origin_ids", None)
+    dest_ids = getattr(mat, "destination_ids", None)
+    if origin_ids is not None and dest_ids is not None:
+        frame = pd.DataFrame(
+            minutes, index=[str(i) for i in origin_ids], columns=[str(i) for i in dest_ids]
+        )
+        missing_b = [i for i in blocks.index if i not in frame.index]
+        missing_s = [i for i in schools.index if i not in frame.columns]
+        if missing_b or missing_s:
+            msg = (
+                f"The travel matrix lacks blocks {missing_b[:5]} / schools {missing_s[:5]}; "
+                "compute it from the blocks to the schools."
+            )
+            raise ValueError(msg)
+        minutes = frame.loc[list(blocks.index), list(schools.index)].to_numpy(dtype=np.float64)
+    elif minutes.shape != (len(blocks), len(schools)):
+        msg = f"The {level} cost matrix has shape {minutes.shape}; expected (blocks, schools)."
+        raise ValueError(msg)
+    return minutes, "travel matrix"
+
+
+@dataclass(frozen=True)
+class _LevelInput:
+    level: str
+    bands: tuple[str, ...]
+    schools: Any  # the schools teaching the level
+    demand: np.ndarray
+    resident: np.ndarray
+    migrant: np.ndarray
+    cost: np.ndarray
+    cost_source: str
+    classes_today: np.ndarray
+    classes_after: np.ndarray
+    limit: np.ndarray
+    home: np.ndarray
+    fixed: np.ndarray
+    status_quo: np.ndarray
+
+
+def _level_inputs(
+    blocks: Any,
+    schools: Any,
+    adjacency: sp.csr_array,
+    *,
+    level: str,
+    travel: Any,
+    rules: Any,
+    overrides: Mapping[str, Mapping[str, str]] | None,
+    use_planned: bool,
+    extra_classes: Any,
+    detour_factor: float,
+) -> _LevelInput:
+    from geoplan.rules import LEVEL_BANDS
+
+    bands = LEVEL_BANDS[level]
+    sub = schools[_teaches(schools, level)]
+    if len(sub) == 0:
+        msg = f"No open school teaches the {LEVEL_NAMES[level]} level; add one or drop the level."
+        raise InfeasibleError(msg)
+    parts = [_band_pupils(blocks, band) for band in bands]
+    demand = np.column_stack([p[0] for p in parts])
+    resident = np.column_stack([p[1] for p in parts])
+    migrant = np.column_stack([p[2] for p in parts])
+    all_cost, source = _cost_for(level, travel, blocks, schools, detour_factor=detour_factor)
+    cost = all_cost[:, _teaches(schools, level)]
+    today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
+    names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
+    home = _separate_homes(_homes(blocks, sub), adjacency, names)
+    pos = {sid: j for j, sid in enumerate(sub.index)}
+    fixed = np.full(len(blocks), -1, dtype=np.int64)
+    problems: list[Problem] = []
+    block_pos = {bid: i for i, bid in enumerate(blocks.index)}
+    for bid, sid in ((overrides or {}).get(level, {}) or {}).items():
+        if bid not in block_pos:
+            problems.append(
+                Problem(
+                    "overrides",
+                    "blocks",
+                    str(bid),
+                    f"school_{level}",
+                    str(sid),
+                    "No block has this id.",
+                    "Use an id of the blocks layer.",
+                )
+            )
+        elif sid not in pos:
+            problems.append(
+                Problem(
+                    "overrides",
+                    "blocks",
+                    str(bid),
+                    f"school_{level}",
+                    str(sid),
+                    f"No open school with this id teaches the {level} level.",
+                    "Name an open school teaching the level.",
+                )
+            )
+        else:
+            fixed[block_pos[bid]] = pos[sid]
+    if problems:
+        raise ValidationError(problems)
+    col = f"school_{level}"
+    if col in blocks.columns:
+        status_quo = np.array(
+            [pos.get(str(s), -1) if isinstance(s, str) else -1 for s in blocks[col]], np.int64
+        )
+    else:
+        status_quo = np.full(len(blocks), -1, dtype=np.int64)
+    return _LevelInput(
+        level,
+        bands,
+        sub,
+        demand,
+        resident,
+        migrant,
+        cost,
+        source,
+        today,
+        after,
+        limit,
+        home,
+        fixed,
+        status_quo,
+    )
+
+
+def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:
+    if blocks.crs is None or not blocks.crs.is_projected:
+        msg = (
+            "The blocks layer must be in a projected (metric) CRS for rook contiguity and areas; "
+            f"got {blocks.crs}. Use the PlanningArea's CRS."
+        )
+        raise CRSError(msg)
+    if schools.crs is not None and schools.crs != blocks.crs:
+        schools = schools.to_crs(blocks.crs)
+    if "status" in schools.columns:
+        schools = schools[schools["status"].fillna("open") == "open"]
+    return blocks, schools

@@ -1,0 +1,527 @@
+"""The districting model of one school level: the problem on units, its LP and its MIP.
+
+A level's problem (:class:`Level`) holds pupils per unit and band, pupil-minutes per unit and
+school, capacities, rook adjacency and each school's own unit. The capacitated-assignment LP gives
+the bound; the MIP adds single-commodity flow contiguity (after Shirabe 2005): every district is
+connected and holds its school's unit. The same MIP, with extra classes as variables, finds the
+fewest extra classes that make a plan feasible.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from geoplan.errors import InfeasibleError
+from geoplan.models._contiguity import components_within
+from geoplan.models.solver import SolveResult, solve_milp
+
+logger = logging.getLogger(__name__)
+
+_HIGHS_LOG = False
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level's problem on units (blocks, or communities kept whole)."""
+
+    demand: np.ndarray  # (n, k) pupils per band
+    weight: np.ndarray  # (n, m) pupil-minutes, inf where not allowed
+    allowed: np.ndarray  # (n, m) bool
+    capacity: np.ndarray  # (m, k)
+    adjacency: sp.csr_array  # (n, n) bool
+    neighbours: list[np.ndarray]
+    home: np.ndarray  # (m,) unit per school
+    status_quo: np.ndarray  # (n,) school or -1
+    max_moved: float | None
+    fixed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def n(self) -> int:
+        return int(self.demand.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.capacity.shape[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Building the level problem
+# --------------------------------------------------------------------------------------------
+
+
+def _as_2d(a: Any, name: str) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        msg = f"`{name}` must be 1- or 2-dimensional, got shape {arr.shape}."
+        raise ValueError(msg)
+    return arr
+
+
+def _build_level(
+    demand: Any,
+    cost: Any,
+    capacity: Any,
+    adjacency: Any,
+    home: Any,
+    *,
+    max_journey_min: float | None,
+    fixed: Any,
+    status_quo: Any,
+    max_moved: float | None,
+    groups: Any,
+) -> tuple[_Level, np.ndarray]:
+    """Check the arrays and aggregate blocks into units; returns the level and block -> unit."""
+    dem = _as_2d(demand, "demand")
+    minutes = np.asarray(getattr(cost, "minutes", cost), dtype=np.float64)
+    cap = _as_2d(capacity, "capacity")
+    n_blocks, k = dem.shape
+    if minutes.ndim != 2 or minutes.shape[0] != n_blocks:
+        msg = f"`cost` has shape {minutes.shape}; expected ({n_blocks}, schools)."
+        raise ValueError(msg)
+    m = minutes.shape[1]
+    if cap.shape != (m, k):
+        msg = f"`capacity` has shape {cap.shape}; expected ({m}, {k}) (schools x bands)."
+        raise ValueError(msg)
+    if np.any(dem < 0) or np.any(cap < 0):
+        msg = "`demand` and `capacity` must be non-negative."
+        raise ValueError(msg)
+    adj = sp.csr_array(adjacency, dtype=bool)
+    if adj.shape != (n_blocks, n_blocks):
+        msg = f"`adjacency` has shape {adj.shape}; expected ({n_blocks}, {n_blocks})."
+        raise ValueError(msg)
+    home_b = np.asarray(home, dtype=np.int64).ravel()
+    if home_b.shape != (m,) or np.any((home_b < 0) | (home_b >= n_blocks)):
+        msg = f"`home` must hold one block position per school ({m}), each in [0, {n_blocks})."
+        raise ValueError(msg)
+    fixed_b = (
+        np.full(n_blocks, -1, dtype=np.int64)
+        if fixed is None
+        else np.asarray(fixed, dtype=np.int64).ravel()
+    )
+    sq_b = (
+        np.full(n_blocks, -1, dtype=np.int64)
+        if status_quo is None
+        else np.asarray(status_quo, dtype=np.int64).ravel()
+    )
+    for name, arr in (("fixed", fixed_b), ("status_quo", sq_b)):
+        if arr.shape != (n_blocks,) or np.any(arr >= m) or np.any(arr < -1):
+            msg = f"`{name}` must hold a school position or -1 per block ({n_blocks})."
+            raise ValueError(msg)
+
+    # Units: one per block, or one per group (community kept whole).
+    if groups is None:
+        unit_of = np.arange(n_blocks)
+    else:
+        labels = np.asarray(groups, dtype=object).ravel()
+        keys: dict[Any, int] = {}
+        unit_list = []
+        for b, g in enumerate(labels):
+            if g is None or (isinstance(g, float) and math.isnan(g)) or g == "":
+                unit_list.append(len(keys) + 10**9 + b)  # placeholder, renumbered below
+            else:
+                unit_list.append(keys.setdefault(g, len(keys)))
+        _, unit_of = np.unique(np.asarray(unit_list), return_inverse=True)
+    n = int(unit_of.max()) + 1 if n_blocks else 0
+    agg = sp.csr_array((np.ones(n_blocks), (unit_of, np.arange(n_blocks))), shape=(n, n_blocks))
+    dem_u = agg @ dem
+    finite = np.isfinite(minutes)
+    safe = np.where(finite, minutes, 0.0)
+    weight_u = agg @ (dem.sum(axis=1)[:, None] * safe)
+    reach = finite if max_journey_min is None else finite & (minutes <= max_journey_min)
+    allowed_u = (agg @ (~reach).astype(np.float64)) == 0  # every block of the unit allowed
+    adj_u = sp.csr_array((agg @ adj.astype(np.float64) @ agg.T) > 0)
+    adj_u.setdiag(False)
+    adj_u.eliminate_zeros()
+
+    # Fixed blocks, then homes: a unit is forced to one school.
+    forced = np.full(n, -1, dtype=np.int64)
+    problems: list[str] = []
+    for blk in np.flatnonzero(fixed_b >= 0):
+        u, j = unit_of[blk], fixed_b[blk]
+        if forced[u] not in (-1, j):
+            problems.append(
+                f"block {blk} is fixed to school {j} but its unit to school {forced[u]}"
+            )
+        forced[u] = j
+    home_u = unit_of[home_b]
+    for j, u in enumerate(home_u):
+        if forced[u] not in (-1, j):
+            problems.append(f"school {j}'s own block is assigned to school {forced[u]}")
+        forced[u] = j
+    if problems:
+        raise InfeasibleError("Fixed assignments conflict: " + "; ".join(problems) + ".")
+    rows = np.flatnonzero(forced >= 0)
+    allowed_u[rows] = False
+    allowed_u[rows, forced[rows]] = True
+    weight_u = np.where(allowed_u, weight_u, np.inf)
+    no_school = np.flatnonzero(~allowed_u.any(axis=1))
+    if no_school.size:
+        blocks = np.flatnonzero(np.isin(unit_of, no_school))[:10]
+        msg = (
+            f"{no_school.size} block(s) (positions {blocks.tolist()}...) can reach no school of "
+            "this level within the journey limit. Raise `max_journey_min` or add a school."
+        )
+        raise InfeasibleError(msg)
+
+    sq_u = np.full(n, -1, dtype=np.int64)
+    sq_u[unit_of] = sq_b  # a unit takes its blocks' status quo (the last one wins if mixed)
+    level = _Level(
+        demand=np.asarray(dem_u),
+        weight=weight_u,
+        allowed=allowed_u,
+        capacity=cap,
+        adjacency=adj_u,
+        neighbours=[adj_u.indices[adj_u.indptr[i] : adj_u.indptr[i + 1]] for i in range(n)],
+        home=home_u,
+        status_quo=sq_u,
+        max_moved=max_moved,
+        fixed=forced,
+    )
+    return level, unit_of
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating an assignment
+# --------------------------------------------------------------------------------------------
+
+
+def _loads(p: _Level, assign: np.ndarray) -> np.ndarray:
+    load = np.zeros_like(p.capacity)
+    np.add.at(load, assign, p.demand)
+    return load
+
+
+def _objective(p: _Level, assign: np.ndarray) -> float:
+    return float(p.weight[np.arange(p.n), assign].sum())
+
+
+def _moved(p: _Level, assign: np.ndarray) -> float:
+    has = p.status_quo >= 0
+    return float(p.demand[has & (assign != p.status_quo)].sum())
+
+
+def _contiguous(p: _Level, assign: np.ndarray) -> bool:
+    for j in range(p.m):
+        members = np.flatnonzero(assign == j)
+        if p.home[j] not in members or len(components_within(p.adjacency, members)) > 1:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Capacitated-assignment LP (the bound) and the heuristic
+# --------------------------------------------------------------------------------------------
+
+
+def _pairs(p: _Level) -> tuple[np.ndarray, np.ndarray]:
+    ii, jj = np.nonzero(p.allowed)
+    return ii, jj
+
+
+def _assignment_rows(
+    p: _Level, ii: np.ndarray, jj: np.ndarray, *, n_cols: int
+) -> tuple[list[sp.coo_array], list[np.ndarray], list[np.ndarray]]:
+    """Rows shared by the LP and the MIP: one school per unit, capacity, moved limit."""
+    nv = ii.size
+    k = p.capacity.shape[1]
+    cols = np.arange(nv)
+    blocks: list[sp.coo_array] = [
+        sp.coo_array((np.ones(nv), (ii, cols)), shape=(p.n, n_cols)),
+    ]
+    lower = [np.ones(p.n)]
+    upper = [np.ones(p.n)]
+    for b in range(k):
+        blocks.append(sp.coo_array((p.demand[ii, b], (jj, cols)), shape=(p.m, n_cols)))
+        lower.append(np.full(p.m, -np.inf))
+        upper.append(p.capacity[:, b])
+    if p.max_moved is not None and np.any(p.status_quo >= 0):
+        stay = p.status_quo[ii] == jj
+        tot = p.demand.sum(axis=1)
+        blocks.append(
+            sp.coo_array(
+                (tot[ii[stay]], (np.zeros(int(stay.sum()), int), cols[stay])), shape=(1, n_cols)
+            )
+        )
+        has = p.status_quo >= 0
+        lower.append(np.array([tot[has].sum() - p.max_moved]))
+        upper.append(np.array([np.inf]))
+    return blocks, lower, upper
+
+
+def _assignment_lp(p: _Level, *, time_limit_s: float) -> tuple[SolveResult, np.ndarray, np.ndarray]:
+    ii, jj = _pairs(p)
+    blocks, lower, upper = _assignment_rows(p, ii, jj, n_cols=ii.size)
+    res = solve_milp(
+        p.weight[ii, jj],
+        sp.vstack(blocks, format="csc"),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        lb=0.0,
+        ub=1.0,
+        time_limit_s=time_limit_s,
+    )
+    return res, ii, jj
+
+
+def _round_lp(p: _Level, x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    order = np.lexsort((-x, ii))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = ii[order][1:] != ii[order][:-1]
+    assign = np.full(p.n, -1, dtype=np.int64)
+    assign[ii[order][first]] = jj[order][first]
+    return assign
+
+
+# --------------------------------------------------------------------------------------------
+# The exact MIP (flow-based contiguity), also used for the least extra classes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mip:
+    c: np.ndarray
+    a: sp.csc_array
+    lower: np.ndarray
+    upper: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    ii: np.ndarray
+    jj: np.ndarray
+    arcs: np.ndarray  # (n_arcs, 3): from unit, to unit, school
+    n_extra: int
+    n_slack: int = 0
+
+
+def _build_mip(
+    p: _Level,
+    *,
+    contiguous: bool = True,
+    extra_limits: np.ndarray | None = None,
+    class_size: np.ndarray | None = None,
+) -> _Mip:
+    ii, jj = _pairs(p)
+    nv = ii.size
+    pair_id = np.full((p.n, p.m), -1, dtype=np.int64)
+    pair_id[ii, jj] = np.arange(nv)
+    if contiguous:
+        adj = p.adjacency.tocoo()
+        r, cc = adj.row.astype(np.int64), adj.col.astype(np.int64)
+        arc_list = []
+        for j in range(p.m):
+            ok = p.allowed[r, j] & p.allowed[cc, j] & (r != p.home[j])
+            arc_list.append(np.column_stack([r[ok], cc[ok], np.full(int(ok.sum()), j)]))
+        arcs = np.concatenate(arc_list) if arc_list else np.zeros((0, 3), dtype=np.int64)
+    else:
+        arcs = np.zeros((0, 3), dtype=np.int64)
+    na = arcs.shape[0]
+    k = p.capacity.shape[1]
+    ne = 0 if extra_limits is None else p.m * k
+    n_cols = nv + na + ne
+    blocks, lower, upper = _assignment_rows(p, ii, jj, n_cols=n_cols)
+    if ne:
+        assert class_size is not None and extra_limits is not None
+        # Capacity rows (one block per band) gain -limit * extra classes.
+        for b in range(k):
+            e_cols = nv + na + np.arange(p.m) * k + b
+            blocks[1 + b] = sp.coo_array(
+                sp.csr_array(blocks[1 + b])
+                + sp.csr_array(
+                    (-class_size[:, b].astype(float), (np.arange(p.m), e_cols)),
+                    shape=(p.m, n_cols),
+                )
+            )
+    if na:
+        u, v, j_arc = arcs[:, 0], arcs[:, 1], arcs[:, 2]
+        f_cols = nv + np.arange(na)
+        not_home = ii != p.home[jj]
+        rows_of_pair = np.full(nv, -1, dtype=np.int64)
+        rows_of_pair[not_home] = np.arange(int(not_home.sum()))
+        n_cons = int(not_home.sum())
+        out_rows = rows_of_pair[pair_id[u, j_arc]]
+        in_rows = rows_of_pair[pair_id[v, j_arc]]
+        has_in = in_rows >= 0
+        cons = sp.coo_array(
+            (
+                np.concatenate([np.ones(na), -np.ones(int(has_in.sum())), -np.ones(n_cons)]),
+                (
+                    np.concatenate([out_rows, in_rows[has_in], np.arange(n_cons)]),
+                    np.concatenate([f_cols, f_cols[has_in], np.flatnonzero(not_home)]),
+                ),
+            ),
+            shape=(n_cons, n_cols),
+        )
+        blocks.append(cons)
+        lower.append(np.zeros(n_cons))
+        upper.append(np.zeros(n_cons))
+        room = p.capacity
+        if extra_limits is not None and class_size is not None:
+            room = p.capacity + extra_limits * class_size
+        big = _max_district_units(p, room) - 1.0
+        arange = np.arange(na)
+        for end in (u, v):
+            link = sp.coo_array(
+                (
+                    np.concatenate([np.ones(na), -big[j_arc]]),
+                    (
+                        np.concatenate([arange, arange]),
+                        np.concatenate([f_cols, pair_id[end, j_arc]]),
+                    ),
+                ),
+                shape=(na, n_cols),
+            )
+            blocks.append(link)
+            lower.append(np.full(na, -np.inf))
+            upper.append(np.zeros(na))
+        # Valid cut: a unit away from its school's block has a neighbour in the same district.
+        sel = np.flatnonzero(not_home)
+        nb_pairs = pair_id[v, j_arc]
+        cut = sp.coo_array(
+            (
+                np.concatenate([np.ones(sel.size), -np.ones(na)]),
+                (
+                    np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j_arc]]]),
+                    np.concatenate([sel, nb_pairs]),
+                ),
+            ),
+            shape=(sel.size, n_cols),
+        )
+        blocks.append(cut)
+        lower.append(np.full(sel.size, -np.inf))
+        upper.append(np.zeros(sel.size))
+    lb = np.zeros(n_cols)
+    ub = np.full(n_cols, np.inf)
+    ub[:nv] = 1.0
+    forced = p.fixed[ii] == jj
+    lb[:nv][forced] = 1.0
+    integrality = np.zeros(n_cols, dtype=np.int64)
+    integrality[:nv] = 1
+    c = np.zeros(n_cols)
+    if ne:
+        assert extra_limits is not None
+        ub[nv + na :] = extra_limits.ravel()
+        integrality[nv + na :] = 1
+        c[nv + na :] = 1.0
+        scale = float(np.nanmax(np.where(np.isfinite(p.weight), p.weight, 0).max(axis=1).sum()))
+        c[:nv] = p.weight[ii, jj] * (0.5 / max(scale, 1e-9))  # tie-break only: sums to < 1
+    else:
+        c[:nv] = p.weight[ii, jj]
+    return _Mip(
+        c=c,
+        a=sp.vstack(blocks, format="csc"),
+        lower=np.concatenate(lower),
+        upper=np.concatenate(upper),
+        lb=lb,
+        ub=ub,
+        integrality=integrality,
+        ii=ii,
+        jj=jj,
+        arcs=arcs,
+        n_extra=ne,
+    )
+
+
+def _max_district_units(p: _Level, room: np.ndarray) -> np.ndarray:
+    """Most units a district can hold: the allowed units, and as many as fit its capacity."""
+    out = p.allowed.sum(axis=0).astype(float)
+    for j in range(p.m):
+        units = np.flatnonzero(p.allowed[:, j])
+        for b in range(p.capacity.shape[1]):
+            fits = np.cumsum(np.sort(p.demand[units, b])) <= room[j, b] + 1e-9
+            out[j] = min(out[j], float(fits.sum()))
+    result: np.ndarray = np.maximum(out, 1.0)
+    return result
+
+
+def _start_vector(p: _Level, mip: _Mip, assign: np.ndarray) -> np.ndarray:
+    """Warm start: the assignment, with flows along a breadth-first tree of each district."""
+    nv = mip.ii.size
+    na = mip.arcs.shape[0]
+    x = np.zeros(mip.c.size)
+    x[:nv] = (assign[mip.ii] == mip.jj).astype(float)
+    if na:
+        arc_id = {(int(a), int(b), int(j)): t for t, (a, b, j) in enumerate(mip.arcs)}
+        for j in range(p.m):
+            root = int(p.home[j])
+            parent = {root: -1}
+            order = [root]
+            for u in order:
+                for v in p.neighbours[u]:
+                    v = int(v)
+                    if v not in parent and assign[v] == j:
+                        parent[v] = u
+                        order.append(v)
+            size = dict.fromkeys(order, 1)
+            for u in reversed(order[1:]):
+                size[parent[u]] += size[u]
+                t = arc_id.get((u, parent[u], j))
+                if t is not None:
+                    x[nv + t] = size[u]
+    if mip.n_extra:
+        x[nv + na : nv + na + mip.n_extra] = np.nan
+    if mip.n_slack:
+        over = np.maximum(_loads(p, assign) - p.capacity, 0.0)  # (m, k)
+        x[mip.c.size - mip.n_slack :] = over.T.ravel()
+    return x
+
+
+def _with_slack(mip: _Mip, p: _Level, penalty: float) -> _Mip:
+    """The MIP with capacity made elastic: pupils over capacity cost ``penalty`` each.
+
+    Any assignment (over capacity or not) is then a feasible warm start; the slack columns follow
+    the others, one per band and school (band-major, as the capacity rows).
+    """
+    k = p.capacity.shape[1]
+    ns = p.m * k
+    rows = p.n + np.arange(ns)  # the capacity rows follow the one-school-per-unit rows
+    slack = sp.csc_array((-np.ones(ns), (rows, np.arange(ns))), shape=(mip.a.shape[0], ns))
+    return replace(
+        mip,
+        c=np.concatenate([mip.c, np.full(ns, penalty)]),
+        a=sp.hstack([mip.a, slack], format="csc"),
+        lb=np.concatenate([mip.lb, np.zeros(ns)]),
+        ub=np.concatenate([mip.ub, np.full(ns, np.inf)]),
+        integrality=np.concatenate([mip.integrality, np.zeros(ns, dtype=np.int64)]),
+        n_slack=ns,
+    )
+
+
+def _assignment_from(mip: _Mip, p: _Level, x: np.ndarray) -> np.ndarray:
+    nv = mip.ii.size
+    return _round_lp(p, x[:nv], mip.ii, mip.jj)
+
+
+def _exact(
+    p: _Level,
+    start: np.ndarray | None,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+) -> tuple[np.ndarray | None, SolveResult]:
+    mip = _build_mip(p)
+    x0 = None if start is None else _start_vector(p, mip, start)
+    res = solve_milp(
+        mip.c,
+        mip.a,
+        mip.lower,
+        mip.upper,
+        lb=mip.lb,
+        ub=mip.ub,
+        integrality=mip.integrality,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        mip_abs_gap=1e-6,
+        start=x0,
+        log=_HIGHS_LOG,
+    )
+    if res.x is None:
+        return None, res
+    return _assignment_from(mip, p, res.x), res

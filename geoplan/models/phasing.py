@@ -1,0 +1,484 @@
+"""Multi-year phasing of teaching-point restoration: which sites, in which phase.
+
+:func:`phase_sites` maximises the pupil-years brought within the grades 1-3 day limit under
+limits of sites and cost per phase, exactly (a HiGHS MIP warm-started by the greedy) or greedily
+with an LP bound; :func:`pupil_years_served` scores any phasing. Inputs are described in
+:mod:`geoplan._coverage`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geoplan.data.area import ID_INDEX
+from geoplan.errors import InfeasibleError, Problem, ValidationError
+from geoplan.models._coverage import _Cover, _enrolment, _prepare
+from geoplan.models.solver import SolveResult, solve_milp
+from geoplan.rules import PlanningRules
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Phasing:
+    """Which sites are restored in which phase.
+
+    Parameters
+    ----------
+    phase
+        Per site id the phase it is restored in (1 = first), 0 when not restored.
+    pupil_years
+        Pupil-years brought within the grades 1-3 day limit over the horizon.
+    bound
+        Proven upper bound on ``pupil_years`` (``nan`` when unknown).
+    gap
+        Relative gap between ``pupil_years`` and ``bound``.
+    status
+        Solver status (``optimal``, ``time_limit``, ``greedy``).
+    method
+        ``"mip"`` or ``"greedy"``.
+    seconds
+        Wall time.
+    """
+
+    phase: pd.Series
+    pupil_years: float
+    bound: float
+    gap: float
+    status: str
+    method: str
+    seconds: float
+
+    def sites_in(self, phase: int) -> list[str]:
+        """Site ids restored in ``phase``."""
+        return [str(s) for s in self.phase.index[self.phase == phase]]
+
+
+def pupil_years_served(
+    phase: Mapping[str, int] | pd.Series,
+    young: pd.DataFrame | pd.Series,
+    minutes: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    rules: PlanningRules | None = None,
+) -> float:
+    """Pupil-years brought within the day limit by a phasing (year ``j`` belongs to phase j+1).
+
+    Parameters
+    ----------
+    phase
+        Per site id its phase (1 = first); 0 or absent: not restored.
+    young, minutes, schools, sites, rules
+        As for :func:`phase_sites`.
+
+    Returns
+    -------
+    float
+        Sum over villages and years of grades 1-3 pupils within the limit of a site restored in
+        that year or before, and of no open school.
+    """
+    rules = rules or PlanningRules()
+    cov = _prepare(young, minutes, schools, sites, rules)
+    ph = np.array([int(pd.Series(phase).get(s, 0)) for s in cov.site_ids])
+    return _value(cov, ph)
+
+
+def _value(cov: _Cover, ph: np.ndarray) -> float:
+    years = cov.pupils.shape[1]
+    total = 0.0
+    for j in range(years):
+        on = (ph >= 1) & (ph <= j + 1)
+        served = cov.cover[:, on].any(axis=1)
+        total += float(cov.pupils[served, j].sum())
+    return total
+
+
+def _check_phasing(
+    sites: pd.DataFrame,
+    n_phases: int,
+    sites_per_phase: Sequence[int] | None,
+    budget_per_phase: Sequence[float] | None,
+    years: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    problems: list[Problem] = []
+    if years < n_phases:
+        problems.append(
+            Problem(
+                "",
+                "projection",
+                "",
+                "years",
+                str(years),
+                f"{n_phases} phases need at least {n_phases} projected years.",
+                "project pupils over the whole plan (one column per phase year at least).",
+            )
+        )
+    decision = (
+        sites["decision"].fillna("free").astype(str).to_numpy()
+        if "decision" in sites.columns
+        else np.full(len(sites), "free", dtype=object)
+    )
+    fixed = (
+        sites["phase"].to_numpy(dtype="float64")
+        if "phase" in sites.columns
+        else np.full(len(sites), np.nan)
+    )
+    for sid, d, f in zip(sites.index, map(str, decision), fixed, strict=True):
+        if d not in ("free", "must", "never"):
+            problems.append(
+                Problem(
+                    "",
+                    "sites",
+                    str(sid),
+                    "decision",
+                    d,
+                    "unknown decision.",
+                    "use free, must or never.",
+                )
+            )
+        if np.isfinite(f) and not 1 <= f <= n_phases:
+            problems.append(
+                Problem(
+                    "",
+                    "sites",
+                    str(sid),
+                    "phase",
+                    str(f),
+                    f"phase outside 1-{n_phases}.",
+                    f"give a phase from 1 to {n_phases} or leave it empty.",
+                )
+            )
+        if np.isfinite(f) and d == "never":
+            problems.append(
+                Problem(
+                    "",
+                    "sites",
+                    str(sid),
+                    "decision",
+                    d,
+                    "a never site has a fixed phase.",
+                    "clear the phase or change the decision.",
+                )
+            )
+    if problems:
+        raise ValidationError(problems)
+    caps = np.asarray(
+        sites_per_phase if sites_per_phase is not None else [np.inf] * n_phases, dtype="float64"
+    )
+    budgets = np.asarray(
+        budget_per_phase if budget_per_phase is not None else [np.inf] * n_phases, dtype="float64"
+    )
+    return decision, fixed, np.vstack([caps, budgets])
+
+
+def phase_sites(
+    young: pd.DataFrame | pd.Series,
+    minutes: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    sites_per_phase: Sequence[int] | None = None,
+    budget_per_phase: Sequence[float] | None = None,
+    method: str = "auto",
+    max_exact_pairs: int = 20_000,
+    time_limit_s: float = 30.0,
+    mip_rel_gap: float = 1e-4,
+    rules: PlanningRules | None = None,
+) -> Phasing:
+    """Choose the sites and the phase of each that maximise pupil-years within the day limit.
+
+    Phases are years: phase ``t`` restores its sites at the start of year column ``t - 1`` of
+    ``young``; a village brought within the limit counts in that year and every later one. A
+    free site may be restored in phase ``t`` only if it reaches its minimum enrolment that year;
+    ``must`` sites are always restored, ``never`` sites never, and sites with a ``phase`` in it.
+
+    Parameters
+    ----------
+    young
+        Grades 1-3 pupils, villages × years (at least one column per phase).
+    minutes
+        One-way grades 1-3 walking minutes, villages × (schools and sites).
+    schools, sites
+        The layers (status quo schools; candidate sites).
+    sites_per_phase
+        Most sites restored per phase, e.g. ``[4, 4, 3, 3]``.
+    budget_per_phase
+        Most restoration cost per phase (yuan).
+    method
+        ``"mip"`` (exact, HiGHS), ``"greedy"``, or ``"auto"``: the MIP when sites × phases +
+        villages × years is at most ``max_exact_pairs``, else greedy with an LP bound.
+    max_exact_pairs
+        Size limit of ``"auto"``.
+    time_limit_s, mip_rel_gap
+        Limits of the MIP (its gap is reported).
+    rules
+        Planning rules; defaults to :class:`PlanningRules`.
+
+    Returns
+    -------
+    Phasing
+        The phase of every site, the pupil-years, bound and gap.
+    """
+    t0 = time.perf_counter()
+    rules = rules or PlanningRules()
+    if sites_per_phase is None and budget_per_phase is None:
+        msg = "give `sites_per_phase` (e.g. [4, 4, 3, 3]) or `budget_per_phase` (yuan)."
+        raise ValueError(msg)
+    n_phases = len(sites_per_phase if sites_per_phase is not None else budget_per_phase or [])
+    if (
+        sites_per_phase is not None
+        and budget_per_phase is not None
+        and len(budget_per_phase) != n_phases
+    ):
+        msg = "`sites_per_phase` and `budget_per_phase` must have one entry per phase each."
+        raise ValueError(msg)
+    cov = _prepare(young, minutes, schools, sites, rules)
+    decision, fixed, limits = _check_phasing(
+        sites, n_phases, sites_per_phase, budget_per_phase, cov.pupils.shape[1]
+    )
+    cost = sites["restore_cost_yuan"].to_numpy(dtype="float64")
+    enrol = _enrolment(cov)
+    allowed = np.zeros((len(cov.site_ids), n_phases), dtype=bool)
+    for i in range(len(cov.site_ids)):
+        if decision[i] == "never":
+            continue
+        if np.isfinite(fixed[i]):
+            allowed[i, int(fixed[i]) - 1] = True
+        elif decision[i] == "must":
+            allowed[i, :] = True
+        else:
+            allowed[i, :] = enrol[i, :n_phases] >= cov.min_pupils[i] - 1e-9
+    forced = (decision == "must") | np.isfinite(fixed)
+    _check_forced(cov, forced, fixed, cost, limits)
+    size = int(allowed.sum()) + int(cov.cover.any(axis=1).sum()) * cov.pupils.shape[1]
+    use_mip = method == "mip" or (method == "auto" and size <= max_exact_pairs)
+    if method not in ("auto", "mip", "greedy"):
+        msg = f"`method` must be 'auto', 'mip' or 'greedy', got {method!r}"
+        raise ValueError(msg)
+    greedy = _greedy(cov, allowed, forced, cost, limits)
+    model = _model(cov, allowed, forced, cost, limits)
+    if use_mip:
+        res = solve_milp(
+            *model.args,
+            lb=model.lb,
+            ub=model.ub,
+            integrality=model.integrality,
+            sense="max",
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            mip_abs_gap=1e-6,
+            start=model.start(greedy),
+        )
+        if not res.has_solution:
+            raise InfeasibleError(f"the phasing model has no solution ({res.status}).")
+        ph = model.phases(res)
+        value = _value(cov, ph)
+        if value + 1e-6 < _value(cov, greedy):  # time limit hit before the warm start was beaten
+            ph, value = greedy, _value(cov, greedy)
+        bound = res.bound + model.slack if math.isfinite(res.bound) else math.nan
+        status, used = res.status, "mip"
+    else:
+        lp = solve_milp(
+            *model.args,
+            lb=model.lb,
+            ub=model.ub,
+            integrality=None,
+            sense="max",
+            time_limit_s=time_limit_s,
+        )
+        ph, value = greedy, _value(cov, greedy)
+        bound = lp.objective + model.slack if lp.has_solution else math.nan
+        status, used = "greedy", "greedy"
+    bound = max(bound, value) if math.isfinite(bound) else bound
+    gap = (bound - value) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
+    if gap < 1e-7:
+        gap = 0.0
+    seconds = time.perf_counter() - t0
+    logger.info("phasing (%s): %.1f pupil-years, gap %.2g, %.2fs", used, value, gap, seconds)
+    return Phasing(
+        phase=pd.Series(ph, index=pd.Index(cov.site_ids, name=ID_INDEX), name="phase"),
+        pupil_years=value,
+        bound=bound,
+        gap=gap,
+        status=status,
+        method=used,
+        seconds=seconds,
+    )
+
+
+def _check_forced(
+    cov: _Cover, forced: np.ndarray, fixed: np.ndarray, cost: np.ndarray, limits: np.ndarray
+) -> None:
+    n_phases = limits.shape[1]
+    fixed_count = np.zeros(n_phases)
+    fixed_cost = np.zeros(n_phases)
+    for i in np.flatnonzero(np.isfinite(fixed)):
+        fixed_count[int(fixed[i]) - 1] += 1
+        fixed_cost[int(fixed[i]) - 1] += cost[i]
+    for t in range(n_phases):
+        if fixed_count[t] > limits[0, t] or fixed_cost[t] > limits[1, t] + 1e-6:
+            raise InfeasibleError(
+                f"phase {t + 1} has {int(fixed_count[t])} sites fixed to it costing "
+                f"{fixed_cost[t]:,.0f} yuan, but allows {limits[0, t]:g} sites and "
+                f"{limits[1, t]:,.0f} yuan; move some fixed phases or raise the limits."
+            )
+    if forced.sum() > limits[0].sum():
+        raise InfeasibleError(
+            f"{int(forced.sum())} sites must be restored but the phases allow "
+            f"{limits[0].sum():g}; drop some `must` decisions or allow more sites."
+        )
+
+
+def _greedy(
+    cov: _Cover, allowed: np.ndarray, forced: np.ndarray, cost: np.ndarray, limits: np.ndarray
+) -> np.ndarray:
+    n_sites, n_phases = allowed.shape
+    years = cov.pupils.shape[1]
+    ph = np.zeros(n_sites, dtype="int64")
+    count = np.zeros(n_phases)
+    spent = np.zeros(n_phases)
+
+    def fits(i: int, t: int) -> bool:
+        return bool(count[t] + 1 <= limits[0, t] and spent[t] + cost[i] <= limits[1, t] + 1e-6)
+
+    def place(i: int, t: int) -> None:
+        ph[i] = t + 1
+        count[t] += 1
+        spent[t] += cost[i]
+
+    for i in map(int, np.flatnonzero(forced & allowed.sum(axis=1).astype(bool))):
+        if allowed[i].sum() == 1:
+            place(i, int(np.flatnonzero(allowed[i])[0]))
+    for i in map(int, np.flatnonzero(forced & (ph == 0))):
+        t = next((t for t in range(n_phases) if allowed[i, t] and fits(i, t)), None)
+        if t is None:
+            raise InfeasibleError(
+                f"must site {cov.site_ids[i]} fits in no phase; raise the sites or budget "
+                "per phase."
+            )
+        place(i, t)
+    served = np.zeros(len(cov.village_ids), dtype=bool)
+    tail = np.cumsum(cov.pupils[:, ::-1], axis=1)[:, ::-1]  # pupils from year j to the end
+    for t in range(n_phases):
+        served |= cov.cover[:, (ph >= 1) & (ph <= t + 1)].any(axis=1)
+        weight = tail[:, t] if t < years else np.zeros(len(served))
+        while True:
+            cands = [i for i in range(n_sites) if ph[i] == 0 and allowed[i, t] and fits(i, t)]
+            if not cands:
+                break
+            gains = np.array([float(weight[cov.cover[:, i] & ~served].sum()) for i in cands])
+            by_cost = np.isfinite(limits[1, t])
+            score = gains / np.maximum(cost[cands], 1.0) if by_cost else gains
+            k = int(np.argmax(score))
+            if gains[k] <= 1e-9:
+                break
+            place(cands[k], t)
+            served |= cov.cover[:, cands[k]]
+    return ph
+
+
+@dataclass(frozen=True)
+class _Model:
+    args: tuple[np.ndarray, sp.csr_array, np.ndarray, np.ndarray]
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    pairs: list[tuple[int, int]]
+    n_sites: int
+    eps: float
+    cost: np.ndarray
+
+    def start(self, ph: np.ndarray) -> np.ndarray:
+        x = np.full(len(self.lb), np.nan)
+        for k, (i, t) in enumerate(self.pairs):
+            x[k] = 1.0 if ph[i] == t + 1 else 0.0
+        return x
+
+    def phases(self, res: SolveResult) -> np.ndarray:
+        assert res.x is not None
+        ph = np.zeros(self.n_sites, dtype="int64")
+        for k, (i, t) in enumerate(self.pairs):
+            if res.x[k] > 0.5:
+                ph[i] = t + 1
+        return ph
+
+    @property
+    def slack(self) -> float:
+        """Most the small cost tie-breaker can lower the objective below pupil-years."""
+        return float(self.eps * self.cost.sum())
+
+
+def _model(
+    cov: _Cover, allowed: np.ndarray, forced: np.ndarray, cost: np.ndarray, limits: np.ndarray
+) -> _Model:
+    n_sites, n_phases = allowed.shape
+    years = cov.pupils.shape[1]
+    pairs = [(i, t) for i in range(n_sites) for t in range(n_phases) if allowed[i, t]]
+    pair_cost = np.array([cost[i] for i, _ in pairs], dtype="float64")
+    villages = np.flatnonzero(cov.cover.any(axis=1) & (cov.pupils.sum(axis=1) > 0))
+    n_x = len(pairs)
+    n_y = len(villages) * years
+    eps = 1e-3 / (float(pair_cost.sum()) + 1.0)
+    c = np.concatenate([-eps * pair_cost, np.zeros(n_y)])
+    for a, v in enumerate(villages):
+        c[n_x + a * years : n_x + (a + 1) * years] = cov.pupils[v]
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    r = 0
+    by_site: dict[int, list[int]] = {}
+    for k, (i, _) in enumerate(pairs):
+        by_site.setdefault(i, []).append(k)
+    for i, ks in by_site.items():  # at most one phase per site (exactly one if forced)
+        rows += [r] * len(ks)
+        cols += ks
+        vals += [1.0] * len(ks)
+        lo.append(1.0 if forced[i] else 0.0)
+        hi.append(1.0)
+        r += 1
+    for t in range(n_phases):
+        ks = [k for k, (_, tt) in enumerate(pairs) if tt == t]
+        for which in (0, 1):
+            if not ks or not np.isfinite(limits[which, t]):
+                continue
+            rows += [r] * len(ks)
+            cols += ks
+            vals += [1.0 if which == 0 else float(cost[pairs[k][0]]) for k in ks]
+            lo.append(-np.inf)
+            hi.append(float(limits[which, t]))
+            r += 1
+    for a, v in enumerate(villages):
+        sites_v = set(np.flatnonzero(cov.cover[v]).tolist())
+        ks_v = [(k, t) for k, (i, t) in enumerate(pairs) if i in sites_v]
+        for j in range(years):  # y_vj <= sum of x_st over covering sites with t <= j
+            ks = [k for k, t in ks_v if t <= j]
+            rows += [r] * (len(ks) + 1)
+            cols += [n_x + a * years + j, *ks]
+            vals += [1.0] + [-1.0] * len(ks)
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+    n = n_x + n_y
+    mat = sp.csr_array((vals, (rows, cols)), shape=(r, n))
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n_y)])
+    return _Model(
+        args=(c, mat, np.array(lo), np.array(hi)),
+        lb=np.zeros(n),
+        ub=np.ones(n),
+        integrality=integrality,
+        pairs=pairs,
+        n_sites=n_sites,
+        eps=eps,
+        cost=pair_cost,
+    )

@@ -1,0 +1,1336 @@
+"""Which sites to open: p-median, maximal coverage, set cover and budgeted coverage.
+
+Every model has a core over a cost matrix (demand points x candidate sites: a ``TravelMatrix`` or
+any 2-D array, minutes or metres) and a thin convenience, :func:`cost_from_layers`, that cuts that
+matrix out of a travel matrix for the village and site layers. All models take:
+
+- ``fixed``: sites that are open and stay open (existing schools; no minimum enrolment, no cost);
+- ``must`` / ``never``: candidate sites that must open / may not open (the ``decision`` column);
+- ``capacity``: pupils a site can take (classes x class-size limit), each point to one site;
+- ``min_enrolment``: a candidate site is not opened for fewer pupils than this;
+- ``weights``: pupils at each demand point.
+
+``p`` counts every open site, the fixed ones included. Exact solutions come from HiGHS (through
+:mod:`geoplan._solvers`) with a heuristic warm start; ``method="heuristic"`` runs only the
+heuristic (p-median: greedy + vertex substitution, Lagrangian bound). Results are
+:class:`SitingResult` tables; a model with no solution raises :class:`InfeasibleError` in numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geoplan.errors import InfeasibleError, Problem, ValidationError
+from geoplan.models import _heuristics as heur
+from geoplan.models.solver import SolveResult, relative_gap, solve_milp
+
+logger = logging.getLogger(__name__)
+
+METHODS: tuple[str, ...] = ("exact", "heuristic")
+
+
+class CostMatrixLike(Protocol):
+    """Anything shaped like ``geoplan.travel.TravelMatrix``."""
+
+    @property
+    def minutes(self) -> np.ndarray: ...  # noqa: D102
+
+    @property
+    def origin_ids(self) -> Any: ...  # noqa: D102
+
+    @property
+    def destination_ids(self) -> Any: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """A siting plan as tables.
+
+    Parameters
+    ----------
+    model
+        ``"p_median"``, ``"max_coverage"``, ``"set_cover"`` or ``"budgeted_coverage"``.
+    sites
+        One row per candidate site (index ``id``): ``open`` (bool), ``fixed`` (bool), ``decision``
+        (``fixed``/``must``/``never``/``free``), ``assigned_pupils``, ``assigned_points``.
+    assignment
+        One row per demand point (index ``id``): ``site`` (id of its site, ``""`` if none),
+        ``cost`` (``nan`` if none), ``pupils``, ``covered`` (within the limit; p-median: assigned).
+    objective
+        Objective value (p-median: pupil-weighted total cost; coverage: pupils covered; set cover:
+        sites opened besides the fixed ones, or their cost).
+    bound
+        Proven bound on the objective (lower when minimising, upper when maximising).
+    gap
+        Relative gap between objective and bound (0 when proven optimal).
+    status
+        ``"optimal"``, ``"time_limit"`` or ``"heuristic"``.
+    seconds
+        Wall time, model building included.
+    method
+        ``"exact"`` or ``"heuristic"``.
+    """
+
+    model: str
+    sites: pd.DataFrame
+    assignment: pd.DataFrame
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+    method: str
+
+    @property
+    def open_ids(self) -> list[str]:
+        """Ids of the open sites, in input order."""
+        return [str(i) for i in self.sites.index[self.sites["open"].to_numpy()]]
+
+
+@dataclass(frozen=True)
+class _Problem:
+    cost: np.ndarray
+    weights: np.ndarray
+    demand_ids: list[str]
+    site_ids: list[str]
+    fixed: np.ndarray
+    must: np.ndarray
+    never: np.ndarray
+    capacity: np.ndarray | None
+    min_enrolment: np.ndarray | None
+    obj_weights: np.ndarray
+
+    @property
+    def forced(self) -> np.ndarray:
+        return np.asarray(self.fixed | self.must, dtype=bool)
+
+    @property
+    def allowed(self) -> np.ndarray:
+        return ~self.never
+
+    @property
+    def integral(self) -> bool:
+        c = self.cost[np.isfinite(self.cost)]
+        w = self.obj_weights
+        return bool(np.all(c == np.round(c)) and np.all(w == np.round(w)))
+
+
+def _ids(values: Any, n: int, default_prefix: str) -> list[str]:
+    if values is None:
+        return [f"{default_prefix}{k}" for k in range(n)]
+    ids = [str(v) for v in values]
+    if len(ids) != n:
+        msg = f"{len(ids)} ids given for {n} {default_prefix or 'rows'}"
+        raise ValueError(msg)
+    return ids
+
+
+def _per_site(
+    values: Any, site_ids: list[str], name: str, default: float | None
+) -> np.ndarray | None:
+    if values is None:
+        return None if default is None else np.full(len(site_ids), float(default))
+    if isinstance(values, pd.Series | Mapping):
+        series = pd.Series(values, dtype="float64")
+        series.index = series.index.astype(str)
+        missing = [s for s in site_ids if s not in series.index]
+        if missing:
+            raise ValidationError(
+                [
+                    Problem(
+                        "",
+                        "sites",
+                        s,
+                        name,
+                        "",
+                        f"No `{name}` given for site {s}.",
+                        f"Give `{name}` for every candidate site.",
+                    )
+                    for s in missing[:20]
+                ]
+            )
+        arr = series.reindex(site_ids).to_numpy(dtype=np.float64)
+    else:
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim == 0:
+            arr = np.full(len(site_ids), float(arr))
+    if arr.shape != (len(site_ids),) or np.any(np.isnan(arr)) or np.any(arr < 0):
+        msg = f"`{name}` must hold one non-negative number per candidate site ({len(site_ids)})"
+        raise ValueError(msg)
+    return arr
+
+
+def _mask(ids: Iterable[str], site_ids: list[str], name: str) -> np.ndarray:
+    pos = {s: k for k, s in enumerate(site_ids)}
+    mask = np.zeros(len(site_ids), dtype=bool)
+    unknown = []
+    for s in ids:
+        if str(s) in pos:
+            mask[pos[str(s)]] = True
+        else:
+            unknown.append(str(s))
+    if unknown:
+        raise ValidationError(
+            [
+                Problem(
+                    "",
+                    "sites",
+                    s,
+                    name,
+                    s,
+                    f"`{name}` names site {s}, which is not a candidate.",
+                    "Use ids of the candidate sites (the columns of the cost matrix).",
+                )
+                for s in unknown
+            ]
+        )
+    return mask
+
+
+def _prepare(
+    cost: CostMatrixLike | np.ndarray,
+    *,
+    weights: Any,
+    fixed: Iterable[str],
+    must: Iterable[str],
+    never: Iterable[str],
+    capacity: Any,
+    min_enrolment: Any,
+    demand_ids: Any,
+    site_ids: Any,
+) -> _Problem:
+    if not isinstance(cost, np.ndarray) and hasattr(cost, "minutes"):
+        matrix = np.asarray(cost.minutes, dtype=np.float64)
+        demand_ids = cost.origin_ids if demand_ids is None else demand_ids
+        site_ids = cost.destination_ids if site_ids is None else site_ids
+    else:
+        matrix = np.asarray(cost, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        msg = f"the cost matrix must be 2-D, demand x sites, and not empty; got {matrix.shape}"
+        raise ValueError(msg)
+    matrix = np.where(np.isnan(matrix), np.inf, matrix)
+    if np.any(matrix < 0):
+        msg = "the cost matrix holds negative costs; travel costs must be >= 0"
+        raise ValueError(msg)
+    n, m = matrix.shape
+    d_ids = _ids(demand_ids, n, "demand")
+    s_ids = _ids(site_ids, m, "site")
+    if weights is None:
+        w = np.ones(n)
+    elif isinstance(weights, pd.Series):
+        w = weights.set_axis(weights.index.astype(str)).reindex(d_ids).to_numpy(np.float64)
+    else:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.shape != (n,) or np.any(np.isnan(w)) or np.any(w < 0):
+        msg = f"`weights` must hold one non-negative number per demand point ({n})"
+        raise ValueError(msg)
+    f_mask = _mask(fixed, s_ids, "fixed")
+    m_mask = _mask(must, s_ids, "must")
+    n_mask = _mask(never, s_ids, "never")
+    clash = np.flatnonzero((f_mask | m_mask) & n_mask)
+    if clash.size:
+        names = ", ".join(s_ids[k] for k in clash[:10])
+        msg = f"sites {names} are both open (fixed/must) and `never`; choose one decision"
+        raise InfeasibleError(msg)
+    cap = _per_site(capacity, s_ids, "capacity", None)
+    low = _per_site(min_enrolment, s_ids, "min_enrolment", None)
+    if low is not None:
+        low = np.where(f_mask, 0.0, low)
+        if not np.any(low > 0):
+            low = None
+    return _Problem(matrix, w, d_ids, s_ids, f_mask, m_mask, n_mask, cap, low, w)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _check_count(prob: _Problem, p: int) -> None:
+    n_forced = int(prob.forced.sum())
+    n_allowed = int(prob.allowed.sum())
+    if n_forced > p:
+        msg = (
+            f"fixed and must-open sites {n_forced} > p = {p}; raise p or release some `must` sites"
+        )
+        raise InfeasibleError(msg)
+    if p > n_allowed:
+        msg = f"p = {p} > {n_allowed} sites that may open; lower p or allow more sites"
+        raise InfeasibleError(msg)
+    if p < 1:
+        msg = f"p = {p}; at least one site must open"
+        raise InfeasibleError(msg)
+
+
+def _check_capacity(prob: _Problem, demand: np.ndarray, p: int | None) -> None:
+    if prob.capacity is None:
+        return
+    total = float(prob.weights[demand].sum())
+    cap = np.where(prob.allowed, prob.capacity, 0.0)
+    if p is not None:
+        free = np.sort(cap[~prob.forced])[::-1][: max(p - int(prob.forced.sum()), 0)]
+        best = float(cap[prob.forced].sum() + free.sum())
+        what = f"capacity of the best {p} sites"
+    else:
+        best = float(cap.sum())
+        what = "capacity of every site that may open"
+    if best + 1e-9 < total:
+        msg = f"{what} {_fmt(best)} < demand {_fmt(total)} pupils; add capacity or sites"
+        raise InfeasibleError(msg)
+
+
+def _reachable(prob: _Problem, limit: float) -> np.ndarray:
+    return np.asarray((prob.cost <= limit) & prob.allowed[None, :], dtype=bool)
+
+
+def _tables(
+    prob: _Problem,
+    model: str,
+    site_of: np.ndarray,
+    is_open: np.ndarray,
+    limit: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = prob.cost.shape[0]
+    has = site_of >= 0
+    cost = np.full(n, np.nan)
+    cost[has] = prob.cost[np.flatnonzero(has), site_of[has]]
+    assignment = pd.DataFrame(
+        {
+            "site": [prob.site_ids[k] if k >= 0 else "" for k in site_of],
+            "cost": cost,
+            "pupils": prob.weights,
+            "covered": has & (np.nan_to_num(cost, nan=np.inf) <= limit),
+        },
+        index=pd.Index(prob.demand_ids, name="id"),
+    )
+    load = np.bincount(site_of[has], weights=prob.weights[has], minlength=len(prob.site_ids))
+    count = np.bincount(site_of[has], minlength=len(prob.site_ids))
+    decision = np.where(
+        prob.fixed, "fixed", np.where(prob.must, "must", np.where(prob.never, "never", "free"))
+    )
+    sites = pd.DataFrame(
+        {
+            "open": is_open,
+            "fixed": prob.fixed,
+            "decision": decision,
+            "assigned_pupils": load,
+            "assigned_points": count,
+        },
+        index=pd.Index(prob.site_ids, name="id"),
+    )
+    return sites, assignment
+
+
+def _result(
+    prob: _Problem,
+    model: str,
+    *,
+    is_open: np.ndarray,
+    site_of: np.ndarray,
+    objective: float,
+    bound: float,
+    status: str,
+    method: str,
+    t0: float,
+    limit: float = math.inf,
+) -> SitingResult:
+    sites, assignment = _tables(prob, model, site_of, is_open, limit)
+    return SitingResult(
+        model,
+        sites,
+        assignment,
+        float(objective),
+        float(bound),
+        relative_gap(objective, bound),
+        status,
+        time.perf_counter() - t0,
+        method,
+    )
+
+
+def _raise_if_no_solution(res: SolveResult, what: str) -> None:
+    if res.status == "infeasible":
+        raise InfeasibleError(f"no plan satisfies {what}")
+    if res.x is None:
+        msg = f"no plan found within the time limit ({res.status}, {res.seconds:.0f} s) for {what}"
+        raise InfeasibleError(msg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic single-source assignment model (capacities, minimum enrolment)
+
+
+def _assignment_milp(
+    prob: _Problem,
+    *,
+    pairs: np.ndarray,
+    demand_rows: np.ndarray,
+    assign_eq: bool,
+    objective: str,
+    p: int | None,
+    p_eq: bool,
+    site_cost: np.ndarray | None,
+    budget: float | None,
+    start_open: np.ndarray | None,
+    start_site: np.ndarray | None,
+    time_limit_s: float,
+    integral: bool,
+) -> tuple[SolveResult, np.ndarray, np.ndarray]:
+    """Variables ``y`` (one per site) then ``x`` (one per allowed pair); returns open, site_of."""
+    n, m = prob.cost.shape
+    ii, jj = np.nonzero(pairs)
+    k = ii.size
+    w = prob.weights
+    nv = m + k
+    xcol = m + np.arange(k)
+    blocks_r: list[np.ndarray] = []
+    blocks_c: list[np.ndarray] = []
+    blocks_v: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    row = 0
+
+    def add(r: np.ndarray, c: np.ndarray, v: np.ndarray, n_rows: int, lb: Any, ub: Any) -> None:
+        nonlocal row
+        blocks_r.append(r + row)
+        blocks_c.append(c)
+        blocks_v.append(np.asarray(v, dtype=np.float64))
+        lo.append(np.broadcast_to(np.asarray(lb, dtype=np.float64), (n_rows,)))
+        hi.append(np.broadcast_to(np.asarray(ub, dtype=np.float64), (n_rows,)))
+        row += n_rows
+
+    # each demand point: sum_j x_ij = 1 (or <= 1)
+    rows_of = np.full(n, -1)
+    rows_of[demand_rows] = np.arange(demand_rows.size)
+    keep = rows_of[ii] >= 0
+    add(
+        rows_of[ii[keep]],
+        xcol[keep],
+        np.ones(int(keep.sum())),
+        demand_rows.size,
+        1.0 if assign_eq else 0.0,
+        1.0,
+    )
+    # x_ij <= y_j
+    add(
+        np.repeat(np.arange(k), 2),
+        np.column_stack([xcol, jj]).ravel(),
+        np.tile([1.0, -1.0], k),
+        k,
+        -np.inf,
+        0.0,
+    )
+    if prob.capacity is not None:
+        add(
+            np.concatenate([jj, np.arange(m)]),
+            np.concatenate([xcol, np.arange(m)]),
+            np.concatenate([w[ii], -prob.capacity]),
+            m,
+            -np.inf,
+            0.0,
+        )
+    if prob.min_enrolment is not None:
+        add(
+            np.concatenate([jj, np.arange(m)]),
+            np.concatenate([xcol, np.arange(m)]),
+            np.concatenate([w[ii], -prob.min_enrolment]),
+            m,
+            0.0,
+            np.inf,
+        )
+    if p is not None:
+        add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), 1, p if p_eq else -np.inf, p)
+    if budget is not None and site_cost is not None:
+        add(np.zeros(m, dtype=np.int64), np.arange(m), site_cost, 1, -np.inf, budget)
+    a = sp.csr_array(
+        (np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
+        shape=(row, nv),
+    )
+    c = np.zeros(nv)
+    if objective == "cost":
+        c[m:] = prob.obj_weights[ii] * prob.cost[ii, jj]
+        sense = "min"
+    elif objective == "cover":
+        c[m:] = w[ii]
+        sense = "max"
+    else:  # sites
+        c[:m] = np.where(prob.fixed, 0.0, 1.0 if site_cost is None else site_cost)
+        sense = "min"
+    lb = np.zeros(nv)
+    ub = np.ones(nv)
+    lb[:m][prob.forced] = 1.0
+    ub[:m][prob.never] = 0.0
+    start = None
+    if start_open is not None and start_site is not None:
+        start = np.zeros(nv)
+        start[:m] = start_open
+        pos = {(int(i), int(j)): t for t, (i, j) in enumerate(zip(ii, jj, strict=True))}
+        for i, j in enumerate(start_site):
+            if j >= 0 and (i, int(j)) in pos:
+                start[m + pos[(i, int(j))]] = 1.0
+    res = solve_milp(
+        c,
+        a,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        lb=lb,
+        ub=ub,
+        integrality=np.ones(nv),
+        sense=sense,
+        time_limit_s=time_limit_s,
+        start=start,
+        integral_objective=integral,
+        mip_abs_gap=0.999 if integral else 1e-6,
+    )
+    is_open = np.zeros(m, dtype=bool)
+    site_of = np.full(n, -1, dtype=np.int64)
+    if res.x is not None:
+        is_open = res.x[:m] > 0.5
+        chosen = res.x[m:] > 0.5
+        site_of[ii[chosen]] = jj[chosen]
+    return res, is_open, site_of
+
+
+# ---------------------------------------------------------------------------------------------
+# p-median
+
+
+def _radius_milp(
+    prob: _Problem,
+    p: int,
+    start_open: np.ndarray | None,
+    time_limit_s: float,
+    *,
+    level_cap: np.ndarray | None = None,
+    cutoff: float | None = None,
+) -> tuple[SolveResult, np.ndarray]:
+    """Compact radius formulation (after Elloumi 2010) in nested form.
+
+    For point ``i`` with distinct costs ``D1 < D2 < ... < DK`` to sites that may open,
+    ``z_ik`` = 1 if ``i`` is not served within ``Dk``:
+    ``z_i1 + sum_{j: d_ij = D1} y_j >= 1``, ``z_ik - z_i,k-1 + sum_{j: d_ij = Dk} y_j >= 0``;
+    cost ``w_i (D1 + sum_k (D_k+1 - D_k) z_ik)``. Levels beyond the cost to a forced site, or to
+    the ``(m - p + 1)``-th nearest site (one of those is always open), or beyond ``level_cap``
+    (each point is served within it in every solution of interest), are dropped. ``cutoff``
+    prunes every node whose bound exceeds it (no solution above it is wanted).
+    """
+    n, m = prob.cost.shape
+    allowed = prob.allowed
+    cols = np.flatnonzero(allowed)
+    sub = prob.cost[:, cols]
+    n_allowed = cols.size
+    kth = np.sort(sub, axis=1)[:, n_allowed - p]
+    forced_sub = prob.forced[cols]
+    cap = np.minimum(kth, sub[:, forced_sub].min(axis=1)) if forced_sub.any() else kth
+    if level_cap is not None:
+        cap = np.minimum(cap, level_cap)
+    z_cost: list[float] = []
+    z_ub: list[float] = []
+    r_idx: list[np.ndarray] = []
+    c_idx: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    offset = 0.0
+    row = 0
+    zcol = m
+    first_rows: list[int] = []
+    for i in range(n):
+        di = sub[i]
+        top = cap[i]
+        if not np.isfinite(top):
+            finite = di[np.isfinite(di)]
+            if finite.size == 0:
+                raise InfeasibleError(
+                    f"demand point {prob.demand_ids[i]} reaches no site that may open"
+                )
+            top = float(finite.max())
+        levels, inverse = np.unique(di, return_inverse=True)
+        n_lev = int(np.searchsorted(levels, top, side="right"))
+        w = prob.weights[i]
+        offset += w * levels[0]
+        in_lev = inverse < n_lev
+        js = cols[in_lev]
+        lev = inverse[in_lev]
+        # y terms
+        r_idx.append(row + lev)
+        c_idx.append(js)
+        vals.append(np.ones(js.size))
+        # z terms: row k has +z_k and (k >= 1) -z_{k-1}
+        ks = np.arange(n_lev)
+        r_idx.append(row + ks)
+        c_idx.append(zcol + ks)
+        vals.append(np.ones(n_lev))
+        if n_lev > 1:
+            r_idx.append(row + ks[1:])
+            c_idx.append(zcol + ks[:-1])
+            vals.append(-np.ones(n_lev - 1))
+        steps = np.diff(levels[:n_lev]) if n_lev > 1 else np.zeros(0)
+        z_cost.extend([*(w * steps).tolist(), 0.0])
+        z_ub.extend([1.0] * (n_lev - 1) + [0.0])
+        first_rows.append(row)
+        row += n_lev
+        zcol += n_lev
+    nz = zcol - m
+    a = sp.csr_array(
+        (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))), shape=(row, zcol)
+    )
+    a = sp.vstack(
+        [
+            a,
+            sp.csr_array(
+                (np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, zcol)
+            ),
+        ]
+    )
+    rlo = np.zeros(row + 1)
+    rhi = np.full(row + 1, np.inf)
+    rlo[np.asarray(first_rows, dtype=np.int64)] = 1.0
+    rlo[row] = rhi[row] = p
+    c = np.concatenate([np.zeros(m), np.asarray(z_cost)])
+    lb = np.zeros(zcol)
+    ub = np.concatenate([np.ones(m), np.asarray(z_ub)])
+    lb[:m][prob.forced] = 1.0
+    ub[:m][prob.never] = 0.0
+    integ = np.concatenate([np.ones(m), np.zeros(nz)])
+    start = None
+    if start_open is not None:
+        start = np.full(zcol, np.nan)
+        start[:m] = start_open
+    res = solve_milp(
+        c,
+        a,
+        rlo,
+        rhi,
+        lb=lb,
+        ub=ub,
+        integrality=integ,
+        offset=offset,
+        time_limit_s=time_limit_s,
+        start=start,
+        integral_objective=prob.integral,
+        mip_abs_gap=0.999 if prob.integral else 1e-6,
+        options=None if cutoff is None else {"objective_bound": float(cutoff)},
+    )
+    is_open = res.x[:m] > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
+    return res, is_open
+
+
+def p_median(
+    cost: CostMatrixLike | np.ndarray,
+    *,
+    p: int,
+    weights: Any = None,
+    fixed: Iterable[str] = (),
+    must: Iterable[str] = (),
+    never: Iterable[str] = (),
+    capacity: Any = None,
+    min_enrolment: Any = None,
+    demand_ids: Any = None,
+    site_ids: Any = None,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+    heuristic_rounds: int = 30,
+    objective_weights: Any = None,
+) -> SitingResult:
+    """Open ``p`` sites so that the pupil-weighted total cost to the nearest open site is least.
+
+    Parameters
+    ----------
+    cost
+        Demand points x candidate sites (a ``TravelMatrix`` or an array; ``inf``/``nan``:
+        unreachable).
+    p
+        Number of open sites, the ``fixed`` ones included.
+    weights
+        Pupils per demand point (default 1 each).
+    fixed, must, never
+        Site ids that are open already / must open / may not open.
+    capacity
+        Pupils each site can take (array or Series by site id); pupils are assigned to one site.
+    min_enrolment
+        Fewest pupils a (non-fixed) site is opened for.
+    demand_ids, site_ids
+        Ids of rows and columns (default: from the ``TravelMatrix`` or ``demand0``, ``site0``...).
+    method
+        ``"exact"`` (HiGHS, warm-started) or ``"heuristic"`` (with a Lagrangian bound when
+        uncapacitated).
+    time_limit_s
+        Time limit of the exact solve.
+    heuristic_rounds
+        Perturbation rounds of the iterated vertex substitution.
+    objective_weights
+        Multipliers of each point's cost in the objective when they differ from ``weights``
+        (``weights`` then count only against capacity and minimum enrolment).
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the total pupil-weighted cost.
+    """
+    t0 = time.perf_counter()
+    if method not in METHODS:
+        msg = f"`method` must be one of {METHODS}, got {method!r}"
+        raise ValueError(msg)
+    prob = _prepare(
+        cost,
+        weights=weights,
+        fixed=fixed,
+        must=must,
+        never=never,
+        capacity=capacity,
+        min_enrolment=min_enrolment,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+    )
+    if objective_weights is not None:
+        ow = np.asarray(objective_weights, dtype=np.float64).ravel()
+        if ow.shape != prob.weights.shape or np.any(np.isnan(ow)) or np.any(ow < 0):
+            msg = "`objective_weights` must hold one non-negative number per demand point"
+            raise ValueError(msg)
+        prob = replace(prob, obj_weights=ow)
+    _check_count(prob, p)
+    n, _m = prob.cost.shape
+    reach = np.isfinite(prob.cost) & prob.allowed[None, :]
+    lost = np.flatnonzero(~reach.any(axis=1))
+    if lost.size:
+        names = ", ".join(prob.demand_ids[i] for i in lost[:10])
+        raise InfeasibleError(f"demand points {names} reach no site that may open")
+    all_rows = np.arange(n)
+    if prob.capacity is not None or prob.min_enrolment is not None:
+        _check_capacity(prob, all_rows, p)
+        return _pmedian_assignment(prob, p, method, time_limit_s, t0)
+
+    return _pmedian_uncapacitated(prob, p, method, time_limit_s, heuristic_rounds, t0)
+
+
+TREE_SHARE = 0.3
+"""Share of the exact p-median's remaining time given to the Lagrangian tree before the MILP."""
+
+
+def _proof_cutoff(value: float, integral: bool) -> float:
+    """A bound above this proves a solution of ``value`` optimal (whole-number values: by 1)."""
+    if integral:
+        return value - 1.0 + min(0.5, 1e-7 * max(1.0, abs(value)))
+    return value - 1e-9 * max(1.0, abs(value))
+
+
+def _pmedian_uncapacitated(
+    prob: _Problem, p: int, method: str, time_limit_s: float, heuristic_rounds: int, t0: float
+) -> SitingResult:
+    """Heuristic, Lagrangian bound and fixing, then the radius MILP on what is left."""
+    w, cost = prob.obj_weights, prob.cost
+    forced, allowed, integral = prob.forced, prob.allowed, prob.integral
+    start = heur.greedy_pmedian(cost, w, p, forced, allowed)
+    start = heur.interchange(cost, w, start, forced, allowed)
+    value = float(w @ heur.nearest_open(cost, start)[1])
+    lag = heur.lagrangian_bound(
+        cost, w, p, forced, allowed, upper=value, cutoff=_proof_cutoff(value, integral), start=start
+    )
+    if lag.bound <= _proof_cutoff(value, integral) and lag.primal.sum() == p:
+        cand = heur.interchange(cost, w, lag.primal, forced, allowed)
+        cand_value = float(w @ heur.nearest_open(cost, cand)[1])
+        if cand_value < value:
+            start, value = cand, cand_value
+    proven = lag.bound > _proof_cutoff(value, integral)
+    if not proven and heuristic_rounds > 0:
+        start = heur.perturbed_search(cost, w, start, forced, allowed, rounds=heuristic_rounds)
+        value = float(w @ heur.nearest_open(cost, start)[1])
+        proven = lag.bound > _proof_cutoff(value, integral)
+    bound = min(value, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
+    if proven:
+        bound = value
+    logger.info(
+        "p-median heuristic %.6g, Lagrangian bound %.6g (%d steps)", value, bound, lag.iterations
+    )
+
+    def done(is_open: np.ndarray, objective: float, lower: float, status: str) -> SitingResult:
+        site_of = heur.nearest_open(cost, is_open)[0]
+        return _result(
+            prob,
+            "p_median",
+            is_open=is_open,
+            site_of=site_of,
+            objective=objective,
+            bound=lower,
+            status=status,
+            method=method,
+            t0=t0,
+        )
+
+    if proven:
+        return done(start, value, value, "optimal")
+    if method == "heuristic":
+        return done(start, value, bound, "heuristic")
+    cutoff = _proof_cutoff(value, integral)
+    # Fix what no better plan can use, re-solve the Lagrangian dual without it, repeat.
+    red_cost, red_forced, red_allowed, lam = cost, forced, allowed, lag.lam
+    for _round in range(4):
+        closed, opened, pair_ok = heur.lagrangian_fixing(
+            red_cost, w, p, red_forced, red_allowed, lam, cutoff
+        )
+        pair_ok &= np.isfinite(red_cost)
+        red_cost = np.where(pair_ok, red_cost, np.inf)
+        red_forced, red_allowed = red_forced | opened, red_allowed & ~closed
+        logger.info(
+            "Lagrangian fixing: %d sites closed, %d open, %d of %d pairs left",
+            int((~red_allowed).sum()),
+            int(red_forced.sum()),
+            int(pair_ok.sum()),
+            pair_ok.size,
+        )
+        if not pair_ok.any(axis=1).all() or int(red_forced.sum()) > p or int(red_allowed.sum()) < p:
+            # No assignment of a better plan survives the fixing: the heuristic plan is optimal.
+            return done(start, value, value, "optimal")
+        again = heur.lagrangian_bound(
+            red_cost, w, p, red_forced, red_allowed, upper=value, cutoff=cutoff, lam=lam, step=1.0
+        )
+        logger.info("Lagrangian bound after fixing %.6g", again.bound)
+        if again.bound > cutoff:
+            return done(start, value, value, "optimal")
+        if again.bound <= lag.bound + 1e-6 * max(1.0, abs(value)):
+            break
+        lag, lam = again, again.lam
+        bound = max(bound, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
+    # Branch and bound with Lagrangian bounds first; the MILP if it does not finish in time.
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    tree_set, tree_value, finished, nodes = heur.lagrangian_tree(
+        red_cost,
+        w,
+        p,
+        red_forced,
+        red_allowed,
+        lam,
+        best=start,
+        cutoff_of=lambda v: _proof_cutoff(v, integral),
+        true_cost=cost,
+        time_limit_s=TREE_SHARE * left,
+    )
+    logger.info("Lagrangian tree: %d nodes, %s", nodes, "finished" if finished else "stopped")
+    if tree_value < value:
+        start, value = tree_set, tree_value
+    if finished:
+        return done(start, value, value, "optimal")
+    cutoff = _proof_cutoff(value, integral)
+    reduced = replace(prob, cost=red_cost, never=~red_allowed, must=red_forced & ~prob.fixed)
+    level_cap = np.where(np.isfinite(red_cost), red_cost, -np.inf).max(axis=1)
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    res, is_open = _radius_milp(reduced, p, None, left, level_cap=level_cap, cutoff=cutoff)
+    if res.status == "infeasible":
+        return done(start, value, value, "optimal")
+    if res.x is not None:
+        cand_value = float(w @ heur.nearest_open(cost, is_open)[1])
+        if cand_value < value:
+            start, value = is_open, cand_value
+    if res.status == "optimal":
+        return done(start, value, value, "optimal")
+    # Time limit: plans the fixing removed cost more than the cutoff.
+    lower = bound
+    if math.isfinite(res.bound):
+        lower = max(bound, min(res.bound, value))
+    return done(start, value, lower, _status(value, lower, res.status))
+
+
+def _status(objective: float, bound: float, solver_status: str) -> str:
+    if solver_status == "optimal" or relative_gap(objective, bound) == 0:
+        return "optimal"
+    return "time_limit" if solver_status == "time_limit" else solver_status
+
+
+def _pmedian_assignment(
+    prob: _Problem, p: int, method: str, time_limit_s: float, t0: float
+) -> SitingResult:
+    n, _m = prob.cost.shape
+    start_open: np.ndarray | None = None
+    start_site: np.ndarray | None = None
+    if prob.min_enrolment is None and prob.capacity is not None:
+        found = heur.capacitated_pmedian(
+            prob.cost,
+            prob.weights,
+            p,
+            prob.capacity,
+            prob.forced,
+            prob.allowed,
+            obj_weights=prob.obj_weights,
+        )
+        if found is not None:
+            start_open, start_site = found
+    if method == "heuristic":
+        if start_open is None or start_site is None:
+            msg = (
+                f"the capacitated heuristic found no plan with p = {p}; "
+                "use method='exact' to prove whether one exists"
+            )
+            raise InfeasibleError(msg)
+        value = float((prob.obj_weights * prob.cost[np.arange(n), start_site]).sum())
+        return _result(
+            prob,
+            "p_median",
+            is_open=start_open,
+            site_of=start_site,
+            objective=value,
+            bound=math.nan,
+            status="heuristic",
+            method=method,
+            t0=t0,
+        )
+    pairs = np.isfinite(prob.cost) & prob.allowed[None, :]
+    res, is_open, site_of = _assignment_milp(
+        prob,
+        pairs=pairs,
+        demand_rows=np.arange(n),
+        assign_eq=True,
+        objective="cost",
+        p=p,
+        p_eq=True,
+        site_cost=None,
+        budget=None,
+        start_open=start_open,
+        start_site=start_site,
+        time_limit_s=time_limit_s,
+        integral=prob.integral,
+    )
+    _raise_if_no_solution(res, _limits_text(prob, p=p))
+    objective = res.objective
+    if (site_of >= 0).all():  # the plan's own cost, free of the solver's rounding
+        objective = float((prob.obj_weights * prob.cost[np.arange(n), site_of]).sum())
+    return _result(
+        prob,
+        "p_median",
+        is_open=is_open,
+        site_of=site_of,
+        objective=objective,
+        bound=res.bound,
+        status=_status(objective, res.bound, res.status),
+        method=method,
+        t0=t0,
+    )
+
+
+def _limits_text(prob: _Problem, **extra: float | None) -> str:
+    parts = [f"{k} = {_fmt(v)}" for k, v in extra.items() if v is not None]
+    parts.append(f"demand {_fmt(float(prob.weights.sum()))} pupils")
+    if prob.capacity is not None:
+        parts.append(f"capacity {_fmt(float(prob.capacity[prob.allowed].sum()))}")
+    if prob.min_enrolment is not None:
+        parts.append(f"minimum enrolment up to {_fmt(float(prob.min_enrolment.max()))}")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage models
+
+
+def _coverage(
+    prob: _Problem,
+    model: str,
+    *,
+    limit: float,
+    p: int | None,
+    site_cost: np.ndarray,
+    budget: float | None,
+    method: str,
+    time_limit_s: float,
+    t0: float,
+) -> SitingResult:
+    n, m = prob.cost.shape
+    covers = _reachable(prob, limit)
+    greedy = heur.greedy_coverage(
+        covers,
+        prob.weights,
+        prob.forced,
+        prob.allowed,
+        site_cost=site_cost,
+        budget=math.inf if budget is None else budget,
+        max_open=m if p is None else p,
+    )
+    needs_assign = prob.capacity is not None or prob.min_enrolment is not None
+    if method == "heuristic" and not needs_assign:
+        site_of = _nearest_within(prob, greedy, limit)
+        value = float(prob.weights[site_of >= 0].sum())
+        return _result(
+            prob,
+            model,
+            is_open=greedy,
+            site_of=site_of,
+            objective=value,
+            bound=float(prob.weights[covers.any(axis=1)].sum()),
+            status="heuristic",
+            method=method,
+            t0=t0,
+            limit=limit,
+        )
+    if needs_assign:
+        res, is_open, site_of = _assignment_milp(
+            prob,
+            pairs=covers,
+            demand_rows=np.arange(n),
+            assign_eq=False,
+            objective="cover",
+            p=p,
+            p_eq=False,
+            site_cost=site_cost,
+            budget=budget,
+            start_open=None,
+            start_site=None,
+            time_limit_s=time_limit_s,
+            integral=prob.integral,
+        )
+        _raise_if_no_solution(res, _limits_text(prob, p=p, budget=budget))
+    else:
+        res, is_open = _max_cover_milp(prob, covers, p, site_cost, budget, greedy, time_limit_s)
+        _raise_if_no_solution(res, _limits_text(prob, p=p, budget=budget))
+        site_of = _nearest_within(prob, is_open, limit)
+    value = float(prob.weights[site_of >= 0].sum())
+    return _result(
+        prob,
+        model,
+        is_open=is_open,
+        site_of=site_of,
+        objective=value,
+        bound=res.bound,
+        status=_status(value, res.bound, res.status),
+        method=method,
+        t0=t0,
+        limit=limit,
+    )
+
+
+def _nearest_within(prob: _Problem, is_open: np.ndarray, limit: float) -> np.ndarray:
+    site, cost = heur.nearest_open(np.where(np.isfinite(prob.cost), prob.cost, np.inf), is_open)
+    return np.where(cost <= limit, site, -1)
+
+
+def _max_cover_milp(
+    prob: _Problem,
+    covers: np.ndarray,
+    p: int | None,
+    site_cost: np.ndarray,
+    budget: float | None,
+    start_open: np.ndarray,
+    time_limit_s: float,
+) -> tuple[SolveResult, np.ndarray]:
+    """``max sum w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, count and budget rows."""
+    n, m = covers.shape
+    ii, jj = np.nonzero(covers)
+    rows = np.concatenate([ii, np.arange(n)])
+    cols = np.concatenate([jj, m + np.arange(n)])
+    vals = np.concatenate([np.ones(ii.size), -np.ones(n)])
+    a = sp.csr_array((vals, (rows, cols)), shape=(n, m + n))
+    lo = [np.zeros(n)]
+    hi = [np.full(n, np.inf)]
+    extra = []
+    if p is not None:
+        extra.append(np.concatenate([np.ones(m), np.zeros(n)]))
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([float(p)]))
+    if budget is not None:
+        extra.append(np.concatenate([site_cost, np.zeros(n)]))
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([float(budget)]))
+    if extra:
+        a = sp.vstack([a, sp.csr_array(np.vstack(extra))]).tocsr()
+    c = np.concatenate([np.zeros(m), prob.weights])
+    lb = np.zeros(m + n)
+    ub = np.ones(m + n)
+    lb[:m][prob.forced] = 1.0
+    ub[:m][prob.never] = 0.0
+    start = np.concatenate([start_open.astype(np.float64), covers[:, start_open].any(axis=1)])
+    res = solve_milp(
+        c,
+        a,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        lb=lb,
+        ub=ub,
+        integrality=np.concatenate([np.ones(m), np.zeros(n)]),
+        sense="max",
+        time_limit_s=time_limit_s,
+        start=start,
+        integral_objective=bool(np.all(prob.weights == np.round(prob.weights))),
+    )
+    is_open = res.x[:m] > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
+    return res, is_open
+
+
+def max_coverage(
+    cost: CostMatrixLike | np.ndarray,
+    *,
+    limit: float,
+    p: int,
+    weights: Any = None,
+    fixed: Iterable[str] = (),
+    must: Iterable[str] = (),
+    never: Iterable[str] = (),
+    capacity: Any = None,
+    min_enrolment: Any = None,
+    demand_ids: Any = None,
+    site_ids: Any = None,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+) -> SitingResult:
+    """Open at most ``p`` sites (fixed included) so that most pupils are within ``limit``.
+
+    Parameters are as for :func:`p_median`; ``limit`` is the largest cost (e.g. minutes) that
+    counts as covered. With ``capacity``, a covered pupil must also fit in the site.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the number of pupils covered.
+    """
+    t0 = time.perf_counter()
+    prob = _prepare(
+        cost,
+        weights=weights,
+        fixed=fixed,
+        must=must,
+        never=never,
+        capacity=capacity,
+        min_enrolment=min_enrolment,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+    )
+    _check_count(prob, p)
+    return _coverage(
+        prob,
+        "max_coverage",
+        limit=limit,
+        p=p,
+        site_cost=np.ones(len(prob.site_ids)),
+        budget=None,
+        method=method,
+        time_limit_s=time_limit_s,
+        t0=t0,
+    )
+
+
+def budgeted_coverage(
+    cost: CostMatrixLike | np.ndarray,
+    *,
+    limit: float,
+    site_cost: Any,
+    budget: float,
+    weights: Any = None,
+    fixed: Iterable[str] = (),
+    must: Iterable[str] = (),
+    never: Iterable[str] = (),
+    capacity: Any = None,
+    min_enrolment: Any = None,
+    demand_ids: Any = None,
+    site_ids: Any = None,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+) -> SitingResult:
+    """Open sites whose cost (e.g. ``restore_cost_yuan``) fits ``budget``, covering most pupils.
+
+    Fixed sites cost nothing; ``must`` sites are paid from the budget.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the number of pupils covered.
+    """
+    t0 = time.perf_counter()
+    prob = _prepare(
+        cost,
+        weights=weights,
+        fixed=fixed,
+        must=must,
+        never=never,
+        capacity=capacity,
+        min_enrolment=min_enrolment,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+    )
+    costs = _per_site(site_cost, prob.site_ids, "site_cost", None)
+    assert costs is not None
+    costs = np.where(prob.fixed, 0.0, costs)
+    must_cost = float(costs[prob.must].sum())
+    if must_cost > budget + 1e-9:
+        msg = f"must-open sites cost {_fmt(must_cost)} > budget {_fmt(budget)}; raise the budget"
+        raise InfeasibleError(msg)
+    return _coverage(
+        prob,
+        "budgeted_coverage",
+        limit=limit,
+        p=None,
+        site_cost=costs,
+        budget=budget,
+        method=method,
+        time_limit_s=time_limit_s,
+        t0=t0,
+    )
+
+
+def set_cover(
+    cost: CostMatrixLike | np.ndarray,
+    *,
+    limit: float,
+    weights: Any = None,
+    site_cost: Any = None,
+    fixed: Iterable[str] = (),
+    must: Iterable[str] = (),
+    never: Iterable[str] = (),
+    capacity: Any = None,
+    min_enrolment: Any = None,
+    demand_ids: Any = None,
+    site_ids: Any = None,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+) -> SitingResult:
+    """Open the fewest sites (or cheapest, with ``site_cost``) so every coverable pupil is covered.
+
+    A demand point no site that may open reaches within ``limit`` is left uncovered and shows as
+    ``covered = False``; every other point with pupils is covered (within capacity, if given).
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the number (or cost) of sites opened besides the fixed ones.
+    """
+    t0 = time.perf_counter()
+    prob = _prepare(
+        cost,
+        weights=weights,
+        fixed=fixed,
+        must=must,
+        never=never,
+        capacity=capacity,
+        min_enrolment=min_enrolment,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+    )
+    _n, m = prob.cost.shape
+    costs = _per_site(site_cost, prob.site_ids, "site_cost", 1.0)
+    assert costs is not None
+    costs = np.where(prob.fixed, 0.0, costs)
+    covers = _reachable(prob, limit)
+    rows = np.flatnonzero(covers.any(axis=1) & (prob.weights > 0))
+    integral = bool(np.all(costs == np.round(costs)))
+    if prob.capacity is not None or prob.min_enrolment is not None:
+        _check_capacity(prob, rows, None)
+        if method == "heuristic":
+            msg = "set_cover with capacity or minimum enrolment has no heuristic; use 'exact'"
+            raise ValueError(msg)
+        res, is_open, site_of = _assignment_milp(
+            prob,
+            pairs=covers,
+            demand_rows=rows,
+            assign_eq=True,
+            objective="sites",
+            p=None,
+            p_eq=False,
+            site_cost=costs,
+            budget=None,
+            start_open=None,
+            start_site=None,
+            time_limit_s=time_limit_s,
+            integral=integral,
+        )
+        _raise_if_no_solution(res, _limits_text(prob, limit=limit))
+        value = res.objective
+    else:
+        greedy = heur.greedy_coverage(
+            covers[rows],
+            prob.weights[rows],
+            prob.forced,
+            prob.allowed,
+            site_cost=costs,
+            budget=math.inf,
+            max_open=m,
+        )
+        if method == "heuristic":
+            res = SolveResult("heuristic", None, math.nan, math.nan, math.inf, 0.0, "greedy")
+            is_open = greedy
+        else:
+            sub = covers[rows]
+            ii, jj = np.nonzero(sub)
+            a = sp.csr_array((np.ones(ii.size), (ii, jj)), shape=(rows.size, m))
+            lb = np.where(prob.forced, 1.0, 0.0)
+            ub = np.where(prob.never, 0.0, 1.0)
+            res = solve_milp(
+                costs,
+                a,
+                np.ones(rows.size),
+                np.full(rows.size, np.inf),
+                lb=lb,
+                ub=ub,
+                integrality=np.ones(m),
+                time_limit_s=time_limit_s,
+                start=greedy.astype(np.float64),
+                integral_objective=integral,
+                mip_abs_gap=0.999 if integral else 1e-6,
+            )
+            _raise_if_no_solution(res, _limits_text(prob, limit=limit))
+            is_open = res.x[:m] > 0.5 if res.x is not None else greedy
+        site_of = _nearest_within(prob, is_open, limit)
+        value = float(costs[is_open].sum())
+    return _result(
+        prob,
+        "set_cover",
+        is_open=is_open,
+        site_of=site_of,
+        objective=value,
+        bound=res.bound,
+        status=_status(value, res.bound, res.status),
+        method=method,
+        t0=t0,
+        limit=limit,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Convenience over layers
+
+
+def cost_from_layers(
+    travel: CostMatrixLike,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+) -> np.ndarray:
+    """Cut the rows of ``demand`` and the columns of ``sites`` (by id) out of a travel matrix.
+
+    Parameters
+    ----------
+    travel
+        A ``TravelMatrix`` (``minutes``, ``origin_ids``, ``destination_ids``).
+    demand, sites
+        Layers indexed by id (villages or blocks; schools and candidate sites).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes, ``len(demand)`` x ``len(sites)``; pass with ``demand_ids=demand.index`` and
+        ``site_ids=sites.index`` to a model.
+    """
+    o_pos = {str(k): i for i, k in enumerate(travel.origin_ids)}
+    d_pos = {str(k): j for j, k in enumerate(travel.destination_ids)}
+    problems = [
+        Problem(
+            "",
+            layer,
+            str(k),
+            "id",
+            str(k),
+            f"{what} {k} is not in the travel matrix.",
+            "Rebuild the travel matrix with every village and site.",
+        )
+        for layer, what, frame, pos in (
+            ("villages", "Demand point", demand, o_pos),
+            ("sites", "Site", sites, d_pos),
+        )
+        for k in frame.index
+        if str(k) not in pos
+    ]
+    if problems:
+        raise ValidationError(problems)
+    rows = np.array([o_pos[str(k)] for k in demand.index], dtype=np.int64)
+    cols = np.array([d_pos[str(k)] for k in sites.index], dtype=np.int64)
+    return np.asarray(travel.minutes, dtype=np.float64)[np.ix_(rows, cols)]

@@ -1,0 +1,742 @@
+"""Road graphs: reading OSM XML/PBF, GraphML and road layers, merging local roads, the cache.
+
+The graph everyone shares is an osmnx ``MultiDiGraph`` with an edge ``length`` in metres and a
+``highway`` road class. :func:`load_graph` reads it from OSM XML (``.osm``, ``.osm.bz2``), OSM PBF,
+GraphML or a GeoPackage/Shapefile road layer, optionally merging a local roads layer (tracks to
+winter pastures) joined where it meets the OSM roads, and keeps it in a pickle cache keyed by the
+files' bytes. :mod:`geoplan.network` turns it into arrays per travel mode (and re-exports these
+names).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import math
+import os
+import pickle
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from shapely import LineString, Point, STRtree
+from shapely.geometry.base import BaseGeometry
+
+from geoplan.errors import (
+    CRSError,
+    InputFileError,
+    MissingDependencyError,
+    MissingInputError,
+    NetworkError,
+)
+
+logger = logging.getLogger(__name__)
+
+ROAD_CLASSES: frozenset[str] = frozenset(
+    {
+        "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+        "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
+        "living_street", "service", "road", "track", "path", "footway", "bridleway", "steps",
+        "pedestrian", "cycleway",
+    }
+)  # fmt: skip
+"""OSM ``highway`` values kept as roads; every other way (buildings, land use, ...) is dropped."""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What :func:`load_graph` kept and dropped.
+
+    Parameters
+    ----------
+    sources
+        Files read.
+    road_ways
+        OSM ways kept as roads.
+    dropped_ways
+        Ways dropped, counted by reason (``"no highway tag"``, ``"highway=proposed"`` ...).
+    dangling_refs
+        Node references missing from the extract (clipped at its edge), dropped.
+    ways_cut
+        Ways shortened because of dangling references (the longest present run is kept).
+    local_edges
+        Edges added from the local roads layer.
+    local_joins
+        Points where a local road was joined to the OSM graph.
+    """
+
+    sources: tuple[str, ...] = ()
+    road_ways: int = 0
+    dropped_ways: Mapping[str, int] = field(default_factory=dict)
+    dangling_refs: int = 0
+    ways_cut: int = 0
+    local_edges: int = 0
+    local_joins: int = 0
+
+
+REPORT_KEY = "geoplan_load_report"
+
+CACHE_ENV = "GEOPLAN_CACHE_DIR"
+GRAPH_CACHE_VERSION = "1"
+"""Bump when the loaded graph changes for the same inputs (invalidates cached graphs)."""
+
+
+def default_cache_dir() -> Path:
+    """``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "geoplan"
+
+
+def load_report(graph: nx.MultiDiGraph) -> LoadReport | None:
+    """The :class:`LoadReport` of a graph built by :func:`load_graph`, if any."""
+    report = graph.graph.get(REPORT_KEY)
+    return report if isinstance(report, LoadReport) else None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_graph(
+    path: str | Path | Sequence[str | Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None = None,
+    road_class_column: str = "highway",
+    to_crs: Any = None,
+    join_tolerance_m: float = 50.0,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+) -> nx.MultiDiGraph:
+    """Read a road graph from OSM XML/PBF, GraphML or a road layer; merge local roads.
+
+    Parameters
+    ----------
+    path
+        One file or several (merged): ``.osm``, ``.osm.bz2``, ``.osm.pbf``/``.pbf``,
+        ``.graphml``, or a GeoPackage/Shapefile/GeoJSON road layer.
+    local_roads
+        A road layer (or its file) merged into the graph, joined where its ends come within
+        ``join_tolerance_m`` of the graph.
+    road_class_column
+        Column of road layers holding the OSM-style road class.
+    to_crs
+        Project the graph to this (metric) CRS; needed for merging local roads (default there:
+        the local layer's CRS).
+    join_tolerance_m
+        Largest gap, metres, joined between a local road's end and the graph.
+    cache_dir
+        Folder of the graph cache; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+        A loaded graph is pickled there, keyed by a hash of the files' bytes, the options and
+        the geoplan version, so loading the same files again skips parsing and simplifying.
+    use_cache
+        Read and write that cache.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        An osmnx graph; ``load_report(graph)`` tells what was dropped.
+    """
+    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    if not paths:
+        msg = "load_graph: no road file given."
+        raise MissingInputError(msg)
+    for p in paths:
+        if not p.exists():
+            msg = f"{p}: road file not found. Fix: check the path."
+            raise MissingInputError(msg)
+    cache_file: Path | None = None
+    if use_cache:
+        key = _graph_cache_key(
+            paths,
+            local_roads=local_roads,
+            road_class_column=road_class_column,
+            to_crs=to_crs,
+            join_tolerance_m=join_tolerance_m,
+        )
+        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        cache_file = folder / f"graph_{key}.pickle"
+        cached = _read_graph_cache(cache_file)
+        if cached is not None:
+            return cached
+    graph = _load_graph(
+        paths,
+        local_roads=local_roads,
+        road_class_column=road_class_column,
+        to_crs=to_crs,
+        join_tolerance_m=join_tolerance_m,
+    )
+    if cache_file is not None:
+        _write_graph_cache(cache_file, graph)
+    return graph
+
+
+def _graph_cache_key(
+    paths: Sequence[Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None,
+    road_class_column: str,
+    to_crs: Any,
+    join_tolerance_m: float,
+) -> str:
+    from geoplan import __version__
+
+    h = hashlib.sha256()
+    h.update(f"{GRAPH_CACHE_VERSION}|{__version__}|{road_class_column}|".encode())
+    h.update(f"{join_tolerance_m!r}|{_crs_text(to_crs)}|".encode())
+    for p in paths:
+        h.update(p.name.encode() + b"\x1f")
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    if isinstance(local_roads, gpd.GeoDataFrame):
+        h.update(b"local layer")
+        h.update(_crs_text(local_roads.crs).encode())
+        attrs = pd.util.hash_pandas_object(local_roads.drop(columns="geometry"))
+        h.update(np.ascontiguousarray(attrs.to_numpy()).tobytes())
+        for wkb in local_roads.geometry.to_wkb():
+            h.update(wkb)
+    elif local_roads is not None:
+        h.update(b"local file")
+        h.update(Path(local_roads).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _crs_text(crs: Any) -> str:
+    if crs is None:
+        return ""
+    from pyproj import CRS
+
+    return str(CRS.from_user_input(crs).to_wkt())
+
+
+def _read_graph_cache(path: Path) -> nx.MultiDiGraph | None:
+    """The graph pickled at ``path`` by :func:`load_graph`, or None when absent or unreadable.
+
+    The cache folder is the user's own; only files this function's writer made are read.
+    """
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            graph = pickle.load(f)
+    except Exception as err:  # a truncated or foreign file: rebuild
+        logger.warning("Graph cache %s unreadable (%s); reloading the road file.", path, err)
+        return None
+    if not isinstance(graph, nx.MultiDiGraph):
+        return None
+    logger.info("Road graph read from cache %s.", path)
+    return graph
+
+
+def _write_graph_cache(path: Path, graph: nx.MultiDiGraph) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(graph, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError as err:
+        logger.warning("Cannot write the graph cache %s (%s); continuing without.", path, err)
+
+
+def _load_graph(
+    paths: Sequence[Path],
+    *,
+    local_roads: gpd.GeoDataFrame | str | Path | None,
+    road_class_column: str,
+    to_crs: Any,
+    join_tolerance_m: float,
+) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    graphs: list[nx.MultiDiGraph] = []
+    reports: list[LoadReport] = []
+    for p in paths:
+        g, rep = _read_one(p, road_class_column=road_class_column)
+        graphs.append(g)
+        reports.append(rep)
+    graph = graphs[0]
+    if len(graphs) > 1:
+        crs = graph.graph.get("crs")
+        graphs = [
+            g if _same_crs(g.graph.get("crs"), crs) else ox.project_graph(g, to_crs=crs)
+            for g in graphs
+        ]
+        graph = nx.compose_all(graphs)
+        graph.graph.update(graphs[0].graph)
+    local_gdf: gpd.GeoDataFrame | None = None
+    if local_roads is not None:
+        local_gdf = (
+            local_roads
+            if isinstance(local_roads, gpd.GeoDataFrame)
+            else _read_layer(Path(local_roads))
+        )
+        if to_crs is None:
+            to_crs = (
+                local_gdf.crs if local_gdf.crs is not None and local_gdf.crs.is_projected else None
+            )
+        if to_crs is None:
+            msg = "load_graph: merging local roads needs a metric CRS. Fix: pass to_crs=<EPSG>."
+            raise CRSError(msg)
+    if to_crs is not None and not _same_crs(graph.graph.get("crs"), to_crs):
+        graph = ox.project_graph(graph, to_crs=to_crs)
+    dropped: Counter[str] = Counter()
+    for rep in reports:
+        dropped.update(rep.dropped_ways)
+    report = LoadReport(
+        sources=tuple(str(p) for p in paths),
+        road_ways=sum(r.road_ways for r in reports),
+        dropped_ways=dict(dropped),
+        dangling_refs=sum(r.dangling_refs for r in reports),
+        ways_cut=sum(r.ways_cut for r in reports),
+    )
+    if local_gdf is not None:
+        graph, edges, joins = merge_local_roads(
+            graph,
+            local_gdf,
+            road_class_column=road_class_column,
+            join_tolerance_m=join_tolerance_m,
+        )
+        report = LoadReport(**{**report.__dict__, "local_edges": edges, "local_joins": joins})
+    graph.graph[REPORT_KEY] = report
+    if report.dropped_ways or report.dangling_refs:
+        logger.info(
+            "Road graph: kept %d road ways; dropped %s; %d dangling node references "
+            "dropped (%d ways cut at the extract edge).",
+            report.road_ways,
+            ", ".join(f"{n} ({why})" for why, n in sorted(report.dropped_ways.items())) or "none",
+            report.dangling_refs,
+            report.ways_cut,
+        )
+    return graph
+
+
+def download_graph(
+    polygon_or_place: BaseGeometry | str,
+    *,
+    network_type: str = "all",
+    to_crs: Any = None,
+) -> nx.MultiDiGraph:
+    """Download roads from OpenStreetMap with osmnx (NEEDS THE INTERNET; never used offline).
+
+    Parameters
+    ----------
+    polygon_or_place
+        A (Multi)Polygon in EPSG:4326 longitude/latitude, or a place name osmnx geocodes
+        (``"Hejing County, Xinjiang, China"``).
+    network_type
+        osmnx network type: ``all`` (default: tracks and paths too), ``drive``, ``walk`` ...
+    to_crs
+        Project the graph to this metric CRS.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The osmnx graph, non-road ways removed, lengths along the WGS-84 ellipsoid. Save it
+        with ``osmnx.save_graphml`` and load it later, offline, with :func:`load_graph`.
+
+    Raises
+    ------
+    NetworkError
+        When the download fails (no internet, Overpass refusal, unknown place).
+    """
+    import osmnx as ox
+
+    try:
+        if isinstance(polygon_or_place, str):
+            graph = ox.graph_from_place(
+                polygon_or_place, network_type=network_type, retain_all=True, simplify=True
+            )
+        else:
+            graph = ox.graph_from_polygon(
+                polygon_or_place, network_type=network_type, retain_all=True, simplify=True
+            )
+    except Exception as err:
+        msg = (
+            f"Downloading roads for {polygon_or_place!s:.80} failed ({err}). This needs the "
+            "internet; offline, export an OSM extract (.osm.pbf) and use load_graph."
+        )
+        raise NetworkError(msg) from err
+    drop = [
+        (u, v, k)
+        for u, v, k, hw in graph.edges(keys=True, data="highway")
+        if not any(str(h) in ROAD_CLASSES for h in _as_list(hw))
+    ]
+    graph.remove_edges_from(drop)
+    _ellipsoidal_lengths(graph)
+    graph.graph[REPORT_KEY] = LoadReport(
+        sources=(f"OpenStreetMap download: {polygon_or_place!s:.80}",),
+        road_ways=graph.number_of_edges(),
+        dropped_ways={"not a road class": len(drop)} if drop else {},
+    )
+    if to_crs is not None:
+        graph = ox.project_graph(graph, to_crs=to_crs)
+    return graph
+
+
+def _same_crs(a: Any, b: Any) -> bool:
+    from pyproj import CRS
+
+    if a is None or b is None:
+        return a is b
+    return bool(CRS.from_user_input(a) == CRS.from_user_input(b))
+
+
+def _read_one(path: Path, *, road_class_column: str) -> tuple[nx.MultiDiGraph, LoadReport]:
+    import osmnx as ox
+
+    name = path.name.lower()
+    if name.endswith((".osm", ".osm.bz2", ".pbf", ".osm.gz", ".xml")):
+        return _graph_from_osm(path)
+    if name.endswith(".graphml"):
+        try:
+            g = ox.load_graphml(path)
+        except Exception as err:
+            msg = f"{path}: cannot read GraphML ({err}). Fix: save it with osmnx.save_graphml."
+            raise InputFileError(msg) from err
+        return g, LoadReport(sources=(str(path),))
+    gdf = _read_layer(path)
+    return graph_from_roads(gdf, road_class_column=road_class_column, source=str(path)), (
+        LoadReport(sources=(str(path),), road_ways=len(gdf))
+    )
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as err:
+        msg = f"{path}: cannot read the road layer ({err}). Fix: give a GeoPackage or Shapefile."
+        raise InputFileError(msg) from err
+    return gdf
+
+
+def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
+    """Filter an OSM file to roads with osmium, then build the graph with osmnx."""
+    import osmnx as ox
+
+    try:
+        import osmium
+    except ImportError as err:  # pragma: no cover
+        msg = "Reading OSM files needs the 'osmium' package (pip install osmium)."
+        raise MissingDependencyError(msg) from err
+
+    dropped: Counter[str] = Counter()
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    try:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            tags = dict(way.tags)
+            hw = tags.get("highway")
+            if hw is None:
+                dropped["no highway tag"] += 1
+            elif hw not in ROAD_CLASSES:
+                dropped[f"highway={hw}"] += 1
+            elif tags.get("area") == "yes":
+                dropped["highway area"] += 1
+            else:
+                refs = [n.ref for n in way.nodes]  # type: ignore[union-attr]
+                ways.append((way.id, refs, tags))
+        needed = {ref for _, refs, _ in ways for ref in refs}
+        nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            loc = node.location  # type: ignore[union-attr]
+            if node.id in needed and loc.valid():
+                nodes[node.id] = (loc.lon, loc.lat, dict(node.tags))
+    except RuntimeError as err:
+        msg = f"{path}: cannot read the OSM file ({err}). Fix: give OSM XML or PBF."
+        raise InputFileError(msg) from err
+    dangling = 0
+    cut = 0
+    kept: list[tuple[int, list[int], dict[str, str]]] = []
+    for wid, refs, tags in ways:
+        runs: list[list[int]] = [[]]
+        for ref in refs:
+            if ref in nodes:
+                runs[-1].append(ref)
+            else:
+                dangling += 1
+                if runs[-1]:
+                    runs.append([])
+        best = max(runs, key=len)
+        if len(best) < len(refs):
+            cut += 1
+        if len(best) >= 2:
+            kept.append((wid, best, tags))
+        else:
+            dropped["outside the extract"] += 1
+    if not kept:
+        msg = f"{path}: no roads (ways with a highway tag) found. Fix: give an extract with roads."
+        raise NetworkError(msg)
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "roads.osm"
+        used = {ref for _, refs, _ in kept for ref in refs}
+        with xml.open("w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+            for nid in sorted(used):
+                lon, lat, ntags = nodes[nid]
+                f.write(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}">')
+                for k, v in ntags.items():
+                    f.write(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>")
+                f.write("</node>\n")
+            for wid, refs, tags in kept:
+                f.write(f'<way id="{wid}">')
+                f.writelines(f'<nd ref="{r}"/>' for r in refs)
+                for k, v in tags.items():
+                    f.write(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>")
+                f.write("</way>\n")
+            f.write("</osm>\n")
+        graph = ox.graph_from_xml(xml, retain_all=True, simplify=True)
+    _ellipsoidal_lengths(graph)
+    report = LoadReport(
+        sources=(str(path),),
+        road_ways=len(kept),
+        dropped_ways=dict(dropped),
+        dangling_refs=dangling,
+        ways_cut=cut,
+    )
+    return graph, report
+
+
+def _ellipsoidal_lengths(graph: nx.MultiDiGraph) -> None:
+    """Set edge ``length`` (m) along the WGS-84 ellipsoid, in place, for a lon/lat graph.
+
+    osmnx measures great circles on a sphere, up to 0.3 % short east-west at Xinjiang's latitudes;
+    that would let road distances undercut straight lines measured in a projected CRS.
+    """
+    from pyproj import Geod
+
+    lon1: list[float] = []
+    lat1: list[float] = []
+    lon2: list[float] = []
+    lat2: list[float] = []
+    starts: list[int] = []
+    edges = list(graph.edges(keys=True, data=True))
+    for u, v, _, data in edges:
+        geom = data.get("geometry")
+        if geom is not None:
+            coords = [c[:2] for c in geom.coords]
+        else:
+            a, b = graph.nodes[u], graph.nodes[v]
+            coords = [(a["x"], a["y"]), (b["x"], b["y"])]
+        starts.append(len(lon1))
+        for (x1, y1), (x2, y2) in itertools.pairwise(coords):
+            lon1.append(x1)
+            lat1.append(y1)
+            lon2.append(x2)
+            lat2.append(y2)
+    if not edges:
+        return
+    _, _, seg = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
+    seg_arr = np.asarray(seg, dtype=float)
+    bounds = np.r_[starts, len(seg_arr)]
+    lengths = [float(seg_arr[bounds[i] : bounds[i + 1]].sum()) for i in range(len(edges))]
+    for (_, _, _, data), length in zip(edges, lengths, strict=False):
+        data["length"] = length
+
+
+def graph_from_roads(
+    roads: gpd.GeoDataFrame,
+    *,
+    road_class_column: str = "highway",
+    oneway_column: str = "oneway",
+    node_tolerance_m: float = 0.5,
+    source: str = "road layer",
+) -> nx.MultiDiGraph:
+    """Build an osmnx-style graph from a layer of road lines with a road-class column.
+
+    Line ends closer than ``node_tolerance_m`` (in the layer's units) become one node. Lines are
+    two-way unless ``oneway_column`` is true. Edge ``length`` is the line length (metric CRS) or
+    the great-circle length (geographic CRS).
+    """
+    if roads.crs is None:
+        msg = f"{source}: the road layer has no CRS. Fix: save it with a CRS."
+        raise CRSError(msg)
+    if road_class_column not in roads.columns:
+        msg = (
+            f"{source}: column {road_class_column!r} (road class) is missing; columns are "
+            f"{', '.join(map(str, roads.columns))}. Fix: pass road_class_column=<name>."
+        )
+        raise InputFileError(msg)
+    lines = roads.explode(index_parts=False)
+    lines = lines[lines.geometry.geom_type == "LineString"]
+    geoms = list(lines.geometry)
+    if not geoms:
+        msg = f"{source}: the road layer holds no lines."
+        raise NetworkError(msg)
+    ends = np.array([c for g in geoms for c in (g.coords[0][:2], g.coords[-1][:2])], dtype=float)
+    geographic = bool(roads.crs.is_geographic)
+    tol = node_tolerance_m / 111_000.0 if geographic else node_tolerance_m
+    labels = _cluster(ends, tol)
+    graph = nx.MultiDiGraph(crs=roads.crs)
+    centers = pd.DataFrame(ends).groupby(labels).mean().to_numpy()
+    for i, (x, y) in enumerate(centers):
+        graph.add_node(i, x=float(x), y=float(y))
+    lengths = _lengths(geoms, geographic)
+    classes = lines[road_class_column].astype(str).to_numpy()
+    oneway = (
+        lines[oneway_column].fillna(False).astype(str).str.lower().isin({"1", "true", "yes"})
+        if oneway_column in lines.columns
+        else pd.Series(False, index=lines.index)
+    ).to_numpy()
+    names = lines["name"].to_numpy() if "name" in lines.columns else [None] * len(geoms)
+    osmids = lines["osmid"].to_numpy() if "osmid" in lines.columns else range(len(geoms))
+    for i, geom in enumerate(geoms):
+        u, v = int(labels[2 * i]), int(labels[2 * i + 1])
+        attrs: dict[str, Any] = {
+            "highway": classes[i],
+            "length": float(lengths[i]),
+            "geometry": geom,
+            "osmid": osmids[i],
+            "oneway": bool(oneway[i]),
+        }
+        name = names[i]
+        if isinstance(name, str) and name:
+            attrs["name"] = name
+        graph.add_edge(u, v, reversed=False, **attrs)
+        if not oneway[i]:
+            graph.add_edge(v, u, reversed=True, **{**attrs, "geometry": geom.reverse()})
+    return graph
+
+
+def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
+    """Label points so that points within ``tol`` of each other (transitively) share a label."""
+    tree = cKDTree(points)
+    pairs = tree.query_pairs(tol, output_type="ndarray")
+    n = len(points)
+    adj = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    return np.asarray(labels)
+
+
+def _lengths(geoms: Sequence[BaseGeometry], geographic: bool) -> np.ndarray:
+    if not geographic:
+        return np.array([g.length for g in geoms], dtype=float)
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    return np.array([geod.geometry_length(g) for g in geoms], dtype=float)
+
+
+def merge_local_roads(
+    graph: nx.MultiDiGraph,
+    local_roads: gpd.GeoDataFrame,
+    *,
+    road_class_column: str = "highway",
+    join_tolerance_m: float = 50.0,
+) -> tuple[nx.MultiDiGraph, int, int]:
+    """Merge a local roads layer into a (projected) graph, joined where they meet.
+
+    Each end of a local road within ``join_tolerance_m`` of the graph is joined: to the nearest
+    node when one is that close, else by splitting the nearest edge there.
+
+    Returns
+    -------
+    tuple
+        The merged graph (a copy), the number of local edges added and of joins made.
+    """
+    crs = graph.graph.get("crs")
+    if crs is None or not gpd.GeoSeries([], crs=crs).crs.is_projected:
+        msg = "merge_local_roads: project the graph to a metric CRS first (to_crs=...)."
+        raise CRSError(msg)
+    local = local_roads.to_crs(crs) if local_roads.crs is not None else local_roads.set_crs(crs)
+    lg = graph_from_roads(local, road_class_column=road_class_column, source="local roads")
+    merged = graph.copy()
+    offset = "local_"
+    mapping = {n: f"{offset}{n}" for n in lg.nodes}
+    lg = nx.relabel_nodes(lg, mapping)
+    base_nodes = list(graph.nodes)
+    xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in base_nodes])
+    tree = cKDTree(xy)
+    edge_keys = [(u, v, k) for u, v, k in graph.edges(keys=True)]
+    edge_geoms = [_edge_geometry(graph, u, v, k) for u, v, k in edge_keys]
+    strtree = STRtree(edge_geoms)
+    merged.add_nodes_from(lg.nodes(data=True))
+    merged.add_edges_from(lg.edges(keys=True, data=True))
+    joins = 0
+    split_done: dict[tuple[Any, Any, Any], Any] = {}
+    for node in list(lg.nodes):
+        if lg.degree(node) > 2:  # a local junction, not a loose end
+            continue
+        x, y = lg.nodes[node]["x"], lg.nodes[node]["y"]
+        dist, idx = tree.query([x, y])
+        target: Any = None
+        if dist <= join_tolerance_m:
+            target = base_nodes[int(idx)]
+        else:
+            pt = Point(x, y)
+            hit = strtree.query_nearest(pt, max_distance=join_tolerance_m)
+            if len(hit):
+                target = _split_edge(merged, edge_keys[int(hit[0])], pt, split_done)
+        if target is None:
+            continue
+        tx, ty = merged.nodes[target]["x"], merged.nodes[target]["y"]
+        gap = float(math.hypot(tx - x, ty - y))
+        for a, b in ((node, target), (target, node)):
+            merged.add_edge(
+                a, b, highway="track", length=gap, oneway=False, osmid=-1, reversed=a == target
+            )
+        joins += 1
+    return merged, lg.number_of_edges(), joins
+
+
+def _edge_geometry(graph: nx.MultiDiGraph, u: Any, v: Any, k: Any) -> LineString:
+    geom = graph.edges[u, v, k].get("geometry")
+    if geom is not None:
+        return LineString(geom)
+    a, b = graph.nodes[u], graph.nodes[v]
+    return LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+
+
+def _split_edge(
+    graph: nx.MultiDiGraph,
+    key: tuple[Any, Any, Any],
+    pt: Point,
+    done: dict[tuple[Any, Any, Any], Any],
+) -> Any:
+    """Split edge ``key`` (and its reverse twin) at the point nearest ``pt``; return the node."""
+    from shapely.ops import substring
+
+    if key in done:
+        return done[key]
+    u, v, k = key
+    if not graph.has_edge(u, v, k):
+        return None
+    data = dict(graph.edges[u, v, k])
+    geom = _edge_geometry(graph, u, v, k)
+    at = geom.project(pt)
+    if at <= 0 or at >= geom.length:
+        return u if at <= 0 else v
+    mid = geom.interpolate(at)
+    new = f"split_{u}_{v}_{k}"
+    graph.add_node(new, x=mid.x, y=mid.y)
+    share = at / geom.length
+    twins = [(u, v, k, data, geom)]
+    for kk, d in list(graph.get_edge_data(v, u, default={}).items()):
+        if d.get("osmid") == data.get("osmid"):
+            twins.append((v, u, kk, dict(d), _edge_geometry(graph, v, u, kk)))
+            break
+    for a, b, kk, d, g in twins:
+        graph.remove_edge(a, b, kk)
+        f = share if a == u else 1 - share
+        first = substring(g, 0, f, normalized=True)
+        second = substring(g, f, 1, normalized=True)
+        graph.add_edge(a, new, **{**d, "geometry": first, "length": d["length"] * f})
+        graph.add_edge(new, b, **{**d, "geometry": second, "length": d["length"] * (1 - f)})
+    done[key] = new
+    return new
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple | set):
+        return list(value)
+    return [value]

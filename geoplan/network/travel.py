@@ -1,0 +1,792 @@
+"""`TravelMatrix`: journey metres and minutes from every origin to every destination, per mode.
+
+:func:`travel_matrix` turns the road graph into sparse arrays for one mode (see
+:func:`geoplan.network.mode_network`), snaps origins and destinations to it, and runs
+``scipy.sparse.csgraph.dijkstra`` from the unique snapped nodes of the smaller side (on the
+reversed graph when that side is the destinations, so one-way streets stay right). A journey is
+access leg + road + access leg. ``minutes`` is the fastest journey; ``metres`` the shortest road
+distance (for modes whose time follows length, the same route, found by one search). Computation
+is float64; storage float32. Results are cached on disk, keyed by a hash of every input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely import LineString
+from tqdm.auto import tqdm
+
+from geoplan.errors import CRSError, MissingInputError, NetworkError, OutputFormatError
+from geoplan.network.modes import (
+    MODES,
+    Closure,
+    ModeNetwork,
+    Snapping,
+    TravelMode,
+    mode_network,
+    snap_points,
+)
+from geoplan.network.roads import CACHE_ENV, default_cache_dir, load_graph
+
+if TYPE_CHECKING:
+    from geoplan.data.area import PlanningArea
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CACHE_ENV",
+    "POINT_LAYERS",
+    "TravelMatrix",
+    "area_matrix",
+    "area_points",
+    "default_cache_dir",
+    "journey_lines",
+    "network_for",
+    "travel_matrix",
+    "write_matrix",
+]
+
+CACHE_VERSION = "2"
+EXCEL_MAX_COLUMNS = 16_000
+"""Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
+EXCEL_MAX_CELLS = 1_000_000
+"""Most origin x destination cells written to one wide XLSX sheet (Excel slows past this)."""
+EXCEL_MAX_ROWS = 1_048_575
+"""Most data rows of one XLSX sheet (Excel's limit, less the header)."""
+SOURCE_CHUNK = 64
+"""Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Journeys from every origin to every destination for one travel mode.
+
+    Parameters
+    ----------
+    origin_ids, destination_ids
+        Ids of the rows and columns.
+    metres
+        Shortest journey distance, metres (float32, ``inf`` when unreachable).
+    minutes
+        Fastest journey time, minutes (float32, ``inf`` when unreachable or over the cut-off).
+    mode
+        Name of the travel mode.
+    origins_label, destinations_label
+        Names of the layers (``villages``, ``schools`` ...).
+    origin_access, destination_access
+        The snapping tables (see :class:`geoplan.network.Snapping`).
+    cutoff_min
+        Journeys longer than this are ``inf``; ``None``: no cut-off.
+    travel_mode
+        The full travel mode.
+    closures
+        Closures applied.
+    crs
+        CRS of the points (and of journey lines).
+    """
+
+    origin_ids: pd.Index
+    destination_ids: pd.Index
+    metres: np.ndarray
+    minutes: np.ndarray
+    mode: str
+    origins_label: str
+    destinations_label: str
+    origin_access: pd.DataFrame
+    destination_access: pd.DataFrame
+    cutoff_min: float | None
+    travel_mode: TravelMode
+    closures: tuple[Closure, ...] = ()
+    crs: Any = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Number of origins and destinations."""
+        return (len(self.origin_ids), len(self.destination_ids))
+
+    def minutes_frame(self) -> pd.DataFrame:
+        """Minutes as a DataFrame: origins down, destinations across."""
+        return pd.DataFrame(self.minutes, index=self.origin_ids, columns=self.destination_ids)
+
+    def metres_frame(self) -> pd.DataFrame:
+        """Metres as a DataFrame: origins down, destinations across."""
+        return pd.DataFrame(self.metres, index=self.origin_ids, columns=self.destination_ids)
+
+    def to_long(self) -> pd.DataFrame:
+        """One row per origin-destination pair: ids, ``distance_m``, ``time_min``, ``reachable``."""
+        n_o, n_d = self.shape
+        frame = pd.DataFrame(
+            {
+                "origin_id": np.repeat(self.origin_ids.to_numpy(), n_d),
+                "destination_id": np.tile(self.destination_ids.to_numpy(), n_o),
+                "distance_m": self.metres.ravel().astype(float),
+                "time_min": self.minutes.ravel().astype(float),
+            }
+        )
+        frame["reachable"] = np.isfinite(frame["time_min"])
+        frame.insert(0, "mode", self.mode)
+        return frame
+
+    def nearest(self, k: int = 1) -> pd.DataFrame:
+        """The ``k`` quickest destinations of each origin (unreachable ones left out).
+
+        Returns a DataFrame with ``origin_id``, ``rank`` (1 = quickest), ``destination_id``,
+        ``time_min`` and ``distance_m``.
+        """
+        n_o, n_d = self.shape
+        k = max(0, min(int(k), n_d))
+        if k == 0 or n_o == 0:
+            return pd.DataFrame(
+                columns=["origin_id", "rank", "destination_id", "time_min", "distance_m"]
+            )
+        order = np.argsort(self.minutes, axis=1, kind="stable")[:, :k]
+        rows = np.repeat(np.arange(n_o), k)
+        cols = order.ravel()
+        frame = pd.DataFrame(
+            {
+                "origin_id": self.origin_ids.to_numpy()[rows],
+                "rank": np.tile(np.arange(1, k + 1), n_o),
+                "destination_id": self.destination_ids.to_numpy()[cols],
+                "time_min": self.minutes[rows, cols].astype(float),
+                "distance_m": self.metres[rows, cols].astype(float),
+            }
+        )
+        kept: pd.DataFrame = frame[np.isfinite(frame["time_min"])].reset_index(drop=True)
+        return kept
+
+    def unreachable(self) -> pd.DataFrame:
+        """Pairs with no journey (cut off, closed, over the cut-off): origin and destination ids."""
+        rows, cols = np.nonzero(~np.isfinite(self.minutes))
+        return pd.DataFrame(
+            {
+                "origin_id": self.origin_ids.to_numpy()[rows],
+                "destination_id": self.destination_ids.to_numpy()[cols],
+            }
+        )
+
+
+def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) -> Path:
+    """Write a travel matrix to CSV or XLSX (by the suffix of ``path``).
+
+    Parameters
+    ----------
+    matrix
+        The travel matrix.
+    path
+        ``.csv`` or ``.xlsx`` file; its folder is created. Unreachable journeys are empty cells.
+    wide
+        ``False`` (default): long format, one row per pair (:meth:`TravelMatrix.to_long`).
+        ``True``: origins down, destinations across; CSV holds ``time_min``, XLSX two sheets,
+        ``time_min`` and ``distance_m``. Wide XLSX is limited to 16,000 destinations and
+        1,000,000 cells, sizes Excel handles comfortably.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (CSV in UTF-8 with a byte-order mark, so Excel reads Chinese ids).
+
+    Raises
+    ------
+    OutputFormatError
+        For another suffix, or a table too big for Excel (the message gives the size and the
+        fix: long format, CSV, or a cut-off).
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        msg = f"{out}: write the travel matrix to a .csv or .xlsx file, not {suffix or 'none'}."
+        raise OutputFormatError(msg)
+    n_o, n_d = matrix.shape
+    if suffix == ".xlsx" and wide and (n_d > EXCEL_MAX_COLUMNS or n_o * n_d > EXCEL_MAX_CELLS):
+        msg = (
+            f"{out}: a wide table of {n_o:,} {matrix.origins_label} x {n_d:,} "
+            f"{matrix.destinations_label} ({n_o * n_d:,} cells) is too big for Excel (at most "
+            f"{EXCEL_MAX_COLUMNS:,} columns and {EXCEL_MAX_CELLS:,} cells). Fix: write the long "
+            "format (drop --wide), write CSV, or choose fewer places."
+        )
+        raise OutputFormatError(msg)
+    if suffix == ".xlsx" and not wide and n_o * n_d > EXCEL_MAX_ROWS:
+        msg = (
+            f"{out}: {n_o * n_d:,} origin-destination rows are more than an Excel sheet holds "
+            f"({EXCEL_MAX_ROWS:,}). Fix: write CSV, or choose fewer places."
+        )
+        raise OutputFormatError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
+    try:
+        if wide:
+            frames = {
+                "time_min": matrix.minutes_frame(),
+                "distance_m": matrix.metres_frame(),
+            }
+            frames = {
+                k: f.astype(float)
+                .replace([np.inf, -np.inf], np.nan)
+                .rename_axis(index=f"{matrix.origins_label}_id")
+                for k, f in frames.items()
+            }
+            if suffix == ".csv":
+                frames["time_min"].to_csv(tmp, encoding="utf-8-sig", float_format="%.2f")
+            else:
+                with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                    for sheet, frame in frames.items():
+                        frame.round(2).to_excel(writer, sheet_name=sheet)
+        else:
+            long = matrix.to_long()
+            long[["distance_m", "time_min"]] = long[["distance_m", "time_min"]].replace(
+                [np.inf, -np.inf], np.nan
+            )
+            if matrix.origins_label != matrix.destinations_label:
+                long = long.rename(
+                    columns={
+                        "origin_id": f"{matrix.origins_label}_id",
+                        "destination_id": f"{matrix.destinations_label}_id",
+                    }
+                )
+            if suffix == ".csv":
+                long.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.2f")
+            else:
+                long.round(2).to_excel(tmp, index=False, sheet_name="travel", engine="openpyxl")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info("Travel matrix %s written to %s.", matrix.mode, out)
+    return out
+
+
+POINT_LAYERS: tuple[str, ...] = ("villages", "schools", "sites", "blocks")
+"""Planning-area layers a journey can start or end at (blocks at a representative point)."""
+
+
+def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
+    """The places of one planning-area layer as points (blocks: a point inside each block).
+
+    Raises
+    ------
+    MissingInputError
+        When the layer is empty.
+    """
+    if layer not in POINT_LAYERS:
+        msg = f"Journeys start or end at {', '.join(POINT_LAYERS)}, not {layer!r}."
+        raise ValueError(msg)
+    gdf = area.layer(layer)
+    if gdf.empty:
+        where = f" in {area.source}" if area.source is not None else ""
+        msg = f"Layer {layer} is empty{where}. Fix: add {layer} to the planning-area folder."
+        raise MissingInputError(msg)
+    if layer == "blocks":
+        return gpd.GeoDataFrame(
+            gdf.drop(columns="geometry"),
+            geometry=gdf.geometry.representative_point(),
+            crs=gdf.crs,
+        )
+    return gdf
+
+
+def area_matrix(
+    area: PlanningArea,
+    *,
+    mode: TravelMode | str,
+    origins: str = "villages",
+    destinations: str = "schools",
+    cutoff_min: float | None = None,
+    closures: Iterable[Closure] = (),
+    roads: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+) -> TravelMatrix:
+    """The travel matrix between two layers of a planning area, on its road network.
+
+    Parameters
+    ----------
+    area
+        The planning area (``geoplan.io.read_planning_area``).
+    mode
+        Travel mode or preset name.
+    origins, destinations
+        Layer names from :data:`POINT_LAYERS`.
+    cutoff_min, closures, cache_dir
+        As for :func:`travel_matrix`.
+    roads
+        Road file to use instead of the area's own (``area.roads_path``).
+    """
+    path = Path(roads) if roads is not None else area.roads_path
+    if path is None:
+        msg = (
+            f"Planning area {area.name!r} has no road network. Fix: put roads.osm.bz2, "
+            "roads.osm.pbf, roads.graphml or roads.gpkg in its folder."
+        )
+        raise MissingInputError(msg)
+    graph = load_graph(path, to_crs=area.crs, cache_dir=cache_dir)
+    return travel_matrix(
+        graph,
+        area_points(area, origins),
+        area_points(area, destinations),
+        mode=mode,
+        cutoff_min=cutoff_min,
+        closures=closures,
+        cache_dir=cache_dir,
+        origins_label=origins,
+        destinations_label=destinations,
+    )
+
+
+def _check_points(points: gpd.GeoDataFrame, label: str) -> None:
+    if points.crs is None:
+        msg = f"Layer {label} has no CRS. Fix: set its CRS (area layers are in a metric CRS)."
+        raise CRSError(msg)
+    if not points.crs.is_projected:
+        msg = (
+            f"Layer {label} is in {points.crs.name}, not a metric CRS; journey lengths need one. "
+            "Fix: project it (geoplan.crs chooses one)."
+        )
+        raise CRSError(msg)
+
+
+def _graph_in(graph: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
+    from pyproj import CRS
+
+    gcrs = graph.graph.get("crs")
+    if gcrs is None:
+        msg = (
+            "The road graph has no 'crs' attribute. Fix: build it with geoplan.network.load_graph."
+        )
+        raise CRSError(msg)
+    if CRS.from_user_input(gcrs) == CRS.from_user_input(crs):
+        return graph
+    import osmnx as ox
+
+    logger.info("Projecting the road graph from %s to %s.", gcrs, crs)
+    return ox.project_graph(graph, to_crs=crs)
+
+
+_NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[tuple[str, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per graph object: its projections and mode networks, so repeated calls convert once."""
+
+
+def _memo(graph: nx.MultiDiGraph) -> dict[tuple[str, ...], Any]:
+    memo = _NETWORKS.get(graph)
+    # a graph edited in place (nodes or node pairs linked/unlinked) starts afresh; counting
+    # linked pairs is cheap, unlike number_of_edges() of a multigraph
+    size = (str(graph.number_of_nodes()), str(sum(len(nbrs) for _, nbrs in graph.adjacency())))
+    if memo is None or memo.get(("size",)) != size:
+        memo = {("size",): size}
+        _NETWORKS[graph] = memo
+    return memo
+
+
+def network_for(
+    graph: nx.MultiDiGraph,
+    mode: TravelMode | str,
+    *,
+    closures: Iterable[Closure] = (),
+    crs: Any = None,
+) -> ModeNetwork:
+    """The :class:`ModeNetwork` of ``graph`` for ``mode``, built once per process.
+
+    The graph is projected to ``crs`` first when given and different. Results are remembered
+    per graph object, mode and closures (and forgotten with the graph, or when its count of
+    nodes or of linked node pairs changes); changing edge attributes or parallel edges in place
+    is not noticed, so pass a fresh graph after editing one.
+    """
+    travel_mode = _resolve_mode(mode)
+    closures = tuple(closures)
+    memo = _memo(graph)
+    key = (
+        "net",
+        "" if crs is None else str(crs),
+        travel_mode.fingerprint(),
+        repr([c.fingerprint() for c in closures]),
+    )
+    net = memo.get(key)
+    if net is None:
+        projected = _projected(graph, crs, memo) if crs is not None else graph
+        net = mode_network(projected, travel_mode, closures=closures)
+        memo[key] = net
+    assert isinstance(net, ModeNetwork)
+    return net
+
+
+def _projected(
+    graph: nx.MultiDiGraph, crs: Any, memo: dict[tuple[str, ...], Any]
+) -> nx.MultiDiGraph:
+    key = ("graph", str(crs))
+    if key in memo:
+        cached: nx.MultiDiGraph = memo[key]
+        return cached
+    projected = _graph_in(graph, crs)
+    if projected is not graph:  # never hold the graph itself: it would outlive its weak key
+        memo[key] = projected
+    return projected
+
+
+def _resolve_mode(mode: TravelMode | str) -> TravelMode:
+    if isinstance(mode, TravelMode):
+        return mode
+    if mode not in MODES:
+        msg = f"Unknown travel mode {mode!r}; modes are {', '.join(MODES)}."
+        raise NetworkError(msg)
+    return MODES[mode]
+
+
+def _cache_key(
+    net: ModeNetwork,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    closures: tuple[Closure, ...],
+    extra: str,
+) -> str:
+    h = hashlib.sha256()
+    h.update(CACHE_VERSION.encode())
+    h.update(net.digest.encode())
+    for pts in (origins, destinations):
+        h.update("\x1f".join(map(str, pts.index)).encode())
+        h.update(np.ascontiguousarray(pts.geometry.x.to_numpy(dtype=float)).tobytes())
+        h.update(np.ascontiguousarray(pts.geometry.y.to_numpy(dtype=float)).tobytes())
+        h.update(str(pts.crs).encode())
+    h.update(net.mode.fingerprint().encode())
+    h.update(repr([c.fingerprint() for c in closures]).encode())
+    h.update(extra.encode())
+    return h.hexdigest()[:32]
+
+
+def _search(
+    graph: csr_matrix,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    *,
+    limit: float,
+    desc: str,
+) -> np.ndarray:
+    """Float64 shortest distances ``len(sources) x len(targets)``."""
+    out = np.empty((len(sources), len(targets)), dtype=float)
+    chunks = range(0, len(sources), SOURCE_CHUNK)
+    for start in tqdm(chunks, desc=desc, disable=True if len(chunks) < 4 else None, leave=False):
+        block = sources[start : start + SOURCE_CHUNK]
+        dist = dijkstra(graph, directed=True, indices=block, limit=limit)
+        out[start : start + len(block)] = dist[:, targets]
+    return out
+
+
+def _network_distances(
+    net: ModeNetwork,
+    o_nodes: np.ndarray,
+    d_nodes: np.ndarray,
+    *,
+    weight: str,
+    limit: float,
+) -> np.ndarray:
+    """Road distances (``weight``: metres or minutes) between snapped nodes, origins x destinations.
+
+    Searches from the unique nodes of the smaller side; from destinations on the reversed graph.
+    Nodes ``-1`` (off the network) get ``inf``.
+    """
+    csr: csr_matrix = getattr(net, weight)
+    rev: csr_matrix = getattr(net, f"{weight}_reversed")
+    result = np.full((len(o_nodes), len(d_nodes)), np.inf)
+    o_ok = o_nodes >= 0
+    d_ok = d_nodes >= 0
+    uo, o_inv = np.unique(o_nodes[o_ok], return_inverse=True)
+    ud, d_inv = np.unique(d_nodes[d_ok], return_inverse=True)
+    if len(uo) == 0 or len(ud) == 0:
+        return result
+    if len(ud) <= len(uo):
+        dist = _search(rev, ud, uo, limit=limit, desc=f"{net.mode.name} {weight}")
+        block = dist.T[np.ix_(o_inv, d_inv)]
+    else:
+        dist = _search(csr, uo, ud, limit=limit, desc=f"{net.mode.name} {weight}")
+        block = dist[np.ix_(o_inv, d_inv)]
+    result[np.ix_(np.flatnonzero(o_ok), np.flatnonzero(d_ok))] = block
+    return result
+
+
+def travel_matrix(
+    graph: nx.MultiDiGraph | ModeNetwork,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    mode: TravelMode | str,
+    cutoff_min: float | None = None,
+    closures: Iterable[Closure] = (),
+    max_access_m: float = 2000.0,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    origins_label: str = "origins",
+    destinations_label: str = "destinations",
+) -> TravelMatrix:
+    """Journey metres and minutes from every origin to every destination by ``mode``.
+
+    Parameters
+    ----------
+    graph
+        Road graph (osmnx ``MultiDiGraph``), projected to the points' CRS when it differs; its
+        conversion per mode and closures is remembered in-process (see :func:`network_for`).
+        Or a prebuilt :class:`~geoplan.network.ModeNetwork` in the points' CRS (its mode and
+        closures must equal ``mode`` and ``closures``).
+    origins, destinations
+        Point layers in one metric CRS, indexed by id.
+    mode
+        A :class:`TravelMode` or the name of a preset (``child_walk``, ``car`` ...).
+    cutoff_min
+        Journeys longer than this many minutes are left ``inf`` (faster searches).
+    closures
+        Roads out of use.
+    max_access_m
+        Access legs longer than this are warned about and listed.
+    cache_dir
+        Cache folder; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+    use_cache
+        Read and write the disk cache.
+    origins_label, destinations_label
+        Layer names for tables and messages.
+
+    Returns
+    -------
+    TravelMatrix
+        Rows in the order of ``origins``, columns in the order of ``destinations``.
+    """
+    travel_mode = _resolve_mode(mode)
+    closures = tuple(closures)
+    _check_points(origins, origins_label)
+    _check_points(destinations, destinations_label)
+    if origins.crs != destinations.crs:
+        msg = (
+            f"Layers {origins_label} ({origins.crs.name}) and {destinations_label} "
+            f"({destinations.crs.name}) are in different CRSs. Fix: project both to one."
+        )
+        raise CRSError(msg)
+    if cutoff_min is not None and not cutoff_min > 0:
+        msg = f"cutoff_min must be a positive number of minutes, not {cutoff_min!r}."
+        raise ValueError(msg)
+    if isinstance(graph, ModeNetwork):
+        net = graph
+        _check_network(net, travel_mode, closures, origins.crs)
+    else:
+        net = network_for(graph, travel_mode, closures=closures, crs=origins.crs)
+    snap_o = snap_points(net, origins, max_access_m=max_access_m, layer=origins_label)
+    snap_d = snap_points(net, destinations, max_access_m=max_access_m, layer=destinations_label)
+    key = _cache_key(net, origins, destinations, closures, f"{cutoff_min}|{max_access_m}")
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_file = folder / f"travel_{travel_mode.name}_{key}.npz"
+    metres: np.ndarray | None = None
+    minutes: np.ndarray | None = None
+    if use_cache and cache_file.exists():
+        try:
+            with np.load(cache_file, allow_pickle=False) as data:
+                metres, minutes = data["metres"], data["minutes"]
+            logger.info("Travel matrix %s read from cache %s.", travel_mode.name, cache_file)
+        except (OSError, KeyError, ValueError):
+            logger.warning("Cache file %s unreadable; recomputing.", cache_file)
+            metres = minutes = None
+    if metres is None or minutes is None:
+        metres, minutes = _compute(net, snap_o, snap_d, cutoff_min=cutoff_min)
+        if use_cache:
+            _write_cache(cache_file, metres=metres, minutes=minutes)
+    return TravelMatrix(
+        origin_ids=pd.Index(origins.index.astype(str), name="id"),
+        destination_ids=pd.Index(destinations.index.astype(str), name="id"),
+        metres=metres,
+        minutes=minutes,
+        mode=travel_mode.name,
+        origins_label=origins_label,
+        destinations_label=destinations_label,
+        origin_access=snap_o.table,
+        destination_access=snap_d.table,
+        cutoff_min=cutoff_min,
+        travel_mode=travel_mode,
+        closures=closures,
+        crs=origins.crs,
+    )
+
+
+def _check_network(
+    net: ModeNetwork, mode: TravelMode, closures: tuple[Closure, ...], crs: Any
+) -> None:
+    from pyproj import CRS
+
+    if net.mode.fingerprint() != mode.fingerprint():
+        msg = (
+            f"The prebuilt network is for mode {net.mode.name!r}, not {mode.name!r}. "
+            "Fix: build it with network_for(graph, mode, closures=...)."
+        )
+        raise NetworkError(msg)
+    if [c.fingerprint() for c in net.closures] != [c.fingerprint() for c in closures]:
+        msg = (
+            "The prebuilt network was built with other closures than those given. "
+            "Fix: pass the same closures, or build it with network_for(graph, mode, closures=...)."
+        )
+        raise NetworkError(msg)
+    if net.crs is None or CRS.from_user_input(net.crs) != CRS.from_user_input(crs):
+        msg = (
+            f"The prebuilt network is in {net.crs}, the points in {crs}. "
+            "Fix: build it with network_for(graph, mode, crs=<the points' CRS>)."
+        )
+        raise CRSError(msg)
+
+
+def _write_cache(path: Path, *, metres: np.ndarray, minutes: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, metres=metres, minutes=minutes)
+        tmp.replace(path)
+    except OSError as err:
+        logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
+
+
+def _compute(
+    net: ModeNetwork,
+    snap_o: Snapping,
+    snap_d: Snapping,
+    *,
+    cutoff_min: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 journeys (access + road + access), returned as float32."""
+    o_nodes = snap_o.table["node"].to_numpy(dtype=np.int64)
+    d_nodes = snap_d.table["node"].to_numpy(dtype=np.int64)
+    mode = net.mode
+    if net.time_follows_length and net.metres.nnz:
+        speed_m_min = float(net.metres.data.sum() / net.minutes.data.sum())
+        limit = np.inf if cutoff_min is None else cutoff_min * speed_m_min
+        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=limit)
+        road_min = road_m / speed_m_min
+    else:
+        limit = np.inf if cutoff_min is None else cutoff_min
+        road_min = _network_distances(net, o_nodes, d_nodes, weight="minutes", limit=limit)
+        if cutoff_min is None:
+            m_limit = np.inf
+        else:  # the shortest route is never longer than the fastest one within the cut-off
+            speeds = net.metres.data / np.maximum(net.minutes.data, 1e-300)
+            m_limit = cutoff_min * float(speeds.max()) if len(speeds) else np.inf
+        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=m_limit)
+    acc_o = snap_o.table
+    acc_d = snap_d.table
+    metres = acc_o["access_m"].to_numpy()[:, None] + road_m + acc_d["access_m"].to_numpy()[None, :]
+    minutes = (
+        acc_o["access_min"].to_numpy()[:, None] + road_min + acc_d["access_min"].to_numpy()[None, :]
+    )
+    if cutoff_min is not None:
+        over = minutes > cutoff_min
+        minutes[over] = np.inf
+        metres[over] = np.inf
+    n_unreach = int((~np.isfinite(minutes)).sum())
+    if n_unreach:
+        logger.info(
+            "Mode %s: %d of %d journeys unreachable%s.",
+            mode.name,
+            n_unreach,
+            minutes.size,
+            "" if cutoff_min is None else f" or over {cutoff_min:g} min",
+        )
+    return metres.astype(np.float32), minutes.astype(np.float32)
+
+
+def journey_lines(
+    graph: nx.MultiDiGraph,
+    matrix: TravelMatrix,
+    assignment: pd.Series,
+) -> gpd.GeoDataFrame:
+    """Lines of the fastest journeys of chosen origin -> destination pairs, for drawing.
+
+    Parameters
+    ----------
+    graph
+        The road graph the matrix was computed on.
+    matrix
+        The travel matrix.
+    assignment
+        Destination id per origin id (index: origin ids). Missing or unreachable pairs are left
+        out.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by origin id: ``destination_id``, ``time_min``, ``distance_m``, and the line
+        (access leg, roads, access leg) in the matrix's CRS.
+    """
+    net = network_for(graph, matrix.travel_mode, closures=matrix.closures, crs=matrix.crs)
+    if matrix.crs is not None:
+        graph = _projected(graph, matrix.crs, _memo(graph))
+    edges = list(graph.edges(keys=True))
+    o_pos = {str(i): k for k, i in enumerate(matrix.origin_ids)}
+    d_pos = {str(i): k for k, i in enumerate(matrix.destination_ids)}
+    pairs = [
+        (str(o), str(d))
+        for o, d in assignment.dropna().items()
+        if str(o) in o_pos
+        and str(d) in d_pos
+        and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
+    ]
+    reverse = net.minutes_reversed
+    o_nodes = matrix.origin_access["node"].to_numpy(dtype=np.int64)
+    d_nodes = matrix.destination_access["node"].to_numpy(dtype=np.int64)
+    rows: list[dict[str, Any]] = []
+    for dest in sorted({d for _, d in pairs}):
+        d_node = int(d_nodes[d_pos[dest]])
+        _, pred = dijkstra(reverse, directed=True, indices=d_node, return_predecessors=True)
+        for o, d in pairs:
+            if d != dest:
+                continue
+            node = int(o_nodes[o_pos[o]])
+            coords: list[tuple[float, float]] = [_xy(matrix.origin_access, o_pos[o])]
+            coords.append(tuple(net.xy[node]))
+            while node != d_node and node >= 0:
+                nxt = int(pred[node])
+                if nxt < 0:
+                    break
+                coords.extend(_arc_coords(graph, net, edges, node, nxt))
+                node = nxt
+            coords.append(_xy(matrix.destination_access, d_pos[d]))
+            i, j = o_pos[o], d_pos[d]
+            rows.append(
+                {
+                    "id": o,
+                    "destination_id": d,
+                    "time_min": float(matrix.minutes[i, j]),
+                    "distance_m": float(matrix.metres[i, j]),
+                    "geometry": LineString(coords),
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["id", "destination_id", "time_min", "distance_m", "geometry"]
+    )
+    return gpd.GeoDataFrame(frame.set_index("id"), geometry="geometry", crs=net.crs)
+
+
+def _xy(table: pd.DataFrame, row: int) -> tuple[float, float]:
+    return (float(table["x"].to_numpy()[row]), float(table["y"].to_numpy()[row]))
+
+
+def _arc_coords(
+    graph: nx.MultiDiGraph,
+    net: ModeNetwork,
+    edges: list[tuple[Any, Any, Any]],
+    a: int,
+    b: int,
+) -> list[tuple[float, float]]:
+    """Coordinates of the fastest edge from node position ``a`` to ``b`` (without ``a``)."""
+    lo, hi = net.minutes.indptr[a], net.minutes.indptr[a + 1]
+    hit = np.flatnonzero(net.minutes.indices[lo:hi] == b)
+    if len(hit):
+        u, v, k = edges[int(net.arc_edge[lo + int(hit[0])])]
+        geom = graph.edges[u, v, k].get("geometry")
+        if geom is not None:
+            pts = [tuple(c[:2]) for c in geom.coords]
+            if u != net.node_ids[a]:
+                pts = pts[::-1]  # the arc runs against the edge (walking a one-way street back)
+            return [(float(x), float(y)) for x, y in pts[1:]]
+    return [(float(net.xy[b][0]), float(net.xy[b][1]))]

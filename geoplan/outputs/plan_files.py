@@ -1,0 +1,211 @@
+"""The maps, pages and tables of one plan, written into a folder.
+
+Shared by ``geoplan demo`` and scenario runs (:mod:`geoplan.runner`). Callers write into the
+temporary folder of :func:`geoplan.io.atomic_output_dir`, so nothing half-written replaces an
+earlier result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import networkx as nx
+import osmnx as ox
+import pandas as pd
+from folium import plugins
+from tqdm.auto import tqdm
+
+from geoplan.data.area import localised_names
+from geoplan.outputs import maps, plan_maps, printing, profiles
+from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.restoration import write_scorecard
+from geoplan.plan.school_journeys import school_journey_lines
+from geoplan.plan.summary import county_summary
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Which outputs a run writes besides its tables.
+
+    Parameters
+    ----------
+    maps
+        Interactive HTML maps (overview, journeys, before/after, restoration, districts).
+    profiles
+        One school, one map, one book: a page per school and an index.
+    profile_pdfs
+        A printable PDF per school profile (about 2 s each).
+    print_maps
+        Printable A4 maps (PDF and PNG).
+    lang
+        ``"en"`` or ``"zh"`` labels, legends and headers.
+    """
+
+    maps: bool = True
+    profiles: bool = True
+    profile_pdfs: bool = True
+    print_maps: bool = True
+    lang: str = "en"
+
+
+def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
+    """Write ``table`` as ``<path>.csv`` (UTF-8 with BOM, opens in Chinese Excel) and ``.xlsx``."""
+    csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
+    table.to_csv(csv, encoding="utf-8-sig")
+    table.to_excel(xlsx, sheet_name=path.stem[:31])
+    return [csv, xlsx]
+
+
+MapLike = folium.Map | folium.Figure | plugins.DualMap
+
+
+def _map(build: Callable[[], MapLike], path: Path) -> list[Path]:
+    return [maps.save_offline(build(), path)]
+
+
+def _busiest_school_journeys(
+    result: PlanResult, graph: nx.MultiDiGraph, *, lang: str
+) -> folium.Map:
+    school, lines = school_journey_lines(result, graph)
+    return plan_maps.school_journeys_map(result, lines, school=school, lang=lang)
+
+
+def write_plan_files(
+    result: PlanResult,
+    folder: Path,
+    *,
+    graph: nx.MultiDiGraph,
+    options: OutputOptions | None = None,
+) -> list[Path]:
+    """Write the maps, pages and tables of ``result`` into ``folder``; returns the files written.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    folder
+        Where to write.
+    graph
+        The road graph of the plan (roads on the overview, journey lines along roads).
+    options
+        What to write; defaults to :class:`OutputOptions`.
+    """
+    opts = options or OutputOptions()
+    lang = opts.lang
+    if lang == "zh":  # Chinese names on maps and pages where the layers have them
+        result = dataclasses.replace(
+            result,
+            area=result.area.localised(lang),
+            schools=localised_names(result.schools, lang),
+        )
+    tables: list[tuple[str, Callable[[], list[Path]]]] = [
+        (
+            "county summary",
+            lambda: write_table(county_summary(result.area), folder / "county_summary"),
+        ),
+    ]
+    pages: list[tuple[str, Callable[[], list[Path]]]] = [
+        (
+            "overview map",
+            lambda: _map(
+                lambda: maps.overview_map(
+                    result.area, lang=lang, roads=ox.graph_to_gdfs(graph, nodes=False)
+                ),
+                folder / "overview_map.html",
+            ),
+        ),
+        (
+            "journeys map",
+            lambda: _map(
+                lambda: plan_maps.journeys_map(result, lang=lang),
+                folder / "journeys_today_map.html",
+            ),
+        ),
+        (
+            "before/after map",
+            lambda: _map(
+                lambda: plan_maps.before_after_map(result, lang=lang),
+                folder / "before_after_map.html",
+            ),
+        ),
+        (
+            "school journeys map",
+            lambda: _map(
+                lambda: _busiest_school_journeys(result, graph, lang=lang),
+                folder / "school_journeys_map.html",
+            ),
+        ),
+    ]
+    if result.restoration is not None:
+        plan = result.restoration
+        tables.append(
+            (
+                "restoration tables",
+                lambda: [
+                    *write_scorecard(plan.scorecard, folder / "restoration_scorecard", lang=lang),
+                    *write_table(plan.phases, folder / "restoration_phases"),
+                    *write_table(plan.unserved, folder / "villages_unserved_after_plan"),
+                    *write_table(plan.townships, folder / "townships_after_plan"),
+                ],
+            )
+        )
+        pages.append(
+            (
+                "restoration map",
+                lambda: _map(
+                    lambda: plan_maps.restoration_map(result, lang=lang),
+                    folder / "restoration_map.html",
+                ),
+            )
+        )
+    if result.districts is not None:
+        districts = result.districts
+        tables.append(
+            (
+                "district tables",
+                lambda: [
+                    *write_table(districts.schools, folder / "district_schools"),
+                    *write_table(districts.indicators, folder / "district_indicators"),
+                ],
+            )
+        )
+        pages.append(
+            (
+                "districts map",
+                lambda: _map(
+                    lambda: plan_maps.districts_map(result, lang=lang),
+                    folder / "districts_map.html",
+                ),
+            )
+        )
+    steps = list(tables)
+    if opts.maps:
+        steps += pages
+    if opts.profiles:
+        steps.append(
+            (
+                "school profiles",
+                lambda: profiles.write_profiles(
+                    result, folder / "profiles", lang=lang, pdf=opts.profile_pdfs
+                ),
+            )
+        )
+    if opts.print_maps:
+        steps.append(
+            (
+                "printable maps",
+                lambda: printing.write_print_maps(result, folder / "print", lang=lang),
+            )
+        )
+    written: list[Path] = []
+    for label, step in tqdm(steps, desc="Writing outputs", unit="step", disable=None):
+        logger.debug("writing %s", label)
+        written += step()
+    return written

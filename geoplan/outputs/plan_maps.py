@@ -1,0 +1,461 @@
+"""Maps of plan results: journeys by band, restoration phases, school districts, before/after.
+
+Built on the map core of :mod:`geoplan.maps` (offline, escaped); never solves anything except
+the drawn journey lines of one school (:func:`school_journeys_map`). Every map takes
+``basemap`` / ``tianditu_key`` for a tiled background on request (default: offline).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.outputs import maps
+from geoplan.plan.pipeline import PlanResult
+from geoplan.rules import BANDS
+
+JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
+"""Upper edges (minutes) of the journey colour classes; beyond the last is the worst class."""
+
+JOURNEY_COLORS: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
+UNREACHABLE_COLOR = "#6b6b6b"
+PHASE_COLORS: tuple[str, ...] = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+NOT_RESTORED_COLOR = "#bdbdbd"
+
+_TEXT: dict[str, dict[str, Any]] = {
+    "en": {
+        "journeys": "Journey to the nearest school",
+        "band": {"g1_3": "grades 1-3", "g4_6": "grades 4-6", "g7_9": "grades 7-9"},
+        "minutes": "Journey (minutes)",
+        "unreachable": "no school reachable",
+        "restoration": "Teaching-point restoration",
+        "phase": "Phase",
+        "not_restored": "not restored",
+        "before": "today",
+        "after": "after the plan",
+        "districts": "School districts",
+        "level": {"primary": "primary", "middle": "junior middle"},
+        "journey_min": "Journey, minutes",
+        "school": "School",
+        "pupils": "Pupils",
+        "lines": "Journeys to",
+        "distance_km": "Distance (km)",
+        "village": "Village",
+        "compare": "Journey comparison",
+        "plan_a": "plan A",
+        "plan_b": "plan B",
+        "level_pupils": "Pupils of the level",
+        "min": "min",
+    },
+    "zh": {
+        "journeys": "到最近学校的路程",
+        "band": {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"},
+        "minutes": "单程时间（分钟）",
+        "unreachable": "无可达学校",
+        "restoration": "教学点恢复",
+        "phase": "期次",
+        "not_restored": "不恢复",
+        "before": "现状",
+        "after": "规划后",
+        "districts": "学区划分",
+        "level": {"primary": "小学", "middle": "初中"},
+        "journey_min": "单程时间（分钟）",
+        "school": "学校",
+        "pupils": "学生数",
+        "lines": "上学路线：",
+        "distance_km": "距离（公里）",
+        "village": "村",
+        "compare": "路程对比",
+        "plan_a": "方案A",
+        "plan_b": "方案B",
+        "level_pupils": "该学段学生数",
+        "min": "分钟",
+    },
+}
+
+
+def _text(lang: str) -> dict[str, Any]:
+    return _TEXT["zh" if lang == "zh" else "en"]
+
+
+def journey_colors(minutes: pd.Series) -> pd.Series:
+    """A CSS colour per value of ``minutes`` by :data:`JOURNEY_BINS_MIN`; grey if unreachable."""
+    values = minutes.astype("float64").to_numpy()
+    classes = np.searchsorted(np.asarray(JOURNEY_BINS_MIN), values, side="left")
+    colors = np.asarray(JOURNEY_COLORS, dtype=object)[np.minimum(classes, len(JOURNEY_COLORS) - 1)]
+    colors[~np.isfinite(values)] = UNREACHABLE_COLOR
+    return pd.Series(colors, index=minutes.index, dtype=object)
+
+
+def journey_legend(lang: str = "en") -> list[tuple[str, str]]:
+    """Legend items of :func:`journey_colors`."""
+    edges = (0.0, *JOURNEY_BINS_MIN)
+    items = [
+        (color, f"{edges[i]:.0f}-{edges[i + 1]:.0f}") for i, color in enumerate(JOURNEY_COLORS[:-1])
+    ]
+    items.append((JOURNEY_COLORS[-1], f"> {JOURNEY_BINS_MIN[-1]:.0f}"))
+    items.append((UNREACHABLE_COLOR, str(_text(lang)["unreachable"])))
+    return items
+
+
+def _journeys(assignment: pd.DataFrame, band: str) -> pd.Series:
+    rows = assignment.xs(band, level="band")
+    return rows["journey_min"].astype("float64").fillna(math.inf)
+
+
+def _base(
+    result: PlanResult, title: str, lang: str, basemap: str | None, tianditu_key: str | None
+) -> folium.Map:
+    area = result.area
+    county = area.townships[["geometry"]].dissolve() if len(area.townships) else None
+    m = maps.new_map(
+        maps.bounds_of(area.townships, area.villages),
+        title=f"{area.name}: {title}",
+        synthetic=area.synthetic,
+        lang=lang,
+        background=county,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+    )
+    maps.add_townships(m, area.townships, lang=lang)
+    return m
+
+
+def _open_schools(result: PlanResult) -> gpd.GeoDataFrame:
+    schools: gpd.GeoDataFrame = result.schools[result.schools["status"] == "open"]
+    return schools
+
+
+def journeys_map(
+    result: PlanResult,
+    *,
+    bands: Sequence[str] = BANDS,
+    after: bool = False,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """Villages coloured by journey minutes to their assigned school, one layer per band."""
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    state = text["after"] if after else text["before"]
+    m = _base(result, f"{text['journeys']} ({state})", lang, basemap, tianditu_key)
+    assignment = result.after if after else result.before
+    first: folium.GeoJson | None = None
+    for i, band in enumerate(bands):
+        minutes = _journeys(assignment, band)
+        layer = maps.add_villages(
+            m,
+            result.area.villages,
+            color_by=journey_colors(minutes),
+            lang=lang,
+            name=f"{band_names[band]}: {text['minutes']}",
+            extra_rows={f"{band_names[band]}: {text['journey_min']}": minutes.round(1)},
+        )
+        if layer is not None and i > 0:
+            layer.show = False
+        first = first or layer
+    schools = maps.add_schools(m, _open_schools(result), lang=lang)
+    maps.add_tools(m, lang=lang, villages=first, schools=schools)
+    maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_layer_control(m)
+    return m
+
+
+def phase_colors(phase: pd.Series) -> pd.Series:
+    """A CSS colour per site: by restoration phase (1 darkest), grey when not restored."""
+    out = [
+        PHASE_COLORS[min(int(p) - 1, len(PHASE_COLORS) - 1)] if p > 0 else NOT_RESTORED_COLOR
+        for p in phase.fillna(0)
+    ]
+    return pd.Series(out, index=phase.index, dtype=object)
+
+
+def restoration_map(
+    result: PlanResult,
+    *,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """Sites coloured by restoration phase; villages by grades 1-3 journey today and after."""
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    m = _base(result, str(text["restoration"]), lang, basemap, tianditu_key)
+    searched: folium.GeoJson | None = None
+    for label, assignment, show in (
+        (text["before"], result.before, False),
+        (text["after"], result.after, True),
+    ):
+        minutes = _journeys(assignment, "g1_3")
+        layer = maps.add_villages(
+            m,
+            result.area.villages,
+            color_by=journey_colors(minutes),
+            lang=lang,
+            name=f"{band_names['g1_3']}: {text['minutes']} ({label})",
+            extra_rows={f"{text['journey_min']} ({label})": minutes.round(1)},
+        )
+        if layer is not None:
+            layer.show = show
+            searched = layer if show else searched
+    phase = pd.Series(0, index=result.area.sites.index, dtype="int64")
+    if result.restoration is not None:
+        phase = result.restoration.phasing.phase.reindex(phase.index).fillna(0).astype("int64")
+    sites = result.area.sites.assign(phase=phase)
+    maps.add_sites(m, sites, color_by=phase_colors(phase), lang=lang)
+    schools = maps.add_schools(m, _open_schools(result), lang=lang)
+    maps.add_tools(m, lang=lang, villages=searched, schools=schools)
+    phases = sorted(int(p) for p in set(phase) if p > 0)
+    maps.add_legend(
+        m,
+        [(phase_colors(pd.Series([p])).iloc[0], f"{text['phase']} {p}") for p in phases]
+        + [(NOT_RESTORED_COLOR, str(text["not_restored"]))],
+        str(text["restoration"]),
+        position="bottomright",
+    )
+    maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_layer_control(m)
+    return m
+
+
+def districts_map(
+    result: PlanResult,
+    *,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """School districts per level in distinct colours, with the town's schools."""
+    if result.districts is None:
+        msg = "This plan has no districts (no blocks layer, or districts were switched off)."
+        raise ValueError(msg)
+    text = _text(lang)
+    level_names: dict[str, str] = text["level"]
+    area = result.area
+    districts = result.districts.districts
+    m = maps.new_map(
+        maps.bounds_of(area.blocks),
+        title=f"{area.name}: {text['districts']}",
+        synthetic=area.synthetic,
+        lang=lang,
+        background=area.blocks[["geometry"]].dissolve(),
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+    )
+    schools = result.schools.loc[result.schools.index.isin(districts["school"])]
+    gcj02 = maps.frame_of(m) == "gcj02"
+    for i, (level, group) in enumerate(districts.groupby("level", sort=False)):
+        colors = maps.CATEGORY_COLORS
+        palette = {s: colors[k % len(colors)] for k, s in enumerate(sorted(group["school"]))}
+        shown = maps.to_display(group, tolerance_m=5.0, gcj02=gcj02)
+        names = schools["name"].reindex(shown["school"]).fillna(shown["school"]).to_numpy()
+        level_name = level_names.get(str(level), str(level))
+        tips = [
+            f"{maps.escape(n)} ({int(p):,})" for n, p in zip(names, shown["pupils"], strict=True)
+        ]
+        popups = [
+            maps.html_table(
+                [(text["school"], n), (text["level_pupils"], int(p))],
+                title=f"{text['districts']}: {level_name}",
+            )
+            for n, p in zip(names, shown["pupils"], strict=True)
+        ]
+        styles = [
+            {"fillColor": palette[s], "color": "#333333", "weight": 1, "fillOpacity": 0.55}
+            for s in shown["school"]
+        ]
+        layer = maps.feature_layer(
+            shown.drop(columns=[c for c in ("name",) if c in shown.columns]),
+            name=f"{text['districts']}: {level_name}",
+            tips=tips,
+            popups=popups,
+            styles=styles,
+            show=i == 0,
+        )
+        layer.add_to(m)
+    school_layer = maps.add_schools(m, schools, lang=lang)
+    maps.add_tools(m, lang=lang, schools=school_layer)
+    maps.add_layer_control(m)
+    return m
+
+
+def school_journeys_map(
+    result: PlanResult,
+    lines: gpd.GeoDataFrame,
+    *,
+    school: str,
+    band: str = "g1_3",
+    after: bool = True,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """The journeys of the villages assigned to one school, drawn along the roads.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    lines
+        The journey lines of the school's villages
+        (:func:`geoplan.plan.school_journey_lines`).
+    school
+        School id.
+    band
+        Grade band whose journeys are drawn (its assignment).
+    after
+        Journeys after the plan (default) or today.
+    lang, basemap, tianditu_key
+        As for :func:`journeys_map`.
+
+    Returns
+    -------
+    folium.Map
+        Journey lines coloured by minutes, the villages, and the school.
+    """
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    if school not in result.schools.index:
+        msg = f"Unknown school id {school!r}; use an id of the schools layer."
+        raise ValueError(msg)
+    name = result.schools.loc[school, "name"]
+    assignment = (result.after if after else result.before).xs(band, level="band")
+    mine = assignment[(assignment["school"] == school) & (assignment["status"] != "unserved")]
+    villages = result.area.villages.loc[result.area.villages.index.isin(mine.index)]
+    m = _base(
+        result,
+        f"{text['lines']} {name} ({band_names[band]})",
+        lang,
+        basemap,
+        tianditu_key,
+    )
+    if len(villages) and len(lines):
+        shown = maps.to_display(lines, tolerance_m=10.0, gcj02=maps.frame_of(m) == "gcj02")
+        vnames = result.area.villages["name"].reindex(shown.index)
+        colors = journey_colors(shown["time_min"])
+        tips = [
+            f"{maps.escape(v)}: {t:.0f} {text['min']}"
+            for v, t in zip(vnames, shown["time_min"], strict=True)
+        ]
+        popups = [
+            maps.html_table(
+                [
+                    (text["school"], name),
+                    (text["journey_min"], round(float(t), 1)),
+                    (text["distance_km"], round(float(d) / 1000.0, 1)),
+                ],
+                title=v,
+            )
+            for v, t, d in zip(vnames, shown["time_min"], shown["distance_m"], strict=True)
+        ]
+        styles = [{"color": c, "weight": 4, "opacity": 0.9} for c in colors]
+        maps.feature_layer(
+            shown,
+            name=f"{text['lines']} {name}",
+            tips=tips,
+            popups=popups,
+            styles=styles,
+        ).add_to(m)
+    minutes = _journeys(result.after if after else result.before, band)
+    vlayer = maps.add_villages(
+        m,
+        villages,
+        color_by=journey_colors(minutes.reindex(villages.index)),
+        lang=lang,
+        extra_rows={f"{band_names[band]}: {text['journey_min']}": minutes.round(1)},
+    )
+    slayer = maps.add_schools(m, result.schools.loc[[school]], lang=lang)
+    maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
+    maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_layer_control(m)
+    return m
+
+
+def before_after_map(
+    result_a: PlanResult,
+    result_b: PlanResult | None = None,
+    *,
+    band: str = "g1_3",
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.plugins.DualMap:
+    """Two synchronised maps: today and after plan A, or after plan A and after plan B.
+
+    Parameters
+    ----------
+    result_a
+        A plan.
+    result_b
+        A second plan of the same area, or ``None`` to compare ``result_a`` with today.
+    band
+        Grade band whose journeys colour the villages.
+    lang, basemap, tianditu_key
+        As for :func:`journeys_map`.
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        Save it with :func:`geoplan.maps.save_offline`.
+    """
+    text = _text(lang)
+    band_names: dict[str, str] = text["band"]
+    if result_b is None:
+        sides = [
+            (str(text["before"]), result_a, result_a.before, False),
+            (str(text["after"]), result_a, result_a.after, True),
+        ]
+    else:
+        sides = [
+            (str(text["plan_a"]), result_a, result_a.after, True),
+            (str(text["plan_b"]), result_b, result_b.after, True),
+        ]
+    area = result_a.area
+    county = area.townships[["geometry"]].dissolve() if len(area.townships) else None
+    dual = maps.dual_map(
+        maps.bounds_of(area.townships, area.villages),
+        title=f"{area.name}: {text['compare']} ({band_names[band]})",
+        sides=(sides[0][0], sides[1][0]),
+        synthetic=area.synthetic,
+        lang=lang,
+        background=county,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+    )
+    for m, (label, result, assignment, restored) in zip((dual.m1, dual.m2), sides, strict=True):
+        maps.add_townships(
+            m, area.townships, lang=lang, name=f"{maps.LABELS[lang]['townships']} ({label})"
+        )
+        minutes = _journeys(assignment, band)
+        vlayer = maps.add_villages(
+            m,
+            area.villages,
+            color_by=journey_colors(minutes),
+            lang=lang,
+            name=f"{band_names[band]}: {text['minutes']} ({label})",
+            extra_rows={f"{text['journey_min']} ({label})": minutes.round(1)},
+        )
+        if restored and result.restoration is not None and len(result.restoration.restored):
+            ids = [str(i) for i in result.restoration.restored.index]
+            phase = result.restoration.restored["phase"].astype("int64")
+            maps.add_sites(
+                m,
+                area.sites.loc[ids].assign(phase=phase.reindex(ids).to_numpy()),
+                color_by=phase_colors(phase),
+                lang=lang,
+                name=f"{text['restoration']} ({label})",
+            )
+        slayer = maps.add_schools(
+            m, _open_schools(result), lang=lang, name=f"{maps.LABELS[lang]['schools']} ({label})"
+        )
+        maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
+        maps.add_layer_control(m)
+    maps.add_legend(dual.m1, journey_legend(lang), str(text["minutes"]))
+    return dual

@@ -1,0 +1,551 @@
+"""Printable maps (A4/A3 PDF and PNG, matplotlib) with title, legend, scale bar and north arrow.
+
+Maps are drawn in the planning area's metric CRS, so the scale bar is exact along the map's
+centre; each page carries the date, the data source and, for synthetic data, a red mark.
+Chinese text needs a CJK font: :func:`find_cjk_font` looks for one through
+``matplotlib.font_manager`` and logs how to install one when none is found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from geoplan.data.area import PlanningArea
+from geoplan.outputs import maps, plan_maps
+from geoplan.plan.pipeline import PlanResult
+from geoplan.rules import SCHOOL_KINDS
+
+logger = logging.getLogger(__name__)
+
+PAPER_MM: Mapping[str, tuple[float, float]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
+"""Landscape paper sizes (width, height) in millimetres."""
+
+MAP_KINDS: tuple[str, ...] = ("overview", "journeys", "restoration", "districts")
+"""Maps :func:`print_map` draws."""
+
+_TEXT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "date": "Date",
+        "source": "Data",
+        "made_with": "made with geoplan",
+        "north": "N",
+        "villages": "Villages (size: pupils)",
+        "restored": "Restored teaching point, phase",
+        "not_restored": "Site not restored",
+        "km": "km",
+        "m": "m",
+        "journeys": "Journey, grades 1-3 (minutes)",
+    },
+    "zh": {
+        "date": "日期",
+        "source": "数据",
+        "made_with": "geoplan 制图",
+        "north": "北",
+        "villages": "村（大小：学生数）",
+        "restored": "恢复教学点，期次",
+        "not_restored": "不恢复的原校址",
+        "km": "公里",
+        "m": "米",
+        "journeys": "1-3年级单程时间（分钟）",
+    },
+}
+
+_KIND_MARKERS: Mapping[str, str] = {
+    "teaching_point": "^",
+    "primary": "o",
+    "central_primary": "s",
+    "nine_year": "D",
+    "middle": "p",
+}
+"""Matplotlib marker of each school kind (colours as on the web maps)."""
+
+
+@dataclass(frozen=True)
+class CjkFont:
+    """A CJK font found on the system.
+
+    Parameters
+    ----------
+    path
+        Font file (``.ttc``, ``.otf`` or ``.ttf``).
+    family
+        Family name matplotlib knows it by.
+    index
+        Face index inside a ``.ttc`` collection (0 for single fonts).
+    """
+
+    path: Path
+    family: str
+    index: int
+
+
+def find_cjk_font() -> CjkFont | None:
+    """A Simplified-Chinese-capable font from ``matplotlib.font_manager``, or ``None``.
+
+    Prefers Noto Sans CJK SC, then any "CJK SC", "CJK", "Hei", "Song" or "WenQuanYi" family.
+    Logs how to install one when none is found.
+    """
+    entries = font_manager.fontManager.ttflist
+    preferences = ("Noto Sans CJK SC", "CJK SC", "CJK", "Hei", "WenQuanYi", "Song")
+    for wanted in preferences:
+        hits = [
+            f for f in entries if wanted.lower() in f.name.lower() and f.weight in (400, "normal")
+        ]
+        hits = hits or [f for f in entries if wanted.lower() in f.name.lower()]
+        if hits:
+            best = sorted(hits, key=lambda f: (f.name != "Noto Sans CJK SC", f.fname))[0]
+            return CjkFont(Path(best.fname), best.name, _face_index(Path(best.fname), best.name))
+    logger.warning(
+        "No CJK font found: Chinese text will show as empty boxes. Install one, e.g. "
+        "'apt-get install fonts-noto-cjk' (Debian/Ubuntu) or 'dnf install google-noto-sans-cjk-"
+        "fonts' (Fedora), then delete matplotlib's font cache (~/.cache/matplotlib)."
+    )
+    return None
+
+
+def _face_index(path: Path, family: str) -> int:
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return 0
+    from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
+
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        for i, font in enumerate(collection.fonts):
+            if font["name"].getDebugName(1) == family:
+                return i
+    finally:
+        collection.close()
+    return 0
+
+
+@contextmanager
+def font_context(lang: str) -> Iterator[None]:
+    """Matplotlib settings (within the block only) that render ``lang``'s text."""
+    families = ["DejaVu Sans"]
+    if lang == "zh":
+        font = find_cjk_font()
+        if font is not None:
+            families = [font.family, "DejaVu Sans"]
+    with mpl.rc_context(
+        {"font.family": "sans-serif", "font.sans-serif": families, "axes.unicode_minus": False}
+    ):
+        yield
+
+
+def _text(lang: str) -> Mapping[str, str]:
+    return _TEXT["zh" if lang == "zh" else "en"]
+
+
+def nice_scale_length(width_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 × 10^k metres) of about a fifth of ``width_m``."""
+    if width_m <= 0:
+        msg = f"The map width must be positive, got {width_m} m."
+        raise ValueError(msg)
+    target = width_m / 5.0
+    power = 10.0 ** math.floor(math.log10(target))
+    return max((s * power for s in (1.0, 2.0, 5.0) if s * power <= target), default=power)
+
+
+def add_scale_bar(ax: Any, *, lang: str = "en") -> float:
+    """Draw a scale bar in the lower left of ``ax`` (data in metres); returns its length (m)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = nice_scale_length(x1 - x0)
+    text = _text(lang)
+    bx, by, h = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0), 0.008 * (y1 - y0)
+    for i in range(2):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 2, by),
+                length / 2,
+                h,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.8,
+                zorder=10,
+            )
+        )
+    label = f"{length / 1000:g} {text['km']}" if length >= 1000 else f"{length:g} {text['m']}"
+    ax.text(bx, by + 2 * h, "0", ha="center", va="bottom", fontsize=7, zorder=10)
+    ax.text(bx + length, by + 2 * h, label, ha="center", va="bottom", fontsize=7, zorder=10)
+    return length
+
+
+def add_north_arrow(ax: Any, *, lang: str = "en") -> None:
+    """Draw a north arrow in the upper right of ``ax`` (grid north of the metric CRS)."""
+    ax.annotate(
+        _text(lang)["north"],
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.85),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 10},
+        zorder=10,
+    )
+
+
+def _pupil_sizes(villages: pd.DataFrame) -> np.ndarray:
+    cols = [c for c in ("pupils_g1_3", "pupils_g4_6", "pupils_g7_9") if c in villages.columns]
+    total = villages[cols].fillna(0).sum(axis=1).to_numpy(dtype="float64")
+    top = max(float(total.max()) if len(total) else 1.0, 1.0)
+    sizes: np.ndarray = 8.0 + 140.0 * total / top
+    return sizes
+
+
+def draw_layers(
+    ax: Any,
+    area: PlanningArea,
+    *,
+    villages: gpd.GeoDataFrame | None = None,
+    village_colors: pd.Series | None = None,
+    schools: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    site_colors: pd.Series | None = None,
+    polygons: gpd.GeoDataFrame | None = None,
+    polygon_colors: Sequence[str] | None = None,
+    lang: str = "en",
+    township_labels: bool = True,
+) -> list[Any]:
+    """Draw townships, polygons, villages, sites and schools on ``ax`` in the area's CRS.
+
+    Returns
+    -------
+    list
+        Legend handles of what was drawn.
+    """
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    crs = area.crs
+    handles: list[Any] = []
+    townships = area.townships.to_crs(crs)
+    townships.plot(ax=ax, facecolor=maps.COUNTY_FILL, edgecolor=maps.TOWNSHIP_LINE, linewidth=0.8)
+    if township_labels:
+        for name, point in zip(townships["name"], townships.representative_point(), strict=True):
+            ax.text(
+                point.x,
+                point.y,
+                str(name),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="#555555",
+                zorder=3,
+            )
+    if polygons is not None and len(polygons):
+        polygons.to_crs(crs).plot(
+            ax=ax,
+            color=list(polygon_colors or ["#9ecae1"]),
+            edgecolor="#333333",
+            linewidth=0.5,
+            alpha=0.6,
+            zorder=2,
+        )
+    if villages is not None and len(villages):
+        vill = villages.to_crs(crs)
+        colors = (
+            village_colors.reindex(vill.index).fillna(maps.VILLAGE_COLOR).tolist()
+            if village_colors is not None
+            else maps.VILLAGE_COLOR
+        )
+        ax.scatter(
+            vill.geometry.x,
+            vill.geometry.y,
+            s=_pupil_sizes(vill),
+            c=colors,
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [], [], marker="o", linestyle="", color=maps.VILLAGE_COLOR, label=labels["villages"]
+            )
+        )
+    if sites is not None and len(sites):
+        st = sites.to_crs(crs)
+        colors = (
+            site_colors.reindex(st.index).fillna(maps.SITE_COLOR).tolist()
+            if site_colors is not None
+            else maps.SITE_COLOR
+        )
+        ax.scatter(
+            st.geometry.x,
+            st.geometry.y,
+            s=40,
+            facecolors="white",
+            edgecolors=colors,
+            linewidths=2,
+            marker="s",
+            zorder=5,
+        )
+    if schools is not None and len(schools):
+        sch = schools.to_crs(crs)
+        for kind in SCHOOL_KINDS:
+            part = sch[sch["kind"] == kind]
+            if not len(part):
+                continue
+            color = maps._MARKER_HEX[maps.SCHOOL_STYLE[kind][0]]
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=60,
+                c=color,
+                marker=_KIND_MARKERS[kind],
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=6,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=_KIND_MARKERS[kind],
+                    linestyle="",
+                    color=color,
+                    markeredgecolor="black",
+                    label=labels[kind],
+                )
+            )
+    ax.set_aspect("equal")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return handles
+
+
+def _page(
+    fig: Figure, ax: Any, *, title: str, area: PlanningArea, lang: str, source: str | None
+) -> None:
+    text = _text(lang)
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    fig.suptitle(title, fontsize=15, fontweight="bold")
+    footer = (
+        f"{text['date']}: {dt.date.today().isoformat()}    "
+        f"{text['source']}: {source or area.name}    {text['made_with']}"
+    )
+    fig.text(0.02, 0.015, footer, fontsize=7, color="#333333")
+    if area.synthetic:
+        fig.text(
+            0.98,
+            0.015,
+            labels["synthetic"],
+            fontsize=9,
+            color="#b00020",
+            ha="right",
+            fontweight="bold",
+        )
+    add_scale_bar(ax, lang=lang)
+    add_north_arrow(ax, lang=lang)
+
+
+def _layers_for(
+    result: PlanResult | PlanningArea, kind: str, lang: str, band: str
+) -> tuple[str, dict[str, Any], list[Any]]:
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    ptext = plan_maps._text(lang)
+    area = result if isinstance(result, PlanningArea) else result.area
+    extra: list[Any] = []
+    if kind == "overview" or isinstance(result, PlanningArea):
+        schools = area.schools if isinstance(result, PlanningArea) else result.schools
+        layers = {
+            "villages": area.villages,
+            "schools": schools[schools["status"] == "open"],
+            "sites": area.sites,
+        }
+        extra.append(Patch(facecolor="white", edgecolor=maps.SITE_COLOR, label=labels["sites"]))
+        return f"{area.name}: {labels['overview']}", layers, extra
+    open_schools = result.schools[result.schools["status"] == "open"]
+    if kind == "journeys":
+        minutes = plan_maps._journeys(result.after, band)
+        layers = {
+            "villages": area.villages,
+            "village_colors": plan_maps.journey_colors(minutes),
+            "schools": open_schools,
+        }
+        extra += [
+            Patch(color=c, label=f"{lab} {ptext['min']}")
+            for c, lab in plan_maps.journey_legend(lang)
+        ]
+        title = f"{area.name}: {ptext['journeys']} ({ptext['band'][band]}, {ptext['after']})"
+        return title, layers, extra
+    if kind == "restoration":
+        phase = pd.Series(0, index=area.sites.index, dtype="int64")
+        if result.restoration is not None:
+            phase = result.restoration.phasing.phase.reindex(phase.index).fillna(0).astype("int64")
+        minutes = plan_maps._journeys(result.after, "g1_3")
+        layers = {
+            "villages": area.villages,
+            "village_colors": plan_maps.journey_colors(minutes),
+            "schools": open_schools,
+            "sites": area.sites,
+            "site_colors": plan_maps.phase_colors(phase),
+        }
+        for p in sorted(int(x) for x in set(phase) if x > 0):
+            extra.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor=plan_maps.phase_colors(pd.Series([p])).iloc[0],
+                    linewidth=2,
+                    label=f"{ptext['phase']} {p}",
+                )
+            )
+        extra.append(
+            Patch(
+                facecolor="white",
+                edgecolor=plan_maps.NOT_RESTORED_COLOR,
+                label=str(ptext["not_restored"]),
+            )
+        )
+        extra += [
+            Patch(color=c, label=f"{lab} {ptext['min']}")
+            for c, lab in plan_maps.journey_legend(lang)
+        ]
+        return f"{area.name}: {ptext['restoration']}", layers, extra
+    if kind == "districts":
+        if result.districts is None:
+            msg = "This plan has no districts (no blocks layer, or districts were switched off)."
+            raise ValueError(msg)
+        d = result.districts.districts
+        d = d[d["level"] == d["level"].iloc[0]]
+        palette = {
+            s: maps.CATEGORY_COLORS[k % len(maps.CATEGORY_COLORS)]
+            for k, s in enumerate(sorted(d["school"]))
+        }
+        layers = {
+            "polygons": d,
+            "polygon_colors": [palette[s] for s in d["school"]],
+            "schools": open_schools.loc[open_schools.index.isin(d["school"])],
+        }
+        return f"{area.name}: {ptext['districts']}", layers, extra
+    msg = f"Unknown map kind {kind!r}; use one of {', '.join(MAP_KINDS)}."
+    raise ValueError(msg)
+
+
+def print_map(
+    result: PlanResult | PlanningArea,
+    path: str | Path,
+    *,
+    kind: str = "overview",
+    band: str = "g1_3",
+    lang: str = "en",
+    paper: str = "A4",
+    source: str | None = None,
+    dpi: int = 150,
+) -> Path:
+    """Draw a printable map and save it as PDF or PNG (by the suffix of ``path``).
+
+    Parameters
+    ----------
+    result
+        A plan (any kind of map) or a planning area (overview only).
+    path
+        Destination ``.pdf`` or ``.png``.
+    kind
+        One of :data:`MAP_KINDS`.
+    band
+        Grade band of a journeys map.
+    lang
+        ``"en"`` or ``"zh"``.
+    paper
+        ``"A4"`` or ``"A3"``, landscape.
+    source
+        Data source line (default: the area's name).
+    dpi
+        Resolution of a PNG.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if paper not in PAPER_MM:
+        msg = f"Unknown paper {paper!r}; use one of {', '.join(PAPER_MM)}."
+        raise ValueError(msg)
+    dest = Path(path)
+    if dest.suffix.lower() not in (".pdf", ".png"):
+        msg = f"Cannot print to {dest.name}: use a .pdf or .png file name."
+        raise ValueError(msg)
+    area = result if isinstance(result, PlanningArea) else result.area
+    width_mm, height_mm = PAPER_MM[paper]
+    with font_context(lang):
+        title, layers, extra = _layers_for(result, kind, lang, band)
+        fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
+        ax = fig.add_axes((0.02, 0.05, 0.74, 0.87))
+        handles = draw_layers(ax, area, lang=lang, **layers)
+        if kind == "districts" and len(area.blocks):
+            x0, y0, x1, y1 = area.blocks.to_crs(area.crs).total_bounds
+            pad = 0.05 * max(x1 - x0, y1 - y0)
+            ax.set_xlim(x0 - pad, x1 + pad)
+            ax.set_ylim(y0 - pad, y1 + pad)
+        _page(fig, ax, title=title, area=area, lang=lang, source=source)
+        fig.legend(
+            handles=handles + extra,
+            loc="upper left",
+            bbox_to_anchor=(0.77, 0.92),
+            fontsize=8,
+            frameon=False,
+        )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(dest, dpi=dpi)
+    logger.info("printable map written to %s", dest)
+    return dest
+
+
+def write_print_maps(
+    result: PlanResult, folder: str | Path, *, lang: str = "en", paper: str = "A4"
+) -> list[Path]:
+    """Every printable map of a plan as PDF and PNG in ``folder``; returns the files written.
+
+    Parameters
+    ----------
+    result
+        The plan.
+    folder
+        Output folder (created if needed).
+    lang
+        ``"en"`` or ``"zh"``.
+    paper
+        ``"A4"`` or ``"A3"``.
+
+    Returns
+    -------
+    list of Path
+        ``print_<kind>_<paper>.pdf`` and ``.png`` per map the plan has.
+    """
+    out = Path(folder)
+    written: list[Path] = []
+    for kind in MAP_KINDS:
+        if kind == "restoration" and result.restoration is None:
+            continue
+        if kind == "districts" and result.districts is None:
+            continue
+        for suffix in ("pdf", "png"):
+            written.append(
+                print_map(
+                    result,
+                    out / f"print_{kind}_{paper}.{suffix}",
+                    kind=kind,
+                    lang=lang,
+                    paper=paper,
+                )
+            )
+    return written

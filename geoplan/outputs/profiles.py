@@ -1,0 +1,653 @@
+"""One school, one map, one book (一校一图一本): a profile page and PDF per school.
+
+:func:`school_profiles` computes, per open school of a plan, the numbers a profile shows:
+enrolment today and projected per band, classes and capacity, oversized classes, boarders and
+beds, teachers needed, journeys of the villages it serves, and what it lacks against the
+planning rules (classes, places, beds: "supply what is missing", 缺什么补什么).
+:func:`write_profiles` writes an offline HTML page (with a map of the school's catchment villages
+or district) and a PDF per school, and an index page linking them all.
+
+Projected enrolment of a band = today's enrolment × (final-year pupils of the villages the school
+serves after the plan ÷ today's pupils of those villages); a school serving no village keeps its
+enrolment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+from geoplan.outputs import maps, plan_maps, printing
+from geoplan.outputs._offline import write_atomic
+from geoplan.plan.evaluate import school_load
+from geoplan.plan.pipeline import PlanResult
+from geoplan.rules import BANDS, BANDS_BY_KIND, classes_needed, oversized_classes
+
+logger = logging.getLogger(__name__)
+
+_TEXT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "book": "School profiles",
+        "profile": "School profile",
+        "index": "All schools",
+        "kind": "Kind",
+        "township": "Township",
+        "band": "Band",
+        "enrolment": "Enrolment today",
+        "projected": "Projected enrolment",
+        "classes": "Classes",
+        "capacity": "Places",
+        "oversized": "Oversized classes (56+)",
+        "severe": "Severely oversized (66+)",
+        "classes_short": "Classes lacking",
+        "places_short": "Places lacking",
+        "boarders": "Boarders",
+        "beds": "Beds",
+        "beds_short": "Beds lacking",
+        "teachers_needed": "Teachers needed",
+        "villages": "Villages served",
+        "mean_journey": "Mean journey (min)",
+        "worst_journey": "Longest journey (min)",
+        "lacks": "What it lacks",
+        "nothing": "Nothing against the planning rules.",
+        "lacks_classes": "{n} more classes",
+        "lacks_places": "{n} more places",
+        "lacks_beds": "{n} more beds",
+        "numbers": "Numbers",
+        "journeys": "Journeys of the pupils it serves (after the plan)",
+        "school": "School",
+        "pdf": "PDF",
+        "page": "Page",
+        "year": "projection year",
+    },
+    "zh": {
+        "book": "一校一图一本",
+        "profile": "学校档案",
+        "index": "全部学校",
+        "kind": "类型",
+        "township": "乡镇",
+        "band": "学段",
+        "enrolment": "现有在校生",
+        "projected": "预计在校生",
+        "classes": "班数",
+        "capacity": "学位数",
+        "oversized": "大班额（56人及以上）",
+        "severe": "超大班额（66人及以上）",
+        "classes_short": "缺班数",
+        "places_short": "缺学位",
+        "boarders": "寄宿生",
+        "beds": "床位",
+        "beds_short": "缺床位",
+        "teachers_needed": "需要教师",
+        "villages": "服务村数",
+        "mean_journey": "平均单程（分钟）",
+        "worst_journey": "最长单程（分钟）",
+        "lacks": "缺什么补什么",
+        "nothing": "按规划标准无短缺。",
+        "lacks_classes": "需增加{n}个班",
+        "lacks_places": "需增加{n}个学位",
+        "lacks_beds": "需增加{n}张床位",
+        "numbers": "主要数据",
+        "journeys": "服务学生的上学路程（规划后）",
+        "school": "学校",
+        "pdf": "PDF",
+        "page": "网页",
+        "year": "预测年份",
+    },
+}
+
+_BAND_LABEL = {
+    "en": {"g1_3": "grades 1-3", "g4_6": "grades 4-6", "g7_9": "grades 7-9"},
+    "zh": {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"},
+}
+_PRUNED_FOR_PROFILES = frozenset(
+    {"awesome_markers", "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css"}
+)
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _text(lang: str) -> Mapping[str, str]:
+    return _TEXT["zh" if lang == "zh" else "en"]
+
+
+def display_name(row: pd.Series, lang: str) -> str:
+    """The school's name in ``lang``: ``name_zh`` for Chinese when the layer has it."""
+    if (
+        lang == "zh"
+        and "name_zh" in row.index
+        and isinstance(row["name_zh"], str)
+        and row["name_zh"]
+    ):
+        return row["name_zh"]
+    return str(row["name"])
+
+
+def file_stem(school_id: str) -> str:
+    """A safe file name for a school id (letters, digits, ``-``, ``_``; else a hash suffix)."""
+    stem = _SAFE.sub("_", str(school_id))[:40]
+    if stem != str(school_id) or not stem:
+        stem = f"{stem}_{hashlib.sha1(str(school_id).encode('utf-8')).hexdigest()[:8]}"
+    return f"school_{stem}"
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    ok = values.notna() & np.isfinite(values.astype("float64")) & (weights > 0)
+    if not ok.any():
+        return math.nan
+    return float((values[ok] * weights[ok]).sum() / weights[ok].sum())
+
+
+def school_profiles(result: PlanResult) -> pd.DataFrame:
+    """The numbers of every open school's profile, after the plan.
+
+    Parameters
+    ----------
+    result
+        A plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by school id: ``name``, ``kind``, ``township``; per band it teaches
+        ``enrolment_<band>``, ``projected_<band>``, ``classes_<band>``, ``capacity_<band>``,
+        ``oversized_<band>``, ``severe_<band>``, ``classes_short_<band>``, ``places_short_<band>``,
+        ``villages_<band>``, ``mean_journey_<band>_min``, ``worst_journey_<band>_min`` (NaN for
+        bands it does not teach); ``boarders``, ``boarding_beds``, ``beds_short``,
+        ``teachers_needed``.
+    """
+    rules = result.settings.rules
+    schools = result.schools[result.schools["status"] == "open"]
+    after = result.after
+    load = school_load(after, schools, rules=rules)
+    years = result.projection.index.get_level_values("year")
+    last = result.projection.xs(int(years.max()), level="year")
+    first = result.projection.xs(int(years.min()), level="year")
+    township_names = result.area.townships["name"]
+    rows: list[dict[str, Any]] = []
+    for sid, school in schools.iterrows():
+        kind = str(school["kind"])
+        township = school.get("township")
+        row: dict[str, Any] = {
+            "id": str(sid),
+            "name": school["name"],
+            "kind": kind,
+            "township": township_names.get(township, township),
+        }
+        total_needed = 0
+        projected_total = 0.0
+        for band in BANDS:
+            served = after.xs(band, level="band")
+            served = served[(served["school"] == sid) & (served["status"] != "unserved")]
+            taught = band in BANDS_BY_KIND.get(kind, ())
+            if not taught:
+                continue
+            enrol = float(school.get(f"enrolment_{band}", 0) or 0)
+            today = float(first.loc[served.index, f"pupils_{band}"].sum())
+            later = float(last.loc[served.index, f"pupils_{band}"].sum())
+            projected = enrol * later / today if today > 0 else enrol
+            classes = int(school.get(f"classes_{band}", 0) or 0)
+            limit = (
+                int(school["class_size_limit"])
+                if pd.notna(school.get("class_size_limit", np.nan))
+                else rules.limit_for(kind, band)
+            )
+            over, severe = oversized_classes(round(enrol), classes)
+            needed = classes_needed(max(enrol, projected), limit)
+            total_needed += needed
+            projected_total += projected
+            row |= {
+                f"enrolment_{band}": enrol,
+                f"projected_{band}": round(projected, 1),
+                f"classes_{band}": classes,
+                f"capacity_{band}": classes * limit,
+                f"oversized_{band}": over,
+                f"severe_{band}": severe,
+                f"classes_short_{band}": max(0, needed - classes),
+                f"places_short_{band}": max(
+                    0, math.ceil(round(max(enrol, projected), 6)) - classes * limit
+                ),
+                f"villages_{band}": len(served),
+                f"mean_journey_{band}_min": round(
+                    _weighted(served["journey_min"], served["pupils"]), 1
+                ),
+                f"worst_journey_{band}_min": round(
+                    float(served.loc[served["pupils"] > 0, "journey_min"].max()), 1
+                )
+                if (served["pupils"] > 0).any()
+                else math.nan,
+            }
+        boarders = float(load.loc[sid, "boarders"])
+        beds = float(school.get("boarding_beds", 0) or 0)
+        row["boarders"] = boarders
+        row["boarding_beds"] = beds
+        row["beds_short"] = max(0, math.ceil(round(boarders - beds, 6)))
+        row["teachers_needed"] = int(rules.teachers_needed(projected_total, total_needed))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("id")
+
+
+def _lacks(row: pd.Series, lang: str) -> list[str]:
+    text = _text(lang)
+    classes = int(
+        sum(
+            row.get(f"classes_short_{b}", 0) or 0
+            for b in BANDS
+            if pd.notna(row.get(f"classes_short_{b}", np.nan))
+        )
+    )
+    places = int(
+        sum(
+            row.get(f"places_short_{b}", 0) or 0
+            for b in BANDS
+            if pd.notna(row.get(f"places_short_{b}", np.nan))
+        )
+    )
+    out = []
+    if classes:
+        out.append(text["lacks_classes"].format(n=classes))
+    if places:
+        out.append(text["lacks_places"].format(n=places))
+    if row["beds_short"]:
+        out.append(text["lacks_beds"].format(n=int(row["beds_short"])))
+    return out or [text["nothing"]]
+
+
+_BAND_ROWS = (
+    ("enrolment", "enrolment_{b}"),
+    ("projected", "projected_{b}"),
+    ("classes", "classes_{b}"),
+    ("capacity", "capacity_{b}"),
+    ("oversized", "oversized_{b}"),
+    ("severe", "severe_{b}"),
+    ("classes_short", "classes_short_{b}"),
+    ("places_short", "places_short_{b}"),
+    ("villages", "villages_{b}"),
+    ("mean_journey", "mean_journey_{b}_min"),
+    ("worst_journey", "worst_journey_{b}_min"),
+)
+
+
+def band_table(row: pd.Series, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (formatted text, not escaped) of a profile's per-band table."""
+    text = _text(lang)
+    bands = [b for b in BANDS if pd.notna(row.get(f"enrolment_{b}", np.nan))]
+    header = [text["band"], *[_BAND_LABEL["zh" if lang == "zh" else "en"][b] for b in bands]]
+    body = []
+    for key, pattern in _BAND_ROWS:
+        cells = [text[key]]
+        for b in bands:
+            value = row.get(pattern.format(b=b), np.nan)
+            cells.append("" if pd.isna(value) else f"{float(value):,.1f}".removesuffix(".0"))
+        body.append(cells)
+    return header, body
+
+
+def summary_rows(row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Label/value rows (text, not escaped) of a profile's school-wide numbers."""
+    text = _text(lang)
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    return [
+        (text["kind"], labels.get(str(row["kind"]), str(row["kind"]))),
+        (text["township"], "" if pd.isna(row["township"]) else str(row["township"])),
+        (text["boarders"], f"{row['boarders']:,.0f}"),
+        (text["beds"], f"{row['boarding_beds']:,.0f}"),
+        (text["beds_short"], f"{row['beds_short']:,.0f}"),
+        (text["teachers_needed"], f"{row['teachers_needed']:,.0f}"),
+    ]
+
+
+def _html_grid(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{maps.escape(h)}</th>" for h in header)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{maps.escape(c)}</td>" for c in cells) + "</tr>" for cells in body
+    )
+    return f"<table class='geoplan-grid'><tr>{head}</tr>{rows}</table>"
+
+
+_PAGE_CSS = (
+    "<style>body{margin:0;font:14px 'Noto Sans CJK SC','Noto Sans',sans-serif;background:#fff}"
+    ".geoplan-doc{padding:12px 24px;max-width:1000px}"
+    ".geoplan-doc h1{font-size:22px;margin:6px 0}.geoplan-doc h2{font-size:17px;margin:14px 0 6px}"
+    ".geoplan-grid{border-collapse:collapse;margin:4px 0}"
+    ".geoplan-grid td,.geoplan-grid th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+    ".geoplan-grid td:first-child,.geoplan-grid th:first-child{text-align:left}"
+    ".geoplan-mark{color:#b00020}.folium-map{position:relative!important}</style>"
+)
+
+
+def _light_map(m: folium.Map) -> None:
+    m.default_js = [i for i in m.default_js if i[0] not in _PRUNED_FOR_PROFILES]
+    m.default_css = [i for i in m.default_css if i[0] not in _PRUNED_FOR_PROFILES]
+
+
+def _school_layer(m: folium.Map, schools: gpd.GeoDataFrame, lang: str, name: str) -> None:
+    """Schools as big outlined circles (no icon font: keeps profile pages small)."""
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    shown = maps.to_display(schools)
+    tips = [maps.escape(n) for n in shown["name"]]
+    popups = [
+        maps.html_table([(labels["kind"], labels.get(str(k), str(k)))], title=n)
+        for n, k in zip(shown["name"], shown["kind"], strict=True)
+    ]
+    styles = [
+        {
+            "radius": 9,
+            "color": "#000000",
+            "weight": 2,
+            "fill": True,
+            "fillColor": maps._MARKER_HEX[maps.SCHOOL_STYLE.get(str(k), ("darkred", ""))[0]],
+            "fillOpacity": 1.0,
+        }
+        for k in shown["kind"]
+    ]
+    maps.feature_layer(
+        shown,
+        name=name,
+        tips=tips,
+        popups=popups,
+        styles=styles,
+        marker=folium.CircleMarker(location=None, radius=9),
+    ).add_to(m)
+
+
+def _catchment(result: PlanResult, sid: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    after = result.after
+    served = after[(after["school"] == sid) & (after["status"] != "unserved")]
+    ids = sorted(set(served.index.get_level_values(0)))
+    villages = result.area.villages.loc[result.area.villages.index.isin(ids)]
+    district = None
+    if result.districts is not None:
+        d = result.districts.districts
+        if (d["school"] == sid).any():
+            district = d[d["school"] == sid]
+    return villages, district
+
+
+def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map:
+    """A small offline map of one school, its catchment villages (journey colours) or district."""
+    text = _text(lang)
+    school = result.schools.loc[[sid]]
+    villages, district = _catchment(result, sid)
+    layers = [school, villages] + ([district] if district is not None else [])
+    minx, miny, maxx, maxy = maps.bounds_of(*[x for x in layers if len(x)])
+    pad = max(maxx - minx, maxy - miny, 0.02) * 0.15
+    m = maps.new_map(
+        (minx - pad, miny - pad, maxx + pad, maxy + pad), lang=lang, width="100%", height="420px"
+    )
+    _light_map(m)
+    maps.add_townships(m, result.area.townships, lang=lang)
+    if district is not None:
+        shown = maps.to_display(district)
+        maps.feature_layer(
+            shown,
+            name=plan_maps._text(lang)["districts"],
+            tips=[maps.escape(f"{int(p):,}") for p in shown["pupils"]],
+            popups=[maps.html_table([(text["villages"], "")], title=s) for s in shown["school"]],
+            styles=[{"fillColor": "#6baed6", "color": "#08519c", "weight": 2, "fillOpacity": 0.4}]
+            * len(shown),
+        ).add_to(m)
+    if len(villages):
+        first_band = next(iter(BANDS_BY_KIND.get(str(school["kind"].iloc[0]), BANDS)))
+        minutes = plan_maps._journeys(result.after, first_band)
+        maps.add_villages(
+            m,
+            villages,
+            color_by=plan_maps.journey_colors(minutes.reindex(villages.index)),
+            lang=lang,
+            extra_rows={
+                f"{_BAND_LABEL['zh' if lang == 'zh' else 'en'][first_band]}: "
+                f"{plan_maps._text(lang)['journey_min']}": minutes.round(1)
+            },
+        )
+    _school_layer(m, school, lang, text["school"])
+    maps.add_layer_control(m)
+    return m
+
+
+def profile_page(result: PlanResult, sid: str, row: pd.Series, *, lang: str = "en") -> str:
+    """One school's offline HTML page: title, map, numbers, journeys, what it lacks."""
+    text = _text(lang)
+    name = display_name(result.schools.loc[sid], lang)
+    m = profile_map(result, sid, lang=lang)
+    root = maps._figure(m)
+    root.title = maps.escape(f"{text['profile']}: {name}")
+    mark = (
+        f"<p class='geoplan-mark'>{maps.escape(maps.LABELS[lang]['synthetic'])}</p>"
+        if result.area.synthetic
+        else ""
+    )
+    header, body = band_table(row, lang)
+    lacks = "".join(f"<li>{maps.escape(x)}</li>" for x in _lacks(row, lang))
+    stem = file_stem(sid)
+    root.header.add_child(folium.Element(_PAGE_CSS), name="geoplan_profile_css")
+    root.html.add_child(
+        folium.Element(
+            f"<div class='geoplan-doc'><p><a href='index.html'>{maps.escape(text['index'])}</a>"
+            f" · <a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a></p>"
+            f"<h1>{maps.escape(name)}</h1>{mark}</div>"
+        ),
+        name="geoplan_profile_head",
+        index=0,
+    )
+    root.html.add_child(
+        folium.Element(
+            f"<div class='geoplan-doc'><h2>{maps.escape(text['numbers'])}</h2>"
+            + _html_grid(["", ""], summary_rows(row, lang))
+            + f"<h2>{maps.escape(text['journeys'])}</h2>"
+            + _html_grid(header, body)
+            + f"<h2>{maps.escape(text['lacks'])}</h2><ul>{lacks}</ul></div>"
+        ),
+        name="geoplan_profile_body",
+    )
+    return maps.render_offline(m)
+
+
+def index_page(result: PlanResult, table: pd.DataFrame, *, lang: str = "en") -> str:
+    """The index page: a map of every profiled school and a table linking each profile."""
+    text = _text(lang)
+    area = result.area
+    schools = result.schools.loc[table.index]
+    m = maps.new_map(maps.bounds_of(area.townships, schools), lang=lang, height="480px")
+    _light_map(m)
+    maps.add_townships(m, area.townships, lang=lang)
+    _school_layer(m, schools, lang, text["school"])
+    maps.add_layer_control(m)
+    root = maps._figure(m)
+    root.title = maps.escape(f"{area.name}: {text['book']}")
+    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    rows = []
+    for sid, row in table.iterrows():
+        stem = file_stem(str(sid))
+        name = display_name(result.schools.loc[sid], lang)
+        lacks = "; ".join(_lacks(row, lang))
+        rows.append(
+            f"<tr><td><a href='{stem}.html'>{maps.escape(name)}</a></td>"
+            f"<td>{maps.escape(labels.get(str(row['kind']), row['kind']))}</td>"
+            f"<td>{maps.escape(row['township'])}</td><td>{maps.escape(lacks)}</td>"
+            f"<td><a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a></td></tr>"
+        )
+    mark = (
+        f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>" if area.synthetic else ""
+    )
+    root.header.add_child(folium.Element(_PAGE_CSS), name="geoplan_profile_css")
+    root.html.add_child(
+        folium.Element(
+            f"<div class='geoplan-doc'><h1>{maps.escape(area.name)}: {maps.escape(text['book'])}"
+            f"</h1>{mark}</div>"
+        ),
+        name="geoplan_index_head",
+        index=0,
+    )
+    head = "".join(
+        f"<th>{maps.escape(h)}</th>"
+        for h in (text["school"], text["kind"], text["township"], text["lacks"], text["pdf"])
+    )
+    root.html.add_child(
+        folium.Element(
+            f"<div class='geoplan-doc'><table class='geoplan-grid'><tr>{head}</tr>"
+            + "".join(rows)
+            + "</table></div>"
+        ),
+        name="geoplan_index_body",
+    )
+    return maps.render_offline(m)
+
+
+def _map_png(result: PlanResult, sid: str, path: Path, lang: str) -> Path:
+    school = result.schools.loc[[sid]]
+    villages, district = _catchment(result, sid)
+    with printing.font_context(lang):
+        fig = Figure(figsize=(6.5, 4.0))
+        ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+        printing.draw_layers(
+            ax,
+            result.area,
+            villages=villages,
+            schools=school,
+            polygons=district,
+            lang=lang,
+            township_labels=False,
+        )
+        parts = [x for x in (school, villages, district) if x is not None and len(x)]
+        x0, y0, x1, y1 = pd.concat([p.to_crs(result.area.crs).geometry for p in parts]).total_bounds
+        pad = max(x1 - x0, y1 - y0, 2000.0) * 0.15
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        printing.add_scale_bar(ax, lang=lang)
+        printing.add_north_arrow(ax, lang=lang)
+        fig.savefig(path, dpi=130)
+    return path
+
+
+def profile_pdf(
+    result: PlanResult, sid: str, row: pd.Series, path: str | Path, *, lang: str = "en"
+) -> Path:
+    """One school's printable A4 profile (fpdf2, a system CJK font embedded for Chinese).
+
+    Raises
+    ------
+    RuntimeError
+        For Chinese when no CJK font is installed (the message says how to install one).
+    """
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    text = _text(lang)
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    font = printing.find_cjk_font()
+    if font is not None:
+        pdf.add_font("cjk", fname=str(font.path), collection_font_number=font.index)
+        family = "cjk"
+    elif lang == "zh":
+        msg = (
+            "No CJK font found for the Chinese PDF profile. Install one, e.g. "
+            "'apt-get install fonts-noto-cjk', then retry."
+        )
+        raise RuntimeError(msg)
+    else:
+        family = "helvetica"
+    pdf.add_page()
+    name = display_name(result.schools.loc[sid], lang)
+    pdf.set_font(family, size=18)
+    pdf.multi_cell(0, 9, name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=10)
+    pdf.multi_cell(0, 6, f"{text['profile']} · {result.area.name}", new_x="LMARGIN", new_y="NEXT")
+    if result.area.synthetic:
+        pdf.set_text_color(176, 0, 32)
+        pdf.multi_cell(0, 6, maps.LABELS[lang]["synthetic"], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+    png = dest.with_suffix(".map.png")
+    try:
+        _map_png(result, sid, png, lang)
+        pdf.image(str(png), w=180)
+    finally:
+        png.unlink(missing_ok=True)
+    heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
+    pdf.set_font(family, size=13)
+    pdf.cell(0, 9, text["numbers"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=9)
+    with pdf.table(col_widths=(60, 40), width=100, align="LEFT", first_row_as_headings=False) as t:
+        for label, value in summary_rows(row, lang):
+            t.row([label, value])
+    pdf.set_font(family, size=13)
+    pdf.cell(0, 9, text["journeys"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=9)
+    header, body = band_table(row, lang)
+    with pdf.table(headings_style=heading, text_align="RIGHT", align="LEFT") as t:
+        t.row(header)
+        for cells in body:
+            t.row(cells)
+    pdf.set_font(family, size=13)
+    pdf.cell(0, 9, text["lacks"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=10)
+    for item in _lacks(row, lang):
+        pdf.multi_cell(
+            0, 6, f"• {item}" if font is not None else f"- {item}", new_x="LMARGIN", new_y="NEXT"
+        )
+    pdf.output(str(dest))
+    return dest
+
+
+def write_profiles(
+    result: PlanResult,
+    folder: str | Path,
+    *,
+    lang: str = "en",
+    pdf: bool = True,
+    schools: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write the profiles of a plan: ``index.html`` and per school ``.html`` (and ``.pdf``).
+
+    Parameters
+    ----------
+    result
+        The plan.
+    folder
+        Output folder (created if needed), e.g. ``outputs/demo/profiles``.
+    lang
+        ``"en"`` or ``"zh"``.
+    pdf
+        Also write a PDF per school (about 2 s each).
+    schools
+        Ids of the schools to profile (default: every open school).
+
+    Returns
+    -------
+    list of Path
+        The index page first, then every page and PDF.
+    """
+    out = Path(folder)
+    table = school_profiles(result)
+    if schools is not None:
+        unknown = sorted(set(map(str, schools)) - set(table.index))
+        if unknown:
+            msg = f"No open school with id(s) {unknown}; use ids of open schools."
+            raise ValueError(msg)
+        table = table.loc[[str(s) for s in schools]]
+    written = [write_atomic(out / "index.html", index_page(result, table, lang=lang))]
+    for sid, row in tqdm(
+        table.iterrows(), total=len(table), desc="School profiles", unit="school", disable=None
+    ):
+        stem = file_stem(str(sid))
+        written.append(
+            write_atomic(out / f"{stem}.html", profile_page(result, str(sid), row, lang=lang))
+        )
+        if pdf:
+            written.append(profile_pdf(result, str(sid), row, out / f"{stem}.pdf", lang=lang))
+    logger.info("wrote %d profile files to %s", len(written), out)
+    return written

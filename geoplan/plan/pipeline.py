@@ -1,0 +1,373 @@
+"""One plan end to end: travel matrices, today's journeys, restoration phases, districts.
+
+:func:`make_plan` is the pipeline every run uses (``geoplan demo``, scenario runs, batches). It
+only computes; writing files and drawing maps are the callers' business. Inputs are never
+mutated; results are returned as one frozen :class:`PlanResult`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from geoplan.data.area import PlanningArea
+from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.models.districts import DistrictPlan, plan_districts
+from geoplan.network import roads, travel
+from geoplan.network.modes import Closure
+from geoplan.plan import demand, evaluate, restoration
+from geoplan.plan.restoration import RestorationPlan
+from geoplan.rules import BANDS, PlanningRules
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BAND_MODES: dict[str, str] = {
+    "g1_3": "child_walk",
+    "g4_6": "pupil_walk",
+    "g7_9": "school_bus",
+}
+"""Travel mode per grade band (planning rules): children walk, older pupils walk, middle bus."""
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """What a plan computes, and with which rules. Every field has a planner's default.
+
+    Parameters
+    ----------
+    rules
+        Planning rules (day limits, class sizes).
+    band_modes
+        Travel mode per grade band (names of :mod:`geoplan.network` presets).
+    closures
+        Roads out of use (a winter pass, a broken bridge).
+    closed_schools
+        Ids of open schools to treat as closed in this plan.
+    years
+        Plan horizon in years (one phase a year).
+    sites_per_phase
+        Most teaching points restored per phase, e.g. ``(4, 4, 3, 3)``; ``None`` with a budget.
+    budget_per_phase_yuan
+        Most restoration spending per phase (yuan); ``None`` with sites per phase.
+    restore
+        Plan teaching-point restorations.
+    choose_closures
+        Also choose the emptiest schools to close or merge (with the restoration plan, phase 1).
+    districts
+        Plan county-town school districts (needs a ``blocks`` layer).
+    district_extra_classes
+        Extra classes per school id and band a plan adds, e.g. ``{"S01": {"g1_3": 2}}``.
+    use_planned_extension
+        Count the schools' ``planned_classes_*`` in district capacity.
+    district_time_limit_s
+        Time limit of each district MIP.
+    phasing_time_limit_s
+        Time limit of the phasing MIP.
+    cache_dir
+        Travel-matrix cache folder (default: ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``).
+    """
+
+    rules: PlanningRules = field(default_factory=PlanningRules)
+    band_modes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BAND_MODES))
+    closures: tuple[Closure, ...] = ()
+    closed_schools: tuple[str, ...] = ()
+    years: int = 4
+    sites_per_phase: tuple[int, ...] | None = (4, 4, 3, 3)
+    budget_per_phase_yuan: tuple[float, ...] | None = None
+    restore: bool = True
+    choose_closures: bool = False
+    districts: bool = True
+    district_extra_classes: Mapping[str, Mapping[str, int]] | None = None
+    use_planned_extension: bool = True
+    district_time_limit_s: float = 30.0
+    phasing_time_limit_s: float = 30.0
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything a plan computed, as data aligned to the input ids.
+
+    Parameters
+    ----------
+    area
+        The planning area the plan is for.
+    settings
+        The settings it was made with.
+    schools
+        The schools of the plan (closures applied: ``status`` closed).
+    minutes
+        Per band, one-way minutes villages (rows) × schools and sites (columns).
+    before
+        Today's assignment per village and band (:func:`geoplan.evaluate.assign_pupils`).
+    restoration
+        The restoration plan (scorecard, phases, after, unserved), or ``None``.
+    districts
+        The county-town district plan, or ``None``.
+    projection
+        Pupils per village, band and year.
+    metrics
+        Headline indicators (numbers a comparison table shows).
+    seconds
+        Wall time per step.
+    """
+
+    area: PlanningArea
+    settings: PlanSettings
+    schools: gpd.GeoDataFrame
+    minutes: dict[str, pd.DataFrame]
+    before: pd.DataFrame
+    restoration: RestorationPlan | None
+    districts: DistrictPlan | None
+    projection: pd.DataFrame
+    metrics: dict[str, Any]
+    seconds: dict[str, float]
+
+    @property
+    def after(self) -> pd.DataFrame:
+        """The assignment after the plan (today's when nothing is restored)."""
+        return self.before if self.restoration is None else self.restoration.after
+
+
+def plan_schools(area: PlanningArea, settings: PlanSettings) -> gpd.GeoDataFrame:
+    """The schools layer with the plan's closures applied (a copy)."""
+    schools = area.schools.copy()
+    unknown = sorted(set(settings.closed_schools) - set(schools.index))
+    if unknown:
+        msg = (
+            f"closed_schools names unknown school id(s) {unknown}. "
+            f"Fix: use ids of the schools layer, e.g. {list(schools.index[:3])}."
+        )
+        raise ScenarioError(msg)
+    schools.loc[list(settings.closed_schools), "status"] = "closed"
+    return schools
+
+
+def destination_points(schools: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Schools and candidate sites as one point layer (sites as closed teaching points)."""
+    table = restoration.destinations(schools, sites)
+    geometry = pd.concat([schools.geometry, sites.geometry]).loc[table.index]
+    return gpd.GeoDataFrame(table, geometry=geometry.values, crs=schools.crs)
+
+
+def travel_minutes(
+    graph: nx.MultiDiGraph,
+    origins: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    settings: PlanSettings,
+) -> dict[str, pd.DataFrame]:
+    """Minutes per band from ``origins`` to ``targets`` by each band's travel mode.
+
+    Bands sharing a mode share one matrix (computed once, cached on disk).
+    """
+    by_mode: dict[str, pd.DataFrame] = {}
+    out: dict[str, pd.DataFrame] = {}
+    for band in BANDS:
+        mode = settings.band_modes[band]
+        if mode not in by_mode:
+            matrix = travel.travel_matrix(
+                graph,
+                origins,
+                targets,
+                mode=mode,
+                closures=settings.closures,
+                cache_dir=settings.cache_dir,
+            )
+            by_mode[mode] = matrix.minutes_frame().astype("float64")
+        out[band] = by_mode[mode]
+    return out
+
+
+def load_network(area: PlanningArea) -> nx.MultiDiGraph:
+    """The road graph of ``area``, projected to its CRS."""
+    if area.roads_path is None:
+        msg = (
+            f"Planning area {area.name!r} has no road network. Fix: put roads.osm.bz2, "
+            "roads.osm.pbf, roads.graphml or roads.gpkg in its folder."
+        )
+        raise MissingInputError(msg)
+    return roads.load_graph(area.roads_path, to_crs=area.crs)
+
+
+def town_districts(
+    area: PlanningArea,
+    schools: gpd.GeoDataFrame,
+    graph: nx.MultiDiGraph,
+    settings: PlanSettings,
+) -> DistrictPlan:
+    """County-town districts: blocks to the open schools within 2 km of the blocks."""
+    town = area.blocks.union_all().buffer(2000)
+    open_schools = schools[schools["status"] == "open"]
+    town_schools = open_schools[open_schools.geometry.within(town)]
+    block_points = gpd.GeoDataFrame(
+        area.blocks.drop(columns="geometry"),
+        geometry=area.blocks.geometry.representative_point(),
+        crs=area.crs,
+    )
+    block_travel = travel.travel_matrix(
+        graph,
+        block_points,
+        town_schools,
+        mode=settings.band_modes["g4_6"],
+        closures=settings.closures,
+        cache_dir=settings.cache_dir,
+        origins_label="blocks",
+        destinations_label="schools",
+    )
+    return plan_districts(
+        area.blocks,
+        town_schools,
+        travel=block_travel,
+        rules=settings.rules,
+        use_planned=settings.use_planned_extension,
+        extra_classes=settings.district_extra_classes,
+        time_limit_s=settings.district_time_limit_s,
+    )
+
+
+def make_plan(
+    area: PlanningArea,
+    *,
+    graph: nx.MultiDiGraph | None = None,
+    settings: PlanSettings | None = None,
+) -> PlanResult:
+    """Compute one plan for ``area``: journeys today, restorations by phase, districts.
+
+    Parameters
+    ----------
+    area
+        The planning area (with a road network file, or give ``graph``).
+    graph
+        The road graph; default: loaded from ``area.roads_path``.
+    settings
+        What to plan; defaults to :class:`PlanSettings`.
+
+    Returns
+    -------
+    PlanResult
+        Every table of the plan and its headline metrics.
+    """
+    settings = settings or PlanSettings()
+    rules = settings.rules
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    graph = load_network(area) if graph is None else graph
+    seconds["network"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    schools = plan_schools(area, settings)
+    dest = destination_points(schools, area.sites)
+    minutes = travel_minutes(graph, area.villages, dest, settings)
+    seconds["travel"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    projection = demand.project_pupils(area.villages, years=settings.years)
+    before = evaluate.assign_pupils(area.villages, minutes, dest, rules=rules)
+    plan = None
+    if settings.restore and len(area.sites):
+        plan = restoration.plan_restoration(
+            area.villages,
+            minutes,
+            schools,
+            area.sites,
+            projection=projection,
+            sites_per_phase=settings.sites_per_phase,
+            budget_per_phase=settings.budget_per_phase_yuan,
+            closures=settings.choose_closures,
+            time_limit_s=settings.phasing_time_limit_s,
+            rules=rules,
+        )
+        if plan.closures is not None and len(plan.closures.closed):
+            schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
+    seconds["restoration"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    districts = (
+        town_districts(area, schools, graph, settings)
+        if settings.districts and len(area.blocks)
+        else None
+    )
+    seconds["districts"] = time.perf_counter() - clock
+
+    after = before if plan is None else plan.after
+    restored = [] if plan is None else [str(s) for s in plan.restored.index]
+    metrics = plan_metrics(
+        before=before,
+        after=after,
+        area=area,
+        restored=restored,
+        districts=districts,
+        schools=schools,
+    )
+    return PlanResult(
+        area=area,
+        settings=settings,
+        schools=schools,
+        minutes=minutes,
+        before=before,
+        restoration=plan,
+        districts=districts,
+        projection=projection,
+        metrics=metrics,
+        seconds=seconds,
+    )
+
+
+def plan_metrics(
+    *,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    area: PlanningArea,
+    restored: list[str],
+    districts: DistrictPlan | None,
+    schools: pd.DataFrame,
+) -> dict[str, Any]:
+    """Headline indicators of a plan, the numbers a comparison table shows side by side."""
+    out: dict[str, Any] = {}
+    for label, table in (("before", before), ("after", after)):
+        for band in BANDS:
+            rows = table.xs(band, level="band")
+            reach = rows[rows["journey_min"].notna() & (rows["journey_min"] < float("inf"))]
+            weights = reach["pupils"]
+            out[f"{label}_within_limit_{band}"] = int(
+                rows.loc[rows["within_limit"], "pupils"].sum()
+            )
+            out[f"{label}_mean_journey_{band}_min"] = (
+                round(float((reach["journey_min"] * weights).sum() / weights.sum()), 3)
+                if weights.sum() > 0
+                else None
+            )
+            out[f"{label}_worst_journey_{band}_min"] = (
+                round(float(reach.loc[weights > 0, "journey_min"].max()), 3)
+                if (weights > 0).any()
+                else None
+            )
+        out[f"{label}_boarders"] = int(table.loc[table["status"] == "boards", "pupils"].sum())
+        out[f"{label}_unserved"] = int(table.loc[table["status"] == "unserved", "pupils"].sum())
+        young = table.xs("g1_3", level="band")
+        out[f"{label}_young_beyond_limit"] = int(young.loc[~young["within_limit"], "pupils"].sum())
+    out["sites_restored"] = len(restored)
+    out["restoration_cost_yuan"] = float(area.sites.loc[restored, "restore_cost_yuan"].sum())
+    out["schools_closed"] = int(
+        ((schools["status"] == "closed") & (area.schools["status"] == "open")).sum()
+    )
+    if districts is not None:
+        sch = districts.schools
+        for col in ("oversized_before", "oversized_after"):
+            if col in sch:
+                out[f"districts_{col}"] = int(sch[col].sum())
+        ind = districts.indicators
+        for level in ind.index if hasattr(ind, "index") else []:
+            for key in ("pupils_moved", "mean_journey_min", "worst_journey_min", "gap"):
+                if key in ind.columns:
+                    value = ind.loc[level, key]
+                    out[f"districts_{level}_{key}"] = None if pd.isna(value) else float(value)
+    return out

@@ -1,0 +1,450 @@
+"""Teaching-point restoration: the site scorecard and the whole plan.
+
+:func:`score_sites` scores every candidate site on its own; :func:`plan_restoration` runs the
+whole analysis (scorecard, :mod:`geoplan.phasing`, optional :mod:`geoplan.closures`, indicators
+before and after, unserved villages) into a :class:`RestorationPlan`. The inputs and what
+*brought within the limit* means are described in :mod:`geoplan._coverage`. The phasing and
+closure names are re-exported here (``geoplan.restoration.phase_sites`` keeps working).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoplan.data.area import ID_INDEX
+from geoplan.errors import Problem, ValidationError
+from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
+from geoplan.models.phasing import Phasing, phase_sites
+from geoplan.plan.closures import Closures, plan_closures
+from geoplan.plan.evaluate import assign_pupils, township_indicators, unserved_villages
+from geoplan.rules import PlanningRules
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------------
+# scorecard
+
+SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
+    "name": ("Site", "教学点"),
+    "township": ("Township", "乡镇"),
+    "rank": ("Rank", "排名"),
+    "young_brought_within": (
+        "Grades 1-3 pupils brought within the day limit",
+        "新进入限时的1-3年级学生",
+    ),
+    "pupil_minutes_saved_per_day": ("Pupil-minutes saved per school day", "每天节省的学生分钟"),
+    "could_stop_boarding": ("Pupils who could stop boarding", "可不再寄宿的学生"),
+    "enrolment": ("Projected enrolment, first year", "预计在校生(首年)"),
+    "enrolment_last_year": ("Projected enrolment, last year", "预计在校生(末年)"),
+    "classes_needed": ("Classes needed (multi-grade)", "所需班数(复式)"),
+    "fits_max_classes": ("Fits its most classes", "不超过最多班数"),
+    "reaches_min_pupils": ("Reaches the minimum enrolment", "达到最少学生数"),
+    "teachers_needed": ("Teachers needed", "所需教师"),
+    "restore_cost_yuan": ("Restoration cost (yuan)", "恢复费用(元)"),
+    "annual_cost_yuan": ("Yearly cost (yuan)", "年运行费用(元)"),
+    "cost_per_pupil_served_yuan": (
+        "Restoration cost per pupil brought within (yuan)",
+        "每名受益学生恢复费用(元)",
+    ),
+    "nearest_open_school": ("Nearest open school", "最近的开办学校"),
+    "nearest_open_min": ("Journey to the nearest open school (min)", "到最近开办学校时间(分钟)"),
+    "decision": ("Decision", "决定"),
+}
+"""Readable headers (English, Chinese) of the scorecard columns, in export order."""
+
+
+def score_sites(
+    young: pd.DataFrame | pd.Series,
+    minutes: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    site_minutes: pd.DataFrame | None = None,
+    rules: PlanningRules | None = None,
+) -> pd.DataFrame:
+    """One row per candidate site, each restored on its own against today's open schools.
+
+    Parameters
+    ----------
+    young
+        Grades 1-3 pupils per village: a Series (today) or villages × years (first column is the
+        first plan year, used for every count except ``enrolment_last_year``).
+    minutes
+        One-way grades 1-3 walking minutes, villages × (schools and sites).
+    schools
+        The ``schools`` layer (``kind``, ``status``, ``boarding_beds``).
+    sites
+        The ``sites`` layer (``restore_cost_yuan``, ``min_pupils``, ``max_classes``,
+        ``annual_cost_yuan``, ``decision``).
+    site_minutes
+        Optional minutes from sites (rows) to schools (columns) for the nearest open school of
+        each site; without it, the school most of the site's pupils attend today and their mean
+        journey there are reported.
+    rules
+        Planning rules; defaults to :class:`PlanningRules`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by site id, columns :data:`SCORECARD_HEADERS`. Pupil-minutes count both journeys
+        of a day; ``rank`` 1 is best (most pupils brought within the limit among sites reaching
+        their minimum, then most minutes saved, then cheapest); ``never`` sites rank last.
+    """
+    rules = rules or PlanningRules()
+    cov = _prepare(young, minutes, schools, sites, rules)
+    p0 = cov.pupils[:, 0]
+    enrol = _enrolment(cov)
+    out = pd.DataFrame(index=sites.index.copy())
+    out["name"] = sites["name"] if "name" in sites.columns else sites.index.astype(str)
+    out["township"] = sites["township"] if "township" in sites.columns else ""
+    out["young_brought_within"] = cov.cover.T.astype("float64") @ p0
+    saved = np.where(
+        cov.switch & np.isfinite(cov.base_min)[:, None],
+        np.where(np.isfinite(cov.base_min), cov.base_min, 0.0)[:, None]
+        - np.where(np.isfinite(cov.site_min), cov.site_min, 0.0),
+        0.0,
+    )
+    out["pupil_minutes_saved_per_day"] = 2.0 * (saved.T @ p0)
+    out["could_stop_boarding"] = (cov.cover & cov.base_boards[:, None]).T.astype("float64") @ p0
+    out["enrolment"] = enrol[:, 0]
+    out["enrolment_last_year"] = enrol[:, -1]
+    limit = rules.teaching_point_class_size_limit
+    classes = np.ceil(np.round(enrol[:, 0], 6) / limit).astype("int64")
+    max_classes = (
+        sites["max_classes"].fillna(rules.teaching_point_max_classes).to_numpy(dtype="int64")
+        if "max_classes" in sites.columns
+        else np.full(len(sites), rules.teaching_point_max_classes)
+    )
+    out["classes_needed"] = classes
+    out["fits_max_classes"] = classes <= max_classes
+    out["reaches_min_pupils"] = enrol[:, 0] >= cov.min_pupils
+    out["teachers_needed"] = rules.teachers_needed(enrol[:, 0], classes)
+    out["restore_cost_yuan"] = sites["restore_cost_yuan"].astype("float64")
+    out["annual_cost_yuan"] = (
+        sites["annual_cost_yuan"].fillna(0.0).astype("float64")
+        if "annual_cost_yuan" in sites.columns
+        else 0.0
+    )
+    within = out["young_brought_within"].to_numpy()
+    out["cost_per_pupil_served_yuan"] = np.where(
+        within > 0, out["restore_cost_yuan"].to_numpy() / np.where(within > 0, within, 1), np.inf
+    )
+    nearest, nearest_min = _nearest_open(cov, schools, sites, site_minutes, p0)
+    out["nearest_open_school"] = pd.Series(nearest, index=out.index, dtype=object)
+    out["nearest_open_min"] = np.asarray(nearest_min, dtype="float64")
+    out["decision"] = sites["decision"] if "decision" in sites.columns else "free"
+    order = out.assign(
+        _never=(out["decision"] == "never"),
+        _ok=~out["reaches_min_pupils"],
+        _cost=out["restore_cost_yuan"],
+    ).sort_values(
+        ["_never", "_ok", "young_brought_within", "pupil_minutes_saved_per_day", "_cost"],
+        ascending=[True, True, False, False, True],
+        kind="stable",
+    )
+    out.loc[order.index, "rank"] = np.arange(1, len(out) + 1)
+    out["rank"] = out["rank"].astype("int64")
+    out.index.name = ID_INDEX
+    return out[list(SCORECARD_HEADERS)]
+
+
+def _nearest_open(
+    cov: _Cover,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    site_minutes: pd.DataFrame | None,
+    p0: np.ndarray,
+) -> tuple[list[object], list[float]]:
+    names: list[object] = []
+    journeys: list[float] = []
+    if site_minutes is not None:
+        is_open = (
+            schools["status"] == "open"
+            if "status" in schools.columns
+            else pd.Series(True, index=schools.index)
+        )
+        table = site_minutes.reindex(index=sites.index, columns=schools.index[is_open.to_numpy()])
+        for sid in sites.index:
+            row = table.loc[sid].astype("float64").replace(np.inf, np.nan).dropna()
+            names.append(str(row.idxmin()) if len(row) else None)
+            journeys.append(float(row.min()) if len(row) else math.nan)
+        return names, journeys
+    for j in range(len(cov.site_ids)):
+        mask = cov.switch[:, j] & (cov.base_school != None)  # noqa: E711 (object array)
+        if not mask.any():
+            names.append(None)
+            journeys.append(math.nan)
+            continue
+        weights = pd.Series(p0[mask] + 1e-9, index=cov.base_school[mask])
+        names.append(str(weights.groupby(level=0).sum().idxmax()))
+        journeys.append(float(np.average(cov.base_min[mask], weights=p0[mask] + 1e-9)))
+    return names, journeys
+
+
+def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "en") -> list[Path]:
+    """Write a scorecard as CSV and XLSX with readable headers.
+
+    Parameters
+    ----------
+    scorecard
+        Result of :func:`score_sites`.
+    path
+        Output path without or with a suffix; ``<stem>.csv`` and ``<stem>.xlsx`` are written.
+    lang
+        ``"en"`` or ``"zh"`` headers.
+
+    Returns
+    -------
+    list of Path
+        The CSV and XLSX files written.
+    """
+    if lang not in ("en", "zh"):
+        msg = f"`lang` must be 'en' or 'zh', got {lang!r}"
+        raise ValueError(msg)
+    stem = Path(path).with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    which = 0 if lang == "en" else 1
+    table = scorecard.copy()
+    table.index = table.index.astype(str)
+    table.index.name = "Id" if lang == "en" else "编号"
+    table = table.rename(columns={k: v[which] for k, v in SCORECARD_HEADERS.items()})
+    table = table.replace([np.inf, -np.inf], np.nan)
+    csv_path = stem.with_suffix(".csv")
+    xlsx_path = stem.with_suffix(".xlsx")
+    table.to_csv(csv_path, encoding="utf-8-sig", float_format="%.2f")
+    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
+        table.round(2).to_excel(writer, sheet_name="scorecard")
+        sheet = writer.sheets["scorecard"]
+        for col_cells in sheet.columns:
+            width = max(len(str(c.value or "")) for c in col_cells)
+            sheet.column_dimensions[col_cells[0].column_letter].width = min(max(width, 8), 40)
+    return [csv_path, xlsx_path]
+
+
+# --------------------------------------------------------------------------------------------
+# whole plan
+
+
+@dataclass(frozen=True)
+class RestorationPlan:
+    """A restoration plan and its effects, as data.
+
+    Parameters
+    ----------
+    scorecard
+        One row per candidate site (:func:`score_sites`).
+    phasing
+        The phase of every site, pupil-years, bound and gap (:func:`phase_sites`).
+    phases
+        Indexed by phase (1 = first): ``sites`` and ``closures`` (comma-separated ids),
+        ``n_sites``, ``restore_cost_yuan``, ``young_brought_within`` (today's pupils newly within
+        the limit in that phase).
+    restored
+        Indexed by restored site id: ``phase``, ``name``, ``township``, ``restore_cost_yuan``,
+        ``enrolment`` (pupils assigned to it after the plan).
+    closures
+        Schools closed or merged, or ``None`` when closures were not asked for.
+    before, after
+        Per village and band the assigned school, journey and status, today and after the plan
+        (:func:`geoplan.evaluate.assign_pupils`; today's pupils both times).
+    townships_before, townships
+        Indicators per township today and after the plan (cost: restoration cost of the plan).
+    unserved
+        Villages still unserved (or with grades 1-3 beyond the limit) after the plan, with
+        pupils, journey and nearest school.
+    """
+
+    scorecard: pd.DataFrame
+    phasing: Phasing
+    phases: pd.DataFrame
+    restored: pd.DataFrame
+    closures: Closures | None
+    before: pd.DataFrame
+    after: pd.DataFrame
+    townships_before: pd.DataFrame
+    townships: pd.DataFrame
+    unserved: pd.DataFrame
+
+
+def destinations(schools: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """Schools and candidate sites in one table (sites as closed teaching points).
+
+    Parameters
+    ----------
+    schools, sites
+        The layers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by id: ``kind``, ``township``, ``status``, ``boarding_beds``, ``annual_cost_yuan``.
+    """
+    cols = ["kind", "township", "status", "boarding_beds", "annual_cost_yuan"]
+    left = pd.DataFrame(index=schools.index.astype(str))
+    for col, default in zip(cols, (None, None, "open", 0, np.nan), strict=True):
+        left[col] = schools[col].to_numpy() if col in schools.columns else default
+    right = pd.DataFrame(index=sites.index.astype(str))
+    right["kind"] = "teaching_point"
+    right["township"] = sites["township"].to_numpy() if "township" in sites.columns else None
+    right["status"] = "closed"
+    right["boarding_beds"] = 0
+    right["annual_cost_yuan"] = (
+        sites["annual_cost_yuan"].to_numpy() if "annual_cost_yuan" in sites.columns else np.nan
+    )
+    clash = left.index.intersection(right.index)
+    if len(clash):
+        raise ValidationError(
+            [
+                Problem(
+                    "",
+                    "sites",
+                    str(clash[0]),
+                    "id",
+                    str(clash[0]),
+                    "a site has the id of a school.",
+                    "give sites ids of their own.",
+                )
+            ]
+        )
+    out = pd.concat([left, right])
+    out.index.name = ID_INDEX
+    return out
+
+
+def plan_restoration(
+    villages: pd.DataFrame,
+    minutes: Mapping[str, pd.DataFrame],
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    projection: pd.DataFrame | None = None,
+    sites_per_phase: Sequence[int] | None = None,
+    budget_per_phase: Sequence[float] | None = None,
+    closures: bool = False,
+    method: str = "auto",
+    time_limit_s: float = 30.0,
+    rules: PlanningRules | None = None,
+) -> RestorationPlan:
+    """The whole restoration analysis: scorecard, phasing, closures, indicators, unserved list.
+
+    Parameters
+    ----------
+    villages
+        The ``villages`` layer (``township`` and pupils per band today).
+    minutes
+        Per band one-way minutes, villages × destinations; grades 1-3 must include the sites.
+    schools, sites
+        The layers.
+    projection
+        Result of :func:`geoplan.demand.project_pupils`, whose years after the first are the plan
+        years (phase ``t`` in year ``t``); default: today's pupils held steady.
+    sites_per_phase, budget_per_phase
+        Limits per phase (see :func:`phase_sites`).
+    closures
+        Also choose schools to close or merge (:func:`plan_closures`, defaults), done in phase 1.
+    method, time_limit_s
+        Phasing method and time limit.
+    rules
+        Planning rules; defaults to :class:`PlanningRules`.
+
+    Returns
+    -------
+    RestorationPlan
+        Everything a planner reads, as data.
+    """
+    rules = rules or PlanningRules()
+    limits = sites_per_phase if sites_per_phase is not None else budget_per_phase
+    n_phases = len(limits) if limits is not None else 0
+    if projection is not None:
+        from geoplan.plan.demand import pupils_by_year
+
+        wide = pupils_by_year(projection, YOUNG)
+        young = wide.iloc[:, 1:] if wide.shape[1] > n_phases else wide
+    else:
+        today = villages["pupils_g1_3"].astype("float64")
+        young = pd.DataFrame({t: today for t in range(1, max(n_phases, 1) + 1)})
+    young = young.reindex(villages.index).fillna(0.0)
+    scorecard = score_sites(young, minutes[YOUNG], schools, sites, rules=rules)
+    phasing = phase_sites(
+        young,
+        minutes[YOUNG],
+        schools,
+        sites,
+        sites_per_phase=sites_per_phase,
+        budget_per_phase=budget_per_phase,
+        method=method,
+        time_limit_s=time_limit_s,
+        rules=rules,
+    )
+    closed: Closures | None = None
+    closed_ids: list[str] = []
+    if closures:
+        closed = plan_closures(villages, minutes, schools, time_limit_s=time_limit_s, rules=rules)
+        closed_ids = [str(s) for s in closed.closed.index]
+    dest = destinations(schools, sites)
+    before = assign_pupils(villages, minutes, dest, rules=rules)
+    restored_ids = [str(s) for s in phasing.phase.index[phasing.phase > 0]]
+    open_now = [str(s) for s in dest.index[dest["status"] == "open"] if s not in closed_ids]
+    after = assign_pupils(villages, minutes, dest, open_ids=open_now + restored_ids, rules=rules)
+    cost_site = sites["restore_cost_yuan"].astype("float64")
+    cost_site.index = cost_site.index.astype(str)
+    town_site = (
+        sites["township"].astype(str)
+        if "township" in sites.columns
+        else pd.Series("", index=sites.index)
+    )
+    town_site.index = town_site.index.astype(str)
+    cost_by_town = cost_site[restored_ids].groupby(town_site[restored_ids]).sum()
+    townships_before = township_indicators(before, dest, rules=rules)
+    townships = township_indicators(after, dest, cost_by_township=cost_by_town, rules=rules)
+    # per phase: today's pupils newly within the limit
+    cov = _prepare(villages["pupils_g1_3"].astype("float64"), minutes[YOUNG], schools, sites, rules)
+    ph = phasing.phase.reindex(cov.site_ids).to_numpy()
+    rows = []
+    served = np.zeros(len(cov.village_ids), dtype=bool)
+    for t in range(1, n_phases + 1):
+        now = cov.cover[:, (ph >= 1) & (ph <= t)].any(axis=1)
+        ids_t = phasing.sites_in(t)
+        rows.append(
+            {
+                "phase": t,
+                "sites": ", ".join(ids_t),
+                "closures": ", ".join(closed_ids) if t == 1 else "",
+                "n_sites": len(ids_t),
+                "restore_cost_yuan": float(cost_site[ids_t].sum()),
+                "young_brought_within": float(cov.pupils[now & ~served, 0].sum()),
+            }
+        )
+        served = np.asarray(now, dtype=bool)
+    phases = pd.DataFrame(rows).set_index("phase")
+    enrol = after[after["status"] != "unserved"].groupby("school")["pupils"].sum()
+    restored = pd.DataFrame(index=pd.Index(restored_ids, name=ID_INDEX))
+    restored["phase"] = phasing.phase[restored_ids].to_numpy()
+    restored["name"] = (
+        sites["name"].set_axis(sites.index.astype(str))[restored_ids].to_numpy()
+        if "name" in sites.columns
+        else restored_ids
+    )
+    restored["township"] = town_site[restored_ids].to_numpy()
+    restored["restore_cost_yuan"] = cost_site[restored_ids].to_numpy()
+    restored["enrolment"] = enrol.reindex(restored_ids, fill_value=0.0).to_numpy()
+    restored = restored.sort_values(["phase", ID_INDEX])
+    return RestorationPlan(
+        scorecard=scorecard,
+        phasing=phasing,
+        phases=phases,
+        restored=restored,
+        closures=closed,
+        before=before,
+        after=after,
+        townships_before=townships_before,
+        townships=townships,
+        unserved=unserved_villages(after, rules=rules),
+    )

@@ -1,0 +1,5 @@
+"""Runs: scenario files and what runs them.
+
+Modules: ``scenario`` (files and checks), ``runner`` (one run), ``compare``, ``batch`` (many
+runs, locally or on Dask) and ``demo``.
+"""

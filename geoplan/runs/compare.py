@@ -1,0 +1,357 @@
+"""Side-by-side comparison of scenarios: ``comparison.html`` and ``comparison.xlsx``.
+
+One row per scenario, the key indicators (:data:`INDICATORS`) side by side, the best value of each
+column marked, links to each scenario's maps, and a before/after map of two of them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from geoplan.data.readers import atomic_output_dir
+from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.plan.pipeline import PlanResult
+from geoplan.runs.runner import ScenarioRun, deterministic_xlsx, plan_scenario, write_run
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the comparison.
+
+    Parameters
+    ----------
+    key
+        Key in ``metrics.json``.
+    label
+        Column header.
+    better
+        ``"max"`` or ``"min"``: which value is best; ``None``: no value is better.
+    """
+
+    key: str
+    label: str
+    better: str | None
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("after_within_limit_g1_3", "Grades 1-3 pupils within the day limit", "max"),
+    Indicator("after_within_limit_g4_6", "Grades 4-6 pupils within the day limit", "max"),
+    Indicator("after_within_limit_g7_9", "Grades 7-9 pupils within the day limit", "max"),
+    Indicator("after_mean_journey_g1_3_min", "Grades 1-3 mean journey (min)", "min"),
+    Indicator("after_mean_journey_g4_6_min", "Grades 4-6 mean journey (min)", "min"),
+    Indicator("after_mean_journey_g7_9_min", "Grades 7-9 mean journey (min)", "min"),
+    Indicator("after_worst_journey_g1_3_min", "Grades 1-3 worst journey (min)", "min"),
+    Indicator("after_worst_journey_g4_6_min", "Grades 4-6 worst journey (min)", "min"),
+    Indicator("after_worst_journey_g7_9_min", "Grades 7-9 worst journey (min)", "min"),
+    Indicator("after_boarders", "Boarders", "min"),
+    Indicator("after_young_beyond_limit", "Grades 1-3 pupils beyond the limit", "min"),
+    Indicator("after_unserved", "Pupils unserved", "min"),
+    Indicator("sites_restored", "Teaching points restored", None),
+    Indicator("restoration_cost_yuan", "Restoration cost (yuan)", "min"),
+    Indicator("schools_closed", "Schools closed or merged", None),
+    Indicator("oversized_classes_after", "Oversized classes in the county town", "min"),
+    Indicator("pupils_moved", "Pupils moved to another school", "min"),
+)
+"""The comparison's columns, in order, all after the plan (:func:`geoplan.runner.run_metrics`)."""
+
+BEST_FILL = "C6EFCE"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison as data, with the files written.
+
+    Parameters
+    ----------
+    table
+        Indexed by scenario name: ``description``, ``folder`` and one column per indicator key.
+    best
+        Same shape as the indicator columns: True where the value is the best of its column.
+    html
+        ``comparison.html``.
+    xlsx
+        ``comparison.xlsx``.
+    before_after_map
+        The before/after map of two scenarios, or ``None``.
+    """
+
+    table: pd.DataFrame
+    best: pd.DataFrame
+    html: Path
+    xlsx: Path
+    before_after_map: Path | None
+
+
+def comparison_table(rows: Sequence[tuple[str, str, Path, dict[str, Any]]]) -> pd.DataFrame:
+    """One row per scenario from ``(name, description, folder, metrics)``."""
+    names = [r[0] for r in rows]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        msg = (
+            f"Scenario name(s) {twice} appear more than once; their outputs would overwrite each "
+            "other. Fix: give each scenario its own `name:`."
+        )
+        raise ScenarioError(msg)
+    data = {
+        name: {
+            "description": desc,
+            "folder": str(folder),
+            **{ind.key: metrics.get(ind.key) for ind in INDICATORS},
+        }
+        for name, desc, folder, metrics in rows
+    }
+    table = pd.DataFrame.from_dict(data, orient="index")
+    table.index.name = "scenario"
+    return table
+
+
+def best_values(table: pd.DataFrame) -> pd.DataFrame:
+    """True where a value is the best of its column (ties all marked; empty cells never)."""
+    out = pd.DataFrame(False, index=table.index, columns=[i.key for i in INDICATORS])
+    for ind in INDICATORS:
+        values = pd.to_numeric(table[ind.key], errors="coerce")
+        if ind.better is None or values.notna().sum() < 2:
+            continue
+        best = values.max() if ind.better == "max" else values.min()
+        out[ind.key] = (values == best).fillna(False)
+    return out
+
+
+def _read_folder(folder: Path) -> tuple[str, str, dict[str, Any]]:
+    metrics_file = folder / "metrics.json"
+    if not metrics_file.is_file():
+        msg = (
+            f"{folder} holds no metrics.json. Fix: give a scenario file or the output folder "
+            "of a scenario run (geoplan run)."
+        )
+        raise MissingInputError(msg)
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    manifest_file = folder / "manifest.json"
+    manifest = (
+        json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+    )
+    return str(manifest.get("scenario", folder.name)), str(manifest.get("description", "")), metrics
+
+
+def _run(
+    source: str | Path | ScenarioRun, out: Path
+) -> tuple[str, str, Path, dict[str, Any], PlanResult | None]:
+    from geoplan.runs.runner import run_metrics
+
+    if isinstance(source, ScenarioRun):
+        run = source
+    else:
+        path = Path(source)
+        if path.is_dir():
+            name, desc, metrics = _read_folder(path)
+            return name, desc, path, metrics, None
+        run = plan_scenario(path)
+    folder = out / run.scenario.name
+    with atomic_output_dir(folder) as tmp:
+        write_run(run, tmp)
+    return (
+        run.scenario.name,
+        run.scenario.description,
+        folder,
+        run_metrics(run.result),
+        run.result,
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _maps_of(folder: Path, out: Path) -> list[tuple[str, str]]:
+    return [
+        (p.stem.replace("_", " "), Path(os.path.relpath(p, out)).as_posix())
+        for p in sorted(folder.glob("*.html"))
+    ]
+
+
+def write_html(
+    table: pd.DataFrame, best: pd.DataFrame, path: Path, *, map_file: Path | None = None
+) -> Path:
+    """Write the comparison as one self-contained HTML page (best values in bold green)."""
+    out = path.parent
+    head = "".join(f"<th>{html.escape(i.label)}</th>" for i in INDICATORS)
+    rows = []
+    for name, row in table.iterrows():
+        marks = best.loc[str(name)]
+        cells = "".join(
+            f'<td class="{"best" if marks[i.key] else ""}">{_cell(row[i.key])}</td>'
+            for i in INDICATORS
+        )
+        links = (
+            " · ".join(
+                f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
+                for label, href in _maps_of(Path(str(row["folder"])), out)
+            )
+            or "–"
+        )
+        rows.append(
+            f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(str(row['description']))}"
+            f"</td>{cells}<td>{links}</td></tr>"
+        )
+    extra = (
+        f'<p>Before/after map: <a href="{html.escape(map_file.name)}">{html.escape(map_file.name)}'
+        "</a></p>"
+        if map_file is not None
+        else ""
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Scenario comparison</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 1.5em; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+th, td {{ border: 1px solid #bbb; padding: 0.3em 0.5em; text-align: right; }}
+th:first-child, td:nth-child(2), td:last-child {{ text-align: left; }}
+td.best {{ background: #{BEST_FILL}; font-weight: bold; }}
+</style></head><body>
+<h1>Scenario comparison</h1>
+<p>One row per scenario, after the plan. The best value of each column is marked in bold on
+green; teaching points restored and schools closed have no best value.</p>
+<table><thead><tr><th>Scenario</th><th>Description</th>{head}<th>Maps</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+{extra}
+</body></html>
+"""
+    _replace(path, page.encode("utf-8"))
+    return path
+
+
+def write_xlsx(table: pd.DataFrame, best: pd.DataFrame, path: Path) -> Path:
+    """Write the comparison to one sheet (best values bold on green) plus an indicator sheet."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "comparison"
+    ws.append(["Scenario", "Description", *[i.label for i in INDICATORS], "Folder"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    fill = PatternFill("solid", start_color=BEST_FILL, end_color=BEST_FILL)
+    for r, (name, row) in enumerate(table.iterrows(), start=2):
+        values = [None if pd.isna(row[i.key]) else row[i.key] for i in INDICATORS]
+        ws.append([str(name), str(row["description"]), *values, str(row["folder"])])
+        marks = best.loc[str(name)]
+        for c, ind in enumerate(INDICATORS, start=3):
+            if marks[ind.key]:
+                ws.cell(row=r, column=c).font = Font(bold=True)
+                ws.cell(row=r, column=c).fill = fill
+    ws.freeze_panes = "C2"
+    info = wb.create_sheet("indicators")
+    info.append(["Column", "metrics.json key", "Best"])
+    for ind in INDICATORS:
+        info.append([ind.label, ind.key, ind.better or ""])
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        deterministic_xlsx(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _replace(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def compare(
+    inputs: Sequence[str | Path | ScenarioRun],
+    out: str | Path = "outputs",
+    *,
+    pair: tuple[str, str] | None = None,
+    lang: str = "en",
+) -> Comparison:
+    """Run or read several scenarios and write ``comparison.html`` and ``.xlsx`` into ``out``.
+
+    Parameters
+    ----------
+    inputs
+        Scenario files (run, each into ``out/<name>/``), output folders of earlier runs (read
+        from their ``metrics.json``), or :class:`~geoplan.runner.ScenarioRun` objects.
+    out
+        Output folder.
+    pair
+        Names of the two scenarios the before/after map shows; default: the first two that were
+        run here. A single run gives its today-versus-after map.
+    lang
+        Label language of the map.
+
+    Returns
+    -------
+    Comparison
+        The table, the best-value marks and the files written.
+    """
+    if not inputs:
+        msg = "Nothing to compare. Fix: give at least one scenario file or output folder."
+        raise ScenarioError(msg)
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    runs = [_run(source, target) for source in inputs]
+    table = comparison_table([r[:4] for r in runs])
+    best = best_values(table)
+    results = {r[0]: r[4] for r in runs if r[4] is not None}
+    map_file = _before_after(results, target, pair=pair, lang=lang)
+    html_path = write_html(table, best, target / "comparison.html", map_file=map_file)
+    xlsx_path = write_xlsx(table, best, target / "comparison.xlsx")
+    logger.info("Compared %d scenarios into %s", len(table), target)
+    return Comparison(
+        table=table, best=best, html=html_path, xlsx=xlsx_path, before_after_map=map_file
+    )
+
+
+def _before_after(
+    results: dict[str, PlanResult], out: Path, *, pair: tuple[str, str] | None, lang: str
+) -> Path | None:
+    from geoplan.outputs import maps, plan_maps
+
+    if pair is not None:
+        missing = [n for n in pair if n not in results]
+        if missing:
+            msg = (
+                f"pair names {missing}, which were not run in this comparison. Fix: name two of "
+                f"{sorted(results)} (scenario files, not output folders)."
+            )
+            raise ScenarioError(msg)
+        names = list(pair)
+    else:
+        names = list(results)[:2]
+    if not names:
+        return None
+    a = results[names[0]]
+    b = results[names[1]] if len(names) > 1 else None
+    path = out / (
+        f"before_after_{names[0]}__{names[1]}.html"
+        if b is not None
+        else f"before_after_{names[0]}.html"
+    )
+    dual = plan_maps.before_after_map(a, b, lang=lang)
+    maps.save_offline(dual, path)
+    return path

@@ -1,0 +1,433 @@
+"""Running one scenario: read its data, make the plan, write ``outputs/<name>/`` atomically.
+
+The folder holds the maps, the tables (CSV and XLSX), ``results.gpkg`` with every result layer
+(:data:`RESULT_LAYERS`), ``metrics.json`` (the headline indicators) and ``manifest.json`` (input
+hashes, package versions, seed, timings, solver gaps). Timings are kept in the manifest only, so
+two runs of the same scenario give identical tables, metrics and layers. Everything is written to
+a temporary folder first; a failed run leaves an earlier result intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import logging
+import platform
+import re
+import time
+import zipfile
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from geoplan.data.area import ID_INDEX, PlanningArea
+from geoplan.data.readers import (
+    atomic_output_dir,
+    file_sha256,
+    read_planning_area,
+    write_layers_gpkg,
+)
+from geoplan.errors import ScenarioError
+from geoplan.network import roads
+from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
+from geoplan.plan.pipeline import PlanResult, load_network, make_plan
+from geoplan.rules import BANDS
+from geoplan.runs.scenario import Scenario, load_scenario
+
+logger = logging.getLogger(__name__)
+
+RESULT_LAYERS: dict[str, str] = {
+    "villages_journeys_today": "Villages with each band's school, one-way minutes and status today",
+    "villages_journeys_after_plan": "The same after the plan (restorations and closures)",
+    "schools_after_plan": "Schools with their status after the plan and pupils assigned per band",
+    "sites_restoration": "Candidate sites with their scorecard and phase (0: not restored)",
+    "townships_after_plan": "Townships with their indicators after the plan",
+    "school_districts_primary": "County-town primary school districts (one polygon per school)",
+    "school_districts_middle": "County-town junior middle school districts",
+    "county_town_blocks": "County-town blocks with their district school per level",
+}
+"""Layers of ``results.gpkg`` and what each holds (empty layers are left out)."""
+
+PACKAGES: tuple[str, ...] = (
+    "geoplan", "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "networkx",
+    "osmnx", "scipy", "highspy", "folium", "openpyxl", "pyyaml",
+)  # fmt: skip
+"""Packages whose versions the manifest records."""
+
+_FIXED_TIME = "2000-01-01T00:00:00Z"
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioRun:
+    """A scenario's plan with the inputs it was made from.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    area
+        The planning area as read (must and never sites applied).
+    graph
+        The road graph.
+    result
+        The plan.
+    """
+
+    scenario: Scenario
+    area: PlanningArea
+    graph: nx.MultiDiGraph
+    result: PlanResult
+
+
+def _fail(field: str, value: Any, message: str, fix: str) -> ScenarioError:
+    return ScenarioError(f"Scenario field {field}, value {value!r}: {message} Fix: {fix}")
+
+
+def prepare_area(scenario: Scenario) -> PlanningArea:
+    """Read the scenario's planning area and apply its must and never sites.
+
+    Raises
+    ------
+    ScenarioError
+        When a must, never or closed school id is not in the area.
+    """
+    area = read_planning_area(
+        scenario.area,
+        columns=scenario.columns,
+        crs=scenario.crs,
+        boundary_tolerance_m=scenario.boundary_tolerance_m,
+    )
+    sites = area.sites.copy()
+    for field, ids, decision in (
+        ("restoration.must", scenario.must_sites, "must"),
+        ("restoration.never", scenario.never_sites, "never"),
+    ):
+        unknown = sorted(set(ids) - set(sites.index))
+        if unknown:
+            raise _fail(
+                field,
+                unknown,
+                "Not ids of the sites layer.",
+                f"Use site ids such as {list(sites.index[:3])}.",
+            )
+        if ids:
+            sites.loc[list(ids), "decision"] = decision
+    unknown = sorted(set(scenario.settings.closed_schools) - set(area.schools.index))
+    if unknown:
+        raise _fail(
+            "closures.schools",
+            unknown,
+            "Not ids of the schools layer.",
+            f"Use school ids such as {list(area.schools.index[:3])}.",
+        )
+    return dataclasses.replace(area, sites=sites)
+
+
+def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
+    """Read a scenario's data and make its plan (writes nothing but the graph and matrix caches).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario` or the path of a scenario file.
+
+    Returns
+    -------
+    ScenarioRun
+        The scenario, area, graph and plan.
+    """
+    scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    area = prepare_area(scen)
+    clock = time.perf_counter()
+    if scen.roads is not None:
+        graph = roads.load_graph(scen.roads, to_crs=area.crs)
+    else:
+        graph = load_network(area)
+    logger.info("Road network read in %.1f s", time.perf_counter() - clock)
+    result = make_plan(area, graph=graph, settings=scen.settings)
+    return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def run_metrics(result: PlanResult) -> dict[str, Any]:
+    """The plan's metrics plus the comparison's own: pupils moved, oversized classes.
+
+    ``pupils_moved_villages`` counts village pupils whose assigned school changes between today and
+    after the plan; ``pupils_moved`` adds the county-town pupils the districts move.
+    ``oversized_classes_after`` is the county town's oversized classes after districting (``None``
+    without districts).
+    """
+    out = dict(result.metrics)
+    before, after = result.before, result.after.reindex(result.before.index)
+    changed = before["school"].fillna("").astype(str) != after["school"].fillna("").astype(str)
+    moved = int(before.loc[changed, "pupils"].sum())
+    out["pupils_moved_villages"] = moved
+    town = [v for k, v in out.items() if k.startswith("districts_") and k.endswith("_pupils_moved")]
+    out["pupils_moved"] = int(moved + sum(v for v in town if v is not None))
+    out["oversized_classes_after"] = out.get("districts_oversized_after")
+    return {k: out[k] for k in sorted(out)}
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _wide(assignment: pd.DataFrame, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = villages[["name", "township", "geometry"]].copy()
+    for band in BANDS:
+        rows = assignment.xs(band, level="band").reindex(out.index)
+        out[f"pupils_{band}"] = rows["pupils"].to_numpy(dtype="float64")
+        out[f"school_{band}"] = rows["school"].to_numpy(dtype=object)
+        out[f"journey_{band}_min"] = rows["journey_min"].to_numpy(dtype="float64").round(3)
+        out[f"within_limit_{band}"] = rows["within_limit"].to_numpy(dtype=bool)
+        out[f"status_{band}"] = rows["status"].to_numpy(dtype=object)
+    return out.set_geometry("geometry")
+
+
+def result_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
+    """Every result layer of a plan by its :data:`RESULT_LAYERS` name, in the area's CRS."""
+    area = result.area
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "villages_journeys_today": _wide(result.before, area.villages),
+        "villages_journeys_after_plan": _wide(result.after, area.villages),
+    }
+    schools = result.schools.copy()
+    schools["closed_by_plan"] = (schools["status"] == "closed") & (
+        area.schools["status"].reindex(schools.index) == "open"
+    )
+    served = result.after[result.after["status"] != "unserved"].reset_index()
+    for band in BANDS:
+        got = served[served["band"] == band].groupby("school")["pupils"].sum()
+        schools[f"assigned_after_{band}"] = got.reindex(schools.index, fill_value=0.0).to_numpy()
+    layers["schools_after_plan"] = schools
+    if len(area.sites):
+        sites = area.sites.copy()
+        plan = result.restoration
+        phase = pd.Series(0, index=sites.index, dtype="int64")
+        if plan is not None:
+            phase = plan.phasing.phase.reindex(sites.index).fillna(0).astype("int64")
+            card = plan.scorecard.drop(columns=[c for c in plan.scorecard if c in sites])
+            sites = sites.join(card)
+        sites["phase"] = phase
+        layers["sites_restoration"] = sites
+    if result.restoration is not None:
+        towns = area.townships[["name", "geometry"]].join(result.restoration.townships)
+        layers["townships_after_plan"] = towns
+    if result.districts is not None:
+        districts = result.districts.districts
+        for level in ("primary", "middle"):
+            part = districts[districts["level"] == level]
+            if len(part):
+                layers[f"school_districts_{level}"] = gpd.GeoDataFrame(part, crs=area.crs)
+        layers["county_town_blocks"] = gpd.GeoDataFrame(result.districts.blocks, crs=area.crs)
+    return {name: _plain(gdf) for name, gdf in layers.items()}
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy whose columns GeoPackage stores as they are (text, numbers, booleans)."""
+    out = gdf.copy()
+    out.index = pd.Index(out.index.astype(str), name=ID_INDEX)
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        series = out[col]
+        if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
+            out[col] = series.map(
+                lambda v: (
+                    None
+                    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                    else str(v)
+                )
+            )
+        elif str(series.dtype) in ("Int64", "Float64", "boolean"):
+            out[col] = series.astype("float64")
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def deterministic_xlsx(path: Path) -> None:
+    """Rewrite an XLSX with fixed timestamps, so equal tables give equal bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    rf"\g<1>{_FIXED_TIME}\g<3>",
+                    text,
+                )
+                data = text.encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def _input_files(scenario: Scenario, area: PlanningArea) -> list[Path]:
+    files: list[Path] = []
+    root = scenario.area
+    if root.is_dir():
+        files += sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    elif root.is_file():
+        files.append(root)
+    for extra in (scenario.columns, scenario.roads, area.roads_path):
+        if extra is not None and Path(extra).is_file() and Path(extra) not in files:
+            files.append(Path(extra))
+    return files
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return getattr(value, "wkt", str(value))
+
+
+def solver_report(result: PlanResult) -> dict[str, Any]:
+    """Status, method, bound and gap of every solve of a plan."""
+    out: dict[str, Any] = {}
+    plan = result.restoration
+    if plan is not None:
+        ph = plan.phasing
+        out["restoration_phasing"] = {
+            "method": ph.method, "status": ph.status, "pupil_years": ph.pupil_years,
+            "bound": ph.bound, "gap": ph.gap, "seconds": ph.seconds,
+        }  # fmt: skip
+        if plan.closures is not None:
+            out["closures"] = {
+                "status": plan.closures.status,
+                "objective_yuan": plan.closures.objective,
+            }
+    if result.districts is not None:
+        ind = result.districts.indicators
+        for level in ind.index:
+            out[f"districts_{level}"] = {
+                key: ind.loc[level, key]
+                for key in ("method", "status", "objective", "bound", "gap", "seconds")
+                if key in ind.columns
+            }
+    return _jsonable(out)  # type: ignore[no-any-return]
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
+    """Write every output of a scenario run into ``folder``; returns the files written.
+
+    Writes maps (unless the scenario turns them off) and tables through
+    :func:`geoplan.plan_outputs.write_plan_files`, the journey tables, ``results.gpkg``,
+    ``metrics.json`` and ``manifest.json``.
+    """
+    scen, result = run.scenario, run.result
+    clock = time.perf_counter()
+    options = OutputOptions(
+        maps=scen.maps,
+        profiles=scen.profiles,
+        profile_pdfs=scen.profiles,
+        print_maps=scen.print_maps,
+        lang=scen.lang,
+    )
+    written = write_plan_files(result, folder, graph=run.graph, options=options)
+    written += write_table(result.before, folder / "villages_journeys_today")
+    written += write_table(result.after, folder / "villages_journeys_after_plan")
+    metrics = run_metrics(result)
+    indicators = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
+    indicators.index.name = "indicator"
+    written += write_table(indicators, folder / "indicators")
+    layers = result_layers(result)
+    written.append(write_layers_gpkg(layers, folder / "results.gpkg"))
+    for path in written:
+        if path.suffix == ".xlsx":
+            deterministic_xlsx(path)
+    metrics_path = folder / "metrics.json"
+    metrics_path.write_text(
+        json.dumps(_jsonable(metrics), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    written.append(metrics_path)
+    seconds = {k: round(v, 3) for k, v in result.seconds.items()}
+    seconds["writing"] = round(time.perf_counter() - clock, 3)
+    manifest = {
+        "scenario": scen.name,
+        "description": scen.description,
+        "scenario_files": [{"path": str(p), "sha256": file_sha256(p)} for p in scen.files],
+        "inputs": [
+            {"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+            for p in _input_files(scen, run.area)
+        ],
+        "settings": _jsonable(scen.settings),
+        "seed": scen.seed,
+        "packages": _versions(),
+        "python": platform.python_version(),
+        "timings_s": seconds,
+        "solvers": solver_report(result),
+        "layers": {name: RESULT_LAYERS[name] for name in layers},
+        "outputs": sorted(p.name for p in written),
+    }
+    manifest_path = folder / "manifest.json"
+    manifest_path.write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    written.append(manifest_path)
+    return written
+
+
+def run_scenario(path_or_scenario: str | Path | Scenario, *, out: str | Path = "outputs") -> Path:
+    """Run one scenario and write its results to ``out/<name>/``.
+
+    Parameters
+    ----------
+    path_or_scenario
+        A scenario file or a :class:`~geoplan.scenario.Scenario`.
+    out
+        Output folder; the scenario goes to its ``<name>`` sub-folder, which is replaced only
+        when the whole run succeeds.
+
+    Returns
+    -------
+    pathlib.Path
+        The scenario's output folder.
+
+    Raises
+    ------
+    ScenarioError, MissingInputError, ValidationError
+        Before anything is written, when the scenario or its data are wrong.
+    """
+    run = plan_scenario(path_or_scenario)
+    final = Path(out) / run.scenario.name
+    with atomic_output_dir(final) as folder:
+        written = write_run(run, folder)
+    logger.info("Scenario %s: wrote %d files to %s", run.scenario.name, len(written), final)
+    return final

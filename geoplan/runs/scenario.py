@@ -1,0 +1,741 @@
+"""Scenario files: one YAML file names a whole what-if, loaded into the settings objects.
+
+A scenario names the planning-area folder (and its column mapping and CRS), the travel mode and
+day limit of each grade band, closed schools and roads, the plan horizon, the restoration plan
+(sites per phase or budget, must and never sites), district options and outputs. A scenario may
+extend another (``base: other.yaml``) and override a few fields; relative paths resolve against
+the file that names them. Every problem is collected and raised once as a
+:class:`~geoplan._errors.ScenarioError` naming the file, the field and the fix.
+
+Fields (every one optional except ``area.folder`` somewhere in the ``base:`` chain)::
+
+    name: winter_pass_closed          # default: the file name without .yaml
+    description: The Aqik pass closed from November to March.
+    base: base/demo_county.yaml       # a scenario this one extends
+    seed: 0                           # recorded in the manifest
+    area: {folder: ../demo, columns: null, crs: null, roads: null, boundary_tolerance_m: 1000}
+    rules: {day_limit_min: {g1_3: 30}, class_size_limit: {g1_3: 45},
+            teaching_point_class_size_limit: 30, teaching_point_max_classes: 4,
+            teaching_point_min_pupils: 10, pupils_per_teacher: 15}
+    travel: {modes: {g1_3: child_walk, g4_6: pupil_walk, g7_9: school_bus}}
+    closures:
+      schools: [S07]                  # schools treated as closed
+      choose: false                   # also close or merge the emptiest schools
+      roads: [{label: winter, names: [Aqik Winter Pass], way_ids: [], polygon: null}]
+    projection: {years: 4}
+    restoration: {enabled: true, sites_per_phase: [4, 4, 3, 3], budget_per_phase_yuan: null,
+                  must: [P01], never: [P09], time_limit_s: 30}
+    districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
+                time_limit_s: 30}
+    outputs: {lang: en, maps: true}
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from shapely import wkt
+from shapely.errors import ShapelyError
+
+from geoplan.errors import MissingInputError, Problem, ScenarioError
+from geoplan.network.modes import MODES, Closure
+from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
+from geoplan.rules import BANDS, PlanningRules
+
+logger = logging.getLogger(__name__)
+
+SCHEMA: dict[str, Any] = {
+    "name": "str",
+    "description": "str",
+    "base": "path",
+    "seed": "int",
+    "area": {
+        "folder": "path",
+        "columns": "path",
+        "crs": "str",
+        "roads": "path",
+        "boundary_tolerance_m": "number",
+    },
+    "rules": {
+        "day_limit_min": "bands_number",
+        "class_size_limit": "bands_int",
+        "teaching_point_class_size_limit": "int",
+        "teaching_point_max_classes": "int",
+        "teaching_point_min_pupils": "int",
+        "pupils_per_teacher": "number",
+    },
+    "travel": {"modes": "bands_mode"},
+    "closures": {"schools": "ids", "choose": "bool", "roads": "road_closures"},
+    "projection": {"years": "int"},
+    "restoration": {
+        "enabled": "bool",
+        "sites_per_phase": "ints",
+        "budget_per_phase_yuan": "numbers",
+        "must": "ids",
+        "never": "ids",
+        "time_limit_s": "number",
+    },
+    "districts": {
+        "enabled": "bool",
+        "use_planned_extension": "bool",
+        "extra_classes": "extra_classes",
+        "time_limit_s": "number",
+    },
+    "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
+}
+"""Every field a scenario file may hold: sections map to their fields, leaves name a kind."""
+
+PATH_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("area", "folder"),
+    ("area", "columns"),
+    ("area", "roads"),
+)
+"""Fields holding paths, resolved against the file that names them."""
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A what-if, ready to run: where the data is and every setting of the plan.
+
+    Parameters
+    ----------
+    name
+        Name of the scenario and of its output folder.
+    area
+        Planning-area folder (or GeoPackage).
+    settings
+        The plan settings (rules, modes, closures, restoration, districts).
+    description
+        One line for the comparison table.
+    columns
+        A ``columns.yaml`` to use instead of the folder's own.
+    crs
+        Metric CRS to use instead of the folder's choice.
+    roads
+        Road network file to use instead of the folder's ``roads.*``.
+    boundary_tolerance_m
+        How far outside the townships a location may lie.
+    must_sites, never_sites
+        Site ids the plan must restore, or may not restore.
+    seed
+        Seed recorded in the manifest (the pipeline itself draws no random numbers).
+    lang
+        Label language of maps and tables (``en`` or ``zh``).
+    maps
+        Write the HTML maps.
+    profiles
+        Write one page (and a printable PDF) per school, with an index.
+    print_maps
+        Write printable A4 maps (PDF and PNG).
+    files
+        The scenario files read, this one first, then its bases.
+    """
+
+    name: str
+    area: Path
+    settings: PlanSettings = field(default_factory=PlanSettings)
+    description: str = ""
+    columns: Path | None = None
+    crs: str | None = None
+    roads: Path | None = None
+    boundary_tolerance_m: float = 1000.0
+    must_sites: tuple[str, ...] = ()
+    never_sites: tuple[str, ...] = ()
+    seed: int = 0
+    lang: str = "en"
+    maps: bool = True
+    profiles: bool = True
+    print_maps: bool = True
+    files: tuple[Path, ...] = ()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                "",
+                "",
+                "",
+                "The file is not UTF-8 text.",
+                "Save the scenario as UTF-8 (any text editor can).",
+            )
+        )
+        return None
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            problems.append(
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"Not valid TOML: {err}.",
+                    "Check quotes around text and `key = value` on each line.",
+                )
+            )
+            return None
+        return data
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                "",
+                "",
+                "",
+                f"Not valid YAML{where}: {err}.",
+                "Check indentation and the colon after each field name.",
+            )
+        )
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                "",
+                "",
+                type(data).__name__,
+                "A scenario must be a mapping of fields.",
+                "Write one `field: value` per line, e.g. `name: status_quo`.",
+            )
+        )
+        return None
+    return data
+
+
+def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
+    """Make the path fields of one file absolute, against that file's folder (in place)."""
+    for section, key in PATH_FIELDS:
+        part = data.get(section)
+        if isinstance(part, dict) and isinstance(part.get(key), str | Path):
+            part[key] = str((folder / str(part[key])).resolve())
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: sections merge field by field, other values replace."""
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key in SCHEMA:
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _load_chain(
+    path: Path, problems: list[Problem], seen: tuple[Path, ...]
+) -> tuple[dict[str, Any], list[Path]]:
+    """The merged fields of ``path`` and its bases, and the files read."""
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        problems.append(
+            Problem(
+                str(seen[-1]),
+                "",
+                "",
+                "base",
+                str(path),
+                f"The bases form a loop: {chain}.",
+                "Remove the `base:` line that points back.",
+            )
+        )
+        return {}, []
+    if not path.is_file():
+        problems.append(
+            Problem(
+                str(seen[-1]) if seen else str(path),
+                "",
+                "",
+                "base" if seen else "",
+                str(path),
+                "The scenario file does not exist.",
+                "Check the name; relative paths are read from the folder of the file "
+                "that names them.",
+            )
+        )
+        return {}, []
+    data = _read_raw(path, problems)
+    if data is None:
+        return {}, [path]
+    _Checker(str(path), problems).unknown(data, SCHEMA, "")
+    _resolve_paths(data, path.parent)
+    files = [path]
+    base = data.get("base")
+    merged: dict[str, Any] = {}
+    if base is not None:
+        if not isinstance(base, str):
+            problems.append(
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    "base",
+                    str(base),
+                    "`base` must be a file name.",
+                    "Write e.g. `base: base/demo_county.yaml`.",
+                )
+            )
+        else:
+            merged, base_files = _load_chain(
+                (path.parent / base).resolve(), problems, (*seen, path)
+            )
+            files += base_files
+            merged.pop("name", None)  # a scenario's name is its own
+    return _merge(merged, {k: v for k, v in data.items() if k != "base"}), files
+
+
+# --------------------------------------------------------------------------- checking
+
+
+class _Checker:
+    """Checks field values against :data:`SCHEMA`, collecting problems."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def bad(self, where: str, value: Any, message: str, fix: str) -> None:
+        section = where.split(".")[0] if "." in where else ""
+        self.problems.append(Problem(self.file, section, "", where, _text(value), message, fix))
+
+    def unknown(self, data: Mapping[str, Any], schema: Mapping[str, Any], prefix: str) -> None:
+        for key in data:
+            where = f"{prefix}{key}"
+            if key not in schema:
+                close = [k for k in schema if k.startswith(str(key)[:3])]
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                self.bad(
+                    where,
+                    key,
+                    "Unknown field.",
+                    f"Remove it or use one of: {', '.join(schema)}.{hint}",
+                )
+            elif isinstance(schema[key], dict):
+                if not isinstance(data[key], dict):
+                    self.bad(
+                        where,
+                        data[key],
+                        "A section must hold fields.",
+                        f"Write its fields indented below `{key}:`, e.g. "
+                        f"`{next(iter(schema[key]))}: ...`.",
+                    )
+                else:
+                    self.unknown(data[key], schema[key], f"{where}.")
+
+    def number(self, where: str, value: Any, *, positive: bool = True) -> float | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(float(value)) or (positive and float(value) <= 0):
+            self.bad(
+                where,
+                value,
+                "Not a positive number." if positive else "Not a number.",
+                "Write a number such as 30.",
+            )
+            return None
+        return float(value)
+
+    def integer(self, where: str, value: Any, *, low: int = 1) -> int | None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            self.bad(
+                where,
+                value,
+                f"Not a whole number of at least {low}.",
+                f"Write a whole number such as {max(low, 4)}.",
+            )
+            return None
+        return int(value)
+
+    def boolean(self, where: str, value: Any) -> bool | None:
+        if not isinstance(value, bool):
+            self.bad(where, value, "Not true or false.", "Write true or false.")
+            return None
+        return value
+
+    def ids(self, where: str, value: Any) -> tuple[str, ...] | None:
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            self.bad(where, value, "Not a list of ids.", "Write a list such as [S01, S02].")
+            return None
+        return tuple(str(v) for v in value)
+
+    def bands(
+        self, where: str, value: Any, each: Callable[[str, Any], Any]
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.bad(
+                where,
+                value,
+                "Not a value per grade band.",
+                "Write e.g. `{g1_3: 30, g4_6: 45, g7_9: 60}`.",
+            )
+            return None
+        out: dict[str, Any] = {}
+        for band, item in value.items():
+            if band not in BANDS:
+                self.bad(f"{where}.{band}", band, "Unknown grade band.", f"Use {', '.join(BANDS)}.")
+                continue
+            checked = each(f"{where}.{band}", item)
+            if checked is not None:
+                out[str(band)] = checked
+        return out
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _path(check: _Checker, where: str, value: Any, *, folder_ok: bool) -> Path | None:
+    if not isinstance(value, str):
+        check.bad(where, value, "Not a path.", "Write a path such as `../demo`.")
+        return None
+    path = Path(value)
+    if not path.exists():
+        check.bad(
+            where,
+            value,
+            "The file or folder does not exist.",
+            "Check the name; relative paths are read from the folder of the scenario file "
+            "that names them.",
+        )
+        return None
+    if not folder_ok and path.is_dir():
+        check.bad(where, value, "A folder, not a file.", "Name the file itself.")
+        return None
+    return path
+
+
+def _road_closures(check: _Checker, where: str, value: Any) -> tuple[Closure, ...] | None:
+    if not isinstance(value, list):
+        check.bad(
+            where,
+            value,
+            "Not a list of road closures.",
+            "Write e.g. `roads: [{label: winter, names: [Aqik Winter Pass]}]`.",
+        )
+        return None
+    out: list[Closure] = []
+    keys = ("label", "names", "way_ids", "polygon")
+    for i, item in enumerate(value):
+        here = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            check.bad(
+                here,
+                item,
+                "A road closure must hold fields.",
+                "Give `names`, `way_ids` or `polygon` (WKT in the area's CRS).",
+            )
+            continue
+        for key in item:
+            if key not in keys:
+                check.bad(f"{here}.{key}", key, "Unknown field.", f"Use one of: {', '.join(keys)}.")
+        names = check.ids(f"{here}.names", item.get("names", []))
+        way_ids: tuple[int, ...] | None = ()
+        raw_ids = item.get("way_ids", [])
+        if not isinstance(raw_ids, list) or not all(
+            isinstance(w, int) and not isinstance(w, bool) for w in raw_ids
+        ):
+            check.bad(
+                f"{here}.way_ids",
+                raw_ids,
+                "Not a list of OSM way ids.",
+                "Write whole numbers, e.g. [123456].",
+            )
+            way_ids = None
+        else:
+            way_ids = tuple(int(w) for w in raw_ids)
+        polygon = None
+        if item.get("polygon") is not None:
+            try:
+                polygon = wkt.loads(str(item["polygon"]))
+            except (ShapelyError, ValueError):
+                check.bad(
+                    f"{here}.polygon",
+                    item["polygon"],
+                    "Not a WKT polygon.",
+                    "Write e.g. `POLYGON ((0 0, 1000 0, 1000 1000, 0 0))` in the area's CRS.",
+                )
+        if names is not None and way_ids is not None and not (names or way_ids or polygon):
+            check.bad(
+                here, item, "The closure closes nothing.", "Give `names`, `way_ids` or `polygon`."
+            )
+            continue
+        label = str(item.get("label") or ", ".join(names or ()) or f"closure {i + 1}")
+        out.append(Closure(label=label, way_ids=way_ids or (), names=names or (), polygon=polygon))
+    return tuple(out)
+
+
+def _extra_classes(check: _Checker, where: str, value: Any) -> dict[str, dict[str, int]] | None:
+    if not isinstance(value, dict):
+        check.bad(where, value, "Not extra classes per school.", "Write e.g. `{S01: {g1_3: 2}}`.")
+        return None
+    out: dict[str, dict[str, int]] = {}
+    for school, per_band in value.items():
+        got = check.bands(f"{where}.{school}", per_band, lambda w, v: check.integer(w, v, low=0))
+        if got is not None:
+            out[str(school)] = got
+    return out
+
+
+def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
+    part = data.get(section)
+    return part.get(key) if isinstance(part, dict) else None
+
+
+def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker) -> Scenario:
+    """The :class:`Scenario` of merged, unknown-key-checked fields (problems collected)."""
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not _NAME.match(name):
+        check.bad(
+            "name",
+            name,
+            "Not a usable folder name.",
+            "Use letters, digits, '_', '-' and '.', e.g. `winter_pass_closed`.",
+        )
+        name = path.stem
+    folder_raw = _get(data, "area", "folder")
+    area: Path | None = None
+    if folder_raw is None:
+        check.bad(
+            "area.folder",
+            "",
+            "No planning-area folder given.",
+            "Add `area: {folder: path/to/county}` here or in the base scenario.",
+        )
+    else:
+        area = _path(check, "area.folder", folder_raw, folder_ok=True)
+    columns = _get(data, "area", "columns")
+    roads = _get(data, "area", "roads")
+    crs = _get(data, "area", "crs")
+    if crs is not None and not isinstance(crs, str | int):
+        check.bad("area.crs", crs, "Not a CRS.", "Write e.g. `EPSG:32645`.")
+    tol = _get(data, "area", "boundary_tolerance_m")
+
+    rules_kw: dict[str, Any] = {}
+    rules = data.get("rules") or {}
+    if isinstance(rules, dict):
+        defaults = PlanningRules()
+        if "day_limit_min" in rules:
+            got = check.bands("rules.day_limit_min", rules["day_limit_min"], check.number)
+            if got is not None:
+                rules_kw["day_limit_min"] = {**defaults.day_limit_min, **got}
+        if "class_size_limit" in rules:
+            got = check.bands("rules.class_size_limit", rules["class_size_limit"], check.integer)
+            if got is not None:
+                rules_kw["class_size_limit"] = {**defaults.class_size_limit, **got}
+        for key in (
+            "teaching_point_class_size_limit",
+            "teaching_point_max_classes",
+            "teaching_point_min_pupils",
+        ):
+            if key in rules:
+                rules_kw[key] = check.integer(f"rules.{key}", rules[key])
+        if "pupils_per_teacher" in rules:
+            rules_kw["pupils_per_teacher"] = check.number(
+                "rules.pupils_per_teacher", rules["pupils_per_teacher"]
+            )
+
+    def mode(where: str, value: Any) -> str | None:
+        if value not in MODES:
+            check.bad(where, value, "Unknown travel mode.", f"Use one of: {', '.join(MODES)}.")
+            return None
+        return str(value)
+
+    band_modes = dict(DEFAULT_BAND_MODES)
+    modes = _get(data, "travel", "modes")
+    if modes is not None:
+        band_modes.update(check.bands("travel.modes", modes, mode) or {})
+
+    closed_schools = check.ids("closures.schools", _get(data, "closures", "schools") or [])
+    choose = _get(data, "closures", "choose")
+    road_closures = _road_closures(check, "closures.roads", _get(data, "closures", "roads") or [])
+    years = _get(data, "projection", "years")
+
+    restore = _get(data, "restoration", "enabled")
+    per_phase = _get(data, "restoration", "sites_per_phase")
+    budget = _get(data, "restoration", "budget_per_phase_yuan")
+    sites_per_phase: tuple[int, ...] | None = PlanSettings().sites_per_phase
+    budget_per_phase: tuple[float, ...] | None = None
+    if per_phase is not None and budget is not None:
+        check.bad(
+            "restoration.budget_per_phase_yuan",
+            budget,
+            "Both sites per phase and a budget per phase are given.",
+            "Keep one of `sites_per_phase` and `budget_per_phase_yuan`; write `null` for "
+            "the other when a base scenario sets it.",
+        )
+    if budget is not None:
+        sites_per_phase = None
+        if not isinstance(budget, list) or not budget:
+            check.bad(
+                "restoration.budget_per_phase_yuan",
+                budget,
+                "Not a list of budgets.",
+                "Write one budget per phase in yuan, e.g. [4000000, 4000000].",
+            )
+        else:
+            vals = [
+                check.number(f"restoration.budget_per_phase_yuan[{i}]", b)
+                for i, b in enumerate(budget)
+            ]
+            budget_per_phase = tuple(v for v in vals if v is not None)
+    elif per_phase is not None:
+        if not isinstance(per_phase, list) or not per_phase:
+            check.bad(
+                "restoration.sites_per_phase",
+                per_phase,
+                "Not a list of site counts.",
+                "Write the most sites restored in each phase, e.g. [4, 4, 3, 3].",
+            )
+        else:
+            ints = [
+                check.integer(f"restoration.sites_per_phase[{i}]", n, low=0)
+                for i, n in enumerate(per_phase)
+            ]
+            sites_per_phase = tuple(n for n in ints if n is not None)
+    must = check.ids("restoration.must", _get(data, "restoration", "must") or [])
+    never = check.ids("restoration.never", _get(data, "restoration", "never") or [])
+    both = sorted(set(must or ()) & set(never or ()))
+    if both:
+        check.bad(
+            "restoration.never",
+            both,
+            "Sites are both must and never.",
+            "Keep each site in one of the two lists.",
+        )
+
+    extra = _get(data, "districts", "extra_classes")
+    extra_classes = _extra_classes(check, "districts.extra_classes", extra) if extra else None
+    lang = _get(data, "outputs", "lang")
+    if lang is not None and lang not in ("en", "zh"):
+        check.bad("outputs.lang", lang, "Unknown language.", "Use en or zh.")
+    seed = data.get("seed", 0)
+
+    def flag(where: str, value: Any, default: bool) -> bool:
+        if value is None:
+            return default
+        got = check.boolean(where, value)
+        return default if got is None else got
+
+    def num(where: str, value: Any, default: float) -> float:
+        if value is None:
+            return default
+        got = check.number(where, value)
+        return default if got is None else got
+
+    settings = PlanSettings(
+        rules=PlanningRules(**{k: v for k, v in rules_kw.items() if v is not None}),
+        band_modes=band_modes,
+        closures=road_closures or (),
+        closed_schools=closed_schools or (),
+        years=(check.integer("projection.years", years) or 4) if years is not None else 4,
+        sites_per_phase=sites_per_phase,
+        budget_per_phase_yuan=budget_per_phase,
+        restore=flag("restoration.enabled", restore, True),
+        choose_closures=flag("closures.choose", choose, False),
+        districts=flag("districts.enabled", _get(data, "districts", "enabled"), True),
+        district_extra_classes=extra_classes,
+        use_planned_extension=flag(
+            "districts.use_planned_extension",
+            _get(data, "districts", "use_planned_extension"),
+            True,
+        ),
+        district_time_limit_s=num(
+            "districts.time_limit_s", _get(data, "districts", "time_limit_s"), 30.0
+        ),
+        phasing_time_limit_s=num(
+            "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
+        ),
+    )
+    if settings.choose_closures and not settings.restore:
+        check.bad(
+            "closures.choose",
+            True,
+            "Choosing closures needs the restoration plan.",
+            "Set `restoration: {enabled: true}` (e.g. with `sites_per_phase: [0]`).",
+        )
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        check.bad("description", description, "Not text.", "Write one line of text.")
+        description = ""
+    return Scenario(
+        name=name,
+        area=area or Path(),
+        settings=settings,
+        description=description,
+        columns=_path(check, "area.columns", columns, folder_ok=False) if columns else None,
+        crs=str(crs) if crs is not None else None,
+        roads=_path(check, "area.roads", roads, folder_ok=False) if roads else None,
+        boundary_tolerance_m=num("area.boundary_tolerance_m", tol, 1000.0),
+        must_sites=must or (),
+        never_sites=never or (),
+        seed=check.integer("seed", seed, low=0) or 0,
+        lang=str(lang) if lang in ("en", "zh") else "en",
+        maps=flag("outputs.maps", _get(data, "outputs", "maps"), True),
+        profiles=flag("outputs.profiles", _get(data, "outputs", "profiles"), True),
+        print_maps=flag("outputs.print_maps", _get(data, "outputs", "print_maps"), True),
+        files=tuple(files),
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario file (and its bases) into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    path
+        The ``.yaml`` file.
+
+    Returns
+    -------
+    Scenario
+        Paths absolute, settings checked.
+
+    Raises
+    ------
+    MissingInputError
+        When ``path`` does not exist.
+    ScenarioError
+        Listing every problem of the file and its bases (field, value and fix).
+    """
+    file = Path(path).resolve()
+    if not file.is_file():
+        msg = f"Scenario file {path} does not exist. Fix: check the path and the file name."
+        raise MissingInputError(msg)
+    problems: list[Problem] = []
+    data, files = _load_chain(file, problems, ())
+    check = _Checker(str(file), problems)
+    scenario = _build(data, file, files, check)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        lines = [f"{len(errors)} problem(s) in scenario {path}:"]
+        lines += [f"  - {p}" for p in errors]
+        raise ScenarioError("\n".join(lines))
+    logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
+    return scenario
