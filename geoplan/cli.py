@@ -15,7 +15,14 @@ from pathlib import Path
 
 from geoplan.errors import GeoplanError
 
-logger = logging.getLogger("geoplan")
+__all__ = [
+    "COMMANDS",
+    "Handler",
+    "build_parser",
+    "main",
+]
+
+_logger = logging.getLogger("geoplan")
 
 Handler = Callable[[argparse.Namespace], int]
 

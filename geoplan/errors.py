@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "CRSError",
+    "GeoplanError",
+    "InfeasibleError",
+    "InputFileError",
+    "MapAssetError",
+    "MissingDependencyError",
+    "MissingInputError",
+    "NetworkError",
+    "OutputFormatError",
+    "Problem",
+    "ScenarioError",
+    "ValidationError",
+]
+
 
 class GeoplanError(Exception):
     """Base class of every error geoplan raises on purpose."""

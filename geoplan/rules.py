@@ -13,6 +13,21 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+__all__ = [
+    "BANDS",
+    "BANDS_BY_KIND",
+    "LEVEL_BANDS",
+    "MIDDLE_BANDS",
+    "OVERSIZED_CLASS",
+    "PRIMARY_BANDS",
+    "SCHOOL_KINDS",
+    "SEVERELY_OVERSIZED_CLASS",
+    "PlanningRules",
+    "class_sizes",
+    "classes_needed",
+    "oversized_classes",
+]
+
 BANDS: tuple[str, ...] = ("g1_3", "g4_6", "g7_9")
 """Grade bands, in order: grades 1-3, 4-6 and 7-9."""
 

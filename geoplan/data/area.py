@@ -14,6 +14,22 @@ import geopandas as gpd
 
 from geoplan.rules import BANDS, SCHOOL_KINDS
 
+__all__ = [
+    "CHOICE_ALIASES",
+    "GEOMETRY_TYPES",
+    "ID_HEADERS",
+    "ID_INDEX",
+    "LAYERS",
+    "NAME",
+    "NAME_ZH",
+    "REQUIRED_LAYERS",
+    "TOWNSHIP",
+    "Column",
+    "PlanningArea",
+    "contract_markdown",
+    "localised_names",
+]
+
 ID_INDEX = "id"
 """Name of the index of every layer (string ids)."""
 

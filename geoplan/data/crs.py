@@ -20,8 +20,29 @@ from pyproj import CRS
 
 from geoplan.errors import CRSError
 
+__all__ = [
+    "CGCS2000",
+    "CHINA_BOUNDS",
+    "COORDINATE_SYSTEMS",
+    "OFFSET_SYSTEMS",
+    "WGS84",
+    "FloatArray",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "choose_metric_crs",
+    "gauss_kruger_3deg",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "is_cgcs2000",
+    "parse_coordinate_system",
+    "to_wgs84",
+    "utm",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
+
 FloatArray = npt.NDArray[np.float64]
-ArrayLike = Any
+_ArrayLike = Any
 """Anything ``numpy.asarray`` turns into floats: a scalar, a list, an array, a Series."""
 
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formulas.
@@ -83,7 +104,7 @@ def _offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 
-def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def _as_arrays(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     lon_a = np.asarray(lon, dtype=np.float64)
     lat_a = np.asarray(lat, dtype=np.float64)
     return np.broadcast_arrays(lon_a, lat_a)  # type: ignore[return-value]
@@ -110,20 +131,20 @@ def _invert(
     return x_lon, x_lat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def wgs84_to_gcj02(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """WGS-84 to GCJ-02 (Amap, Tencent); points outside China are returned unchanged."""
     lon_a, lat_a = _as_arrays(lon, lat)
     d_lon, d_lat = _offset(lon_a, lat_a)
     return lon_a + d_lon, lat_a + d_lat
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_wgs84(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 to WGS-84, the exact inverse of :func:`wgs84_to_gcj02` (solved by iteration)."""
     lon_a, lat_a = _as_arrays(lon, lat)
     return _invert(wgs84_to_gcj02, lon_a, lat_a, (lon_a, lat_a))
 
 
-def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_bd09(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 to BD-09 (Baidu)."""
     x, y = _as_arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
@@ -131,7 +152,7 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def bd09_to_gcj02(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """BD-09 to GCJ-02, the exact inverse of :func:`gcj02_to_bd09` (solved by iteration)."""
     lon_a, lat_a = _as_arrays(lon, lat)
     x = lon_a - 0.0065
@@ -142,17 +163,17 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     return _invert(gcj02_to_bd09, lon_a, lat_a, start)
 
 
-def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def wgs84_to_bd09(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """WGS-84 to BD-09 (Baidu)."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def bd09_to_wgs84(lon: _ArrayLike, lat: _ArrayLike) -> tuple[FloatArray, FloatArray]:
     """BD-09 to WGS-84, the exact inverse of :func:`wgs84_to_bd09`."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-OFFSET_SYSTEMS: dict[str, Callable[[ArrayLike, ArrayLike], tuple[FloatArray, FloatArray]]] = {
+OFFSET_SYSTEMS: dict[str, Callable[[_ArrayLike, _ArrayLike], tuple[FloatArray, FloatArray]]] = {
     "gcj02": gcj02_to_wgs84,
     "bd09": bd09_to_wgs84,
 }

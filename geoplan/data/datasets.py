@@ -17,7 +17,15 @@ from pathlib import Path
 from geoplan.data.area import LAYERS, PlanningArea
 from geoplan.errors import MissingInputError
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "DEMO_GPKG",
+    "DEMO_ROADS",
+    "demo_county",
+    "demo_folder",
+    "demo_roads_path",
+]
+
+_logger = logging.getLogger(__name__)
 
 DEMO_GPKG = "demo_county.gpkg"
 """Name of the demo GeoPackage inside :func:`demo_folder`."""
@@ -68,7 +76,7 @@ def demo_roads_path() -> Path:
 def _demo_area() -> PlanningArea:
     from geoplan.data.readers import read_planning_area
 
-    logger.debug("reading the demo county from %s", demo_folder())
+    _logger.debug("reading the demo county from %s", demo_folder())
     return read_planning_area(demo_folder())
 
 

@@ -29,6 +29,14 @@ from geoplan.data.crs import OFFSET_SYSTEMS, WGS84, parse_coordinate_system
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
 from geoplan.errors import CRSError, Problem
 
+__all__ = [
+    "COORDINATE_HEADERS",
+    "TABLE_SUFFIXES",
+    "TEXT_ENCODINGS",
+    "VECTOR_SUFFIXES",
+    "parse_angle",
+]
+
 VECTOR_SUFFIXES: tuple[str, ...] = (".gpkg", ".geojson", ".json", ".shp")
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 

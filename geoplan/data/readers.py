@@ -46,7 +46,18 @@ from geoplan.data.files import (
 from geoplan.data.validation import ROW_COLUMN, validate_layers
 from geoplan.errors import CRSError, MissingInputError, Problem, ValidationError
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "ROAD_FILES",
+    "atomic_output_dir",
+    "file_sha256",
+    "find_roads",
+    "read_layers",
+    "read_planning_area",
+    "validate_folder",
+    "write_layers_gpkg",
+]
+
+_logger = logging.getLogger(__name__)
 
 ROAD_FILES: tuple[str, ...] = (
     "roads.osm",
@@ -81,7 +92,7 @@ def _find_sources(folder: Path, single_gpkg: Path | None) -> dict[str, _Source]:
         try:
             names = [str(row[0]) for row in pyogrio.list_layers(gpkg)]
         except Exception:
-            logger.warning("Cannot list the layers of %s", gpkg)
+            _logger.warning("Cannot list the layers of %s", gpkg)
             continue
         for layer in LAYERS:
             if layer in names and layer not in sources:
@@ -325,7 +336,7 @@ def read_planning_area(
             layers[layer] = _empty_layer(layer, metric)
     warnings = tuple(p for p in problems if p.severity != "error")
     for problem in warnings:
-        logger.warning("%s", problem)
+        _logger.warning("%s", problem)
     return PlanningArea(
         name=name or str(area.get("name") or folder.resolve().name),
         townships=layers["townships"],

@@ -16,6 +16,13 @@ from openpyxl.styles import Font
 from geoplan.data.area import LAYERS, Column
 from geoplan.errors import InputFileError
 
+__all__ = [
+    "TEMPLATE_LAYERS",
+    "cell_letter",
+    "header",
+    "write_templates",
+]
+
 TEMPLATE_LAYERS: tuple[str, ...] = ("villages", "schools", "sites")
 """Layers a template is written for (polygon layers come from a GIS, not a spreadsheet)."""
 

@@ -30,7 +30,19 @@ from geoplan.data.area import (
 from geoplan.data.crs import CHINA_BOUNDS
 from geoplan.errors import Problem
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "GEOMETRY_REPORTED",
+    "ROW_COLUMN",
+    "SCHOOL_REFERENCES",
+    "TOWNSHIP_REFERENCE",
+    "CheckedLayers",
+    "check_lonlat",
+    "format_problems",
+    "id_text",
+    "validate_layers",
+]
+
+_logger = logging.getLogger(__name__)
 
 ROW_COLUMN = "_row"
 """Raw-layer column holding where a row is in its file (``line 3``, ``feature 2``)."""

@@ -55,7 +55,19 @@ from geoplan.models._district_model import (
 from geoplan.models.solver import solve_milp
 from geoplan.rules import classes_needed, oversized_classes
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "EXACT_MAX_PAIRS",
+    "METHODS",
+    "CapacityDiagnosis",
+    "DistrictPlan",
+    "DistrictSolution",
+    "diagnose_capacity",
+    "least_extra_classes",
+    "plan_districts",
+    "solve_districts",
+]
+
+_logger = logging.getLogger(__name__)
 
 METHODS: tuple[str, ...] = ("auto", "exact", "heuristic")
 """Solution methods :func:`solve_districts` accepts."""
@@ -318,7 +330,7 @@ def least_extra_classes(
         )
         raise InfeasibleError(msg)
     if res.status != "optimal":
-        logger.warning("least_extra_classes: time limit reached; the count may not be least")
+        _logger.warning("least_extra_classes: time limit reached; the count may not be least")
     extra = np.rint(res.x[mip.c.size - mip.n_extra :]).astype(np.int64)
     result: np.ndarray = extra.reshape(shape)
     return result
@@ -515,7 +527,7 @@ def plan_districts(
                 "the class-size limit in its best plan)."
             )
             if allow_over_capacity:
-                logger.warning("%s Keeping that plan (allow_over_capacity=True).", what)
+                _logger.warning("%s Keeping that plan (allow_over_capacity=True).", what)
             else:
                 diag = _diagnose_level(
                     li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s

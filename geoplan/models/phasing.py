@@ -24,7 +24,13 @@ from geoplan.models._coverage import _Cover, _enrolment, _prepare
 from geoplan.models.solver import SolveResult, solve_milp
 from geoplan.rules import PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "Phasing",
+    "phase_sites",
+    "pupil_years_served",
+]
+
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -303,7 +309,7 @@ def phase_sites(
     if gap < 1e-7:
         gap = 0.0
     seconds = time.perf_counter() - t0
-    logger.info("phasing (%s): %.1f pupil-years, gap %.2g, %.2fs", used, value, gap, seconds)
+    _logger.info("phasing (%s): %.1f pupil-years, gap %.2g, %.2fs", used, value, gap, seconds)
     return Phasing(
         phase=pd.Series(ph, index=pd.Index(cov.site_ids, name=ID_INDEX), name="phase"),
         pupil_years=value,

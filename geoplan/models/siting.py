@@ -33,7 +33,19 @@ from geoplan.errors import InfeasibleError, Problem, ValidationError
 from geoplan.models import _heuristics as heur
 from geoplan.models.solver import SolveResult, relative_gap, solve_milp
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "METHODS",
+    "TREE_SHARE",
+    "CostMatrixLike",
+    "SitingResult",
+    "budgeted_coverage",
+    "cost_from_layers",
+    "max_coverage",
+    "p_median",
+    "set_cover",
+]
+
+_logger = logging.getLogger(__name__)
 
 METHODS: tuple[str, ...] = ("exact", "heuristic")
 
@@ -746,7 +758,7 @@ def _pmedian_uncapacitated(
     bound = min(value, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
     if proven:
         bound = value
-    logger.info(
+    _logger.info(
         "p-median heuristic %.6g, Lagrangian bound %.6g (%d steps)", value, bound, lag.iterations
     )
 
@@ -778,7 +790,7 @@ def _pmedian_uncapacitated(
         pair_ok &= np.isfinite(red_cost)
         red_cost = np.where(pair_ok, red_cost, np.inf)
         red_forced, red_allowed = red_forced | opened, red_allowed & ~closed
-        logger.info(
+        _logger.info(
             "Lagrangian fixing: %d sites closed, %d open, %d of %d pairs left",
             int((~red_allowed).sum()),
             int(red_forced.sum()),
@@ -791,7 +803,7 @@ def _pmedian_uncapacitated(
         again = heur.lagrangian_bound(
             red_cost, w, p, red_forced, red_allowed, upper=value, cutoff=cutoff, lam=lam, step=1.0
         )
-        logger.info("Lagrangian bound after fixing %.6g", again.bound)
+        _logger.info("Lagrangian bound after fixing %.6g", again.bound)
         if again.bound > cutoff:
             return done(start, value, value, "optimal")
         if again.bound <= lag.bound + 1e-6 * max(1.0, abs(value)):
@@ -812,7 +824,7 @@ def _pmedian_uncapacitated(
         true_cost=cost,
         time_limit_s=TREE_SHARE * left,
     )
-    logger.info("Lagrangian tree: %d nodes, %s", nodes, "finished" if finished else "stopped")
+    _logger.info("Lagrangian tree: %d nodes, %s", nodes, "finished" if finished else "stopped")
     if tree_value < value:
         start, value = tree_set, tree_value
     if finished:

@@ -18,7 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "STATUSES",
+    "ArrayLike",
+    "SolveResult",
+    "relative_gap",
+    "solve_milp",
+]
+
+_logger = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("optimal", "time_limit", "infeasible", "unbounded", "error")
 """Statuses a :class:`SolveResult` may carry."""
@@ -260,5 +268,5 @@ def _result(
         # Every solution value is a whole number, so the bound rounds towards the objective.
         bound = float(math.floor(bound + 1e-6) if sense == "max" else math.ceil(bound - 1e-6))
     gap = relative_gap(objective, bound)
-    logger.debug("highs: %s obj=%s bound=%s in %.2fs", status, objective, bound, seconds)
+    _logger.debug("highs: %s obj=%s bound=%s in %.2fs", status, objective, bound, seconds)
     return SolveResult(status, x, objective, bound, gap, seconds, "highs")

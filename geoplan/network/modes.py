@@ -29,7 +29,26 @@ from shapely.geometry.base import BaseGeometry
 from geoplan.errors import NetworkError
 from geoplan.network.roads import ROAD_CLASSES, _as_list
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "CAR",
+    "CHILD_WALK",
+    "MODES",
+    "MOTOR_SPEEDS_KPH",
+    "NOT_WALKABLE",
+    "PUPIL_WALK",
+    "RIDING",
+    "SCHOOL_BUS",
+    "TRACK_CLASSES",
+    "Closure",
+    "ModeNetwork",
+    "NetworkSettings",
+    "Snapping",
+    "TravelMode",
+    "mode_network",
+    "snap_points",
+]
+
+_logger = logging.getLogger(__name__)
 
 MOTOR_SPEEDS_KPH: Mapping[str, float] = {
     "motorway": 80.0, "trunk": 60.0, "primary": 60.0, "secondary": 50.0, "tertiary": 40.0,
@@ -380,7 +399,7 @@ def mode_network(
             minutes = terrain.walking_minutes(length, rise, flat_kph=speed_arr)
             sloped = True
     if closed:
-        logger.info("Mode %s: %d road edges closed.", mode.name, closed)
+        _logger.info("Mode %s: %d road edges closed.", mode.name, closed)
     keys = a * n + b
     order = np.lexsort((minutes, keys))
     keys_s = keys[order]
@@ -500,7 +519,7 @@ def snap_points(
     )
     snapping = Snapping(table=table, max_access_m=max_access_m)
     if snapping.long_legs():
-        logger.warning(
+        _logger.warning(
             "Mode %s, layer %s: %d point(s) more than %.0f m from the nearest road: %s. The "
             "network probably misses roads there; add them as local roads.",
             net.mode.name,
@@ -510,7 +529,7 @@ def snap_points(
             ", ".join(snapping.long_legs()[:20]),
         )
     if snapping.off_network():
-        logger.warning(
+        _logger.warning(
             "Mode %s, layer %s: %d point(s) cannot reach the main road network (their roads are "
             "cut off or closed): %s. Their journeys are reported unreachable.",
             net.mode.name,

@@ -42,7 +42,21 @@ from geoplan.errors import (
     NetworkError,
 )
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "CACHE_ENV",
+    "GRAPH_CACHE_VERSION",
+    "REPORT_KEY",
+    "ROAD_CLASSES",
+    "LoadReport",
+    "default_cache_dir",
+    "download_graph",
+    "graph_from_roads",
+    "load_graph",
+    "load_report",
+    "merge_local_roads",
+]
+
+_logger = logging.getLogger(__name__)
 
 ROAD_CLASSES: frozenset[str] = frozenset(
     {
@@ -231,11 +245,11 @@ def _read_graph_cache(path: Path) -> nx.MultiDiGraph | None:
         with path.open("rb") as f:
             graph = pickle.load(f)
     except Exception as err:  # a truncated or foreign file: rebuild
-        logger.warning("Graph cache %s unreadable (%s); reloading the road file.", path, err)
+        _logger.warning("Graph cache %s unreadable (%s); reloading the road file.", path, err)
         return None
     if not isinstance(graph, nx.MultiDiGraph):
         return None
-    logger.info("Road graph read from cache %s.", path)
+    _logger.info("Road graph read from cache %s.", path)
     return graph
 
 
@@ -247,7 +261,7 @@ def _write_graph_cache(path: Path, graph: nx.MultiDiGraph) -> None:
             pickle.dump(graph, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
     except OSError as err:
-        logger.warning("Cannot write the graph cache %s (%s); continuing without.", path, err)
+        _logger.warning("Cannot write the graph cache %s (%s); continuing without.", path, err)
 
 
 def _load_graph(
@@ -311,7 +325,7 @@ def _load_graph(
         report = LoadReport(**{**report.__dict__, "local_edges": edges, "local_joins": joins})
     graph.graph[REPORT_KEY] = report
     if report.dropped_ways or report.dangling_refs:
-        logger.info(
+        _logger.info(
             "Road graph: kept %d road ways; dropped %s; %d dangling node references "
             "dropped (%d ways cut at the extract edge).",
             report.road_ways,

@@ -14,6 +14,14 @@ import numpy as np
 
 from geoplan.errors import CRSError, InputFileError, MissingInputError
 
+__all__ = [
+    "TOBLER_DECAY",
+    "TOBLER_FLAT_OFFSET",
+    "add_node_elevations",
+    "tobler_factor",
+    "walking_minutes",
+]
+
 TOBLER_FLAT_OFFSET = 0.05
 TOBLER_DECAY = 3.5
 

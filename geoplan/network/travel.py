@@ -39,20 +39,23 @@ from geoplan.network.modes import (
     mode_network,
     snap_points,
 )
-from geoplan.network.roads import CACHE_ENV, default_cache_dir, load_graph
+from geoplan.network.roads import default_cache_dir, load_graph
 
 if TYPE_CHECKING:
     from geoplan.data.area import PlanningArea
 
-logger = logging.getLogger(__name__)
+_logger = logging.getLogger(__name__)
 
 __all__ = [
-    "CACHE_ENV",
+    "CACHE_VERSION",
+    "EXCEL_MAX_CELLS",
+    "EXCEL_MAX_COLUMNS",
+    "EXCEL_MAX_ROWS",
     "POINT_LAYERS",
+    "SOURCE_CHUNK",
     "TravelMatrix",
     "area_matrix",
     "area_points",
-    "default_cache_dir",
     "journey_lines",
     "network_for",
     "travel_matrix",
@@ -263,7 +266,7 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
-    logger.info("Travel matrix %s written to %s.", matrix.mode, out)
+    _logger.info("Travel matrix %s written to %s.", matrix.mode, out)
     return out
 
 
@@ -368,7 +371,7 @@ def _graph_in(graph: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
         return graph
     import osmnx as ox
 
-    logger.info("Projecting the road graph from %s to %s.", gcrs, crs)
+    _logger.info("Projecting the road graph from %s to %s.", gcrs, crs)
     return ox.project_graph(graph, to_crs=crs)
 
 
@@ -588,9 +591,9 @@ def travel_matrix(
         try:
             with np.load(cache_file, allow_pickle=False) as data:
                 metres, minutes = data["metres"], data["minutes"]
-            logger.info("Travel matrix %s read from cache %s.", travel_mode.name, cache_file)
+            _logger.info("Travel matrix %s read from cache %s.", travel_mode.name, cache_file)
         except (OSError, KeyError, ValueError):
-            logger.warning("Cache file %s unreadable; recomputing.", cache_file)
+            _logger.warning("Cache file %s unreadable; recomputing.", cache_file)
             metres = minutes = None
     if metres is None or minutes is None:
         metres, minutes = _compute(net, snap_o, snap_d, cutoff_min=cutoff_min)
@@ -645,7 +648,7 @@ def _write_cache(path: Path, *, metres: np.ndarray, minutes: np.ndarray) -> None
         np.savez(tmp, metres=metres, minutes=minutes)
         tmp.replace(path)
     except OSError as err:
-        logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
+        _logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
 
 
 def _compute(
@@ -685,7 +688,7 @@ def _compute(
         metres[over] = np.inf
     n_unreach = int((~np.isfinite(minutes)).sum())
     if n_unreach:
-        logger.info(
+        _logger.info(
             "Mode %s: %d of %d journeys unreachable%s.",
             mode.name,
             n_unreach,

@@ -34,7 +34,42 @@ from geoplan.data.crs import wgs84_to_gcj02
 from geoplan.outputs._offline import inline_assets, write_atomic
 from geoplan.rules import BANDS, SCHOOL_KINDS
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "BASEMAPS",
+    "CATEGORY_COLORS",
+    "COUNTY_FILL",
+    "LABELS",
+    "PAGE_COLOR",
+    "ROAD_COLOR",
+    "SCALE_BAR_CLEARANCE_PX",
+    "SCHOOL_STYLE",
+    "SITE_COLOR",
+    "TOWNSHIP_LINE",
+    "VILLAGE_COLOR",
+    "WEB_CRS",
+    "add_basemap",
+    "add_layer_control",
+    "add_legend",
+    "add_roads",
+    "add_schools",
+    "add_sites",
+    "add_tools",
+    "add_townships",
+    "add_villages",
+    "bounds_of",
+    "dual_map",
+    "escape",
+    "feature_layer",
+    "frame_of",
+    "html_table",
+    "new_map",
+    "overview_map",
+    "render_offline",
+    "save_offline",
+    "to_display",
+]
+
+_logger = logging.getLogger(__name__)
 
 WEB_CRS = "EPSG:4326"
 PAGE_COLOR = "#f3f1ec"
@@ -1149,5 +1184,5 @@ def save_offline(m: folium.Map | folium.Figure | plugins.DualMap, path: str | Pa
     """
     page = render_offline(m)
     dest = write_atomic(path, page)
-    logger.info("map written to %s (%.1f MB)", dest, dest.stat().st_size / 1e6)
+    _logger.info("map written to %s (%.1f MB)", dest, dest.stat().st_size / 1e6)
     return dest

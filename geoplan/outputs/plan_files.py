@@ -27,7 +27,14 @@ from geoplan.plan.restoration import write_scorecard
 from geoplan.plan.school_journeys import school_journey_lines
 from geoplan.plan.summary import county_summary
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "MapLike",
+    "OutputOptions",
+    "write_plan_files",
+    "write_table",
+]
+
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,6 @@ def write_plan_files(
         )
     written: list[Path] = []
     for label, step in tqdm(steps, desc="Writing outputs", unit="step", disable=None):
-        logger.debug("writing %s", label)
+        _logger.debug("writing %s", label)
         written += step()
     return written

@@ -20,6 +20,22 @@ from geoplan.outputs import maps
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS
 
+__all__ = [
+    "JOURNEY_BINS_MIN",
+    "JOURNEY_COLORS",
+    "NOT_RESTORED_COLOR",
+    "PHASE_COLORS",
+    "UNREACHABLE_COLOR",
+    "before_after_map",
+    "districts_map",
+    "journey_colors",
+    "journey_legend",
+    "journeys_map",
+    "phase_colors",
+    "restoration_map",
+    "school_journeys_map",
+]
+
 JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
 """Upper edges (minutes) of the journey colour classes; beyond the last is the worst class."""
 

@@ -31,7 +31,21 @@ from geoplan.outputs import maps, plan_maps
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import SCHOOL_KINDS
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "MAP_KINDS",
+    "PAPER_MM",
+    "CjkFont",
+    "add_north_arrow",
+    "add_scale_bar",
+    "draw_layers",
+    "find_cjk_font",
+    "font_context",
+    "nice_scale_length",
+    "print_map",
+    "write_print_maps",
+]
+
+_logger = logging.getLogger(__name__)
 
 PAPER_MM: Mapping[str, tuple[float, float]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 """Landscape paper sizes (width, height) in millimetres."""
@@ -111,7 +125,7 @@ def find_cjk_font() -> CjkFont | None:
         if hits:
             best = sorted(hits, key=lambda f: (f.name != "Noto Sans CJK SC", f.fname))[0]
             return CjkFont(Path(best.fname), best.name, _face_index(Path(best.fname), best.name))
-    logger.warning(
+    _logger.warning(
         "No CJK font found: Chinese text will show as empty boxes. Install one, e.g. "
         "'apt-get install fonts-noto-cjk' (Debian/Ubuntu) or 'dnf install google-noto-sans-cjk-"
         "fonts' (Fedora), then delete matplotlib's font cache (~/.cache/matplotlib)."
@@ -506,7 +520,7 @@ def print_map(
         )
         dest.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(dest, dpi=dpi)
-    logger.info("printable map written to %s", dest)
+    _logger.info("printable map written to %s", dest)
     return dest
 
 

@@ -35,7 +35,20 @@ from geoplan.plan.evaluate import school_load
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS, BANDS_BY_KIND, classes_needed, oversized_classes
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "band_table",
+    "display_name",
+    "file_stem",
+    "index_page",
+    "profile_map",
+    "profile_page",
+    "profile_pdf",
+    "school_profiles",
+    "summary_rows",
+    "write_profiles",
+]
+
+_logger = logging.getLogger(__name__)
 
 _TEXT: Mapping[str, Mapping[str, str]] = {
     "en": {
@@ -649,5 +662,5 @@ def write_profiles(
         )
         if pdf:
             written.append(profile_pdf(result, str(sid), row, out / f"{stem}.pdf", lang=lang))
-    logger.info("wrote %d profile files to %s", len(written), out)
+    _logger.info("wrote %d profile files to %s", len(written), out)
     return written

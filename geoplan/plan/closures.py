@@ -21,7 +21,13 @@ from geoplan.models.solver import solve_milp
 from geoplan.plan.evaluate import assign_pupils
 from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "SCHOOL_DAYS_PER_YEAR",
+    "Closures",
+    "plan_closures",
+]
+
+_logger = logging.getLogger(__name__)
 
 SCHOOL_DAYS_PER_YEAR = 190
 """School days a year, for yearly pupil-minutes (two journeys a day)."""
@@ -147,7 +153,7 @@ def plan_closures(
         recorded = schools[enrol_cols].fillna(0).to_numpy(dtype="float64").sum(axis=1)
         outside = recorded > 1.1 * load.to_numpy().sum(axis=1) + 1.0
         for j in map(int, np.flatnonzero(closable & outside)):
-            logger.info(
+            _logger.info(
                 "school %s keeps open: %.0f pupils enrolled but %.0f from the villages layer",
                 schools.index[j],
                 recorded[j],
@@ -327,7 +333,7 @@ def plan_closures(
         columns=[ID_INDEX, "merged_into", "pupils_affected", "saving_yuan", "added_pupil_minutes"],
     ).set_index(ID_INDEX)
     new_boarders = float(moves.loc[moves["boards_after"] & ~moves["boards_before"], "pupils"].sum())
-    logger.info(
+    _logger.info(
         "closures: %d schools, saving %.0f yuan", len(closed_df), closed_df["saving_yuan"].sum()
     )
     return Closures(closed_df, moves, new_boarders, float(res.objective), res.status)

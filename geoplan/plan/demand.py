@@ -18,7 +18,14 @@ from geoplan.data.area import ID_INDEX
 from geoplan.errors import Problem, ValidationError
 from geoplan.rules import BANDS
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "PUPIL_COLUMNS",
+    "TownMigration",
+    "project_pupils",
+    "pupils_by_year",
+]
+
+_logger = logging.getLogger(__name__)
 
 PUPIL_COLUMNS: tuple[str, ...] = tuple(f"pupils_{band}" for band in BANDS)
 """Band columns of a projection (and of the ``villages`` layer)."""
@@ -213,7 +220,7 @@ def project_pupils(
     out = pd.DataFrame(data, index=index, columns=list(PUPIL_COLUMNS))
     out = out.swaplevel().sort_index(level=ID_INDEX, sort_remaining=False)
     out = out.reindex(pd.MultiIndex.from_product([ids, labels], names=[ID_INDEX, "year"]))
-    logger.debug("projected %d villages over %d years", len(ids), len(labels))
+    _logger.debug("projected %d villages over %d years", len(ids), len(labels))
     return out
 
 

@@ -20,7 +20,16 @@ from geoplan.data.area import ID_INDEX
 from geoplan.errors import Problem, ValidationError
 from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "ASSIGNMENT_COLUMNS",
+    "STATUSES",
+    "assign_pupils",
+    "school_load",
+    "township_indicators",
+    "unserved_villages",
+]
+
+_logger = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("day", "boards", "unserved")
 """Status of a village's pupils of one band."""

@@ -27,7 +27,20 @@ from geoplan.plan import demand, evaluate, restoration
 from geoplan.plan.restoration import RestorationPlan
 from geoplan.rules import BANDS, PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_BAND_MODES",
+    "PlanResult",
+    "PlanSettings",
+    "destination_points",
+    "load_network",
+    "make_plan",
+    "plan_metrics",
+    "plan_schools",
+    "town_districts",
+    "travel_minutes",
+]
+
+_logger = logging.getLogger(__name__)
 
 DEFAULT_BAND_MODES: dict[str, str] = {
     "g1_3": "child_walk",

@@ -26,7 +26,16 @@ from geoplan.plan.closures import Closures, plan_closures
 from geoplan.plan.evaluate import assign_pupils, township_indicators, unserved_villages
 from geoplan.rules import PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "SCORECARD_HEADERS",
+    "RestorationPlan",
+    "destinations",
+    "plan_restoration",
+    "score_sites",
+    "write_scorecard",
+]
+
+_logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # scorecard

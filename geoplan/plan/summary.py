@@ -7,6 +7,12 @@ import pandas as pd
 from geoplan.data.area import PlanningArea
 from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules, oversized_classes
 
+__all__ = [
+    "county_summary",
+    "school_capacity",
+    "school_oversized",
+]
+
 
 def school_capacity(
     schools: pd.DataFrame, *, rules: PlanningRules | None = None, planned: bool = False

@@ -47,7 +47,19 @@ if TYPE_CHECKING:
 
     from geoplan.runs.scenario import Scenario
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "SCENARIO_SUFFIXES",
+    "STATUS_FILE",
+    "THREAD_ENV",
+    "BatchResult",
+    "is_finished",
+    "pin_threads",
+    "run_batch",
+    "run_task",
+    "scenario_files",
+]
+
+_logger = logging.getLogger(__name__)
 
 SCENARIO_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".toml")
 """Suffixes of the scenario files a batch runs."""
@@ -270,7 +282,7 @@ def run_task(file: str, out: str, cache_dir: str | None = None) -> dict[str, Any
         record["status"] = "failed"
         record["error"] = f"{type(err).__name__}: {err}"
         if not isinstance(err, GeoplanError):
-            logger.error("Scenario %s failed:\n%s", file, traceback.format_exc())
+            _logger.error("Scenario %s failed:\n%s", file, traceback.format_exc())
     finally:
         package.removeHandler(collect)
     record["seconds"] = round(time.perf_counter() - clock, 3)
@@ -351,7 +363,7 @@ def _run_processes(
                 running.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None
-                logger.warning(
+                _logger.warning(
                     "A worker process died while running %s; starting new workers.",
                     ", ".join(j.file.name for j in suspects),
                 )
@@ -442,7 +454,7 @@ def _clear_leftovers(folder: Path) -> None:
     """Remove the temporary folders a killed run left behind (``.<name>.tmp-*``)."""
     for path in folder.glob(".*.tmp-*"):
         if path.is_dir():
-            logger.info("Removing %s, left by an interrupted run.", path)
+            _logger.info("Removing %s, left by an interrupted run.", path)
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -582,7 +594,7 @@ def run_batch(
         })  # fmt: skip
 
     save()
-    logger.info(
+    _logger.info(
         "Batch %s: %d scenario file(s), %d to run, %d kept from an earlier run, %d travel "
         "group(s), on %s.", batch_name, len(files), len(jobs),
         sum(r["reused"] for r in records.values()), len(groups), engine,
@@ -593,7 +605,7 @@ def run_batch(
             record.pop("pid", None)
             records[job.file.name].update(record, attempts=job.attempts)
             if record["status"] != "ok":
-                logger.warning("Scenario %s failed: %s", job.file.name, record["error"])
+                _logger.warning("Scenario %s failed: %s", job.file.name, record["error"])
             save()
             bar.update(1)
 

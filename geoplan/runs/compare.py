@@ -25,7 +25,19 @@ from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.plan.pipeline import PlanResult
 from geoplan.runs.runner import ScenarioRun, deterministic_xlsx, plan_scenario, write_run
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "BEST_FILL",
+    "INDICATORS",
+    "Comparison",
+    "Indicator",
+    "best_values",
+    "compare",
+    "comparison_table",
+    "write_html",
+    "write_xlsx",
+]
+
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -321,7 +333,7 @@ def compare(
     map_file = _before_after(results, target, pair=pair, lang=lang)
     html_path = write_html(table, best, target / "comparison.html", map_file=map_file)
     xlsx_path = write_xlsx(table, best, target / "comparison.xlsx")
-    logger.info("Compared %d scenarios into %s", len(table), target)
+    _logger.info("Compared %d scenarios into %s", len(table), target)
     return Comparison(
         table=table, best=best, html=html_path, xlsx=xlsx_path, before_after_map=map_file
     )

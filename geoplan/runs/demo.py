@@ -14,6 +14,11 @@ from geoplan.data import datasets
 from geoplan.runs.runner import run_scenario
 from geoplan.runs.scenario import Scenario
 
+__all__ = [
+    "demo_scenario",
+    "run_demo",
+]
+
 
 def demo_scenario(*, lang: str = "en") -> Scenario:
     """The scenario ``geoplan demo`` runs: the demo county with the planning defaults."""

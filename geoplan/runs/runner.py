@@ -41,7 +41,21 @@ from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 from geoplan.rules import BANDS
 from geoplan.runs.scenario import Scenario, load_scenario
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "PACKAGES",
+    "RESULT_LAYERS",
+    "ScenarioRun",
+    "deterministic_xlsx",
+    "plan_scenario",
+    "prepare_area",
+    "result_layers",
+    "run_metrics",
+    "run_scenario",
+    "solver_report",
+    "write_run",
+]
+
+_logger = logging.getLogger(__name__)
 
 RESULT_LAYERS: dict[str, str] = {
     "villages_journeys_today": "Villages with each band's school, one-way minutes and status today",
@@ -150,7 +164,7 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
         graph = roads.load_graph(scen.roads, to_crs=area.crs)
     else:
         graph = load_network(area)
-    logger.info("Road network read in %.1f s", time.perf_counter() - clock)
+    _logger.info("Road network read in %.1f s", time.perf_counter() - clock)
     result = make_plan(area, graph=graph, settings=scen.settings)
     return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
 
@@ -429,5 +443,5 @@ def run_scenario(path_or_scenario: str | Path | Scenario, *, out: str | Path = "
     final = Path(out) / run.scenario.name
     with atomic_output_dir(final) as folder:
         written = write_run(run, folder)
-    logger.info("Scenario %s: wrote %d files to %s", run.scenario.name, len(written), final)
+    _logger.info("Scenario %s: wrote %d files to %s", run.scenario.name, len(written), final)
     return final

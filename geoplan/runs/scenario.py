@@ -50,7 +50,14 @@ from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
 from geoplan.rules import BANDS, PlanningRules
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "PATH_FIELDS",
+    "SCHEMA",
+    "Scenario",
+    "load_scenario",
+]
+
+_logger = logging.getLogger(__name__)
 
 SCHEMA: dict[str, Any] = {
     "name": "str",
@@ -737,5 +744,5 @@ def load_scenario(path: str | Path) -> Scenario:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]
         lines += [f"  - {p}" for p in errors]
         raise ScenarioError("\n".join(lines))
-    logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
+    _logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
     return scenario
