@@ -19,6 +19,7 @@ __all__ = [
     "COMMANDS",
     "Handler",
     "build_parser",
+    "configure_logging",
     "main",
 ]
 
@@ -309,23 +310,43 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'geoplan COMMAND --help' for the options of one command.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log more detail (geoplan DEBUG, other libraries INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
     return parser
 
 
+_CHATTY = ("fontTools", "matplotlib", "PIL")
+"""Libraries whose INFO and DEBUG lines say nothing a planner can use, even with ``-v``."""
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """Log geoplan's INFO lines and every library's warnings; ``verbose``: more of both.
+
+    By default only geoplan speaks at INFO (what it read, wrote and decided); other libraries
+    (pyogrio's "Created N records", osmnx, distributed) show warnings and errors only. With
+    ``verbose`` geoplan logs DEBUG and the libraries INFO, except font and image libraries.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("geoplan").setLevel(logging.DEBUG if verbose else logging.INFO)
+    for chatty in _CHATTY:
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``geoplan`` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("fontTools", "matplotlib", "distributed", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose=args.verbose)
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -220,3 +220,15 @@ def test_unreadable_graph_cache_is_rebuilt(tmp_path: Path) -> None:
     pickled.write_bytes(b"not a pickle")
     again = load_graph(path, cache_dir=cache)
     assert nx.utils.graphs_equal(first, again)
+
+
+def test_default_cache_dir_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoplan.network.roads import default_cache_dir
+
+    monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("GEOPLAN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "geoplan"

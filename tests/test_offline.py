@@ -10,8 +10,9 @@ import folium
 import pytest
 from folium import plugins
 
+from geoplan._files import write_atomic
 from geoplan.errors import MapAssetError
-from geoplan.outputs._offline import inline_assets, inline_css, write_atomic
+from geoplan.outputs._offline import inline_assets, inline_css
 
 # An http(s) address in a place a browser fetches from: src=, href= or CSS url(.
 FETCHED_URL = re.compile(r"(?:\bsrc\s*=|\bhref\s*=|url\()\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE)

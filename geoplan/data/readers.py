@@ -28,6 +28,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
+from geoplan._files import make_temp_folder
 from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
 from geoplan.data.crs import WGS84, choose_metric_crs, is_cgcs2000
 from geoplan.data.files import (
@@ -423,7 +424,7 @@ def atomic_output_dir(final: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(final)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = make_temp_folder(target.parent, prefix=f".{target.name}.tmp-")
     try:
         yield tmp
     except BaseException:
@@ -431,7 +432,7 @@ def atomic_output_dir(final: str | os.PathLike[str]) -> Iterator[Path]:
         raise
     old: Path | None = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old = make_temp_folder(target.parent, prefix=f".{target.name}.old-")
         old.rmdir()
         os.replace(target, old)
     try:

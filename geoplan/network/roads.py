@@ -108,9 +108,17 @@ GRAPH_CACHE_VERSION = "1"
 
 
 def default_cache_dir() -> Path:
-    """``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``."""
+    """``$GEOPLAN_CACHE_DIR``, else the user's cache folder for geoplan (platformdirs).
+
+    On Linux that is ``$XDG_CACHE_HOME/geoplan`` (``~/.cache/geoplan`` when unset); on macOS
+    ``~/Library/Caches/geoplan``; on Windows under ``%LOCALAPPDATA%``.
+    """
     env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.home() / ".cache" / "geoplan"
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("geoplan", appauthor=False))
 
 
 def load_report(graph: nx.MultiDiGraph) -> LoadReport | None:
@@ -150,7 +158,7 @@ def load_graph(
     join_tolerance_m
         Largest gap, metres, joined between a local road's end and the graph.
     cache_dir
-        Folder of the graph cache; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+        Folder of the graph cache; default :func:`default_cache_dir`.
         A loaded graph is pickled there, keyed by a hash of the files' bytes, the options and
         the geoplan version, so loading the same files again skips parsing and simplifying.
     use_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from geoplan._extras import import_extra
 from geoplan.errors import CRSError, InputFileError, MissingInputError
 
 __all__ = [
@@ -60,9 +61,11 @@ def add_node_elevations(graph: nx.MultiDiGraph, dem_path: str | Path) -> nx.Mult
     The DEM must be in the graph's CRS (reproject it with ``gdalwarp`` or rasterio first).
     """
     import osmnx as ox
-    import rasterio
     from pyproj import CRS
 
+    rasterio = import_extra(
+        "rasterio", extra="terrain", feature="Reading a DEM (slope-aware walking)"
+    )
     path = Path(dem_path)
     if not path.exists():
         msg = f"{path}: DEM file not found. Fix: check the path."

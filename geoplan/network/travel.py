@@ -551,7 +551,7 @@ def travel_matrix(
     max_access_m
         Access legs longer than this are warned about and listed.
     cache_dir
-        Cache folder; default ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``.
+        Cache folder; default :func:`geoplan.network.roads.default_cache_dir`.
     use_cache
         Read and write the disk cache.
     origins_label, destinations_label

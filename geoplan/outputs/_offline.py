@@ -17,12 +17,9 @@ from __future__ import annotations
 import base64
 import logging
 import mimetypes
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from geoplan.errors import MapAssetError
@@ -332,31 +329,3 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
         if fix and head_end >= 0:
             html = html[:head_end] + fix + html[head_end:]
     return html
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``.
-
-    Parameters
-    ----------
-    path
-        Destination file; its folder is created if needed.
-    text
-        Content.
-
-    Returns
-    -------
-    Path
-        The destination.
-    """
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest

@@ -29,9 +29,10 @@ import shapely
 from folium import plugins
 from folium.utilities import JsCode
 
+from geoplan._files import write_atomic
 from geoplan.data.area import PlanningArea
 from geoplan.data.crs import wgs84_to_gcj02
-from geoplan.outputs._offline import inline_assets, write_atomic
+from geoplan.outputs._offline import inline_assets
 from geoplan.rules import BANDS, SCHOOL_KINDS
 
 __all__ = [

@@ -29,8 +29,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from geoplan._files import write_atomic
 from geoplan.outputs import maps, plan_maps, printing
-from geoplan.outputs._offline import write_atomic
 from geoplan.plan.evaluate import school_load
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS, BANDS_BY_KIND, classes_needed, oversized_classes

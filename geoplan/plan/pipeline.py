@@ -85,7 +85,7 @@ class PlanSettings:
     phasing_time_limit_s
         Time limit of the phasing MIP.
     cache_dir
-        Travel-matrix cache folder (default: ``$GEOPLAN_CACHE_DIR`` or ``~/.cache/geoplan``).
+        Travel-matrix cache folder (default: :func:`geoplan.network.roads.default_cache_dir`).
     """
 
     rules: PlanningRules = field(default_factory=PlanningRules)

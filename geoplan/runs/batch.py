@@ -29,7 +29,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -37,8 +36,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from geoplan._extras import import_extra
+from geoplan._files import write_atomic
 from geoplan.data.readers import file_sha256
 from geoplan.errors import GeoplanError, MissingInputError, ScenarioError
 
@@ -391,6 +393,15 @@ def _killed(job: _Job) -> dict[str, Any]:
     }
 
 
+def _dask_modules() -> tuple[ModuleType, ModuleType]:
+    """``dask`` and ``distributed``, or an error naming the ``dask`` extra."""
+    feature = "Running a batch on Dask (--local-cluster, --scheduler)"
+    return (
+        import_extra("dask", extra="dask", feature=feature),
+        import_extra("distributed", extra="dask", feature=feature),
+    )
+
+
 def _run_dask(
     jobs: Sequence[_Job],
     done: Callable[[_Job, dict[str, Any]], None],
@@ -402,17 +413,21 @@ def _run_dask(
     max_attempts: int,
 ) -> None:
     """A Dask scheduler at ``scheduler``, or an embedded LocalCluster of ``workers`` processes."""
-    import dask
-    from distributed import Client, LocalCluster, as_completed
+    dask, distributed = _dask_modules()
+    Client, LocalCluster, as_completed = (  # noqa: N806
+        distributed.Client,
+        distributed.LocalCluster,
+        distributed.as_completed,
+    )
 
     cluster = None
     with dask.config.set({"distributed.scheduler.allowed-failures": max_attempts - 1}):
         if scheduler is None:
-            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, host="127.0.0.1", env=dict(THREAD_ENV),
             )  # fmt: skip
-        client = Client(cluster if cluster is not None else scheduler)  # type: ignore[no-untyped-call]
+        client = Client(cluster if cluster is not None else scheduler)
     try:
         for wave in _ordered(jobs):
             futures: dict[str, _Job] = {}
@@ -425,7 +440,7 @@ def _run_dask(
                 )  # fmt: skip
                 futures[str(future.key)] = job
                 submitted.append(future)
-            for future in as_completed(submitted):  # type: ignore[no-untyped-call]
+            for future in as_completed(submitted):
                 job = futures[str(future.key)]
                 try:
                     record = future.result()
@@ -435,7 +450,7 @@ def _run_dask(
                     record["error"] += f" ({type(err).__name__}: {err})"
                 done(job, record)
     finally:
-        client.close()  # type: ignore[no-untyped-call]
+        client.close()
         if cluster is not None:
             cluster.close()
 
@@ -444,10 +459,7 @@ def _run_dask(
 
 
 def _write_json(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _clear_leftovers(folder: Path) -> None:
@@ -535,6 +547,8 @@ def run_batch(
     if max_attempts < 1:
         msg = f"max_attempts must be at least 1, not {max_attempts}."
         raise ScenarioError(msg)
+    if scheduler is not None or local_cluster:
+        _dask_modules()  # before anything is written: a missing extra is said at once
     files = [f.resolve() for f in scenario_files(folder)]
     batch_name = name or Path(folder).resolve().name
     target = Path(out).resolve() / batch_name

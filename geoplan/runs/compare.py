@@ -10,7 +10,6 @@ import html
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from geoplan._files import make_temp_file, write_atomic
 from geoplan.data.readers import atomic_output_dir
 from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.plan.pipeline import PlanResult
@@ -248,7 +248,7 @@ green; teaching points restored and schools closed have no best value.</p>
 {extra}
 </body></html>
 """
-    _replace(path, page.encode("utf-8"))
+    write_atomic(path, page)
     return path
 
 
@@ -275,7 +275,7 @@ def write_xlsx(table: pd.DataFrame, best: pd.DataFrame, path: Path) -> Path:
     info.append(["Column", "metrics.json key", "Best"])
     for ind in INDICATORS:
         info.append([ind.label, ind.key, ind.better or ""])
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    fd, tmp = make_temp_file(path.parent, prefix=f".{path.name}.", suffix=".xlsx")
     os.close(fd)
     try:
         wb.save(tmp)
@@ -285,13 +285,6 @@ def write_xlsx(table: pd.DataFrame, best: pd.DataFrame, path: Path) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
-
-
-def _replace(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def compare(
