@@ -62,38 +62,6 @@ def brute_force(demand, cost, cap, graph, home, extra=None, limit=None):
     return best
 
 
-def test_rook_adjacency_ignores_corners_and_short_edges():
-    polys = [
-        shapely.box(0, 0, 10, 10),
-        shapely.box(10, 0, 20, 10),  # shares a 10 m edge with 0
-        shapely.box(20, 10, 30, 20),  # touches 1 only at a corner
-        shapely.box(10, -10, 20.5, 0),  # shares 10.5 m with 1, 0 m with 0 (corner)
-        shapely.box(-10, 9.5, 0, 20),  # shares 0.5 m with 0: below the 1 m tolerance
-    ]
-    adj = rook_adjacency(gpd.GeoSeries(polys, crs=CRS)).toarray()
-    expected = {(0, 1), (1, 3)}
-    got = {(a, b) for a, b in zip(*np.nonzero(adj), strict=True) if a < b}
-    assert got == expected
-    assert (adj == adj.T).all()
-    assert dissolved_pieces(gpd.GeoSeries(polys[:2], crs=CRS)) == 1
-    assert dissolved_pieces(gpd.GeoSeries([polys[1], polys[2]], crs=CRS)) == 2
-    assert dissolved_pieces(gpd.GeoSeries([polys[0], polys[4]], crs=CRS)) == 2
-
-
-def test_rook_adjacency_matches_loop_implementation():
-    rng = np.random.default_rng(3)
-    pts = shapely.points(rng.uniform(0, 1000, (40, 2)))
-    cells = shapely.voronoi_polygons(
-        shapely.multipoints(pts), extend_to=shapely.box(0, 0, 1000, 1000)
-    )
-    geoms = [shapely.intersection(c, shapely.box(0, 0, 1000, 1000)) for c in cells.geoms]
-    adj = rook_adjacency(gpd.GeoSeries(geoms, crs=CRS))
-    graph = polygon_graph(geoms)
-    assert {tuple(sorted(e)) for e in graph.edges} == {
-        (a, b) for a, b in zip(*adj.nonzero(), strict=True) if a < b
-    }
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_tiny_exact_equals_brute_force(seed):
     rng = np.random.default_rng(seed)

@@ -5,7 +5,8 @@ matrix in minutes (blocks x schools, e.g. ``TravelMatrix.minutes``), capacities 
 and the rook adjacency of the blocks. It minimises total pupil journey minutes subject to
 
 * capacity: pupils of each band at a school <= its classes x class-size limit;
-* rook contiguity: each district is connected through shared edges and holds its school's block
+* contiguity: each district is connected through shared frontage (blocks facing each other
+  across a digitising gap or a street, see ``_contiguity``) and holds its school's block
   (a single-commodity flow per district, after Shirabe 2005);
 * optional limits: longest journey, pupils moved from the status quo, communities kept whole,
   fixed blocks (planner overrides).
@@ -34,7 +35,12 @@ import scipy.sparse as sp
 import shapely
 
 from geoplan.errors import InfeasibleError
-from geoplan.models._contiguity import dissolved_pieces, rook_adjacency
+from geoplan.models._contiguity import (
+    DEFAULT_GAP_TOLERANCE_M,
+    DEFAULT_MIN_SHARED_M,
+    components_within,
+    rook_adjacency,
+)
 from geoplan.models._district_heuristic import _heuristic, _neighbourhood_search, _Search
 from geoplan.models._district_inputs import (
     DETOUR_FACTOR,
@@ -415,7 +421,8 @@ def plan_districts(
     method: str = "auto",
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 0.01,
-    tolerance_m: float = 1.0,
+    gap_tolerance_m: float = DEFAULT_GAP_TOLERANCE_M,
+    min_shared_m: float = DEFAULT_MIN_SHARED_M,
     detour_factor: float = DETOUR_FACTOR,
     allow_over_capacity: bool = False,
 ) -> DistrictPlan:
@@ -451,8 +458,11 @@ def plan_districts(
         Table (index school id, columns ``extra_classes_<band>``) of classes a scenario adds.
     method, time_limit_s, mip_rel_gap
         Passed to :func:`solve_districts` (the time limit is per level).
-    tolerance_m
-        Shortest shared edge making two blocks neighbours, metres.
+    gap_tolerance_m
+        Block boundaries closer than this count as touching, metres (digitising gaps; about 30
+        for street blocks separated by streets).
+    min_shared_m
+        Shortest shared frontage making two blocks neighbours, metres (corners never count).
     detour_factor
         Factor on straight-line distance for the fallback cost.
     allow_over_capacity
@@ -474,7 +484,7 @@ def plan_districts(
 
     rules = rules or PlanningRules()
     blocks, schools = _checked_blocks(blocks, schools)
-    adjacency = rook_adjacency(blocks, tolerance_m=tolerance_m)
+    adjacency = rook_adjacency(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
     groups = blocks["community"].to_numpy() if keep_communities else None
     block_out = gpd.GeoDataFrame(
         index=blocks.index.copy(), geometry=blocks.geometry.copy(), crs=blocks.crs
@@ -537,7 +547,7 @@ def plan_districts(
         sources[level] = li.cost_source
         _fill_blocks(block_out, li, sol)
         school_frames.append(_school_table(li, sol))
-        districts.append(_district_table(blocks, li, sol, tolerance_m=tolerance_m))
+        districts.append(_district_table(blocks, li, sol, adjacency))
         indicators.append(_indicators(li, sol))
     school_table = _merge_school_tables(schools, school_frames)
     district_gdf = gpd.GeoDataFrame(pd.concat(districts), crs=blocks.crs)
@@ -615,7 +625,7 @@ def _merge_school_tables(schools: Any, frames: list[Any]) -> Any:
 
 
 def _district_table(
-    blocks: Any, li: _LevelInput, sol: DistrictSolution, *, tolerance_m: float
+    blocks: Any, li: _LevelInput, sol: DistrictSolution, adjacency: sp.csr_array
 ) -> Any:
     rows = []
     for j, sid in enumerate(li.schools.index):
@@ -634,7 +644,7 @@ def _district_table(
                 "polsby_popper": 4 * math.pi * area / perimeter**2
                 if perimeter > 0
                 else float("nan"),
-                "pieces": dissolved_pieces(members, tolerance_m=tolerance_m),
+                "pieces": len(components_within(adjacency, np.flatnonzero(sol.assignment == j))),
                 "geometry": geom,
             }
         )
@@ -748,7 +758,8 @@ def diagnose_capacity(
     extra_classes: Any = None,
     max_extra_classes: int = 20,
     time_limit_s: float = 30.0,
-    tolerance_m: float = 1.0,
+    gap_tolerance_m: float = DEFAULT_GAP_TOLERANCE_M,
+    min_shared_m: float = DEFAULT_MIN_SHARED_M,
     detour_factor: float = DETOUR_FACTOR,
 ) -> CapacityDiagnosis:
     """Places short per band, and the fewest extra classes per school that fit every pupil.
@@ -765,7 +776,7 @@ def diagnose_capacity(
         Most extra classes considered per school and band.
     time_limit_s
         Wall-time limit of the least-extra-classes MIP.
-    tolerance_m, detour_factor
+    gap_tolerance_m, min_shared_m, detour_factor
         As for :func:`plan_districts`.
 
     Returns
@@ -777,7 +788,7 @@ def diagnose_capacity(
 
     rules = rules or PlanningRules()
     blocks, schools = _checked_blocks(blocks, schools)
-    adjacency = rook_adjacency(blocks, tolerance_m=tolerance_m)
+    adjacency = rook_adjacency(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
     li = _level_inputs(
         blocks,
         schools,
