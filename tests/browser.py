@@ -13,19 +13,30 @@ tooltip and popup opened (``mouseover`` / ``click`` fired, then opened) with no 
 
 When Chromium or Playwright is missing the caller is skipped with the reason, unless the
 environment sets ``GEOPLAN_REQUIRE_BROWSER=1``, when it fails instead.
+
+The same holds for the other system tools some tests need (:data:`SYSTEM_NEEDS`): a test marked
+``@pytest.mark.browser``, ``cjk_font`` or ``poppler`` is skipped, saying what is missing and how
+to install it, before its fixtures run (``conftest.py``), or fails under
+``GEOPLAN_REQUIRE_BROWSER=1`` (CI, which installs them all).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("GEOPLAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = (
+    os.environ.get("GEOPLAN_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+)
+"""Chromium: ``$GEOPLAN_CHROMIUM``, else ``chromium`` on ``PATH`` (Debian's package)."""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,19 +56,53 @@ def browser_problem() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "playwright (python) is not installed: pip install playwright"
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk"
+    if CHROMIUM is None or not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return "Chromium not found on PATH: apt-get install chromium (or set GEOPLAN_CHROMIUM)"
     return None
 
 
-def require_browser() -> None:
-    """Skip the calling test when no browser is available (fail if GEOPLAN_REQUIRE_BROWSER=1)."""
-    problem = browser_problem()
+def cjk_font_problem() -> str | None:
+    """Why no test of Chinese glyphs can run here (no CJK font known to fontconfig), or ``None``."""
+    from geoplan.outputs.printing import find_cjk_font
+
+    if find_cjk_font() is None:
+        return (
+            "no CJK font known to fontconfig (fc-list :lang=zh-cn): apt-get install fonts-noto-cjk"
+        )
+    return None
+
+
+def poppler_problem() -> str | None:
+    """Why no test reading PDF text can run here (no ``pdftotext``), or ``None``."""
+    if shutil.which("pdftotext") is None:
+        return "pdftotext not found on PATH: apt-get install poppler-utils"
+    return None
+
+
+SYSTEM_NEEDS: dict[str, Callable[[], str | None]] = {
+    "browser": browser_problem,
+    "cjk_font": cjk_font_problem,
+    "poppler": poppler_problem,
+}
+"""Marker name -> what says why that system tool is missing (``None`` when present)."""
+
+
+def require(need: str) -> None:
+    """Skip the calling test when ``need`` (a key of :data:`SYSTEM_NEEDS`) is missing here.
+
+    Fails instead when the environment sets ``GEOPLAN_REQUIRE_BROWSER=1``.
+    """
+    problem = SYSTEM_NEEDS[need]()
     if problem is None:
         return
     if os.environ.get("GEOPLAN_REQUIRE_BROWSER") == "1":
         pytest.fail(f"GEOPLAN_REQUIRE_BROWSER=1 but {problem}")
     pytest.skip(problem)
+
+
+def require_browser() -> None:
+    """Skip the calling test when no browser is available (fail if GEOPLAN_REQUIRE_BROWSER=1)."""
+    require("browser")
 
 
 @dataclass

@@ -18,6 +18,20 @@ TINY_CRS = "EPSG:32645"
 _X0, _Y0 = 400_000.0, 4_700_000.0
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (with the reason) a test marked browser, cjk_font or poppler where that is missing.
+
+    Runs before the test's fixtures, so a skipped test costs nothing; under
+    ``GEOPLAN_REQUIRE_BROWSER=1`` (CI) it fails instead.
+    """
+    from browser import SYSTEM_NEEDS, require
+
+    for need in SYSTEM_NEEDS:
+        if item.get_closest_marker(need) is not None:
+            require(need)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Give the test session its own graph and travel-matrix cache (cold at the start)."""

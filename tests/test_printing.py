@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from matplotlib import font_manager
 from PIL import Image
 
 from geoplan.outputs import printing
@@ -48,11 +52,49 @@ def test_write_print_maps_pdf_and_png(hostile_plan: PlanResult, tmp_path: Path) 
     assert all(p.read_bytes()[:4] in (b"%PDF", b"\x89PNG") for p in written)
 
 
+@pytest.mark.cjk_font
 def test_cjk_font_found_here() -> None:
     font = printing.find_cjk_font()
-    if font is None:
-        pytest.skip("no CJK font installed")
-    assert font.path.exists() and "CJK" in font.family
+    assert font is not None and font.path.exists() and "CJK" in font.family
+    # matplotlib draws with it whatever its font cache held before
+    assert font.family in {f.name for f in font_manager.fontManager.ttflist}
+
+
+@pytest.mark.cjk_font
+def test_chinese_map_uses_the_cjk_font_and_warns_nothing(
+    hostile_plan: PlanResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="geoplan.outputs.printing"):
+        printing.print_map(hostile_plan, tmp_path / "m.png", kind="overview", lang="zh", dpi=30)
+    assert "no CJK font" not in caplog.text
+
+
+@pytest.fixture
+def no_cjk_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fontconfig with no font folder at all, as on a bare machine."""
+    conf = tmp_path / "empty-fonts.conf"
+    conf.write_text("<?xml version='1.0'?>\n<fontconfig></fontconfig>\n", encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    monkeypatch.setattr(printing, "_warned_fonts", set())
+    printing.find_cjk_font.cache_clear()
+    try:
+        yield
+    finally:
+        printing.find_cjk_font.cache_clear()
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")
+def test_without_a_cjk_font_chinese_maps_warn_once_and_english_never(
+    no_cjk_font: None, hostile_plan: PlanResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert printing.find_cjk_font() is None
+    with caplog.at_level(logging.WARNING, logger="geoplan.outputs.printing"):
+        printing.write_print_maps(hostile_plan, tmp_path / "en", lang="en")
+        assert "no CJK font" not in caplog.text  # no Chinese text drawn
+        written = printing.write_print_maps(hostile_plan, tmp_path / "zh", lang="zh")
+    assert len(written) == 6  # drawn all the same, Chinese glyphs as boxes
+    assert caplog.text.count("no CJK font") == 1, caplog.text
+    assert "apt-get install fonts-noto-cjk" in caplog.text
 
 
 def test_bad_requests_are_refused(hostile_plan: PlanResult, tmp_path: Path) -> None:

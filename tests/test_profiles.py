@@ -4,7 +4,6 @@ Chinese PDF."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from browser import check_map_in_browser
 from conftest import HOSTILE_NAME, build_tiny_area, build_tiny_graph
 
 from geoplan.outputs import profiles
-from geoplan.outputs.printing import find_cjk_font
 from geoplan.plan.pipeline import PlanResult, PlanSettings, make_plan
 
 CHINESE_NAME = "阿拉沟乡中心小学"
@@ -77,10 +75,9 @@ def test_index_and_profile_pages_offline_and_escaped(
     assert "href='school_S1.html'" in index and "href='school_S1.pdf'" in index
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+@pytest.mark.cjk_font
+@pytest.mark.poppler
 def test_chinese_pdf_profile_has_extractable_chinese(tmp_path: Path) -> None:
-    if find_cjk_font() is None:
-        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
     area = build_tiny_area(school_name=CHINESE_NAME)
     result = make_plan(
         area, graph=build_tiny_graph(), settings=PlanSettings(restore=False, cache_dir=tmp_path)

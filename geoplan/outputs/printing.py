@@ -2,8 +2,9 @@
 
 Maps are drawn in the planning area's metric CRS, so the scale bar is exact along the map's
 centre; each page carries the date, the data source and, for synthetic data, a red mark.
-Chinese text needs a CJK font: :func:`find_cjk_font` looks for one through
-``matplotlib.font_manager`` and logs how to install one when none is found.
+Chinese text needs a CJK font: :func:`find_cjk_font` asks fontconfig for one (not matplotlib's
+font cache, which may predate the font), and :func:`font_context` logs once how to install one
+when Chinese text is drawn without.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
+import shutil
+import subprocess
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,27 +115,104 @@ class CjkFont:
     index: int
 
 
-def find_cjk_font() -> CjkFont | None:
-    """A Simplified-Chinese-capable font from ``matplotlib.font_manager``, or ``None``.
+_CJK_PREFERENCES = ("Noto Sans CJK SC", "CJK SC", "CJK", "Hei", "WenQuanYi", "Song")
+"""Family names tried in order (a part of the name, any case)."""
 
-    Prefers Noto Sans CJK SC, then any "CJK SC", "CJK", "Hei", "Song" or "WenQuanYi" family.
-    Logs how to install one when none is found.
+_INSTALL_HINT = (
+    "Install one, e.g. 'apt-get install fonts-noto-cjk' (Debian/Ubuntu) or 'dnf install "
+    "google-noto-sans-cjk-fonts' (Fedora); geoplan finds it through fontconfig (fc-list)."
+)
+
+_GLYPH_MISSING = re.compile(r"Glyph \d+ .*missing from font\(s\) (?P<fonts>.+?)\.?$", re.DOTALL)
+
+_warned_fonts: set[str] = set()
+"""Font lists already reported as missing Chinese glyphs (one warning each per process)."""
+
+
+@dataclass(frozen=True)
+class _Face:
+    path: Path
+    index: int
+    family: str
+    regular: bool
+
+
+def _fontconfig_faces() -> list[_Face] | None:
+    """Faces fontconfig knows for Simplified Chinese, or ``None`` without ``fc-list``."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        done = subprocess.run(
+            [fc_list, "--format=%{file}\t%{index}\t%{family[0]}\t%{style[0]}\n", ":lang=zh-cn"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as err:
+        _logger.debug("fc-list failed (%s); looking for CJK fonts through matplotlib", err)
+        return None
+    faces = []
+    for line in done.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4 or not parts[1].isdigit():
+            continue
+        style = parts[3].lower()
+        regular = style in ("regular", "book", "normal", "medium", "")
+        faces.append(_Face(Path(parts[0]), int(parts[1]), parts[2], regular))
+    return faces
+
+
+def _matplotlib_faces() -> list[_Face]:
+    """Faces of matplotlib's font list (systems without fontconfig); may be a stale cache."""
+    faces = []
+    for f in font_manager.fontManager.ttflist:
+        index = getattr(f, "index", None)
+        path = Path(f.fname)
+        faces.append(
+            _Face(
+                path,
+                int(index) if index is not None else _face_index(path, f.name),
+                f.name,
+                f.weight in (400, "normal", "regular"),
+            )
+        )
+    return faces
+
+
+def _register(face: _Face) -> str:
+    """Make matplotlib know ``face`` (its cache may predate the font); returns its family."""
+    known = {f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == face.path}
+    if face.family not in known:
+        font_manager.fontManager.addfont(str(face.path))
+        known = {f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == face.path}
+    if face.family in known or not known:
+        return face.family
+    return sorted(known)[0]  # an older matplotlib registers the first face of a collection only
+
+
+@lru_cache(maxsize=1)
+def find_cjk_font() -> CjkFont | None:
+    """A Simplified-Chinese font installed on the system, or ``None``.
+
+    Asks fontconfig (``fc-list :lang=zh-cn``), so a font installed after matplotlib built its
+    font cache is found too, and an empty fontconfig means none; on systems without fontconfig
+    it falls back to matplotlib's font list. Prefers Noto Sans CJK SC, then any "CJK SC", "CJK",
+    "Hei", "WenQuanYi" or "Song" family, regular weight first. The font is registered with
+    matplotlib. The answer is kept for the process (``find_cjk_font.cache_clear()`` asks again).
+    Logs nothing: a warning comes only when Chinese text is drawn without a font
+    (:func:`font_context`).
     """
-    entries = font_manager.fontManager.ttflist
-    preferences = ("Noto Sans CJK SC", "CJK SC", "CJK", "Hei", "WenQuanYi", "Song")
-    for wanted in preferences:
-        hits = [
-            f for f in entries if wanted.lower() in f.name.lower() and f.weight in (400, "normal")
-        ]
-        hits = hits or [f for f in entries if wanted.lower() in f.name.lower()]
+    faces = _fontconfig_faces()
+    if faces is None:
+        faces = _matplotlib_faces()
+    for wanted in _CJK_PREFERENCES:
+        hits = [f for f in faces if wanted.lower() in f.family.lower()]
         if hits:
-            best = sorted(hits, key=lambda f: (f.name != "Noto Sans CJK SC", f.fname))[0]
-            return CjkFont(Path(best.fname), best.name, _face_index(Path(best.fname), best.name))
-    _logger.warning(
-        "No CJK font found: Chinese text will show as empty boxes. Install one, e.g. "
-        "'apt-get install fonts-noto-cjk' (Debian/Ubuntu) or 'dnf install google-noto-sans-cjk-"
-        "fonts' (Fedora), then delete matplotlib's font cache (~/.cache/matplotlib)."
-    )
+            best = sorted(
+                hits, key=lambda f: (not f.regular, f.family != "Noto Sans CJK SC", str(f.path))
+            )[0]
+            family = _register(best)
+            _logger.debug("CJK font: %s (%s, face %d)", family, best.path, best.index)
+            return CjkFont(best.path, family, best.index)
     return None
 
 
@@ -148,18 +231,48 @@ def _face_index(path: Path, family: str) -> int:
     return 0
 
 
+def _report_missing_glyphs(caught: list[warnings.WarningMessage]) -> None:
+    """Log one warning per font list that lacked Chinese glyphs; re-issue every other warning."""
+    for w in caught:
+        found = _GLYPH_MISSING.search(str(w.message))
+        if found is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+            continue
+        fonts = found.group("fonts")
+        if fonts in _warned_fonts:
+            continue
+        _warned_fonts.add(fonts)
+        _logger.warning(
+            "Chinese text was drawn with no CJK font (%s lacks the glyphs): it shows as empty "
+            "boxes. %s",
+            fonts,
+            _INSTALL_HINT,
+        )
+
+
 @contextmanager
 def font_context(lang: str) -> Iterator[None]:
-    """Matplotlib settings (within the block only) that render ``lang``'s text."""
+    """Matplotlib settings (within the block only) that render ``lang``'s text.
+
+    Chinese text (any language: names in the data may be Chinese) uses the CJK font of
+    :func:`find_cjk_font`. Where none is installed, matplotlib's "Glyph ... missing" warnings
+    raised in the block become one logged warning per process, saying how to install one.
+    """
     families = ["DejaVu Sans"]
-    if lang == "zh":
-        font = find_cjk_font()
-        if font is not None:
-            families = [font.family, "DejaVu Sans"]
-    with mpl.rc_context(
-        {"font.family": "sans-serif", "font.sans-serif": families, "axes.unicode_minus": False}
+    font = find_cjk_font()
+    if font is not None:
+        families = [font.family, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", font.family]
+    with (
+        mpl.rc_context(
+            {"font.family": "sans-serif", "font.sans-serif": families, "axes.unicode_minus": False}
+        ),
+        warnings.catch_warnings(record=True) as caught,
     ):
-        yield
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            _report_missing_glyphs(caught)
 
 
 def _text(lang: str) -> Mapping[str, str]:

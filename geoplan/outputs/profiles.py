@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from geoplan._files import write_atomic
+from geoplan.errors import MissingDependencyError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.plan.evaluate import school_load
 from geoplan.plan.pipeline import PlanResult
@@ -551,7 +552,7 @@ def profile_pdf(
 
     Raises
     ------
-    RuntimeError
+    MissingDependencyError
         For Chinese when no CJK font is installed (the message says how to install one).
     """
     from fpdf import FPDF
@@ -571,7 +572,7 @@ def profile_pdf(
             "No CJK font found for the Chinese PDF profile. Install one, e.g. "
             "'apt-get install fonts-noto-cjk', then retry."
         )
-        raise RuntimeError(msg)
+        raise MissingDependencyError(msg)
     else:
         family = "helvetica"
     pdf.add_page()
