@@ -58,13 +58,23 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="check a planning-area folder and list every problem",
         description=(
             "Read a planning-area folder (or .gpkg) the way every command does, and print every "
-            "problem as a table: file, layer, row, column, value, problem and fix. Exits 0 when "
-            "clean or with warnings only, 1 on errors. Writes nothing."
+            "problem as a table: file, layer, row, column, value, problem and fix; notes say how "
+            "a file was read (title rows, totals, synonyms). Exits 0 when clean or with "
+            "warnings only, 1 on errors. Writes nothing, except --write-columns."
         ),
     )
     p.add_argument("folder", type=Path, help="planning-area folder or GeoPackage")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     p.add_argument("--columns", type=Path, help="columns.yaml to use instead of the folder's")
+    p.add_argument(
+        "--write-columns",
+        nargs="?",
+        type=Path,
+        const=Path("columns.yaml"),
+        metavar="FILE",
+        help="write the columns.yaml the reading used, for you to check (default: "
+        "FOLDER/columns.yaml; never overwrites a file)",
+    )
     p.add_argument(
         "--tolerance-m",
         type=float,
@@ -75,13 +85,22 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from geoplan.data.readers import validate_folder
+    from geoplan.data.readers import columns_yaml_text, read_layers
     from geoplan.data.validation import format_problems
 
-    problems = validate_folder(
+    _, problems, info = read_layers(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
     print(format_problems(problems))
+    if args.write_columns is not None:
+        target = args.write_columns
+        if not target.is_absolute() and target.parent == Path():
+            target = Path(info["folder"]) / target
+        if target.exists():
+            print(f"Not written: {target} exists; give another file to --write-columns.")
+            return 1
+        target.write_text(columns_yaml_text(info["columns"]), encoding="utf-8")
+        print(f"Wrote {target}")
     failing = [p for p in problems if args.strict or p.severity == "error"]
     return 1 if failing else 0
 

@@ -49,7 +49,8 @@ class Problem:
     fix
         What to do about it.
     severity
-        ``"error"`` or ``"warning"``.
+        ``"error"``, ``"warning"`` or ``"note"`` (how something was read, e.g. a title row
+        skipped or a header read by its synonym; nothing to fix).
     """
 
     file: str

@@ -9,10 +9,11 @@ raised.
 
 from __future__ import annotations
 
-import io as _stdio
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +25,38 @@ import shapely
 import yaml
 from pyproj import CRS
 
-from geoplan.data.area import ID_HEADERS, ID_INDEX, LAYERS
+from geoplan.data.area import ID_INDEX, LAYERS
 from geoplan.data.crs import OFFSET_SYSTEMS, WGS84, parse_coordinate_system
+from geoplan.data.headers import (
+    COORDINATE_CELL_HEADERS,
+    UNIT_FACTORS,
+    header_unit,
+    known_headers,
+    normalise_header,
+    suggest_headers,
+)
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
 from geoplan.errors import CRSError, Problem
 
 __all__ = [
     "COORDINATE_HEADERS",
+    "LOCATION_SUFFIXES",
+    "LONLAT",
     "TABLE_SUFFIXES",
     "TEXT_ENCODINGS",
     "VECTOR_SUFFIXES",
     "parse_angle",
+    "parse_number",
+    "split_lonlat",
 ]
 
 VECTOR_SUFFIXES: tuple[str, ...] = (".gpkg", ".geojson", ".json", ".shp")
-TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".xlsx", ".xls")
+LOCATION_SUFFIXES: tuple[str, ...] = (".kml", ".kmz")
+"""Point files (Ovital 奥维, Tianditu, Google Earth) whose names join a table of the same layer."""
+
+LONLAT = "lonlat"
+"""Target of a one-cell coordinate column (``经纬度``: ``86.5,42.3``), split into lon and lat."""
 
 COORDINATE_HEADERS: dict[str, tuple[str, ...]] = {
     "lon": ("lon", "lng", "long", "longitude", "经度", "东经"),
@@ -49,7 +67,8 @@ COORDINATE_HEADERS: dict[str, tuple[str, ...]] = {
 """Headers read as coordinates without a ``columns.yaml`` (case-insensitive)."""
 
 TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
-"""Encodings tried, in order, for CSV files and shapefile DBFs without a ``.cpg``."""
+"""Encodings tried, in order, for CSV files and shapefile DBFs without a ``.cpg`` (a text file
+starting with a UTF-16 byte-order mark, Excel's "Unicode text", is read as UTF-16)."""
 
 
 @dataclass
@@ -57,6 +76,8 @@ class _Source:
     layer: str
     path: Path
     gpkg_layer: str | None = None
+    locations: Path | None = None
+    sheet: str | None = None
 
     @property
     def label(self) -> str:
@@ -74,6 +95,7 @@ class _Settings:
     """What ``columns.yaml`` says: header mappings and coordinate systems per layer."""
 
     mapping: dict[str, dict[str, str]] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
     coordinates: dict[str, str] = field(default_factory=dict)
     default_coordinates: str | None = None
     file: str = "columns.yaml"
@@ -107,7 +129,8 @@ def parse_angle(value: Any) -> float:
     r"""Decimal degrees from a number or a degrees-minutes-seconds text.
 
     Accepts ``86.5``, ``"86°23′45″"``, ``"86°23'45\""``, ``"东经86°23′45″"``, ``"北纬42.5"``,
-    ``"86 23 45.5"``, ``"86度23分45秒"``, ``"42.5N"``; ``nan`` for an empty value.
+    ``"86 23 45.5"``, ``"86度23分45秒"``, ``"42.5N"``, full-width digits; ``nan`` for an empty
+    value. ``"86.07.13"`` is refused: it could be 86°07′13″ or a typing slip.
 
     Raises
     ------
@@ -118,9 +141,15 @@ def parse_angle(value: Any) -> float:
         return math.nan
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
-    text = str(value).strip().replace("，", ",").replace("．", ".").replace("－", "-")
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace("−", "-")
     if not text:
         return math.nan
+    if re.search(r"\d\.\d*\.\d", text):
+        msg = (
+            f"{value!r} has two dots, so degrees, minutes and seconds cannot be told apart; "
+            "write 86°07′13″ or decimal degrees"
+        )
+        raise ValueError(msg)
     sign = 1
     for word, hemi in _HEMISPHERES:
         if text.upper().startswith(word):
@@ -144,6 +173,97 @@ def parse_angle(value: Any) -> float:
         raise ValueError(msg)
     degrees = numbers[0] + sum(n / 60**k for k, n in enumerate(numbers[1:], 1))
     return float(sign * degrees)
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_UNITS_LONGEST_FIRST = sorted(UNIT_FACTORS, key=len, reverse=True)
+
+
+def parse_number(value: Any, *, factor: float = 1.0) -> float:
+    """A number from a cell: text numbers, full-width digits, thousands separators and units.
+
+    ``"12"``, ``"１２"``, ``"1,234"``, ``"12人"``, ``"133万"`` (1,330,000), ``"1.2万元"`` (12,000);
+    ``factor`` is the header's unit (10,000 for ``投资(万元)``) and applies unless the value names
+    its own unit. ``nan`` for an empty value. Decimal arithmetic, so ``34.8`` x 10,000 is 348,000.
+
+    Raises
+    ------
+    ValueError
+        When the value is not a number.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        msg = f"not a number: {value!r}"
+        raise ValueError(msg)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if math.isnan(float(value)):
+            return math.nan
+        text = repr(float(value)) if isinstance(value, (float, np.floating)) else str(int(value))
+    else:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    if not text:
+        return math.nan
+    scale = Decimal(str(factor)) if factor != 1.0 else Decimal(1)
+    for unit in _UNITS_LONGEST_FIRST:
+        if text.endswith(unit) and len(text) > len(unit):
+            text, scale = text[: -len(unit)], Decimal(int(UNIT_FACTORS[unit]))
+            break
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    if "e" in text.lower() and not isinstance(value, str):
+        return float(value) * factor
+    if not _PLAIN_NUMBER.fullmatch(text):
+        msg = f"not a number: {value!r}"
+        raise ValueError(msg)
+    try:
+        return float(Decimal(text) * scale)
+    except InvalidOperation as err:  # pragma: no cover - the pattern above rules it out
+        msg = f"not a number: {value!r}"
+        raise ValueError(msg) from err
+
+
+_LON_RANGE = (73.0, 135.0)
+_LAT_RANGE = (18.0, 54.0)
+
+
+def split_lonlat(value: Any) -> tuple[float, float]:
+    """Longitude and latitude from one cell (``"86.5,42.3"``, ``"42.3，86.5"``, ``"86.5 42.3"``).
+
+    The order is told apart by China's ranges: longitude 73-135, latitude 18-54. Each half may be
+    decimal or degrees-minutes-seconds (:func:`parse_angle`). ``(nan, nan)`` for an empty cell.
+
+    Raises
+    ------
+    ValueError
+        When the cell does not hold two angles, one in each range.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan, math.nan
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return math.nan, math.nan
+    parts = [p for p in re.split(r"\s*[,;/、]\s*", text) if p]
+    if len(parts) != 2:
+        parts = text.split()
+    if len(parts) != 2:
+        msg = f"{value!r} is not two numbers separated by a comma"
+        raise ValueError(msg)
+    a, b = (parse_angle(p) for p in parts)
+
+    def inside(v: float, bounds: tuple[float, float]) -> bool:
+        return bounds[0] <= v <= bounds[1]
+
+    if inside(a, _LON_RANGE) and inside(b, _LAT_RANGE):
+        return a, b
+    if inside(b, _LON_RANGE) and inside(a, _LAT_RANGE):
+        return b, a
+    msg = (
+        f"{value!r}: cannot tell longitude (73-135 in China) from latitude (18-54); "
+        "neither order fits"
+    )
+    raise ValueError(msg)
 
 
 # --------------------------------------------------------------------------- settings
@@ -223,9 +343,12 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
                 )
             )
             continue
-        known = {c.name for c in LAYERS[key]} | {ID_INDEX, *COORDINATE_HEADERS}
+        known = {c.name for c in LAYERS[key]} | {ID_INDEX, LONLAT, *COORDINATE_HEADERS}
         mapping: dict[str, str] = {}
         for local, target in value.items():
+            if str(local) == "sheet":
+                settings.sheets[key] = str(target)
+                continue
             if str(target) not in known:
                 problems.append(
                     Problem(
@@ -249,6 +372,11 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
 
 def _decode(data: bytes) -> tuple[str | None, int]:
     """Text of ``data`` in the first encoding that fits, and the failing byte offset if none."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), -1
+        except UnicodeDecodeError as err:
+            return None, err.start
     offset = 0
     for encoding in TEXT_ENCODINGS:
         try:
@@ -269,42 +397,6 @@ def _undecodable(source: _Source, data: bytes, offset: int) -> Problem:
         f"Undecodable text (neither {' nor '.join(TEXT_ENCODINGS)}) at byte {offset}.",
         "Save the file as UTF-8 (Excel: 'CSV UTF-8') or GBK.",
     )
-
-
-def _read_csv(source: _Source, problems: list[Problem]) -> pd.DataFrame | None:
-    data = source.path.read_bytes()
-    text, offset = _decode(data)
-    if text is None:
-        problems.append(_undecodable(source, data, offset))
-        return None
-    frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False)
-    if len(frame.columns) == 1 and ("\t" in text or ";" in text):
-        sep = "\t" if "\t" in text else ";"
-        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
-    frame[ROW_COLUMN] = [f"line {i + 2}" for i in range(len(frame))]
-    return frame
-
-
-def _read_xlsx(source: _Source, problems: list[Problem]) -> pd.DataFrame | None:
-    try:
-        frame = pd.read_excel(source.path, sheet_name=0, dtype=object, engine="openpyxl")
-    except Exception as err:
-        problems.append(
-            Problem(
-                source.label,
-                source.layer,
-                "",
-                "",
-                "",
-                f"Cannot read the workbook: {err}",
-                "Save it from Excel or WPS as .xlsx.",
-            )
-        )
-        return None
-    frame = frame.dropna(how="all")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame[ROW_COLUMN] = [f"Excel row {int(i) + 2}" for i in frame.index]
-    return frame.reset_index(drop=True)
 
 
 def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame | None:
@@ -356,45 +448,77 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
 # --------------------------------------------------------------------------- headers
 
 
-def _norm(header: str) -> str:
-    return str(header).strip().lower()
-
-
-def _header_lookup(layer: str, *, shapefile: bool) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for column in LAYERS[layer]:
-        lookup[_norm(column.name)] = column.name
-        if shapefile:
-            lookup.setdefault(_norm(column.name[:10]), column.name)
-        if column.zh:
-            lookup.setdefault(_norm(column.zh), column.name)
-    for header in ID_HEADERS:
-        lookup[_norm(header)] = ID_INDEX
+def _header_lookup(layer: str, *, shapefile: bool) -> dict[str, list[tuple[int, str]]]:
+    """Normalised header -> [(strength, target)]: contract, Chinese, synonyms, coordinates."""
+    lookup = known_headers(layer)
+    if shapefile:
+        for column in LAYERS[layer]:
+            lookup.setdefault(normalise_header(column.name[:10]), [(0, column.name)])
     for target, headers in COORDINATE_HEADERS.items():
         for header in headers:
-            lookup.setdefault(_norm(header), target)
+            lookup.setdefault(normalise_header(header), [(1, target)])
+    for header in COORDINATE_CELL_HEADERS:
+        lookup.setdefault(normalise_header(header), [(1, LONLAT)])
     return lookup
+
+
+def _candidates(header: str) -> list[str]:
+    """The spellings of a header tried in turn: whole, without its unit, each half of ``a / b``."""
+    stripped = header.strip()
+    base, _ = header_unit(stripped)
+    out = [stripped, base]
+    for part in re.split(r"\s*/\s*", stripped):
+        out += [part.strip(), header_unit(part.strip())[0]]
+    return list(dict.fromkeys(p for p in out if p))
+
+
+def _match_header(header: str, lookup: dict[str, list[tuple[int, str]]]) -> tuple[int, str] | None:
+    """(strength, target) of the best unambiguous reading of ``header``."""
+    for candidate in _candidates(header):
+        entries = lookup.get(normalise_header(candidate))
+        if not entries:
+            continue
+        best = min(strength for strength, _ in entries)
+        targets = {t for strength, t in entries if strength == best}
+        if len(targets) == 1:
+            return best, targets.pop()
+    return None
+
+
+def _known_header_count(cells: list[Any], layer: str, settings: _Settings) -> int:
+    """How many ``cells`` are headers of ``layer`` (contract, synonym or ``columns.yaml``)."""
+    lookup = _header_lookup(layer, shapefile=False)
+    explicit = {normalise_header(h) for h in settings.mapping.get(layer, {})}
+    count = 0
+    for cell in cells:
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        if normalise_header(cell) in explicit or _match_header(cell, lookup) is not None:
+            count += 1
+    return count
 
 
 def _rename(
     frame: pd.DataFrame, layer: str, settings: _Settings, source: _Source, problems: list[Problem]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename headers onto the contract (columns.yaml first, then built-in headers)."""
+    """Rename headers onto the contract (columns.yaml first, then built-in headers, synonyms).
+
+    When several headers fit one column the strongest reading wins (``columns.yaml``, then the
+    contract name, its Chinese header, a synonym); headers only close to a known one are suggested
+    in a note, never used.
+    """
     explicit = settings.mapping.get(layer, {})
     lookup = _header_lookup(layer, shapefile=source.path.suffix.lower() == ".shp")
     headers = [str(c) for c in frame.columns if c not in (ROW_COLUMN, "geometry")]
-    renames: dict[str, str] = {}
+    readings: dict[str, tuple[int, str]] = {}
     for header in headers:
         stripped = header.strip()
         if stripped in explicit:
-            renames[header] = explicit[stripped]
+            readings[header] = (-1, explicit[stripped])
             continue
-        candidates = [stripped, *[p.strip() for p in re.split(r"\s*/\s*", stripped)]]
-        for candidate in candidates:
-            target = lookup.get(_norm(candidate))
-            if target is not None:
-                renames[header] = target
-                break
+        found = _match_header(header, lookup)
+        if found is not None:
+            readings[header] = found
     for local in explicit:
         if local not in [h.strip() for h in headers]:
             problems.append(
@@ -409,23 +533,73 @@ def _rename(
                     "Correct the header in columns.yaml or in the file.",
                 )
             )
-    targets = list(renames.values())
-    for target in set(targets):
-        if targets.count(target) > 1:
-            clash = [h for h, t in renames.items() if t == target]
+    renames: dict[str, str] = {}
+    for target in dict.fromkeys(t for _, t in readings.values()):
+        fits = [(s, h) for h, (s, t) in readings.items() if t == target]
+        best = min(s for s, _ in fits)
+        strongest = [h for s, h in fits if s == best]
+        if len(strongest) > 1:
             problems.append(
                 Problem(
                     source.label,
                     layer,
                     "",
                     target,
-                    ", ".join(clash),
+                    ", ".join(h for _, h in fits),
                     f"Several headers map onto {target!r}.",
                     "Keep one of them, or map them explicitly in columns.yaml.",
                 )
             )
-            for h in clash[1:]:
-                del renames[h]
+        renames[strongest[0]] = target
+        for _, other in fits:
+            if other not in strongest:
+                problems.append(
+                    Problem(
+                        source.label,
+                        layer,
+                        "",
+                        other,
+                        other,
+                        f"Header {other!r} also fits {target!r}, which is read from "
+                        f"{strongest[0]!r}; {other!r} is kept as an extra column.",
+                        f"Map it in columns.yaml if {other!r} is the one meant.",
+                        "note",
+                    )
+                )
+    used = set(renames.values())
+    for header in headers:
+        if header in renames or header in readings:
+            continue
+        close = [(k, t) for k, t in suggest_headers(header, layer) if t not in used]
+        if close:
+            known, target = close[0]
+            problems.append(
+                Problem(
+                    source.label,
+                    layer,
+                    "",
+                    header,
+                    header,
+                    f"Header {header!r} was not used; did you mean {known} → {target}?",
+                    f"If so, add `{header.strip()}: {target}` under `{layer}:` in columns.yaml "
+                    "(or rename the header).",
+                    "note",
+                )
+            )
+    synonyms = [f"{h} → {t}" for h, t in renames.items() if readings[h][0] == 2]
+    if synonyms:
+        problems.append(
+            Problem(
+                source.label,
+                layer,
+                "",
+                "",
+                "",
+                f"Headers read by their known synonyms: {', '.join(synonyms)}.",
+                "Nothing to do; `geoplan validate --write-columns` writes the mapping used.",
+                "note",
+            )
+        )
     return frame.rename(columns=renames), renames
 
 
@@ -497,11 +671,13 @@ def _points_from_table(
                 "/".join(absent),
                 "",
                 f"Required coordinate column missing; headers seen: {seen}.",
-                "Add longitude/latitude columns (lon/lat or 经度/纬度), or map yours in "
-                "columns.yaml.",
+                "Add longitude/latitude columns (lon/lat or 经度/纬度, or one 经纬度 cell), or "
+                f"map yours in columns.yaml, or put the points in {source.layer}.kml.",
             )
         )
-        return None
+        gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=crs)
+        gdf[GEOMETRY_REPORTED] = True
+        return gdf  # the other columns are still checked, so every missing column is listed
     xs = np.full(len(frame), np.nan)
     ys = np.full(len(frame), np.nan)
     reported = np.zeros(len(frame), dtype=bool)
@@ -509,7 +685,7 @@ def _points_from_table(
         for arr, col, value in ((xs, xcol, xv), (ys, ycol, yv)):
             try:
                 arr[k] = float(str(value).strip() or "nan") if projected else parse_angle(value)
-            except ValueError:
+            except ValueError as err:
                 reported[k] = True
                 problems.append(
                     Problem(
@@ -518,7 +694,7 @@ def _points_from_table(
                         row_ids[k],
                         col,
                         str(value),
-                        "Not a coordinate.",
+                        f"Not a coordinate ({err}).",
                         "Enter decimal degrees (86.5) or degrees-minutes-seconds (86°30′0″).",
                     )
                 )

@@ -26,21 +26,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import yaml
 from pyproj import CRS
 
 from geoplan._files import make_temp_folder
+from geoplan.data._kml import join_locations
+from geoplan.data._tables import prepare_values, read_table
 from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
-from geoplan.data.crs import WGS84, choose_metric_crs, is_cgcs2000
+from geoplan.data.crs import WGS84, choose_metric_crs, is_cgcs2000, parse_coordinate_system
 from geoplan.data.files import (
+    LOCATION_SUFFIXES,
     TABLE_SUFFIXES,
     VECTOR_SUFFIXES,
     _points_from_table,
-    _read_csv,
     _read_settings,
     _read_vector,
-    _read_xlsx,
     _read_yaml,
     _rename,
+    _Settings,
     _Source,
     _vector_crs,
 )
@@ -50,6 +53,7 @@ from geoplan.errors import CRSError, MissingInputError, Problem, ValidationError
 __all__ = [
     "ROAD_FILES",
     "atomic_output_dir",
+    "columns_yaml_text",
     "file_sha256",
     "find_roads",
     "read_layers",
@@ -77,11 +81,19 @@ def _find_sources(folder: Path, single_gpkg: Path | None) -> dict[str, _Source]:
     sources: dict[str, _Source] = {}
     if single_gpkg is None:
         for layer in LAYERS:
+            found = [folder / f"{layer}{s}" for s in LOCATION_SUFFIXES]
+            locations = next((p for p in found if p.is_file()), None)
             for suffix in (*VECTOR_SUFFIXES, *TABLE_SUFFIXES):
                 candidate = folder / f"{layer}{suffix}"
                 if candidate.is_file():
-                    sources[layer] = _Source(layer, candidate)
+                    table = suffix in TABLE_SUFFIXES
+                    sources[layer] = _Source(
+                        layer, candidate, locations=locations if table else None
+                    )
                     break
+            else:
+                if locations is not None:
+                    sources[layer] = _Source(layer, locations)
         gpkgs = [
             p
             for p in sorted(folder.glob("*.gpkg"))
@@ -179,7 +191,9 @@ def read_layers(
     problems
         Every problem found (errors and warnings).
     info
-        ``folder``, ``crs``, ``roads_path`` and the ``area.yaml`` settings.
+        ``folder``, ``crs``, ``roads_path``, the ``area.yaml`` settings and ``columns``: the
+        ``columns.yaml`` content that reads the folder as it was read (see
+        :func:`columns_yaml_text`).
 
     Raises
     ------
@@ -224,17 +238,20 @@ def read_layers(
     headers: dict[str, list[str]] = {}
     files: dict[str, str] = {}
     local_names: dict[str, dict[str, str]] = {}
+    used: dict[str, dict[str, str]] = {}
     for layer, source in sources.items():
         files[layer] = source.label
         coords = settings.coordinates_for(layer)
         if source.is_table:
-            reader = _read_csv if source.path.suffix.lower() == ".csv" else _read_xlsx
-            frame = reader(source, problems)
-            if frame is None:
+            read_frame = read_table(source, settings, problems)
+            if read_frame is None:
                 continue
+            frame, sheet = read_frame
             headers[layer] = [str(c) for c in frame.columns if c != ROW_COLUMN]
             frame, renames = _rename(frame, layer, settings, source, problems)
             local_names[layer] = renames
+            used[layer] = {"sheet": sheet} if sheet is not None else {}
+            used[layer].update(renames)
             if layer in ("townships", "blocks"):
                 problems.append(
                     Problem(
@@ -248,8 +265,14 @@ def read_layers(
                     )
                 )
                 continue
+            frame = prepare_values(frame, source, renames, problems)
             if len(frame) == 0:
                 gdf = gpd.GeoDataFrame(frame, geometry=[], crs=WGS84)
+            elif source.locations is not None and not {"lon", "lat", "x", "y"} & set(frame):
+                made = _located(frame, source, settings, raw.get("townships"), problems)
+                if made is None:
+                    continue
+                gdf = made
             else:
                 made = _points_from_table(frame, source, coords, problems, settings.file)
                 if made is None:
@@ -262,6 +285,7 @@ def read_layers(
             headers[layer] = [str(c) for c in read.columns if c not in (ROW_COLUMN, "geometry")]
             read, renames = _rename(read, layer, settings, source, problems)
             local_names[layer] = renames
+            used[layer] = dict(renames)
             checked = _vector_crs(read, source, coords, problems, settings.file)
             if checked is None:
                 continue
@@ -284,8 +308,61 @@ def read_layers(
         "crs": metric,
         "roads_path": find_roads(folder),
         "area": area_settings,
+        "columns": _columns_used(used, settings),
     }
     return checked_layers.layers, problems, info
+
+
+def _located(
+    frame: pd.DataFrame,
+    source: _Source,
+    settings: _Settings,
+    townships: gpd.GeoDataFrame | None,
+    problems: list[Problem],
+) -> gpd.GeoDataFrame | None:
+    """A table without coordinates placed by the KML/KMZ points of its layer."""
+    offset = None
+    declared = settings.coordinates_for(source.layer)
+    if declared is not None:
+        try:
+            _, offset = parse_coordinate_system(declared)
+        except CRSError as err:
+            problems.append(
+                Problem(
+                    settings.file,
+                    source.layer,
+                    "",
+                    "coordinates",
+                    declared,
+                    str(err),
+                    "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
+                )
+            )
+            return None
+    return join_locations(frame, source, townships, offset, problems)
+
+
+def _columns_used(used: Mapping[str, Mapping[str, str]], settings: _Settings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for layer, mapping in used.items():
+        if mapping:
+            out[layer] = dict(mapping)
+    if settings.default_coordinates is not None:
+        out["coordinates"] = settings.default_coordinates
+    elif settings.coordinates:
+        out["coordinates"] = dict(settings.coordinates)
+    return out
+
+
+def columns_yaml_text(columns: Mapping[str, Any]) -> str:
+    """``columns.yaml`` text from the ``columns`` of :func:`read_layers`' info, for the planner."""
+    head = (
+        "# columns.yaml written by `geoplan validate --write-columns`: how each header was read.\n"
+        "# Check every line; correct a wrong one (local header: contract column) and keep the "
+        "file\n# in the folder, so the next reading uses exactly these mappings.\n"
+    )
+    body = yaml.safe_dump(dict(columns), allow_unicode=True, sort_keys=False)
+    return head + (body if columns else "")
 
 
 def read_planning_area(
@@ -335,9 +412,12 @@ def read_planning_area(
     for layer in LAYERS:
         if layer not in layers:
             layers[layer] = _empty_layer(layer, metric)
-    warnings = tuple(p for p in problems if p.severity != "error")
+    warnings = tuple(p for p in problems if p.severity == "warning")
     for problem in warnings:
         _logger.warning("%s", problem)
+    for problem in problems:
+        if problem.severity == "note":
+            _logger.info("%s", problem)
     return PlanningArea(
         name=name or str(area.get("name") or folder.resolve().name),
         townships=layers["townships"],

@@ -434,9 +434,12 @@ def _check_references(
     if townships is not None:
         ids = set(townships.index)
         by_name: dict[str, str] = {}
-        for tid, name in zip(townships.index, townships["name"], strict=True):
-            if name is not None:
-                by_name.setdefault(str(name), tid)
+        for column in ("name", "name_zh"):
+            if column not in townships:
+                continue
+            for tid, name in zip(townships.index, townships[column], strict=True):
+                if name is not None:
+                    by_name.setdefault(str(name).strip(), tid)
         for layer in ("villages", "schools", "sites"):
             gdf = out.get(layer)
             if gdf is None or TOWNSHIP_REFERENCE not in gdf:
@@ -446,15 +449,15 @@ def _check_references(
             for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
                 if ref is None or ref in ids:
                     continue
-                if ref in by_name:
-                    refs.iloc[i] = by_name[ref]
+                if ref.strip() in by_name:
+                    refs.iloc[i] = by_name[ref.strip()]
                     continue
                 col.add(
                     rid,
                     TOWNSHIP_REFERENCE,
                     ref,
                     "Unknown township.",
-                    f"Use a township id ({', '.join(sorted(ids)[:8])}) or name from "
+                    f"Use a township id ({', '.join(sorted(ids)[:8])}), name or name_zh from "
                     f"{files.get('townships', 'the townships layer')}.",
                 )
             gdf = gdf.copy()
@@ -603,6 +606,8 @@ def format_problems(problems: Iterable[Problem]) -> str:
         lines.append(f"{indent}problem: {p.message}")
         lines.append(f"{indent}fix:     {p.fix}")
     errors = sum(p.severity == "error" for p in items)
+    notes = sum(p.severity == "note" for p in items)
     lines.append("")
-    lines.append(f"{errors} error(s), {len(items) - errors} warning(s).")
+    tail = f", {notes} note(s)" if notes else ""
+    lines.append(f"{errors} error(s), {len(items) - errors - notes} warning(s){tail}.")
     return "\n".join(lines)

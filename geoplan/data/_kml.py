@@ -1,0 +1,239 @@
+"""Locations from KML/KMZ points (Ovital 奥维, Tianditu, Google Earth) joined to a table by name.
+
+Plumbing of :mod:`geoplan.data.readers`. ``villages.kml`` gives the points and their names,
+``villages.xlsx`` the pupils. A point's township is its KML folder when the folder names a township
+(id, ``name`` or ``name_zh``), else the township polygon it lies in. A table row takes the point of
+the same township whose name equals its ``name`` or ``name_zh`` (spaces and full-width forms
+ignored). Unmatched names on either side are reported with the closest names of the other side.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geoplan.data.area import ID_INDEX
+from geoplan.data.crs import OFFSET_SYSTEMS, WGS84
+from geoplan.data.files import _Source
+from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, id_text
+from geoplan.errors import Problem
+
+
+def _key(name: Any) -> str:
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
+
+
+def township_names(townships: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """Township id, ``name`` or ``name_zh`` (as :func:`_key`) -> township id."""
+    out: dict[str, str] = {}
+    if townships is None or ID_INDEX not in townships:
+        return out
+    for column in (ID_INDEX, "name", "name_zh"):
+        if column not in townships:
+            continue
+        for tid, value in zip(townships[ID_INDEX], townships[column], strict=True):
+            if _key(value):
+                out.setdefault(_key(value), id_text(tid))
+    return out
+
+
+def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    path = source.locations
+    assert path is not None
+    label = path.name
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+        parts = []
+        for name in names:
+            gdf = pyogrio.read_dataframe(path, layer=name)
+            gdf["_folder"] = name
+            parts.append(gdf)
+    except Exception as err:
+        problems.append(
+            Problem(
+                label,
+                source.layer,
+                "",
+                "",
+                "",
+                f"Cannot read the file: {err}",
+                "Export the points again from Ovital (奥维) or Tianditu as KML or KMZ.",
+            )
+        )
+        return None
+    if not parts:
+        return gpd.GeoDataFrame({"Name": [], "_folder": []}, geometry=[], crs=WGS84)
+    points = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs or WGS84)
+    points = points.set_geometry(shapely.force_2d(points.geometry.to_numpy()))
+    is_point = points.geometry.geom_type == "Point"
+    if (~is_point).any():
+        problems.append(
+            Problem(
+                label,
+                source.layer,
+                "",
+                "",
+                ", ".join(str(n) for n in points.loc[~is_point, "Name"].head(5)),
+                f"{int((~is_point).sum())} feature(s) are not points (lines or areas); ignored.",
+                "Nothing to do, unless one of them is a location: mark it as a point.",
+                "warning",
+            )
+        )
+    points = points[is_point].reset_index(drop=True)
+    if "Name" not in points:
+        points["Name"] = None
+    return points.to_crs(WGS84)
+
+
+def _closest(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, 3, 0.3)
+    return f"closest: {', '.join(close)}" if close else "no similar name"
+
+
+def join_locations(
+    frame: pd.DataFrame,
+    source: _Source,
+    townships: gpd.GeoDataFrame | None,
+    offset: str | None,
+    problems: list[Problem],
+) -> gpd.GeoDataFrame | None:
+    """``frame`` (a table without coordinates) with the points of ``source.locations``.
+
+    Parameters
+    ----------
+    frame
+        The table, headers mapped onto the contract (``name``, ``name_zh``, ``township``).
+    source
+        The table's source; ``source.locations`` is the KML/KMZ file.
+    townships
+        The raw townships layer (``id`` column), for folders and containment; may be None.
+    offset
+        ``gcj02`` or ``bd09`` when ``columns.yaml`` declares the points so; else None (WGS-84).
+    problems
+        Appended to.
+    """
+    assert source.locations is not None
+    points = _read_points(source, problems)
+    if points is None:
+        return None
+    label = source.locations.name
+    if offset is not None:
+        lon, lat = OFFSET_SYSTEMS[offset](
+            points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+        )
+        points = points.set_geometry(shapely.points(lon, lat), crs=WGS84)
+    by_name = township_names(townships)
+    point_township: list[str | None] = [by_name.get(_key(f)) for f in points["_folder"]]
+    if townships is not None and len(townships) and any(t is None for t in point_township):
+        polygons = townships.to_crs(WGS84)
+        hits = gpd.sjoin(points[["geometry"]], polygons[[ID_INDEX, "geometry"]], predicate="within")
+        inside = {int(i): id_text(t) for i, t in zip(hits.index, hits[ID_INDEX], strict=True)}
+        point_township = [
+            t if t is not None else inside.get(i) for i, t in enumerate(point_township)
+        ]
+    index: dict[tuple[str | None, str], list[int]] = {}
+    for i, (name, tw) in enumerate(zip(points["Name"], point_township, strict=True)):
+        index.setdefault((tw, _key(name)), []).append(i)
+        index.setdefault((None, _key(name)), []).append(i)
+    used: set[int] = set()
+    geoms: list[Any] = [None] * len(frame)
+    reported = np.zeros(len(frame), dtype=bool)
+    names_col = [c for c in ("name", "name_zh") if c in frame]
+    ids = frame[ID_INDEX].map(id_text) if ID_INDEX in frame else frame[ROW_COLUMN]
+    all_names = [str(n) for n in points["Name"] if _key(n)]
+    for k in range(len(frame)):
+        row = frame.iloc[k]
+        tw = by_name.get(_key(row["township"])) if "township" in frame else None
+        found: list[int] = []
+        for column in names_col:
+            name = _key(row[column])
+            if not name:
+                continue
+            found = index.get((tw, name), []) if tw is not None else []
+            if not found:
+                unplaced = [i for i in index.get((None, name), []) if point_township[i] is None]
+                found = unplaced or (index.get((None, name), []) if tw is None else [])
+            if found:
+                break
+        rid = ids.iloc[k] or str(row[ROW_COLUMN])
+        shown = " / ".join(str(row[c]) for c in names_col if _key(row[c]))
+        if len(found) == 1:
+            geoms[k] = points.geometry.iloc[found[0]]
+            used.add(found[0])
+            continue
+        reported[k] = True
+        if found:
+            problems.append(
+                Problem(
+                    label,
+                    source.layer,
+                    rid,
+                    "name",
+                    shown,
+                    f"{len(found)} points in {label} have this name in township {tw}.",
+                    "Give the points distinct names (or delete the duplicate).",
+                )
+            )
+            continue
+        same = [
+            str(points["Name"].iloc[i])
+            for i, t in enumerate(point_township)
+            if (t == tw or tw is None) and _key(points["Name"].iloc[i])
+        ]
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                rid,
+                "name",
+                shown,
+                f"No point in {label} has this name"
+                + (f" in township {tw}" if tw is not None else "")
+                + f" ({_closest(shown.split(' / ')[-1], same or all_names)}).",
+                f"Make the names agree in {source.label} and {label}.",
+            )
+        )
+    table_names = [str(v) for c in names_col for v in frame[c] if _key(v)]
+    for i in range(len(points)):
+        if i in used:
+            continue
+        name = str(points["Name"].iloc[i])
+        problems.append(
+            Problem(
+                label,
+                source.layer,
+                f"point {i + 1}",
+                "name",
+                name,
+                f"The point has no row in {source.label} ({_closest(name, table_names)}); ignored.",
+                f"Add a row for it to {source.label}, or delete the point.",
+                "warning",
+            )
+        )
+    placed = int((~reported).sum())
+    problems.append(
+        Problem(
+            source.label,
+            source.layer,
+            "",
+            "",
+            label,
+            f"Locations of {placed} of {len(frame)} rows taken from {label}, joined by name "
+            "within each township.",
+            "Nothing to do.",
+            "note",
+        )
+    )
+    gdf = gpd.GeoDataFrame(frame.copy(), geometry=geoms, crs=WGS84)
+    gdf[GEOMETRY_REPORTED] = reported
+    return gdf

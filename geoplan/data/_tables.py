@@ -1,0 +1,455 @@
+"""Reading a table the way township offices send it: sheets, title rows, two-row headers, totals.
+
+Plumbing of :mod:`geoplan.data.readers`. A table file (CSV or tab-separated text in UTF-8, GBK
+or UTF-16; ``.xlsx`` or ``.xls`` through python-calamine) becomes a grid of cells per sheet; the
+sheet whose headers fit the layer is chosen (or the one ``columns.yaml`` names); the header is the
+first of the top :data:`HEADER_SEARCH_ROWS` rows with at least two known headers, read together
+with the row below when its cells are merged across columns. After the headers are mapped onto
+the contract, :func:`prepare_values` turns text numbers and units into numbers, splits one-cell
+coordinates and skips total rows (their sums checked). Problems are appended to a list, not
+raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoplan.data.area import LAYERS
+from geoplan.data.files import (
+    LONLAT,
+    _decode,
+    _known_header_count,
+    _Settings,
+    _Source,
+    _undecodable,
+    parse_number,
+    split_lonlat,
+)
+from geoplan.data.headers import UNIT_FACTORS, header_unit
+from geoplan.data.validation import ROW_COLUMN
+from geoplan.errors import Problem
+
+HEADER_SEARCH_ROWS = 10
+"""How many rows from the top are searched for the header row."""
+
+TOTAL_WORDS: tuple[str, ...] = ("合计", "总计", "小计", "总数")
+"""First text cells that mark a total row (spaces ignored)."""
+
+_COORDINATE_TARGETS = ("lon", "lat", "x", "y", LONLAT)
+
+
+@dataclass
+class _Sheet:
+    """One sheet (or a whole CSV) as a grid of cells, 0-based."""
+
+    name: str
+    rows: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    excel: bool = False
+
+    def row_label(self, r: int) -> str:
+        return f"Excel row {r + 1}" if self.excel else f"line {r + 1}"
+
+
+def _column_letter(c: int) -> str:
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _text_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
+    data = source.path.read_bytes()
+    text, offset = _decode(data)
+    if text is None:
+        problems.append(_undecodable(source, data, offset))
+        return None
+    head = "\n".join(text.splitlines()[:20])
+    counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
+    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+    if source.path.suffix.lower() == ".txt" and counts["\t"]:
+        sep = "\t"
+    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=sep)]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return [_Sheet(source.path.stem, rows)]
+
+
+def _formula_cells(source: _Source, sheet: str) -> dict[tuple[int, int], str]:
+    """Formula cells of an ``.xlsx`` sheet (calamine reads values only)."""
+    import openpyxl
+
+    found: dict[tuple[int, int], str] = {}
+    try:
+        book = openpyxl.load_workbook(source.path, read_only=True, data_only=False)
+    except Exception:
+        return found
+    try:
+        if sheet not in book.sheetnames:
+            return found
+        for r, row in enumerate(book[sheet].iter_rows()):
+            for c, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                if isinstance(value, str) and value.startswith("="):
+                    found[(r, c)] = value
+    finally:
+        book.close()
+    return found
+
+
+def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(source.path))
+        sheets = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merged = list(sheet.merged_cell_ranges or [])
+            sheets.append(_Sheet(name, rows, merged, excel=True))
+    except Exception as err:
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                "",
+                "",
+                "",
+                f"Cannot read the workbook: {err}",
+                "Save it from Excel or WPS as .xlsx (or .xls).",
+            )
+        )
+        return None
+    return sheets
+
+
+def _header_row(sheet: _Sheet, layer: str, settings: _Settings) -> tuple[int, int]:
+    """(row, known headers in it): the first top row with two known headers, else (0, count)."""
+    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        count = _known_header_count(_merged_texts(sheet, r), layer, settings)
+        if count >= 2:
+            return r, count
+    return 0, 0
+
+
+def _merged_texts(sheet: _Sheet, r: int) -> list[Any]:
+    return [_cell_text(v) for v in sheet.rows[r]]
+
+
+def _cell_text(value: Any) -> str:
+    if _empty(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _headers(sheet: _Sheet, h: int) -> tuple[list[str], int]:
+    """Header names of row ``h`` (with the row below when cells merge across) and data start."""
+    row = sheet.rows[h]
+    spans = [
+        (c0, c1) for (r0, c0), (r1, c1) in sheet.merged if r0 <= h <= r1 and r0 == h and c1 > c0
+    ]
+    two_rows = bool(spans) and h + 1 < len(sheet.rows)
+    names = []
+    for c in range(len(row)):
+        span = next(((c0, c1) for c0, c1 in spans if c0 <= c <= c1), None)
+        upper = _cell_text(row[span[0]] if span else row[c])
+        lower = _cell_text(sheet.rows[h + 1][c]) if two_rows else ""
+        if span and lower:
+            names.append(upper + lower)
+        else:
+            names.append(upper or lower)
+    return names, h + 2 if two_rows else h + 1
+
+
+def read_table(
+    source: _Source, settings: _Settings, problems: list[Problem]
+) -> tuple[pd.DataFrame, str | None] | None:
+    """The data rows of a table file under their headers, and the sheet read (for workbooks).
+
+    Returns ``None`` after reporting when the file cannot be read. The frame has the file's own
+    headers, object values and :data:`ROW_COLUMN` (``Excel row 5``, ``line 5``); blank rows are
+    dropped.
+    """
+    layer = source.layer
+    excel = source.path.suffix.lower() in (".xlsx", ".xls")
+    sheets = _excel_grid(source, problems) if excel else _text_grid(source, problems)
+    if sheets is None:
+        return None
+    wanted = settings.sheets.get(layer)
+    if wanted is not None:
+        chosen = [s for s in sheets if s.name == wanted]
+        if not chosen:
+            problems.append(
+                Problem(
+                    settings.file,
+                    layer,
+                    "",
+                    "sheet",
+                    wanted,
+                    f"{source.label} has no sheet {wanted!r}; its sheets: "
+                    f"{', '.join(s.name for s in sheets)}.",
+                    "Name one of its sheets under `sheet:` in columns.yaml.",
+                )
+            )
+            return None
+        sheet = chosen[0]
+        h, _ = _header_row(sheet, layer, settings)
+    else:
+        scored = [(s, *_header_row(s, layer, settings)) for s in sheets]
+        best = max(scored, key=lambda item: item[2])
+        sheet, h = best[0], best[1]
+        if len(sheets) > 1:
+            others = ", ".join(s.name for s in sheets if s is not sheet)
+            problems.append(
+                Problem(
+                    source.label,
+                    layer,
+                    "",
+                    "",
+                    sheet.name,
+                    f"The workbook has several sheets; read {sheet.name!r}, whose headers fit "
+                    f"{layer} best (others: {others}).",
+                    f"To read another, write `sheet: <name>` under `{layer}:` in columns.yaml.",
+                    "note",
+                )
+            )
+    if not sheet.rows:
+        return pd.DataFrame({ROW_COLUMN: pd.Series(dtype=object)}), sheet.name if excel else None
+    if h > 0:
+        above = [t for r in range(h) for t in _merged_texts(sheet, r) if t]
+        problems.append(
+            Problem(
+                source.label,
+                layer,
+                "",
+                "",
+                " | ".join(above)[:80],
+                f"{'Row' if h == 1 else f'Rows 1-{h}'} above the header "
+                f"({sheet.row_label(h)}) skipped (a title).",
+                "Nothing to do.",
+                "note",
+            )
+        )
+    names, start = _headers(sheet, h)
+    if start == h + 2:
+        problems.append(
+            Problem(
+                source.label,
+                layer,
+                "",
+                "",
+                "",
+                f"Two-row header ({sheet.row_label(h)}-{h + 2}) read as: "
+                f"{', '.join(n for n in names if n)}.",
+                "Nothing to do; check that the names fit.",
+                "note",
+            )
+        )
+    if source.path.suffix.lower() == ".xlsx":
+        sheet.formulas = _formula_cells(source, sheet.name)
+    columns: list[str] = []
+    keep: list[int] = []
+    for c, name in enumerate(names):
+        has_data = any(not _empty(r[c]) for r in sheet.rows[start:] if c < len(r))
+        if not name and not has_data:
+            continue
+        label = name or f"column {_column_letter(c)}"
+        while label in columns:
+            label += "'"
+        columns.append(label)
+        keep.append(c)
+    records: list[list[Any]] = []
+    labels: list[str] = []
+    last = max([start - 1, len(sheet.rows) - 1, *(r for r, _ in sheet.formulas)])
+    for r in range(start, last + 1):
+        cells = sheet.rows[r] if r < len(sheet.rows) else []
+        values = [cells[c] if c < len(cells) else None for c in keep]
+        values = [None if _empty(v) else v for v in values]
+        for (fr, fc), formula in sheet.formulas.items():
+            if fr == r and fc in keep and values[keep.index(fc)] is None:
+                problems.append(
+                    Problem(
+                        source.label,
+                        layer,
+                        sheet.row_label(r),
+                        columns[keep.index(fc)],
+                        formula,
+                        f"Formula cell {_column_letter(fc)}{r + 1} has no saved value "
+                        "(the file was written by a program that does not compute formulas).",
+                        "Open the file in Excel or WPS and save it, so the values are stored, "
+                        "or type the values.",
+                    )
+                )
+        if all(v is None for v in values):
+            continue
+        records.append(values)
+        labels.append(sheet.row_label(r))
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    frame[ROW_COLUMN] = labels
+    return frame, sheet.name if excel else None
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _split_coordinates(frame: pd.DataFrame, source: _Source, problems: list[Problem]) -> None:
+    lon = np.full(len(frame), np.nan)
+    lat = np.full(len(frame), np.nan)
+    for k, (value, row) in enumerate(zip(frame[LONLAT], frame[ROW_COLUMN], strict=True)):
+        try:
+            lon[k], lat[k] = split_lonlat(value)
+        except ValueError as err:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    str(row),
+                    LONLAT,
+                    str(value),
+                    f"Not a coordinate pair ({err}).",
+                    "Write longitude and latitude separated by a comma, e.g. 86.5,42.3.",
+                )
+            )
+    frame["lon"] = [None if math.isnan(v) else v for v in lon]
+    frame["lat"] = [None if math.isnan(v) else v for v in lat]
+    frame.drop(columns=[LONLAT], inplace=True)
+
+
+def _is_total(values: list[Any], words: tuple[str, ...]) -> str | None:
+    for value in values:
+        if value is None or not isinstance(value, str):
+            continue
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        if not text:
+            continue
+        try:
+            parse_number(text)
+        except ValueError:
+            return text if text in words else None
+    return None
+
+
+def _check_totals(
+    frame: pd.DataFrame, source: _Source, numeric: list[str], problems: list[Problem]
+) -> pd.DataFrame:
+    coords = [c for c in ("lon", "lat", "x", "y") if c in frame]
+    headers = [c for c in frame.columns if c != ROW_COLUMN]
+    data_rows: list[int] = []
+    since: dict[str, int] = {}
+    drop: list[int] = []
+    for k in range(len(frame)):
+        row = frame.iloc[k]
+        word = _is_total([row[c] for c in headers], TOTAL_WORDS)
+        if word is None or any(not _empty(row[c]) for c in coords):
+            data_rows.append(k)
+            continue
+        drop.append(k)
+        covered = [i for i in data_rows if i >= since.get(word, -1)]
+        since[word] = k
+        first = frame[ROW_COLUMN].iloc[covered[0]] if covered else ""
+        last = frame[ROW_COLUMN].iloc[covered[-1]] if covered else ""
+        label = str(frame[ROW_COLUMN].iloc[k])
+        differences = []
+        for column in numeric:
+            given = row[column]
+            if not isinstance(given, float) or math.isnan(given):
+                continue
+            parts = [frame[column].iloc[i] for i in covered]
+            total = math.fsum(v for v in parts if isinstance(v, float) and not math.isnan(v))
+            if not math.isclose(total, given, rel_tol=1e-9, abs_tol=1e-6):
+                differences.append(f"{column}: {word} {given:,.10g}, rows sum {total:,.10g}")
+        if differences:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    label,
+                    "",
+                    word,
+                    f"The {word} row does not match the sum of {first}-{last}: "
+                    f"{'; '.join(differences)}.",
+                    "Check the rows above and the total; the rows are used, the total is not.",
+                    "warning",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    label,
+                    "",
+                    word,
+                    f"Total row ({word}) skipped; it matches the sum of {first}-{last}."
+                    if covered
+                    else f"Total row ({word}) skipped.",
+                    "Nothing to do.",
+                    "note",
+                )
+            )
+    return frame.drop(index=frame.index[drop]).reset_index(drop=True)
+
+
+def prepare_values(
+    frame: pd.DataFrame, source: _Source, renames: dict[str, str], problems: list[Problem]
+) -> pd.DataFrame:
+    """Numbers from text (units, full-width digits, separators), one-cell coordinates, totals.
+
+    ``frame`` has contract names (after renaming); ``renames`` maps the file's headers onto them,
+    for the units in headers (``投资(万元)``). Values that are not numbers are left as they are,
+    for validation to report.
+    """
+    out = frame.copy()
+    layer = source.layer
+    if LONLAT in out:
+        _split_coordinates(out, source, problems)
+    local = {target: header for header, target in renames.items()}
+    numeric = [c.name for c in LAYERS[layer] if c.dtype in ("int", "float") and c.name in out]
+    for column in numeric:
+        _, unit = header_unit(local.get(column, column))
+        factor = UNIT_FACTORS.get(unit, 1.0)
+        if factor != 1.0:
+            problems.append(
+                Problem(
+                    source.label,
+                    layer,
+                    "",
+                    local[column],
+                    unit,
+                    f"Header {local[column]!r} gives its unit: values read as {unit} "
+                    f"(x {factor:,.0f}).",
+                    "Nothing to do.",
+                    "note",
+                )
+            )
+        values = []
+        for value in out[column]:
+            try:
+                values.append(parse_number(value, factor=factor))
+            except ValueError:
+                values.append(value)
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+    return _check_totals(out, source, numeric, problems)
