@@ -144,7 +144,8 @@ def join_locations(
     index: dict[tuple[str | None, str], list[int]] = {}
     for i, (name, tw) in enumerate(zip(points["Name"], point_township, strict=True)):
         index.setdefault((tw, _key(name)), []).append(i)
-        index.setdefault((None, _key(name)), []).append(i)
+        if tw is not None:
+            index.setdefault((None, _key(name)), []).append(i)
     used: set[int] = set()
     geoms: list[Any] = [None] * len(frame)
     reported = np.zeros(len(frame), dtype=bool)

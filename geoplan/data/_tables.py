@@ -84,6 +84,19 @@ def _text_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
     if text is None:
         problems.append(_undecodable(source, data, offset))
         return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        problems.append(
+            Problem(
+                source.label,
+                source.layer,
+                "",
+                "",
+                "",
+                'Read as UTF-16 text (Excel\'s "Unicode text").',
+                "Nothing to do.",
+                "note",
+            )
+        )
     head = "\n".join(text.splitlines()[:20])
     counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
     sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
@@ -142,6 +155,13 @@ def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None
         )
         return None
     return sheets
+
+
+def _rows_text(sheet: _Sheet, first: int, last: int) -> str:
+    """``Excel rows 1-2`` or ``Excel row 1``."""
+    if first == last:
+        return sheet.row_label(first)
+    return sheet.row_label(first).replace(" row ", " rows ") + f"-{last + 1}"
 
 
 def _header_row(sheet: _Sheet, layer: str, settings: _Settings) -> tuple[int, int]:
@@ -247,8 +267,8 @@ def read_table(
                 "",
                 "",
                 " | ".join(above)[:80],
-                f"{'Row' if h == 1 else f'Rows 1-{h}'} above the header "
-                f"({sheet.row_label(h)}) skipped (a title).",
+                f"{_rows_text(sheet, 0, h - 1)} above the header ({sheet.row_label(h)}) "
+                "skipped (a title).",
                 "Nothing to do.",
                 "note",
             )
@@ -262,7 +282,7 @@ def read_table(
                 "",
                 "",
                 "",
-                f"Two-row header ({sheet.row_label(h)}-{h + 2}) read as: "
+                f"Two-row header ({_rows_text(sheet, h, h + 1)}) read as: "
                 f"{', '.join(n for n in names if n)}.",
                 "Nothing to do; check that the names fit.",
                 "note",
@@ -315,7 +335,9 @@ def read_table(
 # --------------------------------------------------------------------------- values
 
 
-def _split_coordinates(frame: pd.DataFrame, source: _Source, problems: list[Problem]) -> None:
+def _split_coordinates(
+    frame: pd.DataFrame, source: _Source, problems: list[Problem]
+) -> pd.DataFrame:
     lon = np.full(len(frame), np.nan)
     lat = np.full(len(frame), np.nan)
     for k, (value, row) in enumerate(zip(frame[LONLAT], frame[ROW_COLUMN], strict=True)):
@@ -333,9 +355,10 @@ def _split_coordinates(frame: pd.DataFrame, source: _Source, problems: list[Prob
                     "Write longitude and latitude separated by a comma, e.g. 86.5,42.3.",
                 )
             )
-    frame["lon"] = [None if math.isnan(v) else v for v in lon]
-    frame["lat"] = [None if math.isnan(v) else v for v in lat]
-    frame.drop(columns=[LONLAT], inplace=True)
+    out = frame.drop(columns=[LONLAT])
+    out["lon"] = [None if math.isnan(v) else v for v in lon]
+    out["lat"] = [None if math.isnan(v) else v for v in lat]
+    return out
 
 
 def _is_total(values: list[Any], words: tuple[str, ...]) -> str | None:
@@ -350,6 +373,14 @@ def _is_total(values: list[Any], words: tuple[str, ...]) -> str | None:
         except ValueError:
             return text if text in words else None
     return None
+
+
+def _span(first: str, last: str) -> str:
+    """``Excel rows 4-23`` from two row labels."""
+    if first == last:
+        return first
+    head, _, start = first.rpartition(" ")
+    return f"{head.replace(' row', ' rows')} {start}-{last.rpartition(' ')[2]}"
 
 
 def _check_totals(
@@ -369,8 +400,11 @@ def _check_totals(
         drop.append(k)
         covered = [i for i in data_rows if i >= since.get(word, -1)]
         since[word] = k
-        first = frame[ROW_COLUMN].iloc[covered[0]] if covered else ""
-        last = frame[ROW_COLUMN].iloc[covered[-1]] if covered else ""
+        span = (
+            _span(str(frame[ROW_COLUMN].iloc[covered[0]]), str(frame[ROW_COLUMN].iloc[covered[-1]]))
+            if covered
+            else ""
+        )
         label = str(frame[ROW_COLUMN].iloc[k])
         differences = []
         for column in numeric:
@@ -389,8 +423,7 @@ def _check_totals(
                     label,
                     "",
                     word,
-                    f"The {word} row does not match the sum of {first}-{last}: "
-                    f"{'; '.join(differences)}.",
+                    f"The {word} row does not match the sum of {span}: {'; '.join(differences)}.",
                     "Check the rows above and the total; the rows are used, the total is not.",
                     "warning",
                 )
@@ -403,7 +436,7 @@ def _check_totals(
                     label,
                     "",
                     word,
-                    f"Total row ({word}) skipped; it matches the sum of {first}-{last}."
+                    f"Total row ({word}) skipped; it matches the sum of {span}."
                     if covered
                     else f"Total row ({word}) skipped.",
                     "Nothing to do.",
@@ -425,7 +458,7 @@ def prepare_values(
     out = frame.copy()
     layer = source.layer
     if LONLAT in out:
-        _split_coordinates(out, source, problems)
+        out = _split_coordinates(out, source, problems)
     local = {target: header for header, target in renames.items()}
     numeric = [c.name for c in LAYERS[layer] if c.dtype in ("int", "float") and c.name in out]
     for column in numeric:

@@ -239,7 +239,8 @@ def read_layers(
     files: dict[str, str] = {}
     local_names: dict[str, dict[str, str]] = {}
     used: dict[str, dict[str, str]] = {}
-    for layer, source in sources.items():
+    for layer in [name for name in LAYERS if name in sources]:  # townships first, for KML
+        source = sources[layer]
         files[layer] = source.label
         coords = settings.coordinates_for(layer)
         if source.is_table:
