@@ -115,7 +115,7 @@ def test_wide_xlsx_has_minutes_and_metres_sheets(tiny: Path, tmp_path: Path) -> 
     assert main(["travel", str(tiny), "--mode", "car", "--out", str(wide_out), "--wide"]) == 0
     book = openpyxl.load_workbook(wide_out, read_only=True)
     assert book.sheetnames == ["time_min", "distance_m"]
-    wide = pd.read_excel(wide_out, sheet_name="time_min", index_col=0)
+    wide = pd.read_excel(wide_out, sheet_name="time_min", index_col=0, engine="calamine")
     wide.index = wide.index.astype(str)
     long = pd.read_csv(long_out, encoding="utf-8-sig", dtype={"villages_id": str})
     assert wide.shape == (6, 3)

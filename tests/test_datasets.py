@@ -372,7 +372,7 @@ def test_planner_copies_match_the_package(layers: dict[str, gpd.GeoDataFrame]) -
     assert {"lon", "lat"} <= set(villages.columns)
     sites = pd.read_csv(data / "demo" / "sites.csv", dtype={"id": str})
     assert list(sites["id"]) == list(layers["sites"].index)
-    schools = pd.read_excel(data / "demo" / "schools.xlsx", dtype={"id": str})
+    schools = pd.read_excel(data / "demo" / "schools.xlsx", dtype={"id": str}, engine="calamine")
     assert list(schools["id"]) == list(layers["schools"].index)
     assert (schools["enrolment_g7_9"].to_numpy() == layers["schools"]["enrolment_g7_9"]).all()
     tw = gpd.read_file(data / "boundaries" / "townships.geojson").set_index("id")
