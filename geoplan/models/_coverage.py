@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import Problem, ValidationError
+from geoplan.models._heuristics import nearest_open
+from geoplan.models._location import within
+from geoplan.models.solver import id_matrix
 from geoplan.rules import BANDS_BY_KIND, PlanningRules
 
 YOUNG = "g1_3"
@@ -84,11 +87,10 @@ def _prepare(
         if "boarding_beds" in schools.columns
         else np.zeros(len(open_ids))
     )
-    base = minutes.reindex(index=young.index, columns=open_ids).to_numpy(dtype="float64")
-    base = np.where(np.isfinite(base), base, np.inf)
+    # The location engine's blocks: minutes as id tables, nearest open school, reach within.
+    base = id_matrix(minutes.reindex(index=young.index, columns=open_ids)).values
     if base.shape[1]:
-        arg = base.argmin(axis=1)
-        base_min = base[np.arange(len(base)), arg]
+        arg, base_min = nearest_open(base, np.ones(base.shape[1], dtype=bool))
         base_school = np.asarray(open_ids, dtype=object)[arg]
         base_school[~np.isfinite(base_min)] = None
         base_beds = beds[arg]
@@ -97,11 +99,11 @@ def _prepare(
         base_school = np.full(len(young), None, dtype=object)
         base_beds = np.zeros(len(young))
     limit = rules.day_limit_min[YOUNG]
-    site_min = minutes.reindex(index=young.index, columns=sites.index).to_numpy(dtype="float64")
-    site_min = np.where(np.isfinite(site_min), site_min, np.inf)
-    base_within = base_min <= limit
-    cover = (site_min <= limit) & ~base_within[:, None]
-    switch = (site_min <= limit) & (site_min < base_min[:, None])
+    site_min = id_matrix(minutes.reindex(index=young.index, columns=sites.index)).values
+    base_within = within(base_min[:, None], limit)[:, 0]
+    site_within = within(site_min, limit)
+    cover = site_within & ~base_within[:, None]  # brought within the limit
+    switch = site_within & (site_min < base_min[:, None])  # nearer than every open school
     mins = (
         sites["min_pupils"].to_numpy(dtype="float64")
         if "min_pupils" in sites.columns

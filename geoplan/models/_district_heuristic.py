@@ -34,7 +34,7 @@ from geoplan.models._district_model import (
     _start_vector,
     _with_slack,
 )
-from geoplan.models.solver import SolveResult, solve_milp
+from geoplan.models.solver import SolveResult
 
 logger = logging.getLogger(__name__)
 
@@ -431,24 +431,17 @@ def _neighbourhood_search(
                     continue
                 tried[key] = stamp
                 sub, units = _subproblem(p, out, list(key))
-                mip = _with_slack(_build_mip(sub), sub, penalty)
-                res = solve_milp(
-                    mip.c,
-                    mip.a,
-                    mip.lower,
-                    mip.upper,
-                    lb=mip.lb,
-                    ub=mip.ub,
-                    integrality=mip.integrality,
+                dm = _with_slack(_build_mip(sub), sub, penalty)
+                res = dm.mip.solve(
                     time_limit_s=max(min(sub_time_s, deadline - time.perf_counter()), 0.1),
                     mip_rel_gap=0.0,
                     mip_abs_gap=1e-6,
-                    start=_start_vector(sub, mip, np.searchsorted(key, out[units])),
+                    start=_start_vector(sub, dm, np.searchsorted(key, out[units])),
                 )
                 if res.x is None:
                     continue
                 trial = out.copy()
-                trial[units] = np.asarray(key)[_assignment_from(mip, sub, res.x)]
+                trial[units] = np.asarray(key)[_assignment_from(dm, sub, res.x)]
                 if score(trial) < score(out) - 1e-6 and _contiguous(p, trial):
                     changed = np.unique(np.concatenate([out[trial != out], trial[trial != out]]))
                     version[changed] += 1

@@ -18,8 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError
+from geoplan.models import _location as loc
 from geoplan.models._contiguity import components_within
-from geoplan.models.solver import SolveResult, solve_milp
+from geoplan.models.solver import Mip, MipBuilder, SolveResult
 
 logger = logging.getLogger(__name__)
 
@@ -227,47 +228,57 @@ def _pairs(p: _Level) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _assignment_rows(
-    p: _Level, ii: np.ndarray, jj: np.ndarray, *, n_cols: int
-) -> tuple[list[sp.coo_array], list[np.ndarray], list[np.ndarray]]:
-    """Rows shared by the LP and the MIP: one school per unit, capacity, moved limit."""
-    nv = ii.size
+    b: MipBuilder,
+    p: _Level,
+    ii: np.ndarray,
+    jj: np.ndarray,
+    x: np.ndarray,
+    *,
+    extra: np.ndarray | None = None,
+    class_size: np.ndarray | None = None,
+) -> None:
+    """Rows shared by the LP and the MIP: one school per unit, capacity, moved limit.
+
+    The capacity rows (one block of ``p.m`` rows per band, band-major) follow the ``p.n`` rows of
+    one school per unit; with ``extra`` (column numbers, schools × bands) and ``class_size`` each
+    extra class adds ``class_size`` places.
+    """
     k = p.capacity.shape[1]
-    cols = np.arange(nv)
-    blocks: list[sp.coo_array] = [
-        sp.coo_array((np.ones(nv), (ii, cols)), shape=(p.n, n_cols)),
-    ]
-    lower = [np.ones(p.n)]
-    upper = [np.ones(p.n)]
-    for b in range(k):
-        blocks.append(sp.coo_array((p.demand[ii, b], (jj, cols)), shape=(p.m, n_cols)))
-        lower.append(np.full(p.m, -np.inf))
-        upper.append(p.capacity[:, b])
+    loc.add_one_per_group(b, ii, x, p.n, lower=1.0, upper=1.0, name="one_school")
+    for band in range(k):
+        site_cols = None if extra is None else extra[:, band]
+        per_site = None if class_size is None else class_size[:, band].astype(float)
+        loc.add_load_rows(
+            b,
+            jj,
+            x,
+            p.demand[ii, band],
+            p.m,
+            site_cols=site_cols,
+            per_site=per_site,
+            upper=p.capacity[:, band],
+            name=f"capacity_{band}",
+        )
     if p.max_moved is not None and np.any(p.status_quo >= 0):
         stay = p.status_quo[ii] == jj
         tot = p.demand.sum(axis=1)
-        blocks.append(
-            sp.coo_array(
-                (tot[ii[stay]], (np.zeros(int(stay.sum()), int), cols[stay])), shape=(1, n_cols)
-            )
-        )
         has = p.status_quo >= 0
-        lower.append(np.array([tot[has].sum() - p.max_moved]))
-        upper.append(np.array([np.inf]))
-    return blocks, lower, upper
+        b.add_rows(
+            np.zeros(int(stay.sum()), dtype=np.int64),
+            x[stay],
+            tot[ii[stay]],
+            n_rows=1,
+            lower=tot[has].sum() - p.max_moved,
+            name="moved",
+        )
 
 
 def _assignment_lp(p: _Level, *, time_limit_s: float) -> tuple[SolveResult, np.ndarray, np.ndarray]:
     ii, jj = _pairs(p)
-    blocks, lower, upper = _assignment_rows(p, ii, jj, n_cols=ii.size)
-    res = solve_milp(
-        p.weight[ii, jj],
-        sp.vstack(blocks, format="csc"),
-        np.concatenate(lower),
-        np.concatenate(upper),
-        lb=0.0,
-        ub=1.0,
-        time_limit_s=time_limit_s,
-    )
+    b = MipBuilder("min")
+    x = b.add_vars("assign", ii.size, cost=p.weight[ii, jj], integer=False)
+    _assignment_rows(b, p, ii, jj, x)
+    res = b.build().solve(time_limit_s=time_limit_s)
     return res, ii, jj
 
 
@@ -286,14 +297,10 @@ def _round_lp(p: _Level, x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.nd
 
 
 @dataclass(frozen=True)
-class _Mip:
-    c: np.ndarray
-    a: sp.csc_array
-    lower: np.ndarray
-    upper: np.ndarray
-    lb: np.ndarray
-    ub: np.ndarray
-    integrality: np.ndarray
+class _DistrictModel:
+    """The MIP of one level and what its columns mean (``assign``, ``flow``, ``extra``)."""
+
+    mip: Mip
     ii: np.ndarray
     jj: np.ndarray
     arcs: np.ndarray  # (n_arcs, 3): from unit, to unit, school
@@ -307,7 +314,7 @@ def _build_mip(
     contiguous: bool = True,
     extra_limits: np.ndarray | None = None,
     class_size: np.ndarray | None = None,
-) -> _Mip:
+) -> _DistrictModel:
     ii, jj = _pairs(p)
     nv = ii.size
     pair_id = np.full((p.n, p.m), -1, dtype=np.int64)
@@ -325,23 +332,22 @@ def _build_mip(
     na = arcs.shape[0]
     k = p.capacity.shape[1]
     ne = 0 if extra_limits is None else p.m * k
-    n_cols = nv + na + ne
-    blocks, lower, upper = _assignment_rows(p, ii, jj, n_cols=n_cols)
     if ne:
-        assert class_size is not None and extra_limits is not None
-        # Capacity rows (one block per band) gain -limit * extra classes.
-        for b in range(k):
-            e_cols = nv + na + np.arange(p.m) * k + b
-            blocks[1 + b] = sp.coo_array(
-                sp.csr_array(blocks[1 + b])
-                + sp.csr_array(
-                    (-class_size[:, b].astype(float), (np.arange(p.m), e_cols)),
-                    shape=(p.m, n_cols),
-                )
-            )
+        assert extra_limits is not None and class_size is not None
+        scale = float(np.nanmax(np.where(np.isfinite(p.weight), p.weight, 0).max(axis=1).sum()))
+        pair_cost = p.weight[ii, jj] * (0.5 / max(scale, 1e-9))  # tie-break only: sums to < 1
+    else:
+        pair_cost = p.weight[ii, jj]
+    b = MipBuilder("min")
+    x = b.add_vars("assign", nv, cost=pair_cost, lb=np.where(p.fixed[ii] == jj, 1.0, 0.0))
+    f = b.add_vars("flow", na, ub=np.inf, integer=False)
+    extra = None
+    if ne:
+        assert extra_limits is not None
+        extra = b.add_vars("extra", ne, cost=1.0, ub=extra_limits.ravel()).reshape(p.m, k)
+    _assignment_rows(b, p, ii, jj, x, extra=extra, class_size=class_size)
     if na:
         u, v, j_arc = arcs[:, 0], arcs[:, 1], arcs[:, 2]
-        f_cols = nv + np.arange(na)
         not_home = ii != p.home[jj]
         rows_of_pair = np.full(nv, -1, dtype=np.int64)
         rows_of_pair[not_home] = np.arange(int(not_home.sum()))
@@ -349,84 +355,40 @@ def _build_mip(
         out_rows = rows_of_pair[pair_id[u, j_arc]]
         in_rows = rows_of_pair[pair_id[v, j_arc]]
         has_in = in_rows >= 0
-        cons = sp.coo_array(
-            (
-                np.concatenate([np.ones(na), -np.ones(int(has_in.sum())), -np.ones(n_cons)]),
-                (
-                    np.concatenate([out_rows, in_rows[has_in], np.arange(n_cons)]),
-                    np.concatenate([f_cols, f_cols[has_in], np.flatnonzero(not_home)]),
-                ),
-            ),
-            shape=(n_cons, n_cols),
+        b.add_rows(  # flow out - flow in = 1 unit of flow per unit away from the school's own
+            np.concatenate([out_rows, in_rows[has_in], np.arange(n_cons)]),
+            np.concatenate([f, f[has_in], x[np.flatnonzero(not_home)]]),
+            np.concatenate([np.ones(na), -np.ones(int(has_in.sum())), -np.ones(n_cons)]),
+            n_rows=n_cons,
+            lower=0.0,
+            upper=0.0,
+            name="flow",
         )
-        blocks.append(cons)
-        lower.append(np.zeros(n_cons))
-        upper.append(np.zeros(n_cons))
         room = p.capacity
         if extra_limits is not None and class_size is not None:
             room = p.capacity + extra_limits * class_size
         big = _max_district_units(p, room) - 1.0
         arange = np.arange(na)
-        for end in (u, v):
-            link = sp.coo_array(
-                (
-                    np.concatenate([np.ones(na), -big[j_arc]]),
-                    (
-                        np.concatenate([arange, arange]),
-                        np.concatenate([f_cols, pair_id[end, j_arc]]),
-                    ),
-                ),
-                shape=(na, n_cols),
+        for name, end in (("link_from", u), ("link_to", v)):
+            b.add_rows(  # flow only along arcs inside the district
+                np.concatenate([arange, arange]),
+                np.concatenate([f, x[pair_id[end, j_arc]]]),
+                np.concatenate([np.ones(na), -big[j_arc]]),
+                n_rows=na,
+                upper=0.0,
+                name=name,
             )
-            blocks.append(link)
-            lower.append(np.full(na, -np.inf))
-            upper.append(np.zeros(na))
         # Valid cut: a unit away from its school's block has a neighbour in the same district.
         sel = np.flatnonzero(not_home)
-        nb_pairs = pair_id[v, j_arc]
-        cut = sp.coo_array(
-            (
-                np.concatenate([np.ones(sel.size), -np.ones(na)]),
-                (
-                    np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j_arc]]]),
-                    np.concatenate([sel, nb_pairs]),
-                ),
-            ),
-            shape=(sel.size, n_cols),
+        b.add_rows(
+            np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j_arc]]]),
+            np.concatenate([x[sel], x[pair_id[v, j_arc]]]),
+            np.concatenate([np.ones(sel.size), -np.ones(na)]),
+            n_rows=sel.size,
+            upper=0.0,
+            name="neighbour",
         )
-        blocks.append(cut)
-        lower.append(np.full(sel.size, -np.inf))
-        upper.append(np.zeros(sel.size))
-    lb = np.zeros(n_cols)
-    ub = np.full(n_cols, np.inf)
-    ub[:nv] = 1.0
-    forced = p.fixed[ii] == jj
-    lb[:nv][forced] = 1.0
-    integrality = np.zeros(n_cols, dtype=np.int64)
-    integrality[:nv] = 1
-    c = np.zeros(n_cols)
-    if ne:
-        assert extra_limits is not None
-        ub[nv + na :] = extra_limits.ravel()
-        integrality[nv + na :] = 1
-        c[nv + na :] = 1.0
-        scale = float(np.nanmax(np.where(np.isfinite(p.weight), p.weight, 0).max(axis=1).sum()))
-        c[:nv] = p.weight[ii, jj] * (0.5 / max(scale, 1e-9))  # tie-break only: sums to < 1
-    else:
-        c[:nv] = p.weight[ii, jj]
-    return _Mip(
-        c=c,
-        a=sp.vstack(blocks, format="csc"),
-        lower=np.concatenate(lower),
-        upper=np.concatenate(upper),
-        lb=lb,
-        ub=ub,
-        integrality=integrality,
-        ii=ii,
-        jj=jj,
-        arcs=arcs,
-        n_extra=ne,
-    )
+    return _DistrictModel(mip=b.build(), ii=ii, jj=jj, arcs=arcs, n_extra=ne)
 
 
 def _max_district_units(p: _Level, room: np.ndarray) -> np.ndarray:
@@ -441,14 +403,14 @@ def _max_district_units(p: _Level, room: np.ndarray) -> np.ndarray:
     return result
 
 
-def _start_vector(p: _Level, mip: _Mip, assign: np.ndarray) -> np.ndarray:
+def _start_vector(p: _Level, dm: _DistrictModel, assign: np.ndarray) -> np.ndarray:
     """Warm start: the assignment, with flows along a breadth-first tree of each district."""
-    nv = mip.ii.size
-    na = mip.arcs.shape[0]
-    x = np.zeros(mip.c.size)
-    x[:nv] = (assign[mip.ii] == mip.jj).astype(float)
+    nv = dm.ii.size
+    na = dm.arcs.shape[0]
+    x = np.zeros(dm.mip.n_cols)
+    x[:nv] = (assign[dm.ii] == dm.jj).astype(float)
     if na:
-        arc_id = {(int(a), int(b), int(j)): t for t, (a, b, j) in enumerate(mip.arcs)}
+        arc_id = {(int(a), int(b), int(j)): t for t, (a, b, j) in enumerate(dm.arcs)}
         for j in range(p.m):
             root = int(p.home[j])
             parent = {root: -1}
@@ -465,15 +427,15 @@ def _start_vector(p: _Level, mip: _Mip, assign: np.ndarray) -> np.ndarray:
                 t = arc_id.get((u, parent[u], j))
                 if t is not None:
                     x[nv + t] = size[u]
-    if mip.n_extra:
-        x[nv + na : nv + na + mip.n_extra] = np.nan
-    if mip.n_slack:
+    if dm.n_extra:
+        x[dm.mip.columns["extra"]] = np.nan
+    if dm.n_slack:
         over = np.maximum(_loads(p, assign) - p.capacity, 0.0)  # (m, k)
-        x[mip.c.size - mip.n_slack :] = over.T.ravel()
+        x[dm.mip.columns["slack"]] = over.T.ravel()
     return x
 
 
-def _with_slack(mip: _Mip, p: _Level, penalty: float) -> _Mip:
+def _with_slack(dm: _DistrictModel, p: _Level, penalty: float) -> _DistrictModel:
     """The MIP with capacity made elastic: pupils over capacity cost ``penalty`` each.
 
     Any assignment (over capacity or not) is then a feasible warm start; the slack columns follow
@@ -482,21 +444,13 @@ def _with_slack(mip: _Mip, p: _Level, penalty: float) -> _Mip:
     k = p.capacity.shape[1]
     ns = p.m * k
     rows = p.n + np.arange(ns)  # the capacity rows follow the one-school-per-unit rows
-    slack = sp.csc_array((-np.ones(ns), (rows, np.arange(ns))), shape=(mip.a.shape[0], ns))
-    return replace(
-        mip,
-        c=np.concatenate([mip.c, np.full(ns, penalty)]),
-        a=sp.hstack([mip.a, slack], format="csc"),
-        lb=np.concatenate([mip.lb, np.zeros(ns)]),
-        ub=np.concatenate([mip.ub, np.full(ns, np.inf)]),
-        integrality=np.concatenate([mip.integrality, np.zeros(ns, dtype=np.int64)]),
-        n_slack=ns,
-    )
+    slack = sp.csc_array((-np.ones(ns), (rows, np.arange(ns))), shape=(dm.mip.n_rows, ns))
+    mip = dm.mip.with_columns("slack", slack, cost=penalty, ub=np.inf)
+    return replace(dm, mip=mip, n_slack=ns)
 
 
-def _assignment_from(mip: _Mip, p: _Level, x: np.ndarray) -> np.ndarray:
-    nv = mip.ii.size
-    return _round_lp(p, x[:nv], mip.ii, mip.jj)
+def _assignment_from(dm: _DistrictModel, p: _Level, x: np.ndarray) -> np.ndarray:
+    return _round_lp(p, dm.mip.values(x, "assign"), dm.ii, dm.jj)
 
 
 def _exact(
@@ -506,16 +460,9 @@ def _exact(
     time_limit_s: float,
     mip_rel_gap: float,
 ) -> tuple[np.ndarray | None, SolveResult]:
-    mip = _build_mip(p)
-    x0 = None if start is None else _start_vector(p, mip, start)
-    res = solve_milp(
-        mip.c,
-        mip.a,
-        mip.lower,
-        mip.upper,
-        lb=mip.lb,
-        ub=mip.ub,
-        integrality=mip.integrality,
+    dm = _build_mip(p)
+    x0 = None if start is None else _start_vector(p, dm, start)
+    res = dm.mip.solve(
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
         mip_abs_gap=1e-6,
@@ -524,4 +471,4 @@ def _exact(
     )
     if res.x is None:
         return None, res
-    return _assignment_from(mip, p, res.x), res
+    return _assignment_from(dm, p, res.x), res

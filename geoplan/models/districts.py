@@ -58,7 +58,7 @@ from geoplan.models._district_model import (
     _loads,
     _objective,
 )
-from geoplan.models.solver import solve_milp
+from geoplan.models.solver import relative_gap
 from geoplan.rules import classes_needed, oversized_classes
 
 __all__ = [
@@ -246,12 +246,11 @@ def solve_districts(
     over = float(np.maximum(_loads(p, assign) - p.capacity, 0.0).sum())
     if over > 1e-9 or not _contiguous(p, assign):
         status = "not_feasible"
-    gap = (objective - bound) / max(abs(objective), 1e-9) if math.isfinite(bound) else math.inf
     return DistrictSolution(
         assignment=assign[unit_of],
         objective=objective,
         bound=bound,
-        gap=max(gap, 0.0),
+        gap=relative_gap(objective, bound),
         lp_bound=lp.objective,
         status=status,
         method=used,
@@ -316,19 +315,8 @@ def least_extra_classes(
     shape = p.capacity.shape
     limits = np.broadcast_to(np.asarray(max_extra_classes, dtype=float), shape).copy()
     size = np.broadcast_to(np.asarray(class_size_limit, dtype=float), shape).copy()
-    mip = _build_mip(p, contiguous=contiguous, extra_limits=limits, class_size=size)
-    res = solve_milp(
-        mip.c,
-        mip.a,
-        mip.lower,
-        mip.upper,
-        lb=mip.lb,
-        ub=mip.ub,
-        integrality=mip.integrality,
-        time_limit_s=time_limit_s,
-        mip_rel_gap=0.0,
-        mip_abs_gap=0.5,
-    )
+    dm = _build_mip(p, contiguous=contiguous, extra_limits=limits, class_size=size)
+    res = dm.mip.solve(time_limit_s=time_limit_s, mip_rel_gap=0.0, mip_abs_gap=0.5)
     if res.x is None:
         msg = (
             f"Even {int(limits.max())} extra classes per school cannot fit the pupils within the "
@@ -337,7 +325,7 @@ def least_extra_classes(
         raise InfeasibleError(msg)
     if res.status != "optimal":
         _logger.warning("least_extra_classes: time limit reached; the count may not be least")
-    extra = np.rint(res.x[mip.c.size - mip.n_extra :]).astype(np.int64)
+    extra = np.rint(dm.mip.values(res.x, "extra")).astype(np.int64)
     result: np.ndarray = extra.reshape(shape)
     return result
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.data.area import ID_INDEX
 from geoplan.errors import InfeasibleError, Problem, ValidationError
+from geoplan.models import _location as loc
 from geoplan.models._coverage import _Cover, _enrolment, _prepare
-from geoplan.models.solver import SolveResult, solve_milp
+from geoplan.models.solver import Mip, MipBuilder, SolveResult, id_series, relative_gap
 from geoplan.rules import PlanningRules
 
 __all__ = [
@@ -48,9 +48,11 @@ class Phasing:
     gap
         Relative gap between ``pupil_years`` and ``bound``.
     status
-        Solver status (``optimal``, ``time_limit``, ``greedy``).
+        Solver status (``optimal``, ``time_limit``, ``greedy``; with ``siting``: the location
+        model's status).
     method
-        ``"mip"`` or ``"greedy"``.
+        ``"mip"``, ``"greedy"``, or ``"siting"`` (one phase chosen by a location model of
+        :mod:`geoplan.plan.siting_plan`; its bound and gap are in the plan's ``siting``).
     seconds
         Wall time.
     """
@@ -273,12 +275,7 @@ def phase_sites(
     greedy = _greedy(cov, allowed, forced, cost, limits)
     model = _model(cov, allowed, forced, cost, limits)
     if use_mip:
-        res = solve_milp(
-            *model.args,
-            lb=model.lb,
-            ub=model.ub,
-            integrality=model.integrality,
-            sense="max",
+        res = model.mip.solve(
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
             mip_abs_gap=1e-6,
@@ -293,25 +290,16 @@ def phase_sites(
         bound = res.bound + model.slack if math.isfinite(res.bound) else math.nan
         status, used = res.status, "mip"
     else:
-        lp = solve_milp(
-            *model.args,
-            lb=model.lb,
-            ub=model.ub,
-            integrality=None,
-            sense="max",
-            time_limit_s=time_limit_s,
-        )
+        lp = model.mip.relaxed().solve(time_limit_s=time_limit_s)
         ph, value = greedy, _value(cov, greedy)
         bound = lp.objective + model.slack if lp.has_solution else math.nan
         status, used = "greedy", "greedy"
     bound = max(bound, value) if math.isfinite(bound) else bound
-    gap = (bound - value) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
-    if gap < 1e-7:
-        gap = 0.0
+    gap = relative_gap(value, bound)
     seconds = time.perf_counter() - t0
     _logger.info("phasing (%s): %.1f pupil-years, gap %.2g, %.2fs", used, value, gap, seconds)
     return Phasing(
-        phase=pd.Series(ph, index=pd.Index(cov.site_ids, name=ID_INDEX), name="phase"),
+        phase=id_series(ph, cov.site_ids, name="phase"),
         pupil_years=value,
         bound=bound,
         gap=gap,
@@ -393,28 +381,27 @@ def _greedy(
 
 
 @dataclass(frozen=True)
-class _Model:
-    args: tuple[np.ndarray, sp.csr_array, np.ndarray, np.ndarray]
-    lb: np.ndarray
-    ub: np.ndarray
-    integrality: np.ndarray
-    pairs: list[tuple[int, int]]
+class _Phasing:
+    """The phasing MIP and what its columns mean.
+
+    ``restore`` is one column per allowed (site, phase) pair, ``covered`` one per village and year.
+    """
+
+    mip: Mip
+    pair_site: np.ndarray
+    pair_phase: np.ndarray  # 0-based
     n_sites: int
     eps: float
-    cost: np.ndarray
+    cost: np.ndarray  # per pair
 
     def start(self, ph: np.ndarray) -> np.ndarray:
-        x = np.full(len(self.lb), np.nan)
-        for k, (i, t) in enumerate(self.pairs):
-            x[k] = 1.0 if ph[i] == t + 1 else 0.0
-        return x
+        return self.mip.start(restore=(ph[self.pair_site] == self.pair_phase + 1).astype(float))
 
     def phases(self, res: SolveResult) -> np.ndarray:
         assert res.x is not None
         ph = np.zeros(self.n_sites, dtype="int64")
-        for k, (i, t) in enumerate(self.pairs):
-            if res.x[k] > 0.5:
-                ph[i] = t + 1
+        on = self.mip.values(res.x, "restore") > 0.5
+        ph[self.pair_site[on]] = self.pair_phase[on] + 1
         return ph
 
     @property
@@ -425,65 +412,54 @@ class _Model:
 
 def _model(
     cov: _Cover, allowed: np.ndarray, forced: np.ndarray, cost: np.ndarray, limits: np.ndarray
-) -> _Model:
+) -> _Phasing:
+    """Multi-year maximal coverage on the location engine's blocks.
+
+    Columns ``restore`` (site i in phase t, binary; a tiny cost tie-breaker) and ``covered``
+    (village v within the limit in year j, weight its pupils). Rows: each site in one phase at
+    most (exactly one if forced); sites and cost per phase; ``covered_vj <= sum of restore_it``
+    over the sites i covering v and phases t <= j (the maximal-coverage rows of
+    :func:`geoplan.models.siting.max_coverage`, with site-phase columns).
+    """
     n_sites, n_phases = allowed.shape
     years = cov.pupils.shape[1]
-    pairs = [(i, t) for i in range(n_sites) for t in range(n_phases) if allowed[i, t]]
-    pair_cost = np.array([cost[i] for i, _ in pairs], dtype="float64")
+    pair_site, pair_phase = np.nonzero(allowed)
+    pair_cost = cost[pair_site].astype("float64")
     villages = np.flatnonzero(cov.cover.any(axis=1) & (cov.pupils.sum(axis=1) > 0))
-    n_x = len(pairs)
-    n_y = len(villages) * years
     eps = 1e-3 / (float(pair_cost.sum()) + 1.0)
-    c = np.concatenate([-eps * pair_cost, np.zeros(n_y)])
-    for a, v in enumerate(villages):
-        c[n_x + a * years : n_x + (a + 1) * years] = cov.pupils[v]
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-    r = 0
-    by_site: dict[int, list[int]] = {}
-    for k, (i, _) in enumerate(pairs):
-        by_site.setdefault(i, []).append(k)
-    for i, ks in by_site.items():  # at most one phase per site (exactly one if forced)
-        rows += [r] * len(ks)
-        cols += ks
-        vals += [1.0] * len(ks)
-        lo.append(1.0 if forced[i] else 0.0)
-        hi.append(1.0)
-        r += 1
+    b = MipBuilder("max")
+    x = b.add_vars("restore", pair_site.size, cost=-eps * pair_cost)
+    z = b.add_vars(
+        "covered", villages.size * years, cost=cov.pupils[villages].ravel(), integer=False
+    )
+    sites_with = np.unique(pair_site)
+    loc.add_one_per_group(
+        b,
+        np.searchsorted(sites_with, pair_site),
+        x,
+        sites_with.size,
+        lower=np.where(forced[sites_with], 1.0, 0.0),
+        name="one_phase",
+    )
     for t in range(n_phases):
-        ks = [k for k, (_, tt) in enumerate(pairs) if tt == t]
-        for which in (0, 1):
-            if not ks or not np.isfinite(limits[which, t]):
-                continue
-            rows += [r] * len(ks)
-            cols += ks
-            vals += [1.0 if which == 0 else float(cost[pairs[k][0]]) for k in ks]
-            lo.append(-np.inf)
-            hi.append(float(limits[which, t]))
-            r += 1
-    for a, v in enumerate(villages):
-        sites_v = set(np.flatnonzero(cov.cover[v]).tolist())
-        ks_v = [(k, t) for k, (i, t) in enumerate(pairs) if i in sites_v]
-        for j in range(years):  # y_vj <= sum of x_st over covering sites with t <= j
-            ks = [k for k, t in ks_v if t <= j]
-            rows += [r] * (len(ks) + 1)
-            cols += [n_x + a * years + j, *ks]
-            vals += [1.0] + [-1.0] * len(ks)
-            lo.append(-np.inf)
-            hi.append(0.0)
-            r += 1
-    n = n_x + n_y
-    mat = sp.csr_array((vals, (rows, cols)), shape=(r, n))
-    integrality = np.concatenate([np.ones(n_x), np.zeros(n_y)])
-    return _Model(
-        args=(c, mat, np.array(lo), np.array(hi)),
-        lb=np.zeros(n),
-        ub=np.ones(n),
-        integrality=integrality,
-        pairs=pairs,
+        in_t = np.flatnonzero(pair_phase == t)
+        loc.add_limit_row(b, x[in_t], 1.0, float(limits[0, t]), name=f"sites_{t + 1}")
+        loc.add_limit_row(b, x[in_t], pair_cost[in_t], float(limits[1, t]), name=f"cost_{t + 1}")
+    # village-year (a, j) is covered by pair k when k's site covers the village and t_k <= j
+    by_pair = sp.coo_array(cov.cover[villages][:, pair_site])
+    rows, cols = [], []
+    for j in range(years):
+        keep = pair_phase[by_pair.col] <= j
+        rows.append(by_pair.row[keep] * years + j)
+        cols.append(by_pair.col[keep])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    covers = sp.coo_array((np.ones(r.size), (r, c)), shape=(villages.size * years, pair_site.size))
+    loc.add_cover_rows(b, covers, x, z)
+    return _Phasing(
+        mip=b.build(),
+        pair_site=pair_site,
+        pair_phase=pair_phase,
         n_sites=n_sites,
         eps=eps,
         cost=pair_cost,

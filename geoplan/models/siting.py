@@ -21,21 +21,29 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError, Problem, ValidationError
 from geoplan.models import _heuristics as heur
-from geoplan.models.solver import SolveResult, relative_gap, solve_milp
+from geoplan.models import _location as loc
+from geoplan.models.solver import (
+    IdMatrix,
+    MipBuilder,
+    SolveResult,
+    id_matrix,
+    id_vector,
+    relative_gap,
+)
 
 __all__ = [
     "METHODS",
     "TREE_SHARE",
+    "CostInput",
     "CostMatrixLike",
     "SitingResult",
     "budgeted_coverage",
@@ -61,6 +69,12 @@ class CostMatrixLike(Protocol):
 
     @property
     def destination_ids(self) -> Any: ...  # noqa: D102
+
+
+CostInput = CostMatrixLike | IdMatrix | pd.DataFrame | np.ndarray
+"""What the models take as costs: a ``TravelMatrix`` (its minutes and ids), an
+:class:`~geoplan.models.solver.IdMatrix`, a DataFrame (index: demand ids, columns: site ids) or a
+2-D array (with ``demand_ids`` / ``site_ids``, or default ids ``demand0``..., ``site0``...)."""
 
 
 @dataclass(frozen=True)
@@ -136,46 +150,11 @@ class _Problem:
         return bool(np.all(c == np.round(c)) and np.all(w == np.round(w)))
 
 
-def _ids(values: Any, n: int, default_prefix: str) -> list[str]:
-    if values is None:
-        return [f"{default_prefix}{k}" for k in range(n)]
-    ids = [str(v) for v in values]
-    if len(ids) != n:
-        msg = f"{len(ids)} ids given for {n} {default_prefix or 'rows'}"
-        raise ValueError(msg)
-    return ids
-
-
 def _per_site(
     values: Any, site_ids: list[str], name: str, default: float | None
 ) -> np.ndarray | None:
-    if values is None:
-        return None if default is None else np.full(len(site_ids), float(default))
-    if isinstance(values, pd.Series | Mapping):
-        series = pd.Series(values, dtype="float64")
-        series.index = series.index.astype(str)
-        missing = [s for s in site_ids if s not in series.index]
-        if missing:
-            raise ValidationError(
-                [
-                    Problem(
-                        "",
-                        "sites",
-                        s,
-                        name,
-                        "",
-                        f"No `{name}` given for site {s}.",
-                        f"Give `{name}` for every candidate site.",
-                    )
-                    for s in missing[:20]
-                ]
-            )
-        arr = series.reindex(site_ids).to_numpy(dtype=np.float64)
-    else:
-        arr = np.asarray(values, dtype=np.float64)
-        if arr.ndim == 0:
-            arr = np.full(len(site_ids), float(arr))
-    if arr.shape != (len(site_ids),) or np.any(np.isnan(arr)) or np.any(arr < 0):
+    arr = id_vector(values, site_ids, name=name, what="candidate site", default=default)
+    if arr is not None and (np.any(np.isnan(arr)) or np.any(arr < 0)):
         msg = f"`{name}` must hold one non-negative number per candidate site ({len(site_ids)})"
         raise ValueError(msg)
     return arr
@@ -209,7 +188,7 @@ def _mask(ids: Iterable[str], site_ids: list[str], name: str) -> np.ndarray:
 
 
 def _prepare(
-    cost: CostMatrixLike | np.ndarray,
+    cost: CostInput,
     *,
     weights: Any,
     fixed: Iterable[str],
@@ -219,30 +198,21 @@ def _prepare(
     min_enrolment: Any,
     demand_ids: Any,
     site_ids: Any,
+    fill_fixed: bool = False,
 ) -> _Problem:
-    if not isinstance(cost, np.ndarray) and hasattr(cost, "minutes"):
-        matrix = np.asarray(cost.minutes, dtype=np.float64)
-        demand_ids = cost.origin_ids if demand_ids is None else demand_ids
-        site_ids = cost.destination_ids if site_ids is None else site_ids
-    else:
-        matrix = np.asarray(cost, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
-        msg = f"the cost matrix must be 2-D, demand x sites, and not empty; got {matrix.shape}"
+    table = id_matrix(cost, row_ids=demand_ids, col_ids=site_ids)
+    matrix = table.values
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        msg = f"the cost matrix must be demand x sites and not empty; got {matrix.shape}"
         raise ValueError(msg)
-    matrix = np.where(np.isnan(matrix), np.inf, matrix)
     if np.any(matrix < 0):
         msg = "the cost matrix holds negative costs; travel costs must be >= 0"
         raise ValueError(msg)
-    n, m = matrix.shape
-    d_ids = _ids(demand_ids, n, "demand")
-    s_ids = _ids(site_ids, m, "site")
-    if weights is None:
-        w = np.ones(n)
-    elif isinstance(weights, pd.Series):
-        w = weights.set_axis(weights.index.astype(str)).reindex(d_ids).to_numpy(np.float64)
-    else:
-        w = np.asarray(weights, dtype=np.float64).ravel()
-    if w.shape != (n,) or np.any(np.isnan(w)) or np.any(w < 0):
+    n, _m = matrix.shape
+    d_ids, s_ids = table.row_ids, table.col_ids
+    w = id_vector(weights, d_ids, name="weights", what="demand point", default=1.0)
+    assert w is not None
+    if np.any(np.isnan(w)) or np.any(w < 0):
         msg = f"`weights` must hold one non-negative number per demand point ({n})"
         raise ValueError(msg)
     f_mask = _mask(fixed, s_ids, "fixed")
@@ -257,8 +227,16 @@ def _prepare(
     low = _per_site(min_enrolment, s_ids, "min_enrolment", None)
     if low is not None:
         low = np.where(f_mask, 0.0, low)
-        if not np.any(low > 0):
-            low = None
+    if fill_fixed:
+        if cap is None:
+            msg = "`fill_fixed=True` fills the fixed sites to their capacity; give `capacity`"
+            raise ValueError(msg)
+        if not f_mask.any():
+            msg = "`fill_fixed=True` needs `fixed` sites to fill"
+            raise ValueError(msg)
+        low = np.where(f_mask, cap, 0.0 if low is None else low)
+    if low is not None and not np.any(low > 0):
+        low = None
     return _Problem(matrix, w, d_ids, s_ids, f_mask, m_mask, n_mask, cap, low, w)
 
 
@@ -399,104 +377,50 @@ def _assignment_milp(
     """Variables ``y`` (one per site) then ``x`` (one per allowed pair); returns open, site_of."""
     n, m = prob.cost.shape
     ii, jj = np.nonzero(pairs)
-    k = ii.size
     w = prob.weights
-    nv = m + k
-    xcol = m + np.arange(k)
-    blocks_r: list[np.ndarray] = []
-    blocks_c: list[np.ndarray] = []
-    blocks_v: list[np.ndarray] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    row = 0
-
-    def add(r: np.ndarray, c: np.ndarray, v: np.ndarray, n_rows: int, lb: Any, ub: Any) -> None:
-        nonlocal row
-        blocks_r.append(r + row)
-        blocks_c.append(c)
-        blocks_v.append(np.asarray(v, dtype=np.float64))
-        lo.append(np.broadcast_to(np.asarray(lb, dtype=np.float64), (n_rows,)))
-        hi.append(np.broadcast_to(np.asarray(ub, dtype=np.float64), (n_rows,)))
-        row += n_rows
-
-    # each demand point: sum_j x_ij = 1 (or <= 1)
+    sense = "max" if objective == "cover" else "min"
+    b = MipBuilder(sense)
+    site_cost = np.where(prob.fixed, 0.0, 1.0 if site_cost is None else site_cost)
+    y = b.add_vars(
+        "open",
+        m,
+        cost=site_cost if objective == "sites" else 0.0,
+        lb=np.where(prob.forced, 1.0, 0.0),
+        ub=np.where(prob.never, 0.0, 1.0),
+    )
+    if objective == "cost":
+        pair_cost = prob.obj_weights[ii] * prob.cost[ii, jj]
+    else:
+        pair_cost = w[ii] if objective == "cover" else np.zeros(ii.size)
+    x = b.add_vars("assign", ii.size, cost=pair_cost)
+    # each demand point of `demand_rows`: sum_j x_ij = 1 (or <= 1)
     rows_of = np.full(n, -1)
     rows_of[demand_rows] = np.arange(demand_rows.size)
     keep = rows_of[ii] >= 0
-    add(
-        rows_of[ii[keep]],
-        xcol[keep],
-        np.ones(int(keep.sum())),
-        demand_rows.size,
-        1.0 if assign_eq else 0.0,
-        1.0,
+    loc.add_one_per_group(
+        b, rows_of[ii[keep]], x[keep], demand_rows.size, lower=1.0 if assign_eq else 0.0
     )
-    # x_ij <= y_j
-    add(
-        np.repeat(np.arange(k), 2),
-        np.column_stack([xcol, jj]).ravel(),
-        np.tile([1.0, -1.0], k),
-        k,
-        -np.inf,
-        0.0,
-    )
+    loc.add_link_rows(b, x, y[jj])
     if prob.capacity is not None:
-        add(
-            np.concatenate([jj, np.arange(m)]),
-            np.concatenate([xcol, np.arange(m)]),
-            np.concatenate([w[ii], -prob.capacity]),
-            m,
-            -np.inf,
-            0.0,
-        )
+        loc.add_load_rows(b, jj, x, w[ii], m, site_cols=y, per_site=prob.capacity, upper=0.0)
     if prob.min_enrolment is not None:
-        add(
-            np.concatenate([jj, np.arange(m)]),
-            np.concatenate([xcol, np.arange(m)]),
-            np.concatenate([w[ii], -prob.min_enrolment]),
-            m,
-            0.0,
-            np.inf,
+        loc.add_load_rows(
+            b, jj, x, w[ii], m, site_cols=y, per_site=prob.min_enrolment, lower=0.0, upper=np.inf
         )
     if p is not None:
-        add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), 1, p if p_eq else -np.inf, p)
-    if budget is not None and site_cost is not None:
-        add(np.zeros(m, dtype=np.int64), np.arange(m), site_cost, 1, -np.inf, budget)
-    a = sp.csr_array(
-        (np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
-        shape=(row, nv),
-    )
-    c = np.zeros(nv)
-    if objective == "cost":
-        c[m:] = prob.obj_weights[ii] * prob.cost[ii, jj]
-        sense = "min"
-    elif objective == "cover":
-        c[m:] = w[ii]
-        sense = "max"
-    else:  # sites
-        c[:m] = np.where(prob.fixed, 0.0, 1.0 if site_cost is None else site_cost)
-        sense = "min"
-    lb = np.zeros(nv)
-    ub = np.ones(nv)
-    lb[:m][prob.forced] = 1.0
-    ub[:m][prob.never] = 0.0
+        b.add_rows(np.zeros(m), y, 1.0, n_rows=1, lower=p if p_eq else -np.inf, upper=p)
+    if budget is not None:
+        loc.add_limit_row(b, y, site_cost, budget)
+    mip = b.build()
     start = None
     if start_open is not None and start_site is not None:
-        start = np.zeros(nv)
-        start[:m] = start_open
+        start_x = np.zeros(ii.size)
         pos = {(int(i), int(j)): t for t, (i, j) in enumerate(zip(ii, jj, strict=True))}
         for i, j in enumerate(start_site):
             if j >= 0 and (i, int(j)) in pos:
-                start[m + pos[(i, int(j))]] = 1.0
-    res = solve_milp(
-        c,
-        a,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        lb=lb,
-        ub=ub,
-        integrality=np.ones(nv),
-        sense=sense,
+                start_x[pos[(i, int(j))]] = 1.0
+        start = mip.start(open=start_open, assign=start_x)
+    res = mip.solve(
         time_limit_s=time_limit_s,
         start=start,
         integral_objective=integral,
@@ -589,43 +513,25 @@ def _radius_milp(
         first_rows.append(row)
         row += n_lev
         zcol += n_lev
-    nz = zcol - m
-    a = sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))), shape=(row, zcol)
-    )
-    a = sp.vstack(
-        [
-            a,
-            sp.csr_array(
-                (np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, zcol)
-            ),
-        ]
-    )
-    rlo = np.zeros(row + 1)
-    rhi = np.full(row + 1, np.inf)
+    b = MipBuilder("min")
+    b.offset = offset
+    b.add_vars("open", m, lb=np.where(prob.forced, 1.0, 0.0), ub=np.where(prob.never, 0.0, 1.0))
+    b.add_vars("beyond", zcol - m, cost=np.asarray(z_cost), ub=np.asarray(z_ub), integer=False)
+    rlo = np.zeros(row)
     rlo[np.asarray(first_rows, dtype=np.int64)] = 1.0
-    rlo[row] = rhi[row] = p
-    c = np.concatenate([np.zeros(m), np.asarray(z_cost)])
-    lb = np.zeros(zcol)
-    ub = np.concatenate([np.ones(m), np.asarray(z_ub)])
-    lb[:m][prob.forced] = 1.0
-    ub[:m][prob.never] = 0.0
-    integ = np.concatenate([np.ones(m), np.zeros(nz)])
-    start = None
-    if start_open is not None:
-        start = np.full(zcol, np.nan)
-        start[:m] = start_open
-    res = solve_milp(
-        c,
-        a,
-        rlo,
-        rhi,
-        lb=lb,
-        ub=ub,
-        integrality=integ,
-        offset=offset,
+    b.add_rows(
+        np.concatenate(r_idx),
+        np.concatenate(c_idx),
+        np.concatenate(vals),
+        n_rows=row,
+        lower=rlo,
+        name="levels",
+    )
+    b.add_rows(np.zeros(m), np.arange(m), 1.0, n_rows=1, lower=p, upper=p, name="count")
+    mip = b.build()
+    res = mip.solve(
         time_limit_s=time_limit_s,
-        start=start,
+        start=None if start_open is None else mip.start(open=start_open),
         integral_objective=prob.integral,
         mip_abs_gap=0.999 if prob.integral else 1e-6,
         options=None if cutoff is None else {"objective_bound": float(cutoff)},
@@ -635,7 +541,7 @@ def _radius_milp(
 
 
 def p_median(
-    cost: CostMatrixLike | np.ndarray,
+    cost: CostInput,
     *,
     p: int,
     weights: Any = None,
@@ -644,6 +550,7 @@ def p_median(
     never: Iterable[str] = (),
     capacity: Any = None,
     min_enrolment: Any = None,
+    fill_fixed: bool = False,
     demand_ids: Any = None,
     site_ids: Any = None,
     method: str = "exact",
@@ -656,20 +563,25 @@ def p_median(
     Parameters
     ----------
     cost
-        Demand points x candidate sites (a ``TravelMatrix`` or an array; ``inf``/``nan``:
-        unreachable).
+        Demand points x candidate sites (:data:`CostInput`: a ``TravelMatrix``, a DataFrame whose
+        index and columns are the ids, or an array; ``inf``/``nan``: unreachable).
     p
         Number of open sites, the ``fixed`` ones included.
     weights
-        Pupils per demand point (default 1 each).
+        Pupils per demand point (default 1 each): an array in row order, or a Series by demand
+        id (aligned by id; a Series with other ids is an error naming them).
     fixed, must, never
         Site ids that are open already / must open / may not open.
     capacity
         Pupils each site can take (array or Series by site id); pupils are assigned to one site.
     min_enrolment
         Fewest pupils a (non-fixed) site is opened for.
+    fill_fixed
+        Fill every fixed site to its ``capacity`` (spopt's predefined facilities filled to
+        capacity); needs ``capacity`` and ``fixed``.
     demand_ids, site_ids
-        Ids of rows and columns (default: from the ``TravelMatrix`` or ``demand0``, ``site0``...).
+        Ids of rows and columns of an array; with a ``TravelMatrix`` or a DataFrame, the ids to
+        take (in that order). Default: the table's ids, or ``demand0``, ``site0``... for arrays.
     method
         ``"exact"`` (HiGHS, warm-started) or ``"heuristic"`` (with a Lagrangian bound when
         uncapacitated).
@@ -700,6 +612,7 @@ def p_median(
         min_enrolment=min_enrolment,
         demand_ids=demand_ids,
         site_ids=site_ids,
+        fill_fixed=fill_fixed,
     )
     if objective_weights is not None:
         ow = np.asarray(objective_weights, dtype=np.float64).ravel()
@@ -1030,49 +943,26 @@ def _max_cover_milp(
 ) -> tuple[SolveResult, np.ndarray]:
     """``max sum w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, count and budget rows."""
     n, m = covers.shape
-    ii, jj = np.nonzero(covers)
-    rows = np.concatenate([ii, np.arange(n)])
-    cols = np.concatenate([jj, m + np.arange(n)])
-    vals = np.concatenate([np.ones(ii.size), -np.ones(n)])
-    a = sp.csr_array((vals, (rows, cols)), shape=(n, m + n))
-    lo = [np.zeros(n)]
-    hi = [np.full(n, np.inf)]
-    extra = []
+    b = MipBuilder("max")
+    y = b.add_vars("open", m, lb=np.where(prob.forced, 1.0, 0.0), ub=np.where(prob.never, 0.0, 1.0))
+    z = b.add_vars("covered", n, cost=prob.weights, integer=False)
+    loc.add_cover_rows(b, covers, y, z)
     if p is not None:
-        extra.append(np.concatenate([np.ones(m), np.zeros(n)]))
-        lo.append(np.array([-np.inf]))
-        hi.append(np.array([float(p)]))
+        loc.add_limit_row(b, y, 1.0, float(p), name="count")
     if budget is not None:
-        extra.append(np.concatenate([site_cost, np.zeros(n)]))
-        lo.append(np.array([-np.inf]))
-        hi.append(np.array([float(budget)]))
-    if extra:
-        a = sp.vstack([a, sp.csr_array(np.vstack(extra))]).tocsr()
-    c = np.concatenate([np.zeros(m), prob.weights])
-    lb = np.zeros(m + n)
-    ub = np.ones(m + n)
-    lb[:m][prob.forced] = 1.0
-    ub[:m][prob.never] = 0.0
-    start = np.concatenate([start_open.astype(np.float64), covers[:, start_open].any(axis=1)])
-    res = solve_milp(
-        c,
-        a,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        lb=lb,
-        ub=ub,
-        integrality=np.concatenate([np.ones(m), np.zeros(n)]),
-        sense="max",
+        loc.add_limit_row(b, y, site_cost, float(budget), name="budget")
+    mip = b.build()
+    res = mip.solve(
         time_limit_s=time_limit_s,
-        start=start,
+        start=mip.start(open=start_open, covered=covers[:, start_open].any(axis=1)),
         integral_objective=bool(np.all(prob.weights == np.round(prob.weights))),
     )
-    is_open = res.x[:m] > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
+    is_open = mip.values(res.x, "open") > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
     return res, is_open
 
 
 def max_coverage(
-    cost: CostMatrixLike | np.ndarray,
+    cost: CostInput,
     *,
     limit: float,
     p: int,
@@ -1082,6 +972,7 @@ def max_coverage(
     never: Iterable[str] = (),
     capacity: Any = None,
     min_enrolment: Any = None,
+    fill_fixed: bool = False,
     demand_ids: Any = None,
     site_ids: Any = None,
     method: str = "exact",
@@ -1108,6 +999,7 @@ def max_coverage(
         min_enrolment=min_enrolment,
         demand_ids=demand_ids,
         site_ids=site_ids,
+        fill_fixed=fill_fixed,
     )
     _check_count(prob, p)
     return _coverage(
@@ -1124,7 +1016,7 @@ def max_coverage(
 
 
 def budgeted_coverage(
-    cost: CostMatrixLike | np.ndarray,
+    cost: CostInput,
     *,
     limit: float,
     site_cost: Any,
@@ -1135,6 +1027,7 @@ def budgeted_coverage(
     never: Iterable[str] = (),
     capacity: Any = None,
     min_enrolment: Any = None,
+    fill_fixed: bool = False,
     demand_ids: Any = None,
     site_ids: Any = None,
     method: str = "exact",
@@ -1160,6 +1053,7 @@ def budgeted_coverage(
         min_enrolment=min_enrolment,
         demand_ids=demand_ids,
         site_ids=site_ids,
+        fill_fixed=fill_fixed,
     )
     costs = _per_site(site_cost, prob.site_ids, "site_cost", None)
     assert costs is not None
@@ -1182,7 +1076,7 @@ def budgeted_coverage(
 
 
 def set_cover(
-    cost: CostMatrixLike | np.ndarray,
+    cost: CostInput,
     *,
     limit: float,
     weights: Any = None,
@@ -1192,6 +1086,7 @@ def set_cover(
     never: Iterable[str] = (),
     capacity: Any = None,
     min_enrolment: Any = None,
+    fill_fixed: bool = False,
     demand_ids: Any = None,
     site_ids: Any = None,
     method: str = "exact",
@@ -1218,6 +1113,7 @@ def set_cover(
         min_enrolment=min_enrolment,
         demand_ids=demand_ids,
         site_ids=site_ids,
+        fill_fixed=fill_fixed,
     )
     _n, m = prob.cost.shape
     costs = _per_site(site_cost, prob.site_ids, "site_cost", 1.0)
@@ -1262,19 +1158,17 @@ def set_cover(
             res = SolveResult("heuristic", None, math.nan, math.nan, math.inf, 0.0, "greedy")
             is_open = greedy
         else:
-            sub = covers[rows]
-            ii, jj = np.nonzero(sub)
-            a = sp.csr_array((np.ones(ii.size), (ii, jj)), shape=(rows.size, m))
-            lb = np.where(prob.forced, 1.0, 0.0)
-            ub = np.where(prob.never, 0.0, 1.0)
-            res = solve_milp(
-                costs,
-                a,
-                np.ones(rows.size),
-                np.full(rows.size, np.inf),
-                lb=lb,
-                ub=ub,
-                integrality=np.ones(m),
+            b = MipBuilder("min")
+            y = b.add_vars(
+                "open",
+                m,
+                cost=costs,
+                lb=np.where(prob.forced, 1.0, 0.0),
+                ub=np.where(prob.never, 0.0, 1.0),
+            )
+            ii, jj = np.nonzero(covers[rows])
+            b.add_rows(ii, y[jj], 1.0, n_rows=rows.size, lower=1.0, name="covered")
+            res = b.build().solve(
                 time_limit_s=time_limit_s,
                 start=greedy.astype(np.float64),
                 integral_objective=integral,

@@ -1,8 +1,13 @@
-"""One small interface over the HiGHS MIP solver (through ``highspy``) for every model.
+"""The solver layer every model shares: one MIP container, one builder, one gap, one id table.
 
-Models build their constraint matrix as ``scipy.sparse`` and call :func:`solve_milp`; the result
-always carries the objective, the proven bound and the relative gap, so a time-limited run says how
-good it is. Heuristics report through the same :class:`SolveResult`.
+- :class:`MipBuilder` collects named blocks of variables and of rows (``scipy.sparse`` triplets or
+  matrices) into one :class:`Mip`, which :meth:`Mip.solve` hands to HiGHS (through ``highspy``,
+  :func:`solve_milp`). Location models, phasing, closures and districts all build this way.
+- :func:`relative_gap` is the one gap formula; every :class:`SolveResult` (exact or heuristic)
+  carries the objective, the proven bound and that gap, so a time-limited run says how good it is.
+- :class:`IdMatrix` / :func:`id_matrix` / :func:`id_vector` / :func:`id_series` turn id-indexed
+  tables (a ``TravelMatrix``, a DataFrame, an array with ids, a Series) into arrays and back, with
+  errors that name the ids.
 """
 
 from __future__ import annotations
@@ -10,18 +15,29 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import highspy
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
+
+from geoplan.data.area import ID_INDEX
+from geoplan.errors import Problem, ValidationError
 
 __all__ = [
     "STATUSES",
     "ArrayLike",
+    "IdMatrix",
+    "Mip",
+    "MipBuilder",
     "SolveResult",
+    "id_matrix",
+    "id_series",
+    "id_vector",
     "relative_gap",
     "solve_milp",
 ]
@@ -270,3 +286,520 @@ def _result(
     gap = relative_gap(objective, bound)
     _logger.debug("highs: %s obj=%s bound=%s in %.2fs", status, objective, bound, seconds)
     return SolveResult(status, x, objective, bound, gap, seconds, "highs")
+
+
+# --------------------------------------------------------------------------------------------
+# One MIP container and its builder
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mip:
+    """A mixed-integer (or linear) program ready for HiGHS, with named blocks of columns and rows.
+
+    ``min/max c @ x + offset`` s.t. ``row_lower <= a @ x <= row_upper``, ``lb <= x <= ub``;
+    ``integrality`` is 1 for integer columns. Build one with :class:`MipBuilder`.
+
+    Parameters
+    ----------
+    c, a, row_lower, row_upper, lb, ub, integrality, sense, offset
+        The program.
+    columns, rows
+        Name of each block of columns / rows and its slice.
+    """
+
+    c: np.ndarray
+    a: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    sense: str = "min"
+    offset: float = 0.0
+    columns: Mapping[str, slice] = field(default_factory=dict)
+    rows: Mapping[str, slice] = field(default_factory=dict)
+
+    @property
+    def n_cols(self) -> int:
+        """Number of variables."""
+        return int(self.c.size)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of constraint rows."""
+        return int(self.a.shape[0])
+
+    def values(self, x: np.ndarray, name: str) -> np.ndarray:
+        """The part of a solution ``x`` that belongs to the column block ``name``."""
+        out: np.ndarray = np.asarray(x)[self.columns[name]]
+        return out
+
+    def start(self, **blocks: ArrayLike) -> np.ndarray:
+        """A warm start: the given column blocks filled in, every other value unknown (``nan``)."""
+        x = np.full(self.n_cols, np.nan)
+        for name, values in blocks.items():
+            x[self.columns[name]] = np.asarray(values, dtype=np.float64)
+        return x
+
+    def with_columns(
+        self,
+        name: str,
+        a_cols: sp.spmatrix | sp.sparray | np.ndarray,
+        *,
+        cost: ArrayLike = 0.0,
+        lb: ArrayLike = 0.0,
+        ub: ArrayLike = math.inf,
+        integer: bool = False,
+    ) -> Mip:
+        """The program with a block of columns added to its rows (e.g. slack making rows elastic).
+
+        Parameters
+        ----------
+        name
+            Name of the new column block.
+        a_cols
+            Its coefficients, ``n_rows`` × new columns.
+        cost, lb, ub, integer
+            Objective coefficients, bounds and integrality of the new columns.
+        """
+        block = sp.csc_array(a_cols, dtype=np.float64)
+        if block.shape[0] != self.n_rows:
+            msg = f"`a_cols` has {block.shape[0]} rows but the program has {self.n_rows}"
+            raise ValueError(msg)
+        k = int(block.shape[1])
+        start = self.n_cols
+        return replace(
+            self,
+            c=np.concatenate([self.c, _vector(cost, k, "cost")]),
+            a=sp.hstack([self.a, block], format="csc"),
+            lb=np.concatenate([self.lb, _vector(lb, k, "lb")]),
+            ub=np.concatenate([self.ub, _vector(ub, k, "ub")]),
+            integrality=np.concatenate([self.integrality, np.full(k, int(integer))]),
+            columns={**self.columns, name: slice(start, start + k)},
+        )
+
+    def relaxed(self) -> Mip:
+        """The linear relaxation (every column continuous)."""
+        return replace(self, integrality=np.zeros(self.n_cols, dtype=np.int64))
+
+    def solve(
+        self,
+        *,
+        time_limit_s: float = 60.0,
+        mip_rel_gap: float = 0.0,
+        mip_abs_gap: float = 0.999,
+        start: ArrayLike | None = None,
+        integral_objective: bool = False,
+        options: Mapping[str, bool | int | float | str] | None = None,
+        threads: int | None = None,
+        log: bool = False,
+    ) -> SolveResult:
+        """Solve with HiGHS (:func:`solve_milp`; the same options)."""
+        is_mip = bool(np.any(self.integrality))
+        return solve_milp(
+            self.c,
+            self.a,
+            self.row_lower,
+            self.row_upper,
+            lb=self.lb,
+            ub=self.ub,
+            integrality=self.integrality if is_mip else None,
+            sense=self.sense,
+            offset=self.offset,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            mip_abs_gap=mip_abs_gap,
+            start=start,
+            threads=threads,
+            integral_objective=integral_objective,
+            options=options,
+            log=log,
+        )
+
+
+class MipBuilder:
+    """Collects blocks of variables and rows into one :class:`Mip`.
+
+    Variables come first (:meth:`add_vars` returns their column numbers); rows are added as
+    triplets with row numbers local to the block (:meth:`add_rows`) or as a sparse matrix over the
+    columns so far (:meth:`add_matrix`). Models that share sites between several cost matrices (a
+    robust model over seasons, say) add one set of site columns and pass it to every block.
+
+    Parameters
+    ----------
+    sense
+        ``"min"`` or ``"max"``.
+    """
+
+    def __init__(self, sense: str = "min") -> None:
+        if sense not in ("min", "max"):
+            msg = f"`sense` must be 'min' or 'max', got {sense!r}"
+            raise ValueError(msg)
+        self.sense = sense
+        self.offset = 0.0
+        self._n_cols = 0
+        self._n_rows = 0
+        self._cost: list[np.ndarray] = []
+        self._lb: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self._int: list[np.ndarray] = []
+        self._r: list[np.ndarray] = []
+        self._c: list[np.ndarray] = []
+        self._v: list[np.ndarray] = []
+        self._lo: list[np.ndarray] = []
+        self._hi: list[np.ndarray] = []
+        self._columns: dict[str, slice] = {}
+        self._rows: dict[str, slice] = {}
+
+    @property
+    def n_cols(self) -> int:
+        """Columns added so far."""
+        return self._n_cols
+
+    @property
+    def n_rows(self) -> int:
+        """Rows added so far."""
+        return self._n_rows
+
+    def add_vars(
+        self,
+        name: str,
+        n: int,
+        *,
+        cost: ArrayLike = 0.0,
+        lb: ArrayLike = 0.0,
+        ub: ArrayLike = 1.0,
+        integer: bool = True,
+    ) -> np.ndarray:
+        """Add ``n`` variables named ``name``; returns their column numbers.
+
+        Parameters
+        ----------
+        name
+            Block name (unique).
+        n
+            How many.
+        cost, lb, ub
+            Objective coefficients and bounds (scalars broadcast).
+        integer
+            Integer (default: binary with the default bounds) or continuous.
+        """
+        if name in self._columns:
+            msg = f"a column block named {name!r} exists already"
+            raise ValueError(msg)
+        cols = np.arange(self._n_cols, self._n_cols + n, dtype=np.int64)
+        self._cost.append(_vector(cost, n, "cost"))
+        self._lb.append(_vector(lb, n, "lb"))
+        self._ub.append(_vector(ub, n, "ub"))
+        self._int.append(np.full(n, int(integer), dtype=np.int64))
+        self._columns[name] = slice(self._n_cols, self._n_cols + n)
+        self._n_cols += n
+        return cols
+
+    def add_rows(
+        self,
+        rows: ArrayLike,
+        cols: ArrayLike,
+        vals: ArrayLike,
+        *,
+        n_rows: int,
+        lower: ArrayLike = -math.inf,
+        upper: ArrayLike = math.inf,
+        name: str | None = None,
+    ) -> np.ndarray:
+        """Add ``n_rows`` rows from triplets (row numbers ``0 .. n_rows-1`` within the block).
+
+        Returns the global row numbers. Duplicate (row, column) entries are summed.
+        """
+        r = np.asarray(rows, dtype=np.int64).ravel()
+        c = np.asarray(cols, dtype=np.int64).ravel()
+        v = np.broadcast_to(np.asarray(vals, dtype=np.float64), r.shape).ravel()
+        if r.shape != c.shape:
+            msg = f"{r.size} row numbers for {c.size} column numbers"
+            raise ValueError(msg)
+        if r.size and (r.min() < 0 or r.max() >= n_rows):
+            msg = f"row numbers must lie in 0..{n_rows - 1}"
+            raise ValueError(msg)
+        if c.size and (c.min() < 0 or c.max() >= self._n_cols):
+            msg = f"column numbers must lie in 0..{self._n_cols - 1} (add the variables first)"
+            raise ValueError(msg)
+        self._r.append(r + self._n_rows)
+        self._c.append(c)
+        self._v.append(v)
+        self._lo.append(_vector(lower, n_rows, "lower"))
+        self._hi.append(_vector(upper, n_rows, "upper"))
+        out = np.arange(self._n_rows, self._n_rows + n_rows, dtype=np.int64)
+        if name is not None:
+            if name in self._rows:
+                msg = f"a row block named {name!r} exists already"
+                raise ValueError(msg)
+            self._rows[name] = slice(self._n_rows, self._n_rows + n_rows)
+        self._n_rows += n_rows
+        return out
+
+    def add_matrix(
+        self,
+        matrix: sp.spmatrix | sp.sparray | np.ndarray,
+        *,
+        lower: ArrayLike = -math.inf,
+        upper: ArrayLike = math.inf,
+        name: str | None = None,
+    ) -> np.ndarray:
+        """Add the rows of a matrix over the first ``matrix.shape[1]`` columns."""
+        coo = sp.coo_array(matrix, dtype=np.float64)
+        return self.add_rows(
+            coo.row,
+            coo.col,
+            coo.data,
+            n_rows=int(coo.shape[0]),
+            lower=lower,
+            upper=upper,
+            name=name,
+        )
+
+    def add_cost(self, cols: ArrayLike, values: ArrayLike) -> None:
+        """Add ``values`` to the objective coefficients of ``cols``."""
+        c = np.asarray(cols, dtype=np.int64).ravel()
+        whole = np.concatenate(self._cost) if self._cost else np.zeros(0)
+        np.add.at(whole, c, np.broadcast_to(np.asarray(values, dtype=np.float64), c.shape))
+        self._cost = [whole]
+
+    def build(self) -> Mip:
+        """The :class:`Mip` of everything added."""
+        n, m = self._n_cols, self._n_rows
+
+        def cat(parts: list[np.ndarray], dtype: Any = np.float64) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        a = sp.csc_array(
+            (cat(self._v), (cat(self._r, np.int64), cat(self._c, np.int64))), shape=(m, n)
+        )
+        return Mip(
+            c=cat(self._cost),
+            a=a,
+            row_lower=cat(self._lo),
+            row_upper=cat(self._hi),
+            lb=cat(self._lb),
+            ub=cat(self._ub),
+            integrality=cat(self._int, np.int64),
+            sense=self.sense,
+            offset=float(self.offset),
+            columns=dict(self._columns),
+            rows=dict(self._rows),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Id-indexed tables to arrays and back
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdMatrix:
+    """A matrix with string ids on its rows and columns (demand points × sites, say).
+
+    Parameters
+    ----------
+    values
+        ``float64``, rows × columns; ``inf`` where unreachable.
+    row_ids, col_ids
+        The ids, as strings.
+    """
+
+    values: np.ndarray
+    row_ids: list[str]
+    col_ids: list[str]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows, columns."""
+        return int(self.values.shape[0]), int(self.values.shape[1])
+
+    def frame(self) -> pd.DataFrame:
+        """The matrix as a DataFrame indexed by the row ids, columns the column ids."""
+        return pd.DataFrame(
+            self.values,
+            index=pd.Index(self.row_ids, name=ID_INDEX),
+            columns=pd.Index(self.col_ids),
+        )
+
+    def take(
+        self, rows: Iterable[Any] | None = None, cols: Iterable[Any] | None = None
+    ) -> IdMatrix:
+        """The rows and columns with the given ids, in that order (an error names missing ids)."""
+        r_ids = self.row_ids if rows is None else [str(r) for r in rows]
+        c_ids = self.col_ids if cols is None else [str(c) for c in cols]
+        r = _positions(r_ids, self.row_ids, "row")
+        c = _positions(c_ids, self.col_ids, "column")
+        return IdMatrix(self.values[np.ix_(r, c)], r_ids, c_ids)
+
+
+def _positions(wanted: list[str], have: list[str], what: str) -> np.ndarray:
+    pos = {k: i for i, k in enumerate(have)}
+    missing = [k for k in wanted if k not in pos]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        msg = f"{len(missing)} {what} id(s) not in the matrix: {shown}"
+        raise ValidationError(
+            [Problem("", "", missing[0], "id", missing[0], msg, "Rebuild the matrix with them.")]
+        )
+    return np.array([pos[k] for k in wanted], dtype=np.int64)
+
+
+def _given_ids(values: Any, n: int, what: str) -> list[str] | None:
+    if values is None:
+        return None
+    ids = [str(v) for v in values]
+    if len(ids) != n:
+        msg = f"{len(ids)} {what} ids given for {n} {what} rows/columns of the matrix"
+        raise ValueError(msg)
+    if len(set(ids)) != n:
+        dup = sorted({k for k in ids if ids.count(k) > 1})[:10]
+        msg = f"{what} ids must be unique; repeated: {', '.join(dup)}"
+        raise ValueError(msg)
+    return ids
+
+
+def id_matrix(
+    data: Any,
+    *,
+    row_ids: Any = None,
+    col_ids: Any = None,
+    rows: str = "demand",
+    cols: str = "site",
+) -> IdMatrix:
+    """Turn a ``TravelMatrix``, a DataFrame or an array (with ids) into an :class:`IdMatrix`.
+
+    Parameters
+    ----------
+    data
+        A ``TravelMatrix`` (its ``minutes``, ``origin_ids``, ``destination_ids``), an
+        :class:`IdMatrix`, a DataFrame (its index and columns are the ids) or a 2-D array.
+    row_ids, col_ids
+        Ids of the rows and columns. For an array, default ``demand0, demand1, ...`` and
+        ``site0, ...``; for a labelled table, ids given here select and order its rows / columns.
+    rows, cols
+        What rows and columns are, for ids and messages (``"demand"``, ``"site"``).
+
+    Returns
+    -------
+    IdMatrix
+        ``float64`` values (``nan`` read as ``inf``: unreachable) with string ids.
+    """
+    if isinstance(data, IdMatrix):
+        table = data
+    elif isinstance(data, pd.DataFrame):
+        table = IdMatrix(
+            data.to_numpy(dtype=np.float64),
+            [str(k) for k in data.index],
+            [str(k) for k in data.columns],
+        )
+    elif not isinstance(data, np.ndarray) and hasattr(data, "minutes"):
+        table = IdMatrix(
+            np.asarray(data.minutes, dtype=np.float64),
+            [str(k) for k in data.origin_ids],
+            [str(k) for k in data.destination_ids],
+        )
+    else:
+        values = np.asarray(data, dtype=np.float64)
+        if values.ndim != 2:
+            msg = f"the {rows} x {cols} matrix must be 2-D; got shape {values.shape}"
+            raise ValueError(msg)
+        n, m = values.shape
+        r_ids = _given_ids(row_ids, n, rows) or [f"{rows}{k}" for k in range(n)]
+        c_ids = _given_ids(col_ids, m, cols) or [f"{cols}{k}" for k in range(m)]
+        table = IdMatrix(values, r_ids, c_ids)
+        row_ids = col_ids = None
+    if row_ids is not None or col_ids is not None:
+        table = table.take(
+            None if row_ids is None else list(row_ids), None if col_ids is None else list(col_ids)
+        )
+    for what, ids in ((rows, table.row_ids), (cols, table.col_ids)):
+        if len(set(ids)) != len(ids):
+            dup = sorted({k for k in ids if ids.count(k) > 1})[:10]
+            msg = f"{what} ids must be unique; repeated: {', '.join(dup)}"
+            raise ValueError(msg)
+    values = np.where(np.isnan(table.values), np.inf, table.values)
+    return IdMatrix(values, table.row_ids, table.col_ids)
+
+
+def id_vector(
+    values: Any,
+    ids: list[str],
+    *,
+    name: str,
+    what: str,
+    default: float | None = None,
+) -> np.ndarray | None:
+    """One number per id: a Series or mapping is aligned by id, anything else taken in order.
+
+    Parameters
+    ----------
+    values
+        A Series or mapping keyed by id, a scalar, an array of ``len(ids)`` numbers, or ``None``.
+    ids
+        The ids the numbers belong to (the rows or columns of the matrix).
+    name
+        Argument name, for messages (``"weights"``).
+    what
+        What the ids are, for messages (``"demand point"``).
+    default
+        Value for every id when ``values`` is ``None`` (``None``: return ``None``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``float64``, one per id.
+
+    Raises
+    ------
+    ValueError
+        A Series or mapping with ids other than ``ids`` (the error names both kinds), or an array
+        of the wrong length.
+    """
+    if values is None:
+        return None if default is None else np.full(len(ids), float(default))
+    if isinstance(values, pd.Series | Mapping):
+        series = pd.Series(values, dtype="float64")
+        keys = [str(k) for k in series.index]
+        series.index = pd.Index(keys)
+        missing = [k for k in ids if k not in series.index]
+        extra = sorted(set(keys) - set(ids))
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(
+                    f"no value for {len(missing)} {what}(s): {', '.join(missing[:10])}"
+                    + (" ..." if len(missing) > 10 else "")
+                )
+            if extra:
+                parts.append(
+                    f"{len(extra)} id(s) that are no {what}: {', '.join(extra[:10])}"
+                    + (" ..." if len(extra) > 10 else "")
+                )
+            msg = (
+                f"`{name}` is indexed by other ids than the {what}s: {'; '.join(parts)}. "
+                f"Index it by the {what} ids (e.g. {', '.join(ids[:3])}) or pass a plain array."
+            )
+            raise ValueError(msg)
+        if series.index.has_duplicates:
+            msg = f"`{name}` repeats ids: {', '.join(series.index[series.index.duplicated()][:10])}"
+            raise ValueError(msg)
+        arr = series.reindex(ids).to_numpy(dtype=np.float64)
+    else:
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim == 0:
+            arr = np.full(len(ids), float(arr))
+        arr = arr.ravel() if arr.ndim == 1 else arr
+        if arr.shape != (len(ids),):
+            msg = f"`{name}` must hold one number per {what} ({len(ids)}); got shape {arr.shape}"
+            raise ValueError(msg)
+    return arr
+
+
+def id_series(values: ArrayLike, ids: Iterable[Any], *, name: str | None = None) -> pd.Series:
+    """Numbers back onto their ids: a Series indexed by ``id``."""
+    return pd.Series(
+        np.asarray(values), index=pd.Index([str(k) for k in ids], name=ID_INDEX), name=name
+    )

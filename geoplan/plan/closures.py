@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from geoplan.data.area import ID_INDEX
 from geoplan.errors import InfeasibleError
+from geoplan.models import _location as loc
 from geoplan.models._coverage import YOUNG
-from geoplan.models.solver import solve_milp
+from geoplan.models.solver import MipBuilder
 from geoplan.plan.evaluate import assign_pupils
 from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
 
@@ -192,57 +192,45 @@ def plan_closures(
             if boards and not boarding_ok:
                 continue
             arcs.append((g_pos, j, m - float(row["journey_min"]), bool(boards)))
-    n_k, n_z = len(k_ids), len(arcs)
-    n = n_k + n_z
+    n_k = len(k_ids)
     pupils_g = groups["pupils"].to_numpy(dtype="float64")
-    c = np.concatenate(
-        [saving[k_ids], [-yuan_per_pupil_minute * pupils_g[g] * d for g, _, d, _ in arcs]]
+    arc_g = np.array([a[0] for a in arcs], dtype=np.int64)
+    arc_j = np.array([a[1] for a in arcs], dtype=np.int64)
+    arc_added = np.array([a[2] for a in arcs], dtype=np.float64)
+    arc_boards = np.array([a[3] for a in arcs], dtype=bool)
+    arc_band = groups["band"].to_numpy(dtype=object)[arc_g] if len(arcs) else np.zeros(0, object)
+    b = MipBuilder("max")
+    close = b.add_vars("close", n_k, cost=saving[k_ids])
+    move = b.add_vars("move", len(arcs), cost=-yuan_per_pupil_minute * pupils_g[arc_g] * arc_added)
+    group_school = np.array(
+        [kpos[pos[str(sch)]] for sch in groups["school"]], dtype=np.int64
+    ).reshape(-1)
+    b.add_rows(  # a group moves exactly when its school closes
+        np.concatenate([arc_g, np.arange(len(groups))]),
+        np.concatenate([move, close[group_school]]),
+        np.concatenate([np.ones(len(arcs)), -np.ones(len(groups))]),
+        n_rows=len(groups),
+        lower=0.0,
+        upper=0.0,
+        name="group_moves",
     )
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-    r = 0
-    group_school = [kpos[pos[str(s)]] for s in groups["school"]]
-    for g in range(len(groups)):  # a group moves exactly when its school closes
-        ks = [n_k + a for a, arc in enumerate(arcs) if arc[0] == g]
-        rows += [r] * (len(ks) + 1)
-        cols += [*ks, group_school[g]]
-        vals += [1.0] * len(ks) + [-1.0]
-        lo.append(0.0)
-        hi.append(0.0)
-        r += 1
-    for a, (_, j, _, _) in enumerate(arcs):  # nobody moves into a school that closes
-        if j in kpos:
-            rows += [r, r]
-            cols += [n_k + a, kpos[j]]
-            vals += [1.0, 1.0]
-            lo.append(-np.inf)
-            hi.append(1.0)
-            r += 1
+    into_closable = np.flatnonzero([int(j) in kpos for j in arc_j])
+    b.add_rows(  # nobody moves into a school that closes
+        np.repeat(np.arange(into_closable.size), 2),
+        np.column_stack(
+            [move[into_closable], close[[kpos[int(j)] for j in arc_j[into_closable]]]]
+        ).ravel(),
+        1.0,
+        n_rows=into_closable.size,
+        upper=1.0,
+        name="not_into_closed",
+    )
     for j in range(len(schools)):
-        for b, band in enumerate(BANDS):  # room per band
-            arcs_in = [
-                a
-                for a, (g, jj, _, _) in enumerate(arcs)
-                if jj == j and groups.at[g, "band"] == band
-            ]
-            if arcs_in and np.isfinite(room[j, b]):
-                rows += [r] * len(arcs_in)
-                cols += [n_k + a for a in arcs_in]
-                vals += [pupils_g[arcs[a][0]] for a in arcs_in]
-                lo.append(-np.inf)
-                hi.append(max(room[j, b], 0.0))
-                r += 1
-        board_in = [a for a, (_, jj, _, bd) in enumerate(arcs) if jj == j and bd]
-        if board_in:
-            rows += [r] * len(board_in)
-            cols += [n_k + a for a in board_in]
-            vals += [pupils_g[arcs[a][0]] for a in board_in]
-            lo.append(-np.inf)
-            hi.append(max(bed_room[j], 0.0))
-            r += 1
+        for col, band in enumerate(BANDS):  # room per band
+            arcs_in = np.flatnonzero((arc_j == j) & (arc_band == band))
+            loc.add_limit_row(b, move[arcs_in], pupils_g[arc_g[arcs_in]], max(room[j, col], 0.0))
+        board_in = np.flatnonzero((arc_j == j) & arc_boards)
+        loc.add_limit_row(b, move[board_in], pupils_g[arc_g[board_in]], max(bed_room[j], 0.0))
     town = (
         schools["township"].astype("object").to_numpy()
         if "township" in schools.columns
@@ -251,35 +239,18 @@ def plan_closures(
     middle = is_open & teaches["g7_9"]
     for t in {x for x in town[middle] if x is not None and x == x}:
         in_t = [int(j) for j in np.flatnonzero(middle & (town == t))]
-        ks = [kpos[j] for j in in_t if j in kpos]
-        if ks:
-            rows += [r] * len(ks)
-            cols += ks
-            vals += [1.0] * len(ks)
-            lo.append(-np.inf)
-            hi.append(float(len(in_t) - 1))
-            r += 1
-    mat = sp.csr_array((vals, (rows, cols)), shape=(r, n))
-    res = solve_milp(
-        c,
-        mat,
-        np.array(lo),
-        np.array(hi),
-        lb=0.0,
-        ub=1.0,
-        integrality=np.ones(n),
-        sense="max",
-        time_limit_s=time_limit_s,
-        mip_abs_gap=1e-6,
-        start=np.zeros(n),
-    )
+        ks = [kpos[j] for j in in_t if j in kpos]  # the township keeps one middle school
+        loc.add_limit_row(b, close[ks], 1.0, float(len(in_t) - 1))
+    mip = b.build()
+    res = mip.solve(time_limit_s=time_limit_s, mip_abs_gap=1e-6, start=np.zeros(mip.n_cols))
     if not res.has_solution or res.x is None:
         raise InfeasibleError(f"the closures model has no solution ({res.status}).")
     x = res.x
-    closed_idx = [int(k_ids[n_]) for n_ in range(n_k) if x[n_] > 0.5]
+    closed_idx = [int(k_ids[n_]) for n_ in np.flatnonzero(mip.values(x, "close") > 0.5)]
+    moved = mip.values(x, "move") > 0.5
     move_rows = []
     for a, (g, j, _, bd) in enumerate(arcs):
-        if x[n_k + a] > 0.5:
+        if moved[a]:
             row = groups.iloc[g]
             move_rows.append(
                 {
