@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 from geoplan.errors import InfeasibleError
@@ -319,6 +320,69 @@ def test_inputs_not_mutated_and_tables_aligned() -> None:
     assert np.array_equal(cost, before)
     assert list(res.assignment.index) == list("abcdef")
     assert res.assignment.index.name == "id" and res.sites.index.name == "id"
+
+
+# ------------------------------------------------------------------ inputs for newcomers
+MODELS = {
+    "p_median": lambda cost, **kw: siting.p_median(cost, p=2, **kw),
+    "max_coverage": lambda cost, **kw: siting.max_coverage(cost, limit=4.0, p=2, **kw),
+    "set_cover": lambda cost, **kw: siting.set_cover(cost, limit=6.0, **kw),
+    "budgeted_coverage": lambda cost, **kw: siting.budgeted_coverage(
+        cost, limit=4.0, site_cost=[3, 1, 2, 2, 1], budget=3.0, **kw
+    ),
+}
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_dataframe_and_id_aligned_weights_match_the_array(model: str) -> None:
+    cost, w = _instance(11)
+    demand, sites = list("abcdef"), ["s1", "s2", "s3", "s4", "s5"]
+    ref = MODELS[model](cost, weights=w, demand_ids=demand, site_ids=sites)
+    frame = pd.DataFrame(cost, index=demand, columns=sites)
+    shuffled = pd.Series(w, index=demand).iloc[::-1]  # aligned by id, not by position
+    got = MODELS[model](frame, weights=shuffled)
+    assert list(got.assignment.index) == demand and list(got.sites.index) == sites
+    assert got.objective == pytest.approx(ref.objective)
+    assert got.open_ids == ref.open_ids
+    # a DataFrame's own ids are kept, and given ids select and order its rows
+    sub = MODELS[model](frame, weights=shuffled, demand_ids=demand[::-1])
+    assert list(sub.assignment.index) == demand[::-1]
+    assert sub.objective == pytest.approx(ref.objective)
+
+
+def test_weights_with_other_ids_are_an_error_naming_them() -> None:
+    cost, w = _instance(11)
+    frame = pd.DataFrame(cost, index=list("abcdef"), columns=[f"s{j}" for j in range(5)])
+    with pytest.raises(ValueError, match=r"(?s)no value for 6 demand point.*a, b, c.*0, 1, 2"):
+        siting.p_median(frame, p=2, weights=pd.Series(w))  # a 0-5 index
+    with pytest.raises(ValueError, match="s9"):
+        siting.p_median(frame, p=2, capacity=pd.Series(50.0, index=["s0", "s9"]))
+
+
+def test_fill_fixed_fills_the_fixed_sites_to_capacity_brute_force() -> None:
+    cost, w = _instance(12)
+    n, m = cost.shape
+    cap = np.array([14.0, 40.0, 40.0, 40.0, 40.0])
+    p = 3
+    best = math.inf
+    for rest in itertools.combinations(range(1, m), p - 1):
+        subset = (0, *rest)
+        for combo in itertools.product(subset, repeat=n):
+            load = np.bincount(combo, weights=w, minlength=m)
+            if (
+                np.any(load[list(subset)] > cap[list(subset)] + 1e-9)
+                or abs(load[0] - cap[0]) > 1e-9
+            ):
+                continue
+            best = min(best, float(sum(w[i] * cost[i, j] for i, j in enumerate(combo))))
+    assert math.isfinite(best)
+    res = siting.p_median(cost, p=p, weights=w, capacity=cap, fixed=["site0"], fill_fixed=True)
+    assert res.objective == pytest.approx(best)
+    assert res.sites.at["site0", "assigned_pupils"] == pytest.approx(cap[0])
+    free = siting.p_median(cost, p=p, weights=w, capacity=cap, fixed=["site0"])
+    assert free.objective <= best + 1e-9
+    with pytest.raises(ValueError, match="capacity"):
+        siting.p_median(cost, p=p, weights=w, fixed=["site0"], fill_fixed=True)
 
 
 # ------------------------------------------------------------------ Lagrangian fixing

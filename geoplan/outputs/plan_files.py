@@ -25,6 +25,7 @@ from geoplan.outputs import maps, plan_maps, printing, profiles
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.restoration import write_scorecard
 from geoplan.plan.school_journeys import school_journey_lines
+from geoplan.plan.siting_plan import siting_table
 from geoplan.plan.summary import county_summary
 
 __all__ = [
@@ -163,6 +164,9 @@ def write_plan_files(
                 ],
             )
         )
+        if plan.siting is not None and result.settings.siting is not None:
+            table = siting_table(plan.siting, result.settings.siting)
+            tables.append(("siting result", lambda: write_table(table, folder / "siting_result")))
         pages.append(
             (
                 "restoration map",

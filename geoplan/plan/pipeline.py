@@ -25,6 +25,7 @@ from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
 from geoplan.plan import demand, evaluate, restoration
 from geoplan.plan.restoration import RestorationPlan
+from geoplan.plan.siting_plan import SitingSettings, plan_siting
 from geoplan.rules import BANDS, PlanningRules
 
 __all__ = [
@@ -72,6 +73,9 @@ class PlanSettings:
         Most restoration spending per phase (yuan); ``None`` with sites per phase.
     restore
         Plan teaching-point restorations.
+    siting
+        Instead of phased restoration (``restore=False``), choose new teaching points with one
+        location model (:class:`~geoplan.plan.siting_plan.SitingSettings`), as one phase.
     choose_closures
         Also choose the emptiest schools to close or merge (with the restoration plan, phase 1).
     districts
@@ -96,6 +100,7 @@ class PlanSettings:
     sites_per_phase: tuple[int, ...] | None = (4, 4, 3, 3)
     budget_per_phase_yuan: tuple[float, ...] | None = None
     restore: bool = True
+    siting: SitingSettings | None = None
     choose_closures: bool = False
     districts: bool = True
     district_extra_classes: Mapping[str, Mapping[str, int]] | None = None
@@ -285,7 +290,18 @@ def make_plan(
     projection = demand.project_pupils(area.villages, years=settings.years)
     before = evaluate.assign_pupils(area.villages, minutes, dest, rules=rules)
     plan = None
-    if settings.restore and len(area.sites):
+    if settings.siting is not None and settings.restore:
+        msg = (
+            "PlanSettings.siting and PlanSettings.restore are exclusive: a plan chooses its "
+            "teaching points either by one location model or by phased restoration. "
+            "Fix: set restore=False with siting, or siting=None."
+        )
+        raise ScenarioError(msg)
+    if settings.siting is not None and len(area.sites):
+        plan = plan_siting(
+            area.villages, minutes, schools, area.sites, settings=settings.siting, rules=rules
+        )
+    elif settings.restore and len(area.sites):
         plan = restoration.plan_restoration(
             area.villages,
             minutes,

@@ -22,6 +22,7 @@ from geoplan.data.area import ID_INDEX
 from geoplan.errors import Problem, ValidationError
 from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
+from geoplan.models.siting import SitingResult
 from geoplan.plan.closures import Closures, plan_closures
 from geoplan.plan.evaluate import assign_pupils, township_indicators, unserved_villages
 from geoplan.rules import PlanningRules
@@ -268,6 +269,9 @@ class RestorationPlan:
     unserved
         Villages still unserved (or with grades 1-3 beyond the limit) after the plan, with
         pupils, journey and nearest school.
+    siting
+        When the sites were chosen by a location model in one phase (a scenario's ``siting:``,
+        :func:`geoplan.plan.siting_plan.plan_siting`): its result; ``None`` for a phased plan.
     """
 
     scorecard: pd.DataFrame
@@ -280,6 +284,7 @@ class RestorationPlan:
     townships_before: pd.DataFrame
     townships: pd.DataFrame
     unserved: pd.DataFrame
+    siting: SitingResult | None = None
 
 
 def destinations(schools: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
@@ -393,10 +398,28 @@ def plan_restoration(
         rules=rules,
     )
     closed: Closures | None = None
-    closed_ids: list[str] = []
     if closures:
         closed = plan_closures(villages, minutes, schools, time_limit_s=time_limit_s, rules=rules)
-        closed_ids = [str(s) for s in closed.closed.index]
+    return _plan_effects(
+        villages, minutes, schools, sites, scorecard, phasing, closed, n_phases, rules=rules
+    )
+
+
+def _plan_effects(
+    villages: pd.DataFrame,
+    minutes: Mapping[str, pd.DataFrame],
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    scorecard: pd.DataFrame,
+    phasing: Phasing,
+    closed: Closures | None,
+    n_phases: int,
+    *,
+    rules: PlanningRules,
+    siting: SitingResult | None = None,
+) -> RestorationPlan:
+    """Everything a plan changes once its sites (and closures) are chosen, as a plan."""
+    closed_ids = [] if closed is None else [str(s) for s in closed.closed.index]
     dest = destinations(schools, sites)
     before = assign_pupils(villages, minutes, dest, rules=rules)
     restored_ids = [str(s) for s in phasing.phase.index[phasing.phase > 0]]
@@ -456,4 +479,5 @@ def plan_restoration(
         townships_before=townships_before,
         townships=townships,
         unserved=unserved_villages(after, rules=rules),
+        siting=siting,
     )

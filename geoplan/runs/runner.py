@@ -332,6 +332,13 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
             "method": ph.method, "status": ph.status, "pupil_years": ph.pupil_years,
             "bound": ph.bound, "gap": ph.gap, "seconds": ph.seconds,
         }  # fmt: skip
+        if plan.siting is not None:
+            sit = plan.siting
+            out["siting"] = {
+                "model": sit.model, "method": sit.method, "status": sit.status,
+                "objective": sit.objective, "bound": sit.bound, "gap": sit.gap,
+                "seconds": sit.seconds,
+            }  # fmt: skip
         if plan.closures is not None:
             out["closures"] = {
                 "status": plan.closures.status,

@@ -25,6 +25,11 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
     projection: {years: 4}
     restoration: {enabled: true, sites_per_phase: [4, 4, 3, 3], budget_per_phase_yuan: null,
                   must: [P01], never: [P09], time_limit_s: 30}
+    siting: {model: p_median, p: 6, limit_min: 30, budget_yuan: 3000000, band: g1_3,
+             time_limit_s: 60}  # instead of restoration (exclusive): one location model
+                                # (p_median | max_coverage | set_cover | budgeted_coverage)
+                                # chooses new teaching points among the sites, as one phase;
+                                # p counts new sites, today's open schools are fixed on top
     districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
                 time_limit_s: 30}
     outputs: {lang: en, maps: true}
@@ -48,7 +53,8 @@ from shapely.errors import ShapelyError
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
-from geoplan.rules import BANDS, PlanningRules
+from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
+from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
 
 __all__ = [
     "PATH_FIELDS",
@@ -88,6 +94,14 @@ SCHEMA: dict[str, Any] = {
         "budget_per_phase_yuan": "numbers",
         "must": "ids",
         "never": "ids",
+        "time_limit_s": "number",
+    },
+    "siting": {
+        "model": "siting_model",
+        "p": "int",
+        "limit_min": "number",
+        "budget_yuan": "number",
+        "band": "band",
         "time_limit_s": "number",
     },
     "districts": {
@@ -510,6 +524,80 @@ def _extra_classes(check: _Checker, where: str, value: Any) -> dict[str, dict[st
     return out
 
 
+def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
+    """The ``siting:`` section, checked; exclusive with an enabled ``restoration:``."""
+    part = data.get("siting")
+    if not isinstance(part, dict):
+        return None
+    restoration = data.get("restoration")
+    if isinstance(restoration, dict) and restoration.get("enabled", True) is not False:
+        check.bad(
+            "siting",
+            part.get("model", ""),
+            "`siting:` and `restoration:` are exclusive: a plan chooses its teaching points "
+            "either by one location model or by phased restoration.",
+            "Remove one of the two sections, or write `restoration: {enabled: false}` when a "
+            "base scenario sets restoration.",
+        )
+    model = part.get("model")
+    if model not in SITING_MODELS:
+        check.bad(
+            "siting.model",
+            model,
+            "Unknown or missing siting model.",
+            f"Use {', '.join(SITING_MODELS)}.",
+        )
+        return None
+    p = check.integer("siting.p", part["p"]) if part.get("p") is not None else None
+    if model in ("p_median", "max_coverage") and part.get("p") is None:
+        check.bad(
+            "siting.p",
+            "",
+            f"{model} needs `p`.",
+            "Give the new teaching points to open, e.g. `p: 6`.",
+        )
+    limit = (
+        check.number("siting.limit_min", part["limit_min"])
+        if part.get("limit_min") is not None
+        else None
+    )
+    budget = (
+        check.number("siting.budget_yuan", part["budget_yuan"])
+        if part.get("budget_yuan") is not None
+        else None
+    )
+    if model == "budgeted_coverage" and part.get("budget_yuan") is None:
+        check.bad(
+            "siting.budget_yuan",
+            "",
+            "budgeted_coverage needs a budget.",
+            "Write e.g. `budget_yuan: 3000000`.",
+        )
+    band = part.get("band", "g1_3")
+    if band not in BANDS_BY_KIND["teaching_point"]:
+        check.bad(
+            "siting.band",
+            band,
+            "New teaching points teach grades 1-3 only.",
+            f"Use {', '.join(BANDS_BY_KIND['teaching_point'])} (or leave it out).",
+        )
+        return None
+    limit_s = part.get("time_limit_s")
+    try:
+        return SitingSettings(
+            model=str(model),
+            p=p,
+            limit_min=limit,
+            budget_yuan=budget,
+            band=str(band),
+            time_limit_s=60.0
+            if limit_s is None
+            else (check.number("siting.time_limit_s", limit_s) or 60.0),
+        )
+    except ValueError:
+        return None  # the problem is reported above
+
+
 def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
     part = data.get(section)
     return part.get(key) if isinstance(part, dict) else None
@@ -637,6 +725,8 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
             "Keep each site in one of the two lists.",
         )
 
+    siting = _siting(check, data)
+
     extra = _get(data, "districts", "extra_classes")
     extra_classes = _extra_classes(check, "districts.extra_classes", extra) if extra else None
     lang = _get(data, "outputs", "lang")
@@ -664,7 +754,8 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         years=(check.integer("projection.years", years) or 4) if years is not None else 4,
         sites_per_phase=sites_per_phase,
         budget_per_phase_yuan=budget_per_phase,
-        restore=flag("restoration.enabled", restore, True),
+        restore=flag("restoration.enabled", restore, siting is None),
+        siting=siting,
         choose_closures=flag("closures.choose", choose, False),
         districts=flag("districts.enabled", _get(data, "districts", "enabled"), True),
         district_extra_classes=extra_classes,
