@@ -64,16 +64,15 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ),
     )
     p.add_argument("folder", type=Path, help="planning-area folder or GeoPackage")
-    p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    p.add_argument(
+        "--strict", action="store_true", help="warnings fail too (exit 1); notes never do"
+    )
     p.add_argument("--columns", type=Path, help="columns.yaml to use instead of the folder's")
     p.add_argument(
         "--write-columns",
-        nargs="?",
-        type=Path,
-        const=Path("columns.yaml"),
-        metavar="FILE",
-        help="write the columns.yaml the reading used, for you to check (default: "
-        "FOLDER/columns.yaml; never overwrites a file)",
+        action="store_true",
+        help="write FOLDER/columns.yaml: how each header was read, for you to check (never "
+        "overwrites a file)",
     )
     p.add_argument(
         "--tolerance-m",
@@ -92,16 +91,16 @@ def _run_validate(args: argparse.Namespace) -> int:
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
     print(format_problems(problems))
-    if args.write_columns is not None:
-        target = args.write_columns
-        if not target.is_absolute() and target.parent == Path():
-            target = Path(info["folder"]) / target
+    if args.write_columns:
+        target = Path(info["folder"]) / "columns.yaml"
         if target.exists():
-            print(f"Not written: {target} exists; give another file to --write-columns.")
+            print(f"Not written: {target} exists; move it away to write a new one.")
             return 1
         target.write_text(columns_yaml_text(info["columns"]), encoding="utf-8")
         print(f"Wrote {target}")
-    failing = [p for p in problems if args.strict or p.severity == "error"]
+    failing = [
+        p for p in problems if p.severity == "error" or (args.strict and p.severity == "warning")
+    ]
     return 1 if failing else 0
 
 

@@ -14,6 +14,7 @@ import pytest
 from geoplan.data import crs as gcrs
 from geoplan.data.area import LAYERS, contract_markdown
 from geoplan.data.files import parse_angle
+from geoplan.data.headers import synonyms_markdown
 from geoplan.data.readers import atomic_output_dir, read_planning_area, write_layers_gpkg
 
 DATA = Path(__file__).parent / "data"
@@ -142,3 +143,4 @@ def test_atomic_output_dir(tmp_path: Path) -> None:
 def test_docs_data_md_holds_the_contract_tables() -> None:
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     assert contract_markdown() in text
+    assert synonyms_markdown() in text

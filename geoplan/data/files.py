@@ -645,7 +645,9 @@ def _points_from_table(
     if projected:
         xcol, ycol = ("x", "y") if "x" in frame else ("lon", "lat")
     else:
-        xcol, ycol = ("lon", "lat") if "lon" in frame or "lat" in frame else ("x", "y")
+        xcol, ycol = (
+            ("x", "y") if ("x" in frame or "y" in frame) and "lon" not in frame else ("lon", "lat")
+        )
     if not projected and (xcol, ycol) == ("x", "y") and "x" in frame and coordinates is None:
         problems.append(
             Problem(
