@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "CRSError",
     "GeoplanError",
     "InfeasibleError",
@@ -20,6 +22,7 @@ __all__ = [
     "OutputFormatError",
     "Problem",
     "ScenarioError",
+    "UnknownIdError",
     "ValidationError",
 ]
 
@@ -121,3 +124,18 @@ class MapAssetError(GeoplanError, RuntimeError):
 
 class MissingDependencyError(GeoplanError, ImportError):
     """An optional dependency needed for a feature is not installed."""
+
+
+class ArgumentError(GeoplanError, ValueError):
+    """An argument of a geoplan function out of range or inconsistent with the others."""
+
+
+class ArgumentTypeError(GeoplanError, TypeError):
+    """An argument of a geoplan function of a kind it cannot use."""
+
+
+class UnknownIdError(GeoplanError, KeyError):
+    """A name or id (layer, band, school, site) that is not among the known ones."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -9,6 +9,7 @@ it, a listed name the module lacks, and an object listed by two leaf modules. Pa
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import importlib.util
 import inspect
@@ -110,3 +111,24 @@ def test_package_reexports_come_from_their_own_leaves() -> None:
 def test_api_doc_is_current() -> None:
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     assert text == make_api_docs.api_markdown(), "run: python scripts/make_api_docs.py"
+
+
+BUILTIN_EXCEPTIONS = {
+    name
+    for name, obj in vars(builtins).items()
+    if isinstance(obj, type) and issubclass(obj, BaseException)
+}
+
+
+def test_every_raise_uses_the_error_tree() -> None:
+    """No ``raise ValueError(...)`` in the package: errors come from :mod:`geoplan.errors`."""
+    problems = []
+    for path in sorted((ROOT / "geoplan").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else ""
+                if name in BUILTIN_EXCEPTIONS:
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno} raises {name}")
+    assert not problems, "\n".join(problems)

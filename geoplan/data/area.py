@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from geoplan.errors import UnknownIdError
 from geoplan.rules import BANDS, SCHOOL_KINDS
 
 __all__ = [
@@ -324,7 +325,7 @@ class PlanningArea:
         """The layer called ``name``."""
         if name not in LAYERS:
             msg = f"Unknown layer {name!r}; layers are {', '.join(LAYERS)}."
-            raise KeyError(msg)
+            raise UnknownIdError(msg)
         layer: gpd.GeoDataFrame = getattr(self, name)
         return layer
 

@@ -36,7 +36,7 @@ from geoplan.data.headers import (
     suggest_headers,
 )
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
-from geoplan.errors import CRSError, Problem
+from geoplan.errors import ArgumentError, CRSError, Problem
 
 __all__ = [
     "COORDINATE_HEADERS",
@@ -149,7 +149,7 @@ def parse_angle(value: Any) -> float:
             f"{value!r} has two dots, so degrees, minutes and seconds cannot be told apart; "
             "write 86°07′13″ or decimal degrees"
         )
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     sign = 1
     for word, hemi in _HEMISPHERES:
         if text.upper().startswith(word):
@@ -166,11 +166,11 @@ def parse_angle(value: Any) -> float:
     rest = _SEPARATORS.sub("", _NUMBER.sub("", text))
     if not parts or rest or len(parts) > 3:
         msg = f"not an angle: {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     numbers = [float(p) for p in parts]
     if any(n >= 60 for n in numbers[1:]):
         msg = f"minutes and seconds must be below 60: {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     degrees = numbers[0] + sum(n / 60**k for k, n in enumerate(numbers[1:], 1))
     return float(sign * degrees)
 
@@ -196,7 +196,7 @@ def parse_number(value: Any, *, factor: float = 1.0) -> float:
         return math.nan
     if isinstance(value, bool):
         msg = f"not a number: {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if isinstance(value, (int, float, np.integer, np.floating)):
         if math.isnan(float(value)):
             return math.nan
@@ -216,12 +216,12 @@ def parse_number(value: Any, *, factor: float = 1.0) -> float:
         return float(value) * factor
     if not _PLAIN_NUMBER.fullmatch(text):
         msg = f"not a number: {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     try:
         return float(Decimal(text) * scale)
     except InvalidOperation as err:  # pragma: no cover - the pattern above rules it out
         msg = f"not a number: {value!r}"
-        raise ValueError(msg) from err
+        raise ArgumentError(msg) from err
 
 
 _LON_RANGE = (73.0, 135.0)
@@ -249,7 +249,7 @@ def split_lonlat(value: Any) -> tuple[float, float]:
         parts = text.split()
     if len(parts) != 2:
         msg = f"{value!r} is not two numbers separated by a comma"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     a, b = (parse_angle(p) for p in parts)
 
     def inside(v: float, bounds: tuple[float, float]) -> bool:
@@ -263,7 +263,7 @@ def split_lonlat(value: Any) -> tuple[float, float]:
         f"{value!r}: cannot tell longitude (73-135 in China) from latitude (18-54); "
         "neither order fits"
     )
-    raise ValueError(msg)
+    raise ArgumentError(msg)
 
 
 # --------------------------------------------------------------------------- settings

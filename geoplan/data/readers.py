@@ -48,7 +48,7 @@ from geoplan.data.files import (
     _vector_crs,
 )
 from geoplan.data.validation import ROW_COLUMN, validate_layers
-from geoplan.errors import CRSError, MissingInputError, Problem, ValidationError
+from geoplan.errors import ArgumentError, CRSError, MissingInputError, Problem, ValidationError
 
 __all__ = [
     "ROAD_FILES",
@@ -488,7 +488,7 @@ def write_layers_gpkg(
             pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
         if not tmp.exists():
             msg = "No non-empty layer to write."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

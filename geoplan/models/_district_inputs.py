@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from geoplan.errors import CRSError, InfeasibleError, Problem, ValidationError
+from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +159,11 @@ def _cost_for(
                 f"The travel matrix lacks blocks {missing_b[:5]} / schools {missing_s[:5]}; "
                 "compute it from the blocks to the schools."
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         minutes = frame.loc[list(blocks.index), list(schools.index)].to_numpy(dtype=np.float64)
     elif minutes.shape != (len(blocks), len(schools)):
         msg = f"The {level} cost matrix has shape {minutes.shape}; expected (blocks, schools)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return minutes, "travel matrix"
 
 

@@ -62,7 +62,7 @@ def _as_2d(a: Any, name: str) -> np.ndarray:
         arr = arr[:, None]
     if arr.ndim != 2:
         msg = f"`{name}` must be 1- or 2-dimensional, got shape {arr.shape}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return arr
 
 
@@ -86,22 +86,22 @@ def _build_level(
     n_blocks, k = dem.shape
     if minutes.ndim != 2 or minutes.shape[0] != n_blocks:
         msg = f"`cost` has shape {minutes.shape}; expected ({n_blocks}, schools)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     m = minutes.shape[1]
     if cap.shape != (m, k):
         msg = f"`capacity` has shape {cap.shape}; expected ({m}, {k}) (schools x bands)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if np.any(dem < 0) or np.any(cap < 0):
         msg = "`demand` and `capacity` must be non-negative."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     adj = sp.csr_array(adjacency, dtype=bool)
     if adj.shape != (n_blocks, n_blocks):
         msg = f"`adjacency` has shape {adj.shape}; expected ({n_blocks}, {n_blocks})."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     home_b = np.asarray(home, dtype=np.int64).ravel()
     if home_b.shape != (m,) or np.any((home_b < 0) | (home_b >= n_blocks)):
         msg = f"`home` must hold one block position per school ({m}), each in [0, {n_blocks})."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     fixed_b = (
         np.full(n_blocks, -1, dtype=np.int64)
         if fixed is None
@@ -115,7 +115,7 @@ def _build_level(
     for name, arr in (("fixed", fixed_b), ("status_quo", sq_b)):
         if arr.shape != (n_blocks,) or np.any(arr >= m) or np.any(arr < -1):
             msg = f"`{name}` must hold a school position or -1 per block ({n_blocks})."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
 
     # Units: one per block, or one per group (community kept whole).
     if groups is None:

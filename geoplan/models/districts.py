@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from geoplan.errors import InfeasibleError
+from geoplan.errors import ArgumentError, InfeasibleError
 from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
     DEFAULT_MIN_SHARED_M,
@@ -190,7 +190,7 @@ def solve_districts(
     """
     if method not in METHODS:
         msg = f"`method` must be one of {METHODS}, got {method!r}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     t0 = time.perf_counter()
     p, unit_of = _build_level(
         demand,

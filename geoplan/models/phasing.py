@@ -240,7 +240,7 @@ def phase_sites(
     rules = rules or PlanningRules()
     if sites_per_phase is None and budget_per_phase is None:
         msg = "give `sites_per_phase` (e.g. [4, 4, 3, 3]) or `budget_per_phase` (yuan)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     n_phases = len(sites_per_phase if sites_per_phase is not None else budget_per_phase or [])
     if (
         sites_per_phase is not None
@@ -248,7 +248,7 @@ def phase_sites(
         and len(budget_per_phase) != n_phases
     ):
         msg = "`sites_per_phase` and `budget_per_phase` must have one entry per phase each."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     cov = _prepare(young, minutes, schools, sites, rules)
     decision, fixed, limits = _check_phasing(
         sites, n_phases, sites_per_phase, budget_per_phase, cov.pupils.shape[1]
@@ -271,7 +271,7 @@ def phase_sites(
     use_mip = method == "mip" or (method == "auto" and size <= max_exact_pairs)
     if method not in ("auto", "mip", "greedy"):
         msg = f"`method` must be 'auto', 'mip' or 'greedy', got {method!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     greedy = _greedy(cov, allowed, forced, cost, limits)
     model = _model(cov, allowed, forced, cost, limits)
     if use_mip:

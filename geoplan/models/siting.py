@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import InfeasibleError, Problem, ValidationError
+from geoplan.errors import ArgumentError, InfeasibleError, Problem, ValidationError
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models.solver import (
@@ -156,7 +156,7 @@ def _per_site(
     arr = id_vector(values, site_ids, name=name, what="candidate site", default=default)
     if arr is not None and (np.any(np.isnan(arr)) or np.any(arr < 0)):
         msg = f"`{name}` must hold one non-negative number per candidate site ({len(site_ids)})"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return arr
 
 
@@ -204,17 +204,17 @@ def _prepare(
     matrix = table.values
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         msg = f"the cost matrix must be demand x sites and not empty; got {matrix.shape}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if np.any(matrix < 0):
         msg = "the cost matrix holds negative costs; travel costs must be >= 0"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     n, _m = matrix.shape
     d_ids, s_ids = table.row_ids, table.col_ids
     w = id_vector(weights, d_ids, name="weights", what="demand point", default=1.0)
     assert w is not None
     if np.any(np.isnan(w)) or np.any(w < 0):
         msg = f"`weights` must hold one non-negative number per demand point ({n})"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     f_mask = _mask(fixed, s_ids, "fixed")
     m_mask = _mask(must, s_ids, "must")
     n_mask = _mask(never, s_ids, "never")
@@ -230,10 +230,10 @@ def _prepare(
     if fill_fixed:
         if cap is None:
             msg = "`fill_fixed=True` fills the fixed sites to their capacity; give `capacity`"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if not f_mask.any():
             msg = "`fill_fixed=True` needs `fixed` sites to fill"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         low = np.where(f_mask, cap, 0.0 if low is None else low)
     if low is not None and not np.any(low > 0):
         low = None
@@ -601,7 +601,7 @@ def p_median(
     t0 = time.perf_counter()
     if method not in METHODS:
         msg = f"`method` must be one of {METHODS}, got {method!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     prob = _prepare(
         cost,
         weights=weights,
@@ -618,7 +618,7 @@ def p_median(
         ow = np.asarray(objective_weights, dtype=np.float64).ravel()
         if ow.shape != prob.weights.shape or np.any(np.isnan(ow)) or np.any(ow < 0):
             msg = "`objective_weights` must hold one non-negative number per demand point"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         prob = replace(prob, obj_weights=ow)
     _check_count(prob, p)
     n, _m = prob.cost.shape
@@ -1126,7 +1126,7 @@ def set_cover(
         _check_capacity(prob, rows, None)
         if method == "heuristic":
             msg = "set_cover with capacity or minimum enrolment has no heuristic; use 'exact'"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         res, is_open, site_of = _assignment_milp(
             prob,
             pairs=covers,

@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import Problem, ValidationError
+from geoplan.errors import ArgumentError, Problem, ValidationError
 
 __all__ = [
     "STATUSES",
@@ -103,7 +103,7 @@ def _as_csc(matrix: sp.spmatrix | sp.sparray | np.ndarray, n_cols: int) -> sp.cs
     mat = sp.csc_array(matrix, dtype=np.float64)
     if mat.shape[1] != n_cols:
         msg = f"constraint matrix has {mat.shape[1]} columns but c has {n_cols} entries"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     mat.sum_duplicates()
     mat.sort_indices()
     return mat
@@ -115,7 +115,7 @@ def _vector(v: ArrayLike, n: int, name: str) -> np.ndarray:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         msg = f"`{name}` has shape {arr.shape}, expected ({n},)"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return np.clip(arr, -highspy.kHighsInf, highspy.kHighsInf)
 
 
@@ -187,7 +187,7 @@ def solve_milp(
     m = mat.shape[0]
     if sense not in ("min", "max"):
         msg = f"`sense` must be 'min' or 'max', got {sense!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
 
     lp = highspy.HighsLp()
     lp.num_col_ = n
@@ -210,7 +210,7 @@ def solve_milp(
         integ = np.asarray(integrality).ravel()
         if integ.shape != (n,):
             msg = f"`integrality` has shape {integ.shape}, expected ({n},)"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous for v in integ
         ]
@@ -226,13 +226,13 @@ def solve_milp(
     for name, value in (options or {}).items():
         if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
             msg = f"HiGHS rejected option {name!r} = {value!r}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
     h.passModel(lp)
     if start is not None and is_mip:
         x0 = np.asarray(start, dtype=np.float64).ravel()
         if x0.shape != (n,):
             msg = f"`start` has shape {x0.shape}, expected ({n},)"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         known = np.flatnonzero(~np.isnan(x0))
         if known.size == n:
             sol = highspy.HighsSolution()
@@ -366,7 +366,7 @@ class Mip:
         block = sp.csc_array(a_cols, dtype=np.float64)
         if block.shape[0] != self.n_rows:
             msg = f"`a_cols` has {block.shape[0]} rows but the program has {self.n_rows}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         k = int(block.shape[1])
         start = self.n_cols
         return replace(
@@ -435,7 +435,7 @@ class MipBuilder:
     def __init__(self, sense: str = "min") -> None:
         if sense not in ("min", "max"):
             msg = f"`sense` must be 'min' or 'max', got {sense!r}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         self.sense = sense
         self.offset = 0.0
         self._n_cols = 0
@@ -487,7 +487,7 @@ class MipBuilder:
         """
         if name in self._columns:
             msg = f"a column block named {name!r} exists already"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         cols = np.arange(self._n_cols, self._n_cols + n, dtype=np.int64)
         self._cost.append(_vector(cost, n, "cost"))
         self._lb.append(_vector(lb, n, "lb"))
@@ -517,13 +517,13 @@ class MipBuilder:
         v = np.broadcast_to(np.asarray(vals, dtype=np.float64), r.shape).ravel()
         if r.shape != c.shape:
             msg = f"{r.size} row numbers for {c.size} column numbers"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if r.size and (r.min() < 0 or r.max() >= n_rows):
             msg = f"row numbers must lie in 0..{n_rows - 1}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if c.size and (c.min() < 0 or c.max() >= self._n_cols):
             msg = f"column numbers must lie in 0..{self._n_cols - 1} (add the variables first)"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         self._r.append(r + self._n_rows)
         self._c.append(c)
         self._v.append(v)
@@ -533,7 +533,7 @@ class MipBuilder:
         if name is not None:
             if name in self._rows:
                 msg = f"a row block named {name!r} exists already"
-                raise ValueError(msg)
+                raise ArgumentError(msg)
             self._rows[name] = slice(self._n_rows, self._n_rows + n_rows)
         self._n_rows += n_rows
         return out
@@ -653,11 +653,11 @@ def _given_ids(values: Any, n: int, what: str) -> list[str] | None:
     ids = [str(v) for v in values]
     if len(ids) != n:
         msg = f"{len(ids)} {what} ids given for {n} {what} rows/columns of the matrix"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if len(set(ids)) != n:
         dup = sorted({k for k in ids if ids.count(k) > 1})[:10]
         msg = f"{what} ids must be unique; repeated: {', '.join(dup)}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return ids
 
 
@@ -705,7 +705,7 @@ def id_matrix(
         values = np.asarray(data, dtype=np.float64)
         if values.ndim != 2:
             msg = f"the {rows} x {cols} matrix must be 2-D; got shape {values.shape}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         n, m = values.shape
         r_ids = _given_ids(row_ids, n, rows) or [f"{rows}{k}" for k in range(n)]
         c_ids = _given_ids(col_ids, m, cols) or [f"{cols}{k}" for k in range(m)]
@@ -719,7 +719,7 @@ def id_matrix(
         if len(set(ids)) != len(ids):
             dup = sorted({k for k in ids if ids.count(k) > 1})[:10]
             msg = f"{what} ids must be unique; repeated: {', '.join(dup)}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
     values = np.where(np.isnan(table.values), np.inf, table.values)
     return IdMatrix(values, table.row_ids, table.col_ids)
 
@@ -782,10 +782,10 @@ def id_vector(
                 f"`{name}` is indexed by other ids than the {what}s: {'; '.join(parts)}. "
                 f"Index it by the {what} ids (e.g. {', '.join(ids[:3])}) or pass a plain array."
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if series.index.has_duplicates:
             msg = f"`{name}` repeats ids: {', '.join(series.index[series.index.duplicated()][:10])}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         arr = series.reindex(ids).to_numpy(dtype=np.float64)
     else:
         arr = np.asarray(values, dtype=np.float64)
@@ -794,7 +794,7 @@ def id_vector(
         arr = arr.ravel() if arr.ndim == 1 else arr
         if arr.shape != (len(ids),):
             msg = f"`{name}` must hold one number per {what} ({len(ids)}); got shape {arr.shape}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
     return arr
 
 

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 from shapely import LineString
 from shapely.geometry.base import BaseGeometry
 
-from geoplan.errors import NetworkError
+from geoplan.errors import ArgumentError, NetworkError
 from geoplan.network.roads import ROAD_CLASSES, _as_list
 
 __all__ = [
@@ -105,10 +105,10 @@ class TravelMode:
             speeds.append(self.default_kph)
         if not all(math.isfinite(s) and s > 0 for s in speeds):
             msg = f"Travel mode {self.name!r}: every speed must be a positive number of km/h."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if self.detour_factor < 1:
             msg = f"Travel mode {self.name!r}: detour_factor {self.detour_factor} is below 1."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
 
     def speed_kph(self, highway: str) -> float | None:
         """Speed on a road of class ``highway``, or ``None`` when the mode may not use it."""

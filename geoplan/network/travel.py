@@ -29,7 +29,13 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
 
-from geoplan.errors import CRSError, MissingInputError, NetworkError, OutputFormatError
+from geoplan.errors import (
+    ArgumentError,
+    CRSError,
+    MissingInputError,
+    NetworkError,
+    OutputFormatError,
+)
 from geoplan.network.modes import (
     MODES,
     Closure,
@@ -284,7 +290,7 @@ def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
     """
     if layer not in POINT_LAYERS:
         msg = f"Journeys start or end at {', '.join(POINT_LAYERS)}, not {layer!r}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     gdf = area.layer(layer)
     if gdf.empty:
         where = f" in {area.source}" if area.source is not None else ""
@@ -574,7 +580,7 @@ def travel_matrix(
         raise CRSError(msg)
     if cutoff_min is not None and not cutoff_min > 0:
         msg = f"cutoff_min must be a positive number of minutes, not {cutoff_min!r}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if isinstance(graph, ModeNetwork):
         net = graph
         _check_network(net, travel_mode, closures, origins.crs)

@@ -32,6 +32,7 @@ from folium.utilities import JsCode
 from geoplan._files import write_atomic
 from geoplan.data.area import PlanningArea
 from geoplan.data.crs import wgs84_to_gcj02
+from geoplan.errors import ArgumentError, ArgumentTypeError
 from geoplan.outputs._offline import inline_assets
 from geoplan.rules import BANDS, SCHOOL_KINDS
 
@@ -191,14 +192,14 @@ def _figure(m: folium.Map) -> folium.Figure:
     root = m.get_root()
     if not isinstance(root, folium.Figure):
         msg = "The map must belong to a folium Figure (create it with folium.Map)."
-        raise TypeError(msg)
+        raise ArgumentTypeError(msg)
     return root
 
 
 def _labels(lang: str) -> Mapping[str, str]:
     if lang not in LABELS:
         msg = f"Unknown map language {lang!r}; use one of {', '.join(LABELS)}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return LABELS[lang]
 
 
@@ -288,7 +289,7 @@ def to_display(
     out = gdf.copy()
     if out.crs is None:
         msg = "The layer has no CRS; set one (e.g. gdf.set_crs(...)) before drawing it."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     geoms = out.geometry
     not_points = ~geoms.geom_type.isin(["Point", "MultiPoint"])
     if tolerance_m > 0 and bool(not_points.any()) and out.crs.is_projected:
@@ -456,7 +457,7 @@ def add_basemap(m: folium.Map, basemap: str, *, tianditu_key: str | None = None)
     """
     if basemap not in BASEMAPS:
         msg = f"Unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)} (or none, offline)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     spec = BASEMAPS[basemap]
     urls = [spec["url"]]
     if basemap == "tianditu":
@@ -465,7 +466,7 @@ def add_basemap(m: folium.Map, basemap: str, *, tianditu_key: str | None = None)
                 "The Tianditu basemap needs your Tianditu key (letters and digits, from "
                 "console.tianditu.gov.cn); pass tianditu_key=..."
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         urls = [
             spec["url"].replace("{layer}", layer).replace("{key}", tianditu_key)
             for layer in ("vec", "cva")
@@ -642,7 +643,7 @@ def dual_map(
     root = dual.get_root()
     if not isinstance(root, folium.Figure):  # pragma: no cover - DualMap makes its Figure
         msg = "DualMap did not create its figure."
-        raise TypeError(msg)
+        raise ArgumentTypeError(msg)
     _page_style(root, title=title, synthetic=synthetic, lang=lang)
     for side, (m, caption) in enumerate(zip((dual.m1, dual.m2), sides, strict=True)):
         _prune_defaults(m)
@@ -711,7 +712,7 @@ def bounds_of(*layers: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     boxes = [layer.to_crs(WEB_CRS).total_bounds for layer in layers if len(layer)]
     if not boxes:
         msg = "Nothing to draw: every layer given is empty."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     arr = np.array(boxes)
     return (
         float(arr[:, 0].min()),
@@ -1156,7 +1157,8 @@ def render_offline(m: folium.Map | folium.Figure | plugins.DualMap) -> str:
     elif isinstance(m, plugins.DualMap):
         dual_root = m.get_root()
         if not isinstance(dual_root, folium.Figure):  # pragma: no cover
-            raise TypeError("DualMap did not create its figure.")
+            msg = "DualMap did not create its figure."
+            raise ArgumentTypeError(msg)
         root = dual_root
     else:
         root = _figure(m)

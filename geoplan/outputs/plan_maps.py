@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.errors import ArgumentError
 from geoplan.outputs import maps
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS
@@ -251,7 +252,7 @@ def districts_map(
     """School districts per level in distinct colours, with the town's schools."""
     if result.districts is None:
         msg = "This plan has no districts (no blocks layer, or districts were switched off)."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     text = _text(lang)
     level_names: dict[str, str] = text["level"]
     area = result.area
@@ -340,7 +341,7 @@ def school_journeys_map(
     band_names: dict[str, str] = text["band"]
     if school not in result.schools.index:
         msg = f"Unknown school id {school!r}; use an id of the schools layer."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     name = result.schools.loc[school, "name"]
     assignment = (result.after if after else result.before).xs(band, level="band")
     mine = assignment[(assignment["school"] == school) & (assignment["status"] != "unserved")]

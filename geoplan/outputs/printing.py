@@ -33,6 +33,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geoplan.data.area import PlanningArea
+from geoplan.errors import ArgumentError
 from geoplan.outputs import maps, plan_maps
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import SCHOOL_KINDS
@@ -283,7 +284,7 @@ def nice_scale_length(width_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10^k metres) of about a fifth of ``width_m``."""
     if width_m <= 0:
         msg = f"The map width must be positive, got {width_m} m."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     target = width_m / 5.0
     power = 10.0 ** math.floor(math.log10(target))
     return max((s * power for s in (1.0, 2.0, 5.0) if s * power <= target), default=power)
@@ -550,7 +551,7 @@ def _layers_for(
     if kind == "districts":
         if result.districts is None:
             msg = "This plan has no districts (no blocks layer, or districts were switched off)."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         d = result.districts.districts
         d = d[d["level"] == d["level"].iloc[0]]
         palette = {
@@ -564,7 +565,7 @@ def _layers_for(
         }
         return f"{area.name}: {ptext['districts']}", layers, extra
     msg = f"Unknown map kind {kind!r}; use one of {', '.join(MAP_KINDS)}."
-    raise ValueError(msg)
+    raise ArgumentError(msg)
 
 
 def print_map(
@@ -606,11 +607,11 @@ def print_map(
     """
     if paper not in PAPER_MM:
         msg = f"Unknown paper {paper!r}; use one of {', '.join(PAPER_MM)}."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     dest = Path(path)
     if dest.suffix.lower() not in (".pdf", ".png"):
         msg = f"Cannot print to {dest.name}: use a .pdf or .png file name."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     area = result if isinstance(result, PlanningArea) else result.area
     width_mm, height_mm = PAPER_MM[paper]
     with font_context(lang):

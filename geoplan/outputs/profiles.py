@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from geoplan._files import write_atomic
-from geoplan.errors import MissingDependencyError
+from geoplan.errors import ArgumentError, MissingDependencyError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.plan.evaluate import school_load
 from geoplan.plan.pipeline import PlanResult
@@ -651,7 +651,7 @@ def write_profiles(
         unknown = sorted(set(map(str, schools)) - set(table.index))
         if unknown:
             msg = f"No open school with id(s) {unknown}; use ids of open schools."
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         table = table.loc[[str(s) for s in schools]]
     written = [write_atomic(out / "index.html", index_page(result, table, lang=lang))]
     for sid, row in tqdm(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import Problem, ValidationError
+from geoplan.errors import Problem, UnknownIdError, ValidationError
 from geoplan.rules import BANDS
 
 __all__ = [
@@ -241,7 +241,7 @@ def pupils_by_year(projection: pd.DataFrame, band: str) -> pd.DataFrame:
     """
     if band not in BANDS:
         msg = f"Unknown band {band!r}; bands are {', '.join(BANDS)}."
-        raise KeyError(msg)
+        raise UnknownIdError(msg)
     wide = projection[f"pupils_{band}"].unstack("year")
     wide.index.name = ID_INDEX
     return wide.reindex(projection.index.get_level_values(ID_INDEX).unique())

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import Problem, ValidationError
+from geoplan.errors import ArgumentError, Problem, ValidationError
 from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
 from geoplan.models.siting import SitingResult
@@ -217,7 +217,7 @@ def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "e
     """
     if lang not in ("en", "zh"):
         msg = f"`lang` must be 'en' or 'zh', got {lang!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     stem = Path(path).with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     which = 0 if lang == "en" else 1

@@ -9,6 +9,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from geoplan.errors import ArgumentError
 from geoplan.network import travel
 from geoplan.plan.pipeline import PlanResult
 
@@ -23,7 +24,7 @@ def busiest_school(result: PlanResult, *, band: str = "g1_3", after: bool = True
     pupils = pupils[pupils.index.isin(result.schools.index)]
     if pupils.empty:
         msg = f"No school has pupils of band {band} assigned in this plan."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return str(pupils.idxmax())
 
 
@@ -58,7 +59,7 @@ def school_journey_lines(
     school = busiest_school(result, band=band, after=after) if school is None else str(school)
     if school not in result.schools.index:
         msg = f"Unknown school id {school!r}; use an id of the schools layer."
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     assignment = (result.after if after else result.before).xs(band, level="band")
     mine = assignment[(assignment["school"] == school) & (assignment["status"] != "unserved")]
     villages = result.area.villages.loc[result.area.villages.index.isin(mine.index)]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import InfeasibleError
+from geoplan.errors import ArgumentError, InfeasibleError
 from geoplan.models import siting
 from geoplan.models.phasing import Phasing, pupil_years_served
 from geoplan.models.solver import id_matrix, id_series
@@ -75,21 +75,21 @@ class SitingSettings:
         """Check the model and the numbers it needs."""
         if self.model not in SITING_MODELS:
             msg = f"siting model {self.model!r} is unknown; use one of {', '.join(SITING_MODELS)}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if self.model in ("p_median", "max_coverage") and (self.p is None or self.p < 1):
             msg = f"siting model {self.model} needs `p`, the new teaching points to open (>= 1)"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if self.model == "budgeted_coverage" and (
             self.budget_yuan is None or not self.budget_yuan > 0
         ):
             msg = "siting model budgeted_coverage needs `budget_yuan`, a positive budget"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         if self.band not in BANDS_BY_KIND["teaching_point"]:
             msg = (
                 f"siting band {self.band!r}: teaching points teach "
                 f"{', '.join(BANDS_BY_KIND['teaching_point'])} only; use that band"
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
 
 
 @dataclass(frozen=True)
