@@ -2,7 +2,8 @@
 
 Each sub-command has an ``_add_<name>`` function that registers its parser and a handler that
 calls the library. Errors a planner can cause (:class:`GeoplanError`) print their message and exit
-with status 1; nothing else is caught.
+with status 1. Anything else is a bug in geoplan: it is printed as one line with a hint to report
+it and exits with status 2 (``--debug`` shows the traceback). No traceback reaches a user.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from geoplan.errors import GeoplanError
+from geoplan import __version__
+from geoplan.errors import GeoplanError, OutputFormatError
 
 __all__ = [
     "COMMANDS",
@@ -26,6 +28,14 @@ __all__ = [
 _logger = logging.getLogger("geoplan")
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+def _output_folder(path: Path) -> Path:
+    """``--out`` as given, refused before anything runs when it names an existing file."""
+    if path.exists() and not path.is_dir():
+        msg = f"--out {path} is a file; give a folder to write the outputs into."
+        raise OutputFormatError(msg)
+    return path
 
 
 def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +57,7 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from geoplan.runs.demo import run_demo
 
-    folder = run_demo(args.out, lang=args.lang)
+    folder = run_demo(_output_folder(args.out), lang=args.lang)
     print(f"Demo written to {folder}")
     return 0
 
@@ -146,7 +156,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run_run(args: argparse.Namespace) -> int:
     from geoplan.runs.runner import run_scenario
 
-    folder = run_scenario(args.scenario, out=args.out)
+    folder = run_scenario(args.scenario, out=_output_folder(args.out))
     print(f"Scenario written to {folder}")
     return 0
 
@@ -174,7 +184,10 @@ def _run_compare(args: argparse.Namespace) -> int:
     from geoplan.runs.compare import compare
 
     result = compare(
-        args.inputs, args.out, pair=tuple(args.pair) if args.pair else None, lang=args.lang
+        args.inputs,
+        _output_folder(args.out),
+        pair=tuple(args.pair) if args.pair else None,
+        lang=args.lang,
     )
     print(f"Comparison written to {result.html} and {result.xlsx}")
     return 0
@@ -289,7 +302,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
     result = run_batch(
         args.folder,
-        out=args.out,
+        out=_output_folder(args.out),
         workers=args.workers,
         scheduler=args.scheduler,
         local_cluster=args.local_cluster,
@@ -328,15 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'geoplan COMMAND --help' for the options of one command.",
     )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log more detail (geoplan DEBUG, other libraries INFO)",
-    )
+    parser.add_argument("--version", action="version", version=f"geoplan {__version__}")
+    _add_global_options(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
+    for command in sub.choices.values():
+        _add_global_options(command, default=argparse.SUPPRESS)
     return parser
 
 
@@ -344,33 +355,78 @@ _CHATTY = ("fontTools", "matplotlib", "PIL")
 """Libraries whose INFO and DEBUG lines say nothing a planner can use, even with ``-v``."""
 
 
-def configure_logging(*, verbose: bool = False) -> None:
+def configure_logging(*, verbose: bool = False, quiet: bool = False) -> None:
     """Log geoplan's INFO lines and every library's warnings; ``verbose``: more of both.
 
     By default only geoplan speaks at INFO (what it read, wrote and decided); other libraries
     (pyogrio's "Created N records", osmnx, distributed) show warnings and errors only. With
-    ``verbose`` geoplan logs DEBUG and the libraries INFO, except font and image libraries.
+    ``verbose`` geoplan logs DEBUG and the libraries INFO, except font and image libraries; with
+    ``quiet`` geoplan too logs warnings and errors only.
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("geoplan").setLevel(logging.DEBUG if verbose else logging.INFO)
+    if verbose:
+        level = logging.DEBUG
+    else:
+        level = logging.WARNING if quiet else logging.INFO
+    logging.getLogger("geoplan").setLevel(level)
     for chatty in _CHATTY:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """``-v``, ``-q`` and ``--debug``, accepted before or after the command.
+
+    The sub-commands' copies default to ``SUPPRESS`` so that an option given before the command
+    is not reset by the sub-command's parser.
+    """
+    group = parser.add_argument_group("output options (before or after the command)")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log more detail"
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="log warnings and errors only"
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show the Python traceback of an unexpected error (for a bug report)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``geoplan`` command line; returns the exit status."""
+    """Run the ``geoplan`` command line; returns the exit status.
+
+    0: done; 1: a problem with the input or the options, explained; 2: an unexpected error (a bug
+    in geoplan), explained in one line; 130: interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(verbose=args.verbose)
+    configure_logging(verbose=args.verbose, quiet=args.quiet)
     handler: Handler = args.handler
     try:
         return handler(args)
     except GeoplanError as err:
         print(f"geoplan {args.command}: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            f"geoplan {args.command}: interrupted; nothing half-written was kept.", file=sys.stderr
+        )
+        return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        print(
+            f"geoplan {args.command}: unexpected error ({type(err).__name__}: {err}). This is a "
+            "bug in geoplan, not in your data: please report it with the command you ran, and "
+            "rerun with --debug to see the details.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

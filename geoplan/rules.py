@@ -7,11 +7,14 @@ override each field. Rules are plain frozen dataclasses, never global state.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+
+from geoplan.errors import UnknownIdError
 
 __all__ = [
     "BANDS",
@@ -23,9 +26,12 @@ __all__ = [
     "SCHOOL_KINDS",
     "SEVERELY_OVERSIZED_CLASS",
     "PlanningRules",
+    "bands_taught",
     "class_sizes",
     "classes_needed",
+    "grade_label",
     "oversized_classes",
+    "teaches",
 ]
 
 BANDS: tuple[str, ...] = ("g1_3", "g4_6", "g7_9")
@@ -52,6 +58,36 @@ BANDS_BY_KIND: dict[str, tuple[str, ...]] = {
     "middle": MIDDLE_BANDS,
 }
 """Grade bands each kind of school teaches (teaching points: grades 1-3)."""
+
+
+def bands_taught(kind: str) -> tuple[str, ...]:
+    """The grade bands a kind of school teaches (:data:`BANDS_BY_KIND`).
+
+    Raises
+    ------
+    geoplan.errors.UnknownIdError
+        When ``kind`` is not one of :data:`SCHOOL_KINDS`.
+    """
+    try:
+        return BANDS_BY_KIND[str(kind)]
+    except KeyError:
+        msg = f"Unknown kind of school {kind!r}; kinds are {', '.join(SCHOOL_KINDS)}."
+        raise UnknownIdError(msg) from None
+
+
+def teaches(kinds: Iterable[str], bands: str | Iterable[str]) -> np.ndarray:
+    """Whether each school (by kind) teaches ``bands`` (one band, or any of several)."""
+    wanted = {bands} if isinstance(bands, str) else set(bands)
+    return np.array([bool(wanted & set(bands_taught(k))) for k in kinds], dtype=bool)
+
+
+def grade_label(band: str) -> str:
+    """The grades of a band as a planner writes them: ``g1_3`` -> ``1-3``."""
+    if band not in BANDS:
+        msg = f"Unknown band {band!r}; bands are {', '.join(BANDS)}."
+        raise UnknownIdError(msg)
+    return band[1:].replace("_", "-")
+
 
 OVERSIZED_CLASS = 56
 """A class of this many pupils or more is oversized (大班额)."""

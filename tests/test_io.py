@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geoplan.atomic import atomic_output_dir
 from geoplan.data import crs as gcrs
 from geoplan.data.area import LAYERS, contract_markdown
 from geoplan.data.files import parse_angle
 from geoplan.data.headers import synonyms_markdown
-from geoplan.data.readers import atomic_output_dir, read_planning_area, write_layers_gpkg
+from geoplan.data.readers import read_planning_area, write_layers_gpkg
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "good" / "tiny"

@@ -10,7 +10,7 @@ import folium
 import pytest
 from folium import plugins
 
-from geoplan._files import write_atomic
+from geoplan.atomic import write_atomic
 from geoplan.errors import MapAssetError
 from geoplan.outputs._offline import inline_assets, inline_css
 

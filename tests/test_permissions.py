@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from geoplan._files import current_umask, file_mode, folder_mode, make_temp_file, write_atomic
+from geoplan.atomic import atomic_path, current_umask, file_mode, folder_mode, write_atomic
 from geoplan.runs.batch import run_batch
 
 TINY = Path(__file__).parent / "data" / "scenarios"
@@ -42,9 +42,9 @@ def test_the_umask_is_read_without_changing_it(umask: int) -> None:
 
 
 def test_temporary_files_follow_the_umask(umask: int, tmp_path: Path) -> None:
-    fd, path = make_temp_file(tmp_path, prefix=".x.")
-    os.close(fd)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    with atomic_path(tmp_path / "table.xlsx") as tmp:
+        tmp.write_bytes(b"x")
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o666 & ~umask
     dest = write_atomic(tmp_path / "page.html", "<p>ok</p>")
     assert stat.S_IMODE(dest.stat().st_mode) == 0o666 & ~umask
 

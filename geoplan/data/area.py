@@ -13,7 +13,7 @@ from typing import Any
 import geopandas as gpd
 
 from geoplan.errors import UnknownIdError
-from geoplan.rules import BANDS, SCHOOL_KINDS
+from geoplan.rules import BANDS, SCHOOL_KINDS, grade_label
 
 __all__ = [
     "CHOICE_ALIASES",
@@ -79,7 +79,7 @@ def _band_columns(prefix: str, zh_prefix: str, *, required: bool, what: str) -> 
             required,
             0,
             "pupils" if prefix != "classes" else "classes",
-            f"{what}, grades {band[1:].replace('_', '-')}",
+            f"{what}, grades {grade_label(band)}",
             zh=f"{zh_bands[band]}{zh_prefix}",
         )
         for band in BANDS
@@ -98,7 +98,7 @@ def _split_columns() -> list[Column]:
                     False,
                     None,
                     "pupils",
-                    f"{part.capitalize()} pupils, grades {band[1:].replace('_', '-')}",
+                    f"{part.capitalize()} pupils, grades {grade_label(band)}",
                     zh=f"{zh_bands[band]}{zh}人数",
                 )
             )
@@ -151,7 +151,7 @@ LAYERS: dict[str, list[Column]] = {
                 False,
                 0,
                 "classes",
-                f"Classes a planned extension adds, grades {band[1:].replace('_', '-')}",
+                f"Classes a planned extension adds, grades {grade_label(band)}",
                 zh=f"{zh}规划增班",
             )
             for band, zh in zip(BANDS, ("1-3年级", "4-6年级", "7-9年级"), strict=True)

@@ -11,14 +11,11 @@ names (:func:`parse_angle` ...) are re-exported here.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import logging
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,7 @@ import pyogrio
 import yaml
 from pyproj import CRS
 
-from geoplan._files import make_temp_folder
+from geoplan.atomic import atomic_path
 from geoplan.data._kml import join_locations
 from geoplan.data._tables import prepare_values, read_table
 from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
@@ -52,7 +49,6 @@ from geoplan.errors import ArgumentError, CRSError, MissingInputError, Problem, 
 
 __all__ = [
     "ROAD_FILES",
-    "atomic_output_dir",
     "columns_yaml_text",
     "file_sha256",
     "find_roads",
@@ -467,11 +463,7 @@ def write_layers_gpkg(
         layers = dict(area_or_layers)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", prefix=f".{target.stem}-", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
+    with atomic_path(target) as tmp:
         for name, gdf in layers.items():
             if len(gdf) == 0:
                 continue
@@ -489,42 +481,7 @@ def write_layers_gpkg(
         if not tmp.exists():
             msg = "No non-empty layer to write."
             raise ArgumentError(msg)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return target
-
-
-@contextlib.contextmanager
-def atomic_output_dir(final: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary folder next to ``final``; move it into place when the block succeeds.
-
-    The old ``final`` folder, if any, is replaced only after the block ends without error; on
-    error the temporary folder is removed and the old folder stays intact.
-    """
-    target = Path(final)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp_folder(target.parent, prefix=f".{target.name}.tmp-")
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old: Path | None = None
-    if target.exists():
-        old = make_temp_folder(target.parent, prefix=f".{target.name}.old-")
-        old.rmdir()
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def file_sha256(path: Path) -> str:

@@ -63,6 +63,9 @@ def write_templates(folder: str | os.PathLike[str]) -> list[Path]:
         When a template would overwrite a file.
     """
     out = Path(folder)
+    if out.exists() and not out.is_dir():
+        msg = f"{out} is a file; give a folder to write the templates into."
+        raise InputFileError(msg)
     out.mkdir(parents=True, exist_ok=True)
     targets = [out / f"{layer}.xlsx" for layer in TEMPLATE_LAYERS]
     for target in targets:

@@ -29,6 +29,7 @@ from geoplan.data.area import (
 )
 from geoplan.data.crs import CHINA_BOUNDS
 from geoplan.errors import Problem
+from geoplan.rules import grade_label
 
 __all__ = [
     "GEOMETRY_REPORTED",
@@ -403,7 +404,7 @@ def _check_classes(
                 f"classes_{band}",
                 "0",
                 f"No classes for {int(enrolled.iloc[i])} enrolled pupils of grades "
-                f"{band[1:].replace('_', '-')}.",
+                f"{grade_label(band)}.",
                 "Enter the number of classes (1 or more) or set the enrolment to 0.",
                 severity="warning",
             )

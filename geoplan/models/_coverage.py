@@ -20,7 +20,7 @@ from geoplan.errors import Problem, ValidationError
 from geoplan.models._heuristics import nearest_open
 from geoplan.models._location import within
 from geoplan.models.solver import id_matrix
-from geoplan.rules import BANDS_BY_KIND, PlanningRules
+from geoplan.rules import PlanningRules, teaches
 
 YOUNG = "g1_3"
 
@@ -80,10 +80,10 @@ def _prepare(
         if "status" in schools.columns
         else np.ones(len(schools), dtype=bool)
     )
-    teaches = np.array([YOUNG in BANDS_BY_KIND[str(k)] for k in schools["kind"]], dtype=bool)
-    open_ids = schools.index[is_open & teaches]
+    taught = teaches(schools["kind"], YOUNG)
+    open_ids = schools.index[is_open & taught]
     beds = (
-        schools["boarding_beds"].fillna(0).to_numpy(dtype="float64")[is_open & teaches]
+        schools["boarding_beds"].fillna(0).to_numpy(dtype="float64")[is_open & taught]
         if "boarding_beds" in schools.columns
         else np.zeros(len(open_ids))
     )

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 import shapely
 
 from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
+from geoplan.rules import teaches
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +30,9 @@ DETOUR_FACTOR = 1.3
 
 
 def _teaches(schools: Any, level: str) -> np.ndarray:
-    from geoplan.rules import BANDS_BY_KIND, LEVEL_BANDS
+    from geoplan.rules import LEVEL_BANDS
 
-    bands = set(LEVEL_BANDS[level])
-    return np.array(
-        [bool(bands & set(BANDS_BY_KIND.get(str(k), ()))) for k in schools["kind"]], dtype=bool
-    )
+    return teaches(schools["kind"], LEVEL_BANDS[level])
 
 
 def _num(frame: Any, col: str, default: float = 0.0) -> np.ndarray:
@@ -68,7 +66,7 @@ def _capacity(
     schools: Any, bands: Sequence[str], rules: Any, *, use_planned: bool, extra: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classes (today, after) and class-size limit per school and band."""
-    from geoplan.rules import BANDS, BANDS_BY_KIND
+    from geoplan.rules import BANDS
 
     m, k = len(schools), len(bands)
     today = np.zeros((m, k))
@@ -76,14 +74,14 @@ def _capacity(
     limit = np.zeros((m, k))
     limits = rules.school_limits(schools)
     for b, band in enumerate(bands):
-        teaches = np.array([band in BANDS_BY_KIND.get(str(kd), ()) for kd in schools["kind"]])
-        today[:, b] = np.where(teaches, _num(schools, f"classes_{band}"), 0.0)
+        taught = teaches(schools["kind"], band)
+        today[:, b] = np.where(taught, _num(schools, f"classes_{band}"), 0.0)
         after[:, b] = today[:, b]
         if use_planned:
-            after[:, b] += np.where(teaches, _num(schools, f"planned_classes_{band}"), 0.0)
+            after[:, b] += np.where(taught, _num(schools, f"planned_classes_{band}"), 0.0)
         if extra is not None and f"extra_classes_{band}" in extra.columns:
             add = extra[f"extra_classes_{band}"].reindex(schools.index).fillna(0).to_numpy()
-            after[:, b] += np.where(teaches, add.astype(float), 0.0)
+            after[:, b] += np.where(taught, add.astype(float), 0.0)
         limit[:, b] = limits[:, BANDS.index(band)]
     return today, after, limit
 

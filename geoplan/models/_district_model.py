@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError
+from geoplan.errors import ArgumentError, InfeasibleError
 from geoplan.models import _location as loc
 from geoplan.models._contiguity import components_within
 from geoplan.models.solver import Mip, MipBuilder, SolveResult

@@ -59,7 +59,7 @@ from geoplan.models._district_model import (
     _objective,
 )
 from geoplan.models.solver import relative_gap
-from geoplan.rules import classes_needed, oversized_classes
+from geoplan.rules import classes_needed, grade_label, oversized_classes
 
 __all__ = [
     "EXACT_MAX_PAIRS",
@@ -723,7 +723,7 @@ def _diagnose_level(
     for row in rows:
         if float(str(row["short"])) > 0:
             band = str(row["id"]).split(":")[1]
-            lines.append(f"  grades {band[1:].replace('_', '-')}: short by {row['short']:,.0f}")
+            lines.append(f"  grades {grade_label(band)}: short by {row['short']:,.0f}")
     per_school = extra.sum(axis=1)
     if per_school.sum() > 0:
         where = [f"{int(c)} at {names.iloc[j]}" for j, c in enumerate(per_school) if c > 0]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError, Problem, ValidationError
+from geoplan.errors import ArgumentError, InfeasibleError, Problem, ValidationError
 from geoplan.models import _location as loc
 from geoplan.models._coverage import _Cover, _enrolment, _prepare
 from geoplan.models.solver import Mip, MipBuilder, SolveResult, id_series, relative_gap

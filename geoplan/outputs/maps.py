@@ -29,18 +29,18 @@ import shapely
 from folium import plugins
 from folium.utilities import JsCode
 
-from geoplan._files import write_atomic
+from geoplan.atomic import write_atomic
 from geoplan.data.area import PlanningArea
 from geoplan.data.crs import wgs84_to_gcj02
 from geoplan.errors import ArgumentError, ArgumentTypeError
 from geoplan.outputs._offline import inline_assets
-from geoplan.rules import BANDS, SCHOOL_KINDS
+from geoplan.outputs.labels import MAP_LABELS, texts
+from geoplan.rules import BANDS, SCHOOL_KINDS, grade_label
 
 __all__ = [
     "BASEMAPS",
     "CATEGORY_COLORS",
     "COUNTY_FILL",
-    "LABELS",
     "PAGE_COLOR",
     "ROAD_COLOR",
     "SCALE_BAR_CLEARANCE_PX",
@@ -78,81 +78,6 @@ PAGE_COLOR = "#f3f1ec"
 """Neutral page colour shown where no layer is drawn (no tiles offline)."""
 COUNTY_FILL = "#e6e2d3"
 
-LABELS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "townships": "Townships",
-        "villages": "Villages (sized by pupils)",
-        "schools": "Schools",
-        "sites": "Former school sites (restoration candidates)",
-        "roads": "Roads",
-        "overview": "Overview",
-        "synthetic": "Synthetic data: fictional county, not a real place",
-        "name": "Name",
-        "township": "Township",
-        "pupils_g1_3": "Pupils, grades 1-3",
-        "pupils_g4_6": "Pupils, grades 4-6",
-        "pupils_g7_9": "Pupils, grades 7-9",
-        "pupils": "Pupils",
-        "kind": "Kind",
-        "enrolment": "Enrolment",
-        "classes": "Classes",
-        "boarding_beds": "Boarding beds",
-        "status": "Status",
-        "restore_cost_yuan": "Restoration cost (yuan)",
-        "decision": "Decision",
-        "phase": "Phase",
-        "highway": "Road class",
-        "teaching_point": "Teaching point",
-        "primary": "Primary school",
-        "central_primary": "Township central primary",
-        "nine_year": "Nine-year school",
-        "middle": "Junior middle school",
-        "legend_schools": "Schools by kind",
-        "legend_other": "Other layers",
-        "search_villages": "Find a village",
-        "search_schools": "Find a school",
-        "fullscreen": "Full screen",
-        "exit_fullscreen": "Leave full screen",
-        "not_found": "Not found",
-    },
-    "zh": {
-        "townships": "乡镇",
-        "villages": "村（按学生数大小）",
-        "schools": "学校",
-        "sites": "原校址（拟恢复教学点）",
-        "roads": "道路",
-        "overview": "概览",
-        "synthetic": "模拟数据：虚构的县，并非真实地点",
-        "name": "名称",
-        "township": "乡镇",
-        "pupils_g1_3": "1-3年级学生",
-        "pupils_g4_6": "4-6年级学生",
-        "pupils_g7_9": "7-9年级学生",
-        "pupils": "学生数",
-        "kind": "类型",
-        "enrolment": "在校生",
-        "classes": "班数",
-        "boarding_beds": "宿舍床位",
-        "status": "状态",
-        "restore_cost_yuan": "恢复费用（元）",
-        "decision": "决定",
-        "phase": "期次",
-        "highway": "道路等级",
-        "teaching_point": "教学点",
-        "primary": "小学",
-        "central_primary": "乡镇中心小学",
-        "nine_year": "九年一贯制学校",
-        "middle": "初级中学",
-        "legend_schools": "学校类型",
-        "legend_other": "其他图层",
-        "search_villages": "查找村",
-        "search_schools": "查找学校",
-        "fullscreen": "全屏",
-        "exit_fullscreen": "退出全屏",
-        "not_found": "未找到",
-    },
-}
-"""Map labels per language (``en``, ``zh``)."""
 
 SCHOOL_STYLE: Mapping[str, tuple[str, str]] = {
     "teaching_point": ("orange", "book-open"),
@@ -194,13 +119,6 @@ def _figure(m: folium.Map) -> folium.Figure:
         msg = "The map must belong to a folium Figure (create it with folium.Map)."
         raise ArgumentTypeError(msg)
     return root
-
-
-def _labels(lang: str) -> Mapping[str, str]:
-    if lang not in LABELS:
-        msg = f"Unknown map language {lang!r}; use one of {', '.join(LABELS)}."
-        raise ArgumentError(msg)
-    return LABELS[lang]
 
 
 def escape(value: object) -> str:
@@ -484,7 +402,7 @@ def add_basemap(m: folium.Map, basemap: str, *, tianditu_key: str | None = None)
 
 
 def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) -> None:
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     root.title = escape(title) if title else ""
     root.header.add_child(
         folium.Element(
@@ -580,7 +498,7 @@ def new_map(
     folium.Map
         The map (``prefer_canvas`` on, for many points).
     """
-    _labels(lang)
+    texts(MAP_LABELS, lang)
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -631,7 +549,7 @@ def dual_map(
     folium.plugins.DualMap
         The pair; save it with :func:`save_offline`.
     """
-    _labels(lang)
+    texts(MAP_LABELS, lang)
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     dual = plugins.DualMap(  # type: ignore[no-untyped-call]
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -678,7 +596,7 @@ def add_tools(
         Layers (of :func:`add_villages`, :func:`add_schools`) searched by name; ``None``: no
         search box for that layer.
     """
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     plugins.Fullscreen(  # type: ignore[no-untyped-call]
         position="topleft",
         title=labels["fullscreen"],
@@ -745,7 +663,7 @@ def add_townships(
     """
     if not len(gdf):
         return None
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     names = [escape(n) for n in shown["name"]]
     popups = [html_table([(labels["name"], n)], title=labels["township"]) for n in shown["name"]]
@@ -817,7 +735,7 @@ def add_villages(
     """
     if not len(gdf):
         return None
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     pupils = _pupils(shown)
     top = max(float(pupils.max()), 1.0)
@@ -877,7 +795,7 @@ def add_schools(
     """
     if not len(gdf):
         return None
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     styles, tips, popups = [], [], []
     for _sid, row in shown.iterrows():
@@ -891,14 +809,12 @@ def add_schools(
             if f"enrolment_{band}" in row.index and pd.notna(row[f"enrolment_{band}"]):
                 rows.append(
                     (
-                        f"{labels['enrolment']} {band[1:].replace('_', '-')}",
+                        f"{labels['enrolment']} {grade_label(band)}",
                         row[f"enrolment_{band}"],
                     )
                 )
             if f"classes_{band}" in row.index and pd.notna(row[f"classes_{band}"]):
-                rows.append(
-                    (f"{labels['classes']} {band[1:].replace('_', '-')}", row[f"classes_{band}"])
-                )
+                rows.append((f"{labels['classes']} {grade_label(band)}", row[f"classes_{band}"]))
         if "boarding_beds" in row.index:
             rows.append((labels["boarding_beds"], row["boarding_beds"]))
         if "status" in row.index:
@@ -946,7 +862,7 @@ def add_sites(
     """
     if not len(gdf):
         return None
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
     colors = _colors(gdf, color_by, SITE_COLOR)
     styles = [
@@ -1014,7 +930,7 @@ def add_roads(
     """
     if not len(gdf):
         return None
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     # a directed graph holds each two-way road twice: draw it once
     key = pd.Series(shapely.to_wkb(shapely.normalize(np.asarray(gdf.geometry.values))))
     lines = gdf[~key.duplicated().to_numpy()].reset_index(drop=True)
@@ -1112,7 +1028,7 @@ def overview_map(
     folium.Map
         The map, ready for :func:`save_offline`.
     """
-    labels = _labels(lang)
+    labels = texts(MAP_LABELS, lang)
     layers = [area.townships, area.villages, area.schools, area.sites]
     bounds = bounds_of(*[layer for layer in layers if len(layer)])
     county = area.townships[["geometry"]].dissolve() if len(area.townships) else None

@@ -1,7 +1,7 @@
 """The maps, pages and tables of one plan, written into a folder.
 
 Shared by ``geoplan demo`` and scenario runs (:mod:`geoplan.runner`). Callers write into the
-temporary folder of :func:`geoplan.io.atomic_output_dir`, so nothing half-written replaces an
+temporary folder of :func:`geoplan.atomic.atomic_output_dir`, so nothing half-written replaces an
 earlier result.
 """
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import folium
 import geopandas as gpd
@@ -18,6 +17,7 @@ import pandas as pd
 
 from geoplan.errors import ArgumentError
 from geoplan.outputs import maps
+from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS
 
@@ -45,61 +45,6 @@ UNREACHABLE_COLOR = "#6b6b6b"
 PHASE_COLORS: tuple[str, ...] = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 NOT_RESTORED_COLOR = "#bdbdbd"
 
-_TEXT: dict[str, dict[str, Any]] = {
-    "en": {
-        "journeys": "Journey to the nearest school",
-        "band": {"g1_3": "grades 1-3", "g4_6": "grades 4-6", "g7_9": "grades 7-9"},
-        "minutes": "Journey (minutes)",
-        "unreachable": "no school reachable",
-        "restoration": "Teaching-point restoration",
-        "phase": "Phase",
-        "not_restored": "not restored",
-        "before": "today",
-        "after": "after the plan",
-        "districts": "School districts",
-        "level": {"primary": "primary", "middle": "junior middle"},
-        "journey_min": "Journey, minutes",
-        "school": "School",
-        "pupils": "Pupils",
-        "lines": "Journeys to",
-        "distance_km": "Distance (km)",
-        "village": "Village",
-        "compare": "Journey comparison",
-        "plan_a": "plan A",
-        "plan_b": "plan B",
-        "level_pupils": "Pupils of the level",
-        "min": "min",
-    },
-    "zh": {
-        "journeys": "到最近学校的路程",
-        "band": {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"},
-        "minutes": "单程时间（分钟）",
-        "unreachable": "无可达学校",
-        "restoration": "教学点恢复",
-        "phase": "期次",
-        "not_restored": "不恢复",
-        "before": "现状",
-        "after": "规划后",
-        "districts": "学区划分",
-        "level": {"primary": "小学", "middle": "初中"},
-        "journey_min": "单程时间（分钟）",
-        "school": "学校",
-        "pupils": "学生数",
-        "lines": "上学路线：",
-        "distance_km": "距离（公里）",
-        "village": "村",
-        "compare": "路程对比",
-        "plan_a": "方案A",
-        "plan_b": "方案B",
-        "level_pupils": "该学段学生数",
-        "min": "分钟",
-    },
-}
-
-
-def _text(lang: str) -> dict[str, Any]:
-    return _TEXT["zh" if lang == "zh" else "en"]
-
 
 def journey_colors(minutes: pd.Series) -> pd.Series:
     """A CSS colour per value of ``minutes`` by :data:`JOURNEY_BINS_MIN`; grey if unreachable."""
@@ -117,7 +62,12 @@ def journey_legend(lang: str = "en") -> list[tuple[str, str]]:
         (color, f"{edges[i]:.0f}-{edges[i + 1]:.0f}") for i, color in enumerate(JOURNEY_COLORS[:-1])
     ]
     items.append((JOURNEY_COLORS[-1], f"> {JOURNEY_BINS_MIN[-1]:.0f}"))
-    items.append((UNREACHABLE_COLOR, str(_text(lang)["unreachable"])))
+    items.append(
+        (
+            UNREACHABLE_COLOR,
+            str(texts(PLAN_MAP_TEXT, lang)["unreachable"]),
+        )
+    )
     return items
 
 
@@ -159,7 +109,7 @@ def journeys_map(
     tianditu_key: str | None = None,
 ) -> folium.Map:
     """Villages coloured by journey minutes to their assigned school, one layer per band."""
-    text = _text(lang)
+    text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     state = text["after"] if after else text["before"]
     m = _base(result, f"{text['journeys']} ({state})", lang, basemap, tianditu_key)
@@ -202,7 +152,7 @@ def restoration_map(
     tianditu_key: str | None = None,
 ) -> folium.Map:
     """Sites coloured by restoration phase; villages by grades 1-3 journey today and after."""
-    text = _text(lang)
+    text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     m = _base(result, str(text["restoration"]), lang, basemap, tianditu_key)
     searched: folium.GeoJson | None = None
@@ -253,7 +203,7 @@ def districts_map(
     if result.districts is None:
         msg = "This plan has no districts (no blocks layer, or districts were switched off)."
         raise ArgumentError(msg)
-    text = _text(lang)
+    text = texts(PLAN_MAP_TEXT, lang)
     level_names: dict[str, str] = text["level"]
     area = result.area
     districts = result.districts.districts
@@ -337,7 +287,7 @@ def school_journeys_map(
     folium.Map
         Journey lines coloured by minutes, the villages, and the school.
     """
-    text = _text(lang)
+    text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     if school not in result.schools.index:
         msg = f"Unknown school id {school!r}; use an id of the schools layer."
@@ -422,7 +372,7 @@ def before_after_map(
     folium.plugins.DualMap
         Save it with :func:`geoplan.maps.save_offline`.
     """
-    text = _text(lang)
+    text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     if result_b is None:
         sides = [
@@ -448,7 +398,7 @@ def before_after_map(
     )
     for m, (label, result, assignment, restored) in zip((dual.m1, dual.m2), sides, strict=True):
         maps.add_townships(
-            m, area.townships, lang=lang, name=f"{maps.LABELS[lang]['townships']} ({label})"
+            m, area.townships, lang=lang, name=f"{texts(MAP_LABELS, lang)['townships']} ({label})"
         )
         minutes = _journeys(assignment, band)
         vlayer = maps.add_villages(
@@ -470,7 +420,10 @@ def before_after_map(
                 name=f"{text['restoration']} ({label})",
             )
         slayer = maps.add_schools(
-            m, _open_schools(result), lang=lang, name=f"{maps.LABELS[lang]['schools']} ({label})"
+            m,
+            _open_schools(result),
+            lang=lang,
+            name=f"{texts(MAP_LABELS, lang)['schools']} ({label})",
         )
         maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
         maps.add_layer_control(m)

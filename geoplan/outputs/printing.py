@@ -35,6 +35,7 @@ from matplotlib.patches import Patch, Rectangle
 from geoplan.data.area import PlanningArea
 from geoplan.errors import ArgumentError
 from geoplan.outputs import maps, plan_maps
+from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, PRINT_TEXT, texts
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import SCHOOL_KINDS
 
@@ -60,32 +61,6 @@ PAPER_MM: Mapping[str, tuple[float, float]] = {"A4": (297.0, 210.0), "A3": (420.
 MAP_KINDS: tuple[str, ...] = ("overview", "journeys", "restoration", "districts")
 """Maps :func:`print_map` draws."""
 
-_TEXT: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "date": "Date",
-        "source": "Data",
-        "made_with": "made with geoplan",
-        "north": "N",
-        "villages": "Villages (size: pupils)",
-        "restored": "Restored teaching point, phase",
-        "not_restored": "Site not restored",
-        "km": "km",
-        "m": "m",
-        "journeys": "Journey, grades 1-3 (minutes)",
-    },
-    "zh": {
-        "date": "日期",
-        "source": "数据",
-        "made_with": "geoplan 制图",
-        "north": "北",
-        "villages": "村（大小：学生数）",
-        "restored": "恢复教学点，期次",
-        "not_restored": "不恢复的原校址",
-        "km": "公里",
-        "m": "米",
-        "journeys": "1-3年级单程时间（分钟）",
-    },
-}
 
 _KIND_MARKERS: Mapping[str, str] = {
     "teaching_point": "^",
@@ -276,10 +251,6 @@ def font_context(lang: str) -> Iterator[None]:
             _report_missing_glyphs(caught)
 
 
-def _text(lang: str) -> Mapping[str, str]:
-    return _TEXT["zh" if lang == "zh" else "en"]
-
-
 def nice_scale_length(width_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10^k metres) of about a fifth of ``width_m``."""
     if width_m <= 0:
@@ -295,7 +266,7 @@ def add_scale_bar(ax: Any, *, lang: str = "en") -> float:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_scale_length(x1 - x0)
-    text = _text(lang)
+    text = texts(PRINT_TEXT, lang)
     bx, by, h = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0), 0.008 * (y1 - y0)
     for i in range(2):
         ax.add_patch(
@@ -318,7 +289,7 @@ def add_scale_bar(ax: Any, *, lang: str = "en") -> float:
 def add_north_arrow(ax: Any, *, lang: str = "en") -> None:
     """Draw a north arrow in the upper right of ``ax`` (grid north of the metric CRS)."""
     ax.annotate(
-        _text(lang)["north"],
+        texts(PRINT_TEXT, lang)["north"],
         xy=(0.95, 0.95),
         xytext=(0.95, 0.85),
         xycoords="axes fraction",
@@ -360,7 +331,7 @@ def draw_layers(
     list
         Legend handles of what was drawn.
     """
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    labels = texts(MAP_LABELS, lang)
     crs = area.crs
     handles: list[Any] = []
     townships = area.townships.to_crs(crs)
@@ -463,8 +434,8 @@ def draw_layers(
 def _page(
     fig: Figure, ax: Any, *, title: str, area: PlanningArea, lang: str, source: str | None
 ) -> None:
-    text = _text(lang)
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    text = texts(PRINT_TEXT, lang)
+    labels = texts(MAP_LABELS, lang)
     fig.suptitle(title, fontsize=15, fontweight="bold")
     footer = (
         f"{text['date']}: {dt.date.today().isoformat()}    "
@@ -488,8 +459,8 @@ def _page(
 def _layers_for(
     result: PlanResult | PlanningArea, kind: str, lang: str, band: str
 ) -> tuple[str, dict[str, Any], list[Any]]:
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
-    ptext = plan_maps._text(lang)
+    labels = texts(MAP_LABELS, lang)
+    ptext = texts(PLAN_MAP_TEXT, lang)
     area = result if isinstance(result, PlanningArea) else result.area
     extra: list[Any] = []
     if kind == "overview" or isinstance(result, PlanningArea):

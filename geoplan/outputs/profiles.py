@@ -18,7 +18,7 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from geoplan._files import write_atomic
+from geoplan.atomic import write_atomic
 from geoplan.errors import ArgumentError, MissingDependencyError
 from geoplan.outputs import maps, plan_maps, printing
+from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
 from geoplan.plan.evaluate import school_load
 from geoplan.plan.pipeline import PlanResult
-from geoplan.rules import BANDS, BANDS_BY_KIND, classes_needed, oversized_classes
+from geoplan.rules import BANDS, bands_taught, classes_needed, oversized_classes
 
 __all__ = [
     "band_table",
@@ -51,89 +52,11 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
-_TEXT: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "book": "School profiles",
-        "profile": "School profile",
-        "index": "All schools",
-        "kind": "Kind",
-        "township": "Township",
-        "band": "Band",
-        "enrolment": "Enrolment today",
-        "projected": "Projected enrolment",
-        "classes": "Classes",
-        "capacity": "Places",
-        "oversized": "Oversized classes (56+)",
-        "severe": "Severely oversized (66+)",
-        "classes_short": "Classes lacking",
-        "places_short": "Places lacking",
-        "boarders": "Boarders",
-        "beds": "Beds",
-        "beds_short": "Beds lacking",
-        "teachers_needed": "Teachers needed",
-        "villages": "Villages served",
-        "mean_journey": "Mean journey (min)",
-        "worst_journey": "Longest journey (min)",
-        "lacks": "What it lacks",
-        "nothing": "Nothing against the planning rules.",
-        "lacks_classes": "{n} more classes",
-        "lacks_places": "{n} more places",
-        "lacks_beds": "{n} more beds",
-        "numbers": "Numbers",
-        "journeys": "Journeys of the pupils it serves (after the plan)",
-        "school": "School",
-        "pdf": "PDF",
-        "page": "Page",
-        "year": "projection year",
-    },
-    "zh": {
-        "book": "一校一图一本",
-        "profile": "学校档案",
-        "index": "全部学校",
-        "kind": "类型",
-        "township": "乡镇",
-        "band": "学段",
-        "enrolment": "现有在校生",
-        "projected": "预计在校生",
-        "classes": "班数",
-        "capacity": "学位数",
-        "oversized": "大班额（56人及以上）",
-        "severe": "超大班额（66人及以上）",
-        "classes_short": "缺班数",
-        "places_short": "缺学位",
-        "boarders": "寄宿生",
-        "beds": "床位",
-        "beds_short": "缺床位",
-        "teachers_needed": "需要教师",
-        "villages": "服务村数",
-        "mean_journey": "平均单程（分钟）",
-        "worst_journey": "最长单程（分钟）",
-        "lacks": "缺什么补什么",
-        "nothing": "按规划标准无短缺。",
-        "lacks_classes": "需增加{n}个班",
-        "lacks_places": "需增加{n}个学位",
-        "lacks_beds": "需增加{n}张床位",
-        "numbers": "主要数据",
-        "journeys": "服务学生的上学路程（规划后）",
-        "school": "学校",
-        "pdf": "PDF",
-        "page": "网页",
-        "year": "预测年份",
-    },
-}
 
-_BAND_LABEL = {
-    "en": {"g1_3": "grades 1-3", "g4_6": "grades 4-6", "g7_9": "grades 7-9"},
-    "zh": {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"},
-}
 _PRUNED_FOR_PROFILES = frozenset(
     {"awesome_markers", "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css"}
 )
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def _text(lang: str) -> Mapping[str, str]:
-    return _TEXT["zh" if lang == "zh" else "en"]
 
 
 def display_name(row: pd.Series, lang: str) -> str:
@@ -204,7 +127,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
         for band in BANDS:
             served = after.xs(band, level="band")
             served = served[(served["school"] == sid) & (served["status"] != "unserved")]
-            taught = band in BANDS_BY_KIND.get(kind, ())
+            taught = band in bands_taught(kind)
             if not taught:
                 continue
             enrol = float(school.get(f"enrolment_{band}", 0) or 0)
@@ -253,7 +176,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
 
 
 def _lacks(row: pd.Series, lang: str) -> list[str]:
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     classes = int(
         sum(
             row.get(f"classes_short_{b}", 0) or 0
@@ -295,9 +218,9 @@ _BAND_ROWS = (
 
 def band_table(row: pd.Series, lang: str) -> tuple[list[str], list[list[str]]]:
     """Header and rows (formatted text, not escaped) of a profile's per-band table."""
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     bands = [b for b in BANDS if pd.notna(row.get(f"enrolment_{b}", np.nan))]
-    header = [text["band"], *[_BAND_LABEL["zh" if lang == "zh" else "en"][b] for b in bands]]
+    header = [text["band"], *[texts(BAND_LABELS, lang)[b] for b in bands]]
     body = []
     for key, pattern in _BAND_ROWS:
         cells = [text[key]]
@@ -310,8 +233,8 @@ def band_table(row: pd.Series, lang: str) -> tuple[list[str], list[list[str]]]:
 
 def summary_rows(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     """Label/value rows (text, not escaped) of a profile's school-wide numbers."""
-    text = _text(lang)
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    text = texts(PROFILE_TEXT, lang)
+    labels = texts(MAP_LABELS, lang)
     return [
         (text["kind"], labels.get(str(row["kind"]), str(row["kind"]))),
         (text["township"], "" if pd.isna(row["township"]) else str(row["township"])),
@@ -348,7 +271,7 @@ def _light_map(m: folium.Map) -> None:
 
 def _school_layer(m: folium.Map, schools: gpd.GeoDataFrame, lang: str, name: str) -> None:
     """Schools as big outlined circles (no icon font: keeps profile pages small)."""
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    labels = texts(MAP_LABELS, lang)
     shown = maps.to_display(schools)
     tips = [maps.escape(n) for n in shown["name"]]
     popups = [
@@ -391,7 +314,7 @@ def _catchment(result: PlanResult, sid: str) -> tuple[gpd.GeoDataFrame, gpd.GeoD
 
 def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map:
     """A small offline map of one school, its catchment villages (journey colours) or district."""
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     school = result.schools.loc[[sid]]
     villages, district = _catchment(result, sid)
     layers = [school, villages] + ([district] if district is not None else [])
@@ -406,14 +329,14 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
         shown = maps.to_display(district)
         maps.feature_layer(
             shown,
-            name=plan_maps._text(lang)["districts"],
+            name=texts(PLAN_MAP_TEXT, lang)["districts"],
             tips=[maps.escape(f"{int(p):,}") for p in shown["pupils"]],
             popups=[maps.html_table([(text["villages"], "")], title=s) for s in shown["school"]],
             styles=[{"fillColor": "#6baed6", "color": "#08519c", "weight": 2, "fillOpacity": 0.4}]
             * len(shown),
         ).add_to(m)
     if len(villages):
-        first_band = next(iter(BANDS_BY_KIND.get(str(school["kind"].iloc[0]), BANDS)))
+        first_band = bands_taught(str(school["kind"].iloc[0]))[0]
         minutes = plan_maps._journeys(result.after, first_band)
         maps.add_villages(
             m,
@@ -421,8 +344,8 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
             color_by=plan_maps.journey_colors(minutes.reindex(villages.index)),
             lang=lang,
             extra_rows={
-                f"{_BAND_LABEL['zh' if lang == 'zh' else 'en'][first_band]}: "
-                f"{plan_maps._text(lang)['journey_min']}": minutes.round(1)
+                f"{texts(BAND_LABELS, lang)[first_band]}: "
+                f"{texts(PLAN_MAP_TEXT, lang)['journey_min']}": minutes.round(1)
             },
         )
     _school_layer(m, school, lang, text["school"])
@@ -432,13 +355,13 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
 
 def profile_page(result: PlanResult, sid: str, row: pd.Series, *, lang: str = "en") -> str:
     """One school's offline HTML page: title, map, numbers, journeys, what it lacks."""
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     name = display_name(result.schools.loc[sid], lang)
     m = profile_map(result, sid, lang=lang)
     root = maps._figure(m)
     root.title = maps.escape(f"{text['profile']}: {name}")
     mark = (
-        f"<p class='geoplan-mark'>{maps.escape(maps.LABELS[lang]['synthetic'])}</p>"
+        f"<p class='geoplan-mark'>{maps.escape(texts(MAP_LABELS, lang)['synthetic'])}</p>"
         if result.area.synthetic
         else ""
     )
@@ -470,7 +393,7 @@ def profile_page(result: PlanResult, sid: str, row: pd.Series, *, lang: str = "e
 
 def index_page(result: PlanResult, table: pd.DataFrame, *, lang: str = "en") -> str:
     """The index page: a map of every profiled school and a table linking each profile."""
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     area = result.area
     schools = result.schools.loc[table.index]
     m = maps.new_map(maps.bounds_of(area.townships, schools), lang=lang, height="480px")
@@ -480,7 +403,7 @@ def index_page(result: PlanResult, table: pd.DataFrame, *, lang: str = "en") -> 
     maps.add_layer_control(m)
     root = maps._figure(m)
     root.title = maps.escape(f"{area.name}: {text['book']}")
-    labels = maps.LABELS["zh" if lang == "zh" else "en"]
+    labels = texts(MAP_LABELS, lang)
     rows = []
     for sid, row in table.iterrows():
         stem = file_stem(str(sid))
@@ -558,7 +481,7 @@ def profile_pdf(
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    text = _text(lang)
+    text = texts(PROFILE_TEXT, lang)
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -583,7 +506,7 @@ def profile_pdf(
     pdf.multi_cell(0, 6, f"{text['profile']} · {result.area.name}", new_x="LMARGIN", new_y="NEXT")
     if result.area.synthetic:
         pdf.set_text_color(176, 0, 32)
-        pdf.multi_cell(0, 6, maps.LABELS[lang]["synthetic"], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, texts(MAP_LABELS, lang)["synthetic"], new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
     png = dest.with_suffix(".map.png")
     try:

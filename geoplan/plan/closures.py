@@ -19,7 +19,7 @@ from geoplan.models import _location as loc
 from geoplan.models._coverage import YOUNG
 from geoplan.models.solver import MipBuilder
 from geoplan.plan.evaluate import assign_pupils
-from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
+from geoplan.rules import BANDS, PlanningRules, teaches
 
 __all__ = [
     "SCHOOL_DAYS_PER_YEAR",
@@ -168,9 +168,7 @@ def plan_closures(
     )
     boarders_now = served[served["status"] == "boards"].groupby("school")["pupils"].sum()
     bed_room = beds - boarders_now.reindex(schools.index, fill_value=0.0).to_numpy()
-    teaches = {
-        band: np.array([band in BANDS_BY_KIND[str(k)] for k in schools["kind"]]) for band in BANDS
-    }
+    taught = {band: teaches(schools["kind"], band) for band in BANDS}
     k_ids = np.flatnonzero(closable)
     kpos = {int(i): n for n, i in enumerate(k_ids)}
     groups = served[served["school"].map(lambda s: closable[pos[str(s)]])].reset_index(drop=True)
@@ -179,7 +177,7 @@ def plan_closures(
         band = str(row["band"])
         limit = rules.day_limit_min[band]
         mins = minutes[band].loc[row[ID_INDEX]]
-        for j in map(int, np.flatnonzero(is_open & teaches[band])):
+        for j in map(int, np.flatnonzero(is_open & taught[band])):
             if sid[j] == row["school"]:
                 continue
             m = float(mins.get(sid[j], np.inf))
@@ -236,7 +234,7 @@ def plan_closures(
         if "township" in schools.columns
         else np.full(len(schools), None, dtype=object)
     )
-    middle = is_open & teaches["g7_9"]
+    middle = is_open & taught["g7_9"]
     for t in {x for x in town[middle] if x is not None and x == x}:
         in_t = [int(j) for j in np.flatnonzero(middle & (town == t))]
         ks = [kpos[j] for j in in_t if j in kpos]  # the township keeps one middle school

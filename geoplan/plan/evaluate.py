@@ -18,7 +18,7 @@ import pandas as pd
 
 from geoplan.data.area import ID_INDEX
 from geoplan.errors import Problem, ValidationError
-from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
+from geoplan.rules import BANDS, PlanningRules, bands_taught, teaches
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",
@@ -45,7 +45,7 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = (
 
 
 def _teaches(schools: pd.DataFrame, band: str) -> np.ndarray:
-    return np.array([band in BANDS_BY_KIND[str(k)] for k in schools["kind"]], dtype=bool)
+    return teaches(schools["kind"], band)
 
 
 def _check_inputs(
@@ -271,7 +271,7 @@ def school_load(
             classes.append(math.ceil(float(enrol_arr[i].sum()) / limits[i, 0]))
             continue
         total = 0
-        for band in BANDS_BY_KIND[kind]:
+        for band in bands_taught(kind):
             b = BANDS.index(band)
             total += math.ceil(float(enrol_arr[i, b]) / limits[i, b])
         classes.append(total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geoplan.data.area import PlanningArea
-from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules, oversized_classes
+from geoplan.rules import BANDS, PlanningRules, oversized_classes, teaches
 
 __all__ = [
     "county_summary",
@@ -41,9 +41,9 @@ def school_capacity(
         classes = schools[f"classes_{band}"].astype("int64")
         if planned:
             classes = classes + schools[f"planned_classes_{band}"].astype("int64")
-        teaches = [band in BANDS_BY_KIND[kind] for kind in schools["kind"]]
+        taught = teaches(schools["kind"], band)
         places = (classes * pd.Series(limits[:, b], index=schools.index)).round()
-        out[f"places_{band}"] = places.where(pd.Series(teaches, index=schools.index), 0)
+        out[f"places_{band}"] = places.where(pd.Series(taught, index=schools.index), 0)
     return out.astype("int64")
 
 

@@ -40,7 +40,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from geoplan._extras import import_extra
-from geoplan._files import write_atomic
+from geoplan.atomic import write_atomic
 from geoplan.data.readers import file_sha256
 from geoplan.errors import GeoplanError, MissingInputError, ScenarioError
 

@@ -19,8 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from geoplan._files import make_temp_file, write_atomic
-from geoplan.data.readers import atomic_output_dir
+from geoplan.atomic import atomic_output_dir, atomic_path, write_atomic
 from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.plan.pipeline import PlanResult
 from geoplan.runs.runner import ScenarioRun, deterministic_xlsx, plan_scenario, write_run
@@ -275,15 +274,9 @@ def write_xlsx(table: pd.DataFrame, best: pd.DataFrame, path: Path) -> Path:
     info.append(["Column", "metrics.json key", "Best"])
     for ind in INDICATORS:
         info.append([ind.label, ind.key, ind.better or ""])
-    fd, tmp = make_temp_file(path.parent, prefix=f".{path.name}.", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        deterministic_xlsx(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        deterministic_xlsx(tmp)
     return path
 
 
@@ -317,6 +310,13 @@ def compare(
     if not inputs:
         msg = "Nothing to compare. Fix: give at least one scenario file or output folder."
         raise ScenarioError(msg)
+    missing = [str(s) for s in inputs if not isinstance(s, ScenarioRun) and not Path(s).exists()]
+    if missing:
+        msg = (
+            f"{', '.join(missing)} not found. Fix: give scenario files (.yaml) or output folders "
+            "of earlier runs that exist."
+        )
+        raise MissingInputError(msg)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     runs = [_run(source, target) for source in inputs]

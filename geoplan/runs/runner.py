@@ -27,9 +27,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from geoplan.atomic import atomic_output_dir
 from geoplan.data.area import ID_INDEX, PlanningArea
 from geoplan.data.readers import (
-    atomic_output_dir,
     file_sha256,
     read_planning_area,
     write_layers_gpkg,

@@ -1,0 +1,133 @@
+"""The command line as a user meets it: --version, global options anywhere, and no traceback.
+
+Every command is driven with a broken input through the real ``geoplan`` entry point (a
+subprocess, as a user runs it): each must exit 1 with one explained line on stderr, never a
+Python traceback, and write nothing. An unexpected error (a bug) exits 2 with a hint to report
+it; ``--debug`` shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import geoplan
+from geoplan import cli
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "good" / "tiny"
+
+
+def _geoplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "geoplan", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_version() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+
+
+def test_version_through_the_entry_point(tmp_path: Path) -> None:
+    done = _geoplan("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"geoplan {geoplan.__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-v", "validate", "x"],
+        ["validate", "-v", "x"],
+        ["validate", "x", "-v"],
+        ["-q", "validate", "x"],
+        ["validate", "x", "--quiet"],
+    ],
+)
+def test_global_options_before_or_after_the_command(argv: list[str]) -> None:
+    args = cli.build_parser().parse_args(argv)
+    assert args.command == "validate"
+    assert args.verbose == ("-v" in argv)
+    assert args.quiet == ("-q" in argv or "--quiet" in argv)
+    assert args.debug is False
+
+
+def test_every_command_is_covered_below() -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == {case[0] for case in BROKEN}
+
+
+def _broken_scenario(tmp: Path) -> Path:
+    path = tmp / "broken.yaml"
+    path.write_text("name: broken\narea: no_such_folder\n", encoding="utf-8")
+    return path
+
+
+def _a_file(tmp: Path) -> Path:
+    path = tmp / "a_file.txt"
+    path.write_text("not a folder\n", encoding="utf-8")
+    return path
+
+
+BROKEN = [
+    ("demo", lambda tmp: ["demo", "--out", str(_a_file(tmp))]),
+    ("validate", lambda tmp: ["validate", str(tmp / "missing_folder")]),
+    ("template", lambda tmp: ["template", str(_a_file(tmp))]),
+    ("run", lambda tmp: ["run", str(_broken_scenario(tmp)), "--out", str(tmp / "out")]),
+    ("compare", lambda tmp: ["compare", str(tmp / "missing.yaml"), "--out", str(tmp / "out")]),
+    (
+        "travel",
+        lambda tmp: [
+            "travel",
+            str(TINY),
+            "--mode",
+            "child_walk",
+            "--cutoff-min",
+            "-5",
+            "--out",
+            str(tmp / "out" / "t.csv"),
+        ],
+    ),
+    ("batch", lambda tmp: ["batch", str(tmp / "missing_folder"), "--out", str(tmp / "out")]),
+]
+
+
+@pytest.mark.parametrize(("command", "make_argv"), BROKEN, ids=[c for c, _ in BROKEN])
+def test_broken_input_is_explained_without_a_traceback(
+    command: str, make_argv: object, tmp_path: Path
+) -> None:
+    assert callable(make_argv)
+    argv = make_argv(tmp_path)
+    done = _geoplan(*argv, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.startswith(f"geoplan {command}: "), done.stderr
+    assert not (tmp_path / "out").exists(), f"{command} wrote outputs on a failed run"
+
+
+def test_unexpected_error_is_one_line_with_a_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def bug(args: argparse.Namespace) -> int:
+        return int("not a number")
+
+    monkeypatch.setattr(cli, "_run_template", bug)
+    assert cli.main(["template", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "unexpected error (ValueError" in err
+    assert "report" in err and "--debug" in err
+    with pytest.raises(ValueError, match="not a number"):
+        cli.main(["template", "x", "--debug"])
