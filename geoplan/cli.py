@@ -367,10 +367,7 @@ def configure_logging(*, verbose: bool = False, quiet: bool = False) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if verbose:
-        level = logging.DEBUG
-    else:
-        level = logging.WARNING if quiet else logging.INFO
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.getLogger("geoplan").setLevel(level)
     for chatty in _CHATTY:
         logging.getLogger(chatty).setLevel(logging.WARNING)
