@@ -23,10 +23,17 @@ from geoplan.network.modes import (
     SCHOOL_BUS,
     NetworkSettings,
     TravelMode,
+    closed_by_tags,
     mode_network,
     snap_points,
 )
-from geoplan.network.roads import ROAD_CLASSES, graph_from_roads, load_graph, load_report
+from geoplan.network.roads import (
+    ROAD_CLASSES,
+    _as_list,
+    graph_from_roads,
+    load_graph,
+    load_report,
+)
 
 pyrosm = pytest.importorskip("pyrosm")
 TEST_PBF = Path(pyrosm.get_data("test_pbf"))
@@ -145,14 +152,17 @@ def test_main_component_matches_networkx(extract: nx.MultiDiGraph) -> None:
     allowed = nx.MultiDiGraph()
     allowed.add_edges_from(
         (u, v)
-        for u, v, h in g.edges(data="highway")
-        if any(CAR.speed_kph(c) is not None for c in ([h] if isinstance(h, str) else h))
+        for u, v, d in g.edges(data=True)
+        if any(CAR.speed_kph(c) is not None for c in _as_list(d["highway"]))
+        and not closed_by_tags(d, "motor")
     )
     largest = max(nx.strongly_connected_components(allowed), key=len)
     assert set(net.node_ids[net.main]) == largest
 
 
-def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph) -> None:
+def test_snapping_joins_the_nearest_point_of_the_nearest_road_brute_force(
+    extract: nx.MultiDiGraph,
+) -> None:
     g = extract
     net = mode_network(g, CAR)
     rng = np.random.default_rng(4)
@@ -170,11 +180,30 @@ def test_snapping_is_the_nearest_main_node_brute_force(extract: nx.MultiDiGraph)
         crs="EPSG:32635",
     )
     snap = snap_points(net, pts, max_access_m=1e9)
-    main_xy = net.xy[net.main]
+    # brute force over every main-component road the car may use, from the graph itself
+    main_nodes = set(net.node_ids[net.main])
+    lines = [
+        d.get("geometry")
+        or LineString([(g.nodes[u]["x"], g.nodes[u]["y"]), (g.nodes[v]["x"], g.nodes[v]["y"])])
+        for u, v, d in g.edges(data=True)
+        if u in main_nodes
+        and v in main_nodes
+        and any(CAR.speed_kph(c) is not None for c in _as_list(d["highway"]))
+        and not closed_by_tags(d, "motor")
+    ]
     for pid, geom in zip(pts.index, pts.geometry, strict=False):
-        d = np.hypot(main_xy[:, 0] - geom.x, main_xy[:, 1] - geom.y).min()
-        assert snap.table.loc[pid, "straight_m"] == pytest.approx(d)
-        assert snap.table.loc[pid, "access_m"] == pytest.approx(d * CAR.detour_factor)
+        d = min(line.distance(geom) for line in lines)
+        row = snap.table.loc[pid]
+        assert row["straight_m"] == pytest.approx(d, abs=1e-6)
+        assert row["access_m"] == pytest.approx(d * CAR.detour_factor)
+        joined = Point(row["road_x"], row["road_y"])
+        assert joined.distance(geom) == pytest.approx(d, abs=1e-6)
+        assert net.edges.geometry[row["edge"]].distance(joined) < 1e-6
+        assert CAR.speed_kph(row["highway"]) is not None
+        a, b = row["edge_from"], row["edge_to"]
+        parallel = [*g.get_edge_data(a, b, default={}).values()]
+        parallel += [*g.get_edge_data(b, a, default={}).values()]
+        assert any(row["way_id"] in _as_list(d["osmid"]) for d in parallel)
 
 
 def test_graph_cache_serves_a_second_load_and_a_changed_file_invalidates_it(

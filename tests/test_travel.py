@@ -11,10 +11,18 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from rural_roads import exact_matrix
 from shapely import LineString, Point, box
 
 from geoplan.errors import CRSError, NetworkError
-from geoplan.network.modes import CAR, CHILD_WALK, PUPIL_WALK, Closure, mode_network
+from geoplan.network.modes import (
+    CAR,
+    CHILD_WALK,
+    PUPIL_WALK,
+    Closure,
+    closed_by_tags,
+    mode_network,
+)
 from geoplan.network.roads import load_graph
 from geoplan.network.travel import journey_lines, network_for, travel_matrix
 
@@ -164,8 +172,9 @@ def test_long_access_leg_is_warned_and_listed(tmp_path: Path, caplog) -> None:
     assert bool(acc.loc["far", "long_leg"]) and not bool(acc.loc["near", "long_leg"])
     assert acc.loc["far", "access_m"] == pytest.approx(3000.0 * CHILD_WALK.detour_factor)
     assert acc.loc["far", "access_min"] == pytest.approx(3000.0 * 1.3 / 50.0)
-    # village 100 m off node A: access leg + 1 km of road to B
-    assert m.metres[0, 0] == pytest.approx(100.0 * 1.3 + 1000.0)
+    # village on road D-A, 100 m from A: 100 m along it, then 1 km of road to B (no access leg)
+    assert acc.loc["near", "straight_m"] == pytest.approx(0.0)
+    assert m.metres[0, 0] == pytest.approx(100.0 + 1000.0)
     assert "far" in caplog.text
 
 
@@ -305,56 +314,58 @@ def random_points(g: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.Geo
     ).set_crs("EPSG:32635", allow_override=True)
 
 
-def nx_weight(mode):
-    """Networkx weight: shortest allowed parallel edge (None: not usable by the mode)."""
+def points_on_roads(g: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.GeoDataFrame:
+    """Points on random roads of ``g`` (a random spot along the edge, 0-15 m beside it)."""
+    rng = np.random.default_rng(seed)
+    edges = list(g.edges(data=True))
+    coords = {}
+    for i in range(n):
+        u, v, d = edges[int(rng.integers(len(edges)))]
+        line = d.get("geometry") or LineString(
+            [(g.nodes[u]["x"], g.nodes[u]["y"]), (g.nodes[v]["x"], g.nodes[v]["y"])]
+        )
+        at = line.interpolate(rng.uniform(0, 1), normalized=True)
+        coords[f"{prefix}{i}"] = (at.x + rng.uniform(-15, 15), at.y + rng.uniform(-15, 15))
+    return points(coords).set_crs(g.graph["crs"], allow_override=True)
 
-    def allowed(d):
-        h = d.get("highway")
-        return any(mode.speed_kph(c) is not None for c in ([h] if isinstance(h, str) else h))
 
-    def weight(u, v, edges):
-        ok = [d["length"] for d in edges.values() if allowed(d)]
-        return min(ok) if ok else None
-
-    return weight
+def assert_matches_oracle(got: np.ndarray, exact: np.ndarray) -> None:
+    """Within 0.5 % or 10 m of the exact journey; unreachable exactly where it is."""
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(exact))
+    ok = np.isfinite(exact)
+    err = np.abs(got[ok].astype(float) - exact[ok])
+    assert (err <= np.maximum(0.005 * exact[ok], 10.0)).all(), err.max()
 
 
 @pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])
 @pytest.mark.parametrize("n_o,n_d", [(25, 6), (4, 9)])  # search from destinations / origins
-def test_matches_networkx_on_real_extract(extract, mode, n_o, n_d, tmp_path: Path) -> None:
+def test_matches_networkx_on_the_unsimplified_extract(extract, mode, n_o, n_d) -> None:
     g = extract
-    villages = random_points(g, n_o, 1, "v")
-    schools = random_points(g, n_d, 2, "s")
-    m = travel_matrix(g, villages, schools, mode=mode, cache_dir=tmp_path, max_access_m=1e9)
-    ref_graph = g if mode.oneway else g.to_undirected(as_view=False)
-    if not mode.oneway:
-        ref_graph = nx.MultiDiGraph(ref_graph)  # both directions, as walkers go
-    weight = nx_weight(mode)
-    acc_o, acc_d = m.origin_access, m.destination_access
-    for j, s in enumerate(m.destination_ids):
-        # distances *to* the school: search the reversed graph from it
-        to_school = nx.single_source_dijkstra_path_length(
-            ref_graph.reverse(copy=False), acc_d.loc[s, "node_id"], weight=weight
-        )
-        for i, v in enumerate(m.origin_ids):
-            road = to_school.get(acc_o.loc[v, "node_id"], np.inf)
-            expected = acc_o.loc[v, "access_m"] + road + acc_d.loc[s, "access_m"]
-            assert m.metres[i, j] == pytest.approx(expected, rel=1e-6)
-            if mode.constant_speed:
-                assert m.minutes[i, j] == pytest.approx(
-                    expected / (mode.walk_kph * 1000 / 60), rel=1e-6
-                )
-    assert np.isfinite(m.metres).all()  # all snapped to the main component
+    villages = points_on_roads(g, n_o, 1, "v")
+    schools = points_on_roads(g, n_d, 2, "s")
+    m = travel_matrix(g, villages, schools, mode=mode, use_cache=False)
+    assert_matches_oracle(m.metres, exact_matrix(g, mode, villages, schools, weight="metres"))
+    assert_matches_oracle(m.minutes, exact_matrix(g, mode, villages, schools, weight="minutes"))
+    assert np.isfinite(m.metres).mean() > 0.5  # tested on most pairs, not vacuously
 
 
 def test_float64_path_agrees_with_networkx_to_a_micrometre(extract) -> None:
-    from geoplan.network.travel import _network_distances
+    from geoplan.network.travel import _search
 
     g = extract
     net = mode_network(g, CAR)
     nodes = np.flatnonzero(net.main)[:: max(1, int(net.main.sum()) // 15)]
-    road = _network_distances(net, nodes, nodes[:5], weight="metres", limit=np.inf)
-    weight = nx_weight(CAR)
+    road = _search(net.metres_reversed, nodes[:5], nodes, limit=np.inf, desc="").T
+
+    def weight(u, v, edges):  # the shortest parallel edge the car may use (None: none)
+        ok = [
+            d["length"]
+            for d in edges.values()
+            if any(CAR.speed_kph(c) is not None for c in np.atleast_1d(d["highway"]))
+            and not closed_by_tags(d, "motor")
+        ]
+        return min(ok) if ok else None
+
     for j, t in enumerate(nodes[:5]):
         ref = nx.single_source_dijkstra_path_length(
             g.reverse(copy=False), net.node_ids[t], weight=weight
@@ -364,22 +375,22 @@ def test_float64_path_agrees_with_networkx_to_a_micrometre(extract) -> None:
         assert np.abs(got - want).max() < 1e-6
 
 
-def test_network_distance_never_shorter_than_straight_line(extract, tmp_path: Path) -> None:
+def straight_between(m) -> np.ndarray:
+    o = m.origin_access[["x", "y"]].to_numpy()
+    d = m.destination_access[["x", "y"]].to_numpy()
+    return np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1])
+
+
+def test_journey_never_shorter_than_straight_line(extract, tmp_path: Path) -> None:
     g = extract
     villages = random_points(g, 60, 7, "v")
     schools = random_points(g, 12, 8, "s")
     for mode in (CAR, CHILD_WALK):
         m = travel_matrix(g, villages, schools, mode=mode, cache_dir=tmp_path, max_access_m=1e9)
-        net = mode_network(g, mode)
-        o = net.xy[m.origin_access["node"].to_numpy()]
-        d = net.xy[m.destination_access["node"].to_numpy()]
-        straight = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1])
-        road = (
-            m.metres.astype(float)
-            - m.origin_access["access_m"].to_numpy()[:, None]
-            - m.destination_access["access_m"].to_numpy()[None, :]
-        )
-        assert (road >= straight * (1 - 0.002) - 1e-3).all()
+        ok = np.isfinite(m.metres)
+        assert ok.mean() > 0.9
+        straight = straight_between(m)
+        assert (m.metres[ok] >= straight[ok] * (1 - 0.002) - 1e-3).all()
 
 
 # ----------------------------------------------------------------- the demo county
@@ -395,24 +406,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])
-def test_demo_network_distance_never_shorter_than_straight_line(demo, mode) -> None:
+def test_demo_journey_never_shorter_than_straight_line(demo, mode) -> None:
     area, g = demo
     m = travel_matrix(g, area.villages, area.schools, mode=mode, use_cache=False)
-    net = network_for(g, mode, crs=area.crs)
-    o_nodes = m.origin_access["node"].to_numpy()
-    d_nodes = m.destination_access["node"].to_numpy()
-    o = net.xy[o_nodes]
-    d = net.xy[d_nodes]
-    straight = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1])
-    road = (
-        m.metres.astype(float)
-        - m.origin_access["access_m"].to_numpy()[:, None]
-        - m.destination_access["access_m"].to_numpy()[None, :]
-    )
-    ok = (o_nodes >= 0)[:, None] & (d_nodes >= 0)[None, :]
-    assert ok.sum() > 0.9 * ok.size  # the property is tested on most pairs, not vacuously
-    assert np.isfinite(road[ok]).all()
-    assert (road[ok] >= straight[ok] * (1 - 0.002) - 1e-3).all()
+    ok = np.isfinite(m.metres)
+    assert ok.mean() > 0.9  # the property is tested on most pairs, not vacuously
+    straight = straight_between(m)
+    assert (m.metres[ok] >= straight[ok] * (1 - 0.002) - 1e-3).all()
 
 
 @pytest.mark.parametrize("mode", [CAR, PUPIL_WALK], ids=["car", "walk"])

@@ -22,14 +22,17 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
-from shapely import LineString
+from shapely import LineString, STRtree
 from shapely.geometry.base import BaseGeometry
 
 from geoplan.errors import ArgumentError, NetworkError
 from geoplan.network.roads import ROAD_CLASSES, _as_list
 
 __all__ = [
+    "ACCESS_KINDS",
+    "ACCESS_REOPEN",
+    "ACCESS_RULES",
+    "ACCESS_TAGS",
     "CAR",
     "CHILD_WALK",
     "MODES",
@@ -38,12 +41,16 @@ __all__ = [
     "PUPIL_WALK",
     "RIDING",
     "SCHOOL_BUS",
+    "SNAP_COLUMNS",
     "TRACK_CLASSES",
+    "AccessRule",
     "Closure",
     "ModeNetwork",
     "NetworkSettings",
+    "RoadEdges",
     "Snapping",
     "TravelMode",
+    "closed_by_tags",
     "mode_network",
     "snap_points",
 ]
@@ -59,6 +66,98 @@ MOTOR_SPEEDS_KPH: Mapping[str, float] = {
 
 TRACK_CLASSES: frozenset[str] = frozenset({"track", "path", "bridleway", "footway", "cycleway"})
 NOT_WALKABLE: frozenset[str] = frozenset({"motorway", "motorway_link"})
+
+
+ACCESS_KINDS: tuple[str, ...] = ("foot", "ride", "motor")
+"""Kinds of traveller OSM access rules tell apart (:attr:`TravelMode.access`)."""
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """One OSM tag rule closing roads (or passing points, for barriers) to kinds of traveller.
+
+    Parameters
+    ----------
+    tag
+        The OSM key (``access``, ``motor_vehicle`` ...).
+    values
+        Values of ``tag`` that close the way.
+    closes
+        Kinds of traveller (:data:`ACCESS_KINDS`) it closes the way to.
+    on
+        ``"way"`` (the edge is closed) or ``"node"`` (a barrier: nobody of those kinds passes
+        the point, though both sides stay usable up to it).
+    """
+
+    tag: str
+    values: frozenset[str]
+    closes: frozenset[str]
+    on: str = "way"
+
+
+_MOTOR_BARRIERS = (
+    "block", "bollard", "boulder", "chain", "cycle_barrier", "jersey_barrier", "kissing_gate",
+    "log", "stile", "turnstile",
+)  # fmt: skip
+
+ACCESS_RULES: tuple[AccessRule, ...] = (
+    AccessRule("access", frozenset({"private", "no"}), frozenset(ACCESS_KINDS)),
+    AccessRule("motor_vehicle", frozenset({"private", "no"}), frozenset({"motor"})),
+    AccessRule("foot", frozenset({"private", "no"}), frozenset({"foot"})),
+    AccessRule("service", frozenset({"parking_aisle"}), frozenset({"motor"})),
+    AccessRule("barrier", frozenset(_MOTOR_BARRIERS), frozenset({"motor"}), on="node"),
+    AccessRule("access", frozenset({"private", "no"}), frozenset(ACCESS_KINDS), on="node"),
+    AccessRule("motor_vehicle", frozenset({"private", "no"}), frozenset({"motor"}), on="node"),
+    AccessRule("foot", frozenset({"private", "no"}), frozenset({"foot"}), on="node"),
+)
+"""The OSM access rules every mode obeys (documented in ``docs/access_rules.md``).
+
+A way (or a barrier node) is closed to a kind of traveller when any rule matches, unless the
+kind's own tag re-opens it (:data:`ACCESS_REOPEN`: ``foot=yes`` on a private road lets walkers
+through). Node rules other than ``barrier`` apply only to nodes that carry a ``barrier`` tag.
+"""
+
+ACCESS_REOPEN: Mapping[str, tuple[str, frozenset[str]]] = {
+    "foot": ("foot", frozenset({"yes", "designated", "permissive"})),
+    "motor": ("motor_vehicle", frozenset({"yes", "designated", "permissive", "destination"})),
+}
+"""Per kind of traveller, the tag and values that re-open a way or barrier closed by a rule."""
+
+ACCESS_TAGS: tuple[str, ...] = tuple(sorted({r.tag for r in ACCESS_RULES}))
+"""OSM keys the access rules read (kept on edges and nodes when loading OSM files)."""
+
+
+def _values(value: Any) -> set[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return set()
+    items = value if isinstance(value, list | tuple | set) else [value]
+    return {part.strip() for item in items for part in str(item).split(";")}
+
+
+def closed_by_tags(tags: Mapping[str, Any], kind: str, *, on: str = "way") -> bool:
+    """Whether OSM ``tags`` of a way (``on="way"``) or node close it to ``kind``.
+
+    Parameters
+    ----------
+    tags
+        The way's edge attributes or the node's attributes (a value may be a list, as osmnx
+        keeps merged ways; one closing value closes the edge).
+    kind
+        One of :data:`ACCESS_KINDS`.
+    on
+        ``"way"`` or ``"node"``.
+    """
+    if on == "node" and not _values(tags.get("barrier")):
+        return False
+    closed = any(
+        rule.on == on and kind in rule.closes and _values(tags.get(rule.tag)) & rule.values
+        for rule in ACCESS_RULES
+    )
+    if closed and kind in ACCESS_REOPEN:
+        tag, yes = ACCESS_REOPEN[kind]
+        if _values(tags.get(tag)) & yes:
+            return False
+    return closed
 
 
 def _base_class(highway: str) -> str:
@@ -88,6 +187,9 @@ class TravelMode:
         Access legs are straight lines times this factor.
     slope_aware
         Whether walking times follow Tobler's hiking function when nodes carry ``elevation``.
+    access
+        Which OSM access rules the mode obeys (see :data:`ACCESS_RULES`): ``"foot"`` (walkers),
+        ``"ride"`` (motorbike or horse) or ``"motor"`` (bus, car).
     """
 
     name: str
@@ -98,8 +200,15 @@ class TravelMode:
     oneway: bool = False
     detour_factor: float = 1.3
     slope_aware: bool = False
+    access: str = "foot"
 
     def __post_init__(self) -> None:
+        if self.access not in ACCESS_KINDS:
+            msg = (
+                f"Travel mode {self.name!r}: access {self.access!r} is not one of "
+                f"{', '.join(ACCESS_KINDS)}."
+            )
+            raise ValueError(msg)
         speeds = [self.walk_kph, *self.speeds_kph.values()]
         if self.default_kph is not None:
             speeds.append(self.default_kph)
@@ -138,6 +247,7 @@ class TravelMode:
                 self.oneway,
                 self.detour_factor,
                 self.slope_aware,
+                self.access,
             )
         )
 
@@ -152,6 +262,7 @@ RIDING = TravelMode(
     allowed=ROAD_CLASSES - NOT_WALKABLE - {"steps", "pedestrian"},
     default_kph=30.0,
     walk_kph=4.0,
+    access="ride",
 )
 """Motorbike or horse: 20 km/h on tracks and paths, 30 km/h on roads."""
 SCHOOL_BUS = TravelMode(
@@ -160,6 +271,7 @@ SCHOOL_BUS = TravelMode(
     allowed=frozenset(c for c in ROAD_CLASSES if _base_class(c) in MOTOR_SPEEDS_KPH),
     walk_kph=4.0,
     oneway=True,
+    access="motor",
 )
 """School bus by road class (trunk 60 ... track 15 km/h), roads only, one-ways respected."""
 CAR = TravelMode(
@@ -168,6 +280,7 @@ CAR = TravelMode(
     allowed=SCHOOL_BUS.allowed,
     walk_kph=4.0,
     oneway=True,
+    access="motor",
 )
 """Car by road class, roads only, one-ways respected."""
 MODES: Mapping[str, TravelMode] = {
@@ -241,6 +354,55 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+class RoadEdges:
+    """The roads one mode may use, one row per physical road edge (twin arcs merged).
+
+    A two-way osmnx road is two graph edges (``u -> v`` and ``v -> u``); here it is one row
+    running from ``start`` to ``end``, with its time in each direction. Points join the network
+    on these rows (:func:`snap_points`).
+
+    Parameters
+    ----------
+    start, end
+        Node positions (in the :class:`ModeNetwork`) of the two ends; ``geometry`` runs from
+        ``start`` to ``end``.
+    length_m
+        Road length, metres (the edge ``length``).
+    forward_min, backward_min
+        Minutes from ``start`` to ``end`` and back; ``inf`` where the mode may not go that way
+        (a one-way street for motor modes). Slope-aware walking keeps them apart.
+    geometry
+        Shapely lines in the graph's CRS.
+    way_id, highway, name
+        OSM way id (the first, for merged ways), road class and road name, for reports.
+    main
+        Whether both ends lie in the mode's main component.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    length_m: np.ndarray
+    forward_min: np.ndarray
+    backward_min: np.ndarray
+    geometry: np.ndarray
+    way_id: np.ndarray
+    highway: np.ndarray
+    name: np.ndarray
+    main: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def costs(self, weight: str) -> tuple[np.ndarray, np.ndarray]:
+        """Cost of the whole edge forwards and backwards in ``weight`` (metres or minutes)."""
+        if weight == "minutes":
+            return self.forward_min, self.backward_min
+        fwd = np.where(np.isfinite(self.forward_min), self.length_m, np.inf)
+        bwd = np.where(np.isfinite(self.backward_min), self.length_m, np.inf)
+        return fwd, bwd
+
+
+@dataclass(frozen=True)
 class ModeNetwork:
     """The routable arcs of one mode, as sparse arrays over node positions.
 
@@ -249,7 +411,8 @@ class ModeNetwork:
     mode
         The travel mode.
     node_ids
-        Graph node id of each position.
+        Graph node id of each position (a barrier node the mode may not pass appears once per
+        road meeting there, so that nothing passes through it).
     xy
         Node coordinates (graph CRS), shape ``(n, 2)``.
     metres, minutes
@@ -265,6 +428,14 @@ class ModeNetwork:
         Graph edges removed by closures.
     crs
         CRS of ``xy``.
+    edges
+        The usable roads, one row per physical edge (:class:`RoadEdges`).
+    closed_by_access
+        Graph edges closed to this mode by OSM access tags (:data:`ACCESS_RULES`).
+    barriers
+        Barrier nodes the mode may not pass.
+    closures
+        Closures applied.
     """
 
     mode: TravelMode
@@ -277,6 +448,9 @@ class ModeNetwork:
     time_follows_length: bool
     closed_edges: int
     crs: Any
+    edges: RoadEdges
+    closed_by_access: int = 0
+    barriers: int = 0
     closures: tuple[Closure, ...] = ()
 
     @functools.cached_property
@@ -286,9 +460,18 @@ class ModeNetwork:
         return rev
 
     @functools.cached_property
+    def minutes_reversed(self) -> csr_matrix:
+        """``minutes`` transposed (arcs reversed), built once."""
+        rev: csr_matrix = self.minutes.T.tocsr()
+        return rev
+
+    @functools.cached_property
     def digest(self) -> str:
         """A hash of the arrays, mode and closures (for cache keys), computed once."""
+        import shapely
+
         h = hashlib.sha256()
+        e = self.edges
         for arr in (
             self.xy,
             self.metres.indptr,
@@ -296,6 +479,13 @@ class ModeNetwork:
             self.metres.data,
             self.minutes.data,
             self.main,
+            e.start,
+            e.end,
+            e.length_m,
+            e.forward_min,
+            e.backward_min,
+            shapely.get_coordinates(e.geometry),
+            shapely.get_num_coordinates(e.geometry),
         ):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update(self.mode.fingerprint().encode())
@@ -303,15 +493,23 @@ class ModeNetwork:
         return h.hexdigest()
 
     @functools.cached_property
-    def main_tree(self) -> cKDTree:
-        """k-d tree of the main component's nodes (positions ``flatnonzero(main)``)."""
-        return cKDTree(self.xy[np.flatnonzero(self.main)])
+    def main_edges(self) -> np.ndarray:
+        """Indices of the edges in the main component (the rows of :attr:`main_edge_tree`)."""
+        return np.flatnonzero(self.edges.main)
 
     @functools.cached_property
-    def minutes_reversed(self) -> csr_matrix:
-        """``minutes`` transposed (arcs reversed), built once."""
-        rev: csr_matrix = self.minutes.T.tocsr()
-        return rev
+    def main_edge_tree(self) -> STRtree:
+        """Spatial index of the main component's edges."""
+        return STRtree(self.edges.geometry[self.main_edges])
+
+    @functools.cached_property
+    def edge_tree(self) -> STRtree:
+        """Spatial index of every usable edge."""
+        return STRtree(self.edges.geometry)
+
+
+def _way_key(osmid: Any) -> str:
+    return ",".join(sorted(str(w) for w in _as_list(osmid)))
 
 
 def mode_network(
@@ -320,18 +518,21 @@ def mode_network(
     *,
     closures: Iterable[Closure] = (),
 ) -> ModeNetwork:
-    """Routable arcs of ``graph`` for ``mode``, with ``closures`` removed.
+    """Routable arcs of ``graph`` for ``mode``, with ``closures`` and OSM access rules applied.
 
     Parameters
     ----------
     graph
         An osmnx graph with edge ``length`` (m) and ``highway``; node ``elevation`` (m) is used by
-        slope-aware modes.
+        slope-aware modes; OSM access tags (:data:`ACCESS_TAGS`) on edges and barrier nodes are
+        obeyed per :data:`ACCESS_RULES`.
     mode
-        The travel mode (speeds, allowed classes, one-way rule).
+        The travel mode (speeds, allowed classes, one-way rule, access kind).
     closures
         Roads out of use.
     """
+    import shapely
+
     from geoplan.network import terrain
 
     closures = tuple(closures)
@@ -348,12 +549,18 @@ def mode_network(
     ids_closed = {int(w) for c in closures for w in c.way_ids}
     names_closed = {s for c in closures for s in c.names}
     speed_cache: dict[Any, float | None] = {}
+    class_cache: dict[Any, str] = {}
+    tag_cache: dict[tuple[str, ...], bool] = {}
     us: list[int] = []
     vs: list[int] = []
     lengths: list[float] = []
     speeds: list[float] = []
     edge_index: list[int] = []
+    geoms: list[Any] = []
+    way_keys: list[str] = []
+    labels_: list[tuple[Any, Any, Any]] = []
     closed = 0
+    by_access = 0
     for i, (u, v, data) in enumerate(graph.edges(data=True)):
         hw = data.get("highway", "road")
         key = hw if isinstance(hw, str) else tuple(hw)
@@ -361,8 +568,16 @@ def mode_network(
             options = [mode.speed_kph(str(h)) for h in _as_list(hw)]
             allowed = [s for s in options if s is not None]
             speed_cache[key] = min(allowed) if allowed else None
+            usable = [str(h) for h in _as_list(hw) if mode.speed_kph(str(h)) is not None]
+            class_cache[key] = usable[0] if usable else str(_as_list(hw)[0])
         speed = speed_cache[key]
         if speed is None:
+            continue
+        tags = tuple(str(data.get(t, "")) for t in ACCESS_TAGS)
+        if tags not in tag_cache:
+            tag_cache[tags] = closed_by_tags(data, mode.access)
+        if tag_cache[tags]:
+            by_access += 1
             continue
         if need_ids and (
             any(int(w) in ids_closed for w in _as_list(data.get("osmid", -1)) if w is not None)
@@ -370,9 +585,10 @@ def mode_network(
         ):
             closed += 1
             continue
+        geom = data.get("geometry")
         if polys:
-            geom = data.get("geometry") or LineString([xy[pos[u]], xy[pos[v]]])
-            if any(p.intersects(geom) for p in polys):
+            line = geom or LineString([xy[pos[u]], xy[pos[v]]])
+            if any(p.intersects(line) for p in polys):
                 closed += 1
                 continue
         us.append(pos[u])
@@ -380,40 +596,72 @@ def mode_network(
         lengths.append(float(data["length"]))
         speeds.append(speed)
         edge_index.append(i)
+        geoms.append(geom)
+        way_keys.append(_way_key(data.get("osmid", -1)))
+        name = _as_list(data.get("name"))[0]
+        labels_.append(
+            (
+                _as_list(data.get("osmid"))[0],
+                class_cache[key],
+                name if isinstance(name, str) else None,
+            )
+        )
     a = np.asarray(us, dtype=np.int64)
     b = np.asarray(vs, dtype=np.int64)
     length = np.asarray(lengths, dtype=float)
     speed_arr = np.asarray(speeds, dtype=float)
     eidx = np.asarray(edge_index, dtype=np.int64)
-    if not mode.oneway:
-        a, b = np.concatenate([a, b]), np.concatenate([b, a])
-        length = np.concatenate([length, length])
-        speed_arr = np.concatenate([speed_arr, speed_arr])
-        eidx = np.concatenate([eidx, eidx])
-    minutes = length / (speed_arr * 1000.0 / 60.0)
+    if len(a) == 0:
+        msg = f"Mode {mode.name}: no road in the graph is open to this mode."
+        raise NetworkError(msg)
+    # physical edges: twin arcs (same ends, way and length) are one road
+    phys = _physical_edges(a, b, length, way_keys)
+    # barrier nodes this mode may not pass: one node position per road meeting there
+    blocked = np.array(
+        [
+            "barrier" in nodes[nid] and closed_by_tags(nodes[nid], mode.access, on="node")
+            for nid in node_ids
+        ],
+        dtype=bool,
+    )
+    n_barriers = int(blocked.sum())
+    if n_barriers:
+        a, b, node_ids, xy = _split_barriers(a, b, phys, blocked, node_ids, xy)
+        n = len(node_ids)
+    # per arc: minutes (slope-aware) and the mirror for modes ignoring one-ways
+    minutes_ab = length / (speed_arr * 1000.0 / 60.0)
+    minutes_ba = minutes_ab.copy()
     sloped = False
     if mode.slope_aware:
         z = np.array([nodes[nid].get("elevation", np.nan) for nid in node_ids], dtype=float)
         if np.isfinite(z).any():
             rise = np.nan_to_num(z[b] - z[a])
-            minutes = terrain.walking_minutes(length, rise, flat_kph=speed_arr)
+            minutes_ab = terrain.walking_minutes(length, rise, flat_kph=speed_arr)
+            minutes_ba = terrain.walking_minutes(length, -rise, flat_kph=speed_arr)
             sloped = True
+    if mode.oneway:
+        arc_a, arc_b, arc_len, arc_min, arc_e = a, b, length, minutes_ab, eidx
+    else:
+        arc_a, arc_b = np.concatenate([a, b]), np.concatenate([b, a])
+        arc_len = np.concatenate([length, length])
+        arc_min = np.concatenate([minutes_ab, minutes_ba])
+        arc_e = np.concatenate([eidx, eidx])
     if closed:
         _logger.info("Mode %s: %d road edges closed.", mode.name, closed)
-    keys = a * n + b
-    order = np.lexsort((minutes, keys))
+    if by_access:
+        _logger.info("Mode %s: %d road edges closed by OSM access tags.", mode.name, by_access)
+    keys = arc_a * n + arc_b
+    order = np.lexsort((arc_min, keys))
     keys_s = keys[order]
-    starts = np.flatnonzero(np.r_[True, keys_s[1:] != keys_s[:-1]]) if len(keys_s) else keys_s
-    rows = a[order][starts]
-    cols = b[order][starts]
+    starts = np.flatnonzero(np.r_[True, keys_s[1:] != keys_s[:-1]])
+    rows = arc_a[order][starts]
+    cols = arc_b[order][starts]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, rows + 1, 1)
     indptr = np.cumsum(indptr)
-    min_metres = (
-        np.minimum.reduceat(length[order], starts) if len(starts) else np.zeros(0, dtype=float)
-    )
+    min_metres = np.minimum.reduceat(arc_len[order], starts)
     metres_csr = csr_matrix((min_metres, cols, indptr), shape=(n, n))
-    minutes_csr = csr_matrix((minutes[order][starts], cols, indptr), shape=(n, n))
+    minutes_csr = csr_matrix((arc_min[order][starts], cols, indptr), shape=(n, n))
     _, labels = connected_components(minutes_csr, directed=True, connection="strong")
     counts = np.bincount(labels)
     # a node without arcs is its own component; pick the largest component holding an arc
@@ -421,42 +669,133 @@ def mode_network(
     has_arc[rows] = True
     counts = counts * np.bincount(labels, weights=has_arc, minlength=len(counts)).astype(bool)
     main = labels == int(np.argmax(counts))
-    if not has_arc.any():
-        msg = f"Mode {mode.name}: no road in the graph is open to this mode."
-        raise NetworkError(msg)
+    # the physical edges: ends, both directions' minutes, geometry, report columns
+    first = phys.first
+    forward = phys.forward  # arc runs start -> end of its physical edge
+    n_phys = len(first)
+    fwd = np.full(n_phys, np.inf)
+    bwd = np.full(n_phys, np.inf)
+    g = phys.group
+    np.minimum.at(fwd, g[forward], minutes_ab[forward])
+    np.minimum.at(bwd, g[~forward], minutes_ab[~forward])
+    if not mode.oneway:
+        np.minimum.at(bwd, g[forward], minutes_ba[forward])
+        np.minimum.at(fwd, g[~forward], minutes_ba[~forward])
+    start, end = a[first], b[first]
+    geom_arr = np.array(geoms, dtype=object)[first]
+    missing = np.array([x is None for x in geom_arr], dtype=bool)
+    if missing.any():
+        ends = np.stack([xy[start[missing]], xy[end[missing]]], axis=1)
+        geom_arr[missing] = shapely.linestrings(ends)
+    edge_rows = [labels_[int(i)] for i in first]
+    edges = RoadEdges(
+        start=start,
+        end=end,
+        length_m=length[first],
+        forward_min=fwd,
+        backward_min=bwd,
+        geometry=geom_arr,
+        way_id=np.array([r[0] for r in edge_rows], dtype=object),
+        highway=np.array([r[1] for r in edge_rows], dtype=object),
+        name=np.array([r[2] for r in edge_rows], dtype=object),
+        main=main[start] & main[end],
+    )
     return ModeNetwork(
         mode=mode,
         node_ids=node_ids,
         xy=xy,
         metres=metres_csr,
         minutes=minutes_csr,
-        arc_edge=eidx[order][starts],
+        arc_edge=arc_e[order][starts],
         main=main,
         time_follows_length=mode.constant_speed and not sloped,
         closed_edges=closed,
         crs=graph.graph.get("crs"),
+        edges=edges,
+        closed_by_access=by_access,
+        barriers=n_barriers,
         closures=closures,
     )
 
 
+@dataclass(frozen=True)
+class _Physical:
+    group: np.ndarray  # per arc: its physical edge
+    first: np.ndarray  # per physical edge: the arc that defines its orientation
+    forward: np.ndarray  # per arc: runs start -> end of its physical edge
+
+
+def _physical_edges(
+    a: np.ndarray, b: np.ndarray, length: np.ndarray, way_keys: list[str]
+) -> _Physical:
+    """Group arcs into physical roads: same unordered ends, same way, lengths within 1 cm."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, way = np.unique(np.asarray(way_keys, dtype=object).astype(str), return_inverse=True)
+    order = np.lexsort((length, way, hi, lo))
+    ls, ws, hs, los = length[order], way[order], hi[order], lo[order]
+    new = np.r_[
+        True,
+        (los[1:] != los[:-1]) | (hs[1:] != hs[:-1]) | (ws[1:] != ws[:-1]) | (np.diff(ls) > 0.01),
+    ]
+    group = np.empty(len(a), dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    first = order[new]
+    forward = a == a[first][group]
+    forward |= a == b  # a loop runs forward
+    return _Physical(group=group, first=first, forward=forward)
+
+
+def _split_barriers(
+    a: np.ndarray,
+    b: np.ndarray,
+    phys: _Physical,
+    blocked: np.ndarray,
+    node_ids: np.ndarray,
+    xy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Give each road meeting at a blocked barrier node its own copy of the node."""
+    n = len(node_ids)
+    a, b = a.copy(), b.copy()
+    extra: dict[tuple[int, int], int] = {}
+    for arr in (a, b):
+        for k in np.flatnonzero(blocked[arr]):
+            key = (int(phys.group[k]), int(arr[k]))
+            if key not in extra:
+                extra[key] = n + len(extra)
+            arr[k] = extra[key]
+    copies = np.array([node for _, node in extra], dtype=np.int64)
+    return a, b, np.concatenate([node_ids, node_ids[copies]]), np.vstack([xy, xy[copies]])
+
+
 # --------------------------------------------------------------------------- snapping
+
+SNAP_COLUMNS: tuple[str, ...] = (
+    "x", "y", "edge", "fraction", "road_x", "road_y", "way_id", "highway", "road_name",
+    "edge_from", "edge_to", "straight_m", "access_m", "access_min", "long_leg", "on_network",
+    "reason",
+)  # fmt: skip
+"""Columns of :attr:`Snapping.table`."""
 
 
 @dataclass(frozen=True)
 class Snapping:
-    """How each point joins the network.
+    """How each point joins the network: at the nearest point of the nearest usable road.
 
     Parameters
     ----------
     table
-        Indexed by point id: ``node`` (position in the mode network, -1 when off the network),
-        ``node_id`` (graph node), ``x`` and ``y`` of the point, ``straight_m``, ``access_m``
-        (straight line times the detour factor), ``access_min`` (at walking speed),
-        ``long_leg`` (over ``max_access_m``) and ``on_network`` (False: the nearest road does not
-        connect to the mode's main network and
-        the point is unreachable).
+        Indexed by point id, columns :data:`SNAP_COLUMNS`: ``x`` and ``y`` of the point;
+        ``edge`` (row of :attr:`ModeNetwork.edges`, -1 when off the network) and ``fraction``
+        (where along its geometry, 0 at its start, 1 at its end); ``road_x`` and ``road_y``
+        (the joined point on the road); the road's ``way_id`` (OSM), ``highway`` (road class)
+        and ``road_name``; ``edge_from`` and ``edge_to`` (graph node ids of the road's ends);
+        ``straight_m`` (distance from the point to the road); ``access_m`` (that times the
+        detour factor); ``access_min`` (at walking speed); ``long_leg`` (over
+        ``max_access_m``); ``on_network`` (False: the nearest road does not connect to the
+        mode's main network, which is farther than ``max_access_m``, and the point is
+        unreachable) and ``reason`` (why not, else empty).
     max_access_m
-        The threshold used for ``long_leg``.
+        The threshold used for ``long_leg`` and the off-network rule.
     """
 
     table: pd.DataFrame
@@ -478,50 +817,88 @@ def snap_points(
     max_access_m: float = 2000.0,
     layer: str = "points",
 ) -> Snapping:
-    """Join every point to the mode's main network by an access leg.
+    """Join every point to the nearest point of the nearest road its mode may use.
 
-    A point snaps to the nearest node of the main (largest strongly connected) component. When
-    that is farther than ``max_access_m`` and the point's nearest road belongs to another,
-    disconnected part, the point is reported off the network (unreachable) instead; otherwise a
-    long leg is kept and reported. Warnings are logged; no point is dropped.
+    Each point joins the nearest edge of the mode's main (largest strongly connected)
+    component, at the point of that edge nearest to it; the access leg is the straight line to
+    there. When the main component is farther than ``max_access_m`` and the point's nearest
+    usable road belongs to another, disconnected part, the point is reported off the network
+    (unreachable, with the reason) instead; otherwise a long leg is kept and reported.
+    Warnings are logged; no point is dropped.
     """
+    import shapely
+
     if len(points) and not points.geom_type.eq("Point").all():
         bad = points.index[~points.geom_type.eq("Point")][0]
         msg = f"Layer {layer}, row {bad}: geometry must be a point to snap to the road network."
         raise NetworkError(msg)
-    xy = np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])
-    main_pos = np.flatnonzero(net.main)
-    d_main, i_main = net.main_tree.query(xy) if len(xy) else (np.zeros(0), [])
-    node = main_pos[np.asarray(i_main, dtype=np.int64)] if len(xy) else np.zeros(0, np.int64)
-    d_main = np.asarray(d_main, dtype=float)
-    on = np.ones(len(xy), dtype=bool)
-    far = d_main > max_access_m
-    if far.any():
-        routable = np.flatnonzero(np.diff(net.minutes.indptr) > 0)
-        _, i_all = cKDTree(net.xy[routable]).query(xy[far])
-        on[np.flatnonzero(far)] = net.main[routable[np.asarray(i_all)]]
-    node = np.where(on, node, -1)
-    access_m = d_main * net.mode.detour_factor
+    pts = np.asarray(points.geometry.to_numpy(), dtype=object)
+    k = len(pts)
+    xy = shapely.get_coordinates(pts)[:, :2] if k else np.zeros((0, 2))
+    e = net.edges
+    edge = np.full(k, -1, dtype=np.int64)
+    dist = np.full(k, np.inf)
+    if k:
+        (p_idx, t_idx), d = net.main_edge_tree.query_nearest(
+            pts, return_distance=True, all_matches=False
+        )
+        edge[p_idx] = net.main_edges[t_idx]
+        dist[p_idx] = d
+    on = np.ones(k, dtype=bool)
+    reason = np.full(k, "", dtype=object)
+    far = np.flatnonzero(dist > max_access_m)
+    if len(far):
+        (p_idx, t_idx), d_all = net.edge_tree.query_nearest(
+            pts[far], return_distance=True, all_matches=False
+        )
+        cut = ~e.main[t_idx] & (d_all < dist[far[p_idx]])
+        for i, j, d_any in zip(far[p_idx][cut], t_idx[cut], d_all[cut], strict=True):
+            on[i] = False
+            reason[i] = (
+                f"the nearest road (OSM way {e.way_id[j]}, {e.highway[j]}, {d_any:.0f} m away) "
+                f"does not connect to the main {net.mode.name} network, which is "
+                f"{dist[i]:.0f} m away"
+            )
+    geom = e.geometry[np.maximum(edge, 0)]
+    frac = shapely.line_locate_point(geom, pts, normalized=True) if k else np.zeros(0)
+    frac = np.clip(np.nan_to_num(np.asarray(frac, dtype=float)), 0.0, 1.0)
+    joined = shapely.get_coordinates(shapely.line_interpolate_point(geom, frac, normalized=True))
+    joined = joined[:, :2] if k else np.zeros((0, 2))
+    edge = np.where(on, edge, -1)
+    safe = np.maximum(edge, 0)
+    access_m = dist * net.mode.detour_factor
     access_min = access_m / (net.mode.walk_kph * 1000.0 / 60.0)
+
+    def pick(values: np.ndarray) -> list[Any]:
+        return [values[j] if ok else None for j, ok in zip(safe, on, strict=True)]
+
     table = pd.DataFrame(
         {
-            "node": node,
-            "node_id": [net.node_ids[k] if k >= 0 else None for k in node],
-            "x": xy[:, 0] if len(xy) else np.zeros(0),
-            "y": xy[:, 1] if len(xy) else np.zeros(0),
-            "straight_m": np.where(on, d_main, np.nan),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "edge": edge,
+            "fraction": np.where(on, frac, np.nan),
+            "road_x": np.where(on, joined[:, 0], np.nan),
+            "road_y": np.where(on, joined[:, 1], np.nan),
+            "way_id": pick(e.way_id),
+            "highway": pick(e.highway),
+            "road_name": pick(e.name),
+            "edge_from": pick(net.node_ids[e.start]),
+            "edge_to": pick(net.node_ids[e.end]),
+            "straight_m": np.where(on, dist, np.nan),
             "access_m": np.where(on, access_m, np.inf),
             "access_min": np.where(on, access_min, np.inf),
-            "long_leg": far & on,
+            "long_leg": (dist > max_access_m) & on,
             "on_network": on,
+            "reason": reason,
         },
         index=pd.Index(points.index.astype(str), name="id"),
     )
     snapping = Snapping(table=table, max_access_m=max_access_m)
     if snapping.long_legs():
         _logger.warning(
-            "Mode %s, layer %s: %d point(s) more than %.0f m from the nearest road: %s. The "
-            "network probably misses roads there; add them as local roads.",
+            "Mode %s, layer %s: %d point(s) more than %.0f m from the nearest road the mode may "
+            "use: %s. The network probably misses roads there; add them as local roads.",
             net.mode.name,
             layer,
             len(snapping.long_legs()),
@@ -529,12 +906,17 @@ def snap_points(
             ", ".join(snapping.long_legs()[:20]),
         )
     if snapping.off_network():
+        first_id = snapping.off_network()[0]
         _logger.warning(
-            "Mode %s, layer %s: %d point(s) cannot reach the main road network (their roads are "
-            "cut off or closed): %s. Their journeys are reported unreachable.",
+            "Mode %s, layer %s: %d point(s) cannot reach the main road network (their nearest "
+            "road is cut off or closed, and the main network is more than %.0f m away): %s "
+            "(%s: %s). Their journeys are reported unreachable.",
             net.mode.name,
             layer,
             len(snapping.off_network()),
+            max_access_m,
             ", ".join(snapping.off_network()[:20]),
+            first_id,
+            table.loc[first_id, "reason"],
         )
     return snapping

@@ -68,7 +68,7 @@ __all__ = [
     "write_matrix",
 ]
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 EXCEL_MAX_COLUMNS = 16_000
 """Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
 EXCEL_MAX_CELLS = 1_000_000
@@ -491,35 +491,143 @@ def _search(
     return out
 
 
+@dataclass(frozen=True)
+class _Joins:
+    """Where the on-network points of one layer join their roads, and the partial costs.
+
+    ``rows``: positions of those points in the layer; per unique joined point (same edge and
+    fraction): ``inverse`` maps rows to it; ``edge``, ``fraction``, the edge's ``start`` and
+    ``end`` nodes, and the costs (in one weight) from the point to each end (``out_start``,
+    ``out_end``) and from each end to the point (``in_start``, ``in_end``); ``inf`` where the
+    mode may not go that way along the edge.
+    """
+
+    rows: np.ndarray
+    inverse: np.ndarray
+    edge: np.ndarray
+    fraction: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    out_start: np.ndarray
+    out_end: np.ndarray
+    in_start: np.ndarray
+    in_end: np.ndarray
+
+
+def _part(share: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """``share * cost``, with a zero share costing nothing even against a one-way street."""
+    with np.errstate(invalid="ignore"):
+        out: np.ndarray = np.where(share > 0, share * cost, 0.0)
+    return out
+
+
+def _joins(net: ModeNetwork, table: pd.DataFrame, weight: str) -> _Joins:
+    edge_all = table["edge"].to_numpy(dtype=np.int64)
+    rows = np.flatnonzero(edge_all >= 0)
+    keys = np.column_stack(
+        [edge_all[rows].astype(float), table["fraction"].to_numpy(dtype=float)[rows]]
+    )
+    if len(rows):
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    else:
+        uniq, inverse = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+    edge = uniq[:, 0].astype(np.int64)
+    frac = uniq[:, 1]
+    fwd, bwd = net.edges.costs(weight)
+    fwd, bwd = fwd[edge], bwd[edge]
+    return _Joins(
+        rows=rows,
+        inverse=np.asarray(inverse).ravel(),
+        edge=edge,
+        fraction=frac,
+        start=net.edges.start[edge],
+        end=net.edges.end[edge],
+        out_start=_part(frac, bwd),
+        out_end=_part(1.0 - frac, fwd),
+        in_start=_part(frac, fwd),
+        in_end=_part(1.0 - frac, bwd),
+    )
+
+
+def _augment(
+    csr: csr_matrix, to_a: np.ndarray, to_b: np.ndarray, cost_a: np.ndarray, cost_b: np.ndarray
+) -> csr_matrix:
+    """``csr`` with one new node per row of ``to_a``: arcs out of it to ``to_a`` and ``to_b``.
+
+    The new nodes have no arcs in, so no search passes through them: each is a search source
+    standing for a point part-way along its road.
+    """
+    n = csr.shape[0]
+    k = len(to_a)
+    loop = to_a == to_b
+    w = np.stack(
+        [np.where(loop, np.minimum(cost_a, cost_b), cost_a), np.where(loop, np.inf, cost_b)], 1
+    )
+    cols = np.stack([to_a, to_b], 1)
+    keep = np.isfinite(w)
+    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.cumsum(keep.sum(axis=1))])
+    indices = np.concatenate([csr.indices, cols[keep]])
+    data = np.concatenate([csr.data, w[keep]])
+    return csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def _along_edge(jo: _Joins, jd: _Joins, net: ModeNetwork, weight: str) -> tuple[np.ndarray, ...]:
+    """Pairs of unique joined points on the same edge and their cost along it (no detour)."""
+    o = pd.DataFrame({"edge": jo.edge, "i": np.arange(len(jo.edge))})
+    d = pd.DataFrame({"edge": jd.edge, "j": np.arange(len(jd.edge))})
+    pairs = o.merge(d, on="edge")
+    i = pairs["i"].to_numpy(dtype=np.int64)
+    j = pairs["j"].to_numpy(dtype=np.int64)
+    fwd, bwd = net.edges.costs(weight)
+    e = jo.edge[i]
+    fo, fd = jo.fraction[i], jd.fraction[j]
+    cost = np.where(fd >= fo, _part(fd - fo, fwd[e]), _part(fo - fd, bwd[e]))
+    return i, j, cost
+
+
 def _network_distances(
     net: ModeNetwork,
-    o_nodes: np.ndarray,
-    d_nodes: np.ndarray,
+    snap_o: pd.DataFrame,
+    snap_d: pd.DataFrame,
     *,
     weight: str,
     limit: float,
 ) -> np.ndarray:
-    """Road distances (``weight``: metres or minutes) between snapped nodes, origins x destinations.
+    """Road distances (``weight``: metres or minutes) between joined points, origins x destinations.
 
-    Searches from the unique nodes of the smaller side; from destinations on the reversed graph.
-    Nodes ``-1`` (off the network) get ``inf``.
+    Each point joins its road part-way along an edge (``snap_o``/``snap_d``: snapping tables).
+    The search starts from the unique joined points of the smaller side, each a virtual node
+    with arcs to both ends of its edge carrying the partial costs (on the reversed graph when
+    searching from destinations, so one-way streets stay right); the other side's points are
+    reached through either end of their edge the same way; two points on one edge also reach
+    each other along it. Points off the network get ``inf``.
     """
     csr: csr_matrix = getattr(net, weight)
     rev: csr_matrix = getattr(net, f"{weight}_reversed")
-    result = np.full((len(o_nodes), len(d_nodes)), np.inf)
-    o_ok = o_nodes >= 0
-    d_ok = d_nodes >= 0
-    uo, o_inv = np.unique(o_nodes[o_ok], return_inverse=True)
-    ud, d_inv = np.unique(d_nodes[d_ok], return_inverse=True)
-    if len(uo) == 0 or len(ud) == 0:
+    result = np.full((len(snap_o), len(snap_d)), np.inf)
+    jo, jd = _joins(net, snap_o, weight), _joins(net, snap_d, weight)
+    k_o, k_d = len(jo.edge), len(jd.edge)
+    if k_o == 0 or k_d == 0:
         return result
-    if len(ud) <= len(uo):
-        dist = _search(rev, ud, uo, limit=limit, desc=f"{net.mode.name} {weight}")
-        block = dist.T[np.ix_(o_inv, d_inv)]
+    n = csr.shape[0]
+    desc = f"{net.mode.name} {weight}"
+    if k_d <= k_o:
+        graph = _augment(rev, jd.start, jd.end, jd.in_start, jd.in_end)
+        targets, t_inv = np.unique(np.concatenate([jo.start, jo.end]), return_inverse=True)
+        dist = _search(graph, n + np.arange(k_d), targets, limit=limit, desc=desc).T
+        block = np.minimum(
+            jo.out_start[:, None] + dist[t_inv[:k_o]], jo.out_end[:, None] + dist[t_inv[k_o:]]
+        )
     else:
-        dist = _search(csr, uo, ud, limit=limit, desc=f"{net.mode.name} {weight}")
-        block = dist[np.ix_(o_inv, d_inv)]
-    result[np.ix_(np.flatnonzero(o_ok), np.flatnonzero(d_ok))] = block
+        graph = _augment(csr, jo.start, jo.end, jo.out_start, jo.out_end)
+        targets, t_inv = np.unique(np.concatenate([jd.start, jd.end]), return_inverse=True)
+        dist = _search(graph, n + np.arange(k_o), targets, limit=limit, desc=desc)
+        block = np.minimum(
+            dist[:, t_inv[:k_d]] + jd.in_start[None, :], dist[:, t_inv[k_d:]] + jd.in_end[None, :]
+        )
+    i, j, along = _along_edge(jo, jd, net, weight)
+    block[i, j] = np.minimum(block[i, j], np.where(along <= limit, along, np.inf))
+    result[np.ix_(jo.rows, jd.rows)] = block[np.ix_(jo.inverse, jd.inverse)]
     return result
 
 
@@ -665,23 +773,22 @@ def _compute(
     cutoff_min: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Float64 journeys (access + road + access), returned as float32."""
-    o_nodes = snap_o.table["node"].to_numpy(dtype=np.int64)
-    d_nodes = snap_d.table["node"].to_numpy(dtype=np.int64)
+    o_tab, d_tab = snap_o.table, snap_d.table
     mode = net.mode
     if net.time_follows_length and net.metres.nnz:
         speed_m_min = float(net.metres.data.sum() / net.minutes.data.sum())
         limit = np.inf if cutoff_min is None else cutoff_min * speed_m_min
-        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=limit)
+        road_m = _network_distances(net, o_tab, d_tab, weight="metres", limit=limit)
         road_min = road_m / speed_m_min
     else:
         limit = np.inf if cutoff_min is None else cutoff_min
-        road_min = _network_distances(net, o_nodes, d_nodes, weight="minutes", limit=limit)
+        road_min = _network_distances(net, o_tab, d_tab, weight="minutes", limit=limit)
         if cutoff_min is None:
             m_limit = np.inf
         else:  # the shortest route is never longer than the fastest one within the cut-off
             speeds = net.metres.data / np.maximum(net.minutes.data, 1e-300)
             m_limit = cutoff_min * float(speeds.max()) if len(speeds) else np.inf
-        road_m = _network_distances(net, o_nodes, d_nodes, weight="metres", limit=m_limit)
+        road_m = _network_distances(net, o_tab, d_tab, weight="metres", limit=m_limit)
     acc_o = snap_o.table
     acc_d = snap_d.table
     metres = acc_o["access_m"].to_numpy()[:, None] + road_m + acc_d["access_m"].to_numpy()[None, :]
@@ -740,26 +847,55 @@ def journey_lines(
         and str(d) in d_pos
         and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
     ]
-    reverse = net.minutes_reversed
-    o_nodes = matrix.origin_access["node"].to_numpy(dtype=np.int64)
-    d_nodes = matrix.destination_access["node"].to_numpy(dtype=np.int64)
     rows: list[dict[str, Any]] = []
+    jo = _joins(net, matrix.origin_access, "minutes")
+    jd = _joins(net, matrix.destination_access, "minutes")
+    o_join = np.full(len(o_pos), -1, dtype=np.int64)
+    o_join[jo.rows] = jo.inverse
+    d_join = np.full(len(d_pos), -1, dtype=np.int64)
+    d_join[jd.rows] = jd.inverse
+    n = net.minutes.shape[0]
+    graph_rev = _augment(net.minutes_reversed, jd.start, jd.end, jd.in_start, jd.in_end)
+    along_i, along_j, along = _along_edge(jo, jd, net, "minutes")
+    direct = dict(zip(zip(along_i.tolist(), along_j.tolist(), strict=True), along, strict=True))
+    geometry = net.edges.geometry
     for dest in sorted({d for _, d in pairs}):
-        d_node = int(d_nodes[d_pos[dest]])
-        _, pred = dijkstra(reverse, directed=True, indices=d_node, return_predecessors=True)
+        jd_k = int(d_join[d_pos[dest]])
+        source = n + jd_k
+        dist, pred = dijkstra(graph_rev, directed=True, indices=source, return_predecessors=True)
+        d_geom = geometry[jd.edge[jd_k]]
         for o, d in pairs:
             if d != dest:
                 continue
-            node = int(o_nodes[o_pos[o]])
-            coords: list[tuple[float, float]] = [_xy(matrix.origin_access, o_pos[o])]
-            coords.append(tuple(net.xy[node]))
-            while node != d_node and node >= 0:
-                nxt = int(pred[node])
-                if nxt < 0:
-                    break
-                coords.extend(_arc_coords(graph, net, edges, node, nxt))
-                node = nxt
-            coords.append(_xy(matrix.destination_access, d_pos[d]))
+            jo_k = int(o_join[o_pos[o]])
+            acc_o = matrix.origin_access.iloc[o_pos[o]]
+            acc_d = matrix.destination_access.iloc[d_pos[d]]
+            coords: list[tuple[float, float]] = [
+                (float(acc_o["x"]), float(acc_o["y"])),
+                (float(acc_o["road_x"]), float(acc_o["road_y"])),
+            ]
+            f_o, f_d = float(jo.fraction[jo_k]), float(jd.fraction[jd_k])
+            via_start = jo.out_start[jo_k] + dist[jo.start[jo_k]]
+            via_end = jo.out_end[jo_k] + dist[jo.end[jo_k]]
+            if direct.get((jo_k, jd_k), np.inf) <= min(via_start, via_end):
+                coords.extend(_piece(d_geom, f_o, f_d))
+            else:
+                node = int(jo.start[jo_k] if via_start <= via_end else jo.end[jo_k])
+                coords.extend(
+                    _piece(geometry[jo.edge[jo_k]], f_o, 0.0 if node == jo.start[jo_k] else 1.0)
+                )
+                while True:
+                    nxt = int(pred[node])
+                    if nxt < 0 or nxt >= n:
+                        break
+                    coords.extend(_arc_coords(graph, net, edges, node, nxt))
+                    node = nxt
+                at_start = node == jd.start[jd_k] and (
+                    node != jd.end[jd_k] or jd.in_start[jd_k] <= jd.in_end[jd_k]
+                )
+                coords.extend(_piece(d_geom, 0.0 if at_start else 1.0, f_d))
+            coords.append((float(acc_d["road_x"]), float(acc_d["road_y"])))
+            coords.append((float(acc_d["x"]), float(acc_d["y"])))
             i, j = o_pos[o], d_pos[d]
             rows.append(
                 {
@@ -776,8 +912,14 @@ def journey_lines(
     return gpd.GeoDataFrame(frame.set_index("id"), geometry="geometry", crs=net.crs)
 
 
-def _xy(table: pd.DataFrame, row: int) -> tuple[float, float]:
-    return (float(table["x"].to_numpy()[row]), float(table["y"].to_numpy()[row]))
+def _piece(line: LineString, f_from: float, f_to: float) -> list[tuple[float, float]]:
+    """Coordinates of ``line`` from fraction ``f_from`` to ``f_to`` (reversed when backwards)."""
+    from shapely.ops import substring
+
+    if f_from == f_to:
+        return []
+    part = substring(line, f_from, f_to, normalized=True)
+    return [(float(c[0]), float(c[1])) for c in part.coords]
 
 
 def _arc_coords(
