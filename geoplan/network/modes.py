@@ -208,7 +208,7 @@ class TravelMode:
                 f"Travel mode {self.name!r}: access {self.access!r} is not one of "
                 f"{', '.join(ACCESS_KINDS)}."
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         speeds = [self.walk_kph, *self.speeds_kph.values()]
         if self.default_kph is not None:
             speeds.append(self.default_kph)
