@@ -153,3 +153,29 @@ def test_siting_result_is_written(tmp_path: Path) -> None:
     phases = pd.read_csv(folder / "restoration_phases.csv", index_col=0)
     assert sorted(phases.loc[1, "sites"].split(", ")) == sorted(row["sites_opened"].split(", "))
     assert (folder / "restoration_scorecard.xlsx").exists()
+
+
+def test_travel_matrix_frame_and_array_give_one_answer(tiny_area, tiny_graph, tmp_path) -> None:
+    from geoplan.network.travel import travel_matrix
+
+    dest = pd.concat([tiny_area.schools[["geometry"]], tiny_area.sites[["geometry"]]])
+    tm = travel_matrix(tiny_graph, tiny_area.villages, dest, mode="pupil_walk", cache_dir=tmp_path)
+    weights = tiny_area.villages["pupils_g1_3"].astype(float)
+    by_tm = siting.p_median(tm, p=2, weights=weights)
+    frame = siting.cost_from_layers(tm, tiny_area.villages, dest)
+    by_frame = siting.p_median(frame, p=2, weights=weights)
+    by_array = siting.p_median(
+        frame.to_numpy(),
+        p=2,
+        weights=weights.to_numpy(),
+        demand_ids=frame.index,
+        site_ids=frame.columns,
+    )
+    assert list(by_tm.sites.index) == [str(s) for s in dest.index]
+    assert list(by_tm.assignment.index) == [str(v) for v in tiny_area.villages.index]
+    for res in (by_frame, by_array):
+        assert res.objective == pytest.approx(by_tm.objective)
+        assert res.open_ids == by_tm.open_ids
+    # a TravelMatrix with ids given selects them: one site left out
+    some = [str(s) for s in dest.index[1:]]
+    assert list(siting.p_median(tm, p=2, weights=weights, site_ids=some).sites.index) == some

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 import shapely
 
 from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
+from geoplan.models.solver import id_matrix
 from geoplan.rules import teaches
 
 logger = logging.getLogger(__name__)
@@ -143,25 +144,22 @@ def _cost_for(
             FALLBACK_KPH[level],
         )
         return metres / (FALLBACK_KPH[level] * 1000.0 / 60.0), "straight line x detour (fallback)"
-    minutes = np.asarray(getattr(mat, "minutes", mat), dtype=np.float64)
-    origin_ids = getattr(mat, "origin_ids", None)
-    dest_ids = getattr(mat, "destination_ids", None)
-    if origin_ids is not None and dest_ids is not None:
-        frame = pd.DataFrame(
-            minutes, index=[str(i) for i in origin_ids], columns=[str(i) for i in dest_ids]
-        )
-        missing_b = [i for i in blocks.index if i not in frame.index]
-        missing_s = [i for i in schools.index if i not in frame.columns]
-        if missing_b or missing_s:
+    # A TravelMatrix or a DataFrame is taken by id (blocks x schools); a bare array in order.
+    labelled = isinstance(mat, pd.DataFrame) or hasattr(mat, "origin_ids")
+    table = id_matrix(mat, rows="block", cols="school")
+    if labelled:
+        try:
+            table = table.take(list(blocks.index), list(schools.index))
+        except ValidationError as err:
             msg = (
-                f"The travel matrix lacks blocks {missing_b[:5]} / schools {missing_s[:5]}; "
+                f"The {level} travel matrix lacks blocks or schools ({err.problems[0].message}); "
                 "compute it from the blocks to the schools."
             )
-            raise ArgumentError(msg)
-        minutes = frame.loc[list(blocks.index), list(schools.index)].to_numpy(dtype=np.float64)
-    elif minutes.shape != (len(blocks), len(schools)):
-        msg = f"The {level} cost matrix has shape {minutes.shape}; expected (blocks, schools)."
+            raise ArgumentError(msg) from err
+    elif table.shape != (len(blocks), len(schools)):
+        msg = f"The {level} cost matrix has shape {table.shape}; expected (blocks, schools)."
         raise ArgumentError(msg)
+    minutes = table.values
     return minutes, "travel matrix"
 
 

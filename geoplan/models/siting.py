@@ -1,17 +1,21 @@
 """Which sites to open: p-median, maximal coverage, set cover and budgeted coverage.
 
-Every model has a core over a cost matrix (demand points x candidate sites: a ``TravelMatrix`` or
-any 2-D array, minutes or metres) and a thin convenience, :func:`cost_from_layers`, that cuts that
-matrix out of a travel matrix for the village and site layers. All models take:
+Every model has a core over a cost matrix (demand points x candidate sites, minutes or metres:
+a ``TravelMatrix``, a DataFrame whose index and columns are the ids, or a 2-D array with
+``demand_ids``/``site_ids``; see :data:`CostInput`) and a thin convenience,
+:func:`cost_from_layers`, that cuts that matrix out of a travel matrix for the village and site
+layers. Ids and arrays meet in one place, :func:`geoplan.models.solver.id_matrix`. All models
+take:
 
 - ``fixed``: sites that are open and stay open (existing schools; no minimum enrolment, no cost);
 - ``must`` / ``never``: candidate sites that must open / may not open (the ``decision`` column);
 - ``capacity``: pupils a site can take (classes x class-size limit), each point to one site;
 - ``min_enrolment``: a candidate site is not opened for fewer pupils than this;
-- ``weights``: pupils at each demand point.
+- ``weights``: pupils at each demand point (an array in row order, or a Series aligned by id);
+- ``fill_fixed=True``: fixed sites filled to their capacity (spopt's predefined facilities).
 
 ``p`` counts every open site, the fixed ones included. Exact solutions come from HiGHS (through
-:mod:`geoplan._solvers`) with a heuristic warm start; ``method="heuristic"`` runs only the
+:mod:`geoplan.models.solver`) with a heuristic warm start; ``method="heuristic"`` runs only the
 heuristic (p-median: greedy + vertex substitution, Lagrangian bound). Results are
 :class:`SitingResult` tables; a model with no solution raises :class:`InfeasibleError` in numbers.
 """
@@ -1200,7 +1204,7 @@ def cost_from_layers(
     travel: CostMatrixLike,
     demand: pd.DataFrame,
     sites: pd.DataFrame,
-) -> np.ndarray:
+) -> pd.DataFrame:
     """Cut the rows of ``demand`` and the columns of ``sites`` (by id) out of a travel matrix.
 
     Parameters
@@ -1212,31 +1216,13 @@ def cost_from_layers(
 
     Returns
     -------
-    numpy.ndarray
-        Minutes, ``len(demand)`` x ``len(sites)``; pass with ``demand_ids=demand.index`` and
-        ``site_ids=sites.index`` to a model.
+    pandas.DataFrame
+        Minutes, ``len(demand)`` x ``len(sites)``, indexed by the demand ids, columns the site ids:
+        pass it to a model as it is.
+
+    Raises
+    ------
+    ValidationError
+        Naming the ids missing from the travel matrix.
     """
-    o_pos = {str(k): i for i, k in enumerate(travel.origin_ids)}
-    d_pos = {str(k): j for j, k in enumerate(travel.destination_ids)}
-    problems = [
-        Problem(
-            "",
-            layer,
-            str(k),
-            "id",
-            str(k),
-            f"{what} {k} is not in the travel matrix.",
-            "Rebuild the travel matrix with every village and site.",
-        )
-        for layer, what, frame, pos in (
-            ("villages", "Demand point", demand, o_pos),
-            ("sites", "Site", sites, d_pos),
-        )
-        for k in frame.index
-        if str(k) not in pos
-    ]
-    if problems:
-        raise ValidationError(problems)
-    rows = np.array([o_pos[str(k)] for k in demand.index], dtype=np.int64)
-    cols = np.array([d_pos[str(k)] for k in sites.index], dtype=np.int64)
-    return np.asarray(travel.minutes, dtype=np.float64)[np.ix_(rows, cols)]
+    return id_matrix(travel).take(list(demand.index), list(sites.index)).frame()
