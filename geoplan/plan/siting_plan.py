@@ -25,7 +25,7 @@ from geoplan.models import siting
 from geoplan.models.phasing import Phasing, pupil_years_served
 from geoplan.models.solver import id_matrix, id_series
 from geoplan.plan.restoration import RestorationPlan, _plan_effects, score_sites
-from geoplan.rules import BANDS_BY_KIND, PlanningRules
+from geoplan.rules import PlanningRules, bands_taught, teaches
 
 __all__ = [
     "SITING_MODELS",
@@ -84,10 +84,10 @@ class SitingSettings:
         ):
             msg = "siting model budgeted_coverage needs `budget_yuan`, a positive budget"
             raise ArgumentError(msg)
-        if self.band not in BANDS_BY_KIND["teaching_point"]:
+        if self.band not in bands_taught("teaching_point"):
             msg = (
                 f"siting band {self.band!r}: teaching points teach "
-                f"{', '.join(BANDS_BY_KIND['teaching_point'])} only; use that band"
+                f"{', '.join(bands_taught('teaching_point'))} only; use that band"
             )
             raise ArgumentError(msg)
 
@@ -134,8 +134,7 @@ def siting_inputs(
         if "status" in schools.columns
         else np.ones(len(schools), dtype=bool)
     )
-    teaches = np.array([band in BANDS_BY_KIND[str(k)] for k in schools["kind"]], dtype=bool)
-    fixed = [str(s) for s in schools.index[is_open & teaches]]
+    fixed = [str(s) for s in schools.index[is_open & teaches(schools["kind"], band)]]
     site_ids = [str(s) for s in sites.index]
     table = id_matrix(
         minutes[band], row_ids=list(villages.index), col_ids=[*fixed, *site_ids]

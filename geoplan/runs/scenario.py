@@ -54,7 +54,7 @@ from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
 from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
-from geoplan.rules import BANDS, BANDS_BY_KIND, PlanningRules
+from geoplan.rules import BANDS, PlanningRules, bands_taught
 
 __all__ = [
     "PATH_FIELDS",
@@ -574,12 +574,12 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
             "Write e.g. `budget_yuan: 3000000`.",
         )
     band = part.get("band", "g1_3")
-    if band not in BANDS_BY_KIND["teaching_point"]:
+    if band not in bands_taught("teaching_point"):
         check.bad(
             "siting.band",
             band,
             "New teaching points teach grades 1-3 only.",
-            f"Use {', '.join(BANDS_BY_KIND['teaching_point'])} (or leave it out).",
+            f"Use {', '.join(bands_taught('teaching_point'))} (or leave it out).",
         )
         return None
     limit_s = part.get("time_limit_s")
