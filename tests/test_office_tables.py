@@ -308,3 +308,39 @@ def test_write_columns_writes_the_mapping_used_and_never_overwrites(
     assert _loud(validate_folder(folder)) == []
     assert main(["validate", str(folder), "--write-columns"]) == 1
     assert "exists" in capsys.readouterr().out
+
+
+def _merged_book(path: Path, rows: list[list[Any]], merges: list[str]) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    book.save(path)
+
+
+def test_two_row_header_reads_upper_and_lower(folder: Path) -> None:
+    upper = ["编号", "名称", "乡镇", "经度", "纬度", "1-3年级", "4-6年级", "7-9年级"]
+    lower = [None, None, None, None, None, "人数", "人数", "人数"]
+    merges = [f"{c}1:{c}2" for c in "ABCDE"]
+    _merged_book(folder / "villages.xlsx", [upper, lower, *ROWS], merges)
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert layers["villages"]["pupils_g4_6"].tolist() == [r[6] for r in ROWS]
+    # the same upper row merged across three columns reads "1-3年级" + "人数" and so on
+    upper = [*HEAD[:5], "学生", None, None]
+    lower = [None] * 5 + ["1-3年级", "4-6年级", "7-9年级"]
+    _merged_book(folder / "villages.xlsx", [upper, lower, *ROWS], ["F1:H1"])
+    problems = validate_folder(folder)
+    assert any("学生1-3年级" in p.message for p in problems if p.severity == "note")
+
+
+def test_a_merged_header_cell_over_data_is_not_a_second_header_row(folder: Path) -> None:
+    head = [*HEAD, "备注", None]
+    rows = [[*r, "远", "山区"] for r in ROWS]
+    _merged_book(folder / "villages.xlsx", [head, *rows], ["I1:J1"])
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert list(layers["villages"].index) == ["V1", "V2", "V3", "V4"]

@@ -159,9 +159,7 @@ def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None
 
 def _rows_text(sheet: _Sheet, first: int, last: int) -> str:
     """``Excel rows 1-2`` or ``Excel row 1``."""
-    if first == last:
-        return sheet.row_label(first)
-    return sheet.row_label(first).replace(" row ", " rows ") + f"-{last + 1}"
+    return _span(sheet.row_label(first), sheet.row_label(last))
 
 
 def _header_row(sheet: _Sheet, layer: str, settings: _Settings) -> tuple[int, int]:
@@ -185,22 +183,33 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _is_number(value: Any) -> bool:
+    try:
+        return not math.isnan(parse_number(value))
+    except ValueError:
+        return False
+
+
 def _headers(sheet: _Sheet, h: int) -> tuple[list[str], int]:
-    """Header names of row ``h`` (with the row below when cells merge across) and data start."""
+    """Header names of row ``h`` (with the row below when it is a second header row), data start.
+
+    Row ``h + 1`` completes the header when cells of row ``h`` are merged (across columns, or down
+    into it) and it holds text but no number: ``1-3年级`` over ``人数`` reads ``1-3年级人数``; a
+    cell merged down (``编号`` over both rows) reads as itself.
+    """
     row = sheet.rows[h]
-    spans = [
-        (c0, c1) for (r0, c0), (r1, c1) in sheet.merged if r0 <= h <= r1 and r0 == h and c1 > c0
-    ]
-    two_rows = bool(spans) and h + 1 < len(sheet.rows)
+    spans = [(c0, c1) for (r0, c0), (_, c1) in sheet.merged if r0 == h and c1 > c0]
+    down = {c for (r0, c0), (r1, c1) in sheet.merged if r0 == h < r1 for c in range(c0, c1 + 1)}
+    two_rows = (bool(spans) or bool(down)) and h + 1 < len(sheet.rows)
+    if two_rows:
+        below = sheet.rows[h + 1]
+        two_rows = any(not _empty(v) for v in below) and not any(_is_number(v) for v in below)
     names = []
     for c in range(len(row)):
         span = next(((c0, c1) for c0, c1 in spans if c0 <= c <= c1), None)
         upper = _cell_text(row[span[0]] if span else row[c])
-        lower = _cell_text(sheet.rows[h + 1][c]) if two_rows else ""
-        if span and lower:
-            names.append(upper + lower)
-        else:
-            names.append(upper or lower)
+        lower = _cell_text(sheet.rows[h + 1][c]) if two_rows and c not in down else ""
+        names.append(upper + lower if upper and lower else upper or lower)
     return names, h + 2 if two_rows else h + 1
 
 
@@ -380,7 +389,7 @@ def _span(first: str, last: str) -> str:
     if first == last:
         return first
     head, _, start = first.rpartition(" ")
-    return f"{head.replace(' row', ' rows')} {start}-{last.rpartition(' ')[2]}"
+    return f"{head}s {start}-{last.rpartition(' ')[2]}"
 
 
 def _check_totals(

@@ -248,7 +248,7 @@ def read_layers(
             frame, renames = _rename(frame, layer, settings, source, problems)
             local_names[layer] = renames
             used[layer] = {"sheet": sheet} if sheet is not None else {}
-            used[layer].update(renames)
+            used[layer].update({h: t for h, t in renames.items() if h != t})
             if layer in ("townships", "blocks"):
                 problems.append(
                     Problem(
@@ -282,7 +282,7 @@ def read_layers(
             headers[layer] = [str(c) for c in read.columns if c not in (ROW_COLUMN, "geometry")]
             read, renames = _rename(read, layer, settings, source, problems)
             local_names[layer] = renames
-            used[layer] = dict(renames)
+            used[layer] = {h: t for h, t in renames.items() if h != t}
             checked = _vector_crs(read, source, coords, problems, settings.file)
             if checked is None:
                 continue

@@ -450,8 +450,8 @@ def _check_references(
             for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
                 if ref is None or ref in ids:
                     continue
-                if ref.strip() in by_name:
-                    refs.iloc[i] = by_name[ref.strip()]
+                if str(ref).strip() in by_name:
+                    refs.iloc[i] = by_name[str(ref).strip()]
                     continue
                 col.add(
                     rid,
