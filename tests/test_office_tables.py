@@ -344,3 +344,13 @@ def test_a_merged_header_cell_over_data_is_not_a_second_header_row(folder: Path)
     layers, problems, _ = read_layers(folder)
     assert _loud(problems) == []
     assert list(layers["villages"].index) == ["V1", "V2", "V3", "V4"]
+
+
+def test_two_rows_never_share_one_kml_point(folder: Path) -> None:
+    points = [(str(r[1]), float(r[3]), float(r[4])) for r in ROWS]
+    (folder / "villages.kml").write_text(_kml(points[1:]), encoding="utf-8")
+    rows = [r[:3] + r[5:] for r in ROWS]
+    rows[0][1] = rows[1][1]  # V1 written with V2's name
+    _xlsx(folder / "villages.xlsx", ("村", [HEAD[:3] + HEAD[5:], *rows]))
+    (error,) = [p for p in validate_folder(folder) if p.severity == "error"]
+    assert error.row_id == "V2" and "already the location of row V1" in error.message

@@ -146,7 +146,7 @@ def join_locations(
         index.setdefault((tw, _key(name)), []).append(i)
         if tw is not None:
             index.setdefault((None, _key(name)), []).append(i)
-    used: set[int] = set()
+    owner: dict[int, str] = {}
     geoms: list[Any] = [None] * len(frame)
     reported = np.zeros(len(frame), dtype=bool)
     names_col = [c for c in ("name", "name_zh") if c in frame]
@@ -168,11 +168,25 @@ def join_locations(
                 break
         rid = ids.iloc[k] or str(row[ROW_COLUMN])
         shown = " / ".join(str(row[c]) for c in names_col if _key(row[c]))
-        if len(found) == 1:
+        if len(found) == 1 and found[0] not in owner:
             geoms[k] = points.geometry.iloc[found[0]]
-            used.add(found[0])
+            owner[found[0]] = rid
             continue
         reported[k] = True
+        if len(found) == 1:
+            problems.append(
+                Problem(
+                    source.label,
+                    source.layer,
+                    rid,
+                    "name",
+                    shown,
+                    f"The point of this name in {label} is already the location of row "
+                    f"{owner[found[0]]}.",
+                    "Give the two rows distinct names, or add the missing point.",
+                )
+            )
+            continue
         if found:
             problems.append(
                 Problem(
@@ -206,7 +220,7 @@ def join_locations(
         )
     table_names = [str(v) for c in names_col for v in frame[c] if _key(v)]
     for i in range(len(points)):
-        if i in used:
+        if i in owner:
             continue
         name = str(points["Name"].iloc[i])
         problems.append(

@@ -2,7 +2,8 @@
 
 A planning-area folder holds one county: one GeoPackage with layers named ``townships``,
 ``villages``, ``schools``, ``sites``, ``blocks``, or files named by layer (``villages.csv``,
-``schools.xlsx``, ``townships.shp`` ...), plus an optional ``columns.yaml`` mapping local headers
+``schools.xlsx``, ``sites.xls``, ``townships.shp`` ...; ``villages.kml`` next to a table gives its
+locations), plus an optional ``columns.yaml`` mapping local headers
 onto the contract and an optional ``area.yaml`` (``name``, ``synthetic``, ``crs``). Every problem
 found is collected and raised once as a :class:`~geoplan._errors.ValidationError`. Reading one
 file (encodings, headers, angles, coordinates) is done by :mod:`geoplan.data.files`, whose public
