@@ -6,10 +6,11 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from geoplan.models.solver import relative_gap, solve_milp
+from geoplan.models.solver import MipBuilder, id_matrix, id_vector, relative_gap, solve_milp
 
 
 def test_knapsack_matches_brute_force() -> None:
@@ -96,3 +97,47 @@ def test_options_objective_bound_prunes_and_bad_option_raises() -> None:
     assert ok.status == "optimal" and ok.objective == pytest.approx(1.0)
     with pytest.raises(ValueError, match="no_such_option"):
         solve_milp([1, 2], a, [1], [np.inf], integrality=[1, 1], options={"no_such_option": 1})
+
+
+def test_builder_blocks_match_brute_force_and_name_their_columns() -> None:
+    # pick items (binary) and a continuous slack: max value - 0.5 * slack, weight <= cap + slack
+    rng = np.random.default_rng(3)
+    value, weight = rng.integers(1, 30, 7), rng.integers(1, 20, 7)
+    cap = int(weight.sum() // 3)
+    b = MipBuilder("max")
+    items = b.add_vars("items", 7, cost=value)
+    b.add_rows(np.zeros(7), items, weight, n_rows=1, upper=cap, name="weight")
+    mip = b.build()
+    assert mip.columns["items"] == slice(0, 7) and mip.rows["weight"] == slice(0, 1)
+    best = max(
+        int(value @ np.array(bits))
+        for bits in itertools.product((0, 1), repeat=7)
+        if weight @ np.array(bits) <= cap
+    )
+    res = mip.solve(integral_objective=True)
+    assert res.status == "optimal" and res.objective == pytest.approx(best) and res.gap == 0.0
+    # elastic: a slack column on the weight row, each unit over capacity costs 0.5
+    elastic = mip.with_columns("over", sp.csc_array([[-1.0]]), cost=-0.5)
+    best_el = max(
+        float(value @ np.array(bits)) - 0.5 * max(0, int(weight @ np.array(bits)) - cap)
+        for bits in itertools.product((0, 1), repeat=7)
+    )
+    res_el = elastic.solve()
+    assert res_el.objective == pytest.approx(best_el)
+    assert elastic.values(res_el.x, "over")[0] >= 0
+    lp = mip.relaxed().solve()
+    assert lp.objective >= best - 1e-9  # the LP bound
+    with pytest.raises(ValueError, match="column numbers"):
+        b.add_rows([0], [99], [1.0], n_rows=1)
+
+
+def test_id_vector_aligns_by_id_and_names_strangers() -> None:
+    ids = ["a", "b", "c"]
+    got = id_vector(pd.Series([3.0, 1.0, 2.0], index=["c", "a", "b"]), ids, name="w", what="point")
+    assert got is not None and list(got) == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"(?s)no value for 1 point.*: c.*no point: x"):
+        id_vector({"a": 1, "b": 2, "x": 3}, ids, name="w", what="point")
+    table = id_matrix(pd.DataFrame([[1.0, np.nan]], index=["v1"], columns=["s1", "s2"]))
+    assert table.row_ids == ["v1"] and table.col_ids == ["s1", "s2"]
+    assert np.isinf(table.values[0, 1])  # nan read as unreachable
+    assert list(table.frame().columns) == ["s1", "s2"]
