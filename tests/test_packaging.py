@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from geoplan._extras import EXTRAS
+from geoplan.data.datasets import demo_scenarios
 from geoplan.errors import MissingDependencyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,5 +147,5 @@ def test_a_missing_dask_extra_names_it_before_writing(
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'geoplan\[dask\]'"):
-        run_batch(ROOT / "data" / "scenarios", out=tmp_path / "out", local_cluster=True)
+        run_batch(demo_scenarios(), out=tmp_path / "out", local_cluster=True)
     assert not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from geoplan.data.datasets import demo_folder, demo_scenarios
 from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.network.modes import Closure
 from geoplan.runs.scenario import load_scenario
@@ -137,7 +138,7 @@ def test_base_loop_and_bad_yaml(tmp_path: Path) -> None:
 
 
 def test_example_scenarios_load() -> None:
-    files = sorted((REPO / "data" / "scenarios").glob("*.yaml"))
+    files = sorted(demo_scenarios().glob("*.yaml"))
     names = {load_scenario(f).name: load_scenario(f) for f in files}
     assert {
         "status_quo", "restore_14_in_4_phases", "limit_30_min", "limit_45_min",
@@ -153,7 +154,7 @@ def test_example_scenarios_load() -> None:
     assert town.districts and town.use_planned_extension and not town.restore
     assert names["status_quo"].settings.restore is False
     for scen in names.values():
-        assert scen.area == (REPO / "data" / "demo").resolve()
+        assert scen.area == demo_folder().resolve()
 
 
 def test_toml_scenario_equals_yaml(tmp_path: Path) -> None:

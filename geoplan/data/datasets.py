@@ -1,9 +1,11 @@
 """The embedded demo county: a synthetic county shaped like Hejing County (和静县), Xinjiang.
 
 The files ship as package data in ``geoplan/data/demo`` (one GeoPackage with the five layers,
-``roads.osm.bz2`` and ``area.yaml``), so the demo works after an editable or a regular install and
-without network. They are made by ``scripts/make_demo_county.py``; every name and number in them
-is fictional, and the area is flagged ``synthetic``.
+``roads.osm.bz2`` and ``area.yaml``), and the example scenarios that read them in
+``geoplan/data/scenarios`` (:func:`demo_scenarios`), so the demo, the scenarios and the notebooks
+work after an editable or a regular (wheel) install and without network. They are made by
+``scripts/make_demo_county.py``; every name and number in them is fictional, and the area is
+flagged ``synthetic``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "demo_county",
     "demo_folder",
     "demo_roads_path",
+    "demo_scenarios",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -70,6 +73,34 @@ def demo_roads_path() -> Path:
         msg = f"The demo road network {path} is missing. Reinstall geoplan."
         raise MissingInputError(msg)
     return path
+
+
+def demo_scenarios() -> Path:
+    """Folder of the example scenarios of the demo county, inside the installed package.
+
+    One YAML file per what-if (``status_quo.yaml``, ``restore_14_in_4_phases.yaml``, ...) and
+    their shared part in ``base/``; they read the demo county of :func:`demo_folder`. Run one
+    with ``geoplan run``, all of them with ``geoplan batch``, or copy them as a starting point.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (its ``README.md`` explains every scenario).
+
+    Raises
+    ------
+    MissingInputError
+        When the package was installed without its data (or from a zip archive).
+    """
+    folder = Path(str(files("geoplan").joinpath("data", "scenarios")))
+    if not (folder / "base").is_dir():
+        msg = (
+            f"The example scenarios are missing from the installed package (looked in {folder}). "
+            "Reinstall geoplan from a wheel or a source checkout; it must not be installed as "
+            "a zip archive."
+        )
+        raise MissingInputError(msg)
+    return folder
 
 
 @lru_cache(maxsize=1)
