@@ -13,6 +13,7 @@ from folium import plugins
 from geoplan.atomic import write_atomic
 from geoplan.errors import MapAssetError
 from geoplan.outputs._offline import inline_assets, inline_css
+from geoplan.outputs.maps import new_map
 
 # An http(s) address in a place a browser fetches from: src=, href= or CSS url(.
 FETCHED_URL = re.compile(r"(?:\bsrc\s*=|\bhref\s*=|url\()\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE)
@@ -32,10 +33,10 @@ def fetched_urls(page: str) -> list[str]:
 
 
 def plugin_map() -> folium.Map:
-    m = folium.Map(location=[42.3, 86.4], zoom_start=8, tiles=None)
+    """A geoplan map (its pruned folium defaults) with the plugins geoplan's maps use."""
+    m = new_map((86.3, 42.2, 86.6, 42.5))
     plugins.Fullscreen().add_to(m)
     plugins.MeasureControl().add_to(m)
-    plugins.MiniMap(tile_layer=None).add_to(m)
     fg = folium.FeatureGroup(name="points").add_to(m)
     folium.Marker([42.3, 86.4], icon=folium.Icon(icon="school", prefix="fa")).add_to(fg)
     folium.Marker([42.4, 86.5]).add_to(fg)
@@ -62,7 +63,7 @@ def test_inlined_page_has_no_external_reference() -> None:
 
 
 def test_unknown_script_raises_naming_url() -> None:
-    m = folium.Map(tiles=None)
+    m = new_map((86.3, 42.2, 86.6, 42.5))
     url = "https://cdn.example.org/unknown-plugin.js"
     m.get_root().header.add_child(folium.JavascriptLink(url), name="unknown")
     with pytest.raises(MapAssetError, match=re.escape(url)) as err:
@@ -71,7 +72,7 @@ def test_unknown_script_raises_naming_url() -> None:
 
 
 def test_unknown_stylesheet_raises() -> None:
-    m = folium.Map(tiles=None)
+    m = new_map((86.3, 42.2, 86.6, 42.5))
     url = "https://cdn.example.org/unknown.css"
     m.get_root().header.add_child(folium.CssLink(url), name="unknown_css")
     with pytest.raises(MapAssetError, match=re.escape(url)):

@@ -1,12 +1,13 @@
 """Make a rendered folium page a single self-contained HTML file.
 
 Every external ``<script src>``, ``<link rel="stylesheet" href>`` and CSS ``url()`` is replaced by
-content that ships inside installed packages: the ``offlinefolium`` package (folium-offline) holds
-the scripts and stylesheets of Leaflet, jQuery, Bootstrap, Font Awesome and the folium plugins,
-keyed by their CDN address. Images and fonts referenced from a stylesheet become ``data:`` URIs.
-A few sub-resources that no installed package ships and that geoplan's maps never show are
-dropped on purpose (:data:`DROPPED_ASSETS`, each with its reason). Any other address raises
-:class:`~geoplan._errors.MapAssetError`, naming it and the fix.
+content geoplan ships: ``geoplan/outputs/assets/`` holds the exact scripts, stylesheets and fonts
+of Leaflet, jQuery, Bootstrap, Font Awesome and the folium plugins its maps use, one file per CDN
+address, each listed in ``manifest.json`` with its SHA-256 (checked before use), project and
+licence (``LICENSES.md``); ``scripts/vendor_map_assets.py`` refreshes them after a folium upgrade.
+Images and fonts referenced from a stylesheet become ``data:`` URIs. A few sub-resources that
+geoplan's maps never show are dropped on purpose (:data:`DROPPED_ASSETS`, each with its reason).
+Any other address raises :class:`~geoplan.errors.MapAssetError`, naming it and the fix.
 
 Tile layers (``L.tileLayer("https://...")``) are not assets: a map drawn on a tiled basemap needs
 the network by the user's choice, and its URL template is left alone.
@@ -15,11 +16,15 @@ the network by the user's choice, and its URL template is left alone.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import logging
 import mimetypes
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from geoplan.errors import MapAssetError
@@ -107,18 +112,63 @@ _LEAFLET_ICON = re.compile(
 )
 
 
+ASSETS_DIR = Path(__file__).with_name("assets")
+"""Folder of the vendored map assets: one file per CDN address, listed in ``manifest.json``."""
+
+MANIFEST = ASSETS_DIR / "manifest.json"
+"""``{"folium": version, "assets": [{"url", "file", "sha256", "project", "licence"}, ...]}``."""
+
+_TEXT_SUFFIXES = (".js", ".css")
+
+
+@dataclass(frozen=True)
+class VendoredAsset:
+    """One vendored file: the CDN address folium's pages load it from, and its checksum.
+
+    Parameters
+    ----------
+    url
+        The address in the rendered page (``https://cdn.jsdelivr.net/npm/leaflet@1.9.3/...``).
+    file
+        Path inside :data:`ASSETS_DIR`.
+    sha256
+        Hex SHA-256 of the file's bytes; checked before the file is used.
+    project, licence
+        Who made it and under which licence (listed in ``assets/LICENSES.md``).
+    """
+
+    url: str
+    file: str
+    sha256: str
+    project: str
+    licence: str
+
+
 @lru_cache(maxsize=1)
-def _offlinefolium_resources() -> Mapping[str, str]:
-    try:
-        from offlinefolium.elements import _res
-    except ImportError:  # pragma: no cover - folium-offline is a dependency
-        return {}
-    resources: Mapping[str, str] = _res
-    return resources
+def vendored_assets() -> Mapping[str, VendoredAsset]:
+    """Every vendored asset by its URL (read from :data:`MANIFEST`)."""
+    data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return {a["url"]: VendoredAsset(**a) for a in data["assets"]}
+
+
+@cache
+def _asset_content(url: str) -> bytes | str:
+    asset = vendored_assets()[url]
+    path = ASSETS_DIR / asset.file
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != asset.sha256:
+        msg = (
+            f"The vendored map asset {path} (for {url}) has SHA-256 {digest}, not the "
+            f"{asset.sha256} its manifest records: the file was changed or damaged. Fix: reinstall "
+            "geoplan, or refresh the assets with scripts/vendor_map_assets.py."
+        )
+        raise MapAssetError(msg)
+    return raw.decode("utf-8") if path.suffix in _TEXT_SUFFIXES else raw
 
 
 def package_resolver(url: str) -> bytes | str | None:
-    """Content of ``url`` from the resources shipped by installed packages, or ``None``.
+    """Content of ``url`` from the map assets vendored in geoplan, or ``None``.
 
     Parameters
     ----------
@@ -128,23 +178,28 @@ def package_resolver(url: str) -> bytes | str | None:
     Returns
     -------
     bytes | str | None
-        The content (text for scripts and stylesheets), or ``None`` when no package ships it.
+        The content (text for scripts and stylesheets), or ``None`` when geoplan does not
+        ship it.
+
+    Raises
+    ------
+    MapAssetError
+        When a vendored file does not match its SHA-256.
     """
-    resources = _offlinefolium_resources()
+    assets = vendored_assets()
     if url.startswith("//"):
         url = "https:" + url
     for candidate in (url, url.replace("http://", "https://", 1)):
-        if candidate in resources:
-            return resources[candidate]
+        if candidate in assets:
+            return _asset_content(candidate)
     return None
 
 
 def _fix_hint(url: str) -> str:
     return (
-        f"Fix: do not use the folium element or plugin that loads {url}, or make its content "
-        "available offline (add the installed package that ships it to "
-        "geoplan._offline.package_resolver, or list it in DROPPED_ASSETS with a reason if maps "
-        "never need it)."
+        f"Fix: do not use the folium element or plugin that loads {url}, or vendor it "
+        f"(python scripts/vendor_map_assets.py --add {url}), or list it in "
+        "geoplan.outputs._offline.DROPPED_ASSETS with a reason if maps never need it."
     )
 
 
@@ -184,7 +239,7 @@ def inline_css(css: str, *, base_url: str, resolver: Resolver = package_resolver
     Raises
     ------
     MapAssetError
-        For a reference no installed package covers and :data:`DROPPED_ASSETS` does not list.
+        For a reference geoplan does not vendor and :data:`DROPPED_ASSETS` does not list.
     """
     if _IMPORT.search(css):
         msg = f"The stylesheet from {base_url or 'the page'} uses @import, which cannot be inlined."
@@ -215,7 +270,7 @@ def inline_css(css: str, *, base_url: str, resolver: Resolver = package_resolver
             return "" if in_font_face else "none"
         msg = (
             f"Cannot inline {absolute} (referenced as {ref!r} by the stylesheet from "
-            f"{base_url or 'the page'}): no installed package ships it."
+            f"{base_url or 'the page'}): geoplan does not vendor it."
         )
         raise MapAssetError(msg + " " + _fix_hint(absolute))
 
@@ -257,7 +312,7 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
     html
         A rendered page (``folium.Map.get_root().render()``).
     resolver
-        Gives the content of an absolute URL (default: the installed packages).
+        Gives the content of an absolute URL (default: the assets geoplan vendors).
 
     Returns
     -------
@@ -267,7 +322,7 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
     Raises
     ------
     MapAssetError
-        Naming the first address no installed package covers, and the fix.
+        Naming the first address geoplan does not vendor, and the fix.
     """
     leaflet_css_seen: list[str] = []
 
@@ -275,7 +330,7 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
         url = match.group("url")
         content = resolver(url)
         if content is None:
-            msg = f"Cannot inline the script {url}: no installed package ships it."
+            msg = f"Cannot inline the script {url}: geoplan does not vendor it."
             raise MapAssetError(msg + " " + _fix_hint(url))
         text = content.decode("utf-8") if isinstance(content, bytes) else content
         text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
@@ -295,12 +350,14 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
             raise MapAssetError(msg + " " + _fix_hint(url))
         content = resolver(url)
         if content is None:
-            msg = f"Cannot inline the stylesheet {url}: no installed package ships it."
+            msg = f"Cannot inline the stylesheet {url}: geoplan does not vendor it."
             raise MapAssetError(msg + " " + _fix_hint(url))
         text = content.decode("utf-8") if isinstance(content, bytes) else content
         if "leaflet-default-icon-path" in text:
             leaflet_css_seen.append(text)
-        css = inline_css(text, base_url=url if not url.startswith("//") else "https:" + url)
+        css = inline_css(
+            text, base_url=url if not url.startswith("//") else "https:" + url, resolver=resolver
+        )
         return f"<style>{css}</style>"
 
     def style(match: re.Match[str]) -> str:
@@ -312,7 +369,7 @@ def inline_assets(html: str, *, resolver: Resolver = package_resolver) -> str:
             + (match.group(3))
         )
 
-    # Stylesheets already inlined by offlinefolium, and those written in the page.
+    # Stylesheets written in the page (and any already inlined), then linked ones and scripts.
     html = _STYLE_BLOCK.sub(style, html)
     html = _LINK_HREF.sub(link, html)
     html = _SCRIPT_SRC.sub(script, html)
