@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.data.datasets import demo_folder
+from geoplan.data.datasets import demo_folder, demo_scenarios
 from geoplan.errors import ScenarioError
 from geoplan.models import siting
 from geoplan.rules import BANDS_BY_KIND
@@ -107,7 +107,7 @@ def test_each_siting_model_runs_from_a_scenario(tmp_path: Path, model: str) -> N
 
 
 def test_siting_and_restoration_are_exclusive(tmp_path: Path) -> None:
-    base = (Path(__file__).parents[1] / "data/scenarios/base/demo_county.yaml").resolve()
+    base = (demo_scenarios() / "base" / "demo_county.yaml").resolve()
     path = tmp_path / "both.yaml"
     path.write_text(f"base: {base}\nsiting: {{model: p_median, p: 6}}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"(?s)siting.*restoration"):
