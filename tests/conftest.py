@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -220,3 +221,19 @@ def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> object:
         sites_per_phase=(1, 1), years=2, cache_dir=tmp_path_factory.mktemp("cache")
     )
     return make_plan(area, graph=build_tiny_graph(), settings=settings)
+
+
+@pytest.fixture
+def no_cjk_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fontconfig with no font folder at all, as on a bare machine."""
+    conf = tmp_path / "empty-fonts.conf"
+    conf.write_text("<?xml version='1.0'?>\n<fontconfig></fontconfig>\n", encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    from geoplan.outputs import printing
+
+    monkeypatch.setattr(printing, "_warned_fonts", set())
+    printing.find_cjk_font.cache_clear()
+    try:
+        yield
+    finally:
+        printing.find_cjk_font.cache_clear()

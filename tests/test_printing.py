@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -67,20 +66,6 @@ def test_chinese_map_uses_the_cjk_font_and_warns_nothing(
     with caplog.at_level(logging.WARNING, logger="geoplan.outputs.printing"):
         printing.print_map(hostile_plan, tmp_path / "m.png", kind="overview", lang="zh", dpi=30)
     assert "no CJK font" not in caplog.text
-
-
-@pytest.fixture
-def no_cjk_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fontconfig with no font folder at all, as on a bare machine."""
-    conf = tmp_path / "empty-fonts.conf"
-    conf.write_text("<?xml version='1.0'?>\n<fontconfig></fontconfig>\n", encoding="utf-8")
-    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
-    monkeypatch.setattr(printing, "_warned_fonts", set())
-    printing.find_cjk_font.cache_clear()
-    try:
-        yield
-    finally:
-        printing.find_cjk_font.cache_clear()
 
 
 @pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")

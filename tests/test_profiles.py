@@ -4,6 +4,8 @@ Chinese PDF."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -89,3 +91,13 @@ def test_chinese_pdf_profile_has_extractable_chinese(tmp_path: Path) -> None:
     ).stdout
     assert CHINESE_NAME in text
     assert "缺什么补什么" in text and "模拟数据" in text
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")
+def test_chinese_pdfs_are_left_out_with_one_warning_without_a_cjk_font(
+    no_cjk_font: None, hostile_plan: PlanResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="geoplan.outputs.profiles"):
+        written = profiles.write_profiles(hostile_plan, tmp_path, lang="zh", schools=["S1", "S2"])
+    assert [p.suffix for p in written] == [".html"] * 3
+    assert caplog.text.count("no CJK font") == 1 and "fonts-noto-cjk" in caplog.text

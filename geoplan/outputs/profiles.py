@@ -559,7 +559,8 @@ def write_profiles(
     lang
         ``"en"`` or ``"zh"``.
     pdf
-        Also write a PDF per school (about 2 s each).
+        Also write a PDF per school (about 2 s each). Chinese PDFs need a CJK font: where none
+        is installed they are left out, with one warning saying how to install one.
     schools
         Ids of the schools to profile (default: every open school).
 
@@ -569,6 +570,12 @@ def write_profiles(
         The index page first, then every page and PDF.
     """
     out = Path(folder)
+    if pdf and lang == "zh" and printing.find_cjk_font() is None:
+        _logger.warning(
+            "Chinese PDF profiles left out: no CJK font is installed (the HTML pages are "
+            "written). Install one, e.g. 'apt-get install fonts-noto-cjk', and run again."
+        )
+        pdf = False
     table = school_profiles(result)
     if schools is not None:
         unknown = sorted(set(map(str, schools)) - set(table.index))
