@@ -3,7 +3,9 @@ towns, plan checks."""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -12,11 +14,22 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.errors import InfeasibleError
+from geoplan.errors import InfeasibleError, ValidationError
 from geoplan.models._contiguity import dissolved_pieces, rook_adjacency
-from geoplan.models.districts import least_extra_classes, plan_districts, solve_districts
+from geoplan.models.districts import (
+    diagnose_capacity,
+    least_extra_classes,
+    plan_districts,
+    solve_districts,
+)
 
 CRS = "EPSG:32645"
+_spec = importlib.util.spec_from_file_location(
+    "make_rough_towns", Path(__file__).resolve().parents[1] / "scripts" / "make_rough_towns.py"
+)
+assert _spec is not None and _spec.loader is not None
+rough = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rough)
 
 
 def grid(nx_: int, ny_: int, size: float = 100.0) -> gpd.GeoSeries:
@@ -111,10 +124,12 @@ def test_least_extra_classes_equals_brute_force(seed):
             continue
         if brute_force(demand, cost, cap, graph, home, extra=e, limit=limit) is not None:
             best = e.sum()
-    got = least_extra_classes(
+    result = least_extra_classes(
         demand, cost, cap, limit, rook_adjacency(g), home, max_extra_classes=5
     )
-    assert got.sum() == best
+    got = result.classes
+    assert got.sum() == best == result.total
+    assert result.proven_least and result.lower_bound == best and result.gap == 0.0
     # The classes found make the plan feasible.
     sol = solve_districts(demand, cost, cap + got * limit, rook_adjacency(g), home)
     assert sol.over_capacity_pupils == 0 and sol.contiguous
@@ -203,13 +218,224 @@ def test_overrides_are_honoured_and_communities_kept_whole():
     assert (per_community == 1).all()
 
 
-def test_short_capacity_is_diagnosed_in_planner_terms():
+def test_short_capacity_is_diagnosed_with_its_true_cause():
     blocks, schools = town(seed=2)
     schools = schools.copy()
     schools["classes_g7_9"] = [2, 0, 0, 2]
-    with pytest.raises(InfeasibleError, match=r"Junior-middle places short by [\d,]+") as info:
+    # Independently: pupils minus places (classes x 50) of grades 7-9.
+    short = float(blocks["pupils_g7_9"].sum() - (schools["classes_g7_9"] * 50).sum())
+    assert short > 0
+    with pytest.raises(InfeasibleError) as info:
         plan_districts(blocks, schools, levels=("middle",), time_limit_s=10)
-    assert "more classes would fit them" in str(info.value)
+    msg = str(info.value)
+    assert f"Capacity: junior-middle places short by {short:,.0f}" in msg
+    assert "journey limit" not in msg.lower()  # no limit was set, so none is blamed
+    assert "Least extra classes" in msg and "School A" in msg
+    plan = plan_districts(
+        blocks, schools, levels=("middle",), time_limit_s=10, allow_over_capacity=True
+    )
+    diag = plan.diagnoses["middle"]
+    assert diag.causes == ("capacity",)
+    assert float(diag.shortages["short"].sum()) == short
+    assert diag.least is not None and diag.least.total * 50 >= short
+    extra_cols = diag.extra_classes[["extra_classes_g7_9"]].to_numpy()
+    assert int(extra_cols.sum()) == diag.least.total
+    ind = plan.indicators.loc["middle"]
+    assert ind["status"] == "over_capacity" and not ind["fits_today"]
+    assert ind["extra_classes_needed"] == diag.least.total
+    # The overflow is counted against today's classes: the pupils are all placed.
+    assert plan.schools["pupils_g7_9"].fillna(0).sum() == blocks["pupils_g7_9"].sum()
+    assert ind["over_capacity_pupils"] >= short
+    assert plan.schools["oversized_after"].sum() > 0
+    assert (plan.districts["pieces"] == 1).all()
+
+
+def test_journey_limit_is_blamed_only_when_set_and_names_blocks():
+    blocks, schools = town(seed=0)
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("middle",), max_journey_min=8.0, time_limit_s=5)
+    msg = str(info.value)
+    # Independently: 8 minutes at 4 km/h with the 1.3 detour is 410 m as the crow flies.
+    points = blocks.geometry.representative_point()
+    middle = schools[schools["kind"] == "nine_year"].geometry
+    far = [b for b, p in points.items() if middle.distance(p).min() * 1.3 / (4000 / 60) > 8]
+    assert (
+        f"Journey limit: {len(far)} block(s) reach no junior-middle school within 8 minutes" in msg
+    )
+    assert f"{far[0]}, {far[1]}" in msg
+
+
+def row_town(pupils=40.0):
+    """Five 100 m blocks in a row; school A (roomy) at the west end, B (one class) next to it."""
+    g = grid(5, 1)
+    blocks = gpd.GeoDataFrame(
+        {"name": [f"Row {i}" for i in range(5)], "pupils_g1_3": pupils, "pupils_g4_6": 0.0},
+        index=pd.Index([f"r{i}" for i in range(5)], name="id"),
+        geometry=list(g),
+        crs=CRS,
+    )
+    schools = gpd.GeoDataFrame(
+        {
+            "name": ["School A", "School B"],
+            "kind": "primary",
+            "status": "open",
+            "classes_g1_3": [5, 1],
+            "classes_g4_6": [1, 1],
+        },
+        index=pd.Index(["sA", "sB"], name="id"),
+        geometry=shapely.points([(50, 50), (150, 50)]),
+        crs=CRS,
+    )
+    return blocks, schools
+
+
+def test_contiguity_is_named_when_places_suffice_but_a_district_is_walled_in():
+    blocks, schools = row_town()
+    # 200 pupils, 270 places: enough, but A's district cannot pass B's block to reach r2-r4.
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), time_limit_s=5)
+    msg = str(info.value)
+    assert "Contiguity:" in msg and "School B" in msg
+    assert "Capacity:" not in msg.split("Contiguity:")[0].split("\n", 1)[1]
+    assert "journey limit" not in msg.lower()
+    diag = diagnose_capacity(blocks, schools, level="primary", time_limit_s=5)
+    assert "contiguity" in diag.causes and "journey limit" not in diag.causes
+    # B must hold r1-r4: 160 pupils in 45-pupil classes, 1 today: 3 more (hand-worked).
+    assert diag.least is not None and diag.least.total == 3 and diag.least.proven_least
+    assert diag.extra_classes.loc["sB", "extra_classes_g1_3"] == 3
+
+
+def islanded_town():
+    """The small town with its corner block b119 carried 500 m out to sea."""
+    blocks, schools = town(seed=0)
+    blocks = blocks.copy()
+    blocks["name"] = [f"Block {i}" for i in range(len(blocks))]
+    blocks.loc["b119", "geometry"] = shapely.affinity.translate(
+        blocks.geometry["b119"], 500.0, 500.0
+    )
+    return blocks, schools
+
+
+def test_island_without_a_school_is_reported_by_id_and_name():
+    blocks, schools = islanded_town()
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), time_limit_s=5)
+    msg = str(info.value)
+    assert "a block with no neighbour: b119 (Block 119)" in msg
+    assert "districts.islands: join" in msg and "gap_tolerance_m" in msg
+    assert "adjacency.add" in msg
+
+
+def test_island_joins_the_district_of_the_school_reached_first():
+    blocks, schools = islanded_town()
+    plan = plan_districts(blocks, schools, levels=("primary",), islands="join", time_limit_s=10)
+    # Independently: the fallback cost is the straight line from the block's representative point.
+    point = blocks.geometry["b119"].representative_point()
+    first = schools.geometry.distance(point).idxmin()
+    assert plan.blocks.loc["b119", "school_primary"] == first
+    reason = plan.blocks.loc["b119", "joined_primary"]
+    assert schools.loc[first, "name"] in reason and "first" in reason
+    assert plan.islands.loc["b119", "joined_to"] == first
+    assert (plan.blocks.drop(index="b119")["joined_primary"] == "").all()
+    assert (plan.districts["pieces"] == 1).all() and plan.indicators.loc["primary", "contiguous"]
+
+
+def test_island_with_a_school_is_its_own_district():
+    blocks, schools = town(seed=0, slack=1.6)  # the other three schools can hold the town
+    blocks = blocks.copy()
+    schools = schools.copy()
+    home = blocks.index[blocks.intersects(schools.geometry["s1"])][0]
+    blocks.loc[home, "geometry"] = shapely.affinity.translate(blocks.geometry[home], 0, -800.0)
+    schools.loc["s1", "geometry"] = shapely.affinity.translate(schools.geometry["s1"], 0, -800.0)
+    plan = plan_districts(blocks, schools, levels=("primary",), time_limit_s=10)
+    assert (plan.blocks["school_primary"] == "s1").sum() == 1
+    assert plan.blocks.loc[home, "school_primary"] == "s1"
+    assert len(plan.islands) == 0
+    assert (plan.districts["pieces"] == 1).all()
+
+
+def test_scenario_pairs_remove_and_add_neighbours():
+    blocks, schools = town(seed=0)
+    clean = plan_districts(blocks, schools, levels=("middle",), method="heuristic")
+    pairs = clean.adjacency
+    assert set(pairs["source"]) == {"measured"} and pairs["used"].all()
+    cut = pairs[(pairs["block_a"] == "b119") | (pairs["block_b"] == "b119")]
+    remove = [tuple(p) for p in cut[["block_a", "block_b"]].to_numpy()]
+    with pytest.raises(InfeasibleError, match="b119"):
+        plan_districts(blocks, schools, levels=("middle",), remove_pairs=remove)
+    bridged = plan_districts(
+        blocks,
+        schools,
+        levels=("middle",),
+        remove_pairs=remove,
+        add_pairs=[("b119", "b000")],
+        method="heuristic",
+    )
+    table = bridged.adjacency.set_index(["block_a", "block_b"])
+    assert table.loc[("b000", "b119"), "source"] == "added"
+    assert not table.loc[remove[0], "used"]
+    assert (
+        bridged.blocks.loc["b119", "school_middle"] == bridged.blocks.loc["b000", "school_middle"]
+    )
+    with pytest.raises(ValidationError, match="b999"):
+        plan_districts(blocks, schools, levels=("middle",), add_pairs=[("b000", "b999")])
+
+
+def test_a_layer_in_feet_is_reprojected_to_metres():
+    blocks, schools = town(seed=0)
+    feet = "+proj=utm +zone=45 +datum=WGS84 +units=us-ft +no_defs"
+    plan = plan_districts(
+        blocks.to_crs(feet), schools.to_crs(feet), levels=("middle",), method="heuristic"
+    )
+    assert any("reprojected" in n and "metres" in n for n in plan.notes)
+    metric = plan_districts(blocks, schools, levels=("middle",), method="heuristic")
+    assert len(plan.adjacency) == len(metric.adjacency)
+    # Square metres, not square feet (10.8 times more); the UTM zone of the centre differs a bit.
+    assert plan.districts["area_m2"].sum() == pytest.approx(blocks.area.sum(), rel=0.02)
+
+
+def test_pieces_agree_with_contiguous_for_multi_part_blocks():
+    blocks, schools = town(seed=0)
+    blocks = blocks.copy()
+    # Two blocks drawn as two parts each (a lane through them): still one unit each.
+    for bid in ("b050", "b051"):
+        box = blocks.geometry[bid]
+        x0, y0, x1, y1 = box.bounds
+        mid = (x0 + x1) / 2
+        blocks.loc[bid, "geometry"] = shapely.MultiPolygon(
+            [shapely.box(x0, y0, mid - 0.5, y1), shapely.box(mid + 0.5, y0, x1, y1)]
+        )
+    plan = plan_districts(blocks, schools, method="heuristic")
+    for level in ("primary", "middle"):
+        rows = plan.districts[plan.districts["level"] == level]
+        assert (rows["pieces"] == 1).all() == bool(plan.indicators.loc[level, "contiguous"])
+    assert plan.indicators["contiguous"].all()
+
+
+def test_perturbed_and_street_towns_plan_as_the_clean_one():
+    blocks, schools = town(seed=0)
+    xy = np.column_stack([blocks.centroid.x, blocks.centroid.y])
+    sxy = np.column_stack([schools.geometry.x, schools.geometry.y])
+    cost = np.hypot(*(xy[:, None, :] - sxy[None, :, :]).transpose(2, 0, 1)) / 60.0
+    versions = {
+        "clean": (blocks, {}),
+        "perturbed": (rough.perturbed_blocks(blocks), {}),
+        "streets": (rough.street_blocks(blocks), {"gap_tolerance_m": 30.0}),
+    }
+    got = {}
+    for name, (layer, kw) in versions.items():
+        plan = plan_districts(
+            layer, schools, travel=cost, method="exact", mip_rel_gap=0.0, time_limit_s=60, **kw
+        )
+        adj = plan.adjacency[plan.adjacency["used"]]
+        got[name] = (
+            set(zip(adj["block_a"], adj["block_b"], strict=True)),
+            plan.indicators["objective_pupil_min"].round(6).to_dict(),
+            plan.indicators["status"].to_dict(),
+        )
+    assert got["clean"][2] == {"primary": "optimal", "middle": "optimal"}
+    assert got["perturbed"][:2] == got["clean"][:2]
+    assert got["streets"][:2] == got["clean"][:2]
 
 
 @pytest.mark.slow

@@ -52,7 +52,13 @@ closures:
   schools: [S2]
   roads: [{{names: [Tiny Pass], way_ids: [106]}}]
 restoration: {{budget_per_phase_yuan: [600000, 400000], must: [P1]}}
-districts: {{extra_classes: {{S1: {{g1_3: 2}}}}}}
+districts:
+  extra_classes: {{S1: {{g1_3: 2}}}}
+  gap_tolerance_m: 30
+  min_shared_m: 12
+  add_pairs: [[B1, B2]]
+  remove_pairs: [[B3, B4], [B5, B6]]
+  islands: join
 outputs: {{lang: zh}}
 """,
     )
@@ -68,6 +74,10 @@ outputs: {{lang: zh}}
     assert s.budget_per_phase_yuan == (600000.0, 400000.0)
     assert scen.must_sites == ("P1",)
     assert s.district_extra_classes == {"S1": {"g1_3": 2}}
+    assert s.district_gap_tolerance_m == 30.0 and s.district_min_shared_m == 12.0
+    assert s.district_add_pairs == (("B1", "B2"),)
+    assert s.district_remove_pairs == (("B3", "B4"), ("B5", "B6"))
+    assert s.district_islands == "join"
 
 
 def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
@@ -94,6 +104,9 @@ def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
         ("rules: {day_limit_min: {g10_12: 5}}", "rules.day_limit_min.g10_12", "grade band"),
         ("travel: {modes: {g1_3: flying}}", "travel.modes.g1_3", "child_walk"),
         ("districts: {enabled: maybe}", "districts.enabled", "true or false"),
+        ("districts: {islands: drop}", "districts.islands", "report"),
+        ("districts: {add_pairs: [B1, B2]}", "districts.add_pairs", "block pairs"),
+        ("districts: {gap_tolerance_m: -3}", "districts.gap_tolerance_m", "0 or more"),
         ("closures: {roads: [{label: x}]}", "closures.roads[0]", "closes nothing"),
         ("restoration: {must: [P1], never: [P1]}", "restoration.never", "both must and never"),
         ("name: 'a b/c'", "name", "folder name"),

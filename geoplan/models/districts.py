@@ -25,7 +25,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -39,7 +39,6 @@ from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
     DEFAULT_MIN_SHARED_M,
     components_within,
-    rook_adjacency,
 )
 from geoplan.models._district_heuristic import _heuristic, _neighbourhood_search, _Search
 from geoplan.models._district_inputs import (
@@ -50,7 +49,16 @@ from geoplan.models._district_inputs import (
     _LevelInput,
     _num,
 )
+from geoplan.models._district_map import (
+    ISLAND_MODES,
+    _block_map,
+    _block_names,
+    _island_message,
+    _islands,
+    _join_islands,
+)
 from geoplan.models._district_model import (
+    _assignment_from,
     _build_level,
     _build_mip,
     _contiguous,
@@ -67,6 +75,7 @@ __all__ = [
     "CapacityDiagnosis",
     "DistrictPlan",
     "DistrictSolution",
+    "ExtraClasses",
     "diagnose_capacity",
     "least_extra_classes",
     "plan_districts",
@@ -100,8 +109,10 @@ class DistrictSolution:
     lp_bound
         Value of the capacitated-assignment LP (no contiguity, fractional blocks).
     status
-        ``"optimal"``, ``"time_limit"`` (best found), ``"heuristic"`` (feasible, not proven)
-        or ``"not_feasible"`` (the heuristic found no plan within capacity and contiguity).
+        ``"optimal"``, ``"time_limit"`` (best found), ``"heuristic"`` (feasible, not proven),
+        ``"not_feasible"`` (the heuristic found no plan within capacity and contiguity) or
+        ``"over_capacity"`` (:func:`plan_districts` with ``allow_over_capacity``: the best plan
+        with the least extra classes; ``over_capacity_pupils`` is its overflow over today's).
     method
         ``"exact"`` or ``"heuristic"``.
     contiguous
@@ -260,6 +271,46 @@ def solve_districts(
     )
 
 
+@dataclass(frozen=True)
+class ExtraClasses:
+    """The fewest extra classes per school and band that make a district plan feasible.
+
+    Parameters
+    ----------
+    classes
+        Extra classes, integer ``(schools, bands)``; all zero when today's capacity suffices.
+    total
+        Their sum.
+    lower_bound
+        Proven: no feasible plan needs fewer extra classes in total.
+    proven_least
+        Whether ``total`` is proven least (``total == lower_bound``); else it is an upper bound.
+    gap
+        ``(total - lower_bound) / total`` (0 when proven least).
+    status
+        Status of the MIP: ``"optimal"`` or ``"time_limit"``.
+    assignment
+        School position per block of a plan that fits with these classes.
+    seconds
+        Wall time.
+    """
+
+    classes: np.ndarray
+    total: int
+    lower_bound: int
+    proven_least: bool
+    gap: float
+    status: str
+    assignment: np.ndarray
+    seconds: float
+
+    def describe(self) -> str:
+        """``"22 (proven least)"`` or ``"22 (upper bound; at least 19, gap 13.6 %)"``."""
+        if self.proven_least:
+            return f"{self.total} (proven least)"
+        return f"{self.total} (upper bound; at least {self.lower_bound}, gap {self.gap:.1%})"
+
+
 def least_extra_classes(
     demand: Any,
     cost: Any,
@@ -274,8 +325,11 @@ def least_extra_classes(
     fixed: Any = None,
     groups: Any = None,
     time_limit_s: float = 30.0,
-) -> np.ndarray:
+) -> ExtraClasses:
     """Fewest extra classes per school and band that make a feasible district plan.
+
+    With ``contiguous=True`` the plan without contiguity is solved first: its least count is a
+    proven lower bound, so a time-limited contiguous solve still says how far from least it can be.
 
     Parameters
     ----------
@@ -292,15 +346,17 @@ def least_extra_classes(
 
     Returns
     -------
-    numpy.ndarray
-        Extra classes, integer ``(schools, bands)``; all zero when today's capacity suffices.
+    ExtraClasses
+        The classes per school and band, whether the count is proven least, and the gap.
 
     Raises
     ------
     InfeasibleError
-        If even ``max_extra_classes`` everywhere cannot fit the pupils.
+        If even ``max_extra_classes`` everywhere cannot fit the pupils (the message says whether
+        a journey limit or contiguity is what stops them).
     """
-    p, _ = _build_level(
+    t0 = time.perf_counter()
+    p, unit_of = _build_level(
         demand,
         cost,
         capacity,
@@ -315,19 +371,77 @@ def least_extra_classes(
     shape = p.capacity.shape
     limits = np.broadcast_to(np.asarray(max_extra_classes, dtype=float), shape).copy()
     size = np.broadcast_to(np.asarray(class_size_limit, dtype=float), shape).copy()
-    dm = _build_mip(p, contiguous=contiguous, extra_limits=limits, class_size=size)
-    res = dm.mip.solve(time_limit_s=time_limit_s, mip_rel_gap=0.0, mip_abs_gap=0.5)
-    if res.x is None:
-        msg = (
-            f"Even {int(limits.max())} extra classes per school cannot fit the pupils within the "
-            "journey limit; add a school or relax the limits."
+    # Places short per band, over the largest class a school can add: a bound no plan beats.
+    short = np.maximum(p.demand.sum(axis=0) - p.capacity.sum(axis=0), 0.0)
+    biggest = np.where(limits > 0, size, 0.0).max(axis=0)
+    floor_total = int(
+        sum(math.ceil(s_b / c_b - 1e-9) for s_b, c_b in zip(short, biggest, strict=True) if c_b)
+    )
+    if contiguous:
+        loose = least_extra_classes(
+            demand,
+            cost,
+            capacity,
+            class_size_limit,
+            adjacency,
+            home,
+            max_extra_classes=max_extra_classes,
+            contiguous=False,
+            max_journey_min=max_journey_min,
+            fixed=fixed,
+            groups=groups,
+            time_limit_s=time_limit_s / 3.0,
         )
+        floor_total = max(floor_total, loose.lower_bound)
+    dm = _build_mip(p, contiguous=contiguous, extra_limits=limits, class_size=size)
+    remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    res = dm.mip.solve(time_limit_s=remaining, mip_rel_gap=0.0, mip_abs_gap=0.5)
+    if res.x is None:
+        most = int(limits.max())
+        stops = []
+        if max_journey_min is not None:
+            stops.append(f"the {max_journey_min:g}-minute journey limit")
+        if contiguous:
+            stops.append("contiguous districts")
+        why = " and ".join(stops) if stops else "the schools' reach"
+        if res.status == "time_limit":
+            msg = (
+                f"No plan with at most {most} extra classes per school and band was found within "
+                f"{remaining:.0f} s ({why}); raise the time limit."
+            )
+        else:
+            msg = (
+                f"Even {most} extra classes per school and band cannot fit the pupils with {why}; "
+                "add a school or relax the limits."
+            )
         raise InfeasibleError(msg)
-    if res.status != "optimal":
-        _logger.warning("least_extra_classes: time limit reached; the count may not be least")
-    extra = np.rint(dm.mip.values(res.x, "extra")).astype(np.int64)
-    result: np.ndarray = extra.reshape(shape)
-    return result
+    extra = np.rint(dm.mip.values(res.x, "extra")).astype(np.int64).reshape(shape)
+    total = int(extra.sum())
+    lower = floor_total
+    if res.status == "optimal":
+        lower = total
+    elif math.isfinite(res.bound):
+        # The objective is the count plus a journey tie-break below 0.5.
+        lower = max(lower, math.floor(res.bound - 0.5 + 1e-6) + 1)
+    lower = min(max(lower, 0), total)
+    if lower < total:
+        _logger.warning(
+            "least_extra_classes: time limit reached; %d extra classes is an upper bound "
+            "(at least %d)",
+            total,
+            lower,
+        )
+    assign = _assignment_from(dm, p, res.x)
+    return ExtraClasses(
+        classes=extra,
+        total=total,
+        lower_bound=lower,
+        proven_least=lower == total,
+        gap=(total - lower) / total if total else 0.0,
+        status=res.status,
+        assignment=assign[unit_of],
+        seconds=time.perf_counter() - t0,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,26 +451,36 @@ def least_extra_classes(
 
 @dataclass(frozen=True)
 class CapacityDiagnosis:
-    """Where places are short, and the fewest extra classes that fit the pupils.
+    """Why a level has no plan within today's classes, and the fewest extra classes that fit it.
 
     Parameters
     ----------
     shortages
-        One row per level and band (index ``level:band``): ``pupils``, ``places``, ``short``.
+        One row per level and band (index ``level:band``): ``pupils``, ``places``, ``short``
+        (pupils minus places, at least 0).
     extra_classes
-        Extra classes per school (index ``id``) and band (``extra_classes_<band>``).
+        Extra classes per school (index ``id``) and band (``extra_classes_<band>``), with the
+        school's ``name``.
     message
-        The diagnosis in a planner's words.
+        The diagnosis in a planner's words: the cause, the blocks and schools involved.
+    causes
+        The causes found, among ``"capacity"``, ``"journey limit"``, ``"contiguity"`` and
+        ``"time limit"`` (a plan exists but the search did not find it in time).
+    least
+        The least-extra-classes result (proven least or an upper bound, with its gap), or
+        ``None`` when no number of classes helps (blocks beyond every school's reach).
     """
 
     shortages: Any
     extra_classes: Any
     message: str
+    causes: tuple[str, ...] = ()
+    least: ExtraClasses | None = None
 
     @property
     def feasible(self) -> bool:
         """Whether today's classes already fit every pupil."""
-        return int(self.extra_classes.to_numpy().sum()) == 0
+        return int(self.extra_classes.filter(like="extra_classes_").to_numpy().sum()) == 0
 
 
 @dataclass(frozen=True)
@@ -368,21 +492,35 @@ class DistrictPlan:
     blocks
         Per block (index ``id``): ``school_<level>``, ``journey_<level>_min``,
         ``nearest_<level>`` (the assigned school is the nearest one teaching the level),
-        ``moved_<level>`` (differs from the status quo), geometry.
+        ``moved_<level>`` (differs from the status quo), ``joined_<level>`` (why an island
+        block was joined to its district, else empty), geometry.
     schools
         Per school (index ``id``): pupils per band (total, resident, migrant), classes,
         classes needed, average class size, oversized (56+) and severely oversized (66+) classes
         before (today's enrolment and classes) and after, utilisation per level.
     districts
         One polygon per level and school (index ``<level>:<school id>``): ``level``, ``school``,
-        ``pupils``, ``area_m2``, ``polsby_popper``, ``pieces`` (1 when contiguous).
+        ``pupils``, ``area_m2``, ``polsby_popper``, ``pieces`` (connected pieces under the
+        adjacency used: 1 exactly when the district is contiguous).
     indicators
         Per level: mean and worst journey, share at the nearest school, pupils moved, contiguity,
-        objective, bound, gap, status, method, seconds.
+        objective, bound, gap, status, method, seconds, ``fits_today`` and
+        ``extra_classes_needed``.
     solutions
         The :class:`DistrictSolution` of each level.
     cost_source
         ``"travel matrix"`` or ``"straight line x detour (fallback)"`` per level.
+    adjacency
+        The block pairs (``block_a``, ``block_b``, ``shared_m``, ``gap_m``, ``source``:
+        measured / added / removed, ``used``): the adjacency the plan used.
+    islands
+        Island blocks joined to a district (``islands="join"``): ``level``, ``piece``,
+        ``joined_to``, ``minutes``, ``reason``.
+    diagnoses
+        Per level whose pupils do not fit today's classes: the :class:`CapacityDiagnosis`; the
+        plan of that level is then the best plan with the overflow in oversized classes.
+    notes
+        Notes on the input (a layer reprojected to metres, pairs that were not neighbours).
     """
 
     blocks: Any
@@ -391,6 +529,10 @@ class DistrictPlan:
     indicators: Any
     solutions: dict[str, DistrictSolution]
     cost_source: dict[str, str]
+    adjacency: Any = None
+    islands: Any = None
+    diagnoses: dict[str, CapacityDiagnosis] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def plan_districts(
@@ -411,6 +553,9 @@ def plan_districts(
     mip_rel_gap: float = 0.01,
     gap_tolerance_m: float = DEFAULT_GAP_TOLERANCE_M,
     min_shared_m: float = DEFAULT_MIN_SHARED_M,
+    add_pairs: Sequence[Sequence[str]] | None = None,
+    remove_pairs: Sequence[Sequence[str]] | None = None,
+    islands: str = "report",
     detour_factor: float = DETOUR_FACTOR,
     allow_over_capacity: bool = False,
 ) -> DistrictPlan:
@@ -419,8 +564,9 @@ def plan_districts(
     Parameters
     ----------
     blocks
-        The ``blocks`` layer (polygons in a metric CRS, index ``id``), e.g.
-        ``PlanningArea.blocks``.
+        The ``blocks`` layer (polygons in a projected CRS, index ``id``), e.g.
+        ``PlanningArea.blocks``; a layer in feet is reprojected to metres (see ``notes``).
+        A block of several parts is one unit.
     schools
         The ``schools`` layer; closed schools are left out.
     travel
@@ -451,12 +597,20 @@ def plan_districts(
         for street blocks separated by streets).
     min_shared_m
         Shortest shared frontage making two blocks neighbours, metres (corners never count).
+    add_pairs, remove_pairs
+        Pairs of block ids to make neighbours (a footbridge) or to keep apart (a river with no
+        bridge), on top of the measured adjacency.
+    islands
+        A piece of the map holding no school of the level: ``"report"`` refuses, naming its
+        blocks and what to do; ``"join"`` joins it to the district of the school it reaches
+        first (the reason is in ``blocks["joined_<level>"]`` and ``islands``).
     detour_factor
         Factor on straight-line distance for the fallback cost.
     allow_over_capacity
-        When no plan within the class-size limits is found in the time limit, return the best
-        plan found (its ``indicators`` give ``over_capacity_pupils`` and status
-        ``"not_feasible"``) instead of raising.
+        Infeasible is an answer: when the pupils do not fit today's classes, diagnose the level
+        (:attr:`DistrictPlan.diagnoses`: shortage per band, least extra classes per school) and
+        return the best plan that fits with those classes, its overflow counted as oversized
+        classes against today's classes, instead of raising.
 
     Returns
     -------
@@ -466,13 +620,25 @@ def plan_districts(
     Raises
     ------
     InfeasibleError
-        When places are short; the message says where, by how much, and the fewest extra classes.
+        When no plan exists (or, with ``allow_over_capacity``, when no number of extra classes
+        helps); the message names the cause (capacity, contiguity, journey limit) and the blocks
+        and schools involved.
     """
     from geoplan.rules import PlanningRules
 
+    if islands not in ISLAND_MODES:
+        msg = f"`islands` must be one of {ISLAND_MODES}, got {islands!r}."
+        raise ArgumentError(msg)
     rules = rules or PlanningRules()
-    blocks, schools = _checked_blocks(blocks, schools)
-    adjacency = rook_adjacency(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
+    bmap = _block_map(
+        blocks,
+        schools,
+        gap_tolerance_m=gap_tolerance_m,
+        min_shared_m=min_shared_m,
+        add_pairs=add_pairs,
+        remove_pairs=remove_pairs,
+    )
+    blocks, schools = _checked_blocks(bmap.blocks, bmap.schools)
     groups = blocks["community"].to_numpy() if keep_communities else None
     block_out = gpd.GeoDataFrame(
         index=blocks.index.copy(), geometry=blocks.geometry.copy(), crs=blocks.crs
@@ -481,13 +647,15 @@ def plan_districts(
     school_frames = []
     districts = []
     indicators = []
+    island_tables = []
     solutions: dict[str, DistrictSolution] = {}
     sources: dict[str, str] = {}
+    diagnoses: dict[str, CapacityDiagnosis] = {}
     for level in levels:
         li = _level_inputs(
             blocks,
             schools,
-            adjacency,
+            bmap.adjacency,
             level=level,
             travel=travel,
             rules=rules,
@@ -496,52 +664,142 @@ def plan_districts(
             extra_classes=extra_classes,
             detour_factor=detour_factor,
         )
+        adjacency, joined = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
+        island_tables.append(joined)
         limit_j = _per_level(max_journey_min, level)
+        args = (li.demand, li.cost, li.classes_after * li.limit, adjacency, li.home)
+        kwargs: dict[str, Any] = {
+            "max_journey_min": limit_j,
+            "fixed": li.fixed,
+            "status_quo": li.status_quo,
+            "max_moved": _per_level(max_moved, level),
+            "groups": groups,
+            "method": method,
+            "time_limit_s": time_limit_s,
+            "mip_rel_gap": mip_rel_gap,
+        }
+        failure = ""
+        sol: DistrictSolution | None = None
         try:
-            sol = solve_districts(
-                li.demand,
-                li.cost,
-                li.classes_after * li.limit,
-                adjacency,
-                li.home,
-                max_journey_min=limit_j,
-                fixed=li.fixed,
-                status_quo=li.status_quo,
-                max_moved=_per_level(max_moved, level),
-                groups=groups,
-                method=method,
-                time_limit_s=time_limit_s,
-                mip_rel_gap=mip_rel_gap,
-            )
+            sol = solve_districts(*args, **kwargs)
         except InfeasibleError as err:
-            diag = _diagnose_level(
-                li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s
-            )
-            raise InfeasibleError(f"{err}\n{diag.message}") from err
-        if sol.status == "not_feasible":
-            what = (
+            failure = str(err)
+        if sol is not None and sol.status == "not_feasible":
+            failure = (
                 f"The {LEVEL_NAMES[level]} {sol.method} search found no plan within capacity and "
                 f"contiguity in {time_limit_s:g} s ({sol.over_capacity_pupils:,.0f} pupils over "
                 "the class-size limit in its best plan)."
             )
-            if allow_over_capacity:
-                _logger.warning("%s Keeping that plan (allow_over_capacity=True).", what)
-            else:
-                diag = _diagnose_level(
-                    li, adjacency, groups=groups, max_journey_min=limit_j, time_limit_s=time_limit_s
-                )
-                raise InfeasibleError(f"{what}\n{diag.message}")
+        if failure:
+            diag = _diagnose_level(
+                li,
+                adjacency,
+                blocks=blocks,
+                groups=groups,
+                max_journey_min=limit_j,
+                time_limit_s=time_limit_s,
+            )
+            if not allow_over_capacity or diag.least is None:
+                raise InfeasibleError(f"{failure}\n{diag.message}")
+            diagnoses[level] = diag
+            _logger.warning("%s\n%s", failure, diag.message)
+            if diag.least.total > 0:
+                room = (li.classes_after + diag.least.classes) * li.limit
+                sol = _answer_plan(li, room, args, kwargs, diag.least)
+            elif sol is None:
+                raise InfeasibleError(f"{failure}\n{diag.message}")
+        assert sol is not None
         solutions[level] = sol
         sources[level] = li.cost_source
         _fill_blocks(block_out, li, sol)
+        block_out[f"joined_{level}"] = (
+            joined.set_index("id")["reason"].reindex(block_out.index).fillna("").to_numpy()
+        )
         school_frames.append(_school_table(li, sol))
         districts.append(_district_table(blocks, li, sol, adjacency))
-        indicators.append(_indicators(li, sol))
+        row = _indicators(li, sol)
+        least = diagnoses[level].least if level in diagnoses else None
+        row["fits_today"] = level not in diagnoses
+        row["extra_classes_needed"] = 0 if least is None else least.total
+        row["extra_classes_proven_least"] = True if least is None else least.proven_least
+        indicators.append(row)
     school_table = _merge_school_tables(schools, school_frames)
     district_gdf = gpd.GeoDataFrame(pd.concat(districts), crs=blocks.crs)
     district_gdf.index.name = "id"
     ind = pd.DataFrame(indicators).set_index("level")
-    return DistrictPlan(block_out, school_table, district_gdf, ind, solutions, sources)
+    island_table = pd.concat(island_tables, ignore_index=True).set_index("id")
+    return DistrictPlan(
+        block_out,
+        school_table,
+        district_gdf,
+        ind,
+        solutions,
+        sources,
+        adjacency=bmap.pairs,
+        islands=island_table,
+        diagnoses=diagnoses,
+        notes=bmap.notes,
+    )
+
+
+def _level_adjacency(
+    blocks: Any, adjacency: sp.csr_array, li: _LevelInput, *, islands: str
+) -> tuple[sp.csr_array, pd.DataFrame]:
+    """The level's adjacency: islands refused (named) or joined to their first school's district."""
+    found = _islands(adjacency, li.home)
+    if not found:
+        return adjacency, _join_islands(
+            blocks,
+            adjacency,
+            [],
+            cost=li.cost,
+            home=li.home,
+            schools=li.schools,
+            level=li.level,
+            cost_source=li.cost_source,
+        )[1]
+    if islands == "report":
+        raise InfeasibleError(_island_message(blocks, found, LEVEL_NAMES[li.level]))
+    joined, table = _join_islands(
+        blocks,
+        adjacency,
+        found,
+        cost=li.cost,
+        home=li.home,
+        schools=li.schools,
+        level=li.level,
+        cost_source=li.cost_source,
+    )
+    _logger.info("%d island block(s) joined to a %s district", len(table), li.level)
+    return joined, table
+
+
+def _answer_plan(
+    li: _LevelInput,
+    room: np.ndarray,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    least: ExtraClasses,
+) -> DistrictSolution:
+    """The best plan with the least extra classes, its overflow measured against today's."""
+    sol: DistrictSolution | None = None
+    try:
+        sol = solve_districts(args[0], args[1], room, *args[3:], **kwargs)
+    except InfeasibleError:
+        sol = None
+    if sol is None or sol.status == "not_feasible":
+        assign = least.assignment  # fits the extra classes, contiguous, by construction
+        n = li.demand.shape[0]
+        objective = float((li.demand.sum(axis=1) * li.cost[np.arange(n), assign]).sum())
+        sol = DistrictSolution(
+            assign, objective, math.nan, math.inf, math.nan, "over_capacity",
+            "least_extra_classes", True, 0.0, least.seconds,
+        )  # fmt: skip
+    today = li.classes_after * li.limit
+    load = np.zeros_like(today)
+    np.add.at(load, sol.assignment, li.demand)
+    over = float(np.maximum(load - today, 0.0).sum())
+    return replace(sol, over_capacity_pupils=over, status="over_capacity")
 
 
 def _per_level(value: float | Mapping[str, float] | None, level: str) -> float | None:
@@ -670,12 +928,16 @@ def _diagnose_level(
     li: _LevelInput,
     adjacency: sp.csr_array,
     *,
+    blocks: Any,
     groups: Any,
     max_journey_min: float | None,
     time_limit_s: float,
     max_extra_classes: int = 20,
+    island_message: str = "",
 ) -> CapacityDiagnosis:
+    """The true cause of a level without a plan: capacity, journey limit, contiguity or time."""
     places = li.classes_after * li.limit
+    level_name = LEVEL_NAMES[li.level]
     rows = []
     for b, band in enumerate(li.bands):
         need, have = float(li.demand[:, b].sum()), float(places[:, b].sum())
@@ -684,52 +946,122 @@ def _diagnose_level(
                 "id": f"{li.level}:{band}",
                 "pupils": need,
                 "places": have,
-                "short": max(need - have, 0.0),
+                "short": max(need - have, 0),
             }
         )
     shortages = pd.DataFrame(rows).set_index("id")
-    extra = least_extra_classes(
-        li.demand,
-        li.cost,
-        places,
-        li.limit,
-        adjacency,
-        li.home,
-        max_extra_classes=max_extra_classes,
-        max_journey_min=max_journey_min,
-        fixed=li.fixed,
-        groups=groups,
-        time_limit_s=time_limit_s,
-    )
-    extra_df = pd.DataFrame(
-        extra, index=li.schools.index.copy(), columns=[f"extra_classes_{band}" for band in li.bands]
-    )
-    extra_df.index.name = "id"
     names = li.schools["name"] if "name" in li.schools.columns else li.schools.index.to_series()
-    lines = []
-    level_name = LEVEL_NAMES[li.level]
+    extra_df = pd.DataFrame(
+        0, index=li.schools.index.copy(), columns=[f"extra_classes_{band}" for band in li.bands]
+    )
+    extra_df.insert(0, "name", names.to_numpy())
+    extra_df.index.name = "id"
+    causes: list[str] = []
+    lines: list[str] = []
     short_total = float(shortages["short"].sum())
     if short_total > 0:
+        causes.append("capacity")
         lines.append(
-            f"{level_name.capitalize()} places short by {short_total:,.0f} "
+            f"Capacity: {level_name} places short by {short_total:,.0f} "
             f"(pupils {li.demand.sum():,.0f}, places {places.sum():,.0f})."
         )
-    else:
+        for key, row in shortages.iterrows():
+            if float(row["short"]) > 0:
+                grades = grade_label(str(key).split(":")[1])
+                lines.append(
+                    f"  grades {grades}: {row['pupils']:,.0f} pupils, {row['places']:,.0f} places,"
+                    f" short by {row['short']:,.0f}"
+                )
+    if island_message:
+        causes.append("contiguity")
+        lines.append(island_message)
+        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+    # Blocks no school reaches (by road, or within the journey limit): no class helps them.
+    reach = np.isfinite(li.cost)
+    if max_journey_min is not None:
+        reach &= li.cost <= max_journey_min
+    alone = np.flatnonzero(~reach.any(axis=1) & (li.fixed < 0))
+    if alone.size:
+        listed = ", ".join(_block_names(blocks, alone[:10])) + (" ..." if alone.size > 10 else "")
+        if max_journey_min is not None and np.isfinite(li.cost[alone]).any(axis=1).all():
+            causes.append("journey limit")
+            lines.append(
+                f"Journey limit: {alone.size} block(s) reach no {level_name} school within "
+                f"{max_journey_min:g} minutes: {listed}. Raise the limit or add a school there."
+            )
+        else:
+            causes.append("road network")
+            lines.append(
+                f"Road network: {alone.size} block(s) reach no {level_name} school at all: "
+                f"{listed}. Join them to the road network."
+            )
+        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+    common = {
+        "max_extra_classes": max_extra_classes,
+        "fixed": li.fixed,
+        "groups": groups,
+    }
+    try:
+        loose = least_extra_classes(
+            li.demand, li.cost, places, li.limit, adjacency, li.home, contiguous=False,
+            max_journey_min=max_journey_min, time_limit_s=time_limit_s / 4.0, **common,
+        )  # fmt: skip
+        least = least_extra_classes(
+            li.demand, li.cost, places, li.limit, adjacency, li.home, contiguous=True,
+            max_journey_min=max_journey_min, time_limit_s=time_limit_s, **common,
+        )  # fmt: skip
+    except InfeasibleError as err:
+        lines.append(str(err))
+        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+    if max_journey_min is not None:
+        free = least_extra_classes(
+            li.demand, li.cost, places, li.limit, adjacency, li.home, contiguous=False,
+            max_journey_min=None, time_limit_s=time_limit_s / 4.0, **common,
+        )  # fmt: skip
+        if loose.lower_bound > free.total:
+            causes.append("journey limit")
+            lines.append(
+                f"Journey limit: within {max_journey_min:g} minutes the pupils need at least "
+                f"{loose.lower_bound} extra classes, without the limit {free.total}: the schools "
+                "near the crowded blocks are full. "
+                + _where(names, loose.classes - np.minimum(loose.classes, free.classes))
+            )
+    if least.total > loose.total and least.lower_bound > loose.total:
+        causes.append("contiguity")
         lines.append(
-            f"{level_name.capitalize()} places suffice in total ({places.sum():,.0f} for "
-            f"{li.demand.sum():,.0f} pupils) but not where the pupils live, within the journey "
-            "limit and with contiguous districts."
+            f"Contiguity: contiguous districts need at least {least.lower_bound} extra classes, "
+            f"the places alone {loose.total}: some schools' districts cannot reach the pupils "
+            "with room without cutting through another district. "
+            + _where(names, least.classes - np.minimum(least.classes, loose.classes))
         )
-    for row in rows:
-        if float(str(row["short"])) > 0:
-            band = str(row["id"]).split(":")[1]
-            lines.append(f"  grades {grade_label(band)}: short by {row['short']:,.0f}")
-    per_school = extra.sum(axis=1)
-    if per_school.sum() > 0:
+    if least.total == 0:
+        causes.append("time limit")
+        lines.append(
+            f"A plan within today's {level_name} classes exists (the least-extra-classes model "
+            "found one) but the district search did not reach it in time: raise "
+            "districts.time_limit_s."
+        )
+    elif "capacity" not in causes and "contiguity" not in causes and "journey limit" not in causes:
+        causes.append("capacity")
+        lines.append(
+            f"Capacity: {level_name} places suffice in total ({places.sum():,.0f} for "
+            f"{li.demand.sum():,.0f} pupils) but not at the schools the pupils can reach."
+        )
+    extra_df[[f"extra_classes_{band}" for band in li.bands]] = least.classes
+    per_school = least.classes.sum(axis=1)
+    if least.total > 0:
         where = [f"{int(c)} at {names.iloc[j]}" for j, c in enumerate(per_school) if c > 0]
-        joined = ", ".join(where)
-        lines.append(f"{int(per_school.sum())} more classes would fit them: {joined}.")
-    return CapacityDiagnosis(shortages, extra_df, "\n".join(lines))
+        lines.append(
+            f"Least extra classes: {least.describe()}, which would fit every pupil in contiguous "
+            f"districts: {', '.join(where)}."
+        )
+    return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), least)
+
+
+def _where(names: Any, classes: np.ndarray) -> str:
+    per = classes.sum(axis=1)
+    found = [str(names.iloc[j]) for j in np.flatnonzero(per > 0)]
+    return f"Schools involved: {', '.join(found)}." if found else ""
 
 
 def diagnose_capacity(
@@ -748,9 +1080,12 @@ def diagnose_capacity(
     time_limit_s: float = 30.0,
     gap_tolerance_m: float = DEFAULT_GAP_TOLERANCE_M,
     min_shared_m: float = DEFAULT_MIN_SHARED_M,
+    add_pairs: Sequence[Sequence[str]] | None = None,
+    remove_pairs: Sequence[Sequence[str]] | None = None,
+    islands: str = "report",
     detour_factor: float = DETOUR_FACTOR,
 ) -> CapacityDiagnosis:
-    """Places short per band, and the fewest extra classes per school that fit every pupil.
+    """Why the pupils of a level do not fit: places short per band, the cause, the least classes.
 
     Parameters
     ----------
@@ -759,28 +1094,36 @@ def diagnose_capacity(
     level
         ``"primary"`` or ``"middle"``.
     max_journey_min
-        Longest journey allowed, minutes.
+        Longest journey allowed, minutes (``None``: no limit, and none is blamed).
     max_extra_classes
         Most extra classes considered per school and band.
     time_limit_s
         Wall-time limit of the least-extra-classes MIP.
-    gap_tolerance_m, min_shared_m, detour_factor
+    gap_tolerance_m, min_shared_m, add_pairs, remove_pairs, islands, detour_factor
         As for :func:`plan_districts`.
 
     Returns
     -------
     CapacityDiagnosis
-        Shortages, extra classes per school, and the message in a planner's words.
+        Shortages, the causes (naming blocks and schools), the least extra classes per school
+        (proven least or an upper bound with its gap) and the message in a planner's words.
     """
     from geoplan.rules import PlanningRules
 
     rules = rules or PlanningRules()
-    blocks, schools = _checked_blocks(blocks, schools)
-    adjacency = rook_adjacency(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
+    bmap = _block_map(
+        blocks,
+        schools,
+        gap_tolerance_m=gap_tolerance_m,
+        min_shared_m=min_shared_m,
+        add_pairs=add_pairs,
+        remove_pairs=remove_pairs,
+    )
+    blocks, schools = _checked_blocks(bmap.blocks, bmap.schools)
     li = _level_inputs(
         blocks,
         schools,
-        adjacency,
+        bmap.adjacency,
         level=level,
         travel=travel,
         rules=rules,
@@ -790,9 +1133,23 @@ def diagnose_capacity(
         detour_factor=detour_factor,
     )
     groups = blocks["community"].to_numpy() if keep_communities else None
+    try:
+        adjacency, _ = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
+    except InfeasibleError as err:
+        return _diagnose_level(
+            li,
+            bmap.adjacency,
+            blocks=blocks,
+            groups=groups,
+            max_journey_min=max_journey_min,
+            time_limit_s=time_limit_s,
+            max_extra_classes=max_extra_classes,
+            island_message=str(err),
+        )
     return _diagnose_level(
         li,
         adjacency,
+        blocks=blocks,
         groups=groups,
         max_journey_min=max_journey_min,
         time_limit_s=time_limit_s,

@@ -21,6 +21,7 @@ from folium import plugins
 from tqdm.auto import tqdm
 
 from geoplan.data.area import localised_names
+from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.restoration import write_scorecard
@@ -83,6 +84,30 @@ def _busiest_school_journeys(
 ) -> folium.Map:
     school, lines = school_journey_lines(result, graph)
     return plan_maps.school_journeys_map(result, lines, school=school, lang=lang)
+
+
+def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
+    """The adjacency used, joined islands and, when the town does not fit, the diagnosis."""
+    written = []
+    if districts.adjacency is not None:
+        written += write_table(districts.adjacency, folder / "block_adjacency")
+    if districts.islands is not None and len(districts.islands):
+        written += write_table(districts.islands, folder / "district_islands")
+    if districts.diagnoses:
+        diags = districts.diagnoses
+        short = pd.concat([d.shortages for d in diags.values()])
+        written += write_table(short, folder / "district_shortages")
+        extra = pd.concat(
+            [d.extra_classes.assign(level=level) for level, d in diags.items()]
+        ).set_index("level", append=True)
+        written += write_table(extra, folder / "district_extra_classes")
+        text = "\n\n".join(
+            f"{level}: {', '.join(d.causes)}\n{d.message}" for level, d in diags.items()
+        )
+        path = folder / "district_diagnosis.txt"
+        path.write_text(text + "\n", encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def write_plan_files(
@@ -184,6 +209,7 @@ def write_plan_files(
                 lambda: [
                     *write_table(districts.schools, folder / "district_schools"),
                     *write_table(districts.indicators, folder / "district_indicators"),
+                    *_district_checks(districts, folder),
                 ],
             )
         )

@@ -86,6 +86,15 @@ class PlanSettings:
         Count the schools' ``planned_classes_*`` in district capacity.
     district_time_limit_s
         Time limit of each district MIP.
+    district_gap_tolerance_m
+        Block boundaries closer than this touch, metres (digitising gaps; ~30 for street blocks).
+    district_min_shared_m
+        Shortest shared frontage making two blocks neighbours, metres (corners never count).
+    district_add_pairs, district_remove_pairs
+        Block id pairs made neighbours (a footbridge) or kept apart (a river with no bridge).
+    district_islands
+        Blocks touching no district of a level: ``"report"`` (name them and stop) or ``"join"``
+        (join each to the district of the school it reaches first by road).
     phasing_time_limit_s
         Time limit of the phasing MIP.
     cache_dir
@@ -106,6 +115,11 @@ class PlanSettings:
     district_extra_classes: Mapping[str, Mapping[str, int]] | None = None
     use_planned_extension: bool = True
     district_time_limit_s: float = 30.0
+    district_gap_tolerance_m: float = 2.0
+    district_min_shared_m: float = 10.0
+    district_add_pairs: tuple[tuple[str, str], ...] = ()
+    district_remove_pairs: tuple[tuple[str, str], ...] = ()
+    district_islands: str = "report"
     phasing_time_limit_s: float = 30.0
     cache_dir: Path | None = None
 
@@ -221,7 +235,12 @@ def town_districts(
     graph: nx.MultiDiGraph,
     settings: PlanSettings,
 ) -> DistrictPlan:
-    """County-town districts: blocks to the open schools within 2 km of the blocks."""
+    """County-town districts: blocks to the open schools within 2 km of the blocks.
+
+    When today's schools cannot hold the town, the plan is still an answer: the diagnosis
+    (shortage per band, least extra classes per school) and the best plan with the overflow in
+    oversized classes (``DistrictPlan.diagnoses``).
+    """
     town = area.blocks.union_all().buffer(2000)
     open_schools = schools[schools["status"] == "open"]
     town_schools = open_schools[open_schools.geometry.within(town)]
@@ -248,6 +267,12 @@ def town_districts(
         use_planned=settings.use_planned_extension,
         extra_classes=settings.district_extra_classes,
         time_limit_s=settings.district_time_limit_s,
+        gap_tolerance_m=settings.district_gap_tolerance_m,
+        min_shared_m=settings.district_min_shared_m,
+        add_pairs=settings.district_add_pairs,
+        remove_pairs=settings.district_remove_pairs,
+        islands=settings.district_islands,
+        allow_over_capacity=True,
     )
 
 
@@ -395,8 +420,17 @@ def plan_metrics(
                 out[f"districts_{col}"] = int(sch[col].sum())
         ind = districts.indicators
         for level in ind.index if hasattr(ind, "index") else []:
-            for key in ("pupils_moved", "mean_journey_min", "worst_journey_min", "gap"):
+            for key in (
+                "pupils_moved",
+                "mean_journey_min",
+                "worst_journey_min",
+                "gap",
+                "over_capacity_pupils",
+                "extra_classes_needed",
+            ):
                 if key in ind.columns:
                     value = ind.loc[level, key]
                     out[f"districts_{level}_{key}"] = None if pd.isna(value) else float(value)
+        for level, diag in districts.diagnoses.items():
+            out[f"districts_{level}_short_pupils"] = float(diag.shortages["short"].sum())
     return out

@@ -26,6 +26,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoplan.atomic import atomic_output_dir
 from geoplan.data.area import ID_INDEX, PlanningArea
@@ -66,6 +67,8 @@ RESULT_LAYERS: dict[str, str] = {
     "school_districts_primary": "County-town primary school districts (one polygon per school)",
     "school_districts_middle": "County-town junior middle school districts",
     "county_town_blocks": "County-town blocks with their district school per level",
+    "block_adjacency": "Neighbouring county-town blocks, a line between their centres: the "
+    "adjacency the districts used (measured, added or removed pairs)",
 }
 """Layers of ``results.gpkg`` and what each holds (empty layers are left out)."""
 
@@ -242,6 +245,21 @@ def result_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
             if len(part):
                 layers[f"school_districts_{level}"] = gpd.GeoDataFrame(part, crs=area.crs)
         layers["county_town_blocks"] = gpd.GeoDataFrame(result.districts.blocks, crs=area.crs)
+        pairs = result.districts.adjacency
+        if pairs is not None and len(pairs):
+            centre = result.districts.blocks.geometry.representative_point()
+            lines = shapely.linestrings(
+                np.stack(
+                    [
+                        shapely.get_coordinates(centre.loc[pairs["block_a"]].values),
+                        shapely.get_coordinates(centre.loc[pairs["block_b"]].values),
+                    ],
+                    axis=1,
+                )
+            )
+            layers["block_adjacency"] = gpd.GeoDataFrame(
+                pairs.reset_index(drop=True), geometry=lines, crs=result.districts.blocks.crs
+            )
     return {name: _plain(gdf) for name, gdf in layers.items()}
 
 
@@ -352,6 +370,14 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
                 for key in ("method", "status", "objective", "bound", "gap", "seconds")
                 if key in ind.columns
             }
+        for level, diag in result.districts.diagnoses.items():
+            if diag.least is not None:
+                least = diag.least
+                out[f"districts_{level}_extra_classes"] = {
+                    "causes": list(diag.causes), "total": least.total,
+                    "lower_bound": least.lower_bound, "proven_least": least.proven_least,
+                    "gap": least.gap, "status": least.status, "seconds": least.seconds,
+                }  # fmt: skip
     return _jsonable(out)  # type: ignore[no-any-return]
 
 

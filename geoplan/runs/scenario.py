@@ -109,6 +109,11 @@ SCHEMA: dict[str, Any] = {
         "use_planned_extension": "bool",
         "extra_classes": "extra_classes",
         "time_limit_s": "number",
+        "gap_tolerance_m": "number",
+        "min_shared_m": "number",
+        "add_pairs": "block_pairs",
+        "remove_pairs": "block_pairs",
+        "islands": "island_mode",
     },
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
 }
@@ -524,6 +529,19 @@ def _extra_classes(check: _Checker, where: str, value: Any) -> dict[str, dict[st
     return out
 
 
+def _block_pairs(check: _Checker, where: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    ok = isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str | int) for v in p)
+        for p in value
+    )
+    if not ok:
+        check.bad(where, value, "Not a list of block pairs.", "Write e.g. `[[B001, B002]]`.")
+        return ()
+    return tuple((str(a), str(b)) for a, b in value)
+
+
 def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
     """The ``siting:`` section, checked; exclusive with an enabled ``restoration:``."""
     part = data.get("siting")
@@ -729,6 +747,19 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
 
     extra = _get(data, "districts", "extra_classes")
     extra_classes = _extra_classes(check, "districts.extra_classes", extra) if extra else None
+    islands = _get(data, "districts", "islands")
+    if islands is not None and islands not in ("report", "join"):
+        check.bad(
+            "districts.islands",
+            islands,
+            "Unknown way to treat blocks that touch no district.",
+            "Use report (name them and stop) or join (join each to the district of the school it "
+            "reaches first by road).",
+        )
+    gap_m = _get(data, "districts", "gap_tolerance_m")
+    gap_ok = gap_m is None or check.number("districts.gap_tolerance_m", gap_m, positive=False)
+    if gap_m is not None and gap_ok is not None and float(gap_m) < 0:
+        check.bad("districts.gap_tolerance_m", gap_m, "Negative.", "Write 0 or more, e.g. 30.")
     lang = _get(data, "outputs", "lang")
     if lang is not None and lang not in ("en", "zh"):
         check.bad("outputs.lang", lang, "Unknown language.", "Use en or zh.")
@@ -767,6 +798,17 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         district_time_limit_s=num(
             "districts.time_limit_s", _get(data, "districts", "time_limit_s"), 30.0
         ),
+        district_gap_tolerance_m=float(gap_m) if gap_m is not None and gap_ok is not None else 2.0,
+        district_min_shared_m=num(
+            "districts.min_shared_m", _get(data, "districts", "min_shared_m"), 10.0
+        ),
+        district_add_pairs=_block_pairs(
+            check, "districts.add_pairs", _get(data, "districts", "add_pairs")
+        ),
+        district_remove_pairs=_block_pairs(
+            check, "districts.remove_pairs", _get(data, "districts", "remove_pairs")
+        ),
+        district_islands=str(islands) if islands in ("report", "join") else "report",
         phasing_time_limit_s=num(
             "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
         ),

@@ -1,0 +1,246 @@
+"""The block map of a districting: metres, the adjacency used (with the planner's pairs), islands.
+
+A town's block map comes from outside the project: it may be in US feet, its edges may not
+coincide, its blocks may stand apart across streets, a river may cut it (no bridge: remove the
+pair) or a footbridge may join two blocks the map keeps apart (add the pair). This module turns the
+``blocks`` layer into the adjacency the model uses and a table of every pair (what was measured,
+added or removed), and finds the **islands** of one level: pieces of the map that hold no school
+of the level, which no contiguous district can reach. An island is reported by id and name with
+what to do, or joined to the district of the school it reaches first by road.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from geoplan.errors import CRSError, Problem, ValidationError
+from geoplan.models._contiguity import pairs_adjacency, shared_frontage
+
+logger = logging.getLogger(__name__)
+
+ISLAND_MODES: tuple[str, ...] = ("report", "join")
+"""What to do with a piece of the map that holds no school: refuse and name it, or join it."""
+
+
+@dataclass(frozen=True)
+class _BlockMap:
+    blocks: Any  # the blocks layer in a CRS in metres
+    schools: Any  # the schools layer in the same CRS
+    adjacency: sp.csr_array  # measured, plus added, minus removed
+    pairs: pd.DataFrame  # one row per pair: block_a, block_b, shared_m, gap_m, source, used
+    notes: tuple[str, ...]
+
+
+def _in_metres(crs: Any) -> bool:
+    return all((a.unit_name or "").lower() in ("metre", "meter", "m") for a in crs.axis_info)
+
+
+def _metric_layers(blocks: Any, schools: Any) -> tuple[Any, Any, list[str]]:
+    """Blocks and schools in one projected CRS in metres (reprojected, with a note, if not)."""
+    from geoplan.data.crs import choose_metric_crs
+
+    notes: list[str] = []
+    if blocks.crs is None or not blocks.crs.is_projected:
+        msg = (
+            "The blocks layer must be in a projected CRS for adjacency and areas; "
+            f"got {blocks.crs}. Use the PlanningArea's CRS."
+        )
+        raise CRSError(msg)
+    if not _in_metres(blocks.crs):
+        unit = blocks.crs.axis_info[0].unit_name
+        metric = choose_metric_crs(blocks)
+        note = (
+            f"The blocks layer is in {blocks.crs.name} ({unit}); it was reprojected to "
+            f"{metric.name} (EPSG:{metric.to_epsg()}, metres), so areas, the gap tolerance and the "
+            "shared frontage are in metres."
+        )
+        logger.warning("%s", note)
+        notes.append(note)
+        blocks = blocks.to_crs(metric)
+    if schools.crs is not None and schools.crs != blocks.crs:
+        schools = schools.to_crs(blocks.crs)
+    return blocks, schools, notes
+
+
+def _pair_positions(
+    pairs: Sequence[Sequence[str]] | None, index: pd.Index, field: str
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    pos = {str(b): i for i, b in enumerate(index)}
+    a_list: list[int] = []
+    b_list: list[int] = []
+    problems: list[Problem] = []
+    for pair in pairs or ():
+        ids = [str(v) for v in pair]
+        unknown = [v for v in ids if v not in pos]
+        if len(ids) != 2 or unknown or ids[0] == ids[1]:
+            problems.append(
+                Problem(
+                    "scenario",
+                    "blocks",
+                    ",".join(ids),
+                    field,
+                    str(list(pair)),
+                    "A pair must name two different blocks of the blocks layer"
+                    + (f"; unknown: {unknown}." if unknown else "."),
+                    f"Use block ids such as {list(index[:2])}.",
+                )
+            )
+            continue
+        a_list.append(pos[ids[0]])
+        b_list.append(pos[ids[1]])
+    return np.asarray(a_list, np.int64), np.asarray(b_list, np.int64), problems
+
+
+def _block_map(
+    blocks: Any,
+    schools: Any,
+    *,
+    gap_tolerance_m: float,
+    min_shared_m: float,
+    add_pairs: Sequence[Sequence[str]] | None = None,
+    remove_pairs: Sequence[Sequence[str]] | None = None,
+) -> _BlockMap:
+    """The blocks in metres, their adjacency with the planner's pairs, and the table of pairs."""
+    blocks, schools, notes = _metric_layers(blocks, schools)
+    n = len(blocks)
+    table = shared_frontage(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
+    table = table[table["shared_m"] >= min_shared_m]
+    add_a, add_b, problems = _pair_positions(add_pairs, blocks.index, "districts.adjacency.add")
+    rem_a, rem_b, more = _pair_positions(remove_pairs, blocks.index, "districts.adjacency.remove")
+    if problems or more:
+        raise ValidationError(problems + more)
+    key = table["a"].to_numpy() * n + table["b"].to_numpy()
+    removed = set((np.minimum(rem_a, rem_b) * n + np.maximum(rem_a, rem_b)).tolist())
+    added = np.minimum(add_a, add_b) * n + np.maximum(add_a, add_b)
+    new = np.setdiff1d(added, key)
+    rows = pd.DataFrame(
+        {
+            "a": np.concatenate([table["a"].to_numpy(), new // n]),
+            "b": np.concatenate([table["b"].to_numpy(), new % n]),
+            "shared_m": np.concatenate([table["shared_m"].to_numpy(), np.full(new.size, np.nan)]),
+            "gap_m": np.concatenate([table["gap_m"].to_numpy(), np.full(new.size, np.nan)]),
+            "source": ["measured"] * len(table) + ["added"] * new.size,
+        }
+    )
+    codes = rows["a"].to_numpy() * n + rows["b"].to_numpy()
+    rows.loc[np.isin(codes, added) & (rows["source"] == "measured"), "source"] = "measured, added"
+    rows["used"] = ~np.isin(codes, list(removed))
+    rows.loc[~rows["used"], "source"] = rows.loc[~rows["used"], "source"] + ", removed"
+    not_there = removed - set(codes.tolist())
+    for code in sorted(not_there):
+        note = (
+            f"districts.adjacency.remove: blocks {blocks.index[code // n]} and "
+            f"{blocks.index[code % n]} were not neighbours; nothing to remove."
+        )
+        logger.warning("%s", note)
+        notes.append(note)
+    used = rows[rows["used"]]
+    adjacency = pairs_adjacency(used["a"].to_numpy(), used["b"].to_numpy(), n)
+    ids = np.asarray(blocks.index, dtype=object)
+    out = pd.DataFrame(
+        {
+            "block_a": ids[rows["a"].to_numpy(np.int64)],
+            "block_b": ids[rows["b"].to_numpy(np.int64)],
+            "shared_m": rows["shared_m"].to_numpy(float).round(2),
+            "gap_m": rows["gap_m"].to_numpy(float).round(2),
+            "source": rows["source"].to_numpy(object),
+            "used": rows["used"].to_numpy(bool),
+        }
+    ).sort_values(["block_a", "block_b"], ignore_index=True)
+    out.index = pd.Index(out["block_a"] + "|" + out["block_b"], name="pair")
+    return _BlockMap(blocks, schools, adjacency, out, tuple(notes))
+
+
+def _islands(adjacency: sp.csr_array, home: np.ndarray) -> list[np.ndarray]:
+    """Pieces of the map (connected components) holding no school's own block."""
+    count, labels = connected_components(adjacency, directed=False)
+    with_school = set(labels[np.asarray(home, dtype=np.int64)].tolist())
+    return [np.flatnonzero(labels == k) for k in range(count) if k not in with_school]
+
+
+def _block_names(blocks: Any, members: np.ndarray) -> list[str]:
+    ids = [str(i) for i in blocks.index[members]]
+    if "name" not in blocks.columns:
+        return ids
+    names = blocks["name"].iloc[members].fillna("").astype(str).tolist()
+    return [f"{i} ({n})" if n else i for i, n in zip(ids, names, strict=True)]
+
+
+def _island_message(blocks: Any, islands: list[np.ndarray], level_name: str) -> str:
+    lines = [
+        f"Contiguity: {sum(len(p) for p in islands)} block(s) in {len(islands)} piece(s) of the "
+        f"map touch no block of a {level_name} school's district, so no contiguous district can "
+        "hold them:"
+    ]
+    for piece in islands[:20]:
+        names = _block_names(blocks, piece)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        kind = "a block with no neighbour" if len(piece) == 1 else f"{len(piece)} blocks"
+        lines.append(f"  {kind}: {shown}")
+    if len(islands) > 20:
+        lines.append(f"  ... and {len(islands) - 20} more pieces")
+    lines.append(
+        "Fix: if the map draws the blocks apart (digitising gaps, streets), raise "
+        "districts.adjacency.gap_tolerance_m (about 30 for street blocks); if a footbridge or a "
+        "road joins them, add the pair in districts.adjacency.add; or set districts.islands: join "
+        "to join each piece to the district of the school it reaches first by road."
+    )
+    return "\n".join(lines)
+
+
+def _join_islands(
+    blocks: Any,
+    adjacency: sp.csr_array,
+    islands: list[np.ndarray],
+    *,
+    cost: np.ndarray,
+    home: np.ndarray,
+    schools: Any,
+    level: str,
+    cost_source: str,
+) -> tuple[sp.csr_array, pd.DataFrame]:
+    """Join each island to the district of the school it reaches first; the reasons per block."""
+    a_list, b_list, rows = [], [], []
+    how = "by road" if cost_source == "travel matrix" else "by straight line (no travel matrix)"
+    names = schools["name"] if "name" in schools.columns else schools.index.to_series()
+    for k, piece in enumerate(islands):
+        sub = np.where(np.isfinite(cost[piece]), cost[piece], np.inf)
+        if not np.isfinite(sub).any():
+            continue  # reaches no school at all: the journey diagnosis names it
+        flat = int(np.argmin(sub))
+        i, j = piece[flat // sub.shape[1]], flat % sub.shape[1]
+        a_list.append(int(i))
+        b_list.append(int(home[j]))
+        minutes = float(sub.min())
+        reason = (
+            f"island (touches no other {level} district): joined to the district of "
+            f"{names.iloc[j]} ({schools.index[j]}), the school it reaches first {how}, "
+            f"{minutes:.1f} min"
+        )
+        for blk in piece:
+            rows.append(
+                {
+                    "id": str(blocks.index[blk]),
+                    "level": level,
+                    "piece": k + 1,
+                    "blocks_in_piece": len(piece),
+                    "joined_to": str(schools.index[j]),
+                    "minutes": round(minutes, 2),
+                    "reason": reason,
+                }
+            )
+    n = adjacency.shape[0]
+    extra = pairs_adjacency(np.asarray(a_list, np.int64), np.asarray(b_list, np.int64), n)
+    joined = sp.csr_array((adjacency.astype(np.int8) + extra.astype(np.int8)) > 0)
+    table = pd.DataFrame(
+        rows, columns=["id", "level", "piece", "blocks_in_piece", "joined_to", "minutes", "reason"]
+    )
+    return joined, table
