@@ -24,6 +24,7 @@ from geoplan.models.districts import (
 )
 
 CRS = "EPSG:32645"
+ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location(
     "make_rough_towns", Path(__file__).resolve().parents[1] / "scripts" / "make_rough_towns.py"
 )
@@ -463,3 +464,74 @@ def test_demo_county_oversized_classes_fall_to_zero() -> None:
     assert int(plan.schools["severely_oversized_after"].sum()) == 0
     assert (plan.districts["pieces"] == 1).all()
     assert plan.blocks["school_primary"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def demo_town():
+    """The demo county town: its blocks and the open schools within 2 km of them."""
+    from geoplan.data.datasets import demo_county
+
+    area = demo_county()
+    near = area.blocks.union_all().buffer(2000)
+    schools = area.schools[(area.schools["status"] == "open") & area.schools.within(near)]
+    return area.blocks, schools
+
+
+@pytest.mark.slow
+def test_demo_today_shortage_is_pupils_minus_places(demo_town) -> None:
+    """Today's town does not fit: the diagnosis's shortage is pupils minus places, per band."""
+    blocks, schools = demo_town
+    # Independently, from the planner-facing files: pupils of the blocks, classes x the standard
+    # class-size limit (45 in primary grades, 50 in junior middle) of the town's open schools.
+    raw_blocks = gpd.read_file(ROOT / "data" / "demo" / "blocks.geojson")
+    raw_schools = pd.read_excel(ROOT / "data" / "demo" / "schools.xlsx", engine="openpyxl")
+    town_ids = set(schools.index)
+    raw_schools = raw_schools[raw_schools["id"].isin(town_ids)]
+    expected = {
+        band: float(
+            raw_blocks[f"pupils_{band}"].sum() - (raw_schools[f"classes_{band}"] * limit).sum()
+        )
+        for band, limit in (("g1_3", 45), ("g4_6", 45), ("g7_9", 50))
+    }
+    assert all(v > 0 for v in expected.values())
+    plan = plan_districts(
+        blocks, schools, use_planned=False, allow_over_capacity=True, time_limit_s=10.0
+    )
+    for level, bands in (("primary", ("g1_3", "g4_6")), ("middle", ("g7_9",))):
+        diag = plan.diagnoses[level]
+        assert diag.causes[0] == "capacity"
+        for band in bands:
+            assert float(diag.shortages.loc[f"{level}:{band}", "short"]) == expected[band]
+        least = diag.least
+        assert least is not None and least.lower_bound <= least.total
+        assert least.proven_least == (least.lower_bound == least.total)
+        assert plan.indicators.loc[level, "status"] == "over_capacity"
+        assert plan.indicators.loc[level, "over_capacity_pupils"] >= sum(expected[b] for b in bands)
+    assert (plan.districts["pieces"] == 1).all()
+    assert int(plan.schools["oversized_after"].sum()) > 0
+
+
+@pytest.mark.slow
+def test_demo_perturbed_and_street_towns_plan_as_the_clean_one(demo_town) -> None:
+    blocks, schools = demo_town
+    points = blocks.geometry.representative_point()
+    cost = np.column_stack([points.distance(p) for p in schools.geometry]) * 1.3 / (4000 / 60)
+    versions = {
+        "clean": (blocks, {}),
+        "perturbed": (rough.perturbed_blocks(blocks), {}),
+        "streets": (rough.street_blocks(blocks), {"gap_tolerance_m": 30.0}),
+    }
+    got = {}
+    for name, (layer, kw) in versions.items():
+        plan = plan_districts(
+            layer, schools, travel=cost, levels=("middle",), use_planned=True, time_limit_s=60, **kw
+        )
+        adj = plan.adjacency[plan.adjacency["used"]]
+        got[name] = (
+            set(zip(adj["block_a"], adj["block_b"], strict=True)),
+            round(float(plan.indicators.loc["middle", "objective_pupil_min"]), 6),
+        )
+        assert plan.indicators.loc["middle", "status"] == "optimal", name
+    assert len(got["clean"][0]) == 430
+    assert got["perturbed"] == got["clean"]
+    assert got["streets"] == got["clean"]
