@@ -25,8 +25,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,9 +46,11 @@ from geoplan.models.solver import (
 
 __all__ = [
     "METHODS",
+    "ROBUST",
     "TREE_SHARE",
     "CostInput",
     "CostMatrixLike",
+    "SeasonCost",
     "SitingResult",
     "budgeted_coverage",
     "cost_from_layers",
@@ -80,6 +82,22 @@ CostInput = CostMatrixLike | IdMatrix | pd.DataFrame | np.ndarray
 :class:`~geoplan.models.solver.IdMatrix`, a DataFrame (index: demand ids, columns: site ids) or a
 2-D array (with ``demand_ids`` / ``site_ids``, or default ids ``demand0``..., ``site0``...)."""
 
+SeasonCost = CostInput | Mapping[str, CostInput]
+"""A cost matrix, or a mapping *season -> cost matrix* (the same demand points and sites in every
+season) for the robust models (``robust=``)."""
+
+ROBUST: tuple[str, ...] = ("worst", "regret", "expected")
+"""How a robust model combines the seasons (see :mod:`geoplan.models.siting`)."""
+
+
+def _not_robust(robust: str | None, months: Any) -> None:
+    if robust is not None or months is not None:
+        msg = (
+            "`robust` and `months` need `cost` as a mapping season -> cost matrix "
+            "(e.g. {'summer': m1, 'winter': m2})"
+        )
+        raise ArgumentError(msg)
+
 
 @dataclass(frozen=True)
 class SitingResult:
@@ -108,6 +126,19 @@ class SitingResult:
         Wall time, model building included.
     method
         ``"exact"`` or ``"heuristic"``.
+    robust
+        ``""`` for one cost matrix; ``"worst"``, ``"regret"`` or ``"expected"`` when ``cost``
+        was a mapping season -> matrix (then ``sites`` and ``assignment`` are those of the first
+        season, and ``objective``/``bound`` are in the robust setting's terms).
+    seasons
+        Robust models only: one row per season (index ``season``): ``months``, ``value`` (the
+        plan's value in that season: p-median total cost with unreachable pairs at
+        ``unreachable_min``, coverage and set cover the pupils covered), ``covered_pupils``;
+        p-median also ``unreachable_min`` and ``unreachable_pupils``; set cover
+        ``coverable_pupils``; ``robust="regret"`` also ``optimum`` (the season's own optimum, or
+        its bound), ``optimum_proven`` and ``regret``.
+    season_assignment
+        Robust models only: the ``assignment`` table of every season, by season.
     """
 
     model: str
@@ -119,6 +150,9 @@ class SitingResult:
     status: str
     seconds: float
     method: str
+    robust: str = ""
+    seasons: pd.DataFrame | None = None
+    season_assignment: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def open_ids(self) -> list[str]:
@@ -545,7 +579,7 @@ def _radius_milp(
 
 
 def p_median(
-    cost: CostInput,
+    cost: SeasonCost,
     *,
     p: int,
     weights: Any = None,
@@ -561,6 +595,9 @@ def p_median(
     time_limit_s: float = 300.0,
     heuristic_rounds: int = 30,
     objective_weights: Any = None,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
+    unreachable_min: float | Mapping[str, float] | None = None,
 ) -> SitingResult:
     """Open ``p`` sites so that the pupil-weighted total cost to the nearest open site is least.
 
@@ -596,16 +633,52 @@ def p_median(
     objective_weights
         Multipliers of each point's cost in the objective when they differ from ``weights``
         (``weights`` then count only against capacity and minimum enrolment).
+    robust
+        With ``cost`` a mapping season -> matrix: ``"worst"`` (default; least largest season
+        total), ``"regret"`` (least largest excess over each season's own optimum) or
+        ``"expected"`` (least months-weighted mean total). See :data:`ROBUST`.
+    months
+        School months of each season (weights of ``"expected"``; default equal).
+    unreachable_min
+        Robust models: the cost of an unreachable pair (a number, or one per season); default
+        twice the largest finite cost of that season, so that unserved pupils dominate.
 
     Returns
     -------
     SitingResult
-        ``objective`` is the total pupil-weighted cost.
+        ``objective`` is the total pupil-weighted cost (robust: in the ``robust`` setting's
+        terms, with each season's value in ``seasons``).
     """
     t0 = time.perf_counter()
     if method not in METHODS:
         msg = f"`method` must be one of {METHODS}, got {method!r}"
         raise ArgumentError(msg)
+    if isinstance(cost, Mapping):
+        from geoplan.models import _robust
+
+        return _robust.p_median(
+            cost,
+            p=p,
+            robust=_robust.check_robust(robust, cost),
+            months=months,
+            unreachable_min=unreachable_min,
+            weights=weights,
+            fixed=fixed,
+            must=must,
+            never=never,
+            demand_ids=demand_ids,
+            site_ids=site_ids,
+            method=method,
+            time_limit_s=time_limit_s,
+            heuristic_rounds=heuristic_rounds,
+            extra={
+                "capacity": capacity,
+                "min_enrolment": min_enrolment,
+                "fill_fixed": fill_fixed,
+                "objective_weights": objective_weights,
+            },
+        )
+    _not_robust(robust, months)
     prob = _prepare(
         cost,
         weights=weights,
@@ -966,7 +1039,7 @@ def _max_cover_milp(
 
 
 def max_coverage(
-    cost: CostInput,
+    cost: SeasonCost,
     *,
     limit: float,
     p: int,
@@ -981,11 +1054,18 @@ def max_coverage(
     site_ids: Any = None,
     method: str = "exact",
     time_limit_s: float = 300.0,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> SitingResult:
     """Open at most ``p`` sites (fixed included) so that most pupils are within ``limit``.
 
     Parameters are as for :func:`p_median`; ``limit`` is the largest cost (e.g. minutes) that
     counts as covered. With ``capacity``, a covered pupil must also fit in the site.
+
+    With ``cost`` a mapping season -> matrix, ``robust`` = ``"worst"`` (default: most pupils
+    covered in the worst season), ``"regret"`` (least largest shortfall against each season's
+    own optimum) or ``"expected"`` (most pupils covered, months-weighted mean; ``months`` per
+    season, default equal); each season's value is in the result's ``seasons``.
 
     Returns
     -------
@@ -993,6 +1073,29 @@ def max_coverage(
         ``objective`` is the number of pupils covered.
     """
     t0 = time.perf_counter()
+    if isinstance(cost, Mapping):
+        from geoplan.models import _robust
+
+        return _robust.coverage(
+            "max_coverage",
+            cost,
+            limit=limit,
+            p=p,
+            site_cost=None,
+            budget=None,
+            robust=_robust.check_robust(robust, cost),
+            months=months,
+            weights=weights,
+            fixed=fixed,
+            must=must,
+            never=never,
+            demand_ids=demand_ids,
+            site_ids=site_ids,
+            method=method,
+            time_limit_s=time_limit_s,
+            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
+        )
+    _not_robust(robust, months)
     prob = _prepare(
         cost,
         weights=weights,
@@ -1020,7 +1123,7 @@ def max_coverage(
 
 
 def budgeted_coverage(
-    cost: CostInput,
+    cost: SeasonCost,
     *,
     limit: float,
     site_cost: Any,
@@ -1036,10 +1139,17 @@ def budgeted_coverage(
     site_ids: Any = None,
     method: str = "exact",
     time_limit_s: float = 300.0,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> SitingResult:
     """Open sites whose cost (e.g. ``restore_cost_yuan``) fits ``budget``, covering most pupils.
 
     Fixed sites cost nothing; ``must`` sites are paid from the budget.
+
+    With ``cost`` a mapping season -> matrix, ``robust`` = ``"worst"`` (default: most pupils
+    covered in the worst season), ``"regret"`` (least largest shortfall against each season's
+    own optimum) or ``"expected"`` (most pupils covered, months-weighted mean; ``months`` per
+    season, default equal); each season's value is in the result's ``seasons``.
 
     Returns
     -------
@@ -1047,6 +1157,29 @@ def budgeted_coverage(
         ``objective`` is the number of pupils covered.
     """
     t0 = time.perf_counter()
+    if isinstance(cost, Mapping):
+        from geoplan.models import _robust
+
+        return _robust.coverage(
+            "budgeted_coverage",
+            cost,
+            limit=limit,
+            p=None,
+            site_cost=site_cost,
+            budget=budget,
+            robust=_robust.check_robust(robust, cost),
+            months=months,
+            weights=weights,
+            fixed=fixed,
+            must=must,
+            never=never,
+            demand_ids=demand_ids,
+            site_ids=site_ids,
+            method=method,
+            time_limit_s=time_limit_s,
+            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
+        )
+    _not_robust(robust, months)
     prob = _prepare(
         cost,
         weights=weights,
@@ -1080,7 +1213,7 @@ def budgeted_coverage(
 
 
 def set_cover(
-    cost: CostInput,
+    cost: SeasonCost,
     *,
     limit: float,
     weights: Any = None,
@@ -1095,11 +1228,17 @@ def set_cover(
     site_ids: Any = None,
     method: str = "exact",
     time_limit_s: float = 300.0,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> SitingResult:
     """Open the fewest sites (or cheapest, with ``site_cost``) so every coverable pupil is covered.
 
     A demand point no site that may open reaches within ``limit`` is left uncovered and shows as
     ``covered = False``; every other point with pupils is covered (within capacity, if given).
+
+    With ``cost`` a mapping season -> matrix, the plan covers, in every season, every village
+    that some site can cover in that season; the cheapest such plan is the same for every
+    ``robust`` setting (``months`` only label the ``seasons`` table).
 
     Returns
     -------
@@ -1107,6 +1246,26 @@ def set_cover(
         ``objective`` is the number (or cost) of sites opened besides the fixed ones.
     """
     t0 = time.perf_counter()
+    if isinstance(cost, Mapping):
+        from geoplan.models import _robust
+
+        return _robust.set_cover(
+            cost,
+            limit=limit,
+            robust=_robust.check_robust(robust, cost),
+            months=months,
+            weights=weights,
+            site_cost=site_cost,
+            fixed=fixed,
+            must=must,
+            never=never,
+            demand_ids=demand_ids,
+            site_ids=site_ids,
+            method=method,
+            time_limit_s=time_limit_s,
+            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
+        )
+    _not_robust(robust, months)
     prob = _prepare(
         cost,
         weights=weights,
