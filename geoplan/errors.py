@@ -71,13 +71,22 @@ class Problem:
             for part in (
                 self.file,
                 f"layer {self.layer}" if self.layer else "",
-                f"row {self.row_id}" if self.row_id else "",
+                _row_text(self.row_id),
                 f"column {self.column}" if self.column else "",
                 f"value {self.value!r}" if self.value != "" else "",
             )
             if part
         )
         return f"[{self.severity}] {where}: {self.message} Fix: {self.fix}"
+
+
+def _row_text(row_id: str) -> str:
+    """``row V019``; a place in the file (``line 7``, ``feature 2``) as it is."""
+    if not row_id:
+        return ""
+    if row_id.split(" ")[0] in ("line", "lines", "feature", "features", "sheet"):
+        return row_id
+    return f"row {row_id}"
 
 
 class ValidationError(GeoplanError, ValueError):

@@ -52,6 +52,28 @@ def test_missing_folder_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_a_file_given_for_the_folder_says_to_give_the_folder(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    file = DATA / "good" / "tiny" / "villages.csv"
+    assert main(["validate", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert "is a file; give the planning-area folder" in err and str(file.parent) in err
+
+
+def test_an_empty_file_is_named_with_its_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DATA / "bad" / "empty_file")]) == 1
+    assert "villages.csv is empty (0 bytes)." in capsys.readouterr().out
+
+
+def test_travel_out_naming_a_folder_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["travel", str(tmp_path / "nowhere"), "--mode", "car", "--out", str(tmp_path)]
+    assert main(argv) == 1
+    assert "is a folder; give a .csv or .xlsx file" in capsys.readouterr().err
+
+
 def _fill(path: Path, rows: list[dict[str, object]]) -> None:
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]

@@ -25,6 +25,7 @@ import shapely
 import yaml
 from pyproj import CRS
 
+from geoplan.data._yaml import duplicate_problems, load_yaml
 from geoplan.data.area import ID_INDEX, LAYERS
 from geoplan.data.crs import OFFSET_SYSTEMS, WGS84, parse_coordinate_system
 from geoplan.data.headers import (
@@ -269,25 +270,31 @@ def split_lonlat(value: Any) -> tuple[float, float]:
 # --------------------------------------------------------------------------- settings
 
 
-def _read_yaml(path: Path, problems: list[Problem], layer: str = "") -> dict[str, Any]:
+def _read_yaml_lines(
+    path: Path, problems: list[Problem], layer: str = ""
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The mapping of a YAML file and the line of each field; a key written twice is an error."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data = yaml.safe_load(text)
+        read = load_yaml(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        mark = getattr(err, "problem_mark", None)
         problems.append(
             Problem(
                 path.name,
                 layer,
-                "",
+                f"line {mark.line + 1}" if mark is not None else "",
                 "",
                 "",
                 f"Cannot read the file: {err}",
                 "Save it as UTF-8 YAML (see docs/data.md).",
             )
         )
-        return {}
+        return {}, {}
+    problems.extend(duplicate_problems(path.name, read.duplicates, layer))
+    data = read.data
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         problems.append(
             Problem(
@@ -300,8 +307,8 @@ def _read_yaml(path: Path, problems: list[Problem], layer: str = "") -> dict[str
                 "See docs/data.md for the layout.",
             )
         )
-        return {}
-    return data
+        return {}, {}
+    return data, read.lines
 
 
 def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
@@ -309,7 +316,11 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
     if path is None:
         return settings
     settings.file = path.name
-    data = _read_yaml(path, problems)
+    data, lines = _read_yaml_lines(path, problems)
+
+    def line(where: str) -> str:
+        return f"line {lines[where]}" if where in lines else ""
+
     for key, value in data.items():
         if key == "coordinates":
             if isinstance(value, str):
@@ -322,7 +333,7 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
                 Problem(
                     path.name,
                     str(key),
-                    "",
+                    line(str(key)),
                     "",
                     str(key),
                     "Unknown section.",
@@ -335,7 +346,7 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
                 Problem(
                     path.name,
                     key,
-                    "",
+                    line(key),
                     "",
                     str(value),
                     "A layer section must map local headers to contract columns.",
@@ -354,7 +365,7 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
                     Problem(
                         path.name,
                         key,
-                        "",
+                        line(f"{key}.{local}"),
                         str(local),
                         str(target),
                         "Not a column of the contract.",

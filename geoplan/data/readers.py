@@ -39,14 +39,21 @@ from geoplan.data.files import (
     _points_from_table,
     _read_settings,
     _read_vector,
-    _read_yaml,
+    _read_yaml_lines,
     _rename,
     _Settings,
     _Source,
     _vector_crs,
 )
 from geoplan.data.validation import ROW_COLUMN, validate_layers
-from geoplan.errors import ArgumentError, CRSError, MissingInputError, Problem, ValidationError
+from geoplan.errors import (
+    ArgumentError,
+    CRSError,
+    InputFileError,
+    MissingInputError,
+    Problem,
+    ValidationError,
+)
 
 __all__ = [
     "ROAD_FILES",
@@ -203,19 +210,42 @@ def read_layers(
     if not root.exists():
         msg = f"{root} does not exist; give a planning-area folder or a .gpkg file."
         raise MissingInputError(msg)
+    if root.is_file() and root.suffix.lower() != ".gpkg":
+        msg = (
+            f"{root} is a file; give the planning-area folder that holds it "
+            f"(geoplan validate {root.parent}), or a .gpkg holding every layer."
+        )
+        raise InputFileError(msg)
     single = root if root.is_file() else None
     folder = root.parent if single is not None else root
     problems: list[Problem] = []
-    area_settings = (
-        _read_yaml(folder / "area.yaml", problems) if (folder / "area.yaml").is_file() else {}
+    area_settings, area_lines = (
+        _read_yaml_lines(folder / "area.yaml", problems)
+        if (folder / "area.yaml").is_file()
+        else ({}, {})
     )
     columns_path = Path(columns) if columns is not None else folder / "columns.yaml"
     if columns is not None and not columns_path.is_file():
         msg = f"The columns file {columns_path} does not exist."
         raise MissingInputError(msg)
     settings = _read_settings(columns_path if columns_path.is_file() else None, problems)
-    user_crs = crs if crs is not None else area_settings.get("crs")
-    metric = _metric_crs(user_crs) if user_crs is not None else None
+    metric = _metric_crs(crs) if crs is not None else None
+    if metric is None and area_settings.get("crs") is not None:
+        try:
+            metric = _metric_crs(area_settings["crs"])
+        except CRSError as err:
+            problems.append(
+                Problem(
+                    "area.yaml",
+                    "",
+                    f"line {area_lines['crs']}" if "crs" in area_lines else "",
+                    "crs",
+                    str(area_settings["crs"]),
+                    str(err),
+                    "Correct `crs:` in area.yaml (e.g. `crs: EPSG:4538`), or delete the line "
+                    "to use the UTM zone of the data.",
+                )
+            )
 
     sources = _find_sources(folder, single)
     for layer in REQUIRED_LAYERS:
@@ -239,6 +269,8 @@ def read_layers(
     for layer in [name for name in LAYERS if name in sources]:  # townships first, for KML
         source = sources[layer]
         files[layer] = source.label
+        if _zero_bytes(source, problems):
+            continue
         coords = settings.coordinates_for(layer)
         if source.is_table:
             read_frame = read_table(source, settings, problems)
@@ -309,6 +341,25 @@ def read_layers(
         "columns": _columns_used(used, settings),
     }
     return checked_layers.layers, problems, info
+
+
+def _zero_bytes(source: _Source, problems: list[Problem]) -> bool:
+    """Report a file of 0 bytes (a failed save or copy) instead of reading it."""
+    empty = [p for p in (source.path, source.locations) if p is not None and p.stat().st_size == 0]
+    for path in empty:
+        problems.append(
+            Problem(
+                path.name,
+                source.layer,
+                "",
+                "",
+                "",
+                f"{path.name} is empty (0 bytes).",
+                f"Save {path.name} again from the program it was made in (Excel, WPS, a GIS), "
+                "or copy it again; a 0-byte file is a failed save or copy.",
+            )
+        )
+    return bool(empty)
 
 
 def _located(

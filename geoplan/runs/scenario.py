@@ -37,6 +37,7 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -50,6 +51,7 @@ import yaml
 from shapely import wkt
 from shapely.errors import ShapelyError
 
+from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
@@ -165,6 +167,8 @@ class Scenario:
         Write printable A4 maps (PDF and PNG).
     files
         The scenario files read, this one first, then its bases.
+    origins
+        Where each field is written: dotted field (``restoration.must``) -> (file, line).
     """
 
     name: str
@@ -183,12 +187,28 @@ class Scenario:
     profiles: bool = True
     print_maps: bool = True
     files: tuple[Path, ...] = ()
+    origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, field_name: str) -> str:
+        """Where field ``field_name`` is written, for a message: ``tiny.yaml line 12``."""
+        default = str(self.files[0]) if self.files else self.name
+        file, line = _field_origin(self.origins, field_name, default)
+        return f"{file} line {line}" if line else file
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+def _read_raw(path: Path, problems: list[Problem]) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """The fields of one scenario file and the line of each (YAML only)."""
+    lines: dict[str, int] = {}
+    data = _read_fields(path, problems, lines)
+    return data, lines
+
+
+def _read_fields(
+    path: Path, problems: list[Problem], lines: dict[str, int]
+) -> dict[str, Any] | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -222,7 +242,7 @@ def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
             return None
         return data
     try:
-        data = yaml.safe_load(text)
+        read = load_yaml(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -230,7 +250,7 @@ def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
             Problem(
                 str(path),
                 "",
-                "",
+                f"line {mark.line + 1}" if mark is not None else "",
                 "",
                 "",
                 f"Not valid YAML{where}: {err}.",
@@ -238,6 +258,9 @@ def _read_raw(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
             )
         )
         return None
+    problems.extend(duplicate_problems(str(path), read.duplicates))
+    lines.update(read.lines)
+    data = read.data
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -275,10 +298,17 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_Origins = dict[str, tuple[str, int]]
+"""Dotted field path (``restoration.must``) -> (scenario file, line) where it is written."""
+
+
 def _load_chain(
-    path: Path, problems: list[Problem], seen: tuple[Path, ...]
+    path: Path, problems: list[Problem], seen: tuple[Path, ...], origins: _Origins
 ) -> tuple[dict[str, Any], list[Path]]:
-    """The merged fields of ``path`` and its bases, and the files read."""
+    """The merged fields of ``path`` and its bases, and the files read.
+
+    ``origins`` is filled with the file and line of every field, a file's own over its bases'.
+    """
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         problems.append(
@@ -307,10 +337,11 @@ def _load_chain(
             )
         )
         return {}, []
-    data = _read_raw(path, problems)
+    data, lines = _read_raw(path, problems)
     if data is None:
         return {}, [path]
-    _Checker(str(path), problems).unknown(data, SCHEMA, "")
+    own = {where: (str(path), line) for where, line in lines.items()}
+    _Checker(str(path), problems, own).unknown(data, SCHEMA, "")
     _resolve_paths(data, path.parent)
     files = [path]
     base = data.get("base")
@@ -330,10 +361,11 @@ def _load_chain(
             )
         else:
             merged, base_files = _load_chain(
-                (path.parent / base).resolve(), problems, (*seen, path)
+                (path.parent / base).resolve(), problems, (*seen, path), origins
             )
             files += base_files
             merged.pop("name", None)  # a scenario's name is its own
+    origins.update(own)
     return _merge(merged, {k: v for k, v in data.items() if k != "base"}), files
 
 
@@ -343,13 +375,16 @@ def _load_chain(
 class _Checker:
     """Checks field values against :data:`SCHEMA`, collecting problems."""
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    def __init__(self, file: str, problems: list[Problem], origins: _Origins | None = None) -> None:
         self.file = file
         self.problems = problems
+        self.origins = origins or {}
 
     def bad(self, where: str, value: Any, message: str, fix: str) -> None:
         section = where.split(".")[0] if "." in where else ""
-        self.problems.append(Problem(self.file, section, "", where, _text(value), message, fix))
+        file, line = _field_origin(self.origins, where, self.file)
+        row = f"line {line}" if line else ""
+        self.problems.append(Problem(file, section, row, where, _text(value), message, fix))
 
     def unknown(self, data: Mapping[str, Any], schema: Mapping[str, Any], prefix: str) -> None:
         for key in data:
@@ -430,6 +465,22 @@ class _Checker:
             if checked is not None:
                 out[str(band)] = checked
         return out
+
+
+def _field_origin(origins: Mapping[str, tuple[str, int]], where: str, file: str) -> tuple[str, int]:
+    """The scenario file and line of field ``where`` (or of its nearest enclosing field).
+
+    ``(file, 0)`` when no line is known (a TOML file, a field left out).
+    """
+    lines = {path: line for path, (_, line) in origins.items()}
+    line = line_of(lines, where)
+    if line is None:
+        return file, 0
+    path = where
+    while path not in origins:
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut]
+    return origins[path][0], line
 
 
 def _text(value: Any) -> str:
@@ -869,9 +920,10 @@ def load_scenario(path: str | Path) -> Scenario:
         msg = f"Scenario file {path} does not exist. Fix: check the path and the file name."
         raise MissingInputError(msg)
     problems: list[Problem] = []
-    data, files = _load_chain(file, problems, ())
-    check = _Checker(str(file), problems)
-    scenario = _build(data, file, files, check)
+    origins: _Origins = {}
+    data, files = _load_chain(file, problems, (), origins)
+    check = _Checker(str(file), problems, origins)
+    scenario = dataclasses.replace(_build(data, file, files, check), origins=origins)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]

@@ -39,6 +39,7 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
     "unknown_township": (1, [("villages.csv", "V5", "乡镇 (township)")]),
     "missing_column": (1, [("villages.csv", "", "pupils_g1_3")]),
     "empty_layer": (1, [("villages.csv", "", "")]),
+    "empty_file": (1, [("villages.csv", "", "")]),
     "undecodable_text": (1, [("villages.csv", "line 4", "")]),
     "invalid_polygon": (0, [("townships.geojson", "T2", "geometry")]),
     "unknown_kind": (1, [("schools.xlsx", "S2", "kind")]),
@@ -259,6 +260,8 @@ def make_bad(name: str) -> None:
     _write_all(folder, townships=tws, villages=vil, schools=sch, sites=sit, blocks=blk)
     if raw_villages is not None:
         (folder / "villages.csv").write_bytes(raw_villages)
+    if name == "empty_file":
+        (folder / "villages.csv").write_bytes(b"")  # a failed save or copy
     if name == "missing_crs":
         (folder / "townships.geojson").unlink()
         tws.to_file(folder / "townships.shp", encoding="utf-8")
