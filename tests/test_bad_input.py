@@ -93,7 +93,9 @@ def test_a_key_written_twice_in_the_folder_settings_is_an_error(tmp_path: Path, 
     folder = tmp_path / "county"
     shutil.copytree(TINY, folder)
     if name == "columns.yaml":
-        text = "villages:\n  村名: name\nschools:\n  sheet: Sheet1\nvillages:\n  人口: pupils_g1_3\n"
+        text = (
+            "villages:\n  村名: name\nschools:\n  sheet: Sheet1\nvillages:\n  人口: pupils_g1_3\n"
+        )
     else:
         text = "name: 东乡\nsynthetic: false\nname: 西乡\n"
     (folder / name).write_text(text, encoding="utf-8")
