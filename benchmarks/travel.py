@@ -1,6 +1,8 @@
 """Travel-matrix benchmark (issue 4): geoplan vs a networkx loop vs bare csgraph.
 
-Run: ``/work/venv/bin/python benchmarks/travel.py`` (about 2 minutes on 2 cores). Graph: the
+Run: ``/work/venv/bin/python benchmarks/travel.py`` (about 2 minutes on 2 cores);
+``... benchmarks/travel.py --province`` for the province rows (10,000 villages x 1,000 sites on
+a ~1M-edge grid, no cut-off and a 60-minute cut-off). Graph: the
 seeded road grid of ``benchmarks/make_road_graph.py`` (102,400 nodes, 360,444 edges); 2,000
 villages x 200 schools at seeded random spots. geoplan timings are cold (empty cache dir) and
 include the graph conversion and snapping.
@@ -20,6 +22,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 from shapely import points as shp_points
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,7 +30,7 @@ from make_road_graph import CRS, build
 
 import geoplan.network.travel as travel_module
 from geoplan.network.modes import CAR, PUPIL_WALK
-from geoplan.network.travel import _network_distances, network_for, travel_matrix
+from geoplan.network.travel import _search, network_for, travel_matrix
 
 N_VILLAGES, N_SCHOOLS, NX_SOURCES = 2000, 200, 20
 
@@ -95,10 +98,11 @@ def main() -> None:
             f"{memo:.2f} s"
         )
 
-    # bare csgraph on a prebuilt CSR (reversed graph, from the 200 school nodes)
+    # bare csgraph on a prebuilt CSR (reversed graph, from the nodes nearest the 200 schools)
     m, cold = results[("pupil_walk", None)]
     csr_rev = net.metres.T.tocsr()
-    school_nodes = np.unique(m.destination_access["node"].to_numpy())
+    school_xy = np.column_stack([schools.geometry.x, schools.geometry.y])
+    school_nodes = np.unique(cKDTree(net.xy).query(school_xy)[1])
     for cutoff in (None, 45.0):
         limit = np.inf if cutoff is None else cutoff * PUPIL_WALK.walk_kph * 1000 / 60
         bares = []
@@ -118,8 +122,7 @@ def main() -> None:
     rev = g.reverse(copy=False)
     sources = [net.node_ids[k] for k in school_nodes[:NX_SOURCES]]
     t = time.perf_counter()
-    for s in sources:
-        nx.single_source_dijkstra_path_length(rev, s, weight="length")
+    refs = [nx.single_source_dijkstra_path_length(rev, s, weight="length") for s in sources]
     nx_time = (time.perf_counter() - t) / len(sources) * N_SCHOOLS
     print(
         f"networkx single_source_dijkstra_path_length loop: {nx_time:.1f} s for "
@@ -127,29 +130,24 @@ def main() -> None:
         f"{nx_time / cold:.0f}x faster"
     )
 
-    # agreement: float64 road distances vs networkx (walkers ignore one-ways: undirected view)
+    # agreement of the float64 search with networkx (walkers ignore one-ways: undirected view)
     und = g.to_undirected(as_view=True)
-    o_nodes = m.origin_access["node"].to_numpy()
-    road = _network_distances(
-        net, o_nodes, school_nodes[:NX_SOURCES], weight="metres", limit=np.inf
-    )
+    nodes = np.arange(0, len(net.node_ids), 97)
+    road = _search(net.metres_reversed, school_nodes[:NX_SOURCES], nodes, limit=np.inf, desc="")
     worst = 0.0
     for j, s in enumerate(sources):
         ref = nx.single_source_dijkstra_path_length(und, s, weight="length")
-        want = np.array([ref.get(net.node_ids[k], np.inf) for k in o_nodes])
-        worst = max(worst, float(np.abs(road[:, j] - want).max()))
+        want = np.array([ref.get(net.node_ids[k], np.inf) for k in nodes])
+        worst = max(worst, float(np.abs(road[j] - want).max()))
+    del refs
     print(
-        f"float64 road metres vs networkx, {NX_SOURCES} x {N_VILLAGES}: max |diff| = {worst:.2e} m"
+        f"float64 road metres vs networkx, {NX_SOURCES} x {len(nodes)}: max |diff| = {worst:.2e} m"
     )
-    d_col = {n: j for j, n in enumerate(m.destination_access["node"].to_numpy())}
-    cols = [d_col[k] for k in school_nodes[:NX_SOURCES]]
-    total64 = (
-        m.origin_access["access_m"].to_numpy()[:, None]
-        + road
-        + m.destination_access["access_m"].to_numpy()[cols][None, :]
+    joined = m.origin_access["straight_m"].to_numpy()
+    print(
+        f"villages' distance to the road they join: median {np.median(joined):.0f} m, "
+        f"max {joined.max():.0f} m (random spots between grid roads)"
     )
-    rel = np.abs(m.metres[:, cols].astype(float) - total64) / total64
-    print(f"stored float32 metres vs float64: max relative error {rel.max():.2e}")
 
     travel_module._NETWORKS.clear()
     tracemalloc.start()
@@ -163,5 +161,32 @@ def main() -> None:
     )
 
 
+def province(*, side: int = 530) -> None:
+    """10,000 villages x 1,000 sites on a ~1M-edge road grid, pupil walk, no cut-off and 60 min."""
+    t = time.perf_counter()
+    g = build(side=side)
+    print(
+        f"province graph: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges "
+        f"(built in {time.perf_counter() - t:.1f} s); peak RSS {rss_mb():.0f} MB"
+    )
+    villages = layer(g, 10_000, 11, "v")
+    sites = layer(g, 1_000, 12, "t")
+    for cutoff in (None, 60.0):
+        travel_module._NETWORKS.clear()
+        with tempfile.TemporaryDirectory() as cache:
+            t = time.perf_counter()
+            m = travel_matrix(g, villages, sites, mode=PUPIL_WALK, cutoff_min=cutoff,
+                              cache_dir=cache)  # fmt: skip
+            cold = time.perf_counter() - t
+        print(
+            f"province: geoplan travel_matrix, pupil_walk, 10,000 x 1,000, cutoff={cutoff}, "
+            f"cold: {cold:.1f} s; reachable pairs {np.isfinite(m.minutes).mean():.1%}; "
+            f"peak RSS {rss_mb():.0f} MB"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if "--province" in sys.argv:
+        province()
+    else:
+        main()

@@ -2,7 +2,7 @@
 
 :func:`rural_network` draws a county-like network: junctions on a jittered 5 km lattice (so
 junctions lie 1-10 km apart), long winding roads between them (tertiary, unclassified, tracks; a
-few one-way; a few private), a small road cut off from the rest, villages and schools standing
+few one-way (3 %); a few private (5 %)), a small road cut off from the rest, villages and schools standing
 *on* the roads (within a few metres of them) and a few villages off-road. The graph is osmnx
 style (simplified: nodes only at junctions and dead ends, edges carrying their geometry).
 
@@ -86,7 +86,7 @@ def rural_network(
         }
         if rng.random() < 0.05:
             attrs["access"] = "private"
-        oneway = rng.random() < 0.06
+        oneway = rng.random() < 0.03
         g.add_edge(u, v, geometry=geom, oneway=oneway, reversed=False, **attrs)
         if not oneway:
             g.add_edge(v, u, geometry=geom.reverse(), oneway=False, reversed=True, **attrs)

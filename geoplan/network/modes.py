@@ -8,11 +8,13 @@ villages, schools and sites to it by access legs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -373,8 +375,10 @@ class RoadEdges:
         (a one-way street for motor modes). Slope-aware walking keeps them apart.
     geometry
         Shapely lines in the graph's CRS.
-    way_id, highway, name
-        OSM way id (the first, for merged ways), road class and road name, for reports.
+    highway
+        Road class (the first the mode may use, for merged ways).
+    data
+        The graph edge's attributes (OSM way id, name ...), read by :meth:`labels`.
     main
         Whether both ends lie in the mode's main component.
     """
@@ -385,13 +389,23 @@ class RoadEdges:
     forward_min: np.ndarray
     backward_min: np.ndarray
     geometry: np.ndarray
-    way_id: np.ndarray
     highway: np.ndarray
-    name: np.ndarray
+    data: np.ndarray
     main: np.ndarray
 
     def __len__(self) -> int:
         return len(self.start)
+
+    def labels(self, rows: Iterable[int]) -> tuple[list[Any], list[str | None]]:
+        """OSM way ids (the first, for merged ways) and road names of edges ``rows``."""
+        ways: list[Any] = []
+        names: list[str | None] = []
+        for k in rows:
+            data = self.data[k]
+            ways.append(_as_list(data.get("osmid"))[0])
+            name = _as_list(data.get("name"))[0]
+            names.append(name if isinstance(name, str) else None)
+        return ways, names
 
     def costs(self, weight: str) -> tuple[np.ndarray, np.ndarray]:
         """Cost of the whole edge forwards and backwards in ``weight`` (metres or minutes)."""
@@ -508,8 +522,32 @@ class ModeNetwork:
         return STRtree(self.edges.geometry)
 
 
-def _way_key(osmid: Any) -> str:
-    return ",".join(sorted(str(w) for w in _as_list(osmid)))
+def _class_key(data: Mapping[str, Any]) -> Any:
+    hw = data.get("highway", "road")
+    return hw if isinstance(hw, str) else tuple(hw)
+
+
+def _way_hash(osmid: Any) -> int:
+    """An integer naming the OSM way(s) of an edge (the same for both arcs of a road)."""
+    if isinstance(osmid, int):
+        return osmid
+    return hash(tuple(sorted(str(w) for w in _as_list(osmid))))
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Each collection walks every object alive, the whole networkx graph included; creating
+    hundreds of thousands of edge geometries would trigger dozens of them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def mode_network(
@@ -531,11 +569,17 @@ def mode_network(
     closures
         Roads out of use.
     """
+    with _no_gc():
+        return _mode_network(graph, mode, tuple(closures))
+
+
+def _mode_network(
+    graph: nx.MultiDiGraph, mode: TravelMode, closures: tuple[Closure, ...]
+) -> ModeNetwork:
     import shapely
 
     from geoplan.network import terrain
 
-    closures = tuple(closures)
     node_ids = np.array(list(graph.nodes), dtype=object)
     pos = {n: i for i, n in enumerate(node_ids)}
     nodes = graph.nodes
@@ -551,19 +595,18 @@ def mode_network(
     speed_cache: dict[Any, float | None] = {}
     class_cache: dict[Any, str] = {}
     tag_cache: dict[tuple[str, ...], bool] = {}
+    access_keys = frozenset(ACCESS_TAGS)
     us: list[int] = []
     vs: list[int] = []
-    lengths: list[float] = []
     speeds: list[float] = []
     edge_index: list[int] = []
-    geoms: list[Any] = []
-    way_keys: list[str] = []
-    labels_: list[tuple[Any, Any, Any]] = []
+    datas: list[Mapping[str, Any]] = []
+    lengths: list[float] = []
     closed = 0
     by_access = 0
     for i, (u, v, data) in enumerate(graph.edges(data=True)):
         hw = data.get("highway", "road")
-        key = hw if isinstance(hw, str) else tuple(hw)
+        key = _class_key(data)
         if key not in speed_cache:
             options = [mode.speed_kph(str(h)) for h in _as_list(hw)]
             allowed = [s for s in options if s is not None]
@@ -573,42 +616,38 @@ def mode_network(
         speed = speed_cache[key]
         if speed is None:
             continue
-        tags = tuple(str(data.get(t, "")) for t in ACCESS_TAGS)
-        if tags not in tag_cache:
-            tag_cache[tags] = closed_by_tags(data, mode.access)
-        if tag_cache[tags]:
-            by_access += 1
-            continue
+        if not access_keys.isdisjoint(data):
+            tags = tuple(str(data.get(t, "")) for t in ACCESS_TAGS)
+            if tags not in tag_cache:
+                tag_cache[tags] = closed_by_tags(data, mode.access)
+            if tag_cache[tags]:
+                by_access += 1
+                continue
         if need_ids and (
             any(int(w) in ids_closed for w in _as_list(data.get("osmid", -1)) if w is not None)
             or any(s in names_closed for s in _as_list(data.get("name")))
         ):
             closed += 1
             continue
-        geom = data.get("geometry")
         if polys:
-            line = geom or LineString([xy[pos[u]], xy[pos[v]]])
+            line = data.get("geometry") or LineString([xy[pos[u]], xy[pos[v]]])
             if any(p.intersects(line) for p in polys):
                 closed += 1
                 continue
         us.append(pos[u])
         vs.append(pos[v])
-        lengths.append(float(data["length"]))
         speeds.append(speed)
         edge_index.append(i)
-        geoms.append(geom)
-        way_keys.append(_way_key(data.get("osmid", -1)))
-        name = _as_list(data.get("name"))[0]
-        labels_.append(
-            (
-                _as_list(data.get("osmid"))[0],
-                class_cache[key],
-                name if isinstance(name, str) else None,
-            )
-        )
+        datas.append(data)
+        lengths.append(data["length"])
+    length = np.asarray(lengths, dtype=float)
+    osmids = [d.get("osmid", -1) for d in datas]
+    try:
+        way_keys = np.asarray(osmids, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):  # merged ways carry lists of ids
+        way_keys = np.fromiter(map(_way_hash, osmids), dtype=np.int64, count=len(osmids))
     a = np.asarray(us, dtype=np.int64)
     b = np.asarray(vs, dtype=np.int64)
-    length = np.asarray(lengths, dtype=float)
     speed_arr = np.asarray(speeds, dtype=float)
     eidx = np.asarray(edge_index, dtype=np.int64)
     if len(a) == 0:
@@ -682,12 +721,14 @@ def mode_network(
         np.minimum.at(bwd, g[forward], minutes_ba[forward])
         np.minimum.at(fwd, g[~forward], minutes_ba[~forward])
     start, end = a[first], b[first]
-    geom_arr = np.array(geoms, dtype=object)[first]
+    geom_arr = np.empty(len(first), dtype=object)
+    geom_arr[:] = [datas[k].get("geometry") for k in first]
     missing = np.array([x is None for x in geom_arr], dtype=bool)
     if missing.any():
         ends = np.stack([xy[start[missing]], xy[end[missing]]], axis=1)
         geom_arr[missing] = shapely.linestrings(ends)
-    edge_rows = [labels_[int(i)] for i in first]
+    data_arr = np.empty(len(first), dtype=object)
+    data_arr[:] = [datas[k] for k in first]
     edges = RoadEdges(
         start=start,
         end=end,
@@ -695,9 +736,8 @@ def mode_network(
         forward_min=fwd,
         backward_min=bwd,
         geometry=geom_arr,
-        way_id=np.array([r[0] for r in edge_rows], dtype=object),
-        highway=np.array([r[1] for r in edge_rows], dtype=object),
-        name=np.array([r[2] for r in edge_rows], dtype=object),
+        highway=np.array([class_cache[_class_key(datas[k])] for k in first], dtype=object),
+        data=data_arr,
         main=main[start] & main[end],
     )
     return ModeNetwork(
@@ -725,12 +765,9 @@ class _Physical:
     forward: np.ndarray  # per arc: runs start -> end of its physical edge
 
 
-def _physical_edges(
-    a: np.ndarray, b: np.ndarray, length: np.ndarray, way_keys: list[str]
-) -> _Physical:
+def _physical_edges(a: np.ndarray, b: np.ndarray, length: np.ndarray, way: np.ndarray) -> _Physical:
     """Group arcs into physical roads: same unordered ends, same way, lengths within 1 cm."""
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    _, way = np.unique(np.asarray(way_keys, dtype=object).astype(str), return_inverse=True)
     order = np.lexsort((length, way, hi, lo))
     ls, ws, hs, los = length[order], way[order], hi[order], lo[order]
     new = np.r_[
@@ -855,7 +892,8 @@ def snap_points(
         for i, j, d_any in zip(far[p_idx][cut], t_idx[cut], d_all[cut], strict=True):
             on[i] = False
             reason[i] = (
-                f"the nearest road (OSM way {e.way_id[j]}, {e.highway[j]}, {d_any:.0f} m away) "
+                f"the nearest road (OSM way {e.labels([j])[0][0]}, {e.highway[j]}, "
+                f"{d_any:.0f} m away) "
                 f"does not connect to the main {net.mode.name} network, which is "
                 f"{dist[i]:.0f} m away"
             )
@@ -869,6 +907,8 @@ def snap_points(
     access_m = dist * net.mode.detour_factor
     access_min = access_m / (net.mode.walk_kph * 1000.0 / 60.0)
 
+    ways, names = e.labels(safe)
+
     def pick(values: np.ndarray) -> list[Any]:
         return [values[j] if ok else None for j, ok in zip(safe, on, strict=True)]
 
@@ -880,9 +920,9 @@ def snap_points(
             "fraction": np.where(on, frac, np.nan),
             "road_x": np.where(on, joined[:, 0], np.nan),
             "road_y": np.where(on, joined[:, 1], np.nan),
-            "way_id": pick(e.way_id),
+            "way_id": [w if ok else None for w, ok in zip(ways, on, strict=True)],
             "highway": pick(e.highway),
-            "road_name": pick(e.name),
+            "road_name": [r if ok else None for r, ok in zip(names, on, strict=True)],
             "edge_from": pick(net.node_ids[e.start]),
             "edge_to": pick(net.node_ids[e.end]),
             "straight_m": np.where(on, dist, np.nan),

@@ -445,8 +445,6 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
 
 def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
     """Filter an OSM file to roads with osmium, then build the graph with osmnx."""
-    import osmnx as ox
-
     try:
         import osmium
     except ImportError as err:  # pragma: no cover
@@ -517,7 +515,7 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
                     f.write(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>")
                 f.write("</way>\n")
             f.write("</osm>\n")
-        graph = ox.graph_from_xml(xml, retain_all=True, simplify=True)
+        graph = _graph_from_xml_with_access_tags(xml)
     _ellipsoidal_lengths(graph)
     report = LoadReport(
         sources=(str(path),),
@@ -527,6 +525,33 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
         ways_cut=cut,
     )
     return graph, report
+
+
+ACCESS_WAY_TAGS: tuple[str, ...] = ("access", "foot", "motor_vehicle", "service")
+"""Way tags kept on edges for the access rules of :mod:`geoplan.network.modes`."""
+ACCESS_NODE_TAGS: tuple[str, ...] = ("access", "barrier", "foot", "motor_vehicle")
+"""Node tags kept on barrier nodes for the same rules."""
+
+
+def _graph_from_xml_with_access_tags(xml: Path) -> nx.MultiDiGraph:
+    """The osmnx graph of an OSM XML file, keeping the access tags and barrier nodes.
+
+    Barrier nodes stay graph nodes, and ways with different access tags are never merged by
+    simplification, so the access rules of each mode apply to the right stretch of road.
+    """
+    import osmnx as ox
+
+    settings = ox.settings
+    saved = (settings.useful_tags_way, settings.useful_tags_node)
+    try:
+        settings.useful_tags_way = sorted({*saved[0], *ACCESS_WAY_TAGS})
+        settings.useful_tags_node = sorted({*saved[1], *ACCESS_NODE_TAGS})
+        graph = ox.graph_from_xml(xml, retain_all=True, simplify=False)
+    finally:
+        settings.useful_tags_way, settings.useful_tags_node = saved
+    return ox.simplify_graph(
+        graph, node_attrs_include=["barrier"], edge_attrs_differ=list(ACCESS_WAY_TAGS)
+    )
 
 
 def _ellipsoidal_lengths(graph: nx.MultiDiGraph) -> None:
