@@ -1,10 +1,10 @@
 """Seeded sparse rural road networks, and an exact journey oracle on the unsimplified graph.
 
 :func:`rural_network` draws a county-like network: junctions on a jittered 5 km lattice (so
-junctions lie 1-10 km apart), long winding roads between them (tertiary, unclassified, tracks; a
-few one-way (3 %); a few private (5 %)), a small road cut off from the rest, villages and schools standing
-*on* the roads (within a few metres of them) and a few villages off-road. The graph is osmnx
-style (simplified: nodes only at junctions and dead ends, edges carrying their geometry).
+junctions lie 1-10 km apart), long winding roads between them (tertiary, unclassified, tracks;
+3 % one-way, 5 % private), a small road cut off from the rest, villages and schools standing
+*on* the roads (within 20 m of them) and a few villages off-road. The graph is osmnx style
+(simplified: nodes only at junctions and dead ends, edges carrying their geometry).
 
 :func:`exact_matrix` is an independent oracle for geoplan's travel matrices: it explodes every
 usable edge into its straight segments (the unsimplified graph), splices each point into the

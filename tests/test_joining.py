@@ -22,6 +22,7 @@ from shapely import LineString, Point, box
 from geoplan.network.modes import (
     ACCESS_REOPEN,
     ACCESS_RULES,
+    ACCESS_TAGS,
     CAR,
     CHILD_WALK,
     PUPIL_WALK,
@@ -325,6 +326,10 @@ def test_access_rule_table_in_docs_is_the_rule_table() -> None:
     assert got == want
     for kind, (tag, values) in ACCESS_REOPEN.items():
         assert f"| {kind} | `{tag}` | {', '.join(f'`{v}`' for v in sorted(values))} |" in doc
+    from geoplan.network import roads
+
+    kept = {*roads._ACCESS_WAY_TAGS, *roads._ACCESS_NODE_TAGS}
+    assert kept == set(ACCESS_TAGS)  # loading keeps every tag the rules read
     assert closed_by_tags({"access": "no", "foot": "designated"}, "motor")
     assert not closed_by_tags({"access": "no", "foot": "designated"}, "foot")
 

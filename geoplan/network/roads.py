@@ -527,9 +527,9 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
     return graph, report
 
 
-ACCESS_WAY_TAGS: tuple[str, ...] = ("access", "foot", "motor_vehicle", "service")
+_ACCESS_WAY_TAGS: tuple[str, ...] = ("access", "foot", "motor_vehicle", "service")
 """Way tags kept on edges for the access rules of :mod:`geoplan.network.modes`."""
-ACCESS_NODE_TAGS: tuple[str, ...] = ("access", "barrier", "foot", "motor_vehicle")
+_ACCESS_NODE_TAGS: tuple[str, ...] = ("access", "barrier", "foot", "motor_vehicle")
 """Node tags kept on barrier nodes for the same rules."""
 
 
@@ -544,13 +544,13 @@ def _graph_from_xml_with_access_tags(xml: Path) -> nx.MultiDiGraph:
     settings = ox.settings
     saved = (settings.useful_tags_way, settings.useful_tags_node)
     try:
-        settings.useful_tags_way = sorted({*saved[0], *ACCESS_WAY_TAGS})
-        settings.useful_tags_node = sorted({*saved[1], *ACCESS_NODE_TAGS})
+        settings.useful_tags_way = sorted({*saved[0], *_ACCESS_WAY_TAGS})
+        settings.useful_tags_node = sorted({*saved[1], *_ACCESS_NODE_TAGS})
         graph = ox.graph_from_xml(xml, retain_all=True, simplify=False)
     finally:
         settings.useful_tags_way, settings.useful_tags_node = saved
     return ox.simplify_graph(
-        graph, node_attrs_include=["barrier"], edge_attrs_differ=list(ACCESS_WAY_TAGS)
+        graph, node_attrs_include=["barrier"], edge_attrs_differ=list(_ACCESS_WAY_TAGS)
     )
 
 
