@@ -15,8 +15,8 @@ from browser import check_map_in_browser
 from shapely.geometry import LineString
 
 from geoplan.data.area import PlanningArea
+from geoplan.outputs.labels import MAP_LABELS as LABELS
 from geoplan.outputs.maps import (
-    LABELS,
     escape,
     html_table,
     new_map,
