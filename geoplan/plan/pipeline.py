@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
 from geoplan.plan import demand, evaluate, restoration
 from geoplan.plan.restoration import RestorationPlan
+from geoplan.plan.seasons import Season, check_seasons, season_metrics, season_minutes
 from geoplan.plan.siting_plan import SitingSettings, plan_siting
 from geoplan.rules import BANDS, PlanningRules
 
@@ -97,6 +98,10 @@ class PlanSettings:
         (join each to the district of the school it reaches first by road).
     phasing_time_limit_s
         Time limit of the phasing MIP.
+    seasons
+        Seasons of the school year (:class:`~geoplan.plan.seasons.Season`): travel matrices,
+        journeys and indicators per season and for the year; robust siting over them. Empty:
+        one season, as the scenario's closures give.
     cache_dir
         Travel-matrix cache folder (default: :func:`geoplan.network.roads.default_cache_dir`).
     """
@@ -121,6 +126,7 @@ class PlanSettings:
     district_remove_pairs: tuple[tuple[str, str], ...] = ()
     district_islands: str = "report"
     phasing_time_limit_s: float = 30.0
+    seasons: tuple[Season, ...] = ()
     cache_dir: Path | None = None
 
 
@@ -150,6 +156,10 @@ class PlanResult:
         Headline indicators (numbers a comparison table shows).
     seconds
         Wall time per step.
+    season_minutes
+        With seasons: per season, the minutes per band (as ``minutes``).
+    season_before, season_after
+        With seasons: per season, today's assignment and the plan's (as ``before``/``after``).
     """
 
     area: PlanningArea
@@ -162,6 +172,9 @@ class PlanResult:
     projection: pd.DataFrame
     metrics: dict[str, Any]
     seconds: dict[str, float]
+    season_minutes: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    season_before: dict[str, pd.DataFrame] = field(default_factory=dict)
+    season_after: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def after(self) -> pd.DataFrame:
@@ -309,6 +322,18 @@ def make_plan(
     schools = plan_schools(area, settings)
     dest = destination_points(schools, area.sites)
     minutes = travel_minutes(graph, area.villages, dest, settings)
+    by_season: dict[str, dict[str, pd.DataFrame]] = {}
+    if settings.seasons:
+        check_seasons(settings.seasons)
+        by_season = season_minutes(
+            graph,
+            area.villages,
+            dest,
+            band_modes=settings.band_modes,
+            closures=settings.closures,
+            seasons=settings.seasons,
+            cache_dir=settings.cache_dir,
+        )
     seconds["travel"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -324,7 +349,14 @@ def make_plan(
         raise ScenarioError(msg)
     if settings.siting is not None and len(area.sites):
         plan = plan_siting(
-            area.villages, minutes, schools, area.sites, settings=settings.siting, rules=rules
+            area.villages,
+            minutes,
+            schools,
+            area.sites,
+            settings=settings.siting,
+            rules=rules,
+            season_minutes=by_season or None,
+            months={s.name: s.months for s in settings.seasons} or None,
         )
     elif settings.restore and len(area.sites):
         plan = restoration.plan_restoration(
@@ -341,6 +373,8 @@ def make_plan(
         )
         if plan.closures is not None and len(plan.closures.closed):
             schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
+    if by_season and plan is not None:
+        plan = _season_scorecard(area, settings, plan, by_season)
     seconds["restoration"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -361,6 +395,29 @@ def make_plan(
         districts=districts,
         schools=schools,
     )
+    season_before: dict[str, pd.DataFrame] = {}
+    season_after: dict[str, pd.DataFrame] = {}
+    if by_season:
+        dest_now = destination_points(schools, area.sites)
+        open_ids = [str(s) for s in dest_now.index[dest_now["status"] == "open"]] + restored
+        for name, mins in by_season.items():
+            season_before[name] = evaluate.assign_pupils(area.villages, mins, dest, rules=rules)
+            season_after[name] = evaluate.assign_pupils(
+                area.villages, mins, dest_now, open_ids=open_ids, rules=rules
+            )
+
+        def of_season(name: str) -> dict[str, Any]:
+            got = plan_metrics(
+                before=season_before[name],
+                after=season_after[name],
+                area=area,
+                restored=restored,
+                districts=None,
+                schools=schools,
+            )
+            return {k: v for k, v in got.items() if k.startswith(("before_", "after_"))}
+
+        metrics.update(season_metrics(settings.seasons, of_season))
     return PlanResult(
         area=area,
         settings=settings,
@@ -372,7 +429,31 @@ def make_plan(
         projection=projection,
         metrics=metrics,
         seconds=seconds,
+        season_minutes=by_season,
+        season_before=season_before,
+        season_after=season_after,
     )
+
+
+def _season_scorecard(
+    area: PlanningArea,
+    settings: PlanSettings,
+    plan: RestorationPlan,
+    by_season: Mapping[str, Mapping[str, pd.DataFrame]],
+) -> RestorationPlan:
+    """The scorecard with each site's value in every season.
+
+    Columns ``<season>_young_brought_within`` and ``<season>_pupil_minutes_saved_per_day``: the
+    site restored on its own, with today's pupils.
+    """
+    young = area.villages["pupils_g1_3"].astype("float64")
+    today = plan_schools(area, settings)
+    extra: dict[str, pd.Series] = {}
+    for name, mins in by_season.items():
+        card = restoration.score_sites(young, mins["g1_3"], today, area.sites, rules=settings.rules)
+        for col in ("young_brought_within", "pupil_minutes_saved_per_day"):
+            extra[f"{name}_{col}"] = card[col]
+    return replace(plan, scorecard=plan.scorecard.assign(**extra))
 
 
 def plan_metrics(

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,10 @@ class SitingSettings:
         Grade band whose pupils and journeys the model uses (teaching points teach ``g1_3``).
     time_limit_s
         Time limit of the exact solve.
+    robust
+        With seasons: ``"worst"``, ``"regret"`` or ``"expected"`` (see
+        :data:`geoplan.models.siting.ROBUST`) over every season's journeys; ``None``: the
+        scenario's journeys only (no season).
     """
 
     model: str
@@ -70,6 +75,7 @@ class SitingSettings:
     budget_yuan: float | None = None
     band: str = "g1_3"
     time_limit_s: float = 60.0
+    robust: str | None = None
 
     def __post_init__(self) -> None:
         """Check the model and the numbers it needs."""
@@ -83,6 +89,9 @@ class SitingSettings:
             self.budget_yuan is None or not self.budget_yuan > 0
         ):
             msg = "siting model budgeted_coverage needs `budget_yuan`, a positive budget"
+            raise ArgumentError(msg)
+        if self.robust is not None and self.robust not in siting.ROBUST:
+            msg = f"siting robust {self.robust!r} is unknown; use one of {', '.join(siting.ROBUST)}"
             raise ArgumentError(msg)
         if self.band not in bands_taught("teaching_point"):
             msg = (
@@ -167,33 +176,44 @@ def run_siting_model(
     sites: pd.DataFrame,
     *,
     rules: PlanningRules,
+    season_cost: Mapping[str, pd.DataFrame] | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> siting.SitingResult:
-    """Call the model of ``settings`` on ``inputs`` (``p`` counts new sites; fixed come on top)."""
+    """Call the model of ``settings`` on ``inputs`` (``p`` counts new sites; fixed come on top).
+
+    With ``season_cost`` (one matrix per season, the rows and columns of ``inputs.cost``) the
+    model is the robust one of ``settings.robust`` over the seasons, ``months`` their weights.
+    """
     limit = rules.day_limit_min[settings.band] if settings.limit_min is None else settings.limit_min
-    cost, w, t = inputs.cost, inputs.weights, settings.time_limit_s
+    cost: Any = inputs.cost if season_cost is None else dict(season_cost)
+    w, t = inputs.weights, settings.time_limit_s
     fixed, must, never = inputs.fixed, inputs.must, inputs.never
+    rob: dict[str, Any] = {}
+    if season_cost is not None:
+        rob = {"robust": settings.robust or "worst", "months": months}
     if settings.model == "p_median":
         assert settings.p is not None
         return siting.p_median(
             cost, p=len(fixed) + settings.p, weights=w, fixed=fixed, must=must, never=never,
-            time_limit_s=t,
+            time_limit_s=t, **rob,
         )  # fmt: skip
     if settings.model == "max_coverage":
         assert settings.p is not None
         return siting.max_coverage(
             cost, limit=limit, p=len(fixed) + settings.p, weights=w, fixed=fixed, must=must,
-            never=never, time_limit_s=t,
+            never=never, time_limit_s=t, **rob,
         )  # fmt: skip
     if settings.model == "set_cover":
         return siting.set_cover(
-            cost, limit=limit, weights=w, fixed=fixed, must=must, never=never, time_limit_s=t
-        )
+            cost, limit=limit, weights=w, fixed=fixed, must=must, never=never, time_limit_s=t,
+            **rob,
+        )  # fmt: skip
     assert settings.budget_yuan is not None
-    site_cost = pd.Series(0.0, index=cost.columns)
+    site_cost = pd.Series(0.0, index=inputs.cost.columns)
     site_cost[[str(s) for s in sites.index]] = sites["restore_cost_yuan"].astype("float64").values
     return siting.budgeted_coverage(
         cost, limit=limit, site_cost=site_cost, budget=settings.budget_yuan, weights=w,
-        fixed=fixed, must=must, never=never, time_limit_s=t,
+        fixed=fixed, must=must, never=never, time_limit_s=t, **rob,
     )  # fmt: skip
 
 
@@ -215,6 +235,10 @@ def siting_table(result: siting.SitingResult, settings: SitingSettings) -> pd.Da
         "sites_opened": ", ".join(new),
         "n_sites_opened": len(new),
     }
+    if result.seasons is not None:
+        row["robust"] = result.robust
+        for season, value in result.seasons["value"].items():
+            row[f"{season}_value"] = float(value)
     return pd.DataFrame([row], index=pd.Index(["siting"], name="run"))
 
 
@@ -226,6 +250,8 @@ def plan_siting(
     *,
     settings: SitingSettings,
     rules: PlanningRules | None = None,
+    season_minutes: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> RestorationPlan:
     """Choose new teaching points with a location model and evaluate them as one phase.
 
@@ -238,6 +264,10 @@ def plan_siting(
         The model and its numbers.
     rules
         Planning rules; defaults to :class:`PlanningRules`.
+    season_minutes, months
+        With ``settings.robust``: minutes per season and band, and each season's school months;
+        the model is then robust over the seasons (a village reaching a school or site in some
+        season is demand in every season).
 
     Returns
     -------
@@ -248,6 +278,31 @@ def plan_siting(
     t0 = time.perf_counter()
     rules = rules or PlanningRules()
     inputs = siting_inputs(villages, minutes, schools, sites, band=settings.band)
+    season_cost: dict[str, pd.DataFrame] | None = None
+    if settings.robust is not None and season_minutes:
+        cols = list(inputs.cost.columns)
+        full = {
+            s: id_matrix(m[settings.band], row_ids=list(villages.index), col_ids=cols).frame()
+            for s, m in season_minutes.items()
+        }
+        reach = np.zeros(len(villages), dtype=bool)
+        for table in full.values():
+            reach |= np.isfinite(table.to_numpy()).any(axis=1)
+        season_cost = {s: table[reach] for s, table in full.items()}
+        rows = list(next(iter(season_cost.values())).index)
+        weights = villages[f"pupils_{settings.band}"].fillna(0.0).astype("float64")
+        weights.index = weights.index.astype(str)
+        inputs = SitingInputs(
+            cost=next(iter(season_cost.values())),
+            weights=weights[rows],
+            fixed=inputs.fixed,
+            must=inputs.must,
+            never=inputs.never,
+            left_out=[str(v) for v in villages.index[~reach]],
+        )
+    elif settings.robust is not None:
+        msg = f"siting robust={settings.robust!r} needs seasons (a scenario's `seasons:`)"
+        raise ArgumentError(msg)
     if inputs.left_out:
         _logger.info(
             "siting: %d village(s) reach no school or site and stay unserved: %s",
@@ -257,7 +312,9 @@ def plan_siting(
     if not len(inputs.cost):
         msg = "no village reaches a school or a site; the siting model has no demand"
         raise InfeasibleError(msg)
-    result = run_siting_model(inputs, settings, sites, rules=rules)
+    result = run_siting_model(
+        inputs, settings, sites, rules=rules, season_cost=season_cost, months=months
+    )
     chosen = set(result.open_ids) - set(inputs.fixed)
     phase = id_series(
         [1 if str(s) in chosen else 0 for s in sites.index], sites.index, name="phase"

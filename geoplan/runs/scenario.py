@@ -30,6 +30,12 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
                                 # (p_median | max_coverage | set_cover | budgeted_coverage)
                                 # chooses new teaching points among the sites, as one phase;
                                 # p counts new sites, today's open schools are fixed on top
+    seasons:                          # seasons of the school year (optional): journeys and
+      summer: {months: 5}             # indicators per season and for the year (months-weighted);
+      winter: {months: 4,             # a season's closures are added to `closures.roads`, its
+               closures: [{names: [Aqik Winter Pass]}],   # speed factor multiplies every
+               speed_factor: {child_walk: 0.7}}           # speed of that mode; months <= 12
+    # siting: {..., robust: worst}    # worst | regret | expected over the seasons
     districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
                 time_limit_s: 30}
     outputs: {lang: en, maps: true}
@@ -53,8 +59,10 @@ from shapely.errors import ShapelyError
 
 from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
 from geoplan.errors import MissingInputError, Problem, ScenarioError
+from geoplan.models.siting import ROBUST
 from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
+from geoplan.plan.seasons import MONTHS_PER_YEAR, Season
 from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
 from geoplan.rules import BANDS, PlanningRules, bands_taught
 
@@ -105,7 +113,9 @@ SCHEMA: dict[str, Any] = {
         "budget_yuan": "number",
         "band": "band",
         "time_limit_s": "number",
+        "robust": "robust",
     },
+    "seasons": "seasons",
     "districts": {
         "enabled": "bool",
         "use_planned_extension": "bool",
@@ -652,6 +662,23 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
         )
         return None
     limit_s = part.get("time_limit_s")
+    robust = part.get("robust")
+    if robust is not None and robust not in ROBUST:
+        check.bad(
+            "siting.robust",
+            robust,
+            "Unknown robust setting.",
+            f"Use {', '.join(ROBUST)} (with `seasons:`), or leave it out.",
+        )
+        robust = None
+    elif robust is not None and not isinstance(data.get("seasons"), dict):
+        check.bad(
+            "siting.robust",
+            robust,
+            "A robust plan needs seasons.",
+            "Add `seasons: {summer: {months: 5}, winter: {months: 4, closures: [...]}}`.",
+        )
+        robust = None
     try:
         return SitingSettings(
             model=str(model),
@@ -662,9 +689,66 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
             time_limit_s=60.0
             if limit_s is None
             else (check.number("siting.time_limit_s", limit_s) or 60.0),
+            robust=None if robust is None else str(robust),
         )
     except ValueError:
         return None  # the problem is reported above
+
+
+def _seasons(check: _Checker, value: Any) -> tuple[Season, ...]:
+    """The ``seasons:`` section: name -> {months, closures, speed_factor}, checked."""
+    if value is None:
+        return ()
+    example = "Write e.g. `seasons: {summer: {months: 5}, winter: {months: 4}}`."
+    if not isinstance(value, dict) or not value:
+        check.bad("seasons", value, "Not a mapping of seasons.", example)
+        return ()
+    out: list[Season] = []
+    for name, part in value.items():
+        here = f"seasons.{name}"
+        if not isinstance(part, dict):
+            check.bad(here, part, "A season must hold fields.", example)
+            continue
+        for key in part:
+            if key not in ("months", "closures", "speed_factor"):
+                check.bad(
+                    f"{here}.{key}", key, "Unknown field.", "Use months, closures, speed_factor."
+                )
+        months = check.number(f"{here}.months", part.get("months"))
+        closures = _road_closures(check, f"{here}.closures", part.get("closures") or [])
+        factors: dict[str, float] = {}
+        raw = part.get("speed_factor") or {}
+        if not isinstance(raw, dict):
+            check.bad(
+                f"{here}.speed_factor",
+                raw,
+                "Not a mapping of travel modes.",
+                "Write e.g. `speed_factor: {child_walk: 0.7, school_bus: 0.8}`.",
+            )
+            raw = {}
+        for mode, factor in raw.items():
+            if mode not in MODES:
+                check.bad(
+                    f"{here}.speed_factor.{mode}",
+                    mode,
+                    "Unknown travel mode.",
+                    f"Use one of: {', '.join(MODES)}.",
+                )
+                continue
+            got = check.number(f"{here}.speed_factor.{mode}", factor)
+            if got is not None:
+                factors[str(mode)] = got
+        if months is not None:
+            out.append(Season(str(name), months, closures or (), factors))
+    total = sum(s.months for s in out)
+    if total > MONTHS_PER_YEAR + 1e-9:
+        check.bad(
+            "seasons",
+            f"{total:g} months",
+            f"The seasons' school months add up to more than {MONTHS_PER_YEAR}.",
+            "Shorten a season: months count school months of the year.",
+        )
+    return tuple(out)
 
 
 def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
@@ -863,6 +947,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         phasing_time_limit_s=num(
             "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
         ),
+        seasons=_seasons(check, data.get("seasons")),
     )
     if settings.choose_closures and not settings.restore:
         check.bad(
