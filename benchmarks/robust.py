@@ -48,7 +48,8 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     costs, w = province(args.villages, args.sites, args.seed)
-    print(f"instance {args.villages} x {args.sites}, 2 seasons, built in {time.perf_counter() - t0:.1f} s")
+    built = time.perf_counter() - t0
+    print(f"instance {args.villages} x {args.sites}, 2 seasons, built in {built:.1f} s")
     months = {"summer": 5, "winter": 5}
     runs = []
     if args.only in (None, "cover"):
@@ -65,11 +66,14 @@ def main() -> None:
                                   method=method, time_limit_s=args.time_limit)  # fmt: skip
             runs.append((f"p_median {how} ({method})", res, res.seasons))
     for name, res, seasons in runs:
-        per = "" if seasons is None else "; " + ", ".join(
-            f"{s} {v:,.0f}" for s, v in seasons["value"].items()
+        per = (
+            ""
+            if seasons is None
+            else "; " + ", ".join(f"{s} {v:,.0f}" for s, v in seasons["value"].items())
         )
-        print(f"{name}: objective {res.objective:,.1f} bound {res.bound:,.1f} "
-              f"gap {100 * res.gap:.3f} % status {res.status} in {res.seconds:.1f} s{per}")  # fmt: skip
+        gap = f"gap {100 * res.gap:.3f} %"
+        print(f"{name}: objective {res.objective:,.1f} bound {res.bound:,.1f} {gap} "
+              f"status {res.status} in {res.seconds:.1f} s{per}")  # fmt: skip
         if seasons is None:
             ev = siting.max_coverage(costs, limit=args.limit, p=args.p, weights=w, robust="worst",
                                      must=res.open_ids, method="heuristic")  # fmt: skip
