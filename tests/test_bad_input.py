@@ -6,18 +6,29 @@ the file itself (which line holds what), never geoplan's own output.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
+import networkx as nx
 import pytest
+from shapely import Point
 
+from geoplan.cli import main
 from geoplan.data.readers import validate_folder
-from geoplan.errors import ScenarioError
+from geoplan.errors import NetworkError, ScenarioError
+from geoplan.network.modes import MODES, Closure, mode_network
+from geoplan.network.travel import check_roads_reach
 from geoplan.runs.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data"
 HERE = DATA / "scenarios"
 TINY = DATA / "good" / "tiny"
+_spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
+assert _spec is not None and _spec.loader is not None
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
 
 
 def _line(text: str, start: str, nth: int = 1) -> int:
@@ -118,3 +129,62 @@ def test_a_bad_crs_in_area_yaml_names_area_yaml_and_its_line(tmp_path: Path) -> 
         ("area.yaml", "line 2", "EPSG:4326", "error")
     ]
     assert "area.yaml" in crs[0].fix
+
+
+def test_every_bad_scenario_is_in_the_table() -> None:
+    files = {p.stem for p in corpus.SCENARIOS_DIR.glob("*.yaml")}
+    assert files == set(corpus.SCENARIOS)
+
+
+@pytest.mark.parametrize("fault", sorted(corpus.SCENARIOS))
+def test_bad_scenario_is_refused_naming_file_line_and_field(
+    fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, code, words = corpus.SCENARIOS[fault]
+    out = tmp_path / "out"
+    assert (
+        main(["-q", "run", str(corpus.SCENARIOS_DIR / f"{fault}.yaml"), "--out", str(out)]) == code
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("geoplan run: ") and "Traceback" not in err
+    for word in words:
+        assert word in err, f"{fault}: {word!r} not in\n{err}"
+    assert not out.exists(), f"{fault}: outputs written on a refused run"
+
+
+def _line_graph(names: list[str]) -> nx.MultiDiGraph:
+    """Roads along y = 0, 1 km each, named ``names`` (EPSG:32645)."""
+    g = nx.MultiDiGraph(crs="EPSG:32645")
+    for i in range(len(names) + 1):
+        g.add_node(i, x=500_000.0 + 1000.0 * i, y=4_700_000.0)
+    for i, name in enumerate(names):
+        for u, v in ((i, i + 1), (i + 1, i)):
+            g.add_edge(u, v, length=1000.0, highway="residential", osmid=100 + i, name=name)
+    return g
+
+
+def test_a_closure_naming_no_road_lists_the_closest_names() -> None:
+    g = _line_graph(["Aqik Winter Pass", "Valley Road", "Hejing Road"])
+    with pytest.raises(NetworkError) as err:
+        mode_network(g, MODES["car"], closures=[Closure("winter", names=("Aqik Winter Pas",))])
+    assert "no road is named 'Aqik Winter Pas'" in str(err.value)
+    assert "'Aqik Winter Pass'" in str(err.value)
+    with pytest.raises(NetworkError, match=r"way id\(s\) \[7\]"):
+        mode_network(g, MODES["car"], closures=[Closure("x", way_ids=(7,))])
+    net = mode_network(g, MODES["car"], closures=[Closure("winter", names=("Aqik Winter Pass",))])
+    assert net.closed_edges == 2  # both directions of the named road
+
+
+@pytest.mark.parametrize(("far", "refused"), [(2, False), (3, True)])
+def test_roads_missing_the_county_are_refused_when_most_villages_are_far(
+    far: int, refused: bool
+) -> None:
+    g = _line_graph(["A", "B"])  # x 500,000-502,000 along y 4,700,000
+    near = [Point(500_500.0 + 300 * i, 4_700_100.0) for i in range(5 - far)]
+    away = [Point(501_000.0, 4_700_000.0 + 2_500.0 + 100 * i) for i in range(far)]
+    villages = gpd.GeoDataFrame(geometry=near + away, crs="EPSG:32645")
+    if refused:
+        with pytest.raises(NetworkError, match="3 of 5 villages are farther than 2000 m"):
+            check_roads_reach(g, villages, max_access_m=2000.0)
+    else:
+        check_roads_reach(g, villages, max_access_m=2000.0)

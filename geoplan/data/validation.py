@@ -29,7 +29,14 @@ from geoplan.data.area import (
 )
 from geoplan.data.crs import CHINA_BOUNDS
 from geoplan.errors import Problem
-from geoplan.rules import grade_label
+from geoplan.rules import (
+    BANDS,
+    BANDS_BY_KIND,
+    LEVEL_BANDS,
+    SCHOOL_KINDS,
+    bands_taught,
+    grade_label,
+)
 
 __all__ = [
     "GEOMETRY_REPORTED",
@@ -193,7 +200,21 @@ def _check_ids(gdf: gpd.GeoDataFrame, col: _Collector) -> pd.Series:
     rows = list(gdf[ROW_COLUMN]) if ROW_COLUMN in gdf else [""] * len(gdf)
     ids: pd.Series = gdf[ID_INDEX].map(id_text)
     seen: dict[str, str] = {}
+    folded: dict[str, tuple[str, str]] = {}
     for row, value in zip(rows, ids, strict=True):
+        twin = folded.get(value.casefold())
+        if value and value not in seen and twin is not None:
+            col.add(
+                value,
+                ID_INDEX,
+                value,
+                f"Id {value!r} differs from {twin[0]!r} (at {twin[1]}) only in upper/lower case; "
+                "a scenario naming one would be ambiguous.",
+                f"Make the two ids differ by more than case (e.g. rename {value!r}), or merge the "
+                "rows if they are one place.",
+            )
+        if value:
+            folded.setdefault(value.casefold(), (value, str(row)))
         if not value:
             col.add(
                 str(row),
@@ -393,7 +414,31 @@ def _check_layer(
 def _check_classes(
     gdf: gpd.GeoDataFrame, data: dict[str, Any], row_ids: list[str], col: _Collector
 ) -> None:
-    """A school that enrols pupils in a band needs classes for it."""
+    """A school that enrols pupils in a band needs classes for it, and a kind that teaches it."""
+    for pos, kind in enumerate(data["kind"]):
+        if kind not in BANDS_BY_KIND:
+            continue  # an unknown kind is reported by the column check
+        taught = bands_taught(kind)
+        for band in BANDS:
+            if band in taught:
+                continue
+            for what in ("classes", "enrolment"):
+                value = pd.to_numeric(pd.Series([data[f"{what}_{band}"][pos]]), errors="coerce")[0]
+                if value > 0:
+                    fits = [k for k in SCHOOL_KINDS if band in bands_taught(k)]
+                    col.add(
+                        row_ids[pos],
+                        f"kind/{what}_{band}",
+                        f"{kind}, {int(value)}",
+                        f"kind {kind!r} teaches only grades "
+                        f"{', '.join(grade_label(b) for b in taught)}, but "
+                        f"{what}_{band} is {int(value)}: one of the two is wrong (the plan goes by "
+                        "the kind).",
+                        f"Correct kind (a school teaching grades {grade_label(band)} is one of "
+                        f"{', '.join(fits)}) or set {what}_{band} to 0.",
+                        severity="warning",
+                    )
+                    break
     for band in ("g1_3", "g4_6", "g7_9"):
         classes = pd.Series(data[f"classes_{band}"], dtype=float)
         enrolled = pd.Series(data[f"enrolment_{band}"], dtype=float)
@@ -469,6 +514,9 @@ def _check_references(
     if schools is None:
         return out  # no schools to refer to: reported as a missing or broken layer
     school_ids = set(schools.index)
+    kind_of: dict[str, Any] = {}
+    for sid, kind in zip(schools.index, schools["kind"], strict=True):
+        kind_of.setdefault(sid, kind)
     for layer in ("blocks", "schools"):
         gdf = out.get(layer)
         if gdf is None:
@@ -477,6 +525,7 @@ def _check_references(
         for name in SCHOOL_REFERENCES:
             if name not in gdf:
                 continue
+            level = "primary" if name == "school_primary" else "middle"
             for rid, ref in zip(gdf.index, gdf[name], strict=True):
                 if ref is not None and ref not in school_ids:
                     col.add(
@@ -486,8 +535,28 @@ def _check_references(
                         "Unknown school.",
                         f"Use a school id from {files.get('schools', 'the schools layer')}.",
                     )
+                elif ref is not None and not _teaches_level(kind_of[ref], level):
+                    kind = kind_of[ref]
+                    col.add(
+                        rid,
+                        name,
+                        ref,
+                        f"{name} names {ref}, a {kind} school, which teaches no {level} grades "
+                        f"(it teaches grades "
+                        f"{', '.join(grade_label(b) for b in bands_taught(kind))}).",
+                        f"Name a {level} school in {name} (a school whose kind teaches grades "
+                        f"{', '.join(grade_label(b) for b in LEVEL_BANDS[level])}), or correct "
+                        f"the kind of {ref} in {files.get('schools', 'the schools layer')}.",
+                    )
         problems.extend(col.problems)
     return out
+
+
+def _teaches_level(kind: Any, level: str) -> bool:
+    """Whether a school of ``kind`` teaches any band of ``level``; unknown kinds pass."""
+    if kind not in BANDS_BY_KIND:
+        return True  # an unknown kind is reported by the column check
+    return bool(set(bands_taught(str(kind))) & set(LEVEL_BANDS[level]))
 
 
 def _check_boundary(

@@ -550,6 +550,55 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _check_closures(graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: np.ndarray) -> None:
+    """Refuse a closure that would close nothing: a name, way id or polygon matching no road."""
+    if not closures:
+        return
+    import difflib
+
+    import shapely
+
+    names: set[str] = set()
+    way_ids: set[int] = set()
+    for _, _, data in graph.edges(data=True):
+        names.update(str(s) for s in _as_list(data.get("name")) if s is not None)
+        way_ids.update(int(w) for w in _as_list(data.get("osmid", -1)) if w is not None)
+    extent = shapely.box(*xy.min(axis=0), *xy.max(axis=0))
+    problems: list[str] = []
+    for closure in closures:
+        label = closure.label or ", ".join(closure.names) or "a road closure"
+        for name in closure.names:
+            if name in names:
+                continue
+            close = difflib.get_close_matches(name, sorted(names), n=5, cutoff=0.5)
+            hint = (
+                f"closest road names: {', '.join(repr(c) for c in close)}"
+                if close
+                else f"the network has {len(names)} road names, none close"
+            )
+            problems.append(
+                f"closure {label!r}: no road is named {name!r} ({hint}). Fix: write the name "
+                "exactly as the road file has it (closures.roads[].names), or use way_ids."
+            )
+        missing = [w for w in closure.way_ids if int(w) not in way_ids]
+        if missing:
+            problems.append(
+                f"closure {label!r}: OSM way id(s) {missing} are not in the road network. Fix: "
+                "check the ids (the edge attribute osmid), or close the road by name."
+            )
+        if closure.polygon is not None and not closure.polygon.intersects(extent):
+            problems.append(
+                f"closure {label!r}: the polygon lies outside the road network (extent "
+                f"{', '.join(f'{v:.0f}' for v in extent.bounds)}). Fix: give the polygon in the "
+                "area's metric CRS."
+            )
+    if problems:
+        msg = "A road closure matches no road, so nothing would be closed:\n  - " + "\n  - ".join(
+            problems
+        )
+        raise NetworkError(msg)
+
+
 def mode_network(
     graph: nx.MultiDiGraph,
     mode: TravelMode,
@@ -588,6 +637,7 @@ def _mode_network(
     if n == 0:
         msg = "The road graph is empty."
         raise NetworkError(msg)
+    _check_closures(graph, closures, xy)
     need_ids = any(c.way_ids or c.names for c in closures)
     polys = [c.polygon for c in closures if c.polygon is not None]
     ids_closed = {int(w) for c in closures for w in c.way_ids}

@@ -62,6 +62,7 @@ __all__ = [
     "TravelMatrix",
     "area_matrix",
     "area_points",
+    "check_roads_reach",
     "journey_lines",
     "network_for",
     "travel_matrix",
@@ -339,6 +340,7 @@ def area_matrix(
         )
         raise MissingInputError(msg)
     graph = load_graph(path, to_crs=area.crs, cache_dir=cache_dir)
+    check_roads_reach(graph, area.villages, county=area.townships)
     return travel_matrix(
         graph,
         area_points(area, origins),
@@ -350,6 +352,89 @@ def area_matrix(
         origins_label=origins,
         destinations_label=destinations,
     )
+
+
+def _extent_text(bounds: np.ndarray | tuple[float, ...], crs: Any) -> str:
+    """Bounds in ``crs`` as WGS-84 longitudes and latitudes, for a message."""
+    from pyproj import Transformer
+
+    west, south, east, north = (float(v) for v in bounds)
+    to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    xs, ys = to_wgs.transform([west, east, west, east], [south, south, north, north])
+    return f"longitude {min(xs):.2f} to {max(xs):.2f}, latitude {min(ys):.2f} to {max(ys):.2f}"
+
+
+def check_roads_reach(
+    graph: nx.MultiDiGraph,
+    villages: gpd.GeoDataFrame,
+    *,
+    county: gpd.GeoDataFrame | None = None,
+    max_access_m: float = 2000.0,
+) -> None:
+    """Refuse a road network that misses the county: most villages far from every road.
+
+    A road file of another county (or in the wrong CRS) still routes, through long straight
+    access legs, to journeys of thousands of minutes; this stops it first.
+
+    Parameters
+    ----------
+    graph
+        The road graph (any CRS with a ``crs`` attribute).
+    villages
+        Village points in a metric CRS.
+    county
+        The townships, for the county's extent in the message (default: the villages').
+    max_access_m
+        How far from every road a village may lie before it counts as missed.
+
+    Raises
+    ------
+    NetworkError
+        When more than half of the villages are farther than ``max_access_m`` from every road of
+        the graph; the message gives the road file's extent and the county's.
+    """
+    import shapely
+
+    from geoplan.network.roads import load_report
+
+    points = villages[villages.geometry.notna() & ~villages.geometry.is_empty]
+    if len(points) == 0 or graph.number_of_nodes() == 0:
+        return
+    graph = _graph_in(graph, points.crs)
+    nodes = graph.nodes
+    node_xy = np.array([(d["x"], d["y"]) for _, d in nodes(data=True)], dtype=float)
+    pts = np.asarray(points.geometry.to_numpy(), dtype=object)
+    # a node is on a road, so the nearest node bounds the distance to the nearest road above
+    _, near_node = shapely.STRtree(shapely.points(node_xy)).query_nearest(
+        pts, return_distance=True, all_matches=False
+    )
+    if np.count_nonzero(near_node > max_access_m) * 2 <= len(pts):
+        return
+    lines = [
+        data.get("geometry")
+        or LineString([(nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"])])
+        for u, v, data in graph.edges(data=True)
+    ]
+    if lines:
+        _, near = shapely.STRtree(lines).query_nearest(pts, return_distance=True, all_matches=False)
+    else:
+        near = near_node
+    far = int(np.count_nonzero(near > max_access_m))
+    if far * 2 <= len(pts):
+        return
+    report = load_report(graph)
+    source = ", ".join(report.sources) if report is not None and report.sources else "the road file"
+    area = county if county is not None and len(county) else points
+    msg = (
+        f"The road network misses the county: {far} of {len(pts)} villages are farther than "
+        f"{max_access_m:.0f} m from every road (the nearest road is {np.median(near) / 1000:.1f} "
+        f"km away for half of them). The road file ({source}) covers "
+        f"{_extent_text(node_xy.min(axis=0).tolist() + node_xy.max(axis=0).tolist(), points.crs)};"
+        f" the county covers {_extent_text(area.total_bounds, area.crs)}. Fix: give the road file "
+        "of this county (roads.* in the folder, or area.roads in the scenario), or check the "
+        "road file's CRS."
+    )
+    raise NetworkError(msg)
 
 
 def _check_points(points: gpd.GeoDataFrame, label: str) -> None:

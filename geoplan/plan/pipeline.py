@@ -316,6 +316,7 @@ def make_plan(
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     graph = load_network(area) if graph is None else graph
+    travel.check_roads_reach(graph, area.villages, county=area.townships)
     seconds["network"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

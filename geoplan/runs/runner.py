@@ -35,7 +35,7 @@ from geoplan.data.readers import (
     read_planning_area,
     write_layers_gpkg,
 )
-from geoplan.errors import ScenarioError
+from geoplan.errors import InfeasibleError, NetworkError, ScenarioError
 from geoplan.network import roads
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
@@ -103,8 +103,10 @@ class ScenarioRun:
     result: PlanResult
 
 
-def _fail(field: str, value: Any, message: str, fix: str) -> ScenarioError:
-    return ScenarioError(f"Scenario field {field}, value {value!r}: {message} Fix: {fix}")
+def _fail(scenario: Scenario, field: str, value: Any, message: str, fix: str) -> ScenarioError:
+    return ScenarioError(
+        f"Scenario {scenario.where(field)}, field {field}, value {value!r}: {message} Fix: {fix}"
+    )
 
 
 def prepare_area(scenario: Scenario) -> PlanningArea:
@@ -129,6 +131,7 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
         unknown = sorted(set(ids) - set(sites.index))
         if unknown:
             raise _fail(
+                scenario,
                 field,
                 unknown,
                 "Not ids of the sites layer.",
@@ -139,6 +142,7 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     unknown = sorted(set(scenario.settings.closed_schools) - set(area.schools.index))
     if unknown:
         raise _fail(
+            scenario,
             "closures.schools",
             unknown,
             "Not ids of the schools layer.",
@@ -168,7 +172,17 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
     else:
         graph = load_network(area)
     _logger.info("Road network read in %.1f s", time.perf_counter() - clock)
-    result = make_plan(area, graph=graph, settings=scen.settings)
+    try:
+        result = make_plan(area, graph=graph, settings=scen.settings)
+    except InfeasibleError as err:
+        must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
+        where = scen.where("restoration.must") if scen.must_sites else scen.where("name")
+        msg = f"Scenario {where}{must}: {err}"
+        raise InfeasibleError(msg) from err
+    except NetworkError as err:
+        where = scen.where("closures.roads") if scen.settings.closures else scen.where("area")
+        msg = f"Scenario {where}: {err}"
+        raise NetworkError(msg) from err
     return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
 
 

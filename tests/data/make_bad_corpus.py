@@ -9,6 +9,7 @@ expected problem must name.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,9 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
     "zero_class_size_limit": (1, [("schools.xlsx", "S3", "class_size_limit")]),
     "unknown_decision": (1, [("sites.csv", "P1", "decision")]),
     "unknown_school": (1, [("blocks.geojson", "B2", "school_primary")]),
+    "ids_differ_in_case": (1, [("villages.csv", "v1", "编号 (id)")]),
+    "kind_contradicts_classes": (0, [("schools.xlsx", "S2", "kind/classes_g4_6")]),
+    "school_of_wrong_level": (1, [("blocks.geojson", "B2", "school_primary")]),
     "messy": (
         1,
         [
@@ -60,6 +64,82 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
         ],
     ),
 }
+
+SCENARIOS_DIR = BAD / "scenarios"
+TINY_COUNTY = HERE / "scenarios" / "tiny_county"
+_BASE = "base: ../../scenarios/base/tiny.yaml\n"
+
+# One scenario per fault, run with `geoplan run FILE --out OUT`: its text, the exit code, and
+# words stderr must hold (the file, the line of the field as counted in the text, the field).
+SCENARIOS: dict[str, tuple[str, int, list[str]]] = {
+    "section_twice": (
+        _BASE + "restoration:\n  enabled: true\n  must: [P1]\nprojection: {years: 1}\n"
+        "restoration:\n  enabled: false\n",
+        1,
+        ["section_twice.yaml", "line 6", "'restoration' is written twice, at lines 2 and 6"],
+    ),
+    "key_twice_in_a_closure": (
+        _BASE + "closures:\n  roads:\n  - label: winter\n    names: [Tiny Pass]\n"
+        "    names: [Valley Road]\n",
+        1,
+        ["key_twice_in_a_closure.yaml", "'closures.roads[0].names'", "at lines 5 and 6"],
+    ),
+    "closure_matches_no_road": (
+        _BASE + "closures:\n  roads:\n  - label: winter\n    names: [Tiny Pas]\n",
+        1,
+        ["closure_matches_no_road.yaml line 3", "no road is named 'Tiny Pas'", "'Tiny Pass'"],
+    ),
+    "unknown_must_site": (
+        _BASE + "restoration:\n  enabled: true\n  must: [P9]\n",
+        1,
+        ["unknown_must_site.yaml line 4", "restoration.must", "P9", "P1"],
+    ),
+    "unknown_closed_school": (
+        _BASE + "closures:\n  schools: [S1, S9]\n",
+        1,
+        ["unknown_closed_school.yaml line 3", "closures.schools", "S9"],
+    ),
+    "must_site_fits_no_phase": (
+        _BASE + "restoration:\n  enabled: true\n  sites_per_phase: [0]\n  must: [P1]\n",
+        1,
+        ["must_site_fits_no_phase.yaml line 5", "restoration.must: P1"],
+    ),
+    "roads_of_another_county": (
+        _BASE + "area:\n  roads: far_roads.graphml\n",
+        1,
+        ["far_roads.graphml", "misses the county", "5 of 5 villages", "longitude"],
+    ),
+    "years_not_positive": (
+        _BASE + "projection:\n  years: 0\n",
+        1,
+        ["years_not_positive.yaml", "line 3", "projection.years"],
+    ),
+    "misspelt_section": (
+        _BASE + "restoraton:\n  enabled: true\n",
+        1,
+        ["misspelt_section.yaml", "line 2", "restoraton", "Did you mean 'restoration'?"],
+    ),
+}
+FAR_M = 600_000.0
+"""How far east the roads of ``far_roads.graphml`` are moved: another county's roads."""
+
+
+def make_scenarios() -> None:
+    if SCENARIOS_DIR.exists():
+        shutil.rmtree(SCENARIOS_DIR)
+    SCENARIOS_DIR.mkdir(parents=True)
+    for name, (text, _, _) in SCENARIOS.items():
+        (SCENARIOS_DIR / f"{name}.yaml").write_text(text, encoding="utf-8")
+    graphml = (TINY_COUNTY / "roads.graphml").read_text(encoding="utf-8")
+    key = re.search(r'<key id="(d\d+)" for="node" attr.name="x"', graphml)
+    assert key is not None
+    far = re.sub(
+        rf'(<data key="{key.group(1)}">)([0-9.]+)(</data>)',
+        lambda m: f"{m.group(1)}{float(m.group(2)) + FAR_M}{m.group(3)}",
+        graphml,
+    )
+    (SCENARIOS_DIR / "far_roads.graphml").write_text(far, encoding="utf-8")
+
 
 VILLAGE_HEADERS = [
     "编号",
@@ -249,6 +329,12 @@ def make_bad(name: str) -> None:
         sit.loc[0, "decision"] = "maybe"
     elif name == "unknown_school":
         blk.loc[1, "school_primary"] = "S9"
+    elif name == "ids_differ_in_case":
+        vil.loc[4, "编号"] = "v1"
+    elif name == "kind_contradicts_classes":
+        sch.loc[1, ["classes_g4_6", "enrolment_g4_6"]] = [2, 30]
+    elif name == "school_of_wrong_level":
+        blk.loc[1, "school_primary"] = "S3"
     elif name == "messy":
         vil.loc[1, ["经度", "纬度"]] = ["42.30", "86.45"]
         vil.loc[2, "1-3年级人数"] = "-1"
@@ -281,6 +367,7 @@ def main() -> None:
     _write_all(GOOD, **_base())  # type: ignore[arg-type]
     for name in EXPECTED:
         make_bad(name)
+    make_scenarios()
 
 
 if __name__ == "__main__":
