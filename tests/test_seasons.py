@@ -179,3 +179,13 @@ def test_demo_robust_plan_holds_in_winter() -> None:
     assert seasons is not None
     for name in ("summer", "winter"):
         assert seasons.loc[name, "value"] == robust.metrics[f"{name}_{key}"]
+
+
+def test_scenario_restoration_robust_needs_seasons(tmp_path: Path) -> None:
+    seasons = "seasons:\n  summer: {months: 5}\n  winter: {months: 5}\n"
+    got = load_scenario(_scenario(tmp_path, seasons + "restoration: {robust: regret}\n"))
+    assert got.settings.restoration_robust == "regret"
+    with pytest.raises(ScenarioError, match="needs seasons"):
+        load_scenario(_scenario(tmp_path, "restoration: {robust: worst}\n"))
+    with pytest.raises(ScenarioError, match=r"restoration\.robust"):
+        load_scenario(_scenario(tmp_path, seasons + "restoration: {robust: safest}\n"))

@@ -12,7 +12,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,15 @@ class Phasing:
         :mod:`geoplan.plan.siting_plan`; its bound and gap are in the plan's ``siting``).
     seconds
         Wall time.
+    robust
+        ``""``, or with seasons ``"worst"``, ``"regret"`` or ``"expected"``: then
+        ``pupil_years``, ``bound`` and ``gap`` are in that setting's terms (the worst season's
+        pupil-years; the largest shortfall against a season's own optimum; the months-weighted
+        mean).
+    season_pupil_years
+        With seasons: the plan's pupil-years in each season.
+    season_optimum
+        With ``robust="regret"``: each season's own optimum (or its bound when not proven).
     """
 
     phase: pd.Series
@@ -64,6 +73,9 @@ class Phasing:
     status: str
     method: str
     seconds: float
+    robust: str = ""
+    season_pupil_years: Mapping[str, float] = field(default_factory=dict)
+    season_optimum: Mapping[str, float] = field(default_factory=dict)
 
     def sites_in(self, phase: int) -> list[str]:
         """Site ids restored in ``phase``."""
@@ -201,6 +213,9 @@ def phase_sites(
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 1e-4,
     rules: PlanningRules | None = None,
+    season_minutes: Mapping[str, pd.DataFrame] | None = None,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> Phasing:
     """Choose the sites and the phase of each that maximise pupil-years within the day limit.
 
@@ -230,6 +245,12 @@ def phase_sites(
         Limits of the MIP (its gap is reported).
     rules
         Planning rules; defaults to :class:`PlanningRules`.
+    season_minutes, robust, months
+        Seasons: grades 1-3 minutes per season (as ``minutes``), and how they combine:
+        ``"worst"`` (most pupil-years in the worse season), ``"regret"`` (least largest
+        shortfall against each season's own optimum) or ``"expected"`` (months-weighted mean;
+        ``months`` per season, default equal). Minimum enrolments are checked on ``minutes``.
+        Always the MIP.
 
     Returns
     -------
@@ -272,6 +293,23 @@ def phase_sites(
     if method not in ("auto", "mip", "greedy"):
         msg = f"`method` must be 'auto', 'mip' or 'greedy', got {method!r}"
         raise ArgumentError(msg)
+    if season_minutes is not None:
+        return _robust_phasing(
+            young,
+            season_minutes,
+            schools,
+            sites,
+            allowed=allowed,
+            forced=forced,
+            cost=cost,
+            limits=limits,
+            robust=robust or "worst",
+            months=months,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            rules=rules,
+            t0=t0,
+        )
     greedy = _greedy(cov, allowed, forced, cost, limits)
     model = _model(cov, allowed, forced, cost, limits)
     if use_mip:
@@ -306,6 +344,128 @@ def phase_sites(
         status=status,
         method=used,
         seconds=seconds,
+    )
+
+
+def _robust_phasing(
+    young: pd.DataFrame | pd.Series,
+    season_minutes: Mapping[str, pd.DataFrame],
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    allowed: np.ndarray,
+    forced: np.ndarray,
+    cost: np.ndarray,
+    limits: np.ndarray,
+    robust: str,
+    months: Mapping[str, float] | None,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    rules: PlanningRules,
+    t0: float,
+) -> Phasing:
+    """One set of site-phase columns over one cover block per season (seasons stacked as rows)."""
+    if robust not in ("worst", "regret", "expected"):
+        msg = f"`robust` must be 'worst', 'regret' or 'expected', got {robust!r}"
+        raise ArgumentError(msg)
+    names = [str(k) for k in season_minutes]
+    covs = [_prepare(young, m, schools, sites, rules) for m in season_minutes.values()]
+    share = np.ones(len(names)) if months is None else np.array([months[k] for k in names])
+    share = share / share.sum()
+    refs = np.zeros(len(names))
+    if robust == "regret":
+        each = 0.5 * time_limit_s / len(names)
+        for k, (name, m) in enumerate(season_minutes.items()):
+            own = _robust_phasing(
+                young, {name: m}, schools, sites, allowed=allowed, forced=forced, cost=cost,
+                limits=limits, robust="expected", months=None, time_limit_s=each,
+                mip_rel_gap=mip_rel_gap, rules=rules, t0=time.perf_counter(),
+            )  # fmt: skip
+            refs[k] = own.pupil_years if own.status == "optimal" else own.bound
+    scale = share if robust == "expected" else np.ones(len(names))
+    stacked = replace(
+        covs[0],
+        village_ids=[f"{s}|{v}" for s in names for v in covs[0].village_ids],
+        pupils=np.vstack([f * c.pupils for f, c in zip(scale, covs, strict=True)]),
+        cover=np.vstack([c.cover for c in covs]),
+        switch=np.vstack([c.switch for c in covs]),
+    )
+    greedy = _greedy(stacked, allowed, forced, cost, limits)
+    model = _model(stacked, allowed, forced, cost, limits)
+    mip = model.mip
+    if robust != "expected":
+        # t against each season's pupil-years: z keeps its rows, its objective moves to t
+        years = stacked.pupils.shape[1]
+        n_v = len(covs[0].village_ids)
+        villages = np.flatnonzero(stacked.cover.any(axis=1) & (stacked.pupils.sum(axis=1) > 0))
+        zcols = np.arange(mip.columns["covered"].start, mip.columns["covered"].stop)
+        season_of = np.repeat(villages // n_v, years)
+        weight = stacked.pupils[villages].ravel()
+        mip = mip.with_columns(
+            "robust", sp.csc_array((mip.n_rows, 1)), cost=1.0, lb=-math.inf, ub=math.inf
+        )
+        c = mip.c.copy()
+        c[zcols] = 0.0
+        sign = 1.0 if robust == "worst" else -1.0  # worst: t <= P_s z; regret: t >= ref_s - P_s z
+        rows = sp.coo_array(
+            (
+                np.concatenate([-sign * weight, np.ones(len(names))]),
+                (
+                    np.concatenate([season_of, np.arange(len(names))]),
+                    np.concatenate([zcols, np.full(len(names), mip.n_cols - 1)]),
+                ),
+            ),
+            shape=(len(names), mip.n_cols),
+        )
+        lower = np.full(len(names), -math.inf) if robust == "worst" else refs
+        upper = np.zeros(len(names)) if robust == "worst" else np.full(len(names), math.inf)
+        if robust == "regret":
+            c[mip.columns["restore"]] *= -1.0  # the tie-breaker still prefers cheaper plans
+        mip = replace(
+            mip,
+            c=c,
+            a=sp.vstack([mip.a, rows.tocsc()], format="csc"),
+            row_lower=np.concatenate([mip.row_lower, lower]),
+            row_upper=np.concatenate([mip.row_upper, upper]),
+            rows={**mip.rows, "seasons": slice(mip.n_rows, mip.n_rows + len(names))},
+            sense="max" if robust == "worst" else "min",
+        )
+
+    def score(ph: np.ndarray) -> tuple[float, np.ndarray]:
+        per = np.array([_value(c, ph) for c in covs])
+        if robust == "worst":
+            return float(per.min()), per
+        if robust == "regret":
+            return float((refs - per).max()), per
+        return float(share @ per), per
+
+    start = np.concatenate([model.start(greedy), np.full(mip.n_cols - model.mip.n_cols, np.nan)])
+    res = mip.solve(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, mip_abs_gap=1e-6,
+                    start=start)  # fmt: skip
+    if not res.has_solution:
+        raise InfeasibleError(f"the seasonal phasing model has no solution ({res.status}).")
+    ph = model.phases(replace(res, x=res.x[: model.mip.n_cols] if res.x is not None else None))
+    value, per = score(ph)
+    g_value, g_per = score(greedy)
+    if (g_value > value + 1e-6) if robust != "regret" else (g_value < value - 1e-6):
+        ph, value, per = greedy, g_value, g_per
+    slack = model.slack
+    bound = res.bound
+    if math.isfinite(bound):
+        bound = max(bound + slack, value) if robust != "regret" else min(bound - slack, value)
+    gap = relative_gap(value, bound)
+    _logger.info("seasonal phasing (%s): %.1f, gap %.2g", robust, value, gap)
+    return Phasing(
+        phase=id_series(ph, covs[0].site_ids, name="phase"),
+        pupil_years=value,
+        bound=bound,
+        gap=gap,
+        status=res.status,
+        method="mip",
+        seconds=time.perf_counter() - t0,
+        robust=robust,
+        season_pupil_years=dict(zip(names, per.tolist(), strict=True)),
+        season_optimum=dict(zip(names, refs.tolist(), strict=True)) if robust == "regret" else {},
     )
 
 

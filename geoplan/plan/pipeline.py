@@ -102,6 +102,10 @@ class PlanSettings:
         Seasons of the school year (:class:`~geoplan.plan.seasons.Season`): travel matrices,
         journeys and indicators per season and for the year; robust siting over them. Empty:
         one season, as the scenario's closures give.
+    restoration_robust
+        With seasons: the restoration phasing holds over them, ``"worst"``, ``"regret"`` or
+        ``"expected"`` (a scenario's ``restoration: {robust: worst}``); ``None``: phased on the
+        scenario's journeys.
     cache_dir
         Travel-matrix cache folder (default: :func:`geoplan.network.roads.default_cache_dir`).
     """
@@ -127,6 +131,7 @@ class PlanSettings:
     district_islands: str = "report"
     phasing_time_limit_s: float = 30.0
     seasons: tuple[Season, ...] = ()
+    restoration_robust: str | None = None
     cache_dir: Path | None = None
 
 
@@ -371,6 +376,9 @@ def make_plan(
             closures=settings.choose_closures,
             time_limit_s=settings.phasing_time_limit_s,
             rules=rules,
+            season_minutes=by_season or None,
+            robust=settings.restoration_robust,
+            months={s.name: s.months for s in settings.seasons} or None,
         )
         if plan.closures is not None and len(plan.closures.closed):
             schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
@@ -419,6 +427,11 @@ def make_plan(
             return {k: v for k, v in got.items() if k.startswith(("before_", "after_"))}
 
         metrics.update(season_metrics(settings.seasons, of_season))
+        phasing = None if plan is None else plan.phasing
+        if phasing is not None and phasing.season_pupil_years:
+            metrics["restoration_robust"] = phasing.robust
+            for name, value in phasing.season_pupil_years.items():
+                metrics[f"{name}_phasing_pupil_years"] = round(float(value), 3)
     return PlanResult(
         area=area,
         settings=settings,

@@ -345,6 +345,9 @@ def plan_restoration(
     method: str = "auto",
     time_limit_s: float = 30.0,
     rules: PlanningRules | None = None,
+    season_minutes: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+    robust: str | None = None,
+    months: Mapping[str, float] | None = None,
 ) -> RestorationPlan:
     """The whole restoration analysis: scorecard, phasing, closures, indicators, unserved list.
 
@@ -367,6 +370,10 @@ def plan_restoration(
         Phasing method and time limit.
     rules
         Planning rules; defaults to :class:`PlanningRules`.
+    season_minutes, robust, months
+        With ``robust`` (``"worst"``, ``"regret"``, ``"expected"``): the phasing holds over the
+        seasons' minutes per band (see :func:`phase_sites`); its ``season_pupil_years`` give each
+        season's value.
 
     Returns
     -------
@@ -396,6 +403,13 @@ def plan_restoration(
         method=method,
         time_limit_s=time_limit_s,
         rules=rules,
+        season_minutes=(
+            {s: m[YOUNG] for s, m in season_minutes.items()}
+            if robust is not None and season_minutes
+            else None
+        ),
+        robust=robust,
+        months=months,
     )
     closed: Closures | None = None
     if closures:

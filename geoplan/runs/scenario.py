@@ -24,7 +24,8 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
       roads: [{label: winter, names: [Aqik Winter Pass], way_ids: [], polygon: null}]
     projection: {years: 4}
     restoration: {enabled: true, sites_per_phase: [4, 4, 3, 3], budget_per_phase_yuan: null,
-                  must: [P01], never: [P09], time_limit_s: 30}
+                  must: [P01], never: [P09], time_limit_s: 30,
+                  robust: null}   # worst | regret | expected over the seasons (with seasons:)
     siting: {model: p_median, p: 6, limit_min: 30, budget_yuan: 3000000, band: g1_3,
              time_limit_s: 60}  # instead of restoration (exclusive): one location model
                                 # (p_median | max_coverage | set_cover | budgeted_coverage)
@@ -105,6 +106,7 @@ SCHEMA: dict[str, Any] = {
         "must": "ids",
         "never": "ids",
         "time_limit_s": "number",
+        "robust": "robust",
     },
     "siting": {
         "model": "siting_model",
@@ -751,6 +753,30 @@ def _seasons(check: _Checker, value: Any) -> tuple[Season, ...]:
     return tuple(out)
 
 
+def _restoration_robust(check: _Checker, data: Mapping[str, Any]) -> str | None:
+    """``restoration.robust``: worst, regret or expected over the seasons (needs `seasons:`)."""
+    robust = _get(data, "restoration", "robust")
+    if robust is None:
+        return None
+    if robust not in ROBUST:
+        check.bad(
+            "restoration.robust",
+            robust,
+            "Unknown robust setting.",
+            f"Use {', '.join(ROBUST)} (with `seasons:`), or leave it out.",
+        )
+        return None
+    if not isinstance(data.get("seasons"), dict):
+        check.bad(
+            "restoration.robust",
+            robust,
+            "A robust plan needs seasons.",
+            "Add `seasons: {summer: {months: 5}, winter: {months: 4, closures: [...]}}`.",
+        )
+        return None
+    return str(robust)
+
+
 def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
     part = data.get(section)
     return part.get(key) if isinstance(part, dict) else None
@@ -948,6 +974,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
             "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
         ),
         seasons=_seasons(check, data.get("seasons")),
+        restoration_robust=_restoration_robust(check, data),
     )
     if settings.choose_closures and not settings.restore:
         check.bad(
