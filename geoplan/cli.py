@@ -90,17 +90,32 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=1000.0,
         help="how far outside the townships a location may lie, metres (default 1000)",
     )
+    p.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the problems and fixes"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="PROBLEMS.xlsx",
+        help="also write the problems as a sheet (file, row, column, value, problem, fix; "
+        "English and Chinese) to send back to the office that made the files",
+    )
     p.set_defaults(handler=_run_validate)
 
 
 def _run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.readers import columns_yaml_text, read_layers
-    from geoplan.data.validation import format_problems
+    from geoplan.data.validation import format_problems, write_problem_report
 
+    if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
+        msg = f"--report {args.report}: give a file name ending in .xlsx (e.g. problems.xlsx)."
+        raise OutputFormatError(msg)
     _, problems, info = read_layers(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
-    print(format_problems(problems))
+    print(format_problems(problems, lang=args.lang))
+    if args.report is not None:
+        print(f"Wrote {write_problem_report(problems, args.report)}")
     if args.write_columns:
         target = Path(info["folder"]) / "columns.yaml"
         if target.exists():
@@ -149,6 +164,12 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("scenario", type=Path, help="scenario file (.yaml)")
     p.add_argument(
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the problems reported when the input is refused",
     )
     p.set_defaults(handler=_run_run)
 
@@ -397,6 +418,18 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
     )
 
 
+def _explained(err: GeoplanError, lang: str) -> str:
+    """The message of ``err``; its problems as a table in ``lang`` when it holds some."""
+    problems = getattr(err, "problems", None)
+    if lang == "en" or not problems:
+        return str(err)
+    from geoplan.data.validation import format_problems
+
+    errors = [p for p in problems if p.severity == "error"]
+    head = f"输入有 {len(errors)} 个问题:" if lang == "zh" else ""
+    return f"{head}\n{format_problems(errors, lang=lang)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``geoplan`` command line; returns the exit status.
 
@@ -410,7 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GeoplanError as err:
-        print(f"geoplan {args.command}: {err}", file=sys.stderr)
+        print(
+            f"geoplan {args.command}: {_explained(err, getattr(args, 'lang', 'en'))}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(

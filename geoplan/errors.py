@@ -54,6 +54,11 @@ class Problem:
     severity
         ``"error"``, ``"warning"`` or ``"note"`` (how something was read, e.g. a title row
         skipped or a header read by its synonym; nothing to fix).
+    code
+        The problem's key in the catalogue of :mod:`geoplan.data.messages` (its text in English
+        and Chinese), or ``""``.
+    params
+        The values the catalogue text names, as ``(name, text)`` pairs.
     """
 
     file: str
@@ -64,6 +69,8 @@ class Problem:
     message: str
     fix: str
     severity: str = "error"
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -124,7 +131,17 @@ class InfeasibleError(GeoplanError, ValueError):
 
 
 class ScenarioError(GeoplanError, ValueError):
-    """A scenario file with a bad, unknown or missing field."""
+    """A scenario file with a bad, unknown or missing field.
+
+    ``problems`` holds the problems found (file, line, field, value, fix) when the scenario file
+    itself was checked; it is empty for a single refusal.
+    """
+
+    problems: list[Problem]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.problems = []
 
 
 class MapAssetError(GeoplanError, RuntimeError):

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import Problem
 
 __all__: list[str] = []
@@ -103,15 +104,17 @@ def duplicate_problems(
 ) -> list[Problem]:
     """One error per key written twice, naming both lines."""
     return [
-        Problem(
+        coded_problem(
+            "key_twice",
             file,
             layer or d.path.split(".")[0].split("[")[0],
             f"line {d.line}",
             d.path,
             d.path,
-            f"{d.path!r} is written twice, at lines {d.first_line} and {d.line}; the later one "
-            "would silently replace the earlier.",
-            f"Keep one {d.path.rsplit('.', 1)[-1]!r} (move the fields of both into it).",
+            key=d.path,
+            first=d.first_line,
+            line=d.line,
+            name=d.path.rsplit(".", 1)[-1],
         )
         for d in duplicates
     ]

@@ -36,6 +36,7 @@ from geoplan.data.headers import (
     normalise_header,
     suggest_headers,
 )
+from geoplan.data.messages import coded_problem
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
 from geoplan.errors import ArgumentError, CRSError, Problem
 
@@ -399,14 +400,15 @@ def _decode(data: bytes) -> tuple[str | None, int]:
 
 def _undecodable(source: _Source, data: bytes, offset: int) -> Problem:
     line = data[:offset].count(b"\n") + 1
-    return Problem(
+    return coded_problem(
+        "undecodable_text",
         source.label,
         source.layer,
         f"line {line}",
         "",
         data[offset : offset + 4].hex(" "),
-        f"Undecodable text (neither {' nor '.join(TEXT_ENCODINGS)}) at byte {offset}.",
-        "Save the file as UTF-8 (Excel: 'CSV UTF-8') or GBK.",
+        encodings=" nor ".join(TEXT_ENCODINGS),
+        offset=offset,
     )
 
 
@@ -661,15 +663,8 @@ def _points_from_table(
         )
     if not projected and (xcol, ycol) == ("x", "y") and "x" in frame and coordinates is None:
         problems.append(
-            Problem(
-                source.label,
-                source.layer,
-                "",
-                "x/y",
-                "",
-                "Missing CRS: the table has x/y columns but no coordinate system is declared.",
-                f"Add `coordinates: EPSG:xxxx` (e.g. EPSG:4538) to {settings_file}, or use "
-                "longitude/latitude columns.",
+            coded_problem(
+                "xy_without_crs", source.label, source.layer, "", "x/y", "", file=settings_file
             )
         )
         return None
@@ -701,27 +696,26 @@ def _points_from_table(
             except ValueError as err:
                 reported[k] = True
                 problems.append(
-                    Problem(
+                    coded_problem(
+                        "not_a_coordinate",
                         source.label,
                         source.layer,
                         row_ids[k],
                         col,
                         str(value),
-                        f"Not a coordinate ({err}).",
-                        "Enter decimal degrees (86.5) or degrees-minutes-seconds (86°30′0″).",
+                        error=err,
                     )
                 )
         if not reported[k] and (math.isnan(xs[k]) or math.isnan(ys[k])):
             reported[k] = True
             problems.append(
-                Problem(
+                coded_problem(
+                    "missing_coordinate",
                     source.label,
                     source.layer,
                     row_ids[k],
                     xcol if math.isnan(xs[k]) else ycol,
                     "",
-                    "Missing coordinate.",
-                    "Fill in the longitude and latitude of the point.",
                 )
             )
     if not projected:
@@ -776,15 +770,8 @@ def _vector_crs(
     if gdf.crs is None:
         if declared is None:
             problems.append(
-                Problem(
-                    source.label,
-                    source.layer,
-                    "",
-                    "",
-                    "",
-                    "Missing CRS: the file does not say which coordinate system it uses.",
-                    "Add the .prj file (shapefile), or declare it in columns.yaml, e.g. "
-                    f"`coordinates: {{{source.layer}: cgcs2000}}`.",
+                coded_problem(
+                    "missing_crs", source.label, source.layer, "", "", "", layer=source.layer
                 )
             )
             return None
@@ -809,15 +796,13 @@ def _vector_crs(
             west, south, east, north = gdf.total_bounds
             if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
                 problems.append(
-                    Problem(
+                    coded_problem(
+                        "degrees_out_of_range",
                         source.label,
                         source.layer,
                         "",
                         "",
                         f"bounds {west:.0f}, {south:.0f}, {east:.0f}, {north:.0f}",
-                        "Unknown or wrong CRS: the file says degrees but the coordinates are "
-                        "out of range (projected metres?).",
-                        "Save the layer with its real CRS (.prj), or declare it in columns.yaml.",
                     )
                 )
                 return None

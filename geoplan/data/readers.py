@@ -45,6 +45,7 @@ from geoplan.data.files import (
     _Source,
     _vector_crs,
 )
+from geoplan.data.messages import coded_problem
 from geoplan.data.validation import ROW_COLUMN, validate_layers
 from geoplan.errors import (
     ArgumentError,
@@ -235,15 +236,15 @@ def read_layers(
             metric = _metric_crs(area_settings["crs"])
         except CRSError as err:
             problems.append(
-                Problem(
+                coded_problem(
+                    "area_crs",
                     "area.yaml",
                     "",
                     f"line {area_lines['crs']}" if "crs" in area_lines else "",
                     "crs",
-                    str(area_settings["crs"]),
-                    str(err),
-                    "Correct `crs:` in area.yaml (e.g. `crs: EPSG:4538`), or delete the line "
-                    "to use the UTM zone of the data.",
+                    area_settings["crs"],
+                    error=err,
+                    value=area_settings["crs"],
                 )
             )
 
@@ -251,14 +252,8 @@ def read_layers(
     for layer in REQUIRED_LAYERS:
         if layer not in sources:
             problems.append(
-                Problem(
-                    str(folder.name or folder),
-                    layer,
-                    "",
-                    "",
-                    "",
-                    f"The {layer} layer is missing.",
-                    f"Add {layer}.csv/.xlsx/.geojson/.shp, or a layer {layer!r} in the GeoPackage.",
+                coded_problem(
+                    "missing_layer", str(folder.name or folder), layer, "", "", "", layer=layer
                 )
             )
     raw: dict[str, gpd.GeoDataFrame] = {}
@@ -348,16 +343,7 @@ def _zero_bytes(source: _Source, problems: list[Problem]) -> bool:
     empty = [p for p in (source.path, source.locations) if p is not None and p.stat().st_size == 0]
     for path in empty:
         problems.append(
-            Problem(
-                path.name,
-                source.layer,
-                "",
-                "",
-                "",
-                f"{path.name} is empty (0 bytes).",
-                f"Save {path.name} again from the program it was made in (Excel, WPS, a GIS), "
-                "or copy it again; a 0-byte file is a failed save or copy.",
-            )
+            coded_problem("empty_file", path.name, source.layer, "", "", "", file=path.name)
         )
     return bool(empty)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -28,7 +30,8 @@ from geoplan.data.area import (
     Column,
 )
 from geoplan.data.crs import CHINA_BOUNDS
-from geoplan.errors import Problem
+from geoplan.data.messages import coded_problem, problem_text
+from geoplan.errors import OutputFormatError, Problem
 from geoplan.rules import (
     BANDS,
     BANDS_BY_KIND,
@@ -40,6 +43,7 @@ from geoplan.rules import (
 
 __all__ = [
     "GEOMETRY_REPORTED",
+    "REPORT_COLUMNS",
     "ROW_COLUMN",
     "SCHOOL_REFERENCES",
     "TOWNSHIP_REFERENCE",
@@ -48,6 +52,7 @@ __all__ = [
     "format_problems",
     "id_text",
     "validate_layers",
+    "write_problem_report",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -70,19 +75,23 @@ class _Collector:
     layer: str
     problems: list[Problem] = field(default_factory=list)
 
-    def add(
+    def coded(
         self,
+        code: str,
         row_id: str,
         column: str,
         value: Any,
-        message: str,
-        fix: str,
+        /,
         *,
         severity: str = "error",
+        **params: Any,
     ) -> None:
+        """A problem whose text is the catalogue's entry ``code`` (English and Chinese)."""
         text = "" if _is_missing(value) else str(value)
         self.problems.append(
-            Problem(self.file, self.layer, row_id, column, text, message, fix, severity)
+            coded_problem(
+                code, self.file, self.layer, row_id, column, text, severity=severity, **params
+            )
         )
 
 
@@ -140,25 +149,17 @@ def check_lonlat(
             continue
         ok[i] = False
         if swapped:
-            col.add(
+            col.coded(
+                "lonlat_swapped",
                 row_ids[i],
                 f"{lon_column}/{lat_column}",
                 f"{x}, {y}",
-                "Longitude and latitude look swapped (the point would lie in China the other "
-                "way round).",
-                f"Swap the values of {lon_column!r} and {lat_column!r} (longitude is east, "
-                "73-135 in China; latitude is north, 18-54).",
+                lon=lon_column,
+                lat=lat_column,
             )
         elif not in_range:
             bad = lon_column if not -180.0 <= x <= 180.0 else lat_column
-            col.add(
-                row_ids[i],
-                bad,
-                x if bad == lon_column else y,
-                "Coordinate out of range (longitude must be -180..180, latitude -90..90).",
-                "Enter decimal degrees (e.g. 86.5) or degrees-minutes-seconds (86°30′0″); "
-                "projected x/y need `coordinates: EPSG:xxxx` in columns.yaml.",
-            )
+            col.coded("coordinate_out_of_range", row_ids[i], bad, x if bad == lon_column else y)
         else:
             ok[i] = True  # valid degrees outside China: the boundary check will judge it
     return ok, col.problems
@@ -204,33 +205,13 @@ def _check_ids(gdf: gpd.GeoDataFrame, col: _Collector) -> pd.Series:
     for row, value in zip(rows, ids, strict=True):
         twin = folded.get(value.casefold())
         if value and value not in seen and twin is not None:
-            col.add(
-                value,
-                ID_INDEX,
-                value,
-                f"Id {value!r} differs from {twin[0]!r} (at {twin[1]}) only in upper/lower case; "
-                "a scenario naming one would be ambiguous.",
-                f"Make the two ids differ by more than case (e.g. rename {value!r}), or merge the "
-                "rows if they are one place.",
-            )
+            col.coded("id_case_twin", value, ID_INDEX, value, id=value, twin=twin[0], where=twin[1])
         if value:
             folded.setdefault(value.casefold(), (value, str(row)))
         if not value:
-            col.add(
-                str(row),
-                ID_INDEX,
-                "",
-                "Missing id.",
-                "Give every row a unique id (text such as V01).",
-            )
+            col.coded("missing_id", str(row), ID_INDEX, "")
         elif value in seen:
-            col.add(
-                value,
-                ID_INDEX,
-                value,
-                f"Duplicate id (also at {seen[value]}; this is {row}).",
-                "Make every id in the layer unique.",
-            )
+            col.coded("duplicate_id", value, ID_INDEX, value, first=seen[value], this=row)
         else:
             seen[value] = str(row)
     return ids
@@ -247,45 +228,34 @@ def _check_column(
     missing = raw.map(_is_missing)
     if column.required:
         for i in np.flatnonzero(missing.to_numpy()):
-            col.add(
+            col.coded(
+                "missing_value",
                 row_ids[i],
                 column.name,
                 "",
-                "Missing value in a required column.",
-                f"Fill in {column.name!r} ({column.description.lower()}).",
+                column=column.name,
+                description=column.description.lower(),
             )
     if column.dtype in ("int", "float"):
         numbers, not_number = _parse_numbers(raw)
         for i in np.flatnonzero(not_number.to_numpy()):
-            col.add(row_ids[i], column.name, raw.iloc[i], "Not a number.", "Enter a number.")
+            col.coded("not_a_number", row_ids[i], column.name, raw.iloc[i])
         unit = f" {column.unit}" if column.unit else ""
         for i in np.flatnonzero((numbers < 0).to_numpy()):
-            col.add(
+            col.coded(
+                "negative",
                 row_ids[i],
                 column.name,
                 raw.iloc[i],
-                f"Negative value{' of ' + column.unit if unit else ''}.",
-                "Enter zero or a positive number.",
+                of_unit=f" of {column.unit}" if unit else "",
             )
         if column.dtype == "int":
             frac = numbers.notna() & (numbers != np.floor(numbers))
             for i in np.flatnonzero(frac.to_numpy()):
-                col.add(
-                    row_ids[i],
-                    column.name,
-                    raw.iloc[i],
-                    f"Not a whole number of{unit or ' units'}.",
-                    "Enter a whole number (counts cannot be fractional).",
-                )
+                col.coded("not_whole", row_ids[i], column.name, raw.iloc[i], unit=unit or " units")
         if column.name in ("class_size_limit", "phase"):
             for i in np.flatnonzero((numbers == 0).to_numpy()):
-                col.add(
-                    row_ids[i],
-                    column.name,
-                    raw.iloc[i],
-                    "Must be positive (1 or more).",
-                    "Enter a positive number, or leave empty for the default.",
-                )
+                col.coded("not_positive", row_ids[i], column.name, raw.iloc[i])
         if column.default is not None:
             numbers = numbers.where(~missing, float(column.default))
         return numbers
@@ -293,12 +263,13 @@ def _check_column(
         values: pd.Series = raw.map(lambda v: None if _is_missing(v) else _choice_value(v, column))
         for pos, value in enumerate(values):
             if value is not None and value not in column.choices:
-                col.add(
+                col.coded(
+                    "unknown_choice",
                     row_ids[pos],
                     column.name,
                     raw.iloc[pos],
-                    f"Unknown {column.name}.",
-                    f"Use one of: {', '.join(column.choices)}.",
+                    column=column.name,
+                    choices=", ".join(column.choices),
                 )
         if column.default is not None:
             values = values.where(values.notna(), column.default)
@@ -321,21 +292,17 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, row_ids: list[str], col: 
         if reported[i]:
             continue
         if geom is None or geom.is_empty:
-            col.add(
-                row_ids[i],
-                "geometry",
-                "",
-                "Missing geometry (or coordinates).",
-                "Give the row a location.",
-            )
+            col.coded("missing_geometry", row_ids[i], "geometry", "")
             continue
         if geom.geom_type not in allowed:
-            col.add(
+            col.coded(
+                "wrong_geometry",
                 row_ids[i],
                 "geometry",
                 geom.geom_type,
-                f"Wrong geometry type; the {layer} layer holds {' or '.join(allowed)}.",
-                f"Save {layer} as {' or '.join(allowed).lower()} features.",
+                layer=layer,
+                allowed=" or ".join(allowed),
+                allowed_lower=" or ".join(allowed).lower(),
             )
             continue
         if not geom.is_valid:
@@ -346,14 +313,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, row_ids: list[str], col: 
                     [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
                 )
             geoms.iloc[i] = fixed
-            col.add(
-                row_ids[i],
-                "geometry",
-                reason,
-                "Invalid polygon; repaired with make_valid.",
-                "Check the repaired shape, or fix the polygon in a GIS.",
-                severity="warning",
-            )
+            col.coded("invalid_polygon", row_ids[i], "geometry", reason, severity="warning")
     return geoms
 
 
@@ -363,13 +323,15 @@ def _check_layer(
     col = _Collector(file, layer)
     if len(gdf) == 0:
         required = layer in REQUIRED_LAYERS
-        col.add(
+        col.coded(
+            "empty_layer",
             "",
             "",
             "",
-            f"The {layer} layer is empty.",
-            f"Add at least one row to {file}" + ("." if required else ", or delete the file."),
             severity="error" if required else "warning",
+            layer=layer,
+            file=file,
+            or_delete="" if required else ", or delete the file",
         )
         return None, col.problems
     seen = ", ".join(str(h) for h in headers)
@@ -378,13 +340,7 @@ def _check_layer(
         absent.insert(0, ID_INDEX)
     for name in absent:
         zh = next((c.zh for c in LAYERS[layer] if c.name == name), "编号")
-        col.add(
-            "",
-            name,
-            "",
-            f"Required column missing; headers seen: {seen}.",
-            f"Add a column {name!r} (or {zh!r}), or map your header onto it in columns.yaml.",
-        )
+        col.coded("missing_column", "", name, "", seen=seen, column=name, zh=zh)
     if absent:
         return None, col.problems
     row_ids = _row_ids(gdf)
@@ -426,17 +382,18 @@ def _check_classes(
                 value = pd.to_numeric(pd.Series([data[f"{what}_{band}"][pos]]), errors="coerce")[0]
                 if value > 0:
                     fits = [k for k in SCHOOL_KINDS if band in bands_taught(k)]
-                    col.add(
+                    col.coded(
+                        "kind_contradicts",
                         row_ids[pos],
                         f"kind/{what}_{band}",
                         f"{kind}, {int(value)}",
-                        f"kind {kind!r} teaches only grades "
-                        f"{', '.join(grade_label(b) for b in taught)}, but "
-                        f"{what}_{band} is {int(value)}: one of the two is wrong (the plan goes by "
-                        "the kind).",
-                        f"Correct kind (a school teaching grades {grade_label(band)} is one of "
-                        f"{', '.join(fits)}) or set {what}_{band} to 0.",
                         severity="warning",
+                        kind=kind,
+                        taught=", ".join(grade_label(b) for b in taught),
+                        column=f"{what}_{band}",
+                        value=int(value),
+                        grades=grade_label(band),
+                        fits=", ".join(fits),
                     )
                     break
     for band in ("g1_3", "g4_6", "g7_9"):
@@ -444,14 +401,14 @@ def _check_classes(
         enrolled = pd.Series(data[f"enrolment_{band}"], dtype=float)
         bad = (classes == 0) & (enrolled > 0)
         for i in np.flatnonzero(bad.to_numpy()):
-            col.add(
+            col.coded(
+                "no_classes",
                 row_ids[i],
                 f"classes_{band}",
                 "0",
-                f"No classes for {int(enrolled.iloc[i])} enrolled pupils of grades "
-                f"{grade_label(band)}.",
-                "Enter the number of classes (1 or more) or set the enrolment to 0.",
                 severity="warning",
+                pupils=int(enrolled.iloc[i]),
+                grades=grade_label(band),
             )
 
 
@@ -498,13 +455,13 @@ def _check_references(
                 if str(ref).strip() in by_name:
                     refs.iloc[i] = by_name[str(ref).strip()]
                     continue
-                col.add(
+                col.coded(
+                    "unknown_township",
                     rid,
                     TOWNSHIP_REFERENCE,
                     ref,
-                    "Unknown township.",
-                    f"Use a township id ({', '.join(sorted(ids)[:8])}), name or name_zh from "
-                    f"{files.get('townships', 'the townships layer')}.",
+                    ids=", ".join(sorted(ids)[:8]),
+                    file=files.get("townships", "the townships layer"),
                 )
             gdf = gdf.copy()
             gdf[TOWNSHIP_REFERENCE] = refs
@@ -528,25 +485,27 @@ def _check_references(
             level = "primary" if name == "school_primary" else "middle"
             for rid, ref in zip(gdf.index, gdf[name], strict=True):
                 if ref is not None and ref not in school_ids:
-                    col.add(
+                    col.coded(
+                        "unknown_school",
                         rid,
                         name,
                         ref,
-                        "Unknown school.",
-                        f"Use a school id from {files.get('schools', 'the schools layer')}.",
+                        file=files.get("schools", "the schools layer"),
                     )
                 elif ref is not None and not _teaches_level(kind_of[ref], level):
                     kind = kind_of[ref]
-                    col.add(
+                    col.coded(
+                        "school_wrong_level",
                         rid,
                         name,
                         ref,
-                        f"{name} names {ref}, a {kind} school, which teaches no {level} grades "
-                        f"(it teaches grades "
-                        f"{', '.join(grade_label(b) for b in bands_taught(kind))}).",
-                        f"Name a {level} school in {name} (a school whose kind teaches grades "
-                        f"{', '.join(grade_label(b) for b in LEVEL_BANDS[level])}), or correct "
-                        f"the kind of {ref} in {files.get('schools', 'the schools layer')}.",
+                        column=name,
+                        school=ref,
+                        kind=kind,
+                        level=level,
+                        taught=", ".join(grade_label(b) for b in bands_taught(kind)),
+                        grades=", ".join(grade_label(b) for b in LEVEL_BANDS[level]),
+                        file=files.get("schools", "the schools layer"),
                     )
         problems.extend(col.problems)
     return out
@@ -580,14 +539,13 @@ def _check_boundary(
         dist = geoms.distance(boundary)
         for rid, d in zip(gdf.index, dist, strict=True):
             if d > tolerance_m:
-                col.add(
+                col.coded(
+                    "outside_boundary",
                     rid,
                     "geometry",
                     f"{d:.0f} m outside",
-                    f"The location lies {d / 1000:.1f} km outside the county boundary "
-                    f"(union of townships; tolerance {tolerance_m:.0f} m).",
-                    "Check the coordinates (swapped? GCJ-02/BD-09 not declared?) or raise the "
-                    "boundary tolerance.",
+                    km=f"{d / 1000:.1f}",
+                    tolerance_m=f"{tolerance_m:.0f}",
                 )
         problems.extend(col.problems)
 
@@ -649,17 +607,53 @@ def _short(text: str, limit: int = 28) -> str:
     return text if _width(text) <= limit else text[: limit - 1] + "…"
 
 
-def format_problems(problems: Iterable[Problem]) -> str:
-    """Problems as a readable text table: one row per problem, then what is wrong and the fix."""
+def _tail(text: str, limit: int = 40) -> str:
+    """A long path shortened from the left, so that the file name stays."""
+    return text if _width(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+_TABLE_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "head": "#|severity|file|layer|row|column|value",
+        "problem": "problem: ",
+        "fix": "fix:     ",
+        "none": "No problems found.",
+        "total": "{errors} error(s), {warnings} warning(s){notes}.",
+        "notes": ", {notes} note(s)",
+        "error": "error",
+        "warning": "warning",
+        "note": "note",
+    },
+    "zh": {
+        "head": "#|级别|文件|图层|行|列|值",
+        "problem": "问题:",
+        "fix": "改正:",
+        "none": "未发现问题。",
+        "total": "{errors} 个错误,{warnings} 个警告{notes}。",
+        "notes": ",{notes} 条说明",
+        "error": "错误",
+        "warning": "警告",
+        "note": "说明",
+    },
+}
+
+
+def format_problems(problems: Iterable[Problem], *, lang: str = "en") -> str:
+    """Problems as a readable text table: one row per problem, then what is wrong and the fix.
+
+    ``lang="zh"`` gives the headings, problems and fixes in Chinese (the catalogue of
+    :mod:`geoplan.data.messages`).
+    """
+    words = _TABLE_WORDS["zh" if lang == "zh" else "en"]
     items = list(problems)
     if not items:
-        return "No problems found."
-    head = ("#", "severity", "file", "layer", "row", "column", "value")
+        return words["none"]
+    head = tuple(words["head"].split("|"))
     rows = [
         (
             str(n),
-            p.severity,
-            _short(p.file, 40),
+            words.get(p.severity, p.severity),
+            _tail(p.file, 40),
             p.layer,
             _short(p.row_id),
             _short(p.column),
@@ -672,12 +666,63 @@ def format_problems(problems: Iterable[Problem]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     indent = " " * (widths[0] + 2)
     for row, p in zip(rows, items, strict=True):
+        message, fix = problem_text(p, lang)
         lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
-        lines.append(f"{indent}problem: {p.message}")
-        lines.append(f"{indent}fix:     {p.fix}")
+        lines.append(f"{indent}{words['problem']}{message}")
+        lines.append(f"{indent}{words['fix']}{fix}")
     errors = sum(p.severity == "error" for p in items)
     notes = sum(p.severity == "note" for p in items)
     lines.append("")
-    tail = f", {notes} note(s)" if notes else ""
-    lines.append(f"{errors} error(s), {len(items) - errors - notes} warning(s){tail}.")
+    tail = words["notes"].format(notes=notes) if notes else ""
+    lines.append(
+        words["total"].format(errors=errors, warnings=len(items) - errors - notes, notes=tail)
+    )
     return "\n".join(lines)
+
+
+REPORT_COLUMNS: tuple[str, ...] = (
+    "severity / 级别",
+    "file / 文件",
+    "row / 行",
+    "column / 列",
+    "value / 值",
+    "problem",
+    "fix",
+    "问题",
+    "改正",
+)
+"""Columns of the sheet :func:`write_problem_report` writes."""
+
+
+def write_problem_report(problems: Iterable[Problem], path: str | os.PathLike[str]) -> Path:
+    """Write the problems as an XLSX sheet to send back to the office that made the files.
+
+    One row per problem: severity, file, row, column, value, then the problem and fix in English
+    and in Chinese. Written next to ``path`` and moved into place.
+
+    Raises
+    ------
+    OutputFormatError
+        When ``path`` does not end in ``.xlsx`` or names a folder.
+    """
+    from geoplan.atomic import atomic_path
+
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx" or target.is_dir():
+        msg = f"--report {target}: give a file name ending in .xlsx (e.g. problems.xlsx)."
+        raise OutputFormatError(msg)
+    words = _TABLE_WORDS["zh"]
+    rows = []
+    for p in problems:
+        en, zh = problem_text(p, "en"), problem_text(p, "zh")
+        severity = f"{p.severity} / {words.get(p.severity, p.severity)}"
+        rows.append((severity, p.file, p.row_id, p.column, p.value, *en, *zh))
+    frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="problems 问题", index=False)
+        sheet = writer.sheets["problems 问题"]
+        for letter, width in zip("ABCDEFGHI", (16, 22, 10, 24, 18, 60, 60, 50, 50), strict=True):
+            sheet.column_dimensions[letter].width = width
+        sheet.freeze_panes = "A2"
+    return target

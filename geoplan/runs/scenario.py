@@ -1040,6 +1040,8 @@ def load_scenario(path: str | Path) -> Scenario:
     if errors:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]
         lines += [f"  - {p}" for p in errors]
-        raise ScenarioError("\n".join(lines))
+        error = ScenarioError("\n".join(lines))
+        error.problems = errors
+        raise error
     _logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
     return scenario
