@@ -392,6 +392,56 @@ def choose_oversized_classes(rng, enrol: dict[str, dict[str, int]], bands_of, ov
 # --------------------------------------------------------------------------------------------
 
 
+def add_facilities(schools: gpd.GeoDataFrame, town_ids: list[str], seed: int) -> gpd.GeoDataFrame:
+    """Synthetic survey of every open school's conditions (floor areas, heating, equipment,
+    teachers), drawn from its own random stream so the other layers stay as they were."""
+    rng = np.random.default_rng([seed, 25])
+    out = schools.copy()
+    cols = {
+        "classrooms": "Int64", "classroom_area_m2": "float64", "dormitory_area_m2": "float64",
+        "canteen_area_m2": "float64", "office_area_m2": "float64", "dangerous_area_m2": "float64",
+        "heating": "object", "media_sets": "Int64", "computers": "Int64", "desk_sets": "Int64",
+        "playground_m2": "float64", "teachers_primary": "Int64", "teachers_middle": "Int64",
+    }  # fmt: skip
+    for col, dtype in cols.items():
+        out[col] = pd.Series([None] * len(out), index=out.index, dtype=dtype)
+    for sid, row in schools.iterrows():
+        if row["status"] != "open":
+            continue  # closed schools were not surveyed
+        town = sid in town_ids
+        classes = {b: int(row[f"classes_{b}"]) for b in BANDS}
+        pupils = {b: int(row[f"enrolment_{b}"]) for b in BANDS}
+        n_classes, n_pupils = sum(classes.values()), sum(pupils.values())
+        rooms = n_classes + int(rng.choice([-2, -1, 0, 0, 1])) if not town else n_classes
+        rooms = max(rooms, 1)
+        beds = int(row["boarding_beds"])
+        out.loc[sid, "classrooms"] = rooms
+        out.loc[sid, "classroom_area_m2"] = round(rooms * rng.uniform(50.0, 66.0), -1)
+        out.loc[sid, "dormitory_area_m2"] = round(beds * rng.uniform(2.2, 3.4), -1)
+        out.loc[sid, "canteen_area_m2"] = round(n_pupils * rng.uniform(0.5, 1.0), -1)
+        dangerous = rng.random() < (0.2 if town else 0.45)
+        out.loc[sid, "dangerous_area_m2"] = round(rng.uniform(200, 1500), -1) if dangerous else 0.0
+        out.loc[sid, "heating"] = (
+            ("district" if rng.random() < 0.8 else "boiler")
+            if town
+            else ("stove" if rng.random() < 0.4 else "boiler")
+        )
+        out.loc[sid, "media_sets"] = round(rooms * rng.uniform(0.4, 1.0))
+        out.loc[sid, "computers"] = round(n_pupils / rng.uniform(8.0, 25.0))
+        out.loc[sid, "desk_sets"] = round(n_pupils * rng.uniform(0.85, 1.05))
+        out.loc[sid, "playground_m2"] = round(n_pupils * rng.uniform(4.0, 14.0), -1)
+        teachers = {}
+        for level, bands in (("primary", BANDS[:2]), ("middle", BANDS[2:])):
+            c = sum(classes[b] for b in bands)
+            p = sum(pupils[b] for b in bands)
+            need = max(c, math.ceil(p / 15)) if p else 0
+            teachers[level] = round(need * rng.uniform(0.8, 1.25)) if p else 0
+        out.loc[sid, "teachers_primary"] = teachers["primary"]
+        out.loc[sid, "teachers_middle"] = teachers["middle"]
+        out.loc[sid, "office_area_m2"] = round(sum(teachers.values()) * rng.uniform(3.0, 6.0), -1)
+    return out
+
+
 def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:
     rng = np.random.default_rng(seed)
     names = Names(rng)
@@ -978,6 +1028,8 @@ def generate(seed: int) -> dict[str, gpd.GeoDataFrame | Net | Polygon]:
     sites = gpd.GeoDataFrame(
         sites.drop(columns=["xy", "pupils"]), geometry=[Point(p) for p in sites["xy"]], crs=METRIC
     )
+
+    schools = add_facilities(schools, town_ids, seed)
 
     county = gpd.GeoDataFrame(
         {"id": ["county"], "name": [AREA_NAME], "name_zh": ["示例县（虚构）"]},

@@ -31,6 +31,8 @@ EXPECTED = [
     "metrics.json",
     "manifest.json",
     "profiles/index.html",
+    "school_needs.xlsx",
+    "school_needs.csv",
     "print/print_overview_A4.pdf",
 ]
 
@@ -46,6 +48,19 @@ def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_demo_writes_every_output(demo_out: Path) -> None:
     missing = [name for name in EXPECTED if not (demo_out / name).exists()]
     assert not missing, f"geoplan demo did not write {missing}"
+
+
+@pytest.mark.slow
+def test_demo_writes_one_plan_per_school(demo_out: Path) -> None:
+    open_ids = demo_county().open_schools.index
+    needs = pd.read_excel(demo_out / "school_needs.xlsx", sheet_name="needs", engine="openpyxl")
+    assert set(needs["school"]) == set(open_ids)
+    assert needs["placeholder"].any() and not needs["placeholder"].all()
+    for sid in open_ids:
+        page = demo_out / "profiles" / f"school_{sid}_plan.html"
+        assert page.is_file() and page.with_suffix(".pdf").is_file(), sid
+        profile = (demo_out / "profiles" / f"school_{sid}.html").read_text(encoding="utf-8")
+        assert f"school_{sid}_plan.html" in profile, sid
 
 
 @pytest.mark.slow

@@ -18,12 +18,14 @@ from geoplan.rules import BANDS, SCHOOL_KINDS, grade_label
 __all__ = [
     "CHOICE_ALIASES",
     "GEOMETRY_TYPES",
+    "HEATING_KINDS",
     "ID_HEADERS",
     "ID_INDEX",
     "LAYERS",
     "NAME",
     "NAME_ZH",
     "REQUIRED_LAYERS",
+    "SCHOOL_CONDITIONS",
     "TOWNSHIP",
     "Column",
     "PlanningArea",
@@ -119,6 +121,50 @@ TOWNSHIP = Column(
     "township", "str", True, None, "", "Id of the township the point lies in", zh="乡镇"
 )
 
+HEATING_KINDS: tuple[str, ...] = ("stove", "boiler", "district")
+"""How a school is heated: coal stoves in the rooms, its own boiler house, a district network."""
+
+
+def _condition(name: str, dtype: str, unit: str, description: str, zh: str) -> Column:
+    return Column(name, dtype, False, None, unit, description, zh=zh)
+
+
+SCHOOL_CONDITIONS: tuple[Column, ...] = (
+    _condition("classrooms", "int", "rooms", "Ordinary classrooms (survey)", "普通教室数"),
+    _condition("classroom_area_m2", "float", "m²", "Floor area of classrooms", "教室面积"),
+    _condition(
+        "dormitory_area_m2", "float", "m²", "Floor area of pupils' dormitories", "学生宿舍面积"
+    ),
+    _condition("canteen_area_m2", "float", "m²", "Floor area of the canteen", "食堂面积"),
+    _condition("office_area_m2", "float", "m²", "Floor area of offices", "办公用房面积"),
+    _condition(
+        "dangerous_area_m2",
+        "float",
+        "m²",
+        "Floor area of dangerous buildings (危房) still in use",
+        "危房面积",
+    ),
+    Column(
+        "heating",
+        "choice",
+        False,
+        None,
+        "",
+        "How the school is heated: coal stoves, its own boiler house, or a district network",
+        HEATING_KINDS,
+        zh="取暖方式",
+    ),
+    _condition("media_sets", "int", "sets", "Classroom media sets (班班通)", "班班通套数"),
+    _condition("computers", "int", "computers", "Computers for pupils", "学生计算机台数"),
+    _condition("desk_sets", "int", "sets", "Pupils' desk and chair sets", "课桌椅套数"),
+    _condition("playground_m2", "float", "m²", "Playground and sports ground", "运动场地面积"),
+    _condition("teachers_primary", "int", "teachers", "Primary teachers in post", "小学教师数"),
+    _condition(
+        "teachers_middle", "int", "teachers", "Junior middle teachers in post", "初中教师数"
+    ),
+)
+"""Optional school-condition columns (a survey of what each school has); empty: not surveyed."""
+
 LAYERS: dict[str, list[Column]] = {
     "townships": [NAME, NAME_ZH],
     "villages": [
@@ -172,6 +218,7 @@ LAYERS: dict[str, list[Column]] = {
         Column(
             "annual_cost_yuan", "float", False, None, "yuan", "Yearly running cost", zh="年运行费用"
         ),
+        *SCHOOL_CONDITIONS,
     ],
     "sites": [
         NAME,
@@ -263,6 +310,16 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
         "初中": "middle",
         "中学": "middle",
         "初级中学": "middle",
+    },
+    "heating": {
+        "火炉": "stove",
+        "炉子": "stove",
+        "土暖气": "stove",
+        "锅炉": "boiler",
+        "锅炉房": "boiler",
+        "集中供暖": "district",
+        "集中供热": "district",
+        "市政供暖": "district",
     },
     "status": {
         "开办": "open",

@@ -262,7 +262,7 @@ def _check_column(
     if column.dtype == "choice":
         values: pd.Series = raw.map(lambda v: None if _is_missing(v) else _choice_value(v, column))
         for pos, value in enumerate(values):
-            if value is not None and value not in column.choices:
+            if not _is_missing(value) and value not in column.choices:
                 col.coded(
                     "unknown_choice",
                     row_ids[pos],

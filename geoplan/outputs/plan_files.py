@@ -23,6 +23,8 @@ from tqdm.auto import tqdm
 from geoplan.data.area import localised_names
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
+from geoplan.outputs.school_plans import write_needs_workbook, write_school_plans
+from geoplan.plan.needs import school_needs, teacher_travel_minutes
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.restoration import write_scorecard
 from geoplan.plan.school_journeys import school_journey_lines
@@ -48,7 +50,8 @@ class OutputOptions:
     maps
         Interactive HTML maps (overview, journeys, before/after, restoration, districts).
     profiles
-        One school, one map, one book: a page per school and an index.
+        One school, one map, one book: a page per school and an index, and one plan page per
+        school (一校一案).
     profile_pdfs
         A printable PDF per school profile (about 2 s each).
     print_maps
@@ -138,10 +141,15 @@ def write_plan_files(
             area=result.area.localised(lang),
             schools=localised_names(result.schools, lang),
         )
+    needs = school_needs(result, school_minutes=teacher_travel_minutes(result, graph))
     tables: list[tuple[str, Callable[[], list[Path]]]] = [
         (
             "county summary",
             lambda: write_table(county_summary(result.area), folder / "county_summary"),
+        ),
+        (
+            "school needs",
+            lambda: write_needs_workbook(needs, folder / "school_needs", lang=lang),
         ),
     ]
     pages: list[tuple[str, Callable[[], list[Path]]]] = [
@@ -230,7 +238,15 @@ def write_plan_files(
             (
                 "school profiles",
                 lambda: profiles.write_profiles(
-                    result, folder / "profiles", lang=lang, pdf=opts.profile_pdfs
+                    result, folder / "profiles", lang=lang, pdf=opts.profile_pdfs, plan_links=True
+                ),
+            )
+        )
+        steps.append(
+            (
+                "school plans",
+                lambda: write_school_plans(
+                    result, needs, folder / "profiles", lang=lang, pdf=opts.profile_pdfs
                 ),
             )
         )

@@ -7,9 +7,10 @@ planning rules (classes, places, beds: "supply what is missing", 缺什么补什
 :func:`write_profiles` writes an offline HTML page (with a map of the school's catchment villages
 or district) and a PDF per school, and an index page linking them all.
 
-Projected enrolment of a band = today's enrolment × (final-year pupils of the villages the school
-serves after the plan ÷ today's pupils of those villages); a school serving no village keeps its
-enrolment.
+Projected enrolment of a band is the plan's final-year enrolment
+(:func:`geoplan.plan.needs.final_enrolment`: district pupils plus served villages for district
+schools; otherwise today's enrolment scaled by the served villages' growth). Each profile links to
+the school's plan page (一校一案, :mod:`geoplan.outputs.school_plans`) when those are written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from geoplan.errors import ArgumentError, MissingDependencyError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
 from geoplan.plan.evaluate import school_load
+from geoplan.plan.needs import final_enrolment
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS, bands_taught, classes_needed, oversized_classes
 
@@ -108,9 +110,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
     schools = result.schools[result.schools["status"] == "open"]
     after = result.after
     load = school_load(after, schools, rules=rules)
-    years = result.projection.index.get_level_values("year")
-    last = result.projection.xs(int(years.max()), level="year")
-    first = result.projection.xs(int(years.min()), level="year")
+    final = final_enrolment(result)
     township_names = result.area.townships["name"]
     rows: list[dict[str, Any]] = []
     for sid, school in schools.iterrows():
@@ -131,9 +131,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
             if not taught:
                 continue
             enrol = float(school.get(f"enrolment_{band}", 0) or 0)
-            today = float(first.loc[served.index, f"pupils_{band}"].sum())
-            later = float(last.loc[served.index, f"pupils_{band}"].sum())
-            projected = enrol * later / today if today > 0 else enrol
+            projected = float(final.loc[sid, f"pupils_{band}"])
             classes = int(school.get(f"classes_{band}", 0) or 0)
             limit = (
                 int(school["class_size_limit"])
@@ -353,8 +351,13 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
     return m
 
 
-def profile_page(result: PlanResult, sid: str, row: pd.Series, *, lang: str = "en") -> str:
-    """One school's offline HTML page: title, map, numbers, journeys, what it lacks."""
+def profile_page(
+    result: PlanResult, sid: str, row: pd.Series, *, lang: str = "en", plan_link: bool = False
+) -> str:
+    """One school's offline HTML page: title, map, numbers, journeys, what it lacks.
+
+    With ``plan_link`` the page links to the school's plan page (``<stem>_plan.html``).
+    """
     text = texts(PROFILE_TEXT, lang)
     name = display_name(result.schools.loc[sid], lang)
     m = profile_map(result, sid, lang=lang)
@@ -368,11 +371,12 @@ def profile_page(result: PlanResult, sid: str, row: pd.Series, *, lang: str = "e
     header, body = band_table(row, lang)
     lacks = "".join(f"<li>{maps.escape(x)}</li>" for x in _lacks(row, lang))
     stem = file_stem(sid)
+    plan = f" · <a href='{stem}_plan.html'>{maps.escape(text['plan'])}</a>" if plan_link else ""
     root.header.add_child(folium.Element(_PAGE_CSS), name="geoplan_profile_css")
     root.html.add_child(
         folium.Element(
             f"<div class='geoplan-doc'><p><a href='index.html'>{maps.escape(text['index'])}</a>"
-            f" · <a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a></p>"
+            f" · <a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a>{plan}</p>"
             f"<h1>{maps.escape(name)}</h1>{mark}</div>"
         ),
         name="geoplan_profile_head",
@@ -547,6 +551,7 @@ def write_profiles(
     lang: str = "en",
     pdf: bool = True,
     schools: Sequence[str] | None = None,
+    plan_links: bool = False,
 ) -> list[Path]:
     """Write the profiles of a plan: ``index.html`` and per school ``.html`` (and ``.pdf``).
 
@@ -563,6 +568,9 @@ def write_profiles(
         is installed they are left out, with one warning saying how to install one.
     schools
         Ids of the schools to profile (default: every open school).
+    plan_links
+        Link each profile to its school plan page (written by
+        :func:`geoplan.outputs.school_plans.write_school_plans`).
 
     Returns
     -------
@@ -589,7 +597,10 @@ def write_profiles(
     ):
         stem = file_stem(str(sid))
         written.append(
-            write_atomic(out / f"{stem}.html", profile_page(result, str(sid), row, lang=lang))
+            write_atomic(
+                out / f"{stem}.html",
+                profile_page(result, str(sid), row, lang=lang, plan_link=plan_links),
+            )
         )
         if pdf:
             written.append(profile_pdf(result, str(sid), row, out / f"{stem}.pdf", lang=lang))

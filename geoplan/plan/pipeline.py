@@ -27,6 +27,7 @@ from geoplan.plan import demand, evaluate, restoration
 from geoplan.plan.restoration import RestorationPlan
 from geoplan.plan.seasons import Season, check_seasons, season_metrics, season_minutes
 from geoplan.plan.siting_plan import SitingSettings, plan_siting
+from geoplan.plan.standards import Standards, default_standards
 from geoplan.rules import BANDS, PlanningRules
 
 __all__ = [
@@ -108,6 +109,9 @@ class PlanSettings:
         scenario's journeys.
     cache_dir
         Travel-matrix cache folder (default: :func:`geoplan.network.roads.default_cache_dir`).
+    standards
+        What each school should have and what it costs (:mod:`geoplan.plan.standards`), for the
+        needs of every school (:mod:`geoplan.plan.needs`).
     """
 
     rules: PlanningRules = field(default_factory=PlanningRules)
@@ -133,6 +137,7 @@ class PlanSettings:
     seasons: tuple[Season, ...] = ()
     restoration_robust: str | None = None
     cache_dir: Path | None = None
+    standards: Standards = field(default_factory=default_standards)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
     districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
                 time_limit_s: 30}
     outputs: {lang: en, maps: true}
+    standards: {building_yuan_per_m2: 3200, pupils_per_computer: {primary: 12},
+                playground_m2_per_pupil: {primary: {6: 12.0, 12: 9.0}}}
+                                      # any value of geoplan/data/standards.yaml
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from geoplan.network.modes import MODES, Closure
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
 from geoplan.plan.seasons import MONTHS_PER_YEAR, Season
 from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
+from geoplan.plan.standards import STANDARD_KEYS, checked_overrides, default_standards
 from geoplan.rules import BANDS, PlanningRules, bands_taught
 
 __all__ = [
@@ -130,6 +134,7 @@ SCHEMA: dict[str, Any] = {
         "islands": "island_mode",
     },
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
+    "standards": dict.fromkeys(STANDARD_KEYS, "standard"),
 }
 """Every field a scenario file may hold: sections map to their fields, leaves name a kind."""
 
@@ -938,7 +943,15 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         got = check.number(where, value)
         return default if got is None else got
 
+    standards = default_standards()
+    raw_standards = data.get("standards")
+    if isinstance(raw_standards, dict) and raw_standards:
+        known = {k: v for k, v in raw_standards.items() if k in STANDARD_KEYS}
+        overrides = checked_overrides(known, file=check.file, problems=check.problems)
+        standards = standards.with_overrides(overrides, source=f"scenario {name}")
+
     settings = PlanSettings(
+        standards=standards,
         rules=PlanningRules(**{k: v for k, v in rules_kw.items() if v is not None}),
         band_modes=band_modes,
         closures=road_closures or (),

@@ -1,0 +1,393 @@
+"""One plan per school (一校一案): a page and PDF per school, and ``school_needs.xlsx``.
+
+The numbers come from :func:`geoplan.plan.needs.school_needs`. Every figure worked from a
+standard without a found source (``placeholder`` in ``standards.yaml``) carries a ``†`` mark on
+the pages and PDFs and ``placeholder = True`` in the workbook, with the standards named.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from geoplan.atomic import write_atomic
+from geoplan.errors import MissingDependencyError
+from geoplan.outputs import maps, printing
+from geoplan.outputs.labels import MAP_LABELS, SCHOOL_PLAN_TEXT, texts
+from geoplan.outputs.profiles import display_name, file_stem
+from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
+from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.standards import standards_table
+
+__all__ = [
+    "PLACEHOLDER_MARK",
+    "plan_page",
+    "plan_pdf",
+    "plan_stem",
+    "write_needs_workbook",
+    "write_school_plans",
+]
+
+_logger = logging.getLogger(__name__)
+
+PLACEHOLDER_MARK = "†"
+"""Mark of a figure worked from a placeholder standard (no source found)."""
+
+_CLASS_ZH = {1: "安全", 2: "学位与床位", 3: "设备与其他用房"}
+
+
+def _text(lang: str) -> Mapping[str, str]:
+    return texts(SCHOOL_PLAN_TEXT, lang)
+
+
+def plan_stem(school_id: str) -> str:
+    """File stem of a school's plan page: its profile's stem with ``_plan``."""
+    return f"{file_stem(school_id)}_plan"
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):,.{digits}f}"
+
+
+def _class_label(priority: int, lang: str) -> str:
+    name = _CLASS_ZH[priority] if lang == "zh" else PRIORITY_CLASSES[priority]
+    return f"{priority} {name}"
+
+
+def _school_names(result: PlanResult, lang: str) -> dict[str, str]:
+    return {str(s): display_name(row, lang) for s, row in result.schools.iterrows()}
+
+
+def _tables(
+    result: PlanResult, needs: SchoolNeeds, sid: str, lang: str
+) -> tuple[list[tuple[str, str]], list[str], list[list[str]], list[str], list[str]]:
+    """Summary rows, item header and rows, the placeholder keys used, and rotation lines."""
+    text = _text(lang)
+    school = needs.schools.loc[sid]
+    items = needs.items[needs.items["school"] == sid]
+    summary = [
+        (text["pupils"], _num(school["pupils"])),
+        (text["classes"], _num(school["classes_needed"])),
+        (text["boarders"], _num(school["boarders"])),
+    ]
+    for p in PRIORITY_CLASSES:
+        summary.append((f"{text['cost']}: {_class_label(p, lang)}", _num(school[f"cost_{p}_yuan"])))
+    summary.append((f"{text['cost']}: {text['total']}", _num(school["cost_yuan"])))
+    header = [
+        text[k]
+        for k in (
+            "class", "item", "status", "have", "standard", "shortfall", "unit", "unit_cost",
+            "cost_yuan", "helped",
+        )
+    ]  # fmt: skip
+    rows: list[list[str]] = []
+    keys: list[str] = []
+    for _, r in items.iterrows():
+        item = ITEMS[str(r["item"])]
+        mark = f" {PLACEHOLDER_MARK}" if r["placeholder"] else ""
+        surveyed = r["status"] != "not_surveyed"
+        if r["placeholder"]:
+            keys += [k for k in str(r["placeholder_standards"]).split(", ") if k not in keys]
+        rows.append(
+            [
+                _class_label(int(r["priority"]), lang),
+                item.zh if lang == "zh" else item.en,
+                text[str(r["status"])],
+                _num(r["have"], 1).removesuffix(".0") if surveyed else "",
+                _num(r["standard"], 1).removesuffix(".0") + (mark if surveyed else ""),
+                _num(r["shortfall"], 1).removesuffix(".0") if surveyed else "",
+                str(r["unit"]),
+                _num(r["unit_cost_yuan"]) + mark,
+                (_num(r["cost_yuan"]) + mark) if surveyed else "",
+                _num(r["pupils_helped"]) if surveyed else "",
+            ]
+        )
+    return summary, header, rows, keys, _rotation_lines(result, needs, sid, lang)
+
+
+def _rotation_lines(result: PlanResult, needs: SchoolNeeds, sid: str, lang: str) -> list[str]:
+    rot = needs.rotation
+    part = rot[(rot["from_school"] == sid) | (rot["to_school"] == sid)]
+    names = _school_names(result, lang)
+    text = _text(lang)
+    return [
+        f"{names.get(str(r['from_school']), r['from_school'])} → "
+        f"{names.get(str(r['to_school']), r['to_school'])}: {int(r['teachers'])} "
+        f"({text[str(r['level'])]}, {float(r['minutes']):.0f} min)"
+        for _, r in part.iterrows()
+    ]
+
+
+def _teacher_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], list[list[str]]]:
+    text = _text(lang)
+    part = needs.teachers[needs.teachers["school"] == sid]
+    header = [text[k] for k in ("level", "needed", "in_post", "shortage", "surplus")]
+    rows = [
+        [
+            text[str(r["level"])],
+            _num(r["needed"]),
+            _num(r["in_post"]) if pd.notna(r["in_post"]) else text["not_surveyed"],
+            _num(r["shortage"]),
+            _num(r["surplus"]),
+        ]
+        for _, r in part.iterrows()
+    ]
+    return header, rows
+
+
+def _standard_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], list[list[str]]]:
+    text = _text(lang)
+    used = {
+        k
+        for item in needs.items.loc[needs.items["school"] == sid, "item"]
+        for k in ITEMS[str(item)].standards
+    }
+    header = [text[k] for k in ("standard", "value", "unit", "source", "confidence")]
+    rows = []
+    for row in standards_table(needs.standards):
+        if row["standard"] not in used:
+            continue
+        mark = f" {PLACEHOLDER_MARK} {text['placeholder']}" if row["placeholder"] else ""
+        rows.append(
+            [
+                str(row["standard"]) + mark,
+                str(row["value"]).removesuffix(".0"),
+                str(row["unit"]),
+                str(row["source"]) or "—",
+                str(row["confidence"]),
+            ]
+        )
+    return header, rows
+
+
+def _grid(header: Sequence[str], body: Sequence[Sequence[str]], *, text: Sequence[int] = ()) -> str:
+    """An HTML table; columns ``text`` (indices) hold words and are aligned left."""
+
+    def cell(tag: str, i: int, value: str) -> str:
+        left = " class='geoplan-text'" if i in text else ""
+        return f"<{tag}{left}>{maps.escape(value)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    rows = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(cells)) + "</tr>" for cells in body
+    )
+    return f"<table class='geoplan-grid'><tr>{head}</tr>{rows}</table>"
+
+
+_CSS = (
+    "<style>body{margin:0;font:14px 'Noto Sans CJK SC','Noto Sans',sans-serif;background:#fff}"
+    ".geoplan-doc{padding:12px 24px;max-width:1100px}"
+    ".geoplan-doc h1{font-size:22px;margin:6px 0}.geoplan-doc h2{font-size:17px;margin:14px 0 6px}"
+    ".geoplan-grid{border-collapse:collapse;margin:4px 0}"
+    ".geoplan-grid td,.geoplan-grid th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+    ".geoplan-grid td:first-child,.geoplan-grid th:first-child{text-align:left}"
+    ".geoplan-grid .geoplan-text{text-align:left}.geoplan-mark{color:#b00020}</style>"
+)
+
+
+def plan_page(result: PlanResult, needs: SchoolNeeds, sid: str, *, lang: str = "en") -> str:
+    """One school's plan page (一校一案): an offline HTML page (no script, no map)."""
+    text = _text(lang)
+    labels = texts(MAP_LABELS, lang)
+    name = display_name(result.schools.loc[sid], lang)
+    stem = file_stem(sid)
+    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang)
+    t_head, t_rows = _teacher_rows(needs, sid, lang)
+    s_head, s_rows = _standard_rows(needs, sid, lang)
+    mark = (
+        f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>"
+        if result.area.synthetic
+        else ""
+    )
+    note = (
+        "<p class='geoplan-mark'>"
+        + maps.escape(text["placeholder_note"].format(mark=PLACEHOLDER_MARK, keys=", ".join(keys)))
+        + "</p>"
+        if keys
+        else ""
+    )
+    rot = (
+        "<ul>" + "".join(f"<li>{maps.escape(line)}</li>" for line in rotation) + "</ul>"
+        if rotation
+        else f"<p>{maps.escape(text['no_rotation'])}</p>"
+    )
+    lang_attr = "zh-CN" if lang == "zh" else "en"
+    title = f"{text['title']}: {name}"
+    return (
+        f"<!DOCTYPE html><html lang='{lang_attr}'><head><meta charset='utf-8'>"
+        f"<title>{maps.escape(title)}</title>{_CSS}</head><body><div class='geoplan-doc'>"
+        f"<p><a href='index.html'>{maps.escape(text['index'])}</a> · "
+        f"<a href='{stem}.html'>{maps.escape(text['profile'])}</a> · "
+        f"<a href='{plan_stem(sid)}.pdf'>{maps.escape(text['pdf'])}</a></p>"
+        f"<h1>{maps.escape(title)}</h1>{mark}"
+        f"<h2>{maps.escape(text['final'].format(year=needs.year))}</h2>"
+        + _grid(["", ""], summary)
+        + f"<h2>{maps.escape(text['lacks'])}</h2>"
+        + _grid(header, rows, text=(0, 1, 2, 6))
+        + note
+        + f"<h2>{maps.escape(text['teachers'])}</h2>"
+        + _grid(t_head, t_rows)
+        + f"<h2>{maps.escape(text['rotation'])}</h2>"
+        + rot
+        + f"<h2>{maps.escape(text['standards'])}</h2>"
+        + _grid(s_head, s_rows, text=(0, 1, 2, 3, 4))
+        + "</div></body></html>"
+    )
+
+
+def plan_pdf(
+    result: PlanResult,
+    needs: SchoolNeeds,
+    sid: str,
+    path: str | Path,
+    *,
+    lang: str = "en",
+) -> Path:
+    """One school's printable A4 plan (fpdf2, a system CJK font embedded for Chinese).
+
+    Raises
+    ------
+    MissingDependencyError
+        For Chinese when no CJK font is installed (the message says how to install one).
+    """
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    text = _text(lang)
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    font = printing.find_cjk_font()
+    if font is not None:
+        pdf.add_font("cjk", fname=str(font.path), collection_font_number=font.index)
+        family = "cjk"
+    elif lang == "zh":
+        msg = (
+            "No CJK font found for the Chinese PDF school plan. Install one, e.g. "
+            "'apt-get install fonts-noto-cjk', then retry."
+        )
+        raise MissingDependencyError(msg)
+    else:
+        family = "helvetica"
+
+    def clean(value: str) -> str:  # the core fonts know latin-1 only
+        if family == "cjk":
+            return value
+        value = value.replace(PLACEHOLDER_MARK, "+").replace("→", "->").replace("²", "2")
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    pdf.add_page()
+    name = display_name(result.schools.loc[sid], lang)
+    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang)
+    pdf.set_font(family, size=17)
+    pdf.multi_cell(0, 9, clean(f"{text['title']}: {name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=10)
+    pdf.multi_cell(0, 6, clean(result.area.name), new_x="LMARGIN", new_y="NEXT")
+    if result.area.synthetic:
+        pdf.set_text_color(176, 0, 32)
+        pdf.multi_cell(
+            0, 6, clean(texts(MAP_LABELS, lang)["synthetic"]), new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.set_text_color(0, 0, 0)
+    heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
+
+    def section(title: str) -> None:
+        pdf.set_font(family, size=12)
+        pdf.cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, size=8)
+
+    def table(head: Sequence[str], body: Sequence[Sequence[str]]) -> None:
+        with pdf.table(headings_style=heading, text_align="LEFT", align="LEFT") as t:
+            t.row([clean(h) for h in head])
+            for cells in body:
+                t.row([clean(c) for c in cells])
+
+    section(text["final"].format(year=needs.year))
+    with pdf.table(col_widths=(90, 40), width=130, align="LEFT", first_row_as_headings=False) as t:
+        for label, value in summary:
+            t.row([clean(label), clean(value)])
+    section(text["lacks"])
+    table(header, rows)
+    if keys:
+        pdf.set_text_color(176, 0, 32)
+        note = text["placeholder_note"].format(mark=PLACEHOLDER_MARK, keys=", ".join(keys))
+        pdf.multi_cell(0, 5, clean(note), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+    section(text["teachers"])
+    table(*_teacher_rows(needs, sid, lang))
+    section(text["rotation"])
+    for line in rotation or [text["no_rotation"]]:
+        pdf.multi_cell(0, 5, clean(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+    section(text["standards"])
+    table(*_standard_rows(needs, sid, lang))
+    pdf.output(str(dest))
+    return dest
+
+
+def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "en") -> list[Path]:
+    """Write ``school_needs.xlsx`` (and the items as ``school_needs.csv``).
+
+    Sheets: ``needs`` (one row per school and item), ``schools``, ``teachers``, ``rotation``,
+    ``standards`` (every standard with its source, confidence and placeholder flag) and
+    ``notes`` (what the placeholder flag means, the projection year).
+    """
+    dest = Path(path).with_suffix(".xlsx")
+    csv = dest.with_suffix(".csv")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    items = needs.items.copy()
+    items.insert(3, "label", [ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
+                              for i in items["item"]])  # fmt: skip
+    items.to_csv(csv, encoding="utf-8-sig")
+    placeholders = [s.key for s in needs.standards.values.values() if s.placeholder]
+    notes = pd.DataFrame(
+        {
+            "note": [
+                f"Needs for the last projected year, {needs.year}, after the plan.",
+                "placeholder = True: the row uses a standard without a found source "
+                f"({', '.join(placeholders)}); replace it with the county's own figure.",
+                "pupils_helped: class 1 every pupil; class 2 pupils without a place, in "
+                "oversized classes or without a bed; class 3 the pupils of the classes it equips.",
+                f"Standards file: {needs.standards.file}.",
+            ]
+        }
+    )
+    with pd.ExcelWriter(dest, engine="openpyxl") as xl:
+        items.to_excel(xl, sheet_name="needs")
+        needs.schools.to_excel(xl, sheet_name="schools")
+        needs.teachers.to_excel(xl, sheet_name="teachers")
+        needs.rotation.to_excel(xl, sheet_name="rotation", index=False)
+        pd.DataFrame(standards_table(needs.standards)).to_excel(
+            xl, sheet_name="standards", index=False
+        )
+        notes.to_excel(xl, sheet_name="notes", index=False)
+    return [csv, dest]
+
+
+def write_school_plans(
+    result: PlanResult,
+    needs: SchoolNeeds,
+    folder: str | Path,
+    *,
+    lang: str = "en",
+    pdf: bool = True,
+) -> list[Path]:
+    """Write one plan page (and PDF) per school into ``folder`` (beside the profiles)."""
+    out = Path(folder)
+    written: list[Path] = []
+    for sid in tqdm(needs.schools.index, desc="School plans", unit="school", disable=None):
+        stem = plan_stem(str(sid))
+        written.append(
+            write_atomic(out / f"{stem}.html", plan_page(result, needs, str(sid), lang=lang))
+        )
+        if pdf:
+            written.append(plan_pdf(result, needs, str(sid), out / f"{stem}.pdf", lang=lang))
+    _logger.info("wrote %d school plan files to %s", len(written), out)
+    return written
