@@ -70,6 +70,11 @@ def test_every_demo_page_opens_offline_and_safely(
         tmp_path / "profiles" / "index.html",
         profile_pages[0],
     ]
+    plan_page = tmp_path / "profiles" / "school_S01_plan.html"  # 一校一案: a page without a map
+    assert HOSTILE_NAME not in plan_page.read_text(encoding="utf-8")
+    report = check_map_in_browser(plan_page, check=False)
+    assert [p for p in report.problems() if "no Leaflet map" not in p] == []
+    assert HOSTILE_NAME in report.page_text
     for page in checked:
         text = page.read_text(encoding="utf-8")
         assert HOSTILE_NAME not in text, f"{page.name} holds the hostile markup unescaped"

@@ -6,14 +6,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build_tiny_area, build_tiny_graph
+from browser import check_map_in_browser
+from conftest import HOSTILE_NAME, build_tiny_area, build_tiny_graph
 
 from geoplan.errors import ScenarioError
 from geoplan.outputs import school_plans
@@ -384,7 +384,8 @@ def test_no_mark_when_every_placeholder_is_replaced(plan: PlanResult) -> None:
     assert school_plans.PLACEHOLDER_MARK not in page
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+@pytest.mark.cjk_font
+@pytest.mark.poppler
 def test_plan_pdf_marks_placeholders(plan: PlanResult, needs: SchoolNeeds, tmp_path: Path) -> None:
     path = school_plans.plan_pdf(plan, needs, "S1", tmp_path / "s1.pdf", lang="en")
     text = subprocess.run(
@@ -392,3 +393,28 @@ def test_plan_pdf_marks_placeholders(plan: PlanResult, needs: SchoolNeeds, tmp_p
     ).stdout
     assert "placeholder standard" in text and "media_set_yuan" in text
     assert "dangerous" in text and school_plans.PLACEHOLDER_MARK in text
+
+
+def test_plan_page_escapes_names(plan: PlanResult, needs: SchoolNeeds) -> None:
+    schools = plan.schools.copy()
+    schools.loc["S1", "name"] = HOSTILE_NAME
+    hostile = dataclasses.replace(plan, schools=schools)
+    page = school_plans.plan_page(hostile, needs, "S1", lang="en")
+    assert HOSTILE_NAME not in page
+    assert "&lt;img" in page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_plan_page_in_the_browser(
+    plan: PlanResult, needs: SchoolNeeds, tmp_path: Path, lang: str
+) -> None:
+    schools = plan.schools.copy()
+    schools.loc["S1", "name"] = HOSTILE_NAME
+    hostile = dataclasses.replace(plan, schools=schools)
+    page = tmp_path / "plan.html"
+    page.write_text(school_plans.plan_page(hostile, needs, "S1", lang=lang), encoding="utf-8")
+    report = check_map_in_browser(page, check=False)
+    assert [p for p in report.problems() if "no Leaflet map" not in p] == []  # a page, no map
+    assert HOSTILE_NAME in report.page_text
+    assert school_plans.PLACEHOLDER_MARK in report.page_text

@@ -39,6 +39,14 @@ PLACEHOLDER_MARK = "†"
 """Mark of a figure worked from a placeholder standard (no source found)."""
 
 _CLASS_ZH = {1: "安全", 2: "学位与床位", 3: "设备与其他用房"}
+_UNIT_ZH = {
+    "m²": "m²",
+    "m² heated": "m²（供暖）",
+    "classrooms": "间",
+    "beds": "张",
+    "sets": "套",
+    "computers": "台",
+}
 
 
 def _text(lang: str) -> Mapping[str, str]:
@@ -103,7 +111,7 @@ def _tables(
                 _num(r["have"], 1).removesuffix(".0") if surveyed else "",
                 _num(r["standard"], 1).removesuffix(".0") + (mark if surveyed else ""),
                 _num(r["shortfall"], 1).removesuffix(".0") if surveyed else "",
-                str(r["unit"]),
+                _UNIT_ZH.get(str(r["unit"]), str(r["unit"])) if lang == "zh" else str(r["unit"]),
                 _num(r["unit_cost_yuan"]) + mark,
                 (_num(r["cost_yuan"]) + mark) if surveyed else "",
                 _num(r["pupils_helped"]) if surveyed else "",
