@@ -135,8 +135,9 @@ def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="write blank XLSX sheets for villages, schools and sites",
         description=(
             "Write villages.xlsx, schools.xlsx and sites.xlsx with one header row "
-            "'中文 / english' and a notes sheet, ready to fill in and check with "
-            "'geoplan validate'. Never overwrites files."
+            "'中文 / english', dropdowns for kind, status and decision, and a notes sheet in "
+            "English and Chinese, ready to fill in and check with 'geoplan validate'. Never "
+            "overwrites files."
         ),
     )
     p.add_argument("folder", type=Path, help="folder to write the templates into")

@@ -150,3 +150,38 @@ def test_template_filled_in_validates_clean(tmp_path: Path) -> None:
     assert area.villages.loc["2", "township"] == "T2"
     assert area.schools.loc["S1", "kind"] == "central_primary"
     assert area.sites.loc["P1", "decision"] == "free"
+
+
+def test_template_dropdowns_and_bilingual_notes(tmp_path: Path) -> None:
+    import re
+
+    from geoplan.data.area import LAYERS
+    from geoplan.data.templates import TEMPLATE_ROWS
+
+    assert main(["template", str(tmp_path)]) == 0
+    expected = {"schools": {"kind", "status"}, "sites": {"decision"}, "villages": set()}
+    for layer, choices in expected.items():
+        book = openpyxl.load_workbook(tmp_path / f"{layer}.xlsx")
+        sheet = book.worksheets[0]
+        heads = [str(c.value).split(" / ")[-1] for c in sheet[1]]
+        rules = {}
+        for rule in sheet.data_validations.dataValidation:
+            (cells,) = str(rule.sqref).split()
+            letter = re.match(r"[A-Z]+", cells)
+            assert letter is not None
+            column = heads[openpyxl.utils.column_index_from_string(letter.group()) - 1]
+            rules[column] = rule
+            assert cells.endswith(f"{TEMPLATE_ROWS + 1}") and rule.type == "list"
+        assert set(rules) == choices
+        for name in choices:
+            column = next(c for c in LAYERS[layer] if c.name == name)
+            offered = rules[name].formula1.strip('"').split(",")
+            assert set(column.choices) <= set(offered)
+            assert any(re.search(r"[\u4e00-\u9fff]", v) for v in offered)
+        notes = book["说明 notes"]
+        rows = list(notes.iter_rows(values_only=True))
+        assert rows[0][4:] == ("description", "说明")
+        for row in rows[1:]:
+            assert re.search(r"[\u4e00-\u9fff]", str(row[5])), row
+            assert row[4] and re.search(r"[a-z]", str(row[4])), row
+        assert len(rows) - 1 == 3 + len(LAYERS[layer])
