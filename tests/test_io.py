@@ -76,6 +76,15 @@ def test_tiny_reads_in_utm_with_string_ids_and_types() -> None:
     assert (v2.x, v2.y) == pytest.approx((86.45, 42.30), abs=1e-9)
 
 
+def test_user_crs_in_feet_is_replaced_by_metres(
+    tiny: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="geoplan.data.readers"):
+        area = read_planning_area(tiny, crs="EPSG:2277")  # Texas Central, US survey feet
+    assert all(axis.unit_name == "metre" for axis in area.crs.axis_info)
+    assert "not in metres" in caplog.text and "EPSG:2277" in caplog.text
+
+
 def test_inputs_not_mutated_and_user_crs(tiny: Path) -> None:
     area = read_planning_area(tiny, crs="EPSG:4538", name="Tiny county")
     assert area.crs.to_epsg() == 4538 and area.name == "Tiny county"

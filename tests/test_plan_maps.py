@@ -49,6 +49,14 @@ def with_districts(result: PlanResult) -> PlanResult:
         indicators=pd.DataFrame(),
         solutions={},
         cost_source={},
+        islands=pd.DataFrame(
+            {
+                "level": ["primary"],
+                "joined_to": ["S1"],
+                "reason": [f"island: joined to the district of {HOSTILE_NAME}, reached first"],
+            },
+            index=pd.Index(["B2"], name="id"),
+        ),
     )
     return dataclasses.replace(
         result, area=dataclasses.replace(area, blocks=blocks), districts=plan
@@ -89,6 +97,15 @@ def test_plan_map_offline_and_escaped(
         assert "模拟数据" in report.page_text
     if kind == "before_after":
         assert report.maps == 2
+
+
+def test_districts_map_shows_joined_islands_with_their_reason(hostile_plan: PlanResult) -> None:
+    page = plan_maps.districts_map(with_districts(hostile_plan), lang="en").get_root().render()
+    assert "Island blocks joined to a district (why)" in page
+    # The tooltip, escaped, inside the layer's GeoJSON (where & is written \u0026).
+    tip = "B2: island: joined to the district of " + ESCAPED.replace("&", "\\u0026")
+    assert tip in page
+    assert HOSTILE_NAME not in page
 
 
 def test_journey_colours_by_bins() -> None:

@@ -31,7 +31,13 @@ from geoplan.atomic import atomic_path
 from geoplan.data._kml import join_locations
 from geoplan.data._tables import prepare_values, read_table
 from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
-from geoplan.data.crs import WGS84, choose_metric_crs, is_cgcs2000, parse_coordinate_system
+from geoplan.data.crs import (
+    WGS84,
+    _in_metres,
+    choose_metric_crs,
+    is_cgcs2000,
+    parse_coordinate_system,
+)
 from geoplan.data.files import (
     LOCATION_SUFFIXES,
     TABLE_SUFFIXES,
@@ -161,7 +167,8 @@ def _choose_crs(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS:
     return choose_metric_crs(tuple(float(v) for v in box), source_crs=4490 if cgcs else 4326)
 
 
-def _metric_crs(user: Any) -> CRS:
+def _metric_crs(user: Any) -> CRS | None:
+    """The user's CRS; ``None`` (the data chooses) when it is projected in feet or another unit."""
     try:
         crs = CRS.from_user_input(user)
     except Exception as err:
@@ -170,6 +177,16 @@ def _metric_crs(user: Any) -> CRS:
     if not crs.is_projected:
         msg = f"CRS {user!r} is not projected; metric work needs metres (e.g. EPSG:4538)."
         raise CRSError(msg)
+    if not _in_metres(crs):
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "unknown units"
+        _logger.warning(
+            "The area's CRS %s (%s) is not in metres; the layers are reprojected to the metric "
+            "CRS chosen from the data (UTM or CGCS2000 Gauss-Kruger) instead, so areas and "
+            "distances are in metres.",
+            user,
+            unit,
+        )
+        return None
     return crs
 
 

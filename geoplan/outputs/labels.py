@@ -127,6 +127,7 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "plan_a": "plan A",
         "plan_b": "plan B",
         "level_pupils": "Pupils of the level",
+        "islands": "Island blocks joined to a district (why)",
         "min": "min",
     },
     "zh": {
@@ -151,6 +152,7 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "plan_a": "方案A",
         "plan_b": "方案B",
         "level_pupils": "该学段学生数",
+        "islands": "并入学区的孤立街区（原因）",
         "min": "分钟",
     },
 }

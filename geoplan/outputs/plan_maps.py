@@ -8,7 +8,8 @@ the drawn journey lines of one school (:func:`school_journeys_map`). Every map t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import ArgumentError
+from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps
 from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
 from geoplan.plan.pipeline import PlanResult
@@ -247,10 +249,36 @@ def districts_map(
             show=i == 0,
         )
         layer.add_to(m)
+    _add_joined_islands(m, result.districts, text=text, gcj02=gcj02)
     school_layer = maps.add_schools(m, schools, lang=lang)
     maps.add_tools(m, lang=lang, schools=school_layer)
     maps.add_layer_control(m)
     return m
+
+
+def _add_joined_islands(
+    m: folium.Map, plan: DistrictPlan, *, text: Mapping[str, Any], gcj02: bool
+) -> None:
+    """Blocks that touch no district, outlined, with why and where they were joined."""
+    islands = plan.islands
+    if islands is None or not len(islands):
+        return
+    reasons = islands.groupby(level=0)["reason"].agg(lambda r: "; ".join(map(str, r)))
+    joined = plan.blocks.loc[plan.blocks.index.isin(reasons.index), ["geometry"]]
+    shown = maps.to_display(joined, tolerance_m=5.0, gcj02=gcj02)
+    why = [str(reasons[i]) for i in shown.index]
+    layer = maps.feature_layer(
+        shown,
+        name=text["islands"],
+        tips=[maps.escape(f"{i}: {w}") for i, w in zip(shown.index, why, strict=True)],
+        popups=[
+            maps.html_table([(str(i), w)], title=text["islands"])
+            for i, w in zip(shown.index, why, strict=True)
+        ],
+        styles=[{"fillColor": "#ffffff", "color": "#d62728", "weight": 3, "fillOpacity": 0.2}]
+        * len(shown),
+    )
+    layer.add_to(m)
 
 
 def school_journeys_map(
