@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -92,6 +93,13 @@ def test_demo_districts_end_oversized_classes(demo_out: Path) -> None:
     assert before and after
     assert int(schools[before].sum().sum()) >= 58
     assert int(schools[after].sum().sum()) == 0
+    # The adjacency the districts used, written for the planner: the town's 430 shared edges.
+    pairs = pd.read_csv(demo_out / "block_adjacency.csv", index_col=0, encoding="utf-8-sig")
+    assert len(pairs) == 430 and pairs["used"].all() and (pairs["shared_m"] >= 10).all()
+    assert set(pairs["source"]) == {"measured"}
+    layer = gpd.read_file(demo_out / "results.gpkg", layer="block_adjacency")
+    assert len(layer) == 430 and (layer.geom_type == "LineString").all()
+    assert not (demo_out / "district_diagnosis.txt").exists()  # the planned extension fits
 
 
 @pytest.mark.slow

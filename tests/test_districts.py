@@ -317,6 +317,15 @@ def islanded_town():
     return blocks, schools
 
 
+def test_solve_districts_names_stranded_blocks():
+    g = grid(3, 1)
+    adj = rook_adjacency(g).tolil()
+    adj[1, 2] = adj[2, 1] = False  # block 2 cut off, no school on it
+    cost = np.ones((3, 1))
+    with pytest.raises(InfeasibleError, match=r"Contiguity: 1 block\(s\) \(positions \[2\]\)"):
+        solve_districts(np.ones((3, 1)), cost, np.full((1, 1), 10.0), adj.tocsr(), [0])
+
+
 def test_island_without_a_school_is_reported_by_id_and_name():
     blocks, schools = islanded_town()
     with pytest.raises(InfeasibleError) as info:

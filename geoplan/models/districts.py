@@ -215,6 +215,15 @@ def solve_districts(
         max_moved=max_moved,
         groups=groups,
     )
+    stranded = [u for piece in _islands(p.adjacency, p.home) for u in piece]
+    if stranded:
+        where = np.flatnonzero(np.isin(unit_of, stranded))
+        msg = (
+            f"Contiguity: {where.size} block(s) (positions {where[:10].tolist()}) touch no block "
+            "of any school's district, so no contiguous plan exists. Add the pairs that join "
+            "them to the adjacency, or use plan_districts(..., islands='join')."
+        )
+        raise InfeasibleError(msg)
     pairs = int(p.allowed.sum())
     exact = method == "exact" or (method == "auto" and pairs <= EXACT_MAX_PAIRS)
     heur_time = time_limit_s * (0.15 if exact else 0.6)
