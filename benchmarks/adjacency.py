@@ -8,7 +8,8 @@ so blocks are about a hectare, with 4-8 sides of all lengths (short ones too). T
   (``scripts/make_rough_towns.py``), so shared edges cross instead of coinciding;
 * streets: every block shrunk by 10 m (20 m streets), adjacency with ``gap_tolerance_m=30``.
 
-For each it reports the seconds of :func:`geoplan.models._contiguity.rook_adjacency`, the pairs
+For each it reports the wall and CPU seconds (the machine is shared: CPU time is the steadier
+figure) of :func:`geoplan.models._contiguity.rook_adjacency`, the pairs
 found and how many differ from the clean adjacency; the baseline is the exact-edge rule (length of
 the intersection of the two boundaries, the rule before tolerant adjacency).
 
@@ -77,9 +78,9 @@ def main() -> None:
     args = parser.parse_args()
     rough = _rough_towns()
     blocks = lattice_town(args.blocks)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     reference = exact_edges(blocks)
-    base_s = time.perf_counter() - t0
+    base_s, base_cpu = time.perf_counter() - t0, time.process_time() - c0
     versions = {
         "clean": (blocks, {}),
         "perturbed": (rough.perturbed_blocks(gpd.GeoDataFrame(geometry=blocks)).geometry, {}),
@@ -90,16 +91,18 @@ def main() -> None:
     }
     clean_len = shared_frontage(blocks).set_index(["a", "b"])["shared_m"]
     print(json.dumps({"blocks": args.blocks, "exact_edge_rule_s": round(base_s, 2),
+                      "exact_edge_rule_cpu_s": round(base_cpu, 2),
                       "clean_pairs": len(reference)}))  # fmt: skip
     for name, (geoms, kwargs) in versions.items():
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         adj = rook_adjacency(geoms, **kwargs)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         got = pairs(adj)
         exact = exact_edges(geoms) if name != "clean" else reference
         row = {
             "version": name,
             "seconds": round(seconds, 2),
+            "cpu_s": round(cpu, 2),
             "pairs": len(got),
             "missing_vs_clean": len(reference - got),
             "extra_vs_clean": len(got - reference),

@@ -65,6 +65,7 @@ from geoplan.models._district_model import (
     _exact,
     _loads,
     _objective,
+    _start_vector,
 )
 from geoplan.models.solver import relative_gap
 from geoplan.rules import classes_needed, grade_label, oversized_classes
@@ -403,8 +404,16 @@ def least_extra_classes(
         )
         floor_total = max(floor_total, loose.lower_bound)
     dm = _build_mip(p, contiguous=contiguous, extra_limits=limits, class_size=size)
+    start = None
+    if contiguous:
+        # A contiguous plan grown with the loose count's classes, and the classes it needs:
+        # a feasible start, so a time-limited solve always has an answer (an upper bound).
+        room = p.capacity + loose.classes * size
+        start = _extra_start(p, dm, room, size, limits, time_limit_s=time_limit_s / 6.0)
     remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
-    res = dm.mip.solve(time_limit_s=remaining, mip_rel_gap=0.0, mip_abs_gap=0.5)
+    res = dm.mip.solve(time_limit_s=remaining, mip_rel_gap=0.0, mip_abs_gap=0.5, start=start)
+    if res.x is None and start is not None and res.status == "time_limit":
+        res = replace(res, x=start, bound=math.nan)
     if res.x is None:
         most = int(limits.max())
         stops = []
@@ -451,6 +460,33 @@ def least_extra_classes(
         assignment=assign[unit_of],
         seconds=time.perf_counter() - t0,
     )
+
+
+def _extra_start(
+    p: Any,
+    dm: Any,
+    room: np.ndarray,
+    size: np.ndarray,
+    limits: np.ndarray,
+    *,
+    time_limit_s: float,
+) -> np.ndarray | None:
+    """A start of the least-extra-classes MIP: a contiguous plan and the classes it needs."""
+    try:
+        assign, _ = _heuristic(replace(p, capacity=room), time_limit_s=max(time_limit_s, 0.5))
+    except InfeasibleError:
+        return None
+    if not _contiguous(p, assign):
+        return None
+    over = np.maximum(_loads(p, assign) - p.capacity, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(size > 0, np.ceil(over / np.where(size > 0, size, 1.0) - 1e-9), np.inf)
+    need = np.where(over > 0, need, 0.0)
+    if np.any(need > limits):
+        return None
+    x = _start_vector(p, dm, assign)
+    x[dm.mip.columns["extra"]] = need.ravel()
+    return x
 
 
 # --------------------------------------------------------------------------------------------
