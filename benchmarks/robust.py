@@ -51,35 +51,33 @@ def main() -> None:
     built = time.perf_counter() - t0
     print(f"instance {args.villages} x {args.sites}, 2 seasons, built in {built:.1f} s")
     months = {"summer": 5, "winter": 5}
-    runs = []
+
+    def report(name: str, res: siting.SitingResult) -> None:
+        per = ""
+        if res.seasons is not None:
+            per = "; " + ", ".join(f"{s} {v:,.0f}" for s, v in res.seasons["value"].items())
+        gap = f"gap {100 * res.gap:.3f} %"
+        print(f"{name}: objective {res.objective:,.1f} bound {res.bound:,.1f} {gap} "
+              f"status {res.status} in {res.seconds:.1f} s{per}", flush=True)  # fmt: skip
+
     if args.only in (None, "cover"):
         single = siting.max_coverage(costs["summer"], limit=args.limit, p=args.p, weights=w,
                                      time_limit_s=args.time_limit)  # fmt: skip
-        runs.append(("max_coverage summer only", single, None))
+        report("max_coverage summer only", single)
+        ev = siting.max_coverage(costs, limit=args.limit, p=args.p, weights=w, robust="worst",
+                                 must=single.open_ids, method="heuristic")  # fmt: skip
+        assert ev.seasons is not None
+        print("   judged per season: " + ", ".join(
+            f"{s} {v:,.0f}" for s, v in ev.seasons["value"].items()), flush=True)  # fmt: skip
         for how in ("worst", "expected"):
             res = siting.max_coverage(costs, limit=args.limit, p=args.p, weights=w, robust=how,
                                       months=months, time_limit_s=args.time_limit)  # fmt: skip
-            runs.append((f"max_coverage {how}", res, res.seasons))
+            report(f"max_coverage {how}", res)
     if args.only in (None, "pmedian"):
         for how, method in (("worst", "heuristic"), ("expected", "exact")):
             res = siting.p_median(costs, p=args.p, weights=w, robust=how, months=months,
                                   method=method, time_limit_s=args.time_limit)  # fmt: skip
-            runs.append((f"p_median {how} ({method})", res, res.seasons))
-    for name, res, seasons in runs:
-        per = (
-            ""
-            if seasons is None
-            else "; " + ", ".join(f"{s} {v:,.0f}" for s, v in seasons["value"].items())
-        )
-        gap = f"gap {100 * res.gap:.3f} %"
-        print(f"{name}: objective {res.objective:,.1f} bound {res.bound:,.1f} {gap} "
-              f"status {res.status} in {res.seconds:.1f} s{per}")  # fmt: skip
-        if seasons is None:
-            ev = siting.max_coverage(costs, limit=args.limit, p=args.p, weights=w, robust="worst",
-                                     must=res.open_ids, method="heuristic")  # fmt: skip
-            assert ev.seasons is not None
-            print("   judged per season: " + ", ".join(
-                f"{s} {v:,.0f}" for s, v in ev.seasons["value"].items()))  # fmt: skip
+            report(f"p_median {how} ({method})", res)
 
 
 if __name__ == "__main__":

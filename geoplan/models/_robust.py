@@ -251,8 +251,13 @@ def _robust_search(
     site_cost: np.ndarray,
     budget: float,
     deadline: float,
+    initial: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Greedy robust adding, then best-improvement swaps (and adds), lexicographic (value, sum)."""
+    """Greedy robust adding, then best-improvement swaps (and adds), lexicographic (value, sum).
+
+    ``initial`` (a feasible plan, e.g. the months-weighted greedy's) replaces the robust greedy's
+    plan as the start of the swaps when it is better.
+    """
     m = len(prob.site_ids)
     max_open = m if count is None else count
     is_open = prob.forced.copy()
@@ -269,6 +274,11 @@ def _robust_search(
         if exact_count:
             score = np.where(ok, gain, -np.inf)
         is_open[int(np.argmax(score))] = True
+    if initial is not None:
+        f1, g1 = (float(v) for v in _score(search.losses(initial), search.ref))
+        f0, g0 = (float(v) for v in _score(search.losses(is_open), search.ref))
+        if _better(np.array([f1]), np.array([g1]), f0, g0)[0]:
+            is_open = initial.copy()
     spent = float(site_cost[is_open].sum())
     while time.perf_counter() < deadline:
         f0, g0 = (float(v) for v in _score(search.losses(is_open), search.ref))
@@ -558,11 +568,15 @@ def p_median(
         ref=ref,
     )
     m = len(prob.site_ids)
+    stacked_greedy = heur.greedy_pmedian(
+        np.vstack(costs), np.tile(w, len(costs)), p, prob.forced, prob.allowed
+    )
     start = _robust_search(
         search,
         prob,
         count=p,
         exact_count=True,
+        initial=stacked_greedy,
         site_cost=np.zeros(m),
         budget=math.inf,
         deadline=max(time.perf_counter() + 1.0, t0 + 0.8 * time_limit_s)
@@ -751,11 +765,21 @@ def coverage(
         swap=lambda y: -np.stack([_cov_swap(c, w, y) for c in covers]),
         ref=ref,
     )
+    stacked_greedy = heur.greedy_coverage(
+        np.vstack(covers),
+        np.concatenate([w] * len(covers)),
+        prob.forced,
+        prob.allowed,
+        site_cost=costs_site if p is None else np.ones(m),
+        budget=math.inf if budget is None else float(budget),
+        max_open=m if p is None else p,
+    )
     start = _robust_search(
         search,
         prob,
         count=p,
         exact_count=False,
+        initial=stacked_greedy,
         site_cost=costs_site if p is None else np.ones(m),
         budget=math.inf if budget is None else float(budget),
         deadline=max(time.perf_counter() + 1.0, t0 + 0.8 * time_limit_s)
