@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=60.0)
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--seed", type=int, default=20261201)
-    ap.add_argument("--only", choices=["cover", "pmedian"], default=None)
+    ap.add_argument("--only", choices=["cover", "cover-worst", "pmedian"], default=None)
     args = ap.parse_args()
     t0 = time.perf_counter()
     costs, w = province(args.villages, args.sites, args.seed)
@@ -69,7 +69,8 @@ def main() -> None:
         assert ev.seasons is not None
         print("   judged per season: " + ", ".join(
             f"{s} {v:,.0f}" for s, v in ev.seasons["value"].items()), flush=True)  # fmt: skip
-        for how in ("worst", "expected"):
+    if args.only in (None, "cover", "cover-worst"):
+        for how in ("worst",) if args.only == "cover-worst" else ("worst", "expected"):
             res = siting.max_coverage(costs, limit=args.limit, p=args.p, weights=w, robust=how,
                                       months=months, time_limit_s=args.time_limit)  # fmt: skip
             report(f"max_coverage {how}", res)
