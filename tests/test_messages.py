@@ -11,7 +11,13 @@ import pytest
 
 import geoplan
 from geoplan.cli import main
-from geoplan.data.messages import LANGUAGES, MESSAGES, message_fields, problem_text
+from geoplan.data.messages import (
+    IMPLIED_FIELDS,
+    LANGUAGES,
+    MESSAGES,
+    message_fields,
+    problem_text,
+)
 from geoplan.data.readers import validate_folder
 from geoplan.data.validation import REPORT_COLUMNS
 
@@ -31,16 +37,20 @@ def test_every_code_has_every_language_with_the_same_values(code: str) -> None:
     for lang in LANGUAGES:
         problem, fix = MESSAGES[code][lang]
         assert problem.strip() and fix.strip(), f"{code}/{lang} is empty"
-        assert message_fields(problem) | message_fields(fix) <= en[0] | en[1] | {"level_zh"}
+        assert message_fields(problem) | message_fields(fix) <= en[0] | en[1] | set(IMPLIED_FIELDS)
     zh = "".join(MESSAGES[code]["zh"])
     assert _HAN.search(zh), f"{code}: the zh text is not Chinese"
 
 
 def test_every_code_used_in_the_package_is_in_the_catalogue() -> None:
     used: set[str] = set()
-    pattern = re.compile(r"(?:coded_problem|\.coded)\(\s*\"([a-z_0-9]+)\"")
+    # the code is the first argument: a literal, or `"a" if condition else "b"`
+    pattern = re.compile(
+        r"(?:coded_problem|\.coded)\(\s*\"([a-z_0-9]+)\"(?:\s+if\s+\w+\s+else\s+\"([a-z_0-9]+)\")?"
+    )
     for path in PACKAGE.rglob("*.py"):
-        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+        for codes in pattern.findall(path.read_text(encoding="utf-8")):
+            used |= {c for c in codes if c}
     assert used, "no coded problems found"
     assert used <= set(MESSAGES), sorted(used - set(MESSAGES))
     assert set(MESSAGES) <= used, f"unused codes: {sorted(set(MESSAGES) - used)}"
@@ -93,3 +103,22 @@ def test_run_lang_zh_prints_scenario_problems_in_chinese(
     err = capsys.readouterr().err
     assert "'restoration' 写了两次(第 2 行和第 6 行)" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_scenario_problems_read_in_chinese(tmp_path: Path) -> None:
+    from geoplan.errors import ScenarioError
+    from geoplan.runs.scenario import load_scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        f"base: {DATA / 'scenarios' / 'base' / 'tiny.yaml'}\n"
+        "projection: {years: 0}\nrestoraton: {}\noutputs: {maps: maybe}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    problems = err.value.problems
+    assert {p.column for p in problems} == {"projection.years", "restoraton", "outputs.maps"}
+    for p in problems:
+        message, fix = problem_text(p, "zh")
+        assert _HAN.search(message) and _HAN.search(fix), p

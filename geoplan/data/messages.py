@@ -15,6 +15,7 @@ from typing import Any
 from geoplan.errors import ArgumentError, Problem
 
 __all__ = [
+    "IMPLIED_FIELDS",
     "LANGUAGES",
     "MESSAGES",
     "coded_problem",
@@ -24,6 +25,10 @@ __all__ = [
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 """Languages of the catalogue."""
+
+IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh")
+"""Values a translation may name that its English text does not: ``field`` (given to every
+scenario problem: the dotted field) and ``level_zh`` (made from ``level``)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -295,6 +300,56 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "坐标系未知或有误:文件声明为经纬度,但坐标超出范围(可能是投影坐标,单位为米)。",
             "用真实的坐标系(.prj)保存该图层,或在 columns.yaml 中声明。",
         ),
+    },
+    "unknown_field": {
+        "en": ("Unknown field.", "Remove it or use one of: {known}. Did you mean {close!r}?"),
+        "zh": ("未知字段 {field}。", "删除它,或使用以下之一:{known}。是否想写 {close!r}?"),
+    },
+    "unknown_field_no_hint": {
+        "en": ("Unknown field.", "Remove it or use one of: {known}."),
+        "zh": ("未知字段 {field}。", "删除它,或使用以下之一:{known}。"),
+    },
+    "scenario_not_positive": {
+        "en": ("Not a positive number.", "Write a number such as 30."),
+        "zh": ("{field} 不是正数。", "填写一个数,如 30。"),
+    },
+    "scenario_not_number": {
+        "en": ("Not a number.", "Write a number such as 30."),
+        "zh": ("{field} 不是数字。", "填写一个数,如 30。"),
+    },
+    "scenario_not_whole": {
+        "en": ("Not a whole number of at least {low}.", "Write a whole number such as {example}."),
+        "zh": ("{field} 不是不小于 {low} 的整数。", "填写整数,如 {example}。"),
+    },
+    "scenario_not_bool": {
+        "en": ("Not true or false.", "Write true or false."),
+        "zh": ("{field} 应为 true 或 false。", "填写 true(是)或 false(否)。"),
+    },
+    "scenario_not_ids": {
+        "en": ("Not a list of ids.", "Write a list such as [S01, S02]."),
+        "zh": ("{field} 不是编号列表。", "写成列表,如 [S01, S02]。"),
+    },
+    "scenario_unknown_band": {
+        "en": ("Unknown grade band.", "Use {bands}."),
+        "zh": ("未知的年级段。", "使用 {bands}。"),
+    },
+    "scenario_path_missing": {
+        "en": (
+            "The file or folder does not exist.",
+            "Check the name; relative paths are read from the folder of the scenario file that "
+            "names them.",
+        ),
+        "zh": (
+            "{field} 指向的文件或文件夹不存在。",
+            "检查名称;相对路径从写它的方案文件所在的文件夹算起。",
+        ),
+    },
+    "scenario_unknown_ids": {
+        "en": (
+            "Not ids of the {layer} layer.",
+            "Use ids of the {layer} layer, such as {examples}.",
+        ),
+        "zh": ("{field} 中的编号不在 {layer} 图层中。", "使用 {layer} 图层的编号,如 {examples}。"),
     },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""

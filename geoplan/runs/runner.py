@@ -30,6 +30,7 @@ import shapely
 
 from geoplan.atomic import atomic_output_dir
 from geoplan.data.area import ID_INDEX, PlanningArea
+from geoplan.data.messages import coded_problem
 from geoplan.data.readers import (
     file_sha256,
     read_planning_area,
@@ -103,10 +104,27 @@ class ScenarioRun:
     result: PlanResult
 
 
-def _fail(scenario: Scenario, field: str, value: Any, message: str, fix: str) -> ScenarioError:
-    return ScenarioError(
-        f"Scenario {scenario.where(field)}, field {field}, value {value!r}: {message} Fix: {fix}"
+def _unknown_ids(
+    scenario: Scenario, field: str, ids: list[str], layer: str, examples: list[str]
+) -> ScenarioError:
+    file, line = scenario.origin(field)
+    problem = coded_problem(
+        "scenario_unknown_ids",
+        file,
+        field.split(".")[0],
+        f"line {line}" if line else "",
+        field,
+        ", ".join(ids),
+        field=field,
+        layer=layer,
+        examples=", ".join(examples),
     )
+    error = ScenarioError(
+        f"Scenario {scenario.where(field)}, field {field}, value {ids!r}: {problem.message} "
+        f"Fix: {problem.fix}"
+    )
+    error.problems = [problem]
+    return error
 
 
 def prepare_area(scenario: Scenario) -> PlanningArea:
@@ -130,23 +148,13 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     ):
         unknown = sorted(set(ids) - set(sites.index))
         if unknown:
-            raise _fail(
-                scenario,
-                field,
-                unknown,
-                "Not ids of the sites layer.",
-                f"Use site ids such as {list(sites.index[:3])}.",
-            )
+            raise _unknown_ids(scenario, field, unknown, "sites", list(sites.index[:3]))
         if ids:
             sites.loc[list(ids), "decision"] = decision
     unknown = sorted(set(scenario.settings.closed_schools) - set(area.schools.index))
     if unknown:
-        raise _fail(
-            scenario,
-            "closures.schools",
-            unknown,
-            "Not ids of the schools layer.",
-            f"Use school ids such as {list(area.schools.index[:3])}.",
+        raise _unknown_ids(
+            scenario, "closures.schools", unknown, "schools", list(area.schools.index[:3])
         )
     return dataclasses.replace(area, sites=sites)
 

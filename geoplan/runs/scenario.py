@@ -62,6 +62,7 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 
 from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
+from geoplan.data.messages import coded_problem
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.siting import ROBUST
 from geoplan.network.modes import MODES, Closure
@@ -206,10 +207,14 @@ class Scenario:
     files: tuple[Path, ...] = ()
     origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
 
+    def origin(self, field_name: str) -> tuple[str, int]:
+        """The file and line (0: not known) where field ``field_name`` is written."""
+        default = str(self.files[0]) if self.files else self.name
+        return _field_origin(self.origins, field_name, default)
+
     def where(self, field_name: str) -> str:
         """Where field ``field_name`` is written, for a message: ``tiny.yaml line 12``."""
-        default = str(self.files[0]) if self.files else self.name
-        file, line = _field_origin(self.origins, field_name, default)
+        file, line = self.origin(field_name)
         return f"{file} line {line}" if line else file
 
 
@@ -403,17 +408,26 @@ class _Checker:
         row = f"line {line}" if line else ""
         self.problems.append(Problem(file, section, row, where, _text(value), message, fix))
 
+    def coded(self, code: str, where: str, value: Any, **params: Any) -> None:
+        """A problem whose text is the catalogue's entry ``code`` (English and Chinese)."""
+        section = where.split(".")[0] if "." in where else ""
+        file, line = _field_origin(self.origins, where, self.file)
+        row = f"line {line}" if line else ""
+        self.problems.append(
+            coded_problem(code, file, section, row, where, _text(value), field=where, **params)
+        )
+
     def unknown(self, data: Mapping[str, Any], schema: Mapping[str, Any], prefix: str) -> None:
         for key in data:
             where = f"{prefix}{key}"
             if key not in schema:
                 close = [k for k in schema if k.startswith(str(key)[:3])]
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                self.bad(
+                self.coded(
+                    "unknown_field" if close else "unknown_field_no_hint",
                     where,
                     key,
-                    "Unknown field.",
-                    f"Remove it or use one of: {', '.join(schema)}.{hint}",
+                    known=", ".join(schema),
+                    close=close[0] if close else "",
                 )
             elif isinstance(schema[key], dict):
                 if not isinstance(data[key], dict):
@@ -430,35 +444,25 @@ class _Checker:
     def number(self, where: str, value: Any, *, positive: bool = True) -> float | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(float(value)) or (positive and float(value) <= 0):
-            self.bad(
-                where,
-                value,
-                "Not a positive number." if positive else "Not a number.",
-                "Write a number such as 30.",
-            )
+            self.coded("scenario_not_positive" if positive else "scenario_not_number", where, value)
             return None
         return float(value)
 
     def integer(self, where: str, value: Any, *, low: int = 1) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            self.bad(
-                where,
-                value,
-                f"Not a whole number of at least {low}.",
-                f"Write a whole number such as {max(low, 4)}.",
-            )
+            self.coded("scenario_not_whole", where, value, low=low, example=max(low, 4))
             return None
         return int(value)
 
     def boolean(self, where: str, value: Any) -> bool | None:
         if not isinstance(value, bool):
-            self.bad(where, value, "Not true or false.", "Write true or false.")
+            self.coded("scenario_not_bool", where, value)
             return None
         return value
 
     def ids(self, where: str, value: Any) -> tuple[str, ...] | None:
         if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-            self.bad(where, value, "Not a list of ids.", "Write a list such as [S01, S02].")
+            self.coded("scenario_not_ids", where, value)
             return None
         return tuple(str(v) for v in value)
 
@@ -476,7 +480,7 @@ class _Checker:
         out: dict[str, Any] = {}
         for band, item in value.items():
             if band not in BANDS:
-                self.bad(f"{where}.{band}", band, "Unknown grade band.", f"Use {', '.join(BANDS)}.")
+                self.coded("scenario_unknown_band", f"{where}.{band}", band, bands=", ".join(BANDS))
                 continue
             checked = each(f"{where}.{band}", item)
             if checked is not None:
@@ -511,13 +515,7 @@ def _path(check: _Checker, where: str, value: Any, *, folder_ok: bool) -> Path |
         return None
     path = Path(value)
     if not path.exists():
-        check.bad(
-            where,
-            value,
-            "The file or folder does not exist.",
-            "Check the name; relative paths are read from the folder of the scenario file "
-            "that names them.",
-        )
+        check.coded("scenario_path_missing", where, value)
         return None
     if not folder_ok and path.is_dir():
         check.bad(where, value, "A folder, not a file.", "Name the file itself.")
