@@ -5,6 +5,13 @@ destinations table of one-way minutes (``TravelMatrix.minutes`` as a DataFrame).
 to the nearest open school teaching the band. A pupil whose journey exceeds the band's day limit
 boards if that school has boarding beds, otherwise is unserved; grades 1-3 beyond the limit are
 also counted apart (policy says they should not board).
+
+Three kinds of pupil are counted apart everywhere (:data:`STATUSES`): *day pupils* travel daily
+by their band's mode, so their one-way journey is a daily journey; *boarders* go home once a
+week, by the boarders' trip mode (a vehicle), so their journey is a weekly trip; *unserved*
+pupils have no school they can reach within the day limit nor a bed. :func:`journey_figures`
+reports the two kinds of journey apart and never a boarder's walking time (``docs/indicators.md``
+defines every figure).
 """
 
 from __future__ import annotations
@@ -22,26 +29,64 @@ from geoplan.rules import BANDS, PlanningRules, bands_taught, teaches
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",
+    "COUNT_FIGURES",
+    "DAY_FIGURES",
     "STATUSES",
+    "TRIP_FIGURES",
+    "VILLAGE_COLUMNS",
     "assign_pupils",
+    "band_figure",
+    "journey_figures",
     "school_load",
     "township_indicators",
     "unserved_villages",
+    "village_journeys",
+    "weighted_quantile",
 ]
 
 _logger = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("day", "boards", "unserved")
-"""Status of a village's pupils of one band."""
+"""Status of a village's pupils of one band: day pupils, boarders, unserved."""
 
 ASSIGNMENT_COLUMNS: tuple[str, ...] = (
     "township",
     "pupils",
     "school",
+    "mode",
     "journey_min",
     "within_limit",
     "status",
+    "day_journey_min",
+    "weekly_trip_min",
 )
+"""Columns of :func:`assign_pupils`. ``journey_min`` (by the band's mode, whatever the status)
+is the rule's input and stays inside the library; planners see :data:`VILLAGE_COLUMNS`."""
+
+VILLAGE_COLUMNS: tuple[str, ...] = (
+    "township",
+    "pupils",
+    "school",
+    "status",
+    "mode",
+    "day_journey_min",
+    "weekly_trip_min",
+)
+"""Columns of :func:`village_journeys`, the village rows planners see (tables, GeoPackage)."""
+
+COUNT_FIGURES: tuple[str, ...] = ("pupils", "day_pupils", "boarders", "unserved")
+"""Pupil counts of :func:`journey_figures`: all pupils and each of the three kinds."""
+
+DAY_FIGURES: tuple[str, ...] = (
+    "day_mean_journey_min",
+    "day_median_journey_min",
+    "day_p90_journey_min",
+    "day_longest_journey_min",
+)
+"""Daily one-way journeys of day pupils only (pupil-weighted), in :func:`journey_figures`."""
+
+TRIP_FIGURES: tuple[str, ...] = ("boarder_mean_weekly_trip_min", "boarder_longest_weekly_trip_min")
+"""Boarders' weekly one-way trip home by the boarders' trip mode, in :func:`journey_figures`."""
 
 
 def _teaches(schools: pd.DataFrame, band: str) -> np.ndarray:
@@ -132,6 +177,21 @@ def _choose_schools(
     return best, np.where(board, beds_min, nearest_min)
 
 
+def _trips(trip_minutes: pd.DataFrame | None, ids: pd.Index, school: np.ndarray) -> np.ndarray:
+    """Minutes by the trip mode from each village to its school (``nan`` if none or unknown)."""
+    out = np.full(len(ids), np.nan)
+    if trip_minutes is None:
+        return out
+    table = trip_minutes.reindex(index=ids)
+    cols = {str(c): k for k, c in enumerate(table.columns)}
+    values = table.to_numpy(dtype="float64")
+    for i, sid in enumerate(school):
+        k = cols.get(str(sid)) if sid is not None else None
+        if k is not None and np.isfinite(values[i, k]):
+            out[i] = values[i, k]
+    return out
+
+
 def assign_pupils(
     villages: pd.DataFrame,
     minutes: Mapping[str, pd.DataFrame],
@@ -139,6 +199,9 @@ def assign_pupils(
     *,
     open_ids: Collection[str] | None = None,
     rules: PlanningRules | None = None,
+    modes: Mapping[str, str] | None = None,
+    trip_minutes: pd.DataFrame | None = None,
+    trip_mode: str | None = None,
 ) -> pd.DataFrame:
     """Send every village's pupils of each band to an open school teaching the band.
 
@@ -161,13 +224,23 @@ def assign_pupils(
         Destinations that are open; default: ``status == "open"`` (or all without ``status``).
     rules
         Planning rules (day limits); defaults to :class:`PlanningRules`.
+    modes
+        Travel mode name per band (e.g. ``child_walk``), recorded in ``mode``; ``None``: blank.
+    trip_minutes
+        One-way minutes by the boarders' trip mode, villages × destinations: a boarder's
+        ``weekly_trip_min``. ``None``: no weekly trips (blank).
+    trip_mode
+        Name of the boarders' trip mode, recorded in a boarder's ``mode``.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by (``id``, ``band``), columns :data:`ASSIGNMENT_COLUMNS`: the assigned school
-        (``None`` if no open school is reachable), the one-way journey, whether it is within the
-        day limit, and ``status`` ``day`` / ``boards`` / ``unserved``.
+        (``None`` if no open school is reachable), ``mode`` (the band's mode; a boarder's: the
+        trip mode), ``journey_min`` (one-way, by the band's mode), whether it is within the day
+        limit, ``status`` ``day`` / ``boards`` / ``unserved``, ``day_journey_min`` (day pupils
+        only: the daily one-way journey) and ``weekly_trip_min`` (boarders only: the one-way
+        trip home by the trip mode; blank where that mode cannot reach the school).
     """
     rules = rules or PlanningRules()
     _check_inputs(villages, minutes, schools)
@@ -205,6 +278,8 @@ def assign_pupils(
         within = reachable & (journey <= limit)
         has_beds = np.where(reachable, beds[usable][best] > 0 if len(ids) else False, False)
         status = np.where(within, "day", np.where(reachable & has_beds, "boards", "unserved"))
+        boards = status == "boards"
+        band_mode = None if modes is None else modes.get(band)
         parts.append(
             pd.DataFrame(
                 {
@@ -213,9 +288,14 @@ def assign_pupils(
                     "township": township,
                     "pupils": villages[f"pupils_{band}"].to_numpy(dtype="float64"),
                     "school": school,
+                    "mode": np.where(boards, trip_mode, band_mode).astype(object),
                     "journey_min": np.where(reachable, journey, np.nan),
                     "within_limit": within,
                     "status": status,
+                    "day_journey_min": np.where(within, journey, np.nan),
+                    "weekly_trip_min": np.where(
+                        boards, _trips(trip_minutes, villages.index, school), np.nan
+                    ),
                 }
             )
         )
@@ -282,6 +362,113 @@ def school_load(
     return out
 
 
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The smallest value at or below which at least ``q`` of the weight lies (``nan`` if none).
+
+    With pupils as weights this is the journey of a real village: the median (``q = 0.5``) is
+    the journey half the pupils do not exceed; the 90th percentile (``q = 0.9``) the journey nine
+    pupils in ten do not exceed. Zero weights and ``nan`` values are left out.
+    """
+    v = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    ok = np.isfinite(v) & (w > 0)
+    if not ok.any():
+        return math.nan
+    order = np.argsort(v[ok], kind="stable")
+    v, w = v[ok][order], w[ok][order]
+    cum = np.cumsum(w)
+    k = int(np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1], side="left"))
+    return float(v[min(k, len(v) - 1)])
+
+
+def _figures(part: pd.DataFrame) -> dict[str, float]:
+    """Counts and journey figures of one group of assignment rows (one band)."""
+    pupils = part["pupils"].to_numpy(dtype="float64")
+    status = part["status"].to_numpy()
+    out = {
+        "pupils": float(pupils.sum()),
+        "day_pupils": float(pupils[status == "day"].sum()),
+        "boarders": float(pupils[status == "boards"].sum()),
+        "unserved": float(pupils[status == "unserved"].sum()),
+    }
+    day = part["day_journey_min"].to_numpy(dtype="float64")
+    ok = (status == "day") & np.isfinite(day) & (pupils > 0)
+    w, d = pupils[ok], day[ok]
+    out["day_mean_journey_min"] = float((d * w).sum() / w.sum()) if ok.any() else math.nan
+    out["day_median_journey_min"] = weighted_quantile(d, w, 0.5)
+    out["day_p90_journey_min"] = weighted_quantile(d, w, 0.9)
+    out["day_longest_journey_min"] = float(d.max()) if ok.any() else math.nan
+    trip = part["weekly_trip_min"].to_numpy(dtype="float64")
+    ok = (status == "boards") & np.isfinite(trip) & (pupils > 0)
+    w, t = pupils[ok], trip[ok]
+    out["boarder_mean_weekly_trip_min"] = float((t * w).sum() / w.sum()) if ok.any() else math.nan
+    out["boarder_longest_weekly_trip_min"] = float(t.max()) if ok.any() else math.nan
+    return out
+
+
+def journey_figures(assignment: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+    """Pupils of each kind and their journeys, per band (and per township or school).
+
+    Day pupils' figures are their daily one-way journeys; boarders' are their weekly one-way trips
+    home by the trip mode. No figure mixes the two; none uses a boarder's journey by the band's
+    (walking) mode; unserved pupils have no journey figure. Journeys are pupil-weighted over
+    villages with pupils; a figure with no pupils behind it is ``nan``.
+
+    Parameters
+    ----------
+    assignment
+        Result of :func:`assign_pupils`.
+    by
+        ``None`` (the whole plan), ``"township"`` or ``"school"`` (the assigned school; for
+        unserved pupils the nearest school).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``band`` (or by ``by`` and ``band``): :data:`COUNT_FIGURES`, then
+        :data:`DAY_FIGURES` and :data:`TRIP_FIGURES` (minutes).
+    """
+    flat = assignment.reset_index()
+    keys = ["band"] if by is None else [by, "band"]
+    flat = flat[flat[keys].notna().all(axis=1)]
+    columns = [*COUNT_FIGURES, *DAY_FIGURES, *TRIP_FIGURES]
+    rows = {key: _figures(part) for key, part in flat.groupby(keys, sort=True)}
+    index = (
+        pd.MultiIndex.from_tuples(list(rows), names=keys)
+        if rows
+        else pd.MultiIndex.from_arrays([[]] * len(keys), names=keys)
+    )
+    out = pd.DataFrame(list(rows.values()), index=index, columns=columns)
+    if by is None:
+        out.index = out.index.get_level_values("band")
+        out = out.reindex([b for b in BANDS if b in out.index])
+    return out.astype("float64")
+
+
+def band_figure(figure: str, band: str) -> str:
+    """The name of ``figure`` for one band, e.g. ``day_mean_journey_g1_3_min``."""
+    if figure.endswith("_min"):
+        return f"{figure[: -len('_min')]}_{band}_min"
+    return f"{figure}_{band}"
+
+
+def village_journeys(assignment: pd.DataFrame) -> pd.DataFrame:
+    """The village rows planners see: school, kind of pupil, mode and the journey that applies.
+
+    Parameters
+    ----------
+    assignment
+        Result of :func:`assign_pupils`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``assignment``, columns :data:`VILLAGE_COLUMNS`: a day pupil has a daily
+        one-way journey, a boarder a weekly one-way trip, an unserved pupil neither.
+    """
+    return assignment[list(VILLAGE_COLUMNS)].copy()
+
+
 def township_indicators(
     assignment: pd.DataFrame,
     schools: pd.DataFrame,
@@ -289,7 +476,7 @@ def township_indicators(
     cost_by_township: pd.Series | None = None,
     rules: PlanningRules | None = None,
 ) -> pd.DataFrame:
-    """Indicators per township: pupils within the limit, journeys, boarders, teachers, cost.
+    """Indicators per township: the three kinds of pupil, their journeys, teachers, cost.
 
     Parameters
     ----------
@@ -306,28 +493,32 @@ def township_indicators(
     Returns
     -------
     pandas.DataFrame
-        Indexed by township id: per band ``pupils_<band>``, ``within_limit_<band>``,
-        ``mean_journey_<band>_min`` (pupil-weighted, reachable pupils),
-        ``worst_journey_<band>_min``; then ``boarders``, ``unserved``, ``young_beyond_limit``
-        (grades 1-3 beyond the limit), ``teachers_needed`` and ``cost_yuan``.
+        Indexed by township id: per band every figure of :func:`journey_figures` named by
+        :func:`band_figure` (``pupils_g1_3``, ``day_pupils_g1_3``, ``boarders_g1_3``,
+        ``unserved_g1_3``, ``day_mean_journey_g1_3_min``, ...,
+        ``boarder_longest_weekly_trip_g1_3_min``); then ``day_pupils``, ``boarders``,
+        ``unserved``, ``young_beyond_limit`` (grades 1-3 beyond the day limit, boarders or
+        unserved), ``teachers_needed`` and ``cost_yuan``.
     """
     rules = rules or PlanningRules()
     flat = assignment.reset_index()
     towns = sorted(flat["township"].astype(str).unique())
     out = pd.DataFrame(index=pd.Index(towns, name="township"))
+    figures = journey_figures(
+        assignment.assign(township=assignment["township"].astype(str)), by="township"
+    )
     for band in BANDS:
-        part = flat[flat["band"] == band]
-        grouped = part.groupby("township")
-        out[f"pupils_{band}"] = grouped["pupils"].sum()
-        out[f"within_limit_{band}"] = part[part["within_limit"]].groupby("township")["pupils"].sum()
-        reach = part[part["journey_min"].notna() & (part["pupils"] > 0)]
-        weighted = (reach["journey_min"] * reach["pupils"]).groupby(reach["township"]).sum()
-        out[f"mean_journey_{band}_min"] = weighted / reach.groupby("township")["pupils"].sum()
-        out[f"worst_journey_{band}_min"] = reach.groupby("township")["journey_min"].max()
-    out["boarders"] = flat[flat["status"] == "boards"].groupby("township")["pupils"].sum()
-    out["unserved"] = flat[flat["status"] == "unserved"].groupby("township")["pupils"].sum()
+        part = (
+            figures.xs(band, level="band")
+            if band in figures.index.get_level_values("band")
+            else pd.DataFrame(columns=figures.columns)
+        )
+        for col in figures.columns:
+            out[band_figure(col, band)] = part[col].reindex(out.index)
+    for kind in ("day_pupils", "boarders", "unserved"):
+        out[kind] = sum(out[band_figure(kind, b)].fillna(0.0) for b in BANDS)
     young = flat[(flat["band"] == "g1_3") & ~flat["within_limit"].astype(bool)]
-    out["young_beyond_limit"] = young.groupby("township")["pupils"].sum()
+    out["young_beyond_limit"] = young.groupby(young["township"].astype(str))["pupils"].sum()
     load = school_load(assignment, schools, rules=rules)
     home = (
         schools["township"].astype("object").where(schools["township"].notna(), None)
@@ -373,9 +564,11 @@ def unserved_villages(
     Returns
     -------
     pandas.DataFrame
-        Indexed by (``id``, ``band``) with ``township``, ``pupils``, ``journey_min``,
+        Indexed by (``id``, ``band``) with ``township``, ``pupils``, ``status``,
         ``assigned_school`` (the nearest school, or the nearest with beds for a boarder),
-        ``limit_min`` and ``reason`` (``young_beyond_limit`` for grades 1-3
+        ``limit_min``, ``unserved_journey_min`` (unserved pupils only: the one-way journey by the
+        band's mode to the nearest school, beyond the limit; blank when none is reachable),
+        ``weekly_trip_min`` (boarders only) and ``reason`` (``young_beyond_limit`` for grades 1-3
         beyond the limit, boarding or not; ``unserved`` for others), largest groups first;
         villages without pupils are left out.
     """
@@ -386,7 +579,17 @@ def unserved_villages(
     rows = flat[bad & (flat["pupils"] > 0)].copy()
     rows["reason"] = np.where(young[rows.index], "young_beyond_limit", "unserved")
     rows["limit_min"] = rows["band"].map(rules.day_limit_min).astype("float64")
+    rows["unserved_journey_min"] = rows["journey_min"].where(rows["status"] == "unserved")
     rows = rows.rename(columns={"school": "assigned_school"})
     rows = rows.sort_values(["pupils", ID_INDEX], ascending=[False, True])
-    cols = ["township", "pupils", "journey_min", "assigned_school", "limit_min", "reason"]
+    cols = [
+        "township",
+        "pupils",
+        "status",
+        "assigned_school",
+        "limit_min",
+        "unserved_journey_min",
+        "weekly_trip_min",
+        "reason",
+    ]
     return rows.set_index([ID_INDEX, "band"])[cols]

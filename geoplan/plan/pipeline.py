@@ -41,6 +41,7 @@ __all__ = [
     "plan_schools",
     "town_districts",
     "travel_minutes",
+    "weekly_trip_minutes",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ DEFAULT_BAND_MODES: dict[str, str] = {
     "g7_9": "school_bus",
 }
 """Travel mode per grade band (planning rules): children walk, older pupils walk, middle bus."""
+
+DEFAULT_BOARDERS_TRIP_MODE = "school_bus"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class PlanSettings:
         Planning rules (day limits, class sizes).
     band_modes
         Travel mode per grade band (names of :mod:`geoplan.network` presets).
+    boarders_trip_mode
+        How boarders travel home once a week (a vehicle mode): their weekly trip's minutes.
     closures
         Roads out of use (a winter pass, a broken bridge).
     closed_schools
@@ -116,6 +121,7 @@ class PlanSettings:
 
     rules: PlanningRules = field(default_factory=PlanningRules)
     band_modes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BAND_MODES))
+    boarders_trip_mode: str = DEFAULT_BOARDERS_TRIP_MODE
     closures: tuple[Closure, ...] = ()
     closed_schools: tuple[str, ...] = ()
     years: int = 4
@@ -241,6 +247,33 @@ def travel_minutes(
     return out
 
 
+def weekly_trip_minutes(
+    graph: nx.MultiDiGraph,
+    origins: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    settings: PlanSettings,
+    *,
+    minutes: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Minutes from ``origins`` to ``targets`` by the boarders' trip mode (their weekly trip).
+
+    Reuses a band's table of ``minutes`` when that band travels by the same mode.
+    """
+    mode = settings.boarders_trip_mode
+    for band in BANDS:
+        if minutes is not None and band in minutes and settings.band_modes[band] == mode:
+            return minutes[band]
+    matrix = travel.travel_matrix(
+        graph,
+        origins,
+        targets,
+        mode=mode,
+        closures=settings.closures,
+        cache_dir=settings.cache_dir,
+    )
+    return matrix.minutes_frame().astype("float64")
+
+
 def load_network(area: PlanningArea) -> nx.MultiDiGraph:
     """The road graph of ``area``, projected to its CRS."""
     if area.roads_path is None:
@@ -345,11 +378,22 @@ def make_plan(
             seasons=settings.seasons,
             cache_dir=settings.cache_dir,
         )
+    trips = weekly_trip_minutes(graph, area.villages, dest, settings, minutes=minutes)
     seconds["travel"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     projection = demand.project_pupils(area.villages, years=settings.years)
-    before = evaluate.assign_pupils(area.villages, minutes, dest, rules=rules)
+    modes = dict(settings.band_modes)
+    trip_mode = settings.boarders_trip_mode
+    before = evaluate.assign_pupils(
+        area.villages,
+        minutes,
+        dest,
+        rules=rules,
+        modes=modes,
+        trip_minutes=trips,
+        trip_mode=trip_mode,
+    )
     plan = None
     if settings.siting is not None and settings.restore:
         msg = (
@@ -384,6 +428,9 @@ def make_plan(
             season_minutes=by_season or None,
             robust=settings.restoration_robust,
             months={s.name: s.months for s in settings.seasons} or None,
+            modes=modes,
+            trip_minutes=trips,
+            trip_mode=trip_mode,
         )
         if plan.closures is not None and len(plan.closures.closed):
             schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
@@ -484,30 +531,30 @@ def plan_metrics(
     districts: DistrictPlan | None,
     schools: pd.DataFrame,
 ) -> dict[str, Any]:
-    """Headline indicators of a plan, the numbers a comparison table shows side by side."""
+    """Headline indicators of a plan, the numbers a comparison table shows side by side.
+
+    Every key is defined in ``docs/indicators.md``: per state (``before``: today, ``after``: after
+    the plan) and band the pupils of each kind and their journeys (:func:`geoplan.plan.evaluate.
+    journey_figures`), the totals of each kind, then the restoration and the districts.
+    """
     out: dict[str, Any] = {}
     for label, table in (("before", before), ("after", after)):
+        figures = evaluate.journey_figures(table)
         for band in BANDS:
-            rows = table.xs(band, level="band")
-            reach = rows[rows["journey_min"].notna() & (rows["journey_min"] < float("inf"))]
-            weights = reach["pupils"]
-            out[f"{label}_within_limit_{band}"] = int(
-                rows.loc[rows["within_limit"], "pupils"].sum()
-            )
-            out[f"{label}_mean_journey_{band}_min"] = (
-                round(float((reach["journey_min"] * weights).sum() / weights.sum()), 3)
-                if weights.sum() > 0
-                else None
-            )
-            out[f"{label}_worst_journey_{band}_min"] = (
-                round(float(reach.loc[weights > 0, "journey_min"].max()), 3)
-                if (weights > 0).any()
-                else None
-            )
-        out[f"{label}_boarders"] = int(table.loc[table["status"] == "boards", "pupils"].sum())
-        out[f"{label}_unserved"] = int(table.loc[table["status"] == "unserved", "pupils"].sum())
+            row = figures.loc[band] if band in figures.index else None
+            for name in figures.columns:
+                value = None if row is None else row[name]
+                key = f"{label}_{evaluate.band_figure(name, band)}"
+                if name in evaluate.COUNT_FIGURES:
+                    out[key] = round(float(value or 0.0))
+                else:
+                    out[key] = None if value is None or pd.isna(value) else round(float(value), 3)
+        for kind in ("day_pupils", "boarders", "unserved"):
+            out[f"{label}_{kind}"] = round(float(figures[kind].sum()))
         young = table.xs("g1_3", level="band")
-        out[f"{label}_young_beyond_limit"] = int(young.loc[~young["within_limit"], "pupils"].sum())
+        out[f"{label}_beyond_day_limit_g1_3"] = int(
+            young.loc[~young["within_limit"], "pupils"].sum()
+        )
     out["sites_restored"] = len(restored)
     out["restoration_cost_yuan"] = float(area.sites.loc[restored, "restore_cost_yuan"].sum())
     out["schools_closed"] = int(
@@ -519,18 +566,19 @@ def plan_metrics(
             if col in sch:
                 out[f"districts_{col}"] = int(sch[col].sum())
         ind = districts.indicators
+        names = {
+            "pupils_moved": "pupils_moved",
+            "mean_journey_min": "day_mean_journey_min",
+            "worst_journey_min": "day_longest_journey_min",
+            "gap": "solver_gap",
+            "over_capacity_pupils": "over_capacity_pupils",
+            "extra_classes_needed": "extra_classes_needed",
+        }
         for level in ind.index if hasattr(ind, "index") else []:
-            for key in (
-                "pupils_moved",
-                "mean_journey_min",
-                "worst_journey_min",
-                "gap",
-                "over_capacity_pupils",
-                "extra_classes_needed",
-            ):
+            for key, name in names.items():
                 if key in ind.columns:
                     value = ind.loc[level, key]
-                    out[f"districts_{level}_{key}"] = None if pd.isna(value) else float(value)
+                    out[f"districts_{level}_{name}"] = None if pd.isna(value) else float(value)
         for level, diag in districts.diagnoses.items():
             out[f"districts_{level}_short_pupils"] = float(diag.shortages["short"].sum())
     return out

@@ -348,6 +348,9 @@ def plan_restoration(
     season_minutes: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
     robust: str | None = None,
     months: Mapping[str, float] | None = None,
+    modes: Mapping[str, str] | None = None,
+    trip_minutes: pd.DataFrame | None = None,
+    trip_mode: str | None = None,
 ) -> RestorationPlan:
     """The whole restoration analysis: scorecard, phasing, closures, indicators, unserved list.
 
@@ -374,6 +377,9 @@ def plan_restoration(
         With ``robust`` (``"worst"``, ``"regret"``, ``"expected"``): the phasing holds over the
         seasons' minutes per band (see :func:`phase_sites`); its ``season_pupil_years`` give each
         season's value.
+    modes, trip_minutes, trip_mode
+        Band modes and the boarders' weekly trips, as for
+        :func:`geoplan.plan.evaluate.assign_pupils`.
 
     Returns
     -------
@@ -435,10 +441,27 @@ def _plan_effects(
     """Everything a plan changes once its sites (and closures) are chosen, as a plan."""
     closed_ids = [] if closed is None else [str(s) for s in closed.closed.index]
     dest = destinations(schools, sites)
-    before = assign_pupils(villages, minutes, dest, rules=rules)
+    before = assign_pupils(
+        villages,
+        minutes,
+        dest,
+        rules=rules,
+        modes=modes,
+        trip_minutes=trip_minutes,
+        trip_mode=trip_mode,
+    )
     restored_ids = [str(s) for s in phasing.phase.index[phasing.phase > 0]]
     open_now = [str(s) for s in dest.index[dest["status"] == "open"] if s not in closed_ids]
-    after = assign_pupils(villages, minutes, dest, open_ids=open_now + restored_ids, rules=rules)
+    after = assign_pupils(
+        villages,
+        minutes,
+        dest,
+        open_ids=open_now + restored_ids,
+        rules=rules,
+        modes=modes,
+        trip_minutes=trip_minutes,
+        trip_mode=trip_mode,
+    )
     cost_site = sites["restore_cost_yuan"].astype("float64")
     cost_site.index = cost_site.index.astype(str)
     town_site = (

@@ -39,6 +39,7 @@ from geoplan.data.readers import (
 from geoplan.errors import InfeasibleError, NetworkError, ScenarioError
 from geoplan.network import roads
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
+from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 from geoplan.rules import BANDS
 from geoplan.runs.scenario import Scenario, load_scenario
@@ -60,7 +61,10 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 RESULT_LAYERS: dict[str, str] = {
-    "villages_journeys_today": "Villages with each band's school, one-way minutes and status today",
+    "villages_journeys_today": (
+        "Villages today: per band the school, day pupils / boarders / unserved, the mode, the "
+        "day pupils' daily journey and the boarders' weekly trip (one way, minutes)"
+    ),
     "villages_journeys_after_plan": "The same after the plan (restorations and closures)",
     "schools_after_plan": "Schools with their status after the plan and pupils assigned per band",
     "sites_restoration": "Candidate sites with their scorecard and phase (0: not restored)",
@@ -220,14 +224,17 @@ def run_metrics(result: PlanResult) -> dict[str, Any]:
 
 
 def _wide(assignment: pd.DataFrame, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per village; per band its school, kind of pupil, mode and journey (minutes)."""
     out = villages[["name", "township", "geometry"]].copy()
+    rows_all = village_journeys(assignment)
     for band in BANDS:
-        rows = assignment.xs(band, level="band").reindex(out.index)
+        rows = rows_all.xs(band, level="band").reindex(out.index)
         out[f"pupils_{band}"] = rows["pupils"].to_numpy(dtype="float64")
         out[f"school_{band}"] = rows["school"].to_numpy(dtype=object)
-        out[f"journey_{band}_min"] = rows["journey_min"].to_numpy(dtype="float64").round(3)
-        out[f"within_limit_{band}"] = rows["within_limit"].to_numpy(dtype=bool)
         out[f"status_{band}"] = rows["status"].to_numpy(dtype=object)
+        out[f"mode_{band}"] = rows["mode"].to_numpy(dtype=object)
+        out[f"day_journey_{band}_min"] = rows["day_journey_min"].to_numpy(dtype="float64").round(3)
+        out[f"weekly_trip_{band}_min"] = rows["weekly_trip_min"].to_numpy(dtype="float64").round(3)
     return out.set_geometry("geometry")
 
 
@@ -430,8 +437,8 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
         lang=scen.lang,
     )
     written = write_plan_files(result, folder, graph=run.graph, options=options)
-    written += write_table(result.before, folder / "villages_journeys_today")
-    written += write_table(result.after, folder / "villages_journeys_after_plan")
+    written += write_table(village_journeys(result.before), folder / "villages_journeys_today")
+    written += write_table(village_journeys(result.after), folder / "villages_journeys_after_plan")
     metrics = run_metrics(result)
     indicators = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
     indicators.index.name = "indicator"

@@ -17,7 +17,8 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
     rules: {day_limit_min: {g1_3: 30}, class_size_limit: {g1_3: 45},
             teaching_point_class_size_limit: 30, teaching_point_max_classes: 4,
             teaching_point_min_pupils: 10, pupils_per_teacher: 15}
-    travel: {modes: {g1_3: child_walk, g4_6: pupil_walk, g7_9: school_bus}}
+    travel: {modes: {g1_3: child_walk, g4_6: pupil_walk, g7_9: school_bus},
+             boarders_trip_mode: school_bus}  # how boarders travel home once a week
     closures:
       schools: [S07]                  # schools treated as closed
       choose: false                   # also close or merge the emptiest schools
@@ -101,7 +102,7 @@ SCHEMA: dict[str, Any] = {
         "teaching_point_min_pupils": "int",
         "pupils_per_teacher": "number",
     },
-    "travel": {"modes": "bands_mode"},
+    "travel": {"modes": "bands_mode", "boarders_trip_mode": "mode"},
     "closures": {"schools": "ids", "choose": "bool", "roads": "road_closures"},
     "projection": {"years": "int"},
     "restoration": {
@@ -849,6 +850,19 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     if modes is not None:
         band_modes.update(check.bands("travel.modes", modes, mode) or {})
 
+    trip_mode = PlanSettings().boarders_trip_mode
+    got_trip = _get(data, "travel", "boarders_trip_mode")
+    vehicles = [name for name, preset in MODES.items() if preset.speeds_kph]
+    if got_trip is not None and got_trip not in vehicles:
+        check.bad(
+            "travel.boarders_trip_mode",
+            got_trip,
+            "Not a vehicle mode: boarders travel home once a week by vehicle, never on foot.",
+            f"Use one of: {', '.join(vehicles)}.",
+        )
+    elif got_trip is not None:
+        trip_mode = str(got_trip)
+
     closed_schools = check.ids("closures.schools", _get(data, "closures", "schools") or [])
     choose = _get(data, "closures", "choose")
     road_closures = _road_closures(check, "closures.roads", _get(data, "closures", "roads") or [])
@@ -952,6 +966,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         standards=standards,
         rules=PlanningRules(**{k: v for k, v in rules_kw.items() if v is not None}),
         band_modes=band_modes,
+        boarders_trip_mode=trip_mode,
         closures=road_closures or (),
         closed_schools=closed_schools or (),
         years=(check.integer("projection.years", years) or 4) if years is not None else 4,
