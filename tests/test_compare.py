@@ -49,11 +49,11 @@ def test_best_values_marked(comparison: Comparison) -> None:
         return bool(ws.cell(row=row, column=col[label]).font.b)
 
     # row 2: status quo, row 3: restore one teaching point
-    assert bold(3, "after_within_limit_g1_3") and not bold(2, "after_within_limit_g1_3")
-    assert bold(3, "after_boarders") and not bold(2, "after_boarders")  # 0 < 20
+    assert bold(3, "after_day_pupils_g1_3") and not bold(2, "after_day_pupils_g1_3")
+    assert bold(3, "after_boarders_g1_3") and not bold(2, "after_boarders_g1_3")  # 0 < 46
     assert bold(2, "restoration_cost_yuan") and not bold(3, "restoration_cost_yuan")
     assert bold(2, "pupils_moved") and not bold(3, "pupils_moved")
-    assert bold(2, "after_within_limit_g4_6") and bold(3, "after_within_limit_g4_6")  # a tie
+    assert bold(2, "after_day_pupils_g4_6") and bold(3, "after_day_pupils_g4_6")  # a tie
     assert not bold(2, "sites_restored") and not bold(3, "sites_restored")  # no best
     assert not bold(2, "oversized_classes_after")  # empty cells are never best
     html = comparison.html.read_text(encoding="utf-8")
@@ -76,13 +76,13 @@ def test_before_after_map_and_folders(comparison: Comparison, tmp_path: Path) ->
 
 def test_best_values_by_hand() -> None:
     rows = [
-        ("a", "", Path("a"), {"after_unserved": 5, "after_within_limit_g1_3": 10}),
-        ("b", "", Path("b"), {"after_unserved": 3, "after_within_limit_g1_3": 10}),
-        ("c", "", Path("c"), {"after_unserved": None, "after_within_limit_g1_3": 7}),
+        ("a", "", Path("a"), {"after_unserved": 5, "after_day_pupils_g1_3": 10}),
+        ("b", "", Path("b"), {"after_unserved": 3, "after_day_pupils_g1_3": 10}),
+        ("c", "", Path("c"), {"after_unserved": None, "after_day_pupils_g1_3": 7}),
     ]
     best = best_values(comparison_table(rows))
     assert best["after_unserved"].tolist() == [False, True, False]
-    assert best["after_within_limit_g1_3"].tolist() == [True, True, False]
+    assert best["after_day_pupils_g1_3"].tolist() == [True, True, False]
     with pytest.raises(ScenarioError, match="more than once"):
         comparison_table([rows[0], rows[0]])
 

@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 
 from geoplan.errors import ValidationError
-from geoplan.plan.evaluate import assign_pupils, school_load, township_indicators, unserved_villages
+from geoplan.plan.evaluate import (
+    VILLAGE_COLUMNS,
+    assign_pupils,
+    journey_figures,
+    school_load,
+    township_indicators,
+    unserved_villages,
+    village_journeys,
+    weighted_quantile,
+)
 
 
 def _case() -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
@@ -84,14 +93,16 @@ def test_school_load_and_township_indicators_by_hand() -> None:
     assert load.loc["P", "teachers_needed"] == 1
     ind = township_indicators(a, schools, cost_by_township=pd.Series({"t2": 5.0}))
     assert ind.loc["t1", "pupils_g1_3"] == 30
-    assert ind.loc["t1", "within_limit_g1_3"] == 20
+    assert ind.loc["t1", "day_pupils_g1_3"] == 20
     assert ind.loc["t1", "young_beyond_limit"] == 10
     assert ind.loc["t2", "young_beyond_limit"] == 5
     assert ind.loc["t2", "boarders"] == 3
     assert ind.loc["t1", "boarders"] == 10
     assert ind.loc["t1", "unserved"] == 0
-    assert ind.loc["t1", "mean_journey_g1_3_min"] == pytest.approx((20 * 10 + 10 * 40) / 30)
-    assert ind.loc["t1", "worst_journey_g7_9_min"] == 20
+    # Day pupils only: the boarders of v2 (40 min on foot) are not in the daily journey.
+    assert ind.loc["t1", "day_mean_journey_g1_3_min"] == 10
+    assert ind.loc["t1", "day_longest_journey_g7_9_min"] == 20
+    assert ind.loc["t1", "boarders_g1_3"] == 10 and ind.loc["t2", "unserved_g1_3"] == 5
     assert ind.loc["t1", "teachers_needed"] == 5
     assert ind.loc["t2", "teachers_needed"] == 1
     assert ind.loc["t2", "cost_yuan"] == 5.0
@@ -107,7 +118,8 @@ def test_unserved_list() -> None:
     assert list(todo["reason"]) == ["young_beyond_limit", "young_beyond_limit", "unserved"]
     assert list(todo["pupils"]) == [10, 5, 4]
     assert todo.loc[("v2", "g1_3"), "assigned_school"] == "S"  # boards there
-    assert todo.loc[("v3", "g1_3"), "journey_min"] == 50
+    assert todo.loc[("v3", "g1_3"), "unserved_journey_min"] == 50
+    assert pd.isna(todo.loc[("v2", "g1_3"), "unserved_journey_min"])  # a boarder: no walk shown
 
 
 def test_unreachable_and_bad_input() -> None:
@@ -117,3 +129,69 @@ def test_unreachable_and_bad_input() -> None:
     assert a.loc[("v3", "g1_3"), "status"] == "unserved"
     with pytest.raises(ValidationError):
         assign_pupils(villages, {"g1_3": minutes["g1_3"]}, schools)
+
+
+def _with_trips() -> pd.DataFrame:
+    """The case with modes named and the bus table as the boarders' weekly trip."""
+    villages, minutes, schools = _case()
+    modes = {"g1_3": "child_walk", "g4_6": "pupil_walk", "g7_9": "school_bus"}
+    return assign_pupils(
+        villages,
+        minutes,
+        schools,
+        modes=modes,
+        trip_minutes=minutes["g7_9"],
+        trip_mode="school_bus",
+    )
+
+
+def test_day_pupils_and_boarders_apart_by_hand() -> None:
+    a = _with_trips()
+    # v2 g1_3 boards at S: 40 min on foot (the rule's input), weekly trip by bus 20 min.
+    row = a.loc[("v2", "g1_3")]
+    assert row["status"] == "boards" and row["mode"] == "school_bus"
+    assert pd.isna(row["day_journey_min"]) and row["weekly_trip_min"] == 20
+    # v1 g1_3 is a day pupil walking 10 min.
+    row = a.loc[("v1", "g1_3")]
+    assert row["mode"] == "child_walk" and row["day_journey_min"] == 10
+    assert pd.isna(row["weekly_trip_min"])
+    # v3 g1_3 unserved: neither journey.
+    row = a.loc[("v3", "g1_3")]
+    assert pd.isna(row["day_journey_min"]) and pd.isna(row["weekly_trip_min"])
+    plan = journey_figures(a)
+    # grades 1-3: 20 day pupils at 10 min; 10 boarders, weekly trip 20; 5 unserved.
+    g13 = plan.loc["g1_3"]
+    assert (g13["pupils"], g13["day_pupils"], g13["boarders"], g13["unserved"]) == (35, 20, 10, 5)
+    assert g13["day_mean_journey_min"] == 10 and g13["day_longest_journey_min"] == 10
+    assert g13["boarder_mean_weekly_trip_min"] == 20
+    # grades 4-6: day v1 18 pupils at 10, v2 9 at 35; v3 (4) unserved.
+    g46 = plan.loc["g4_6"]
+    assert g46["day_mean_journey_min"] == pytest.approx((18 * 10 + 9 * 35) / 27)
+    assert g46["day_median_journey_min"] == 10  # 18 of 27 pupils walk 10 min
+    assert g46["day_p90_journey_min"] == 35 and g46["day_longest_journey_min"] == 35
+    assert np.isnan(g46["boarder_mean_weekly_trip_min"]) and g46["unserved"] == 4
+    # grades 7-9: v3's 3 pupils board at S, 70 min by bus.
+    g79 = plan.loc["g7_9"]
+    assert g79["boarders"] == 3 and g79["boarder_longest_weekly_trip_min"] == 70
+    assert g79["day_longest_journey_min"] == 20
+    by_school = journey_figures(a, by="school")
+    assert by_school.loc[("S", "g1_3"), "boarders"] == 10
+    assert by_school.loc[("P", "g1_3"), "unserved"] == 5
+    rows = village_journeys(a)
+    assert list(rows.columns) == list(VILLAGE_COLUMNS)
+    assert "journey_min" not in rows.columns  # a boarder's walking time is never shown
+
+
+def test_weighted_quantile_against_one_row_per_pupil() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(1, 8))
+        values = rng.integers(0, 60, n).astype(float)
+        weights = rng.integers(0, 6, n)
+        pupils = np.repeat(values, weights)
+        for q in (0.1, 0.5, 0.9, 1.0):
+            got = weighted_quantile(values, weights.astype(float), q)
+            if len(pupils) == 0:
+                assert np.isnan(got)
+            else:
+                assert got == np.quantile(pupils, q, method="inverted_cdf")

@@ -126,14 +126,53 @@ def test_journey_colours_by_bins() -> None:
 
 def test_school_journey_lines_match_the_plan(hostile_plan: PlanResult, tmp_path: Path) -> None:
     """Drawn lines end at the school and their minutes equal the plan's matrix."""
-    _, lines = school_journey_lines(hostile_plan, build_tiny_graph(), school="S1")
-    m = plan_maps.school_journeys_map(hostile_plan, lines, school="S1")
+    graph = build_tiny_graph()
+    _, lines = school_journey_lines(hostile_plan, graph, school="S2", band="g7_9")
+    m = plan_maps.school_journeys_map(hostile_plan, lines, school="S2", band="g7_9")
     page = maps.render_offline(m)
-    after = hostile_plan.after.xs("g1_3", level="band")
-    mine = after[(after["school"] == "S1") & (after["status"] != "unserved")]
+    after = hostile_plan.after.xs("g7_9", level="band")
+    mine = after[(after["school"] == "S2") & (after["status"] == "day")]
+    assert len(mine) and set(lines.index) == set(mine.index)  # a line per day-pupil village
     for vid in mine.index:
-        minutes = hostile_plan.minutes["g1_3"].loc[vid, "S1"]
+        minutes = hostile_plan.minutes["g7_9"].loc[vid, "S2"]
         assert f": {minutes:.0f} min" in page
+    # Boarders get no daily line: grades 1-3 of the tiny county all board at S1.
+    _, none = school_journey_lines(hostile_plan, graph, school="S1")
+    assert not len(none)
+
+
+def test_villages_coloured_by_day_journey_boarders_and_unserved_apart(
+    hostile_plan: PlanResult,
+) -> None:
+    """Day villages by their daily journey; boarders and unserved in their own colours."""
+    after = hostile_plan.after
+    colours = plan_maps.village_colors(after, "g7_9")
+    rows = after.xs("g7_9", level="band")
+    assert set(rows["status"]) >= {"day", "boards"}  # the tiny county has both
+    for vid, row in rows.iterrows():
+        if row["status"] == "day":
+            expected = plan_maps.journey_colors(pd.Series([row["journey_min"]])).iloc[0]
+        elif row["status"] == "boards":
+            expected = plan_maps.BOARDER_COLOR
+        else:
+            expected = plan_maps.UNSERVED_COLOR
+        assert colours[vid] == expected, vid
+    legend = dict(plan_maps.journey_legend("en"))
+    assert plan_maps.BOARDER_COLOR in legend and plan_maps.UNSERVED_COLOR in legend
+    assert "boarders" in legend[plan_maps.BOARDER_COLOR]
+    page = maps.render_offline(plan_maps.journeys_map(hostile_plan))
+    assert maps.escape(legend[plan_maps.BOARDER_COLOR]) in page
+    popup = plan_maps.village_popup_rows(after, "g7_9", hostile_plan.schools)
+    boarder = rows.index[rows["status"] == "boards"][0]
+    shown = {label: series.get(boarder) for label, series in popup.items()}
+    assert shown["grades 7-9: Pupils are"] == "boarders"
+    assert shown["grades 7-9: Travel mode"] == "school_bus"
+    trip = shown["grades 7-9: Boarders' weekly trip home, one way (min)"]
+    assert trip == round(rows.loc[boarder, "weekly_trip_min"], 1)
+    assert pd.isna(shown["grades 7-9: Daily journey, one way (min)"])
+    g13 = plan_maps.village_popup_rows(after, "g1_3", hostile_plan.schools)
+    walks = after.xs("g1_3", level="band")["journey_min"]  # every one a boarder's walk
+    assert not any(g13[k].isin(walks.round(1)).any() for k in g13 if "min" in k)
 
 
 def test_busiest_school_by_brute_force(hostile_plan: PlanResult) -> None:

@@ -24,11 +24,13 @@ from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS
 
 __all__ = [
+    "BOARDER_COLOR",
     "JOURNEY_BINS_MIN",
     "JOURNEY_COLORS",
     "NOT_RESTORED_COLOR",
     "PHASE_COLORS",
     "UNREACHABLE_COLOR",
+    "UNSERVED_COLOR",
     "before_after_map",
     "districts_map",
     "journey_colors",
@@ -37,6 +39,8 @@ __all__ = [
     "phase_colors",
     "restoration_map",
     "school_journeys_map",
+    "village_colors",
+    "village_popup_rows",
 ]
 
 JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
@@ -44,6 +48,11 @@ JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
 
 JOURNEY_COLORS: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
 UNREACHABLE_COLOR = "#6b6b6b"
+BOARDER_COLOR = "#7b3294"
+"""Villages whose pupils of the band board (their journey is a weekly trip, not coloured)."""
+UNSERVED_COLOR = "#111111"
+"""Villages whose pupils of the band are unserved (beyond the day limit with no bed, or none
+reachable)."""
 PHASE_COLORS: tuple[str, ...] = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 NOT_RESTORED_COLOR = "#bdbdbd"
 
@@ -57,25 +66,66 @@ def journey_colors(minutes: pd.Series) -> pd.Series:
     return pd.Series(colors, index=minutes.index, dtype=object)
 
 
-def journey_legend(lang: str = "en") -> list[tuple[str, str]]:
-    """Legend items of :func:`journey_colors`."""
+def journey_legend(lang: str = "en", *, villages: bool = True) -> list[tuple[str, str]]:
+    """Legend items of :func:`village_colors` (or, ``villages=False``, of :func:`journey_colors`).
+
+    Journey classes are day pupils' daily one-way journeys; boarders and unserved villages have
+    their own colours.
+    """
+    text = texts(PLAN_MAP_TEXT, lang)
     edges = (0.0, *JOURNEY_BINS_MIN)
     items = [
         (color, f"{edges[i]:.0f}-{edges[i + 1]:.0f}") for i, color in enumerate(JOURNEY_COLORS[:-1])
     ]
     items.append((JOURNEY_COLORS[-1], f"> {JOURNEY_BINS_MIN[-1]:.0f}"))
-    items.append(
-        (
-            UNREACHABLE_COLOR,
-            str(texts(PLAN_MAP_TEXT, lang)["unreachable"]),
-        )
-    )
+    if villages:
+        items.append((BOARDER_COLOR, str(text["boarders"])))
+        items.append((UNSERVED_COLOR, str(text["unserved"])))
+    else:
+        items.append((UNREACHABLE_COLOR, str(text["unreachable"])))
     return items
 
 
-def _journeys(assignment: pd.DataFrame, band: str) -> pd.Series:
+def village_colors(assignment: pd.DataFrame, band: str) -> pd.Series:
+    """A CSS colour per village for one band: day pupils by their daily journey.
+
+    Boarders and unserved villages have their own colours (:data:`BOARDER_COLOR`,
+    :data:`UNSERVED_COLOR`).
+    """
     rows = assignment.xs(band, level="band")
-    return rows["journey_min"].astype("float64").fillna(math.inf)
+    colors = journey_colors(rows["day_journey_min"].astype("float64").fillna(math.inf))
+    colors[rows["status"] == "boards"] = BOARDER_COLOR
+    colors[rows["status"] == "unserved"] = UNSERVED_COLOR
+    return colors
+
+
+def village_popup_rows(
+    assignment: pd.DataFrame,
+    band: str,
+    schools: pd.DataFrame,
+    *,
+    lang: str = "en",
+    suffix: str = "",
+) -> dict[str, pd.Series]:
+    """Popup rows of one band per village: school, kind of pupil, mode and the journey that applies.
+
+    A day pupil's row shows the daily journey, a boarder's the weekly trip home; neither shows
+    the other, and an unserved village shows no journey.
+    """
+    text = texts(PLAN_MAP_TEXT, lang)
+    rows = assignment.xs(band, level="band")
+    names = schools["name"] if "name" in schools.columns else pd.Series(dtype=object)
+    school = rows["school"].map(lambda s: None if s is None or pd.isna(s) else names.get(s, s))
+    status_names: dict[str, str] = text["status_names"]
+    tail = f" ({suffix})" if suffix else ""
+    band_name = text["band"][band]
+    return {
+        f"{band_name}: {text['school']}{tail}": school,
+        f"{band_name}: {text['status']}{tail}": rows["status"].map(status_names),
+        f"{band_name}: {text['mode']}{tail}": rows["mode"],
+        f"{band_name}: {text['day_journey']}{tail}": rows["day_journey_min"].round(1),
+        f"{band_name}: {text['weekly_trip']}{tail}": rows["weekly_trip_min"].round(1),
+    }
 
 
 def _base(
@@ -110,7 +160,11 @@ def journeys_map(
     basemap: str | None = None,
     tianditu_key: str | None = None,
 ) -> folium.Map:
-    """Villages coloured by journey minutes to their assigned school, one layer per band."""
+    """Villages coloured by their day pupils' daily journey, one layer per band.
+
+    Villages whose pupils board, or are unserved, have their own colours (the legend says which);
+    popups give each band's school, kind of pupil, mode and the journey that applies.
+    """
     text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     state = text["after"] if after else text["before"]
@@ -118,14 +172,13 @@ def journeys_map(
     assignment = result.after if after else result.before
     first: folium.GeoJson | None = None
     for i, band in enumerate(bands):
-        minutes = _journeys(assignment, band)
         layer = maps.add_villages(
             m,
             result.area.villages,
-            color_by=journey_colors(minutes),
+            color_by=village_colors(assignment, band),
             lang=lang,
             name=f"{band_names[band]}: {text['minutes']}",
-            extra_rows={f"{band_names[band]}: {text['journey_min']}": minutes.round(1)},
+            extra_rows=village_popup_rows(assignment, band, result.schools, lang=lang),
         )
         if layer is not None and i > 0:
             layer.show = False
@@ -162,14 +215,15 @@ def restoration_map(
         (text["before"], result.before, False),
         (text["after"], result.after, True),
     ):
-        minutes = _journeys(assignment, "g1_3")
         layer = maps.add_villages(
             m,
             result.area.villages,
-            color_by=journey_colors(minutes),
+            color_by=village_colors(assignment, "g1_3"),
             lang=lang,
             name=f"{band_names['g1_3']}: {text['minutes']} ({label})",
-            extra_rows={f"{text['journey_min']} ({label})": minutes.round(1)},
+            extra_rows=village_popup_rows(
+                assignment, "g1_3", result.schools, lang=lang, suffix=str(label)
+            ),
         )
         if layer is not None:
             layer.show = show
@@ -292,7 +346,7 @@ def school_journeys_map(
     basemap: str | None = None,
     tianditu_key: str | None = None,
 ) -> folium.Map:
-    """The journeys of the villages assigned to one school, drawn along the roads.
+    """The daily journeys of one school's day pupils along the roads; its boarders' villages too.
 
     Parameters
     ----------
@@ -343,7 +397,7 @@ def school_journeys_map(
             maps.html_table(
                 [
                     (text["school"], name),
-                    (text["journey_min"], round(float(t), 1)),
+                    (text["day_journey"], round(float(t), 1)),
                     (text["distance_km"], round(float(d) / 1000.0, 1)),
                 ],
                 title=v,
@@ -358,13 +412,13 @@ def school_journeys_map(
             popups=popups,
             styles=styles,
         ).add_to(m)
-    minutes = _journeys(result.after if after else result.before, band)
+    assigned = result.after if after else result.before
     vlayer = maps.add_villages(
         m,
         villages,
-        color_by=journey_colors(minutes.reindex(villages.index)),
+        color_by=village_colors(assigned, band),
         lang=lang,
-        extra_rows={f"{band_names[band]}: {text['journey_min']}": minutes.round(1)},
+        extra_rows=village_popup_rows(assigned, band, result.schools, lang=lang),
     )
     slayer = maps.add_schools(m, result.schools.loc[[school]], lang=lang)
     maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
@@ -428,14 +482,15 @@ def before_after_map(
         maps.add_townships(
             m, area.townships, lang=lang, name=f"{texts(MAP_LABELS, lang)['townships']} ({label})"
         )
-        minutes = _journeys(assignment, band)
         vlayer = maps.add_villages(
             m,
             area.villages,
-            color_by=journey_colors(minutes),
+            color_by=village_colors(assignment, band),
             lang=lang,
             name=f"{band_names[band]}: {text['minutes']} ({label})",
-            extra_rows={f"{text['journey_min']} ({label})": minutes.round(1)},
+            extra_rows=village_popup_rows(
+                assignment, band, result.schools, lang=lang, suffix=str(label)
+            ),
         )
         if restored and result.restoration is not None and len(result.restoration.restored):
             ids = [str(i) for i in result.restoration.restored.index]

@@ -456,6 +456,13 @@ def _page(
     add_north_arrow(ax, lang=lang)
 
 
+def _legend_label(i: int, label: str, lang: str) -> str:
+    """A journey-class label with its unit (minutes); boarders and unserved as they are."""
+    if i < len(plan_maps.JOURNEY_COLORS):
+        return f"{label} {texts(PLAN_MAP_TEXT, lang)['min']}"
+    return label
+
+
 def _layers_for(
     result: PlanResult | PlanningArea, kind: str, lang: str, band: str
 ) -> tuple[str, dict[str, Any], list[Any]]:
@@ -474,15 +481,14 @@ def _layers_for(
         return f"{area.name}: {labels['overview']}", layers, extra
     open_schools = result.schools[result.schools["status"] == "open"]
     if kind == "journeys":
-        minutes = plan_maps._journeys(result.after, band)
         layers = {
             "villages": area.villages,
-            "village_colors": plan_maps.journey_colors(minutes),
+            "village_colors": plan_maps.village_colors(result.after, band),
             "schools": open_schools,
         }
         extra += [
-            Patch(color=c, label=f"{lab} {ptext['min']}")
-            for c, lab in plan_maps.journey_legend(lang)
+            Patch(color=c, label=_legend_label(i, lab, lang))
+            for i, (c, lab) in enumerate(plan_maps.journey_legend(lang))
         ]
         title = f"{area.name}: {ptext['journeys']} ({ptext['band'][band]}, {ptext['after']})"
         return title, layers, extra
@@ -490,10 +496,9 @@ def _layers_for(
         phase = pd.Series(0, index=area.sites.index, dtype="int64")
         if result.restoration is not None:
             phase = result.restoration.phasing.phase.reindex(phase.index).fillna(0).astype("int64")
-        minutes = plan_maps._journeys(result.after, "g1_3")
         layers = {
             "villages": area.villages,
-            "village_colors": plan_maps.journey_colors(minutes),
+            "village_colors": plan_maps.village_colors(result.after, "g1_3"),
             "schools": open_schools,
             "sites": area.sites,
             "site_colors": plan_maps.phase_colors(phase),
@@ -515,8 +520,8 @@ def _layers_for(
             )
         )
         extra += [
-            Patch(color=c, label=f"{lab} {ptext['min']}")
-            for c, lab in plan_maps.journey_legend(lang)
+            Patch(color=c, label=_legend_label(i, lab, lang))
+            for i, (c, lab) in enumerate(plan_maps.journey_legend(lang))
         ]
         return f"{area.name}: {ptext['restoration']}", layers, extra
     if kind == "districts":

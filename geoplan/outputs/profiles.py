@@ -34,7 +34,7 @@ from geoplan.atomic import write_atomic
 from geoplan.errors import ArgumentError, MissingDependencyError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
-from geoplan.plan.evaluate import school_load
+from geoplan.plan.evaluate import COUNT_FIGURES, band_figure, journey_figures, school_load
 from geoplan.plan.needs import final_enrolment
 from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import BANDS, bands_taught, classes_needed, oversized_classes
@@ -81,13 +81,6 @@ def file_stem(school_id: str) -> str:
     return f"school_{stem}"
 
 
-def _weighted(values: pd.Series, weights: pd.Series) -> float:
-    ok = values.notna() & np.isfinite(values.astype("float64")) & (weights > 0)
-    if not ok.any():
-        return math.nan
-    return float((values[ok] * weights[ok]).sum() / weights[ok].sum())
-
-
 def school_profiles(result: PlanResult) -> pd.DataFrame:
     """The numbers of every open school's profile, after the plan.
 
@@ -102,7 +95,11 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
         Indexed by school id: ``name``, ``kind``, ``township``; per band it teaches
         ``enrolment_<band>``, ``projected_<band>``, ``classes_<band>``, ``capacity_<band>``,
         ``oversized_<band>``, ``severe_<band>``, ``classes_short_<band>``, ``places_short_<band>``,
-        ``villages_<band>``, ``mean_journey_<band>_min``, ``worst_journey_<band>_min`` (NaN for
+        ``villages_<band>``, ``day_pupils_<band>``, ``boarders_<band>``, ``unserved_<band>``
+        (pupils whose nearest school it is, beyond the day limit with no bed),
+        ``day_mean_journey_<band>_min`` and ``day_longest_journey_<band>_min`` (day pupils' daily
+        one-way journeys), ``boarder_mean_weekly_trip_<band>_min`` and
+        ``boarder_longest_weekly_trip_<band>_min`` (boarders' weekly one-way trips home) (NaN for
         bands it does not teach); ``boarders``, ``boarding_beds``, ``beds_short``,
         ``teachers_needed``.
     """
@@ -111,6 +108,7 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
     after = result.after
     load = school_load(after, schools, rules=rules)
     final = final_enrolment(result)
+    figures = journey_figures(after, by="school")
     township_names = result.area.townships["name"]
     rows: list[dict[str, Any]] = []
     for sid, school in schools.iterrows():
@@ -154,15 +152,17 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
                     0, math.ceil(round(max(enrol, projected), 6)) - classes * limit
                 ),
                 f"villages_{band}": len(served),
-                f"mean_journey_{band}_min": round(
-                    _weighted(served["journey_min"], served["pupils"]), 1
-                ),
-                f"worst_journey_{band}_min": round(
-                    float(served.loc[served["pupils"] > 0, "journey_min"].max()), 1
-                )
-                if (served["pupils"] > 0).any()
-                else math.nan,
             }
+            got = (
+                figures.loc[(str(sid), band)]
+                if (str(sid), band) in figures.index
+                else pd.Series(0.0, index=figures.columns).where(
+                    figures.columns.isin(COUNT_FIGURES)
+                )
+            )
+            for name in ("day_pupils", "boarders", "unserved", *_SCHOOL_JOURNEYS):
+                value = float(got[name])
+                row[band_figure(name, band)] = round(value, 1) if name.endswith("_min") else value
         boarders = float(load.loc[sid, "boarders"])
         beds = float(school.get("boarding_beds", 0) or 0)
         row["boarders"] = boarders
@@ -199,6 +199,13 @@ def _lacks(row: pd.Series, lang: str) -> list[str]:
     return out or [text["nothing"]]
 
 
+_SCHOOL_JOURNEYS = (
+    "day_mean_journey_min",
+    "day_longest_journey_min",
+    "boarder_mean_weekly_trip_min",
+    "boarder_longest_weekly_trip_min",
+)
+
 _BAND_ROWS = (
     ("enrolment", "enrolment_{b}"),
     ("projected", "projected_{b}"),
@@ -209,8 +216,13 @@ _BAND_ROWS = (
     ("classes_short", "classes_short_{b}"),
     ("places_short", "places_short_{b}"),
     ("villages", "villages_{b}"),
-    ("mean_journey", "mean_journey_{b}_min"),
-    ("worst_journey", "worst_journey_{b}_min"),
+    ("day_pupils", "day_pupils_{b}"),
+    ("band_boarders", "boarders_{b}"),
+    ("unserved", "unserved_{b}"),
+    ("day_mean_journey", "day_mean_journey_{b}_min"),
+    ("day_longest_journey", "day_longest_journey_{b}_min"),
+    ("boarder_mean_weekly_trip", "boarder_mean_weekly_trip_{b}_min"),
+    ("boarder_longest_weekly_trip", "boarder_longest_weekly_trip_{b}_min"),
 )
 
 
@@ -335,16 +347,14 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
         ).add_to(m)
     if len(villages):
         first_band = bands_taught(str(school["kind"].iloc[0]))[0]
-        minutes = plan_maps._journeys(result.after, first_band)
         maps.add_villages(
             m,
             villages,
-            color_by=plan_maps.journey_colors(minutes.reindex(villages.index)),
+            color_by=plan_maps.village_colors(result.after, first_band),
             lang=lang,
-            extra_rows={
-                f"{texts(BAND_LABELS, lang)[first_band]}: "
-                f"{texts(PLAN_MAP_TEXT, lang)['journey_min']}": minutes.round(1)
-            },
+            extra_rows=plan_maps.village_popup_rows(
+                result.after, first_band, result.schools, lang=lang
+            ),
         )
     _school_layer(m, school, lang, text["school"])
     maps.add_layer_control(m)

@@ -36,7 +36,9 @@ def school_journey_lines(
     band: str = "g1_3",
     after: bool = True,
 ) -> tuple[str, gpd.GeoDataFrame]:
-    """The road journeys of the villages assigned to one school, for drawing.
+    """The daily road journeys of one school's day-pupil villages, for drawing.
+
+    Boarders' villages get no line: a boarder does not walk to school each day.
 
     Parameters
     ----------
@@ -61,7 +63,7 @@ def school_journey_lines(
         msg = f"Unknown school id {school!r}; use an id of the schools layer."
         raise ArgumentError(msg)
     assignment = (result.after if after else result.before).xs(band, level="band")
-    mine = assignment[(assignment["school"] == school) & (assignment["status"] != "unserved")]
+    mine = assignment[(assignment["school"] == school) & (assignment["status"] == "day")]
     villages = result.area.villages.loc[result.area.villages.index.isin(mine.index)]
     if not len(villages):
         return school, gpd.GeoDataFrame(geometry=[], crs=result.area.crs)
