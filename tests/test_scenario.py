@@ -47,7 +47,7 @@ name: everything
 seed: 7
 area: {{folder: {county}, crs: "EPSG:32645"}}
 rules: {{day_limit_min: {{g1_3: 45}}, teaching_point_max_classes: 3}}
-travel: {{modes: {{g7_9: car}}}}
+travel: {{modes: {{g7_9: car}}, boarders_trip_mode: riding}}
 closures:
   schools: [S2]
   roads: [{{names: [Tiny Pass], way_ids: [106]}}]
@@ -68,6 +68,8 @@ outputs: {{lang: zh}}
     assert s.rules.day_limit_min == {"g1_3": 45.0, "g4_6": 45.0, "g7_9": 60.0}
     assert s.rules.teaching_point_max_classes == 3
     assert s.band_modes["g7_9"] == "car" and s.band_modes["g1_3"] == "child_walk"
+    assert s.boarders_trip_mode == "riding"
+    assert load_scenario(HERE / "tiny_restore.yaml").settings.boarders_trip_mode == "school_bus"
     assert s.closed_schools == ("S2",)
     assert s.closures == (Closure(label="Tiny Pass", way_ids=(106,), names=("Tiny Pass",)),)
     assert s.sites_per_phase is None
@@ -103,6 +105,8 @@ def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
         ("rules: {day_limit_min: {g1_3: -5}}", "rules.day_limit_min.g1_3", "positive number"),
         ("rules: {day_limit_min: {g10_12: 5}}", "rules.day_limit_min.g10_12", "grade band"),
         ("travel: {modes: {g1_3: flying}}", "travel.modes.g1_3", "child_walk"),
+        ("travel: {boarders_trip_mode: child_walk}", "travel.boarders_trip_mode", "school_bus"),
+        ("travel: {boarders_trip_mode: flying}", "travel.boarders_trip_mode", "never on foot"),
         ("districts: {enabled: maybe}", "districts.enabled", "true or false"),
         ("districts: {islands: drop}", "districts.islands", "report"),
         ("districts: {add_pairs: [B1, B2]}", "districts.add_pairs", "block pairs"),

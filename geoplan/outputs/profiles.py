@@ -153,15 +153,12 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
                 ),
                 f"villages_{band}": len(served),
             }
-            got = (
-                figures.loc[(str(sid), band)]
-                if (str(sid), band) in figures.index
-                else pd.Series(0.0, index=figures.columns).where(
-                    figures.columns.isin(COUNT_FIGURES)
-                )
-            )
+            has = (str(sid), band) in figures.index
             for name in ("day_pupils", "boarders", "unserved", *_SCHOOL_JOURNEYS):
-                value = float(got[name])
+                if has:
+                    value = float(figures[name].loc[(str(sid), band)])
+                else:
+                    value = 0.0 if name in COUNT_FIGURES else math.nan
                 row[band_figure(name, band)] = round(value, 1) if name.endswith("_min") else value
         boarders = float(load.loc[sid, "boarders"])
         beds = float(school.get("boarding_beds", 0) or 0)

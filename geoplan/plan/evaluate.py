@@ -288,13 +288,13 @@ def assign_pupils(
                     "township": township,
                     "pupils": villages[f"pupils_{band}"].to_numpy(dtype="float64"),
                     "school": school,
-                    "mode": np.where(boards, trip_mode, band_mode).astype(object),
+                    "mode": np.array([trip_mode if b else band_mode for b in boards], dtype=object),
                     "journey_min": np.where(reachable, journey, np.nan),
                     "within_limit": within,
                     "status": status,
                     "day_journey_min": np.where(within, journey, np.nan),
                     "weekly_trip_min": np.where(
-                        boards, _trips(trip_minutes, villages.index, school), np.nan
+                        boards, _trips(trip_minutes, villages.index, np.asarray(school)), np.nan
                     ),
                 }
             )

@@ -32,6 +32,7 @@ from geoplan.rules import BANDS, PlanningRules
 
 __all__ = [
     "DEFAULT_BAND_MODES",
+    "DEFAULT_BOARDERS_TRIP_MODE",
     "PlanResult",
     "PlanSettings",
     "destination_points",
@@ -54,6 +55,7 @@ DEFAULT_BAND_MODES: dict[str, str] = {
 """Travel mode per grade band (planning rules): children walk, older pupils walk, middle bus."""
 
 DEFAULT_BOARDERS_TRIP_MODE = "school_bus"
+"""How boarders travel home once a week unless a scenario says otherwise."""
 
 
 @dataclass(frozen=True)
