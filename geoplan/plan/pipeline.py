@@ -414,6 +414,9 @@ def make_plan(
             rules=rules,
             season_minutes=by_season or None,
             months={s.name: s.months for s in settings.seasons} or None,
+            modes=modes,
+            trip_minutes=trips,
+            trip_mode=trip_mode,
         )
     elif settings.restore and len(area.sites):
         plan = restoration.plan_restoration(

@@ -421,7 +421,18 @@ def plan_restoration(
     if closures:
         closed = plan_closures(villages, minutes, schools, time_limit_s=time_limit_s, rules=rules)
     return _plan_effects(
-        villages, minutes, schools, sites, scorecard, phasing, closed, n_phases, rules=rules
+        villages,
+        minutes,
+        schools,
+        sites,
+        scorecard,
+        phasing,
+        closed,
+        n_phases,
+        rules=rules,
+        modes=modes,
+        trip_minutes=trip_minutes,
+        trip_mode=trip_mode,
     )
 
 
@@ -437,6 +448,9 @@ def _plan_effects(
     *,
     rules: PlanningRules,
     siting: SitingResult | None = None,
+    modes: Mapping[str, str] | None = None,
+    trip_minutes: pd.DataFrame | None = None,
+    trip_mode: str | None = None,
 ) -> RestorationPlan:
     """Everything a plan changes once its sites (and closures) are chosen, as a plan."""
     closed_ids = [] if closed is None else [str(s) for s in closed.closed.index]

@@ -252,6 +252,9 @@ def plan_siting(
     rules: PlanningRules | None = None,
     season_minutes: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
     months: Mapping[str, float] | None = None,
+    modes: Mapping[str, str] | None = None,
+    trip_minutes: pd.DataFrame | None = None,
+    trip_mode: str | None = None,
 ) -> RestorationPlan:
     """Choose new teaching points with a location model and evaluate them as one phase.
 
@@ -268,6 +271,9 @@ def plan_siting(
         With ``settings.robust``: minutes per season and band, and each season's school months;
         the model is then robust over the seasons (a village reaching a school or site in some
         season is demand in every season).
+    modes, trip_minutes, trip_mode
+        Band modes and the boarders' weekly trips, as for
+        :func:`geoplan.plan.evaluate.assign_pupils`.
 
     Returns
     -------
@@ -340,5 +346,17 @@ def plan_siting(
     )
     scorecard = score_sites(young, minutes["g1_3"], schools, sites, rules=rules)
     return _plan_effects(
-        villages, minutes, schools, sites, scorecard, phasing, None, 1, rules=rules, siting=result
+        villages,
+        minutes,
+        schools,
+        sites,
+        scorecard,
+        phasing,
+        None,
+        1,
+        rules=rules,
+        siting=result,
+        modes=modes,
+        trip_minutes=trip_minutes,
+        trip_mode=trip_mode,
     )
