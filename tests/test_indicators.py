@@ -3,8 +3,8 @@
 Every metrics key is defined in ``docs/indicators.md``. On the demo county (tables and GeoPackage
 written, maps and pages off), every figure of ``metrics.json`` is worked out again by brute force
 from the travel matrices (one list entry per pupil), and two villages are followed by hand into
-the XLSX and the GeoPackage: V002, whose pupils all walk or ride to S12 daily, and V011, whose
-pupils all board at S17 and go home weekly by school bus.
+the XLSX and the GeoPackage: V002, whose pupils all walk or ride to S12 daily, and V017, whose
+pupils all board at S11 (a 15-hour walk for grades 1-3) and go home weekly by school bus.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geoplan.data.readers import atomic_output_dir
+from geoplan.atomic import atomic_output_dir
 from geoplan.network import travel
 from geoplan.outputs.profiles import school_profiles
 from geoplan.plan.pipeline import PlanResult, destination_points
@@ -31,7 +31,7 @@ from geoplan.runs.runner import ScenarioRun, plan_scenario, run_metrics, write_r
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
 PLACEHOLDERS = {"state": ("before", "after"), "band": BANDS, "level": ("primary", "middle")}
-DAY_VILLAGE, BOARDER_VILLAGE = "V002", "V011"
+DAY_VILLAGE, BOARDER_VILLAGE = "V002", "V017"
 
 
 def documented_keys() -> set[str]:
@@ -168,7 +168,7 @@ def test_demo_metrics_by_brute_force(demo: tuple[ScenarioRun, Path]) -> None:
 
 @pytest.mark.slow
 def test_two_demo_villages_by_hand(demo: tuple[ScenarioRun, Path]) -> None:
-    """V002: day pupils of every band at S12; V011: boarders of every band at S17."""
+    """V002: day pupils of every band at S12; V017: boarders of every band at S11."""
     run, folder = demo
     hand = _by_hand(run)
     modes = {**run.result.settings.band_modes}

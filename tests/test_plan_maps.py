@@ -17,8 +17,9 @@ from shapely.geometry import box
 
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps
-from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.pipeline import PlanResult, PlanSettings, make_plan
 from geoplan.plan.school_journeys import busiest_school, school_journey_lines
+from geoplan.rules import PlanningRules
 
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
@@ -142,10 +143,13 @@ def test_school_journey_lines_match_the_plan(hostile_plan: PlanResult, tmp_path:
 
 
 def test_villages_coloured_by_day_journey_boarders_and_unserved_apart(
-    hostile_plan: PlanResult,
+    hostile_plan: PlanResult, tmp_path: Path
 ) -> None:
     """Day villages by their daily journey; boarders and unserved in their own colours."""
-    after = hostile_plan.after
+    rules = PlanningRules(day_limit_min={"g1_3": 30.0, "g4_6": 45.0, "g7_9": 40.0})
+    settings = PlanSettings(rules=rules, sites_per_phase=(1,), years=1, cache_dir=tmp_path)
+    plan = make_plan(hostile_plan.area, graph=build_tiny_graph(), settings=settings)
+    after = plan.after
     colours = plan_maps.village_colors(after, "g7_9")
     rows = after.xs("g7_9", level="band")
     assert set(rows["status"]) >= {"day", "boards"}  # the tiny county has both
@@ -160,9 +164,9 @@ def test_villages_coloured_by_day_journey_boarders_and_unserved_apart(
     legend = dict(plan_maps.journey_legend("en"))
     assert plan_maps.BOARDER_COLOR in legend and plan_maps.UNSERVED_COLOR in legend
     assert "boarders" in legend[plan_maps.BOARDER_COLOR]
-    page = maps.render_offline(plan_maps.journeys_map(hostile_plan))
+    page = maps.render_offline(plan_maps.journeys_map(plan))
     assert maps.escape(legend[plan_maps.BOARDER_COLOR]) in page
-    popup = plan_maps.village_popup_rows(after, "g7_9", hostile_plan.schools)
+    popup = plan_maps.village_popup_rows(after, "g7_9", plan.schools)
     boarder = rows.index[rows["status"] == "boards"][0]
     shown = {label: series.get(boarder) for label, series in popup.items()}
     assert shown["grades 7-9: Pupils are"] == "boarders"
@@ -170,7 +174,7 @@ def test_villages_coloured_by_day_journey_boarders_and_unserved_apart(
     trip = shown["grades 7-9: Boarders' weekly trip home, one way (min)"]
     assert trip == round(rows.loc[boarder, "weekly_trip_min"], 1)
     assert pd.isna(shown["grades 7-9: Daily journey, one way (min)"])
-    g13 = plan_maps.village_popup_rows(after, "g1_3", hostile_plan.schools)
+    g13 = plan_maps.village_popup_rows(after, "g1_3", plan.schools)
     walks = after.xs("g1_3", level="band")["journey_min"]  # every one a boarder's walk
     assert not any(g13[k].isin(walks.round(1)).any() for k in g13 if "min" in k)
 
