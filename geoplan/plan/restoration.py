@@ -64,7 +64,10 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
         "每名受益学生恢复费用(元)",
     ),
     "nearest_open_school": ("Nearest open school", "最近的开办学校"),
-    "nearest_open_min": ("Journey to the nearest open school (min)", "到最近开办学校时间(分钟)"),
+    "nearest_open_min": (
+        "Daily journey today to the nearest open school, day pupils (min)",
+        "走读生现到最近开办学校时间(分钟)",
+    ),
     "decision": ("Decision", "决定"),
 }
 """Readable headers (English, Chinese) of the scorecard columns, in export order."""
@@ -95,8 +98,8 @@ def score_sites(
         ``annual_cost_yuan``, ``decision``).
     site_minutes
         Optional minutes from sites (rows) to schools (columns) for the nearest open school of
-        each site; without it, the school most of the site's pupils attend today and their mean
-        journey there are reported.
+        each site; without it, the school most of the site's pupils attend today and the mean
+        daily journey there of those who are day pupils today (blank when all board).
     rules
         Planning rules; defaults to :class:`PlanningRules`.
 
@@ -104,8 +107,9 @@ def score_sites(
     -------
     pandas.DataFrame
         Indexed by site id, columns :data:`SCORECARD_HEADERS`. Pupil-minutes count both journeys
-        of a day; ``rank`` 1 is best (most pupils brought within the limit among sites reaching
-        their minimum, then most minutes saved, then cheapest); ``never`` sites rank last.
+        of a day, of day pupils only (a boarder walks nothing daily); ``rank`` 1 is best (most
+        pupils brought within the limit among sites reaching their minimum, then most minutes
+        saved, then cheapest); ``never`` sites rank last.
     """
     rules = rules or PlanningRules()
     cov = _prepare(young, minutes, schools, sites, rules)
@@ -115,8 +119,11 @@ def score_sites(
     out["name"] = sites["name"] if "name" in sites.columns else sites.index.astype(str)
     out["township"] = sites["township"] if "township" in sites.columns else ""
     out["young_brought_within"] = cov.cover.T.astype("float64") @ p0
+    # Only day pupils save daily minutes: a pupil beyond the limit today boards (or is unserved)
+    # and walks nothing daily; restoring brings them within (``young_brought_within``).
+    day_today = np.isfinite(cov.base_min) & (cov.base_min <= rules.day_limit_min[YOUNG])
     saved = np.where(
-        cov.switch & np.isfinite(cov.base_min)[:, None],
+        cov.switch & day_today[:, None],
         np.where(np.isfinite(cov.base_min), cov.base_min, 0.0)[:, None]
         - np.where(np.isfinite(cov.site_min), cov.site_min, 0.0),
         0.0,
@@ -146,7 +153,9 @@ def score_sites(
     out["cost_per_pupil_served_yuan"] = np.where(
         within > 0, out["restore_cost_yuan"].to_numpy() / np.where(within > 0, within, 1), np.inf
     )
-    nearest, nearest_min = _nearest_open(cov, schools, sites, site_minutes, p0)
+    nearest, nearest_min = _nearest_open(
+        cov, schools, sites, site_minutes, p0, rules.day_limit_min[YOUNG]
+    )
     out["nearest_open_school"] = pd.Series(nearest, index=out.index, dtype=object)
     out["nearest_open_min"] = np.asarray(nearest_min, dtype="float64")
     out["decision"] = sites["decision"] if "decision" in sites.columns else "free"
@@ -171,6 +180,7 @@ def _nearest_open(
     sites: pd.DataFrame,
     site_minutes: pd.DataFrame | None,
     p0: np.ndarray,
+    day_limit: float,
 ) -> tuple[list[object], list[float]]:
     names: list[object] = []
     journeys: list[float] = []
@@ -194,7 +204,10 @@ def _nearest_open(
             continue
         weights = pd.Series(p0[mask] + 1e-9, index=cov.base_school[mask])
         names.append(str(weights.groupby(level=0).sum().idxmax()))
-        journeys.append(float(np.average(cov.base_min[mask], weights=p0[mask] + 1e-9)))
+        day = mask & (cov.base_min <= day_limit)  # day pupils' daily journeys only
+        journeys.append(
+            float(np.average(cov.base_min[day], weights=p0[day] + 1e-9)) if day.any() else math.nan
+        )
     return names, journeys
 
 
