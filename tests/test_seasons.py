@@ -82,14 +82,14 @@ def test_season_matrices_add_closures_and_slow_walking(tmp_path: Path) -> None:
 def test_year_values_are_months_weighted_and_longest_is_per_season() -> None:
     seasons = (Season("summer", 6), Season("winter", 3))
     per = {
-        "summer": {"after_within_limit_g1_3": 90, "after_worst_journey_g1_3_min": 20.0},
-        "winter": {"after_within_limit_g1_3": 60, "after_worst_journey_g1_3_min": 50.0},
+        "summer": {"after_day_pupils_g1_3": 90, "after_day_longest_journey_g1_3_min": 20.0},
+        "winter": {"after_day_pupils_g1_3": 60, "after_day_longest_journey_g1_3_min": 50.0},
     }
     out = season_metrics(seasons, per.__getitem__)
-    assert out["summer_after_within_limit_g1_3"] == 90
-    assert out["winter_after_worst_journey_g1_3_min"] == 50.0
-    assert out["year_after_within_limit_g1_3"] == pytest.approx((6 * 90 + 3 * 60) / 9)
-    assert "year_after_worst_journey_g1_3_min" not in out
+    assert out["summer_after_day_pupils_g1_3"] == 90
+    assert out["winter_after_day_longest_journey_g1_3_min"] == 50.0
+    assert out["year_after_day_pupils_g1_3"] == pytest.approx((6 * 90 + 3 * 60) / 9)
+    assert "year_after_day_longest_journey_g1_3_min" not in out
 
 
 def test_check_seasons_names_the_problem() -> None:
@@ -150,6 +150,8 @@ def test_scenario_seasons_are_read_and_checked(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_robust_plan_holds_in_winter() -> None:
     """The demo's summer plan and robust plan, judged in each season by the evaluation."""
+    from test_indicators import undefined_keys
+
     from geoplan.data.datasets import demo_scenarios
     from geoplan.runs.runner import plan_scenario
 
@@ -158,14 +160,15 @@ def test_demo_robust_plan_holds_in_winter() -> None:
         for name in ("seasons_cover_6", "seasons_cover_6_robust")
     }
     summer, robust = runs["seasons_cover_6"], runs["seasons_cover_6_robust"]
-    key = "after_within_limit_g1_3"
+    key = "after_day_pupils_g1_3"
     for plan in runs.values():
         m = plan.metrics
         assert set(plan.season_minutes) == {"summer", "winter"}
         assert m[f"year_{key}"] == pytest.approx(
             (5 * m[f"summer_{key}"] + 5 * m[f"winter_{key}"]) / 10
         )
-        assert "year_after_worst_journey_g1_3_min" not in m
+        assert "year_after_day_longest_journey_g1_3_min" not in m
+        assert not undefined_keys(m)  # every season key defined in docs/indicators.md
         assert m[f"summer_{key}"] == m[key]  # summer is the scenario without a season's changes
     worst = {
         n: min(p.metrics[f"summer_{key}"], p.metrics[f"winter_{key}"]) for n, p in runs.items()

@@ -467,9 +467,18 @@ def make_plan(
         dest_now = destination_points(schools, area.sites)
         open_ids = [str(s) for s in dest_now.index[dest_now["status"] == "open"]] + restored
         for name, mins in by_season.items():
-            season_before[name] = evaluate.assign_pupils(area.villages, mins, dest, rules=rules)
+            journeys: dict[str, Any] = {
+                "modes": modes,
+                "trip_minutes": next(
+                    (mins[b] for b in BANDS if settings.band_modes[b] == trip_mode), trips
+                ),
+                "trip_mode": trip_mode,
+            }
+            season_before[name] = evaluate.assign_pupils(
+                area.villages, mins, dest, rules=rules, **journeys
+            )
             season_after[name] = evaluate.assign_pupils(
-                area.villages, mins, dest_now, open_ids=open_ids, rules=rules
+                area.villages, mins, dest_now, open_ids=open_ids, rules=rules, **journeys
             )
 
         def of_season(name: str) -> dict[str, Any]:

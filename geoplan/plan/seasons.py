@@ -139,7 +139,8 @@ def season_minutes(
     return out
 
 
-_NOT_WEIGHTED = ("worst_journey",)
+_NOT_WEIGHTED = ("_median_", "_p90_", "_longest_")
+"""Figures a months-weighted mean would misstate: medians, 90th percentiles, longest journeys."""
 
 
 def season_metrics(
@@ -153,15 +154,15 @@ def season_metrics(
     seasons
         The seasons.
     metrics_of
-        The indicators of one season, by its name (counts and means; ``*worst_journey*`` keys are
-        longest journeys).
+        The indicators of one season, by its name (counts and means; ``*_longest_*``,
+        ``*_median_*`` and ``*_p90_*`` keys are not means).
 
     Returns
     -------
     dict
         ``<season>_<key>`` for every key; ``year_<key>`` the months-weighted mean of the seasons'
-        values for every count and mean (left out for longest journeys and when a season has no
-        value).
+        values for every count and mean (left out for longest journeys, medians and 90th
+        percentiles, and when a season has no value).
     """
     out: dict[str, Any] = {}
     per: dict[str, Mapping[str, Any]] = {s.name: metrics_of(s.name) for s in seasons}
