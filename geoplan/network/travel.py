@@ -1,10 +1,12 @@
 """`TravelMatrix`: journey metres and minutes from every origin to every destination, per mode.
 
 :func:`travel_matrix` turns the road graph into sparse arrays for one mode (see
-:func:`geoplan.network.mode_network`), snaps origins and destinations to it, and runs
-``scipy.sparse.csgraph.dijkstra`` from the unique snapped nodes of the smaller side (on the
-reversed graph when that side is the destinations, so one-way streets stay right). A journey is
-access leg + road + access leg. ``minutes`` is the fastest journey; ``metres`` the shortest road
+:func:`geoplan.network.modes.mode_network`), joins origins and destinations to the nearest point
+of the nearest road the mode may use (:func:`geoplan.network.modes.snap_points`), and runs
+``scipy.sparse.csgraph.dijkstra`` from the unique joined points of the smaller side, each a
+virtual node part-way along its edge with arcs to both ends carrying the partial length and time
+(on the reversed graph when that side is the destinations, so one-way streets stay right); two
+points on one edge also reach each other along it. A journey is access leg + road + access leg. ``minutes`` is the fastest journey; ``metres`` the shortest road
 distance (for modes whose time follows length, the same route, found by one search). Computation
 is float64; storage float32. Results are cached on disk, keyed by a hash of every input.
 """
