@@ -329,7 +329,9 @@ class NetworkSettings:
     closures
         Roads out of use.
     max_access_m
-        Access legs longer than this are warned about and listed (the network misses roads).
+        Points farther than this from the nearest road their mode may use are warned about
+        and listed (the network misses roads); a point whose nearest road is cut off from the
+        main network, itself farther than this, is off the network (unreachable).
     detour_factor
         When set, overrides every mode's access-leg detour factor.
     """

@@ -750,7 +750,9 @@ def travel_matrix(
     closures
         Roads out of use.
     max_access_m
-        Access legs longer than this are warned about and listed.
+        Points farther than this from the nearest road their mode may use are warned about
+        and listed (the network misses roads); a point whose nearest road is cut off from the
+        main network, itself farther than this, is off the network (unreachable).
     cache_dir
         Cache folder; default :func:`geoplan.network.roads.default_cache_dir`.
     use_cache
