@@ -6,9 +6,10 @@ of the nearest road the mode may use (:func:`geoplan.network.modes.snap_points`)
 ``scipy.sparse.csgraph.dijkstra`` from the unique joined points of the smaller side, each a
 virtual node part-way along its edge with arcs to both ends carrying the partial length and time
 (on the reversed graph when that side is the destinations, so one-way streets stay right); two
-points on one edge also reach each other along it. A journey is access leg + road + access leg. ``minutes`` is the fastest journey; ``metres`` the shortest road
-distance (for modes whose time follows length, the same route, found by one search). Computation
-is float64; storage float32. Results are cached on disk, keyed by a hash of every input.
+points on one edge also reach each other along it. A journey is access leg + road + access leg.
+``minutes`` is the fastest journey; ``metres`` the shortest road distance (for modes whose time
+follows length, the same route, found by one search). Computation is float64; storage float32.
+Results are cached on disk, keyed by a hash of every input.
 """
 
 from __future__ import annotations
