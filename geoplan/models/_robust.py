@@ -792,14 +792,6 @@ def coverage(
         return float(v.min()) if robust == "worst" else float((optimum - v).max())
 
     value = robust_value(start)
-    if method == "exact":
-        # the months-weighted optimum is often a strong plan in the worst season too: a warm start
-        mat, sw, ids = _stack(seasons, [s.cost for s in seasons.probs])
-        mean = single(mat, sw, ids, "exact", 0.3 * max(1.0, deadline - time.perf_counter()))
-        cand = mean.sites["open"].to_numpy()
-        cand_value = robust_value(cand)
-        if (cand_value > value) if robust == "worst" else (cand_value < value):
-            start, value = cand, cand_value
     if method == "heuristic":
         coverable = np.array([float(w @ c.any(axis=1)) for c in covers])
         bound = float(coverable.min()) if robust == "worst" else 0.0
