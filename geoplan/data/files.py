@@ -331,14 +331,14 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
             continue
         if key not in LAYERS:
             problems.append(
-                Problem(
+                coded_problem(
+                    "columns_unknown_section",
                     path.name,
                     str(key),
                     line(str(key)),
                     "",
                     str(key),
-                    "Unknown section.",
-                    f"Use one of: {', '.join(LAYERS)}, coordinates.",
+                    sections=f"{', '.join(LAYERS)}, coordinates",
                 )
             )
             continue
@@ -363,14 +363,14 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
                 continue
             if str(target) not in known:
                 problems.append(
-                    Problem(
+                    coded_problem(
+                        "columns_not_contract",
                         path.name,
                         key,
                         line(f"{key}.{local}"),
                         str(local),
                         str(target),
-                        "Not a column of the contract.",
-                        f"Map onto one of: {', '.join(sorted(known))}.",
+                        known=", ".join(sorted(known)),
                     )
                 )
                 continue
@@ -429,14 +429,8 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
             continue
         except Exception as err:
             problems.append(
-                Problem(
-                    source.label,
-                    source.layer,
-                    "",
-                    "",
-                    "",
-                    f"Cannot read the file: {err}",
-                    "Check that the file is complete (a shapefile needs .shp, .shx, .dbf).",
+                coded_problem(
+                    "unreadable_vector", source.label, source.layer, "", "", "", error=err
                 )
             )
             return None
@@ -535,15 +529,16 @@ def _rename(
     for local in explicit:
         if local not in [h.strip() for h in headers]:
             problems.append(
-                Problem(
+                coded_problem(
+                    "columns_header_absent",
                     settings.file,
                     layer,
                     "",
                     local,
                     local,
-                    f"columns.yaml maps header {local!r}, which {source.label} does not have; "
-                    f"headers seen: {', '.join(headers)}.",
-                    "Correct the header in columns.yaml or in the file.",
+                    header=local,
+                    file=source.label,
+                    seen=", ".join(headers),
                 )
             )
     renames: dict[str, str] = {}
@@ -553,14 +548,14 @@ def _rename(
         strongest = [h for s, h in fits if s == best]
         if len(strongest) > 1:
             problems.append(
-                Problem(
+                coded_problem(
+                    "headers_ambiguous",
                     source.label,
                     layer,
                     "",
                     target,
                     ", ".join(h for _, h in fits),
-                    f"Several headers map onto {target!r}.",
-                    "Keep one of them, or map them explicitly in columns.yaml.",
+                    column=target,
                 )
             )
         renames[strongest[0]] = target

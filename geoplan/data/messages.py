@@ -351,6 +351,39 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("{field} 中的编号不在 {layer} 图层中。", "使用 {layer} 图层的编号,如 {examples}。"),
     },
+    "columns_unknown_section": {
+        "en": ("Unknown section.", "Use one of: {sections}."),
+        "zh": ("columns.yaml 中有未知的节。", "使用以下之一:{sections}。"),
+    },
+    "columns_not_contract": {
+        "en": ("Not a column of the contract.", "Map onto one of: {known}."),
+        "zh": ("不是数据规范中的列。", "对应到以下之一:{known}。"),
+    },
+    "unreadable_vector": {
+        "en": (
+            "Cannot read the file: {error}",
+            "Check that the file is complete (a shapefile needs .shp, .shx, .dbf).",
+        ),
+        "zh": ("无法读取该文件。", "检查文件是否完整(shapefile 需要 .shp、.shx、.dbf 三个文件)。"),
+    },
+    "columns_header_absent": {
+        "en": (
+            "columns.yaml maps header {header!r}, which {file} does not have; headers seen: "
+            "{seen}.",
+            "Correct the header in columns.yaml or in the file.",
+        ),
+        "zh": (
+            "columns.yaml 对应了表头 {header!r},但 {file} 中没有这个表头;文件中的表头为:{seen}。",
+            "在 columns.yaml 或文件中更正该表头。",
+        ),
+    },
+    "headers_ambiguous": {
+        "en": (
+            "Several headers map onto {column!r}.",
+            "Keep one of them, or map them explicitly in columns.yaml.",
+        ),
+        "zh": ("有多个表头都对应到 {column!r}。", "只保留其中一个,或在 columns.yaml 中明确对应。"),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 
