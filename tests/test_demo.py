@@ -33,6 +33,8 @@ EXPECTED = [
     "manifest.json",
     "profiles/index.html",
     "school_needs.xlsx",
+    "investment_plan.xlsx",
+    "investment_plan.html",
     "school_needs.csv",
     "print/print_overview_A4.pdf",
 ]

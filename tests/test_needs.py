@@ -418,3 +418,12 @@ def test_plan_page_in_the_browser(
     assert [p for p in report.problems() if "no Leaflet map" not in p] == []  # a page, no map
     assert HOSTILE_NAME in report.page_text
     assert school_plans.PLACEHOLDER_MARK in report.page_text
+
+
+def test_plan_page_shows_each_items_year(plan: PlanResult, needs: SchoolNeeds) -> None:
+    years = {"S1:classrooms": 2026.0, "S1:beds": float("nan")}
+    page = school_plans.plan_page(plan, needs, "S1", lang="en", years=years)
+    row = page[page.index("Build classrooms") :]
+    assert "2026" in row[: row.index("</tr>")]
+    row = page[page.index("Add boarding beds") :]
+    assert "not funded" in row[: row.index("</tr>")]

@@ -23,7 +23,12 @@ from tqdm.auto import tqdm
 from geoplan.data.area import localised_names
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
-from geoplan.outputs.school_plans import write_needs_workbook, write_school_plans
+from geoplan.outputs.school_plans import (
+    write_investment_plan,
+    write_needs_workbook,
+    write_school_plans,
+)
+from geoplan.plan.investments import plan_investments, read_done
 from geoplan.plan.needs import school_needs, teacher_travel_minutes
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.restoration import write_scorecard
@@ -142,6 +147,22 @@ def write_plan_files(
             schools=localised_names(result.schools, lang),
         )
     needs = school_needs(result, school_minutes=teacher_travel_minutes(result, graph))
+    invest = result.settings.investment
+    schedule = (
+        plan_investments(
+            needs.items,
+            invest.budget_by_year_yuan,
+            carry_over=invest.carry_over,
+            done=read_done(invest.done) if invest.done is not None else None,
+            rules=needs.standards.items,
+            time_limit_s=invest.time_limit_s,
+        )
+        if invest is not None
+        else None
+    )
+    years = (
+        None if schedule is None else {str(k): float(v) for k, v in schedule.items["year"].items()}
+    )
     tables: list[tuple[str, Callable[[], list[Path]]]] = [
         (
             "county summary",
@@ -152,6 +173,15 @@ def write_plan_files(
             lambda: write_needs_workbook(needs, folder / "school_needs", lang=lang),
         ),
     ]
+    if schedule is not None:
+        tables.append(
+            (
+                "investment plan",
+                lambda: write_investment_plan(
+                    schedule, folder, lang=lang, synthetic=result.area.synthetic
+                ),
+            )
+        )
     pages: list[tuple[str, Callable[[], list[Path]]]] = [
         (
             "overview map",
@@ -246,7 +276,12 @@ def write_plan_files(
             (
                 "school plans",
                 lambda: write_school_plans(
-                    result, needs, folder / "profiles", lang=lang, pdf=opts.profile_pdfs
+                    result,
+                    needs,
+                    folder / "profiles",
+                    lang=lang,
+                    pdf=opts.profile_pdfs,
+                    years=years,
                 ),
             )
         )

@@ -7,7 +7,9 @@ the pages and PDFs and ``placeholder = True`` in the workbook, with the standard
 
 from __future__ import annotations
 
+import io
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,15 +22,18 @@ from geoplan.errors import MissingDependencyError
 from geoplan.outputs import maps, printing
 from geoplan.outputs.labels import MAP_LABELS, SCHOOL_PLAN_TEXT, texts
 from geoplan.outputs.profiles import display_name, file_stem
+from geoplan.plan.investments import InvestmentPlan
 from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.standards import standards_table
 
 __all__ = [
     "PLACEHOLDER_MARK",
+    "investment_chart_svg",
     "plan_page",
     "plan_pdf",
     "plan_stem",
+    "write_investment_plan",
     "write_needs_workbook",
     "write_school_plans",
 ]
@@ -74,7 +79,11 @@ def _school_names(result: PlanResult, lang: str) -> dict[str, str]:
 
 
 def _tables(
-    result: PlanResult, needs: SchoolNeeds, sid: str, lang: str
+    result: PlanResult,
+    needs: SchoolNeeds,
+    sid: str,
+    lang: str,
+    years: Mapping[str, float] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str], list[list[str]], list[str], list[str]]:
     """Summary rows, item header and rows, the placeholder keys used, and rotation lines."""
     text = _text(lang)
@@ -95,6 +104,8 @@ def _tables(
             "cost_yuan", "helped",
         )
     ]  # fmt: skip
+    if years is not None:
+        header.append(text["year"])
     rows: list[list[str]] = []
     keys: list[str] = []
     for _, r in items.iterrows():
@@ -117,6 +128,11 @@ def _tables(
                 _num(r["pupils_helped"]) if surveyed else "",
             ]
         )
+        if years is not None:
+            year = years.get(str(r.name), math.nan)
+            rows[-1].append(
+                _num(year) if pd.notna(year) else (text["unfunded"] if r["cost_yuan"] > 0 else "")
+            )
     return summary, header, rows, keys, _rotation_lines(result, needs, sid, lang)
 
 
@@ -200,13 +216,23 @@ _CSS = (
 )
 
 
-def plan_page(result: PlanResult, needs: SchoolNeeds, sid: str, *, lang: str = "en") -> str:
-    """One school's plan page (一校一案): an offline HTML page (no script, no map)."""
+def plan_page(
+    result: PlanResult,
+    needs: SchoolNeeds,
+    sid: str,
+    *,
+    lang: str = "en",
+    years: Mapping[str, float] | None = None,
+) -> str:
+    """One school's plan page (一校一案): an offline HTML page (no script, no map).
+
+    With ``years`` (item id -> year funded, from an investment plan) the items show their year.
+    """
     text = _text(lang)
     labels = texts(MAP_LABELS, lang)
     name = display_name(result.schools.loc[sid], lang)
     stem = file_stem(sid)
-    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang)
+    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang, years)
     t_head, t_rows = _teacher_rows(needs, sid, lang)
     s_head, s_rows = _standard_rows(needs, sid, lang)
     mark = (
@@ -257,6 +283,7 @@ def plan_pdf(
     path: str | Path,
     *,
     lang: str = "en",
+    years: Mapping[str, float] | None = None,
 ) -> Path:
     """One school's printable A4 plan (fpdf2, a system CJK font embedded for Chinese).
 
@@ -294,7 +321,7 @@ def plan_pdf(
 
     pdf.add_page()
     name = display_name(result.schools.loc[sid], lang)
-    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang)
+    summary, header, rows, keys, rotation = _tables(result, needs, sid, lang, years)
     pdf.set_font(family, size=17)
     pdf.multi_cell(0, 9, clean(f"{text['title']}: {name}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=10)
@@ -386,16 +413,93 @@ def write_school_plans(
     *,
     lang: str = "en",
     pdf: bool = True,
+    years: Mapping[str, float] | None = None,
 ) -> list[Path]:
-    """Write one plan page (and PDF) per school into ``folder`` (beside the profiles)."""
+    """Write one plan page (and PDF) per school into ``folder`` (beside the profiles).
+
+    ``years``: item id -> year funded (an investment plan's), shown beside each item.
+    """
     out = Path(folder)
     written: list[Path] = []
     for sid in tqdm(needs.schools.index, desc="School plans", unit="school", disable=None):
         stem = plan_stem(str(sid))
         written.append(
-            write_atomic(out / f"{stem}.html", plan_page(result, needs, str(sid), lang=lang))
+            write_atomic(
+                out / f"{stem}.html", plan_page(result, needs, str(sid), lang=lang, years=years)
+            )
         )
         if pdf:
-            written.append(plan_pdf(result, needs, str(sid), out / f"{stem}.pdf", lang=lang))
+            written.append(
+                plan_pdf(result, needs, str(sid), out / f"{stem}.pdf", lang=lang, years=years)
+            )
     _logger.info("wrote %d school plan files to %s", len(written), out)
     return written
+
+
+def investment_chart_svg(plan: InvestmentPlan, *, lang: str = "en") -> str:
+    """An inline SVG chart: spending (bars, million yuan) and pupils helped (line) by year."""
+    from matplotlib.figure import Figure
+
+    text = _text(lang)
+    years = [str(y) for y in plan.years.index]
+    with printing.font_context(lang):
+        fig = Figure(figsize=(7.0, 3.4))
+        ax = fig.add_axes((0.1, 0.15, 0.78, 0.72))
+        ax.bar(years, plan.years["budget_yuan"] / 1e6, color="#dddddd", label=text["budget"])
+        ax.bar(years, plan.years["spent_yuan"] / 1e6, width=0.5, color="#3182bd",
+               label=text["spent"])  # fmt: skip
+        ax.set_ylabel(text["million_yuan"])
+        right = ax.twinx()
+        right.plot(years, plan.years["pupils_helped"], color="#e6550d", marker="o",
+                   label=text["helped"])  # fmt: skip
+        right.set_ylabel(text["helped"])
+        right.set_ylim(bottom=0)
+        handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper left", fontsize=8)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg")
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def write_investment_plan(
+    plan: InvestmentPlan, folder: str | Path, *, lang: str = "en", synthetic: bool = False
+) -> list[Path]:
+    """Write ``investment_plan.xlsx`` and ``investment_plan.html``.
+
+    The workbook has sheets ``years``, ``schools`` and ``items``; the page the chart of spending
+    and pupils helped by year, and the table per year.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx = out / "investment_plan.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as xl:
+        plan.years.to_excel(xl, sheet_name="years")
+        plan.schools.to_excel(xl, sheet_name="schools")
+        plan.items.to_excel(xl, sheet_name="items")
+    text = _text(lang)
+    labels = texts(MAP_LABELS, lang)
+    mark = f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>" if synthetic else ""
+    body = [
+        [
+            str(y),
+            _num(r["budget_yuan"]),
+            _num(r["carried_in_yuan"]),
+            _num(r["spent_yuan"]),
+            _num(r["items"]),
+            _num(r["pupils_helped"]),
+        ]
+        for y, r in plan.years.iterrows()
+    ]
+    head = [text[k] for k in ("year", "budget", "carried", "spent", "items", "helped")]
+    lang_attr = "zh-CN" if lang == "zh" else "en"
+    page = (
+        f"<!DOCTYPE html><html lang='{lang_attr}'><head><meta charset='utf-8'>"
+        f"<title>{maps.escape(text['investment'])}</title>{_CSS}</head><body>"
+        f"<div class='geoplan-doc'><h1>{maps.escape(text['investment'])}</h1>{mark}"
+        + investment_chart_svg(plan, lang=lang)
+        + _grid(head, body)
+        + "</div></body></html>"
+    )
+    html = write_atomic(out / "investment_plan.html", page)
+    return [xlsx, html]

@@ -24,6 +24,7 @@ from geoplan.models.districts import DistrictPlan, plan_districts
 from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
 from geoplan.plan import demand, evaluate, restoration
+from geoplan.plan.investments import InvestmentSettings
 from geoplan.plan.restoration import RestorationPlan
 from geoplan.plan.seasons import Season, check_seasons, season_metrics, season_minutes
 from geoplan.plan.siting_plan import SitingSettings, plan_siting
@@ -119,6 +120,9 @@ class PlanSettings:
     standards
         What each school should have and what it costs (:mod:`geoplan.plan.standards`), for the
         needs of every school (:mod:`geoplan.plan.needs`).
+    investment
+        Money per year for the needs, scheduled by :func:`geoplan.plan.investments.plan_investments`
+        (``None``: no schedule); separate from ``budget_per_phase_yuan``.
     """
 
     rules: PlanningRules = field(default_factory=PlanningRules)
@@ -146,6 +150,7 @@ class PlanSettings:
     restoration_robust: str | None = None
     cache_dir: Path | None = None
     standards: Standards = field(default_factory=default_standards)
+    investment: InvestmentSettings | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -132,10 +132,14 @@ class Standards:
         One :class:`Standard` per key of :data:`STANDARD_KEYS`.
     file
         The YAML they were read from.
+    items
+        Per item of the needs: ``depends_on`` (items of the same school funded no later) and
+        ``splittable`` (may be paid over several years), for the investment schedule.
     """
 
     values: Mapping[str, Standard]
     file: str = ""
+    items: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Standard:
         """The standard called ``key``."""
@@ -334,14 +338,29 @@ def load_standards(path: str | Path | None = None) -> Standards:
             placeholder=bool(placeholder),
             note=str(entry.get("note", "") or ""),
         )
+    items: dict[str, dict[str, Any]] = {}
+    for item, rule in (raw.get("items") or {}).items():
+        deps = rule.get("depends_on", []) if isinstance(rule, Mapping) else None
+        split = rule.get("splittable", False) if isinstance(rule, Mapping) else None
+        if not isinstance(deps, list) or not isinstance(split, bool):
+            bad(
+                f"items.{item}",
+                rule,
+                "Not an item rule.",
+                "Write e.g. `media_sets: {depends_on: [classrooms], splittable: false}`.",
+            )
+            continue
+        items[str(item)] = {"depends_on": tuple(str(d) for d in deps), "splittable": split}
     for key in raw:
+        if key == "items":
+            continue
         if key not in STANDARD_KEYS:
             bad(str(key), key, "Unknown standard.", f"Use one of: {', '.join(STANDARD_KEYS)}.")
     if problems:
         lines = [f"{len(problems)} problem(s) in standards file {file}:"]
         lines += [f"  - {p}" for p in problems]
         raise ScenarioError("\n".join(lines))
-    return Standards(values=values, file=file)
+    return Standards(values=values, file=file, items=items)
 
 
 @lru_cache(maxsize=1)

@@ -11,10 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from geoplan.data import datasets
+from geoplan.plan.investments import InvestmentSettings
+from geoplan.plan.pipeline import PlanSettings
 from geoplan.runs.runner import run_scenario
 from geoplan.runs.scenario import Scenario
 
+DEMO_INVESTMENT = InvestmentSettings(
+    budget_by_year_yuan={2025: 52_190_000, 2026: 26_050_000, 2027: 53_950_000}
+)
+"""The demo's money for the needs of its schools: Cele County's of 2014-2016, in 2025-2027."""
+
 __all__ = [
+    "DEMO_INVESTMENT",
     "demo_scenario",
     "run_demo",
 ]
@@ -27,6 +35,7 @@ def demo_scenario(*, lang: str = "en") -> Scenario:
         area=datasets.demo_folder(),
         description="The embedded (synthetic) demo county with the planning defaults.",
         lang=lang,
+        settings=PlanSettings(investment=DEMO_INVESTMENT),
     )
 
 

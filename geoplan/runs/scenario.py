@@ -41,6 +41,8 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
     districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
                 time_limit_s: 30}
     outputs: {lang: en, maps: true}
+    investment: {budget_by_year_yuan: {2025: 52190000, 2026: 26050000, 2027: 53950000},
+                 carry_over: false, done: done.csv}   # the needs scheduled year by year
     standards: {building_yuan_per_m2: 3200, pupils_per_computer: {primary: 12},
                 playground_m2_per_pupil: {primary: {6: 12.0, 12: 9.0}}}
                                       # any value of geoplan/data/standards.yaml
@@ -67,6 +69,7 @@ from geoplan.data.messages import coded_problem
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.siting import ROBUST
 from geoplan.network.modes import MODES, Closure
+from geoplan.plan.investments import InvestmentSettings
 from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
 from geoplan.plan.seasons import MONTHS_PER_YEAR, Season
 from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
@@ -136,6 +139,12 @@ SCHEMA: dict[str, Any] = {
         "islands": "island_mode",
     },
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
+    "investment": {
+        "budget_by_year_yuan": "budget_by_year",
+        "carry_over": "bool",
+        "done": "path",
+        "time_limit_s": "number",
+    },
     "standards": dict.fromkeys(STANDARD_KEYS, "standard"),
 }
 """Every field a scenario file may hold: sections map to their fields, leaves name a kind."""
@@ -144,6 +153,7 @@ PATH_FIELDS: tuple[tuple[str, ...], ...] = (
     ("area", "folder"),
     ("area", "columns"),
     ("area", "roads"),
+    ("investment", "done"),
 )
 """Fields holding paths, resolved against the file that names them."""
 
@@ -962,7 +972,45 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         overrides = checked_overrides(known, file=check.file, problems=check.problems)
         standards = standards.with_overrides(overrides, source=f"scenario {name}")
 
+    investment = None
+    raw_investment = data.get("investment")
+    if isinstance(raw_investment, dict) and raw_investment:
+        budgets = raw_investment.get("budget_by_year_yuan")
+        by_year: dict[int, float] = {}
+        if not isinstance(budgets, dict) or not budgets:
+            check.bad(
+                "investment.budget_by_year_yuan",
+                budgets,
+                "Not a budget per year.",
+                "Write e.g. `{2025: 52190000, 2026: 26050000}` (yuan).",
+            )
+        else:
+            for year, money in budgets.items():
+                where = f"investment.budget_by_year_yuan.{year}"
+                if not isinstance(year, int) or isinstance(year, bool) or not 1900 < year < 2200:
+                    check.bad(where, year, "Not a year.", "Write a year such as 2025.")
+                    continue
+                money_yuan = check.number(where, money, positive=False)
+                if money_yuan is not None and money_yuan < 0:
+                    check.bad(where, money, "A negative budget.", "Write 0 or more yuan.")
+                elif money_yuan is not None:
+                    by_year[year] = money_yuan
+        done_raw = raw_investment.get("done")
+        done = _path(check, "investment.done", done_raw, folder_ok=False) if done_raw else None
+        carry = raw_investment.get("carry_over")
+        investment = InvestmentSettings(
+            budget_by_year_yuan=by_year,
+            carry_over=bool(check.boolean("investment.carry_over", carry)) if carry else False,
+            done=done,
+            time_limit_s=(
+                check.number("investment.time_limit_s", raw_investment["time_limit_s"]) or 60.0
+                if "time_limit_s" in raw_investment
+                else 60.0
+            ),
+        )
+
     settings = PlanSettings(
+        investment=investment,
         standards=standards,
         rules=PlanningRules(**{k: v for k, v in rules_kw.items() if v is not None}),
         band_modes=band_modes,
