@@ -131,7 +131,9 @@ def _tables(
         if years is not None:
             year = years.get(str(r.name), math.nan)
             rows[-1].append(
-                _num(year) if pd.notna(year) else (text["unfunded"] if r["cost_yuan"] > 0 else "")
+                str(int(year))
+                if pd.notna(year)
+                else (text["unfunded"] if r["cost_yuan"] > 0 else "")
             )
     return summary, header, rows, keys, _rotation_lines(result, needs, sid, lang)
 
