@@ -46,6 +46,7 @@ import pandas as pd
 import pyogrio
 import xlwt
 
+from geoplan.data.area import SCHOOL_CONDITIONS
 from geoplan.data.datasets import DEMO_GPKG, demo_folder
 
 SEED = 2016
@@ -239,12 +240,19 @@ def _money_wan(yuan: Any) -> Any:
     return float(f"{float(yuan) / 10_000:.6g}")
 
 
+def _survey_value(value: Any) -> Any:
+    """A school-survey cell as an office writes it: empty when not surveyed."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
 def _two_row_header_xlsx(out: Path, rng: np.random.Generator) -> None:
     folder = _new_case(out, "two_row_header_xlsx")
     schools = _layer("schools")
     zh = _township_zh()
     top = ["学校编号", "学校名称", "中文名称", "学校类型", "所在乡镇", "经纬度"]
-    after = ["宿舍床位", "状态", "年运行费用(万元)"]
+    after = ["宿舍床位", "状态", "年运行费用(万元)", *(c.zh for c in SCHOOL_CONDITIONS)]
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -275,6 +283,7 @@ def _two_row_header_xlsx(out: Path, rng: np.random.Generator) -> None:
         row += [_count(s[c], rng) for c in counted]
         row += [_count(s["boarding_beds"], rng), STATUS_ZH[s["status"]]]
         row.append(_money_wan(s["annual_cost_yuan"]))
+        row += [_survey_value(s[c.name]) for c in SCHOOL_CONDITIONS]
         sheet.append(row)
     totals = [int(schools[c].sum()) for c in counted]
     money = _money_wan(schools["annual_cost_yuan"].sum())
@@ -290,7 +299,7 @@ def _utf16_txt(out: Path, rng: np.random.Generator) -> None:
     counted = [f"{part}_{b}" for b in BANDS for part in ("classes", "enrolment", "planned_classes")]
     words = {"classes": "班数", "enrolment": "在校生", "planned_classes": "规划增班"}
     header += [f"{BAND_ZH[c[-4:]]}{words[c[:-5]]}" for c in counted]
-    header += ["宿舍床位", "状态", "年运行费用（元）"]
+    header += ["宿舍床位", "状态", "年运行费用（元）", *(c.zh for c in SCHOOL_CONDITIONS)]
     lines = ["\t".join(header)]
     for _, s in schools.iterrows():
         row = [s["id"], s["name"], s["name_zh"], KIND_ZH[s["kind"]], s["township"] or ""]
@@ -298,6 +307,9 @@ def _utf16_txt(out: Path, rng: np.random.Generator) -> None:
         row += [str(_count(s[c], rng)) for c in counted]
         cost = "" if pd.isna(s["annual_cost_yuan"]) else f"{float(s['annual_cost_yuan']):,.0f}"
         row += [str(int(s["boarding_beds"])), STATUS_ZH[s["status"]], cost]
+        row += [
+            "" if (v := _survey_value(s[c.name])) is None else str(v) for c in SCHOOL_CONDITIONS
+        ]
         lines.append("\t".join(str(v) for v in row))
     (folder / "schools.txt").write_bytes("\r\n".join(lines).encode("utf-16"))
 

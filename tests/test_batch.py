@@ -28,6 +28,7 @@ import pytest
 
 from geoplan import cli
 from geoplan.errors import MissingInputError
+from geoplan.network.modes import MODES
 from geoplan.runs.batch import BatchResult, is_finished, run_batch, scenario_files
 from geoplan.runs.scenario import load_scenario
 
@@ -192,9 +193,12 @@ def test_embedded_local_cluster(tmp_path: Path, cache: Path, dask_port_lock: Non
                        progress=False)  # fmt: skip
     check_ok(result, {"tiny_status_quo", "tiny_restore"})
     assert list(result.status["attempts"]) == [1, 1]
-    # one travel matrix per mode, written once (atomic rename, no temporary files left)
-    modes = sorted("_".join(p.name.split("_")[1:3]) for p in cache.glob("travel_*"))
-    assert modes == ["child_walk", "pupil_walk", "school_bus"]
+    # one travel matrix per mode, written once (atomic rename, no temporary files left); car:
+    # the teacher rotation's school-to-school journeys (issue 25)
+    names = [p.name for p in cache.glob("travel_*")]
+    modes = sorted(m for name in names for m in MODES if name.startswith(f"travel_{m}_"))
+    assert len(modes) == len(names), names
+    assert modes == ["car", "child_walk", "pupil_walk", "school_bus"]
     assert not list(cache.glob("*.tmp*"))
 
 
