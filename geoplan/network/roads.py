@@ -103,7 +103,7 @@ class LoadReport:
 REPORT_KEY = "geoplan_load_report"
 
 CACHE_ENV = "GEOPLAN_CACHE_DIR"
-GRAPH_CACHE_VERSION = "2"
+GRAPH_CACHE_VERSION = "3"
 """Bump when the loaded graph changes for the same inputs (invalidates cached graphs)."""
 
 

@@ -72,7 +72,7 @@ __all__ = [
     "write_matrix",
 ]
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 EXCEL_MAX_COLUMNS = 16_000
 """Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
 EXCEL_MAX_CELLS = 1_000_000
