@@ -23,6 +23,7 @@ RECORD = ROOT / "tests" / "data" / "demo_outputs.json"
 TIMED = (
     "district_indicators.csv",
     "district_schools.csv",
+    "district_stability.csv",
     "indicators.csv",
     "results.gpkg:county_town_blocks",
     "results.gpkg:school_districts_middle",

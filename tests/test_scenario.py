@@ -59,6 +59,9 @@ districts:
   add_pairs: [[B1, B2]]
   remove_pairs: [[B3, B4], [B5, B6]]
   islands: join
+  max_pupils_moved: {{primary: 300, middle: 150}}
+  max_journey_increase_min: 10
+  stay_weight_min: 5
 outputs: {{lang: zh}}
 """,
     )
@@ -80,6 +83,8 @@ outputs: {{lang: zh}}
     assert s.district_add_pairs == (("B1", "B2"),)
     assert s.district_remove_pairs == (("B3", "B4"), ("B5", "B6"))
     assert s.district_islands == "join"
+    assert s.district_max_pupils_moved == {"primary": 300.0, "middle": 150.0}
+    assert s.district_max_journey_increase_min == 10.0 and s.district_stay_weight_min == 5.0
 
 
 def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
@@ -111,6 +116,14 @@ def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
         ("districts: {islands: drop}", "districts.islands", "report"),
         ("districts: {add_pairs: [B1, B2]}", "districts.add_pairs", "block pairs"),
         ("districts: {gap_tolerance_m: -3}", "districts.gap_tolerance_m", "0 or more"),
+        ("districts: {max_pupils_moved: -1}", "districts.max_pupils_moved", "0 or more"),
+        ("districts: {max_pupils_moved: {high: 5}}", "districts.max_pupils_moved.high", "level"),
+        (
+            "districts: {max_journey_increase_min: {primary: ten}}",
+            "districts.max_journey_increase_min.primary",
+            "number of minutes",
+        ),
+        ("districts: {stay_weight_min: true}", "districts.stay_weight_min", "stay_weight_min: 5"),
         ("closures: {roads: [{label: x}]}", "closures.roads[0]", "closes nothing"),
         ("restoration: {must: [P1], never: [P1]}", "restoration.never", "both must and never"),
         ("name: 'a b/c'", "name", "folder name"),

@@ -71,11 +71,8 @@ class _Search:
         d = p.demand[i]
         delta = float(p.weight[i, b] - p.weight[i, a])
         delta += self.penalty * (self.over(a, -d) - self.over(a) + self.over(b, d) - self.over(b))
-        if p.max_moved is not None and p.status_quo[i] >= 0:
-            sq = p.status_quo[i]
-            new_moved = (
-                self.moved + (self.tot[i] if a == sq else 0.0) - (self.tot[i] if b == sq else 0.0)
-            )
+        if p.max_moved is not None:
+            new_moved = self.moved + float(p.stay[i, a] - p.stay[i, b])
             delta += self.penalty * (
                 max(new_moved - p.max_moved, 0.0) - max(self.moved - p.max_moved, 0.0)
             )
@@ -84,9 +81,7 @@ class _Search:
     def apply(self, i: int, b: int) -> None:
         p = self.p
         a = int(self.assign[i])
-        sq = p.status_quo[i]
-        if sq >= 0:
-            self.moved += (self.tot[i] if a == sq else 0.0) - (self.tot[i] if b == sq else 0.0)
+        self.moved += float(p.stay[i, a] - p.stay[i, b])
         self.load[a] -= p.demand[i]
         self.load[b] += p.demand[i]
         self.assign[i] = b
@@ -348,16 +343,13 @@ def _subproblem(p: _Level, assign: np.ndarray, schools: list[int]) -> tuple[_Lev
     local = np.full(p.m, -1, dtype=np.int64)
     local[sch] = np.arange(sch.size)
     adj = sp.csr_array(p.adjacency[units][:, units])
-    sq = p.status_quo[units]
+    stay = p.stay[units]
     max_moved = p.max_moved
     if max_moved is not None:
-        # Pupils moved outside the sub-problem, or sent to a school outside it, stay moved.
-        outside = np.ones(p.n, dtype=bool)
-        outside[units] = False
-        tot = p.demand.sum(axis=1)
-        has = p.status_quo >= 0
-        fixed_moved = float(tot[outside & has & (assign != p.status_quo)].sum())
-        fixed_moved += float(tot[units][(sq >= 0) & (local[np.maximum(sq, 0)] < 0)].sum())
+        # Pupils moved outside the sub-problem, or whose school today is outside it, stay moved.
+        outside = np.flatnonzero(~np.isin(np.arange(p.n), units))
+        fixed_moved = float(p.stay[outside].sum() - p.stay[outside, assign[outside]].sum())
+        fixed_moved += float(stay.sum() - stay[:, sch].sum())
         max_moved = max_moved - fixed_moved
     sub = _Level(
         demand=p.demand[units],
@@ -367,7 +359,7 @@ def _subproblem(p: _Level, assign: np.ndarray, schools: list[int]) -> tuple[_Lev
         adjacency=adj,
         neighbours=[adj.indices[adj.indptr[i] : adj.indptr[i + 1]] for i in range(units.size)],
         home=np.searchsorted(units, p.home[sch]),
-        status_quo=np.where(sq >= 0, local[np.maximum(sq, 0)], -1),
+        stay=stay[:, sch],
         max_moved=max_moved,
         fixed=np.where(p.fixed[units] >= 0, local[np.maximum(p.fixed[units], 0)], -1),
     )

@@ -38,7 +38,7 @@ class _Level:
     adjacency: sp.csr_array  # (n, n) bool
     neighbours: list[np.ndarray]
     home: np.ndarray  # (m,) unit per school
-    status_quo: np.ndarray  # (n,) school or -1
+    stay: np.ndarray  # (n, m) pupils of the unit whose school today is that school
     max_moved: float | None
     fixed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -78,8 +78,15 @@ def _build_level(
     status_quo: Any,
     max_moved: float | None,
     groups: Any,
+    max_increase_min: float | None = None,
+    stay_weight_min: float = 0.0,
 ) -> tuple[_Level, np.ndarray]:
-    """Check the arrays and aggregate blocks into units; returns the level and block -> unit."""
+    """Check the arrays and aggregate blocks into units; returns the level and block -> unit.
+
+    Against today's school (``status_quo``): ``max_increase_min`` forbids a school whose journey
+    is more than that many minutes longer than today's (blocks with pupils and a reachable school
+    today only); ``stay_weight_min`` adds that many minutes per pupil who changes school.
+    """
     dem = _as_2d(demand, "demand")
     minutes = np.asarray(getattr(cost, "minutes", cost), dtype=np.float64)
     cap = _as_2d(capacity, "capacity")
@@ -135,8 +142,35 @@ def _build_level(
     dem_u = agg @ dem
     finite = np.isfinite(minutes)
     safe = np.where(finite, minutes, 0.0)
-    weight_u = agg @ (dem.sum(axis=1)[:, None] * safe)
+    pupils_b = dem.sum(axis=1)
+    has_sq = sq_b >= 0
+    rows_sq = np.flatnonzero(has_sq)
+    if stay_weight_min < 0 or (max_increase_min is not None and max_increase_min < 0):
+        msg = "`stay_weight_min` and `max_increase_min` must be 0 or more."
+        raise ArgumentError(msg)
+    if (stay_weight_min or max_increase_min is not None or max_moved is not None) and not (
+        rows_sq.size
+    ):
+        msg = (
+            "Stability limits need today's school per block (`status_quo`, the blocks' "
+            "school_primary / school_middle columns); none is given."
+        )
+        raise ArgumentError(msg)
+    penalty = np.zeros_like(safe)
+    if stay_weight_min:
+        penalty[rows_sq] = stay_weight_min
+        penalty[rows_sq, sq_b[rows_sq]] = 0.0
+    weight_u = agg @ (pupils_b[:, None] * (safe + penalty))
     reach = finite if max_journey_min is None else finite & (minutes <= max_journey_min)
+    if max_increase_min is not None:
+        today = np.full(n_blocks, np.inf)
+        today[rows_sq] = minutes[rows_sq, sq_b[rows_sq]]
+        today = np.where(np.isfinite(today), today, np.inf)  # no reachable school today: no limit
+        rise_ok = ~(minutes > today[:, None] + max_increase_min + 1e-9)
+        rise_ok[pupils_b <= 0] = True
+        reach &= rise_ok
+    stay_b = np.zeros_like(safe)
+    stay_b[rows_sq, sq_b[rows_sq]] = pupils_b[rows_sq]
     allowed_u = (agg @ (~reach).astype(np.float64)) == 0  # every block of the unit allowed
     adj_u = sp.csr_array((agg @ adj.astype(np.float64) @ agg.T) > 0)
     adj_u.setdiag(False)
@@ -172,8 +206,6 @@ def _build_level(
         )
         raise InfeasibleError(msg)
 
-    sq_u = np.full(n, -1, dtype=np.int64)
-    sq_u[unit_of] = sq_b  # a unit takes its blocks' status quo (the last one wins if mixed)
     level = _Level(
         demand=np.asarray(dem_u),
         weight=weight_u,
@@ -182,7 +214,7 @@ def _build_level(
         adjacency=adj_u,
         neighbours=[adj_u.indices[adj_u.indptr[i] : adj_u.indptr[i + 1]] for i in range(n)],
         home=home_u,
-        status_quo=sq_u,
+        stay=np.asarray(agg @ stay_b),
         max_moved=max_moved,
         fixed=forced,
     )
@@ -205,8 +237,8 @@ def _objective(p: _Level, assign: np.ndarray) -> float:
 
 
 def _moved(p: _Level, assign: np.ndarray) -> float:
-    has = p.status_quo >= 0
-    return float(p.demand[has & (assign != p.status_quo)].sum())
+    """Pupils whose school differs from today's (blocks without a school today not counted)."""
+    return float(p.stay.sum() - p.stay[np.arange(p.n), assign].sum())
 
 
 def _contiguous(p: _Level, assign: np.ndarray) -> bool:
@@ -259,16 +291,15 @@ def _assignment_rows(
             upper=p.capacity[:, band],
             name=f"capacity_{band}",
         )
-    if p.max_moved is not None and np.any(p.status_quo >= 0):
-        stay = p.status_quo[ii] == jj
-        tot = p.demand.sum(axis=1)
-        has = p.status_quo >= 0
-        b.add_rows(
-            np.zeros(int(stay.sum()), dtype=np.int64),
-            x[stay],
-            tot[ii[stay]],
+    if p.max_moved is not None:
+        kept = p.stay[ii, jj]
+        sel = np.flatnonzero(kept > 0)
+        b.add_rows(  # pupils kept at today's school >= pupils with one - most moved
+            np.zeros(sel.size, dtype=np.int64),
+            x[sel],
+            kept[sel],
             n_rows=1,
-            lower=tot[has].sum() - p.max_moved,
+            lower=float(p.stay.sum()) - p.max_moved,
             name="moved",
         )
 

@@ -64,6 +64,7 @@ from geoplan.models._district_model import (
     _contiguous,
     _exact,
     _loads,
+    _moved,
     _objective,
     _start_vector,
 )
@@ -152,6 +153,8 @@ def solve_districts(
     fixed: Any = None,
     status_quo: Any = None,
     max_moved: float | None = None,
+    max_journey_increase_min: float | None = None,
+    stay_weight_min: float = 0.0,
     groups: Any = None,
     method: str = "auto",
     time_limit_s: float = 30.0,
@@ -180,6 +183,12 @@ def solve_districts(
         Today's school position per block (``-1``: none).
     max_moved
         Most pupils whose school may differ from the status quo.
+    max_journey_increase_min
+        No pupil's journey may rise more than this many minutes above the journey to today's
+        school (blocks with pupils and a reachable school today).
+    stay_weight_min
+        Minutes of journey a pupil may gain to keep today's school: each pupil who changes
+        school adds this many minutes to the objective.
     groups
         Label per block; blocks with the same label (a community) go to one school together.
     method
@@ -193,7 +202,8 @@ def solve_districts(
     Returns
     -------
     DistrictSolution
-        Assignment per block, objective, bound and gap.
+        Assignment per block, objective (journey pupil-minutes plus ``stay_weight_min`` per pupil
+        moved), bound and gap.
 
     Raises
     ------
@@ -215,6 +225,8 @@ def solve_districts(
         status_quo=status_quo,
         max_moved=max_moved,
         groups=groups,
+        max_increase_min=max_journey_increase_min,
+        stay_weight_min=stay_weight_min,
     )
     stranded = [u for piece in _islands(p.adjacency, p.home) for u in piece]
     if stranded:
@@ -265,7 +277,8 @@ def solve_districts(
             heur_ok = True
         status = "optimal" if res.status == "optimal" else "time_limit"
     over = float(np.maximum(_loads(p, assign) - p.capacity, 0.0).sum())
-    if over > 1e-9 or not _contiguous(p, assign):
+    too_many = max_moved is not None and _moved(p, assign) > max_moved + 1e-6
+    if over > 1e-9 or too_many or not _contiguous(p, assign):
         status = "not_feasible"
     return DistrictSolution(
         assignment=assign[unit_of],
@@ -537,7 +550,8 @@ class DistrictPlan:
     blocks
         Per block (index ``id``): ``school_<level>``, ``journey_<level>_min``,
         ``nearest_<level>`` (the assigned school is the nearest one teaching the level),
-        ``moved_<level>`` (differs from the status quo), ``joined_<level>`` (why an island
+        ``moved_<level>`` (differs from the status quo), ``school_<level>_today`` (today's school,
+        empty when none), ``journey_<level>_today_min``, ``joined_<level>`` (why an island
         block was joined to its district, else empty), geometry.
     schools
         Per school (index ``id``): pupils per band (total, resident, migrant), classes,
@@ -566,6 +580,12 @@ class DistrictPlan:
         plan of that level is then the best plan with the overflow in oversized classes.
     notes
         Notes on the input (a layer reprojected to metres, pairs that were not neighbours).
+    stability
+        Per level and school (index ``<level>:<school id>``), against today's districts (the
+        blocks' ``school_<level>``): ``pupils_today``, ``pupils_kept``, ``pupils_moved_out``,
+        ``pupils_moved_in`` (from another school of the level), ``pupils_new`` (blocks without a
+        school today), ``pupils_after`` and ``share_kept`` (kept / today); ``None`` when no
+        block has a school today.
     """
 
     blocks: Any
@@ -578,6 +598,7 @@ class DistrictPlan:
     islands: Any = None
     diagnoses: dict[str, CapacityDiagnosis] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    stability: Any = None
 
 
 def plan_districts(
@@ -591,6 +612,8 @@ def plan_districts(
     keep_communities: bool = False,
     max_journey_min: float | Mapping[str, float] | None = None,
     max_moved: float | Mapping[str, float] | None = None,
+    max_journey_increase_min: float | Mapping[str, float] | None = None,
+    stay_weight_min: float | Mapping[str, float] | None = None,
     use_planned: bool = True,
     extra_classes: Any = None,
     method: str = "auto",
@@ -630,7 +653,14 @@ def plan_districts(
     max_journey_min
         Longest journey allowed, minutes (one value or one per level).
     max_moved
-        Most pupils per level whose school may change from ``school_<level>``.
+        Most pupils per level whose school may change from today's, ``school_<level>`` of the
+        blocks (one value or one per level).
+    max_journey_increase_min
+        No pupil's journey may rise more than this many minutes above the journey to today's
+        school (one value or one per level).
+    stay_weight_min
+        Minutes of journey a pupil may gain to keep today's school (each pupil who changes
+        school counts that many pupil-minutes in the objective; one value or one per level).
     use_planned
         Count ``planned_classes_<band>`` in the capacity.
     extra_classes
@@ -696,6 +726,7 @@ def plan_districts(
     solutions: dict[str, DistrictSolution] = {}
     sources: dict[str, str] = {}
     diagnoses: dict[str, CapacityDiagnosis] = {}
+    stability_frames: list[pd.DataFrame] = []
     for level in levels:
         li = _level_inputs(
             blocks,
@@ -713,11 +744,17 @@ def plan_districts(
         island_tables.append(joined)
         limit_j = _per_level(max_journey_min, level)
         args = (li.demand, li.cost, li.classes_after * li.limit, adjacency, li.home)
+        stable = {
+            "max_moved": _per_level(max_moved, level),
+            "max_journey_increase_min": _per_level(max_journey_increase_min, level),
+            "stay_weight_min": _per_level(stay_weight_min, level) or 0.0,
+        }
+        _check_today(li, stable)
         kwargs: dict[str, Any] = {
             "max_journey_min": limit_j,
             "fixed": li.fixed,
             "status_quo": li.status_quo,
-            "max_moved": _per_level(max_moved, level),
+            **stable,
             "groups": groups,
             "method": method,
             "time_limit_s": time_limit_s,
@@ -735,6 +772,8 @@ def plan_districts(
                 f"contiguity in {time_limit_s:g} s ({sol.over_capacity_pupils:,.0f} pupils over "
                 "the class-size limit in its best plan)."
             )
+        if failure and (stable["max_moved"] is not None or stable["max_journey_increase_min"]):
+            _stability_cause(li, level, args, kwargs, stable, failure)
         if failure:
             diag = _diagnose_level(
                 li,
@@ -761,6 +800,7 @@ def plan_districts(
             joined.set_index("id")["reason"].reindex(block_out.index).fillna("").to_numpy()
         )
         school_frames.append(_school_table(li, sol))
+        stability_frames.append(_stability_table(li, sol))
         districts.append(_district_table(blocks, li, sol, adjacency))
         row = _indicators(li, sol)
         least = diagnoses[level].least if level in diagnoses else None
@@ -784,6 +824,7 @@ def plan_districts(
         islands=island_table,
         diagnoses=diagnoses,
         notes=bmap.notes,
+        stability=_stability_frame(stability_frames),
     )
 
 
@@ -854,6 +895,101 @@ def _per_level(value: float | Mapping[str, float] | None, level: str) -> float |
     return None if value is None else float(value)
 
 
+def _stability_cause(
+    li: _LevelInput,
+    level: str,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    stable: Mapping[str, float | None],
+    failure: str,
+) -> None:
+    """Raise naming the stability limits when the level has a plan without them."""
+    free_kw = {**kwargs, "max_moved": None, "max_journey_increase_min": None}
+    try:
+        free = solve_districts(*args, **free_kw)
+    except InfeasibleError:
+        return
+    if free.status == "not_feasible":
+        return
+    pupils = li.demand.sum(axis=1)
+    has = li.status_quo >= 0
+    n = len(pupils)
+    moved = float(pupils[has & (li.status_quo != free.assignment)].sum())
+    rise = (li.cost[np.arange(n), free.assignment] - li.cost[np.arange(n), li.status_quo])[
+        has & (pupils > 0)
+    ]
+    rise = rise[np.isfinite(rise)]
+    limits = []
+    if stable["max_moved"] is not None:
+        limits.append(f"districts.max_pupils_moved = {stable['max_moved']:g}")
+    if stable["max_journey_increase_min"] is not None:
+        limits.append(
+            f"districts.max_journey_increase_min = {stable['max_journey_increase_min']:g}"
+        )
+    msg = (
+        f"{failure}\nStability: no {LEVEL_NAMES[level]} plan fits the places and contiguity "
+        f"within {' and '.join(limits)}; without these limits the best plan found moves "
+        f"{moved:,.0f} pupils and raises no journey by more than "
+        f"{float(rise.max()) if rise.size else 0.0:.1f} min. Raise the limits (or add classes "
+        "at today's schools)."
+    )
+    raise InfeasibleError(msg)
+
+
+def _check_today(li: _LevelInput, stable: Mapping[str, float | None]) -> None:
+    """Stability limits need today's school of the level on the blocks."""
+    asked = [k for k, v in stable.items() if v]
+    if stable.get("max_moved") is not None and "max_moved" not in asked:
+        asked.append("max_moved")
+    if asked and not np.any(li.status_quo >= 0):
+        msg = (
+            f"{', '.join(asked)} for the {LEVEL_NAMES[li.level]} level needs today's school per "
+            f"block, but no block's `school_{li.level}` names an open school of the level "
+            f"({', '.join(map(str, li.schools.index))}). Fill `school_{li.level}` in the blocks "
+            "layer with today's school id, or drop the stability settings."
+        )
+        raise ArgumentError(msg)
+
+
+def _stability_table(li: _LevelInput, sol: DistrictSolution) -> Any:
+    """Pupils kept, moved out, moved in and new per school of the level, against today's."""
+    m = len(li.schools)
+    pupils = li.demand.sum(axis=1)
+    today, after = li.status_quo, sol.assignment
+    has = today >= 0
+    kept = has & (today == after)
+
+    def count(mask: np.ndarray, to: np.ndarray) -> np.ndarray:
+        return np.bincount(to[mask], weights=pupils[mask], minlength=m)
+
+    table = pd.DataFrame(
+        {
+            "level": li.level,
+            "school": [str(s) for s in li.schools.index],
+            "name": li.schools["name"].to_numpy()
+            if "name" in li.schools.columns
+            else [str(s) for s in li.schools.index],
+            "pupils_today": count(has, np.maximum(today, 0)),
+            "pupils_kept": count(kept, after),
+            "pupils_moved_out": count(has & ~kept, np.maximum(today, 0)),
+            "pupils_moved_in": count(has & ~kept, after),
+            "pupils_new": count(~has, after).astype(float),
+            "pupils_after": count(np.ones_like(has), after),
+        },
+        index=pd.Index([f"{li.level}:{s}" for s in li.schools.index], name="id"),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["share_kept"] = np.where(
+            table["pupils_today"] > 0, table["pupils_kept"] / table["pupils_today"], np.nan
+        )
+    return table if has.any() else table.iloc[0:0]
+
+
+def _stability_frame(frames: list[pd.DataFrame]) -> Any:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames) if frames else None
+
+
 def _fill_blocks(out: Any, li: _LevelInput, sol: DistrictSolution) -> None:
     ids = np.asarray(li.schools.index, dtype=object)
     n = len(out)
@@ -865,6 +1001,10 @@ def _fill_blocks(out: Any, li: _LevelInput, sol: DistrictSolution) -> None:
     out[f"nearest_{li.level}"] = nearest
     has = li.status_quo >= 0
     out[f"moved_{li.level}"] = has & (li.status_quo != sol.assignment)
+    out[f"school_{li.level}_today"] = np.where(has, ids[np.maximum(li.status_quo, 0)], "")
+    out[f"journey_{li.level}_today_min"] = np.where(
+        has, li.cost[np.arange(n), np.maximum(li.status_quo, 0)], np.nan
+    )
 
 
 def _school_table(li: _LevelInput, sol: DistrictSolution) -> Any:
@@ -949,6 +1089,10 @@ def _indicators(li: _LevelInput, sol: DistrictSolution) -> dict[str, Any]:
     nearest = journey <= np.where(np.isfinite(li.cost), li.cost, np.inf).min(axis=1) + 1e-9
     total = float(pupils.sum())
     has = li.status_quo >= 0
+    kept = float(pupils[has & (li.status_quo == sol.assignment)].sum())
+    today = float(pupils[has].sum())
+    rise = journey - li.cost[np.arange(n), np.maximum(li.status_quo, 0)]
+    rise = rise[has & (pupils > 0) & np.isfinite(rise)]
     return {
         "level": li.level,
         "pupils": total,
@@ -956,6 +1100,9 @@ def _indicators(li: _LevelInput, sol: DistrictSolution) -> dict[str, Any]:
         "worst_journey_min": float(journey[pupils > 0].max()) if total else float("nan"),
         "share_nearest": float(pupils[nearest].sum() / total) if total else float("nan"),
         "pupils_moved": float(pupils[has & (li.status_quo != sol.assignment)].sum()),
+        "pupils_kept": kept,
+        "share_kept": kept / today if today else float("nan"),
+        "worst_journey_increase_min": float(rise.max()) if rise.size else float("nan"),
         "contiguous": sol.contiguous,
         "objective_pupil_min": sol.objective,
         "bound_pupil_min": sol.bound,

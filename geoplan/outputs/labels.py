@@ -135,6 +135,10 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "plan_b": "plan B",
         "level_pupils": "Pupils of the level",
         "islands": "Island blocks joined to a district (why)",
+        "changes": "Blocks that change school",
+        "today": "School today",
+        "planned": "School in the plan",
+        "feeders": "Primary schools feeding each middle school",
         "min": "min",
     },
     "zh": {
@@ -167,6 +171,10 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "plan_b": "方案B",
         "level_pupils": "该学段学生数",
         "islands": "并入学区的孤立街区（原因）",
+        "changes": "改变学校的街区",
+        "today": "现就读学校",
+        "planned": "规划学校",
+        "feeders": "各初中的对口小学",
         "min": "分钟",
     },
 }

@@ -95,10 +95,12 @@ def _busiest_school_journeys(
 
 
 def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
-    """The adjacency used, joined islands and, when the town does not fit, the diagnosis."""
+    """The adjacency used, stability against today, joined islands, and the diagnosis."""
     written = []
     if districts.adjacency is not None:
         written += write_table(districts.adjacency, folder / "block_adjacency")
+    if districts.stability is not None:
+        written += write_table(districts.stability, folder / "district_stability")
     if districts.islands is not None and len(districts.islands):
         written += write_table(districts.islands, folder / "district_islands")
     if districts.diagnoses:

@@ -303,11 +303,52 @@ def districts_map(
             show=i == 0,
         )
         layer.add_to(m)
+    _add_changes(m, result.districts, result.schools, text=text, gcj02=gcj02)
     _add_joined_islands(m, result.districts, text=text, gcj02=gcj02)
     school_layer = maps.add_schools(m, schools, lang=lang)
     maps.add_tools(m, lang=lang, schools=school_layer)
     maps.add_layer_control(m)
     return m
+
+
+def _add_changes(
+    m: folium.Map,
+    plan: DistrictPlan,
+    schools: gpd.GeoDataFrame,
+    *,
+    text: Mapping[str, Any],
+    gcj02: bool,
+) -> None:
+    """Per level, the blocks whose school in the plan differs from today's (dark overlay)."""
+    level_names: dict[str, str] = text["level"]
+    names = schools["name"] if "name" in schools.columns else schools.index.to_series()
+    for level in ("primary", "middle"):
+        col = f"moved_{level}"
+        if col not in plan.blocks.columns or not plan.blocks[col].any():
+            continue
+        moved = plan.blocks.loc[
+            plan.blocks[col].astype(bool), ["geometry", f"school_{level}_today", f"school_{level}"]
+        ]
+        shown = maps.to_display(moved, tolerance_m=5.0, gcj02=gcj02)
+        today = names.reindex(shown[f"school_{level}_today"]).fillna("").to_numpy()
+        after = names.reindex(shown[f"school_{level}"]).fillna("").to_numpy()
+        title = f"{text['changes']}: {level_names.get(level, level)}"
+        layer = maps.feature_layer(
+            shown[["geometry"]],
+            name=title,
+            tips=[
+                maps.escape(f"{i}: {a} -> {b}")
+                for i, a, b in zip(shown.index, today, after, strict=True)
+            ],
+            popups=[
+                maps.html_table([(text["today"], a), (text["planned"], b)], title=f"{title}: {i}")
+                for i, a, b in zip(shown.index, today, after, strict=True)
+            ],
+            styles=[{"fillColor": "#000000", "color": "#000000", "weight": 2, "fillOpacity": 0.25}]
+            * len(shown),
+            show=False,
+        )
+        layer.add_to(m)
 
 
 def _add_joined_islands(

@@ -105,6 +105,13 @@ class PlanSettings:
     district_islands
         Blocks touching no district of a level: ``"report"`` (name them and stop) or ``"join"``
         (join each to the district of the school it reaches first by road).
+    district_max_pupils_moved
+        Most pupils whose school changes from today's (blocks' ``school_primary`` /
+        ``school_middle``), one value or one per level (``{"primary": 300, "middle": 150}``).
+    district_max_journey_increase_min
+        No pupil's journey rises more than this many minutes above today's (one or per level).
+    district_stay_weight_min
+        Minutes of journey a pupil may gain to keep today's school (one or per level).
     phasing_time_limit_s
         Time limit of the phasing MIP.
     seasons
@@ -145,6 +152,9 @@ class PlanSettings:
     district_add_pairs: tuple[tuple[str, str], ...] = ()
     district_remove_pairs: tuple[tuple[str, str], ...] = ()
     district_islands: str = "report"
+    district_max_pupils_moved: float | Mapping[str, float] | None = None
+    district_max_journey_increase_min: float | Mapping[str, float] | None = None
+    district_stay_weight_min: float | Mapping[str, float] | None = None
     phasing_time_limit_s: float = 30.0
     seasons: tuple[Season, ...] = ()
     restoration_robust: str | None = None
@@ -335,6 +345,9 @@ def town_districts(
         add_pairs=settings.district_add_pairs,
         remove_pairs=settings.district_remove_pairs,
         islands=settings.district_islands,
+        max_moved=settings.district_max_pupils_moved,
+        max_journey_increase_min=settings.district_max_journey_increase_min,
+        stay_weight_min=settings.district_stay_weight_min,
         allow_over_capacity=True,
     )
 
@@ -587,6 +600,7 @@ def plan_metrics(
         ind = districts.indicators
         names = {
             "pupils_moved": "pupils_moved",
+            "share_kept": "share_kept",
             "mean_journey_min": "day_mean_journey_min",
             "worst_journey_min": "day_longest_journey_min",
             "gap": "solver_gap",

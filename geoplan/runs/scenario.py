@@ -39,7 +39,10 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
                speed_factor: {child_walk: 0.7}}           # speed of that mode; months <= 12
     # siting: {..., robust: worst}    # worst | regret | expected over the seasons
     districts: {enabled: true, use_planned_extension: true, extra_classes: {S01: {g1_3: 2}},
-                time_limit_s: 30}
+                time_limit_s: 30,
+                max_pupils_moved: {primary: 300, middle: 150},  # or one number for both levels;
+                max_journey_increase_min: 10,   # against today's school (blocks' school_primary
+                stay_weight_min: 5}             # / school_middle); minutes a kept pupil is worth
     outputs: {lang: en, maps: true}
     investment: {budget_by_year_yuan: {2025: 52190000, 2026: 26050000, 2027: 53950000},
                  carry_over: false, done: done.csv}   # the needs scheduled year by year
@@ -137,6 +140,9 @@ SCHEMA: dict[str, Any] = {
         "add_pairs": "block_pairs",
         "remove_pairs": "block_pairs",
         "islands": "island_mode",
+        "max_pupils_moved": "level_number",
+        "max_journey_increase_min": "level_number",
+        "stay_weight_min": "level_number",
     },
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
     "investment": {
@@ -606,6 +612,51 @@ def _extra_classes(check: _Checker, where: str, value: Any) -> dict[str, dict[st
     return out
 
 
+_LEVELS = ("primary", "middle")
+_LEVEL_EXAMPLES = {
+    "max_pupils_moved": ("pupils", "300", "{primary: 300, middle: 150}"),
+    "max_journey_increase_min": ("minutes", "10", "{primary: 10, middle: 15}"),
+    "stay_weight_min": ("minutes", "5", "{primary: 5, middle: 5}"),
+}
+
+
+def _level_number(check: _Checker, key: str, value: Any) -> float | dict[str, float] | None:
+    """A ``districts:`` stability field: one number (0 or more) or one per school level."""
+    if value is None:
+        return None
+    where = f"districts.{key}"
+    unit, one, per = _LEVEL_EXAMPLES[key]
+
+    def each(at: str, item: Any) -> float | None:
+        ok = isinstance(item, int | float) and not isinstance(item, bool)
+        if not ok or not math.isfinite(float(item)) or float(item) < 0:
+            check.bad(
+                at,
+                item,
+                f"Not a number of {unit} (0 or more).",
+                f"Write e.g. `{key}: {one}`, or one per level: `{key}: {per}`.",
+            )
+            return None
+        return float(item)
+
+    if isinstance(value, dict):
+        out: dict[str, float] = {}
+        for level, item in value.items():
+            if level not in _LEVELS:
+                check.bad(
+                    f"{where}.{level}",
+                    level,
+                    "Unknown school level.",
+                    f"Use primary and/or middle, e.g. `{key}: {per}`.",
+                )
+                continue
+            got = each(f"{where}.{level}", item)
+            if got is not None:
+                out[str(level)] = got
+        return out
+    return each(where, value)
+
+
 def _block_pairs(check: _Checker, where: str, value: Any) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
@@ -1044,6 +1095,15 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
             check, "districts.remove_pairs", _get(data, "districts", "remove_pairs")
         ),
         district_islands=str(islands) if islands in ("report", "join") else "report",
+        district_max_pupils_moved=_level_number(
+            check, "max_pupils_moved", _get(data, "districts", "max_pupils_moved")
+        ),
+        district_max_journey_increase_min=_level_number(
+            check, "max_journey_increase_min", _get(data, "districts", "max_journey_increase_min")
+        ),
+        district_stay_weight_min=_level_number(
+            check, "stay_weight_min", _get(data, "districts", "stay_weight_min")
+        ),
         phasing_time_limit_s=num(
             "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
         ),
