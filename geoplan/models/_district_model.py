@@ -88,7 +88,8 @@ def _build_level(
     today only); ``stay_weight_min`` adds that many minutes per pupil who changes school.
     """
     dem = _as_2d(demand, "demand")
-    minutes = np.asarray(getattr(cost, "minutes", cost), dtype=np.float64)
+    dense = getattr(cost, "minutes_array", None)  # a TravelMatrix, dense or sparse
+    minutes = np.asarray(dense() if callable(dense) else cost, dtype=np.float64)
     cap = _as_2d(capacity, "capacity")
     n_blocks, k = dem.shape
     if minutes.ndim != 2 or minutes.shape[0] != n_blocks:

@@ -167,8 +167,9 @@ def solve_districts(
     demand
         Pupils per block and band, ``(blocks, bands)`` (or ``(blocks,)`` for one band).
     cost
-        Journey minutes, ``(blocks, schools)``: an array or a ``TravelMatrix`` (its ``.minutes``,
-        rows and columns already in block and school order). ``inf``/``nan``: unreachable.
+        Journey minutes, ``(blocks, schools)``: an array or a ``TravelMatrix``, dense or sparse
+        (its minutes, rows and columns already in block and school order). ``inf``/``nan``:
+        unreachable.
     capacity
         Places per school and band, ``(schools, bands)``: classes x class-size limit.
     adjacency

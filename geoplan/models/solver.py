@@ -674,7 +674,7 @@ def id_matrix(
     Parameters
     ----------
     data
-        A ``TravelMatrix`` (its ``minutes``, ``origin_ids``, ``destination_ids``), an
+        A ``TravelMatrix``, dense or sparse (its minutes, ``origin_ids``, ``destination_ids``), an
         :class:`IdMatrix`, a DataFrame (its index and columns are the ids) or a 2-D array.
     row_ids, col_ids
         Ids of the rows and columns. For an array, default ``demand0, demand1, ...`` and
@@ -696,8 +696,9 @@ def id_matrix(
             [str(k) for k in data.columns],
         )
     elif not isinstance(data, np.ndarray) and hasattr(data, "minutes"):
+        dense = getattr(data, "minutes_array", None)  # a TravelMatrix: the same, dense or sparse
         table = IdMatrix(
-            np.asarray(data.minutes, dtype=np.float64),
+            np.asarray(dense() if callable(dense) else data.minutes, dtype=np.float64),
             [str(k) for k in data.origin_ids],
             [str(k) for k in data.destination_ids],
         )

@@ -10,15 +10,25 @@ points on one edge also reach each other along it. A journey is access leg + roa
 ``minutes`` is the fastest journey; ``metres`` the shortest road distance (for modes whose time
 follows length, the same route, found by one search). Computation is float64; storage float32.
 Results are cached on disk, keyed by a hash of every input.
+
+Storage: dense arrays (``inf`` = unreachable), or under a cut-off sparse CSR matrices holding only
+the pairs within it (an absent pair is unreachable, never 0; a 0-minute journey is a stored 0),
+chosen automatically when the dense form would exceed :func:`memory_budget_mb` (``storage=``).
+The cache always holds the sparse form. The search runs its sources in chunks, spread over
+worker processes (``workers=``, default :func:`search_workers`) that read the graph's CSR arrays
+from memory-mapped files; each source's distances do not depend on the split, so the results are
+the same as in one process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
+import tempfile
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +37,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, issparse
 from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
@@ -60,19 +70,24 @@ __all__ = [
     "EXCEL_MAX_CELLS",
     "EXCEL_MAX_COLUMNS",
     "EXCEL_MAX_ROWS",
+    "MEMORY_ENV",
     "POINT_LAYERS",
     "SOURCE_CHUNK",
+    "STORAGES",
+    "WORKERS_ENV",
     "TravelMatrix",
     "area_matrix",
     "area_points",
     "check_roads_reach",
     "journey_lines",
+    "memory_budget_mb",
     "network_for",
+    "search_workers",
     "travel_matrix",
     "write_matrix",
 ]
 
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 EXCEL_MAX_COLUMNS = 16_000
 """Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
 EXCEL_MAX_CELLS = 1_000_000
@@ -81,6 +96,111 @@ EXCEL_MAX_ROWS = 1_048_575
 """Most data rows of one XLSX sheet (Excel's limit, less the header)."""
 SOURCE_CHUNK = 64
 """Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
+MEMORY_ENV = "GEOPLAN_MEMORY_MB"
+"""Environment variable: megabytes a dense travel matrix may take before a cut-off one is sparse."""
+WORKERS_ENV = "GEOPLAN_WORKERS"
+"""Environment variable: processes a search may use (the batch sets 1 in its workers)."""
+STORAGES: tuple[str, ...] = ("auto", "dense", "sparse")
+"""Storage forms of a travel matrix (``storage=`` of :func:`travel_matrix`)."""
+_PARALLEL_MIN_WORK = 25_000_000
+"""Sources x nodes below which the default (``workers=None``) searches in this process."""
+
+
+def memory_budget_mb() -> float:
+    """Megabytes a dense travel matrix may take: ``$GEOPLAN_MEMORY_MB``, else a quarter of RAM.
+
+    Raises
+    ------
+    ArgumentError
+        When ``GEOPLAN_MEMORY_MB`` is set but not a positive number.
+    """
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not value > 0:
+            msg = (
+                f"{MEMORY_ENV}={text!r} is not a positive number of megabytes. Fix: set it to "
+                f"e.g. 4000, or unset it (default: a quarter of the memory)."
+            )
+            raise ArgumentError(msg)
+        return value
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not on Linux
+        total = 8 * 2**30
+    return float(total) / 4 / 2**20
+
+
+def search_workers(workers: int | None = None) -> int:
+    """Processes a search uses: ``workers``, else ``$GEOPLAN_WORKERS``, else the cores available.
+
+    The cores available are those this process may run on (``os.sched_getaffinity``), not all the
+    machine's.
+
+    Raises
+    ------
+    ArgumentError
+        When ``workers`` (or ``GEOPLAN_WORKERS``) is not a whole number of at least 1.
+    """
+    if workers is None:
+        text = os.environ.get(WORKERS_ENV, "").strip()
+        if not text:
+            try:
+                return max(1, len(os.sched_getaffinity(0)))
+            except AttributeError:  # pragma: no cover - not on Linux
+                return max(1, os.cpu_count() or 1)
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            msg = f"{WORKERS_ENV}={text!r} is not a whole number of processes (1 or more)."
+            raise ArgumentError(msg)
+        return value
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        msg = f"workers must be a whole number of processes (1 or more), not {workers!r}."
+        raise ArgumentError(msg)
+    return int(workers)
+
+
+def _dense(values: np.ndarray | csr_matrix, shape: tuple[int, int]) -> np.ndarray:
+    """A dense float32 array of ``values`` (absent pairs of a sparse matrix: ``inf``)."""
+    if not isinstance(values, csr_matrix):
+        return np.asarray(values)
+    out = np.full(shape, np.inf, dtype=np.float32)
+    rows = np.repeat(np.arange(shape[0]), np.diff(values.indptr))
+    out[rows, values.indices] = values.data
+    return out
+
+
+def _csr_pair(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    minutes: np.ndarray,
+    metres: np.ndarray,
+    shape: tuple[int, int],
+) -> tuple[csr_matrix, csr_matrix]:
+    """Minutes and metres CSR matrices with one pattern (pairs given in any order; zeros kept)."""
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    idx_type = np.int32 if max(shape) < 2**31 and len(rows) < 2**31 else np.int64
+    indices = np.asarray(cols[order], dtype=idx_type)
+    indptr = indptr.astype(idx_type)
+    pair = tuple(
+        csr_matrix((np.asarray(v[order], dtype=np.float32), indices, indptr), shape=shape)
+        for v in (minutes, metres)
+    )
+    return pair[0], pair[1]
+
+
+def _to_sparse(minutes: np.ndarray, metres: np.ndarray) -> tuple[csr_matrix, csr_matrix]:
+    """The finite minutes of a dense pair (and the metres of those pairs) as CSR matrices."""
+    rows, cols = np.nonzero(np.isfinite(minutes))
+    return _csr_pair(rows, cols, minutes[rows, cols], metres[rows, cols], minutes.shape)
 
 
 @dataclass(frozen=True)
@@ -92,9 +212,12 @@ class TravelMatrix:
     origin_ids, destination_ids
         Ids of the rows and columns.
     metres
-        Shortest journey distance, metres (float32, ``inf`` when unreachable).
+        Shortest journey distance, metres (float32, ``inf`` when unreachable): a dense array, or
+        a CSR matrix holding the pairs ``minutes`` holds (see :attr:`is_sparse`).
     minutes
-        Fastest journey time, minutes (float32, ``inf`` when unreachable or over the cut-off).
+        Fastest journey time, minutes (float32, ``inf`` when unreachable or over the cut-off): a
+        dense array, or a CSR matrix of the reachable pairs only (an absent pair is
+        unreachable, never 0). Read both forms alike with :meth:`minutes_array`.
     mode
         Name of the travel mode.
     origins_label, destinations_label
@@ -113,8 +236,8 @@ class TravelMatrix:
 
     origin_ids: pd.Index
     destination_ids: pd.Index
-    metres: np.ndarray
-    minutes: np.ndarray
+    metres: np.ndarray | csr_matrix
+    minutes: np.ndarray | csr_matrix
     mode: str
     origins_label: str
     destinations_label: str
@@ -125,18 +248,68 @@ class TravelMatrix:
     closures: tuple[Closure, ...] = ()
     crs: Any = None
 
+    def __post_init__(self) -> None:
+        if issparse(self.minutes) != issparse(self.metres):
+            msg = "minutes and metres must both be dense arrays or both sparse matrices."
+            raise ArgumentError(msg)
+        for name in ("minutes", "metres"):
+            value = getattr(self, name)
+            if issparse(value) and not isinstance(value, csr_matrix):
+                object.__setattr__(self, name, csr_matrix(value))
+        for name in ("minutes", "metres"):
+            if tuple(getattr(self, name).shape) != self.shape:
+                msg = f"{name} has shape {getattr(self, name).shape}, the ids {self.shape}."
+                raise ArgumentError(msg)
+
     @property
     def shape(self) -> tuple[int, int]:
         """Number of origins and destinations."""
         return (len(self.origin_ids), len(self.destination_ids))
 
+    @property
+    def is_sparse(self) -> bool:
+        """True when the journeys are CSR matrices of the reachable pairs only."""
+        return bool(issparse(self.minutes))
+
+    @property
+    def pairs(self) -> int:
+        """Number of reachable pairs."""
+        if isinstance(self.minutes, csr_matrix):
+            return int(self.minutes.nnz)
+        return int(np.count_nonzero(np.isfinite(self.minutes)))
+
+    def minutes_array(self) -> np.ndarray:
+        """Minutes as a dense float32 array (``inf``: unreachable), whichever the storage."""
+        return _dense(self.minutes, self.shape)
+
+    def metres_array(self) -> np.ndarray:
+        """Metres as a dense float32 array (``inf``: unreachable), whichever the storage."""
+        return _dense(self.metres, self.shape)
+
+    def to_dense(self) -> TravelMatrix:
+        """The same matrix stored as dense arrays (itself when already dense)."""
+        if not self.is_sparse:
+            return self
+        return dataclasses.replace(self, minutes=self.minutes_array(), metres=self.metres_array())
+
+    def to_sparse(self) -> TravelMatrix:
+        """The same matrix stored as CSR matrices of its reachable pairs (itself when sparse)."""
+        if self.is_sparse:
+            return self
+        minutes, metres = _to_sparse(np.asarray(self.minutes), np.asarray(self.metres))
+        return dataclasses.replace(self, minutes=minutes, metres=metres)
+
     def minutes_frame(self) -> pd.DataFrame:
         """Minutes as a DataFrame: origins down, destinations across."""
-        return pd.DataFrame(self.minutes, index=self.origin_ids, columns=self.destination_ids)
+        return pd.DataFrame(
+            self.minutes_array(), index=self.origin_ids, columns=self.destination_ids
+        )
 
     def metres_frame(self) -> pd.DataFrame:
         """Metres as a DataFrame: origins down, destinations across."""
-        return pd.DataFrame(self.metres, index=self.origin_ids, columns=self.destination_ids)
+        return pd.DataFrame(
+            self.metres_array(), index=self.origin_ids, columns=self.destination_ids
+        )
 
     def to_long(self) -> pd.DataFrame:
         """One row per origin-destination pair: ids, ``distance_m``, ``time_min``, ``reachable``."""
@@ -145,8 +318,8 @@ class TravelMatrix:
             {
                 "origin_id": np.repeat(self.origin_ids.to_numpy(), n_d),
                 "destination_id": np.tile(self.destination_ids.to_numpy(), n_o),
-                "distance_m": self.metres.ravel().astype(float),
-                "time_min": self.minutes.ravel().astype(float),
+                "distance_m": self.metres_array().ravel().astype(float),
+                "time_min": self.minutes_array().ravel().astype(float),
             }
         )
         frame["reachable"] = np.isfinite(frame["time_min"])
@@ -165,7 +338,8 @@ class TravelMatrix:
             return pd.DataFrame(
                 columns=["origin_id", "rank", "destination_id", "time_min", "distance_m"]
             )
-        order = np.argsort(self.minutes, axis=1, kind="stable")[:, :k]
+        minutes, metres = self.minutes_array(), self.metres_array()
+        order = np.argsort(minutes, axis=1, kind="stable")[:, :k]
         rows = np.repeat(np.arange(n_o), k)
         cols = order.ravel()
         frame = pd.DataFrame(
@@ -173,8 +347,8 @@ class TravelMatrix:
                 "origin_id": self.origin_ids.to_numpy()[rows],
                 "rank": np.tile(np.arange(1, k + 1), n_o),
                 "destination_id": self.destination_ids.to_numpy()[cols],
-                "time_min": self.minutes[rows, cols].astype(float),
-                "distance_m": self.metres[rows, cols].astype(float),
+                "time_min": minutes[rows, cols].astype(float),
+                "distance_m": metres[rows, cols].astype(float),
             }
         )
         kept: pd.DataFrame = frame[np.isfinite(frame["time_min"])].reset_index(drop=True)
@@ -182,7 +356,7 @@ class TravelMatrix:
 
     def unreachable(self) -> pd.DataFrame:
         """Pairs with no journey (cut off, closed, over the cut-off): origin and destination ids."""
-        rows, cols = np.nonzero(~np.isfinite(self.minutes))
+        rows, cols = np.nonzero(~np.isfinite(self.minutes_array()))
         return pd.DataFrame(
             {
                 "origin_id": self.origin_ids.to_numpy()[rows],
@@ -568,14 +742,108 @@ def _search(
     *,
     limit: float,
     desc: str,
+    workers: int | None = 1,
 ) -> np.ndarray:
     """Float64 shortest distances ``len(sources) x len(targets)``."""
     out = np.empty((len(sources), len(targets)), dtype=float)
-    chunks = range(0, len(sources), SOURCE_CHUNK)
-    for start in tqdm(chunks, desc=desc, disable=True if len(chunks) < 4 else None, leave=False):
-        block = sources[start : start + SOURCE_CHUNK]
-        dist = dijkstra(graph, directed=True, indices=block, limit=limit)
-        out[start : start + len(block)] = dist[:, targets]
+    for start, dist in _search_chunks(
+        graph, sources, targets, limit=limit, desc=desc, workers=workers
+    ):
+        out[start : start + len(dist)] = dist
+    return out
+
+
+def _search_chunks(
+    graph: csr_matrix,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    *,
+    limit: float,
+    desc: str,
+    workers: int | None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Shortest distances chunk by chunk of sources, in order: ``(first source, chunk x targets)``.
+
+    ``workers`` > 1 spreads the chunks over that many processes, which read the graph from
+    memory-mapped files; ``None``: the cores available (:func:`search_workers`) for a
+    search large enough to pay for starting them, else this process.
+    """
+    starts = list(range(0, len(sources), SOURCE_CHUNK))
+    n_proc = search_workers(workers)
+    if workers is None and len(sources) * graph.shape[0] < _PARALLEL_MIN_WORK:
+        n_proc = 1
+    n_proc = min(n_proc, len(starts))
+    bar = tqdm(total=len(starts), desc=desc, disable=True if len(starts) < 4 else None, leave=False)
+    try:
+        if n_proc <= 1:
+            for start in starts:
+                block = sources[start : start + SOURCE_CHUNK]
+                yield start, dijkstra(graph, directed=True, indices=block, limit=limit)[:, targets]
+                bar.update()
+            return
+        import multiprocessing
+
+        _logger.debug("Searching %d sources in %d processes.", len(sources), n_proc)
+        with tempfile.TemporaryDirectory(prefix="geoplan-search-") as folder:
+            arrays = {
+                "data": graph.data,
+                "indices": graph.indices,
+                "indptr": graph.indptr,
+                "targets": targets,
+            }
+            for name, array in arrays.items():
+                np.save(Path(folder) / f"{name}.npy", np.ascontiguousarray(array))
+            context = _worker_context(multiprocessing)
+            chunks = [sources[start : start + SOURCE_CHUNK] for start in starts]
+            with context.Pool(
+                n_proc,
+                initializer=_search_worker_init,
+                initargs=(folder, tuple(graph.shape), float(limit)),
+            ) as pool:
+                for start, dist in zip(starts, pool.imap(_search_worker, chunks), strict=True):
+                    yield start, dist
+                    bar.update()
+    finally:
+        bar.close()
+
+
+def _worker_context(multiprocessing: Any) -> Any:
+    """The start method of search workers: ``forkserver`` where the platform has it, else spawn.
+
+    The fork server is a clean process that imported this module once and then forks each
+    worker quickly and safely.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__, "geoplan.runs.batch"])
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not on Linux
+
+
+_WORKER: dict[str, Any] = {}
+"""A search worker's graph and targets (set by :func:`_search_worker_init`)."""
+
+
+def _search_worker_init(folder: str, shape: tuple[int, int], limit: float) -> None:
+    """Pin the worker's threads and map the graph and targets from ``folder``."""
+    from geoplan.runs.batch import pin_threads
+
+    pin_threads()
+    arrays = {
+        name: np.load(Path(folder) / f"{name}.npy", mmap_mode="r")
+        for name in ("data", "indices", "indptr", "targets")
+    }
+    _WORKER["graph"] = csr_matrix(
+        (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False
+    )
+    _WORKER["targets"] = np.array(arrays["targets"])
+    _WORKER["limit"] = limit
+
+
+def _search_worker(block: np.ndarray) -> np.ndarray:
+    """Distances from one chunk of sources to the targets (in a worker process)."""
+    dist = dijkstra(_WORKER["graph"], directed=True, indices=block, limit=_WORKER["limit"])
+    out: np.ndarray = dist[:, _WORKER["targets"]]
     return out
 
 
@@ -680,43 +948,113 @@ def _network_distances(
     *,
     weight: str,
     limit: float,
+    workers: int | None = 1,
 ) -> np.ndarray:
     """Road distances (``weight``: metres or minutes) between joined points, origins x destinations.
+
+    Dense float64, ``inf`` for points off the network or beyond ``limit``; see
+    :func:`_network_blocks`.
+    """
+    result = np.full((len(snap_o), len(snap_d)), np.inf)
+    for rows, cols, values in _network_blocks(
+        net, snap_o, snap_d, weight=weight, limit=limit, workers=workers
+    ):
+        result[np.ix_(rows, cols)] = values
+    return result
+
+
+def _network_pairs(
+    net: ModeNetwork,
+    snap_o: pd.DataFrame,
+    snap_d: pd.DataFrame,
+    *,
+    weight: str,
+    limit: float,
+    workers: int | None = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The finite road distances of :func:`_network_distances` as (rows, columns, values)."""
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for rows, cols, values in _network_blocks(
+        net, snap_o, snap_d, weight=weight, limit=limit, workers=workers
+    ):
+        r, c = np.nonzero(np.isfinite(values))
+        parts.append((rows[r], cols[c], values[r, c]))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return (
+        np.concatenate([q[0] for q in parts]).astype(np.int64),
+        np.concatenate([q[1] for q in parts]).astype(np.int64),
+        np.concatenate([q[2] for q in parts]),
+    )
+
+
+def _network_blocks(
+    net: ModeNetwork,
+    snap_o: pd.DataFrame,
+    snap_d: pd.DataFrame,
+    *,
+    weight: str,
+    limit: float,
+    workers: int | None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Road distances block by block: ``(origin rows, destination columns, float64 values)``.
 
     Each point joins its road part-way along an edge (``snap_o``/``snap_d``: snapping tables).
     The search starts from the unique joined points of the smaller side, each a virtual node
     with arcs to both ends of its edge carrying the partial costs (on the reversed graph when
     searching from destinations, so one-way streets stay right); the other side's points are
     reached through either end of their edge the same way; two points on one edge also reach
-    each other along it. Points off the network get ``inf``.
+    each other along it. One block per chunk of search sources (its rows or columns are the
+    points joined there); points off the network are in no block.
     """
     csr: csr_matrix = getattr(net, weight)
     rev: csr_matrix = getattr(net, f"{weight}_reversed")
-    result = np.full((len(snap_o), len(snap_d)), np.inf)
     jo, jd = _joins(net, snap_o, weight), _joins(net, snap_d, weight)
     k_o, k_d = len(jo.edge), len(jd.edge)
     if k_o == 0 or k_d == 0:
-        return result
+        return
     n = csr.shape[0]
     desc = f"{net.mode.name} {weight}"
-    if k_d <= k_o:
+    from_d = k_d <= k_o
+    if from_d:  # search from the destinations, backwards; the origins are the other side
         graph = _augment(rev, jd.start, jd.end, jd.in_start, jd.in_end)
-        targets, t_inv = np.unique(np.concatenate([jo.start, jo.end]), return_inverse=True)
-        dist = _search(graph, n + np.arange(k_d), targets, limit=limit, desc=desc).T
-        block = np.minimum(
-            jo.out_start[:, None] + dist[t_inv[:k_o]], jo.out_end[:, None] + dist[t_inv[k_o:]]
-        )
+        src, other = jd, jo
+        first, second = jo.out_start, jo.out_end
     else:
         graph = _augment(csr, jo.start, jo.end, jo.out_start, jo.out_end)
-        targets, t_inv = np.unique(np.concatenate([jd.start, jd.end]), return_inverse=True)
-        dist = _search(graph, n + np.arange(k_o), targets, limit=limit, desc=desc)
-        block = np.minimum(
-            dist[:, t_inv[:k_d]] + jd.in_start[None, :], dist[:, t_inv[k_d:]] + jd.in_end[None, :]
-        )
+        src, other = jo, jd
+        first, second = jd.in_start, jd.in_end
+    k_src, k_other = len(src.edge), len(other.edge)
+    targets, t_inv = np.unique(np.concatenate([other.start, other.end]), return_inverse=True)
+    t_inv = np.asarray(t_inv).ravel()
     i, j, along = _along_edge(jo, jd, net, weight)
-    block[i, j] = np.minimum(block[i, j], np.where(along <= limit, along, np.inf))
-    result[np.ix_(jo.rows, jd.rows)] = block[np.ix_(jo.inverse, jd.inverse)]
-    return result
+    along = np.where(along <= limit, along, np.inf)
+    src_al, other_al = (j, i) if from_d else (i, j)
+    order = np.argsort(src.inverse, kind="stable")  # the layer's points by their joined point
+    bounds = np.searchsorted(src.inverse[order], np.arange(k_src + 1))
+    for start, dist in _search_chunks(
+        graph, n + np.arange(k_src), targets, limit=limit, desc=desc, workers=workers
+    ):
+        stop = start + len(dist)
+        if from_d:
+            block = np.minimum(
+                first[None, :] + dist[:, t_inv[:k_other]],
+                second[None, :] + dist[:, t_inv[k_other:]],
+            )
+        else:
+            block = np.minimum(
+                dist[:, t_inv[:k_other]] + first[None, :],
+                dist[:, t_inv[k_other:]] + second[None, :],
+            )
+        sel = (src_al >= start) & (src_al < stop)
+        a, b = src_al[sel] - start, other_al[sel]
+        block[a, b] = np.minimum(block[a, b], along[sel])
+        members = order[bounds[start] : bounds[stop]]
+        values = block[np.ix_(src.inverse[members] - start, other.inverse)]
+        if from_d:
+            yield other.rows, src.rows[members], values.T
+        else:
+            yield src.rows[members], other.rows, values
 
 
 def travel_matrix(
@@ -732,6 +1070,8 @@ def travel_matrix(
     use_cache: bool = True,
     origins_label: str = "origins",
     destinations_label: str = "destinations",
+    storage: str = "auto",
+    workers: int | None = None,
 ) -> TravelMatrix:
     """Journey metres and minutes from every origin to every destination by ``mode``.
 
@@ -760,12 +1100,24 @@ def travel_matrix(
         Read and write the disk cache.
     origins_label, destinations_label
         Layer names for tables and messages.
+    storage
+        ``"dense"``: arrays of every pair; ``"sparse"``: CSR matrices of the reachable pairs
+        (those within ``cutoff_min``); ``"auto"`` (default): sparse when there is a cut-off and
+        the dense form (8 bytes a pair) would exceed :func:`memory_budget_mb`. Both forms hold
+        the same values.
+    workers
+        Processes the search uses (1: this process only); default :func:`search_workers` for
+        searches large enough to pay for starting them. The results do not depend on it.
 
     Returns
     -------
     TravelMatrix
         Rows in the order of ``origins``, columns in the order of ``destinations``.
     """
+    if storage not in STORAGES:
+        msg = f"storage must be one of {', '.join(STORAGES)}, not {storage!r}."
+        raise ArgumentError(msg)
+    search_workers(workers)  # check it before the work
     travel_mode = _resolve_mode(mode)
     closures = tuple(closures)
     _check_points(origins, origins_label)
@@ -789,20 +1141,40 @@ def travel_matrix(
     key = _cache_key(net, origins, destinations, closures, f"{cutoff_min}|{max_access_m}")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache_file = folder / f"travel_{travel_mode.name}_{key}.npz"
-    metres: np.ndarray | None = None
-    minutes: np.ndarray | None = None
+    shape = (len(origins), len(destinations))
+    sparse = storage == "sparse" or (
+        storage == "auto"
+        and cutoff_min is not None
+        and shape[0] * shape[1] * 8 > memory_budget_mb() * 2**20
+    )
+    if sparse and storage == "auto":
+        _logger.info(
+            "Travel matrix %s: %d x %d pairs stored sparse (the dense form would take %.0f MB, "
+            "over the %.0f MB budget of %s).",
+            travel_mode.name,
+            *shape,
+            shape[0] * shape[1] * 8 / 2**20,
+            memory_budget_mb(),
+            MEMORY_ENV,
+        )
+    metres: np.ndarray | csr_matrix | None = None
+    minutes: np.ndarray | csr_matrix | None = None
     if use_cache and cache_file.exists():
-        try:
-            with np.load(cache_file, allow_pickle=False) as data:
-                metres, minutes = data["metres"], data["minutes"]
+        cached = _read_cache(cache_file, shape)
+        if cached is not None:
+            minutes, metres = cached
             _logger.info("Travel matrix %s read from cache %s.", travel_mode.name, cache_file)
-        except (OSError, KeyError, ValueError):
-            _logger.warning("Cache file %s unreadable; recomputing.", cache_file)
-            metres = minutes = None
+            if not sparse:
+                minutes, metres = _dense(minutes, shape), _dense(metres, shape)
     if metres is None or minutes is None:
-        metres, minutes = _compute(net, snap_o, snap_d, cutoff_min=cutoff_min)
+        metres, minutes = _compute(
+            net, snap_o, snap_d, cutoff_min=cutoff_min, sparse=sparse, workers=workers
+        )
         if use_cache:
-            _write_cache(cache_file, metres=metres, minutes=minutes)
+            if sparse:
+                _write_cache(cache_file, minutes=minutes, metres=metres)
+            else:
+                _write_cache(cache_file, *_to_sparse(np.asarray(minutes), np.asarray(metres)))
     return TravelMatrix(
         origin_ids=pd.Index(origins.index.astype(str), name="id"),
         destination_ids=pd.Index(destinations.index.astype(str), name="id"),
@@ -845,14 +1217,41 @@ def _check_network(
         raise CRSError(msg)
 
 
-def _write_cache(path: Path, *, metres: np.ndarray, minutes: np.ndarray) -> None:
+def _write_cache(path: Path, minutes: csr_matrix, metres: csr_matrix) -> None:
+    """Store the sparse form: the reachable pairs' CSR arrays (one pattern for both)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, metres=metres, minutes=minutes)
+        np.savez(
+            tmp,
+            shape=np.asarray(minutes.shape, dtype=np.int64),
+            indptr=minutes.indptr,
+            indices=minutes.indices,
+            minutes=minutes.data,
+            metres=metres.data,
+        )
         tmp.replace(path)
     except OSError as err:
         _logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
+
+
+def _read_cache(path: Path, shape: tuple[int, int]) -> tuple[csr_matrix, csr_matrix] | None:
+    """The cached (minutes, metres) CSR matrices, or ``None`` when the file is unreadable."""
+    pair: tuple[csr_matrix, ...] = ()
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if tuple(int(v) for v in data["shape"]) == shape:
+                indptr, indices = data["indptr"], data["indices"]
+                pair = tuple(
+                    csr_matrix((data[name], indices, indptr), shape=shape)
+                    for name in ("minutes", "metres")
+                )
+    except (OSError, KeyError, ValueError):
+        pair = ()
+    if len(pair) != 2:
+        _logger.warning("Cache file %s unreadable; recomputing.", path)
+        return None
+    return pair[0], pair[1]
 
 
 def _compute(
@@ -861,26 +1260,54 @@ def _compute(
     snap_d: Snapping,
     *,
     cutoff_min: float | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Float64 journeys (access + road + access), returned as float32."""
+    sparse: bool = False,
+    workers: int | None = 1,
+) -> tuple[np.ndarray | csr_matrix, np.ndarray | csr_matrix]:
+    """Float64 journeys (access + road + access), returned as float32 (metres, minutes).
+
+    ``sparse``: CSR matrices of the pairs within the cut-off (built block by block, never as a
+    dense array), with the same values as the dense form.
+    """
     o_tab, d_tab = snap_o.table, snap_d.table
     mode = net.mode
+    speed_m_min = 0.0  # > 0: minutes are metres over one speed, one search serves both
     if net.time_follows_length and net.metres.nnz:
         speed_m_min = float(net.metres.data.sum() / net.minutes.data.sum())
-        limit = np.inf if cutoff_min is None else cutoff_min * speed_m_min
-        road_m = _network_distances(net, o_tab, d_tab, weight="metres", limit=limit)
-        road_min = road_m / speed_m_min
+        limit = m_limit = np.inf if cutoff_min is None else cutoff_min * speed_m_min
     else:
         limit = np.inf if cutoff_min is None else cutoff_min
-        road_min = _network_distances(net, o_tab, d_tab, weight="minutes", limit=limit)
         if cutoff_min is None:
             m_limit = np.inf
         else:  # the shortest route is never longer than the fastest one within the cut-off
             speeds = net.metres.data / np.maximum(net.minutes.data, 1e-300)
             m_limit = cutoff_min * float(speeds.max()) if len(speeds) else np.inf
-        road_m = _network_distances(net, o_tab, d_tab, weight="metres", limit=m_limit)
-    acc_o = snap_o.table
-    acc_d = snap_d.table
+    size = len(o_tab) * len(d_tab)
+    if sparse:
+        metres_s, minutes_s = _compute_pairs(
+            net,
+            o_tab,
+            d_tab,
+            cutoff_min=cutoff_min,
+            speed_m_min=speed_m_min,
+            limit=limit,
+            m_limit=m_limit,
+            workers=workers,
+        )
+        _log_unreachable(mode.name, size - int(minutes_s.nnz), size, cutoff_min)
+        return metres_s, minutes_s
+    if speed_m_min > 0:
+        road_m = _network_distances(
+            net, o_tab, d_tab, weight="metres", limit=limit, workers=workers
+        )
+        road_min = road_m / speed_m_min
+    else:
+        road_min = _network_distances(
+            net, o_tab, d_tab, weight="minutes", limit=limit, workers=workers
+        )
+        road_m = _network_distances(
+            net, o_tab, d_tab, weight="metres", limit=m_limit, workers=workers
+        )
+    acc_o, acc_d = o_tab, d_tab
     metres = acc_o["access_m"].to_numpy()[:, None] + road_m + acc_d["access_m"].to_numpy()[None, :]
     minutes = (
         acc_o["access_min"].to_numpy()[:, None] + road_min + acc_d["access_min"].to_numpy()[None, :]
@@ -889,16 +1316,63 @@ def _compute(
         over = minutes > cutoff_min
         minutes[over] = np.inf
         metres[over] = np.inf
-    n_unreach = int((~np.isfinite(minutes)).sum())
+    _log_unreachable(mode.name, int((~np.isfinite(minutes)).sum()), size, cutoff_min)
+    return metres.astype(np.float32), minutes.astype(np.float32)
+
+
+def _compute_pairs(
+    net: ModeNetwork,
+    o_tab: pd.DataFrame,
+    d_tab: pd.DataFrame,
+    *,
+    cutoff_min: float | None,
+    speed_m_min: float,
+    limit: float,
+    m_limit: float,
+    workers: int | None,
+) -> tuple[csr_matrix, csr_matrix]:
+    """The sparse form of :func:`_compute`: the same sums, for the reachable pairs only."""
+    acc_o_m, acc_d_m = o_tab["access_m"].to_numpy(), d_tab["access_m"].to_numpy()
+    acc_o_min, acc_d_min = o_tab["access_min"].to_numpy(), d_tab["access_min"].to_numpy()
+    shape = (len(o_tab), len(d_tab))
+    if speed_m_min > 0:
+        r, c, road_m = _network_pairs(
+            net, o_tab, d_tab, weight="metres", limit=limit, workers=workers
+        )
+        minutes = acc_o_min[r] + road_m / speed_m_min + acc_d_min[c]
+        metres = acc_o_m[r] + road_m + acc_d_m[c]
+    else:
+        r, c, road_min = _network_pairs(
+            net, o_tab, d_tab, weight="minutes", limit=limit, workers=workers
+        )
+        minutes = acc_o_min[r] + road_min + acc_d_min[c]
+        keep = np.isfinite(minutes) if cutoff_min is None else minutes <= cutoff_min
+        r, c, minutes = r[keep], c[keep], minutes[keep]
+        rm, cm, road_m_all = _network_pairs(
+            net, o_tab, d_tab, weight="metres", limit=m_limit, workers=workers
+        )
+        key_m = rm * shape[1] + cm
+        order = np.argsort(key_m, kind="stable")
+        key_m = key_m[order]
+        key = r * shape[1] + c
+        pos = np.minimum(np.searchsorted(key_m, key), max(len(key_m) - 1, 0))
+        found = (key_m[pos] == key) if len(key_m) else np.zeros(len(key), dtype=bool)
+        road_m = np.where(found, road_m_all[order][pos] if len(key_m) else np.inf, np.inf)
+        metres = acc_o_m[r] + road_m + acc_d_m[c]
+    keep = np.isfinite(minutes) if cutoff_min is None else minutes <= cutoff_min
+    minutes_s, metres_s = _csr_pair(r[keep], c[keep], minutes[keep], metres[keep], shape)
+    return metres_s, minutes_s
+
+
+def _log_unreachable(mode: str, n_unreach: int, size: int, cutoff_min: float | None) -> None:
     if n_unreach:
         _logger.info(
             "Mode %s: %d of %d journeys unreachable%s.",
-            mode.name,
+            mode,
             n_unreach,
-            minutes.size,
+            size,
             "" if cutoff_min is None else f" or over {cutoff_min:g} min",
         )
-    return metres.astype(np.float32), minutes.astype(np.float32)
 
 
 def journey_lines(
@@ -930,12 +1404,13 @@ def journey_lines(
     edges = list(graph.edges(keys=True))
     o_pos = {str(i): k for k, i in enumerate(matrix.origin_ids)}
     d_pos = {str(i): k for k, i in enumerate(matrix.destination_ids)}
+    minutes, metres = matrix.minutes_array(), matrix.metres_array()
     pairs = [
         (str(o), str(d))
         for o, d in assignment.dropna().items()
         if str(o) in o_pos
         and str(d) in d_pos
-        and np.isfinite(matrix.minutes[o_pos[str(o)], d_pos[str(d)]])
+        and np.isfinite(minutes[o_pos[str(o)], d_pos[str(d)]])
     ]
     rows: list[dict[str, Any]] = []
     jo = _joins(net, matrix.origin_access, "minutes")
@@ -991,8 +1466,8 @@ def journey_lines(
                 {
                     "id": o,
                     "destination_id": d,
-                    "time_min": float(matrix.minutes[i, j]),
-                    "distance_m": float(matrix.metres[i, j]),
+                    "time_min": float(minutes[i, j]),
+                    "distance_m": float(metres[i, j]),
                     "geometry": LineString(coords),
                 }
             )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -177,6 +178,17 @@ def _choose_schools(
     return best, np.where(board, beds_min, nearest_min)
 
 
+def _minutes_table(table: Any) -> pd.DataFrame:
+    """A minutes DataFrame; a ``TravelMatrix`` (dense or sparse) becomes its minutes frame."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    frame = getattr(table, "minutes_frame", None)
+    if callable(frame):
+        out: pd.DataFrame = frame().astype("float64")
+        return out
+    return pd.DataFrame(table)
+
+
 def _trips(trip_minutes: pd.DataFrame | None, ids: pd.Index, school: np.ndarray) -> np.ndarray:
     """Minutes by the trip mode from each village to its school (``nan`` if none or unknown)."""
     out = np.full(len(ids), np.nan)
@@ -194,13 +206,13 @@ def _trips(trip_minutes: pd.DataFrame | None, ids: pd.Index, school: np.ndarray)
 
 def assign_pupils(
     villages: pd.DataFrame,
-    minutes: Mapping[str, pd.DataFrame],
+    minutes: Mapping[str, Any],
     schools: pd.DataFrame,
     *,
     open_ids: Collection[str] | None = None,
     rules: PlanningRules | None = None,
     modes: Mapping[str, str] | None = None,
-    trip_minutes: pd.DataFrame | None = None,
+    trip_minutes: Any = None,
     trip_mode: str | None = None,
 ) -> pd.DataFrame:
     """Send every village's pupils of each band to an open school teaching the band.
@@ -216,7 +228,7 @@ def assign_pupils(
         optionally ``township``.
     minutes
         Per band, one-way minutes from villages (rows) to schools and sites (columns); ``nan`` or
-        ``inf`` where unreachable.
+        ``inf`` where unreachable: DataFrames, or ``TravelMatrix`` objects (dense or sparse).
     schools
         Destinations indexed by id with ``kind`` and optionally ``boarding_beds`` and ``status``.
         Restored teaching points are rows of kind ``teaching_point``.
@@ -227,8 +239,8 @@ def assign_pupils(
     modes
         Travel mode name per band (e.g. ``child_walk``), recorded in ``mode``; ``None``: blank.
     trip_minutes
-        One-way minutes by the boarders' trip mode, villages × destinations: a boarder's
-        ``weekly_trip_min``. ``None``: no weekly trips (blank).
+        One-way minutes by the boarders' trip mode, villages × destinations (a DataFrame or a
+        ``TravelMatrix``): a boarder's ``weekly_trip_min``. ``None``: no weekly trips (blank).
     trip_mode
         Name of the boarders' trip mode, recorded in a boarder's ``mode``.
 
@@ -243,6 +255,8 @@ def assign_pupils(
         trip home by the trip mode; blank where that mode cannot reach the school).
     """
     rules = rules or PlanningRules()
+    minutes = {band: _minutes_table(table) for band, table in minutes.items()}
+    trip_minutes = None if trip_minutes is None else _minutes_table(trip_minutes)
     _check_inputs(villages, minutes, schools)
     if open_ids is None:
         is_open = (

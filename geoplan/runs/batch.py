@@ -73,8 +73,9 @@ THREAD_ENV: dict[str, str] = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    "GEOPLAN_WORKERS": "1",
 }
-"""Environment that pins solver and BLAS threads to one per worker."""
+"""Environment that pins solver and BLAS threads, and travel searches, to one per worker."""
 
 _WARNINGS_KEPT = 5
 
