@@ -173,6 +173,17 @@ LAYERS: dict[str, list[Column]] = {
         TOWNSHIP,
         *_band_columns("pupils", "人数", required=True, what="Pupils living in the village"),
         *_split_columns(),
+        Column(
+            "escorted",
+            "choice",
+            False,
+            "no",
+            "",
+            "yes: a parent may take the village's pupils to school by motorbike or car "
+            "(the `escorted` way of a scenario's `ways:`; also allowed per township there)",
+            ("yes", "no"),
+            zh="家长接送",
+        ),
     ],
     "schools": [
         NAME,
@@ -212,6 +223,16 @@ LAYERS: dict[str, list[Column]] = {
             zh="班额上限",
         ),
         Column("boarding_beds", "int", False, 0, "beds", "Boarding beds", zh="宿舍床位"),
+        Column(
+            "bus_seats",
+            "int",
+            False,
+            0,
+            "seats",
+            "School-bus seats for pupils riding to this school each day; 0: no bus "
+            "(the `bus` way of a scenario's `ways:`)",
+            zh="校车座位",
+        ),
         Column(
             "status", "choice", False, "open", "", "open or closed", ("open", "closed"), zh="状态"
         ),
@@ -320,6 +341,18 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
         "集中供暖": "district",
         "集中供热": "district",
         "市政供暖": "district",
+    },
+    "escorted": {
+        "是": "yes",
+        "否": "no",
+        "True": "yes",
+        "False": "no",
+        "true": "yes",
+        "false": "no",
+        "1": "yes",
+        "0": "no",
+        "1.0": "yes",
+        "0.0": "no",
     },
     "status": {
         "开办": "open",

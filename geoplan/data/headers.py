@@ -52,6 +52,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("村名", "村名称", "村庄名称", "行政村", "村庄", "村(社区)", "village"),
         "township": _TOWNSHIP,
         **_bands("pupils", ("", "人数", "学生数", "学生人数")),
+        "escorted": ("是否接送", "接送"),
     },
     "schools": {
         ID_INDEX: ("学校编号", "学校代码", "学校标识码", "school_id"),
@@ -62,6 +63,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         **_bands("enrolment", ("在校生数", "在校学生", "在校学生数")),
         "class_size_limit": ("班额", "核定班额", "最大班额"),
         "boarding_beds": ("床位数", "宿舍床位数", "寄宿床位", "床位", "beds"),
+        "bus_seats": ("校车座位数", "校车座位", "seats"),
         "status": ("办学状态", "状态"),
         "annual_cost_yuan": ("年运行经费", "运行经费", "年运行费"),
     },

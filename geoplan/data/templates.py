@@ -63,6 +63,8 @@ _ZH_NOTES: dict[str, str] = {
     "planned_classes": "规划扩建新增的 {grades} 年级班数",
     "class_size_limit": "各年级班额上限;留空则按学校类型取规划默认值",
     "boarding_beds": "宿舍床位数",
+    "bus_seats": "每天乘校车到本校的学生座位数;0 表示没有校车",
+    "escorted": "yes 家长可骑摩托或开车接送本村学生;no 不能",
     "status": "open 开办,或 closed 撤并",
     "annual_cost_yuan": "每年运行费用",
     "restore_cost_yuan": "恢复该教学点的一次性费用",

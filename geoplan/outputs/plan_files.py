@@ -120,6 +120,25 @@ def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
     return written
 
 
+def _ways_tables(result: PlanResult, folder: Path) -> list[Path]:
+    """How pupils get to school today and after the plan, seats and beds, the diagnosis."""
+    assert result.ways_before is not None and result.ways_after is not None
+    written: list[Path] = []
+    for label, ways in (("today", result.ways_before), ("after_plan", result.ways_after)):
+        rows = ways.assignment.drop(columns=["journey_min", "within_limit"])
+        written += write_table(rows, folder / f"ways_villages_{label}")
+        written += write_table(ways.schools, folder / f"ways_schools_{label}")
+        written += write_table(ways.no_way, folder / f"ways_no_way_{label}")
+        written += write_table(ways.additions, folder / f"ways_additions_{label}")
+    text = "\n\n".join(
+        f"{label}:\n" + "\n".join(f"- {line}" for line in ways.summary())
+        for label, ways in (("Today", result.ways_before), ("After the plan", result.ways_after))
+    )
+    path = folder / "ways_diagnosis.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return [*written, path]
+
+
 def write_plan_files(
     result: PlanResult,
     folder: Path,
@@ -241,6 +260,8 @@ def write_plan_files(
                 ),
             )
         )
+    if result.ways_after is not None and result.ways_before is not None:
+        tables.append(("ways tables", lambda: _ways_tables(result, folder)))
     if result.districts is not None:
         districts = result.districts
         tables.append(

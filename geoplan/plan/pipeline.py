@@ -29,6 +29,7 @@ from geoplan.plan.restoration import RestorationPlan
 from geoplan.plan.seasons import Season, check_seasons, season_metrics, season_minutes
 from geoplan.plan.siting_plan import SitingSettings, plan_siting
 from geoplan.plan.standards import Standards, default_standards
+from geoplan.plan.ways import WaysPlan, WaysSettings, plan_ways, way_journeys
 from geoplan.rules import BANDS, PlanningRules
 
 __all__ = [
@@ -130,6 +131,11 @@ class PlanSettings:
     investment
         Money per year for the needs, scheduled by :func:`geoplan.plan.investments.plan_investments`
         (``None``: no schedule); separate from ``budget_per_phase_yuan``.
+    ways
+        How pupils get to school (a scenario's ``ways:``, :class:`~geoplan.plan.ways.WaysSettings`):
+        walk, bus, escorted or board, chosen by one MIP within seats, beds and places; today's
+        journeys and the plan's are then the ways' (``PlanResult.ways_before`` / ``ways_after``).
+        ``None``: every band by its travel mode and the boarding rule.
     """
 
     rules: PlanningRules = field(default_factory=PlanningRules)
@@ -161,6 +167,7 @@ class PlanSettings:
     cache_dir: Path | None = None
     standards: Standards = field(default_factory=default_standards)
     investment: InvestmentSettings | None = None
+    ways: WaysSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,10 @@ class PlanResult:
         With seasons: per season, the minutes per band (as ``minutes``).
     season_before, season_after
         With seasons: per season, today's assignment and the plan's (as ``before``/``after``).
+    ways_before, ways_after
+        With ``ways:``: how pupils get to school today and after the plan
+        (:class:`~geoplan.plan.ways.WaysPlan`); ``before`` and ``after`` are then their
+        assignments.
     """
 
     area: PlanningArea
@@ -208,6 +219,8 @@ class PlanResult:
     season_minutes: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     season_before: dict[str, pd.DataFrame] = field(default_factory=dict)
     season_after: dict[str, pd.DataFrame] = field(default_factory=dict)
+    ways_before: WaysPlan | None = None
+    ways_after: WaysPlan | None = None
 
     @property
     def after(self) -> pd.DataFrame:
@@ -461,6 +474,15 @@ def make_plan(
         plan = _season_scorecard(area, settings, plan, by_season)
     seconds["restoration"] = time.perf_counter() - clock
 
+    ways_before = ways_after = None
+    if settings.ways is not None:
+        clock = time.perf_counter()
+        ways_before, ways_after, plan = _plan_ways(
+            area, settings, graph, dest, schools, plan, minutes=minutes
+        )
+        before = ways_before.assignment
+        seconds["ways"] = time.perf_counter() - clock
+
     clock = time.perf_counter()
     districts = (
         town_districts(area, schools, graph, settings)
@@ -479,6 +501,9 @@ def make_plan(
         districts=districts,
         schools=schools,
     )
+    for label, got in (("before", ways_before), ("after", ways_after)):
+        if got is not None:
+            metrics.update({f"{label}_{key}": value for key, value in got.metrics().items()})
     season_before: dict[str, pd.DataFrame] = {}
     season_after: dict[str, pd.DataFrame] = {}
     if by_season:
@@ -530,7 +555,76 @@ def make_plan(
         season_minutes=by_season,
         season_before=season_before,
         season_after=season_after,
+        ways_before=ways_before,
+        ways_after=ways_after,
     )
+
+
+def _plan_ways(
+    area: PlanningArea,
+    settings: PlanSettings,
+    graph: nx.MultiDiGraph,
+    dest: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    plan: RestorationPlan | None,
+    *,
+    minutes: Mapping[str, pd.DataFrame],
+) -> tuple[WaysPlan, WaysPlan, RestorationPlan | None]:
+    """How pupils get to school today and after the plan; the plan's tables under the ways."""
+    ways = settings.ways
+    assert ways is not None
+    for field_name, given, layer, have in (
+        ("escorted_townships", ways.escorted_townships, "townships", area.townships.index),
+        ("bus_seats", list(ways.bus_seats), "schools", area.schools.index),
+    ):
+        ids = sorted({str(i) for i in have})
+        unknown = sorted({str(g) for g in given} - set(ids))
+        if unknown:
+            msg = (
+                f"ways.{field_name} names unknown {layer} id(s) {unknown}. "
+                f"Fix: use ids of the {layer} layer, e.g. {ids[:3]}."
+            )
+            raise ScenarioError(msg)
+    journeys = way_journeys(
+        graph,
+        area.villages,
+        dest,
+        settings=ways,
+        band_modes=settings.band_modes,
+        trip_mode=settings.boarders_trip_mode,
+        closures=settings.closures,
+        cache_dir=settings.cache_dir,
+        minutes=minutes,
+    )
+    today = plan_schools(area, settings)
+    common: dict[str, Any] = {
+        "settings": ways,
+        "rules": settings.rules,
+        "band_modes": settings.band_modes,
+        "trip_mode": settings.boarders_trip_mode,
+    }
+    before = plan_ways(area.villages, today, area.sites, journeys, **common)
+    if plan is None:
+        return before, before, None
+    restored = [str(s) for s in plan.restored.index]
+    open_now = [str(s) for s in schools.index[schools["status"] == "open"]] + restored
+    after = plan_ways(area.villages, schools, area.sites, journeys, open_ids=open_now, **common)
+    dest_now = destination_points(schools, area.sites)
+    rules = settings.rules
+    plan = replace(
+        plan,
+        before=before.assignment,
+        after=after.assignment,
+        townships_before=evaluate.township_indicators(before.assignment, dest, rules=rules),
+        townships=evaluate.township_indicators(
+            after.assignment,
+            dest_now,
+            cost_by_township=plan.townships["cost_yuan"],
+            rules=rules,
+        ),
+        unserved=evaluate.unserved_villages(after.assignment, rules=rules),
+    )
+    return before, after, plan
 
 
 def _season_scorecard(

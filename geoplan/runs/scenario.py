@@ -49,6 +49,14 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
     standards: {building_yuan_per_m2: 3200, pupils_per_computer: {primary: 12},
                 playground_m2_per_pupil: {primary: {6: 12.0, 12: 9.0}}}
                                       # any value of geoplan/data/standards.yaml
+    ways: {bus_walk_max_m: 2000, bus_wait_min: 10, bus_mode: school_bus,
+           escorted_townships: [T03, T07], escorted_mode: riding,   # or car
+           board_bands: [g4_6, g7_9], walk_modes: {g7_9: pupil_walk},
+           bus_seats: {S04: 40},        # replaces the schools' bus_seats column (what-if)
+           places: true, time_limit_s: 60}
+                                      # how pupils get to school: walk, bus (schools'
+                                      # bus_seats), escorted (villages' escorted), board
+                                      # (boarding_beds), one MIP within seats, beds, places
 """
 
 from __future__ import annotations
@@ -77,6 +85,7 @@ from geoplan.plan.pipeline import DEFAULT_BAND_MODES, PlanSettings
 from geoplan.plan.seasons import MONTHS_PER_YEAR, Season
 from geoplan.plan.siting_plan import SITING_MODELS, SitingSettings
 from geoplan.plan.standards import STANDARD_KEYS, checked_overrides, default_standards
+from geoplan.plan.ways import WaysSettings
 from geoplan.rules import BANDS, PlanningRules, bands_taught
 
 __all__ = [
@@ -152,6 +161,19 @@ SCHEMA: dict[str, Any] = {
         "time_limit_s": "number",
     },
     "standards": dict.fromkeys(STANDARD_KEYS, "standard"),
+    "ways": {
+        "enabled": "bool",
+        "bus_walk_max_m": "number",
+        "bus_wait_min": "number",
+        "bus_mode": "mode",
+        "escorted_townships": "ids",
+        "escorted_mode": "mode",
+        "board_bands": "bands",
+        "walk_modes": "bands_mode",
+        "bus_seats": "seats_by_school",
+        "places": "bool",
+        "time_limit_s": "number",
+    },
 }
 """Every field a scenario file may hold: sections map to their fields, leaves name a kind."""
 
@@ -762,6 +784,100 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
         return None  # the problem is reported above
 
 
+def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
+    """The ``ways:`` section, checked (``None`` when absent or ``enabled: false``)."""
+    part = data.get("ways")
+    if not isinstance(part, dict):
+        return None
+    enabled = part.get("enabled", True)
+    if check.boolean("ways.enabled", enabled) is not True:
+        return None
+    kw: dict[str, Any] = {}
+    for key in ("bus_walk_max_m", "bus_wait_min"):
+        if part.get(key) is not None:
+            got = check.number(f"ways.{key}", part[key], positive=False)
+            if got is not None and got < 0:
+                check.bad(f"ways.{key}", part[key], "Negative.", "Write 0 or more.")
+            elif got is not None:
+                kw[key] = got
+    if part.get("time_limit_s") is not None:
+        limit = check.number("ways.time_limit_s", part["time_limit_s"])
+        if limit is not None:
+            kw["time_limit_s"] = limit
+    vehicles = {"bus_mode": ("school_bus", "car"), "escorted_mode": ("riding", "car")}
+    for key, allowed in vehicles.items():
+        value = part.get(key)
+        if value is None:
+            continue
+        if value not in allowed:
+            check.bad(
+                f"ways.{key}",
+                value,
+                "Not a vehicle mode for this way.",
+                f"Use one of: {', '.join(allowed)}.",
+            )
+        else:
+            kw[key] = str(value)
+    towns = part.get("escorted_townships")
+    if towns is not None:
+        got_towns = check.ids("ways.escorted_townships", towns)
+        if got_towns is not None:
+            kw["escorted_townships"] = got_towns
+    bands = part.get("board_bands")
+    if bands is not None:
+        if not isinstance(bands, list) or any(b not in BANDS for b in bands):
+            check.bad(
+                "ways.board_bands",
+                bands,
+                "Not a list of grade bands.",
+                f"Write e.g. `[g4_6, g7_9]` (bands: {', '.join(BANDS)}; `[]`: nobody boards).",
+            )
+        else:
+            if "g1_3" in bands:
+                _logger.warning(
+                    "%s: ways.board_bands lets grades 1-3 board; State Council guidance keeps "
+                    "them near home.",
+                    check.file,
+                )
+            kw["board_bands"] = tuple(str(b) for b in bands)
+    walking = [n for n, m in MODES.items() if m.access == "foot" and not m.speeds_kph]
+
+    def walk_mode(where: str, value: Any) -> str | None:
+        if value not in walking:
+            check.bad(where, value, "Not a walking mode.", f"Use one of: {', '.join(walking)}.")
+            return None
+        return str(value)
+
+    if part.get("walk_modes") is not None:
+        got_walk = check.bands("ways.walk_modes", part["walk_modes"], walk_mode)
+        if got_walk is not None:
+            kw["walk_modes"] = got_walk
+    seats = part.get("bus_seats")
+    if seats is not None:
+        if not isinstance(seats, dict):
+            check.bad(
+                "ways.bus_seats",
+                seats,
+                "Not seats per school.",
+                "Write e.g. `{S04: 40, S11: 60}` (school id: seats).",
+            )
+        else:
+            got_seats = {}
+            for sid, n in seats.items():
+                whole = check.integer(f"ways.bus_seats.{sid}", n, low=0)
+                if whole is not None:
+                    got_seats[str(sid)] = whole
+            kw["bus_seats"] = got_seats
+    if part.get("places") is not None:
+        places = check.boolean("ways.places", part["places"])
+        if places is not None:
+            kw["places"] = places
+    try:
+        return WaysSettings(**kw)
+    except ValueError:
+        return None  # the problem is reported above
+
+
 def _seasons(check: _Checker, value: Any) -> tuple[Season, ...]:
     """The ``seasons:`` section: name -> {months, closures, speed_factor}, checked."""
     if value is None:
@@ -1109,6 +1225,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         ),
         seasons=_seasons(check, data.get("seasons")),
         restoration_robust=_restoration_robust(check, data),
+        ways=_ways(check, data),
     )
     if settings.choose_closures and not settings.restore:
         check.bad(
