@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geoplan import __version__
+from geoplan.data.messages import coded_error
 from geoplan.errors import GeoplanError, OutputFormatError
 
 __all__ = [
@@ -33,8 +34,7 @@ Handler = Callable[[argparse.Namespace], int]
 def _output_folder(path: Path) -> Path:
     """``--out`` as given, refused before anything runs when it names an existing file."""
     if path.exists() and not path.is_dir():
-        msg = f"--out {path} is a file; give a folder to write the outputs into."
-        raise OutputFormatError(msg)
+        raise coded_error(OutputFormatError, "out_is_a_file", str(path), "", "", "--out", "")
     return path
 
 
@@ -108,8 +108,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.validation import format_problems, write_problem_report
 
     if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
-        msg = f"--report {args.report}: give a file name ending in .xlsx (e.g. problems.xlsx)."
-        raise OutputFormatError(msg)
+        raise coded_error(
+            OutputFormatError, "report_not_xlsx", str(args.report), "", "", "--report", ""
+        )
     _, problems, info = read_layers(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )

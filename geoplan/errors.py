@@ -6,6 +6,7 @@ matching builtin (``ValueError``, ``FileNotFoundError``) so generic handlers kee
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -28,7 +29,18 @@ __all__ = [
 
 
 class GeoplanError(Exception):
-    """Base class of every error geoplan raises on purpose."""
+    """Base class of every error geoplan raises on purpose.
+
+    ``problems`` holds the coded problems behind the error (file, row, column, value, fix, in
+    the catalogue's languages: ``geoplan run --lang zh``); it is empty for an error raised with
+    a plain message.
+    """
+
+    problems: list[Problem]
+
+    def __init__(self, *args: object, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(*args)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,11 @@ class Problem:
     params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
-        where = ", ".join(
+        return f"[{self.severity}] {self.where()}: {self.message} Fix: {self.fix}"
+
+    def where(self) -> str:
+        """File, layer, row, column and value, as far as known (``villages.csv, row V019``)."""
+        return ", ".join(
             part
             for part in (
                 self.file,
@@ -84,7 +100,6 @@ class Problem:
             )
             if part
         )
-        return f"[{self.severity}] {where}: {self.message} Fix: {self.fix}"
 
 
 def _row_text(row_id: str) -> str:
@@ -100,10 +115,9 @@ class ValidationError(GeoplanError, ValueError):
     """Input data that breaks the data contract; holds every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        errors = [p for p in self.problems if p.severity == "error"]
+        errors = [p for p in problems if p.severity == "error"]
         lines = [f"{len(errors)} problem(s) in the input:"] + [f"  - {p}" for p in errors]
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), problems=problems)
 
 
 class InputFileError(GeoplanError, ValueError):
@@ -131,17 +145,7 @@ class InfeasibleError(GeoplanError, ValueError):
 
 
 class ScenarioError(GeoplanError, ValueError):
-    """A scenario file with a bad, unknown or missing field.
-
-    ``problems`` holds the problems found (file, line, field, value, fix) when the scenario file
-    itself was checked; it is empty for a single refusal.
-    """
-
-    problems: list[Problem]
-
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)
-        self.problems = []
+    """A scenario file with a bad, unknown or missing field (``problems``: each one found)."""
 
 
 class MapAssetError(GeoplanError, RuntimeError):

@@ -7,6 +7,7 @@ the file itself (which line holds what), never geoplan's own output.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -29,6 +30,7 @@ _spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_b
 assert _spec is not None and _spec.loader is not None
 corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corpus)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _line(text: str, start: str, nth: int = 1) -> int:
@@ -150,6 +152,80 @@ def test_bad_scenario_is_refused_naming_file_line_and_field(
     for word in words:
         assert word in err, f"{fault}: {word!r} not in\n{err}"
     assert not out.exists(), f"{fault}: outputs written on a refused run"
+
+
+def test_every_bad_scenario_is_checked_in_chinese_too() -> None:
+    assert set(corpus.SCENARIOS_ZH) == set(corpus.SCENARIOS)
+
+
+@pytest.mark.parametrize("fault", sorted(corpus.SCENARIOS))
+def test_bad_scenario_is_refused_in_chinese_naming_file_line_and_field(
+    fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, code, _ = corpus.SCENARIOS[fault]
+    out = tmp_path / "out"
+    scenario = str(corpus.SCENARIOS_DIR / f"{fault}.yaml")
+    assert main(["-q", "run", scenario, "--lang", "zh", "--out", str(out)]) == code
+    err = capsys.readouterr().err
+    assert err.startswith("geoplan run: 输入有") and "Traceback" not in err
+    assert "问题:" in err and "改正:" in err
+    for word in corpus.SCENARIOS_ZH[fault]:
+        assert word in err, f"{fault}: {word!r} not in\n{err}"
+    for line in err.splitlines():
+        if line.strip().startswith(("问题:", "改正:")):
+            assert _HAN.search(line), f"{fault}: not Chinese: {line}"
+    assert not out.exists(), f"{fault}: outputs written on a refused run"
+
+
+# Refusals of the command line itself: arguments, in both languages (the words each must hold).
+CLI_FAULTS: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "file_for_folder": (
+        ["validate", "{tiny}/villages.csv"],
+        ["villages.csv", "is a file; give the planning-area folder", "geoplan validate {tiny}"],
+        ["villages.csv", "这是一个文件", "geoplan validate {tiny}"],
+    ),
+    "missing_folder": (
+        ["validate", "{tmp}/no_such_county"],
+        ["no_such_county", "does not exist"],
+        ["no_such_county", "不存在"],
+    ),
+    "out_is_a_file": (
+        ["run", "{tiny_scenario}", "--out", "{tmp}/a_file.txt"],
+        ["a_file.txt", "--out names a file", "Give a folder"],
+        ["a_file.txt", "--out 给出的是一个文件"],
+    ),
+    "report_not_xlsx": (
+        ["validate", "{tiny}", "--report", "{tmp}/p.csv"],
+        ["p.csv", "ending in .xlsx"],
+        ["p.csv", "以 .xlsx 结尾"],
+    ),
+    "scenario_missing": (
+        ["run", "{tmp}/no_such.yaml", "--out", "{tmp}/out"],
+        ["no_such.yaml", "does not exist"],
+        ["no_such.yaml", "方案文件不存在"],
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("fault", sorted(CLI_FAULTS))
+def test_command_line_refusals_name_the_file_in_both_languages(
+    fault: str, lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_file.txt").write_text("x", encoding="utf-8")
+    places = {
+        "tiny": str(TINY),
+        "tmp": str(tmp_path),
+        "tiny_scenario": str(HERE / "tiny_restore.yaml"),
+    }
+    argv, en, zh = CLI_FAULTS[fault]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["-q", *(a.format(**places) for a in argv), "--lang", lang]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for word in en if lang == "en" else zh:
+        assert word.format(**places) in err, f"{fault}/{lang}: {word!r} not in\n{err}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "something was written"
 
 
 def _line_graph(names: list[str]) -> nx.MultiDiGraph:

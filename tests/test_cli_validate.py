@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,29 @@ def test_exit_code_and_names(fault: str, capsys: pytest.CaptureFixture[str]) -> 
     for file, row, column in expected:
         lines = [line for line in out.splitlines() if file in line and row in line]
         assert any(column in line for line in lines), f"{fault}: {file} {row} {column}\n{out}"
+
+
+@pytest.mark.parametrize("fault", sorted(corpus.EXPECTED))
+def test_exit_code_and_names_in_chinese(
+    fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / fault
+    shutil.copytree(DATA / "bad" / fault, folder)
+    before = sorted(p.name for p in folder.rglob("*"))
+    code, expected = corpus.EXPECTED[fault]
+    assert main(["validate", str(folder), "--lang", "zh"]) == code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    lines = out.splitlines()
+    for file, row, column in expected:
+        at = [
+            i for i, line in enumerate(lines) if file in line and row in line and column in line
+        ]
+        assert at, f"{fault}: {file} {row} {column}\n{out}"
+        problem, fix = lines[at[0] + 1], lines[at[0] + 2]
+        assert problem.strip().startswith("问题:") and fix.strip().startswith("改正:"), out
+        assert all(re.search(r"[\u4e00-\u9fff]", t.strip()[3:]) for t in (problem, fix)), out
+    assert sorted(p.name for p in folder.rglob("*")) == before, f"{fault}: a file was written"
 
 
 def test_strict_fails_on_warnings() -> None:

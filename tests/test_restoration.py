@@ -127,7 +127,7 @@ def test_phasing_matches_brute_force_budget_and_decisions(seed: int) -> None:
 def test_phasing_infeasible_fixed_phase() -> None:
     young, minutes, schools, sites = _random_case(0)
     sites = sites.assign(phase=[1, 1, np.nan, np.nan, np.nan, np.nan])
-    with pytest.raises(InfeasibleError, match="phase 1"):
+    with pytest.raises(InfeasibleError, match="Phase 1"):
         phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1, 1])
 
 

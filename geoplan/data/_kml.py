@@ -23,6 +23,7 @@ import shapely
 from geoplan.data.area import ID_INDEX
 from geoplan.data.crs import OFFSET_SYSTEMS, WGS84
 from geoplan.data.files import _Source
+from geoplan.data.messages import coded_problem
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, id_text
 from geoplan.errors import Problem
 
@@ -59,17 +60,7 @@ def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
             gdf["_folder"] = name
             parts.append(gdf)
     except Exception as err:
-        problems.append(
-            Problem(
-                label,
-                source.layer,
-                "",
-                "",
-                "",
-                f"Cannot read the file: {err}",
-                "Export the points again from Ovital (奥维) or Tianditu as KML or KMZ.",
-            )
-        )
+        problems.append(coded_problem("kml_unreadable", label, source.layer, "", "", "", error=err))
         return None
     if not parts:
         return gpd.GeoDataFrame({"Name": [], "_folder": []}, geometry=[], crs=WGS84)
@@ -78,15 +69,15 @@ def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
     is_point = points.geometry.geom_type == "Point"
     if (~is_point).any():
         problems.append(
-            Problem(
+            coded_problem(
+                "kml_not_points",
                 label,
                 source.layer,
                 "",
                 "",
                 ", ".join(str(n) for n in points.loc[~is_point, "Name"].head(5)),
-                f"{int((~is_point).sum())} feature(s) are not points (lines or areas); ignored.",
-                "Nothing to do, unless one of them is a location: mark it as a point.",
-                "warning",
+                severity="warning",
+                count=int((~is_point).sum()),
             )
         )
     points = points[is_point].reset_index(drop=True)
@@ -97,7 +88,7 @@ def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
 
 def _closest(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, 3, 0.3)
-    return f"closest: {', '.join(close)}" if close else "no similar name"
+    return ", ".join(close) if close else "—"
 
 
 def join_locations(
@@ -175,28 +166,30 @@ def join_locations(
         reported[k] = True
         if len(found) == 1:
             problems.append(
-                Problem(
+                coded_problem(
+                    "kml_point_taken",
                     source.label,
                     source.layer,
                     rid,
                     "name",
                     shown,
-                    f"The point of this name in {label} is already the location of row "
-                    f"{owner[found[0]]}.",
-                    "Give the two rows distinct names, or add the missing point.",
+                    label=label,
+                    owner=owner[found[0]],
                 )
             )
             continue
         if found:
             problems.append(
-                Problem(
+                coded_problem(
+                    "kml_name_twice",
                     label,
                     source.layer,
                     rid,
                     "name",
                     shown,
-                    f"{len(found)} points in {label} have this name in township {tw}.",
-                    "Give the points distinct names (or delete the duplicate).",
+                    count=len(found),
+                    label=label,
+                    township=tw,
                 )
             )
             continue
@@ -206,16 +199,17 @@ def join_locations(
             if (t == tw or tw is None) and _key(points["Name"].iloc[i])
         ]
         problems.append(
-            Problem(
+            coded_problem(
+                "kml_no_point_in_township" if tw is not None else "kml_no_point",
                 source.label,
                 source.layer,
                 rid,
                 "name",
                 shown,
-                f"No point in {label} has this name"
-                + (f" in township {tw}" if tw is not None else "")
-                + f" ({_closest(shown.split(' / ')[-1], same or all_names)}).",
-                f"Make the names agree in {source.label} and {label}.",
+                label=label,
+                township=tw,
+                table=source.label,
+                closest=_closest(shown.split(" / ")[-1], same or all_names),
             )
         )
     table_names = [str(v) for c in names_col for v in frame[c] if _key(v)]
@@ -224,29 +218,31 @@ def join_locations(
             continue
         name = str(points["Name"].iloc[i])
         problems.append(
-            Problem(
+            coded_problem(
+                "kml_point_without_row",
                 label,
                 source.layer,
                 f"point {i + 1}",
                 "name",
                 name,
-                f"The point has no row in {source.label} ({_closest(name, table_names)}); ignored.",
-                f"Add a row for it to {source.label}, or delete the point.",
-                "warning",
+                severity="warning",
+                table=source.label,
+                closest=_closest(name, table_names),
             )
         )
     placed = int((~reported).sum())
     problems.append(
-        Problem(
+        coded_problem(
+            "kml_joined",
             source.label,
             source.layer,
             "",
             "",
             label,
-            f"Locations of {placed} of {len(frame)} rows taken from {label}, joined by name "
-            "within each township.",
-            "Nothing to do.",
-            "note",
+            severity="note",
+            placed=placed,
+            rows=len(frame),
+            label=label,
         )
     )
     gdf = gpd.GeoDataFrame(frame.copy(), geometry=geoms, crs=WGS84)

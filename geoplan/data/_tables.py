@@ -35,6 +35,7 @@ from geoplan.data.files import (
     split_lonlat,
 )
 from geoplan.data.headers import UNIT_FACTORS, header_unit
+from geoplan.data.messages import coded_problem
 from geoplan.data.validation import ROW_COLUMN
 from geoplan.errors import Problem
 
@@ -86,16 +87,7 @@ def _text_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
         return None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         problems.append(
-            Problem(
-                source.label,
-                source.layer,
-                "",
-                "",
-                "",
-                'Read as UTF-16 text (Excel\'s "Unicode text").',
-                "Nothing to do.",
-                "note",
-            )
+            coded_problem("read_utf16", source.label, source.layer, "", "", "", severity="note")
         )
     head = "\n".join(text.splitlines()[:20])
     counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
@@ -143,15 +135,7 @@ def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None
             sheets.append(_Sheet(name, rows, merged, excel=True))
     except Exception as err:
         problems.append(
-            Problem(
-                source.label,
-                source.layer,
-                "",
-                "",
-                "",
-                f"Cannot read the workbook: {err}",
-                "Save it from Excel or WPS as .xlsx (or .xls).",
-            )
+            coded_problem("workbook_unreadable", source.label, source.layer, "", "", "", error=err)
         )
         return None
     return sheets
@@ -232,15 +216,16 @@ def read_table(
         chosen = [s for s in sheets if s.name == wanted]
         if not chosen:
             problems.append(
-                Problem(
+                coded_problem(
+                    "sheet_missing",
                     settings.file,
                     layer,
                     "",
                     "sheet",
                     wanted,
-                    f"{source.label} has no sheet {wanted!r}; its sheets: "
-                    f"{', '.join(s.name for s in sheets)}.",
-                    "Name one of its sheets under `sheet:` in columns.yaml.",
+                    label=source.label,
+                    wanted=wanted,
+                    sheets=", ".join(s.name for s in sheets),
                 )
             )
             return None
@@ -253,16 +238,17 @@ def read_table(
         if len(sheets) > 1:
             others = ", ".join(s.name for s in sheets if s is not sheet)
             problems.append(
-                Problem(
+                coded_problem(
+                    "sheet_chosen",
                     source.label,
                     layer,
                     "",
                     "",
                     sheet.name,
-                    f"The workbook has several sheets; read {sheet.name!r}, whose headers fit "
-                    f"{layer} best (others: {others}).",
-                    f"To read another, write `sheet: <name>` under `{layer}:` in columns.yaml.",
-                    "note",
+                    severity="note",
+                    sheet=sheet.name,
+                    layer=layer,
+                    others=others,
                 )
             )
     if not sheet.rows:
@@ -270,31 +256,31 @@ def read_table(
     if h > 0:
         above = [t for r in range(h) for t in _merged_texts(sheet, r) if t]
         problems.append(
-            Problem(
+            coded_problem(
+                "title_rows_skipped",
                 source.label,
                 layer,
                 "",
                 "",
                 " | ".join(above)[:80],
-                f"{_rows_text(sheet, 0, h - 1)} above the header ({sheet.row_label(h)}) "
-                "skipped (a title).",
-                "Nothing to do.",
-                "note",
+                severity="note",
+                rows=_rows_text(sheet, 0, h - 1),
+                header=sheet.row_label(h),
             )
         )
     names, start = _headers(sheet, h)
     if start == h + 2:
         problems.append(
-            Problem(
+            coded_problem(
+                "two_row_header",
                 source.label,
                 layer,
                 "",
                 "",
                 "",
-                f"Two-row header ({_rows_text(sheet, h, h + 1)}) read as: "
-                f"{', '.join(n for n in names if n)}.",
-                "Nothing to do; check that the names fit.",
-                "note",
+                severity="note",
+                rows=_rows_text(sheet, h, h + 1),
+                names=", ".join(n for n in names if n),
             )
         )
     if source.path.suffix.lower() == ".xlsx":
@@ -320,16 +306,14 @@ def read_table(
         for (fr, fc), formula in sheet.formulas.items():
             if fr == r and fc in keep and values[keep.index(fc)] is None:
                 problems.append(
-                    Problem(
+                    coded_problem(
+                        "formula_no_value",
                         source.label,
                         layer,
                         sheet.row_label(r),
                         columns[keep.index(fc)],
                         formula,
-                        f"Formula cell {_column_letter(fc)}{r + 1} has no saved value "
-                        "(the file was written by a program that does not compute formulas).",
-                        "Open the file in Excel or WPS and save it, so the values are stored, "
-                        "or type the values.",
+                        cell=f"{_column_letter(fc)}{r + 1}",
                     )
                 )
         if all(v is None for v in values):
@@ -354,14 +338,14 @@ def _split_coordinates(
             lon[k], lat[k] = split_lonlat(value)
         except ValueError as err:
             problems.append(
-                Problem(
+                coded_problem(
+                    "not_a_coordinate_pair",
                     source.label,
                     source.layer,
                     str(row),
                     LONLAT,
                     str(value),
-                    f"Not a coordinate pair ({err}).",
-                    "Write longitude and latitude separated by a comma, e.g. 86.5,42.3.",
+                    error=err,
                 )
             )
     out = frame.drop(columns=[LONLAT])
@@ -426,30 +410,31 @@ def _check_totals(
                 differences.append(f"{column}: {word} {given:,.10g}, rows sum {total:,.10g}")
         if differences:
             problems.append(
-                Problem(
+                coded_problem(
+                    "total_row_differs",
                     source.label,
                     source.layer,
                     label,
                     "",
                     word,
-                    f"The {word} row does not match the sum of {span}: {'; '.join(differences)}.",
-                    "Check the rows above and the total; the rows are used, the total is not.",
-                    "warning",
+                    severity="warning",
+                    word=word,
+                    span=span,
+                    differences="; ".join(differences),
                 )
             )
         else:
             problems.append(
-                Problem(
+                coded_problem(
+                    "total_row_checked" if covered else "total_row_skipped",
                     source.label,
                     source.layer,
                     label,
                     "",
                     word,
-                    f"Total row ({word}) skipped; it matches the sum of {span}."
-                    if covered
-                    else f"Total row ({word}) skipped.",
-                    "Nothing to do.",
-                    "note",
+                    severity="note",
+                    word=word,
+                    span=span,
                 )
             )
     return frame.drop(index=frame.index[drop]).reset_index(drop=True)
@@ -475,16 +460,17 @@ def prepare_values(
         factor = UNIT_FACTORS.get(unit, 1.0)
         if factor != 1.0:
             problems.append(
-                Problem(
+                coded_problem(
+                    "header_unit",
                     source.label,
                     layer,
                     "",
                     local[column],
                     unit,
-                    f"Header {local[column]!r} gives its unit: values read as {unit} "
-                    f"(x {factor:,.0f}).",
-                    "Nothing to do.",
-                    "note",
+                    severity="note",
+                    header=local[column],
+                    unit=unit,
+                    factor=f"{factor:,.0f}",
                 )
             )
         values = []

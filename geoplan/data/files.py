@@ -281,14 +281,14 @@ def _read_yaml_lines(
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         mark = getattr(err, "problem_mark", None)
         problems.append(
-            Problem(
+            coded_problem(
+                "settings_unreadable",
                 path.name,
                 layer,
                 f"line {mark.line + 1}" if mark is not None else "",
                 "",
                 "",
-                f"Cannot read the file: {err}",
-                "Save it as UTF-8 YAML (see docs/data.md).",
+                error=err,
             )
         )
         return {}, {}
@@ -297,17 +297,7 @@ def _read_yaml_lines(
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        problems.append(
-            Problem(
-                path.name,
-                layer,
-                "",
-                "",
-                "",
-                "Expected a mapping of keys to values.",
-                "See docs/data.md for the layout.",
-            )
-        )
+        problems.append(coded_problem("settings_not_mapping", path.name, layer, "", "", ""))
         return {}, {}
     return data, read.lines
 
@@ -344,14 +334,8 @@ def _read_settings(path: Path | None, problems: list[Problem]) -> _Settings:
             continue
         if not isinstance(value, dict):
             problems.append(
-                Problem(
-                    path.name,
-                    key,
-                    line(key),
-                    "",
-                    str(value),
-                    "A layer section must map local headers to contract columns.",
-                    "Write lines such as `村名: name` under the layer.",
+                coded_problem(
+                    "columns_section_not_mapping", path.name, key, line(key), "", str(value)
                 )
             )
             continue
@@ -439,14 +423,15 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
         gdf[ROW_COLUMN] = [f"feature {i + 1}" for i in range(len(gdf))]
         return gdf
     problems.append(
-        Problem(
+        coded_problem(
+            "attributes_undecodable",
             source.label,
             source.layer,
             "",
             "",
             "",
-            f"Undecodable text in the attribute table (neither UTF-8 nor GB18030): {last}",
-            f"Add a {path.with_suffix('.cpg').name} file naming the encoding (e.g. GBK).",
+            error=last,
+            cpg=path.with_suffix(".cpg").name,
         )
     )
     return None
@@ -562,16 +547,17 @@ def _rename(
         for _, other in fits:
             if other not in strongest:
                 problems.append(
-                    Problem(
+                    coded_problem(
+                        "header_also_fits",
                         source.label,
                         layer,
                         "",
                         other,
                         other,
-                        f"Header {other!r} also fits {target!r}, which is read from "
-                        f"{strongest[0]!r}; {other!r} is kept as an extra column.",
-                        f"Map it in columns.yaml if {other!r} is the one meant.",
-                        "note",
+                        severity="note",
+                        other=other,
+                        target=target,
+                        first=strongest[0],
                     )
                 )
     used = set(renames.values())
@@ -582,30 +568,33 @@ def _rename(
         if close:
             known, target = close[0]
             problems.append(
-                Problem(
+                coded_problem(
+                    "header_unused",
                     source.label,
                     layer,
                     "",
                     header,
                     header,
-                    f"Header {header!r} was not used; did you mean {known} → {target}?",
-                    f"If so, add `{header.strip()}: {target}` under `{layer}:` in columns.yaml "
-                    "(or rename the header).",
-                    "note",
+                    severity="note",
+                    header=header,
+                    known=known,
+                    target=target,
+                    stripped=header.strip(),
+                    layer=layer,
                 )
             )
     synonyms = [f"{h} → {t}" for h, t in renames.items() if readings[h][0] == 2]
     if synonyms:
         problems.append(
-            Problem(
+            coded_problem(
+                "headers_by_synonym",
                 source.label,
                 layer,
                 "",
                 "",
                 "",
-                f"Headers read by their known synonyms: {', '.join(synonyms)}.",
-                "Nothing to do; `geoplan validate --write-columns` writes the mapping used.",
-                "note",
+                severity="note",
+                synonyms=", ".join(synonyms),
             )
         )
     return frame.rename(columns=renames), renames
@@ -622,14 +611,14 @@ def _coordinate_system(
         return parse_coordinate_system(text)
     except CRSError as err:
         problems.append(
-            Problem(
+            coded_problem(
+                "coordinates_unknown",
                 settings_file,
                 source.layer,
                 "",
                 "coordinates",
                 text,
-                str(err),
-                "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
+                error=err,
             )
         )
         return None
@@ -667,15 +656,15 @@ def _points_from_table(
     if absent:
         seen = ", ".join(str(c) for c in frame.columns if c != ROW_COLUMN)
         problems.append(
-            Problem(
+            coded_problem(
+                "missing_coordinate_columns",
                 source.label,
                 source.layer,
                 "",
                 "/".join(absent),
                 "",
-                f"Required coordinate column missing; headers seen: {seen}.",
-                "Add longitude/latitude columns (lon/lat or 经度/纬度, or one 经纬度 cell), or "
-                f"map yours in columns.yaml, or put the points in {source.layer}.kml.",
+                seen=seen,
+                layer=source.layer,
             )
         )
         gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=crs)
@@ -776,15 +765,7 @@ def _vector_crs(
             CRS.from_user_input(gdf.crs)
         except Exception:
             problems.append(
-                Problem(
-                    source.label,
-                    source.layer,
-                    "",
-                    "",
-                    str(gdf.crs),
-                    "Unknown CRS.",
-                    "Save the layer in a CRS with an EPSG code.",
-                )
+                coded_problem("layer_crs_unknown", source.label, source.layer, "", "", str(gdf.crs))
             )
             return None
         if gdf.crs.is_geographic and not gdf.empty:

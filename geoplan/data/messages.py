@@ -10,14 +10,15 @@ languages use different values.
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, TypeVar
 
-from geoplan.errors import ArgumentError, Problem
+from geoplan.errors import ArgumentError, GeoplanError, Problem
 
 __all__ = [
     "IMPLIED_FIELDS",
     "LANGUAGES",
     "MESSAGES",
+    "coded_error",
     "coded_problem",
     "message_fields",
     "problem_text",
@@ -384,10 +385,719 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("有多个表头都对应到 {column!r}。", "只保留其中一个,或在 columns.yaml 中明确对应。"),
     },
+    "closure_no_such_road": {
+        "en": (
+            "closure {label!r}: no road is named {name!r} (closest road names: {close}).",
+            "write the name exactly as the road file has it (closures.roads[].names), or use "
+            "way_ids.",
+        ),
+        "zh": (
+            "封闭 {label!r}:没有名为 {name!r} 的道路(最接近的道路名:{close})。",
+            "按道路文件中的写法一字不差地填写道路名(closures.roads[].names),或改用 way_ids。",
+        ),
+    },
+    "closure_no_such_road_none_close": {
+        "en": (
+            "closure {label!r}: no road is named {name!r} (the network has {count} road names, "
+            "none close).",
+            "write the name exactly as the road file has it (closures.roads[].names), or use "
+            "way_ids.",
+        ),
+        "zh": (
+            "封闭 {label!r}:没有名为 {name!r} 的道路(路网有 {count} 个道路名,没有相近的)。",
+            "按道路文件中的写法一字不差地填写道路名(closures.roads[].names),或改用 way_ids。",
+        ),
+    },
+    "closure_no_such_way": {
+        "en": (
+            "closure {label!r}: OSM way id(s) {missing} are not in the road network.",
+            "check the ids (the edge attribute osmid), or close the road by name.",
+        ),
+        "zh": (
+            "封闭 {label!r}:路网中没有 OSM 路段编号 {missing}。",
+            "核对编号(路段属性 osmid),或按道路名封闭。",
+        ),
+    },
+    "closure_polygon_outside": {
+        "en": (
+            "closure {label!r}: the polygon lies outside the road network (extent {extent}).",
+            "give the polygon in the area's metric CRS.",
+        ),
+        "zh": (
+            "封闭 {label!r}:多边形在路网范围之外(路网范围 {extent})。",
+            "用规划区的米制坐标系填写多边形。",
+        ),
+    },
+    "roads_miss_county": {
+        "en": (
+            "The road network misses the county: {far} of {villages} villages are farther than "
+            "{max_access_m} m from every road (the nearest road is {median_km} km away for half of "
+            "them). The road file ({source}) covers longitude {roads_lon}, latitude {roads_lat}; "
+            "the county covers longitude {county_lon}, latitude {county_lat}.",
+            "Give the road file of this county (roads.* in the folder, or area.roads in the "
+            "scenario), or check the road file's CRS.",
+        ),
+        "zh": (
+            "路网没有覆盖本县:{villages} 个村中有 {far} 个离所有道路都超过 {max_access_m} 米(其中一"
+            "半离最近的道路 {median_km} 公里以上)。道路文件({source})的范围是经度 {roads_lon}、纬度"
+            " {roads_lat};本县的范围是经度 {county_lon}、纬度 {county_lat}。",
+            "使用本县的道路文件(文件夹中的 roads.*,或方案中的 area.roads),或检查道路文件的坐标系。",
+        ),
+    },
+    "phase_fixed_over_limits": {
+        "en": (
+            "Phase {phase} has {fixed} sites fixed to it costing {cost} yuan, but allows {sites} "
+            "sites and {budget} yuan.",
+            "Move some fixed phases (the sites' phase column) or raise the limits "
+            "(restoration.sites_per_phase, restoration.budget_per_phase_yuan).",
+        ),
+        "zh": (
+            "第 {phase} 期固定了 {fixed} 个教学点,费用 {cost} 元,但该期最多 {sites} 个、{budget} 元"
+            "。",
+            "调整部分教学点的固定期次(sites 表的 phase 列),或放宽限额(restoration.sites_per_phase、"
+            "restoration.budget_per_phase_yuan)。",
+        ),
+    },
+    "must_over_sites": {
+        "en": (
+            "{must} sites must be restored but the phases allow {sites}.",
+            "Drop some `must` decisions (restoration.must, the sites' decision column) or allow "
+            "more sites (restoration.sites_per_phase).",
+        ),
+        "zh": (
+            "必须恢复 {must} 个教学点,但各期合计只允许 {sites} 个。",
+            "减少必选(restoration.must 或 sites 表的 decision 列),或放宽每期个数"
+            "(restoration.sites_per_phase)。",
+        ),
+    },
+    "must_fits_no_phase": {
+        "en": (
+            "Must site {site} fits in no phase (the sites or the budget per phase run out).",
+            "Raise the sites or budget per phase (restoration.sites_per_phase, "
+            "restoration.budget_per_phase_yuan), or drop {site} from the must list.",
+        ),
+        "zh": (
+            "必选教学点 {site} 放不进任何一期(每期个数或预算不够)。",
+            "放宽每期个数或预算(restoration.sites_per_phase、restoration.budget_per_phase_yuan),或"
+            "把 {site} 移出必选列表。",
+        ),
+    },
+    "plan_refused": {
+        "en": (
+            "The plan cannot be made: {error}.",
+            "Change the scenario's settings named above (or the data they depend on).",
+        ),
+        "zh": ("无法制定规划(英文原因:{error})。", "修改上面所指的方案设置(或它所依赖的数据)。"),
+    },
+    "crs_unknown": {
+        "en": ("Unknown CRS.", "Give an EPSG code such as EPSG:4538 or EPSG:32645."),
+        "zh": ("坐标系无法识别。", "填写 EPSG 代码,如 EPSG:4538 或 EPSG:32645。"),
+    },
+    "crs_not_projected": {
+        "en": (
+            "The CRS is not projected; metric work needs metres.",
+            "Give a projected CRS in metres (e.g. EPSG:4538).",
+        ),
+        "zh": (
+            "该坐标系不是投影坐标系;米制计算需要以米为单位。",
+            "填写以米为单位的投影坐标系(如 EPSG:4538)。",
+        ),
+    },
+    "area_missing": {
+        "en": (
+            "The folder or file does not exist.",
+            "Give a planning-area folder or a .gpkg file.",
+        ),
+        "zh": ("该文件夹或文件不存在。", "给出规划区文件夹或 .gpkg 文件。"),
+    },
+    "area_is_a_file": {
+        "en": (
+            "This is a file; give the planning-area folder that holds it.",
+            "Run `geoplan validate {parent}`, or give a .gpkg holding every layer.",
+        ),
+        "zh": (
+            "这是一个文件;请给出存放它的规划区文件夹。",
+            "运行 `geoplan validate {parent}`,或给出包含全部图层的 .gpkg 文件。",
+        ),
+    },
+    "columns_missing": {
+        "en": ("The columns file does not exist.", "Check the name given with --columns."),
+        "zh": ("表头对照文件不存在。", "检查 --columns 后给出的文件名。"),
+    },
+    "out_is_a_file": {
+        "en": (
+            "--out names a file.",
+            "Give a folder to write the outputs into (a new or an existing folder).",
+        ),
+        "zh": ("--out 给出的是一个文件。", "给出一个用来存放结果的文件夹(新建或已有的均可)。"),
+    },
+    "report_not_xlsx": {
+        "en": (
+            "--report must name an .xlsx file.",
+            "Give a file name ending in .xlsx (e.g. problems.xlsx).",
+        ),
+        "zh": ("--report 应给出 .xlsx 文件。", "给出以 .xlsx 结尾的文件名(如 problems.xlsx)。"),
+    },
+    "scenario_missing": {
+        "en": ("The scenario file does not exist.", "Check the path and the file name."),
+        "zh": ("方案文件不存在。", "检查路径和文件名。"),
+    },
+    "scenario_not_path": {
+        "en": ("Not a path.", "Write a path such as `../demo`."),
+        "zh": ("{field} 不是路径。", "填写路径,如 `../demo`。"),
+    },
+    "scenario_folder_not_file": {
+        "en": ("A folder, not a file.", "Name the file itself."),
+        "zh": ("{field} 指向文件夹,而不是文件。", "写出文件本身的名称。"),
+    },
+    "closures_not_list": {
+        "en": (
+            "Not a list of road closures.",
+            "Write e.g. `roads: [{{label: winter, names: [Aqik Winter Pass]}}]`.",
+        ),
+        "zh": (
+            "{field} 不是道路封闭列表。",
+            "写成如 `roads: [{{label: winter, names: [Aqik Winter Pass]}}]`。",
+        ),
+    },
+    "extra_classes_not_mapping": {
+        "en": ("Not extra classes per school.", "Write e.g. `{{S01: {{g1_3: 2}}}}`."),
+        "zh": ("{field} 不是按学校填写的增加班数。", "写成如 `{{S01: {{g1_3: 2}}}}`。"),
+    },
+    "block_pairs_not_list": {
+        "en": ("Not a list of block pairs.", "Write e.g. `[[B001, B002]]`."),
+        "zh": ("{field} 不是街区对的列表。", "写成如 `[[B001, B002]]`。"),
+    },
+    "siting_and_restoration": {
+        "en": (
+            "`siting:` and `restoration:` are exclusive: a plan chooses its teaching points either "
+            "by one location model or by phased restoration.",
+            "Remove one of the two sections, or write `restoration: {{enabled: false}}` when a "
+            "base scenario sets restoration.",
+        ),
+        "zh": (
+            "`siting:` 与 `restoration:` 不能同时使用:规划要么用一个选址模型选择教学点,要么分期恢复"
+            "。",
+            "删除其中一节;若基础方案设置了 restoration,写 `restoration: {{enabled: false}}`。",
+        ),
+    },
+    "siting_model_unknown": {
+        "en": ("Unknown or missing siting model.", "Use {models}."),
+        "zh": ("选址模型未知或未填写。", "使用 {models}。"),
+    },
+    "siting_needs_p": {
+        "en": ("{model} needs `p`.", "Give the new teaching points to open, e.g. `p: 6`."),
+        "zh": ("{model} 需要 `p`。", "填写要新开的教学点个数,如 `p: 6`。"),
+    },
+    "siting_needs_budget": {
+        "en": ("budgeted_coverage needs a budget.", "Write e.g. `budget_yuan: 3000000`."),
+        "zh": ("budgeted_coverage 需要预算。", "填写如 `budget_yuan: 3000000`。"),
+    },
+    "siting_band": {
+        "en": ("New teaching points teach grades 1-3 only.", "Use {bands} (or leave it out)."),
+        "zh": ("新教学点只教 1-3 年级。", "使用 {bands}(或不填)。"),
+    },
+    "robust_unknown": {
+        "en": ("Unknown robust setting.", "Use {robust} (with `seasons:`), or leave it out."),
+        "zh": ("稳健设置无法识别。", "使用 {robust}(需配合 `seasons:`),或不填。"),
+    },
+    "robust_needs_seasons": {
+        "en": (
+            "A robust plan needs seasons.",
+            "Add `seasons: {{summer: {{months: 5}}, winter: {{months: 4, closures: [...]}}}}`.",
+        ),
+        "zh": (
+            "稳健规划需要季节设置。",
+            "添加 `seasons: {{summer: {{months: 5}}, winter: {{months: 4, closures: [...]}}}}`。",
+        ),
+    },
+    "seasons_not_mapping": {
+        "en": (
+            "Not a mapping of seasons.",
+            "Write e.g. `seasons: {{summer: {{months: 5}}, winter: {{months: 4}}}}`.",
+        ),
+        "zh": (
+            "{field} 不是季节的映射。",
+            "写成如 `seasons: {{summer: {{months: 5}}, winter: {{months: 4}}}}`。",
+        ),
+    },
+    "season_not_mapping": {
+        "en": (
+            "A season must hold fields.",
+            "Write e.g. `seasons: {{summer: {{months: 5}}, winter: {{months: 4}}}}`.",
+        ),
+        "zh": (
+            "季节 {field} 应包含字段。",
+            "写成如 `seasons: {{summer: {{months: 5}}, winter: {{months: 4}}}}`。",
+        ),
+    },
+    "seasons_months_over": {
+        "en": (
+            "The seasons' school months add up to more than {months}.",
+            "Shorten a season: months count school months of the year.",
+        ),
+        "zh": ("各季节的上学月数合计超过 {months}。", "缩短某个季节:months 指一年中上学的月数。"),
+    },
+    "name_not_folder": {
+        "en": (
+            "Not a usable folder name.",
+            "Use letters, digits, '_', '-' and '.', e.g. `winter_pass_closed`.",
+        ),
+        "zh": (
+            "{field} 不能用作文件夹名。",
+            "只用字母、数字、'_'、'-' 和 '.',如 `winter_pass_closed`。",
+        ),
+    },
+    "area_folder_missing": {
+        "en": (
+            "No planning-area folder given.",
+            "Add `area: {{folder: path/to/county}}` here or in the base scenario.",
+        ),
+        "zh": (
+            "没有给出规划区文件夹。",
+            "在本文件或基础方案中添加 `area: {{folder: path/to/county}}`。",
+        ),
+    },
+    "scenario_not_crs": {
+        "en": ("Not a CRS.", "Write e.g. `EPSG:32645`."),
+        "zh": ("{field} 不是坐标系。", "填写如 `EPSG:32645`。"),
+    },
+    "trip_mode_not_vehicle": {
+        "en": (
+            "Not a vehicle mode: boarders travel home once a week by vehicle, never on foot.",
+            "Use one of: {vehicles}.",
+        ),
+        "zh": ("不是乘车方式:寄宿生每周乘车回家一次,不是步行。", "使用以下之一:{vehicles}。"),
+    },
+    "sites_and_budget_per_phase": {
+        "en": (
+            "Both sites per phase and a budget per phase are given.",
+            "Keep one of `sites_per_phase` and `budget_per_phase_yuan`; write `null` for the other "
+            "when a base scenario sets it.",
+        ),
+        "zh": (
+            "同时给出了每期个数和每期预算。",
+            "只保留 `sites_per_phase` 和 `budget_per_phase_yuan` 之一;若基础方案设置了另一个,把它写"
+            "成 `null`。",
+        ),
+    },
+    "budgets_not_list": {
+        "en": (
+            "Not a list of budgets.",
+            "Write one budget per phase in yuan, e.g. [4000000, 4000000].",
+        ),
+        "zh": ("{field} 不是预算列表。", "每期填一个预算(元),如 [4000000, 4000000]。"),
+    },
+    "site_counts_not_list": {
+        "en": (
+            "Not a list of site counts.",
+            "Write the most sites restored in each phase, e.g. [4, 4, 3, 3].",
+        ),
+        "zh": ("{field} 不是教学点个数列表。", "填写每期最多恢复的教学点个数,如 [4, 4, 3, 3]。"),
+    },
+    "must_and_never": {
+        "en": ("Sites are both must and never.", "Keep each site in one of the two lists."),
+        "zh": ("有教学点同时在必选(must)和不选(never)列表中。", "每个教学点只放在其中一个列表里。"),
+    },
+    "islands_unknown": {
+        "en": (
+            "Unknown way to treat blocks that touch no district.",
+            "Use report (name them and stop) or join (join each to the district of the school it "
+            "reaches first by road).",
+        ),
+        "zh": (
+            "处理不与任何学区相邻的街区的方式无法识别。",
+            "使用 report(列出它们并停止)或 join(并入沿道路最先到达的学校的学区)。",
+        ),
+    },
+    "scenario_negative": {
+        "en": ("Negative.", "Write 0 or more, e.g. 30."),
+        "zh": ("{field} 为负数。", "填写 0 或以上,如 30。"),
+    },
+    "lang_unknown": {
+        "en": ("Unknown language.", "Use en or zh."),
+        "zh": ("语言无法识别。", "使用 en(英文)或 zh(中文)。"),
+    },
+    "choose_closures_needs_restoration": {
+        "en": (
+            "Choosing closures needs the restoration plan.",
+            "Set `restoration: {{enabled: true}}` (e.g. with `sites_per_phase: [0]`).",
+        ),
+        "zh": (
+            "选择撤并学校需要启用恢复规划。",
+            "设置 `restoration: {{enabled: true}}`(例如配合 `sites_per_phase: [0]`)。",
+        ),
+    },
+    "not_text": {
+        "en": ("Not text.", "Write one line of text."),
+        "zh": ("{field} 不是文字。", "写一行文字。"),
+    },
+    "not_per_band": {
+        "en": ("Not a value per grade band.", "Write e.g. `{{g1_3: 30, g4_6: 45, g7_9: 60}}`."),
+        "zh": ("{field} 不是按年级段填写的值。", "写成如 `{{g1_3: 30, g4_6: 45, g7_9: 60}}`。"),
+    },
+    "closure_not_mapping": {
+        "en": (
+            "A road closure must hold fields.",
+            "Give `names`, `way_ids` or `polygon` (WKT in the area's CRS).",
+        ),
+        "zh": (
+            "道路封闭应包含字段。",
+            "填写 `names`、`way_ids` 或 `polygon`(规划区坐标系下的 WKT)。",
+        ),
+    },
+    "way_ids_not_list": {
+        "en": ("Not a list of OSM way ids.", "Write whole numbers, e.g. [123456]."),
+        "zh": ("{field} 不是 OSM 路段编号列表。", "填写整数,如 [123456]。"),
+    },
+    "closure_closes_nothing": {
+        "en": ("The closure closes nothing.", "Give `names`, `way_ids` or `polygon`."),
+        "zh": ("该封闭没有封闭任何道路。", "填写 `names`、`way_ids` 或 `polygon`。"),
+    },
+    "speed_factor_not_mapping": {
+        "en": (
+            "Not a mapping of travel modes.",
+            "Write e.g. `speed_factor: {{child_walk: 0.7, school_bus: 0.8}}`.",
+        ),
+        "zh": (
+            "{field} 不是按交通方式填写的映射。",
+            "写成如 `speed_factor: {{child_walk: 0.7, school_bus: 0.8}}`。",
+        ),
+    },
+    "mode_unknown": {
+        "en": ("Unknown travel mode.", "Use one of: {modes}."),
+        "zh": ("交通方式无法识别。", "使用以下之一:{modes}。"),
+    },
+    "budget_by_year_not_mapping": {
+        "en": ("Not a budget per year.", "Write e.g. `{{2025: 52190000, 2026: 26050000}}` (yuan)."),
+        "zh": (
+            "{field} 不是按年份填写的预算。",
+            "写成如 `{{2025: 52190000, 2026: 26050000}}`(元)。",
+        ),
+    },
+    "not_wkt_polygon": {
+        "en": (
+            "Not a WKT polygon.",
+            "Write e.g. `POLYGON ((0 0, 1000 0, 1000 1000, 0 0))` in the area's CRS.",
+        ),
+        "zh": (
+            "{field} 不是 WKT 多边形。",
+            "用规划区的坐标系写成如 `POLYGON ((0 0, 1000 0, 1000 1000, 0 0))`。",
+        ),
+    },
+    "not_a_year": {
+        "en": ("Not a year.", "Write a year such as 2025."),
+        "zh": ("{field} 中有一项不是年份。", "填写年份,如 2025。"),
+    },
+    "negative_budget": {
+        "en": ("A negative budget.", "Write 0 or more yuan."),
+        "zh": ("预算为负数。", "填写 0 或以上(元)。"),
+    },
+    "section_not_mapping": {
+        "en": (
+            "A section must hold fields.",
+            "Write its fields indented below `{key}:`, e.g. `{example}: ...`.",
+        ),
+        "zh": (
+            "{field} 这一节应包含字段。",
+            "把它的字段缩进写在 `{key}:` 下面,如 `{example}: ...`。",
+        ),
+    },
+    "scenario_not_utf8": {
+        "en": ("The file is not UTF-8 text.", "Save the scenario as UTF-8 (any text editor can)."),
+        "zh": ("该文件不是 UTF-8 文本。", "把方案另存为 UTF-8 编码(任何文本编辑器都可以)。"),
+    },
+    "scenario_not_toml": {
+        "en": (
+            "Not valid TOML: {error}.",
+            "Check quotes around text and `key = value` on each line.",
+        ),
+        "zh": (
+            "不是有效的 TOML(英文原因:{error})。",
+            "检查文字两边的引号,以及每行的 `key = value`。",
+        ),
+    },
+    "scenario_not_yaml": {
+        "en": (
+            "Not valid YAML: {error}.",
+            "Check indentation and the colon after each field name.",
+        ),
+        "zh": ("不是有效的 YAML(英文原因:{error})。", "检查缩进,以及每个字段名后面的冒号。"),
+    },
+    "scenario_not_mapping": {
+        "en": (
+            "A scenario must be a mapping of fields.",
+            "Write one `field: value` per line, e.g. `name: status_quo`.",
+        ),
+        "zh": ("方案应由字段组成。", "每行写一个 `field: value`,如 `name: status_quo`。"),
+    },
+    "bases_loop": {
+        "en": ("The bases form a loop: {chain}.", "Remove the `base:` line that points back."),
+        "zh": ("基础方案形成了循环:{chain}。", "删除指回去的那一行 `base:`。"),
+    },
+    "base_missing": {
+        "en": (
+            "The scenario file {name} does not exist.",
+            "Check the name; relative paths are read from the folder of the file that names them.",
+        ),
+        "zh": ("方案文件 {name} 不存在。", "检查名称;相对路径从写它的文件所在的文件夹算起。"),
+    },
+    "base_not_name": {
+        "en": ("`base` must be a file name.", "Write e.g. `base: base/demo_county.yaml`."),
+        "zh": ("`base` 应为文件名。", "写成如 `base: base/demo_county.yaml`。"),
+    },
+    "read_utf16": {
+        "en": ('Read as UTF-16 text (Excel\'s "Unicode text").', "Nothing to do."),
+        "zh": ("已按 UTF-16 文本读取(Excel 的“Unicode 文本”)。", "无需处理。"),
+    },
+    "title_rows_skipped": {
+        "en": ("{rows} above the header ({header}) skipped (a title).", "Nothing to do."),
+        "zh": ("表头({header})上方的 {rows} 已跳过(标题)。", "无需处理。"),
+    },
+    "two_row_header": {
+        "en": (
+            "Two-row header ({rows}) read as: {names}.",
+            "Nothing to do; check that the names fit.",
+        ),
+        "zh": ("两行表头({rows})读作:{names}。", "无需处理;请核对这些名称是否合适。"),
+    },
+    "workbook_unreadable": {
+        "en": (
+            "Cannot read the workbook: {error}",
+            "Save it from Excel or WPS as .xlsx (or .xls).",
+        ),
+        "zh": ("无法读取该工作簿(英文原因:{error})。", "用 Excel 或 WPS 另存为 .xlsx(或 .xls)。"),
+    },
+    "sheet_missing": {
+        "en": (
+            "{label} has no sheet {wanted!r}; its sheets: {sheets}.",
+            "Name one of its sheets under `sheet:` in columns.yaml.",
+        ),
+        "zh": (
+            "{label} 中没有工作表 {wanted!r};它的工作表有:{sheets}。",
+            "在 columns.yaml 的 `sheet:` 中填写其中一个工作表名。",
+        ),
+    },
+    "sheet_chosen": {
+        "en": (
+            "The workbook has several sheets; read {sheet!r}, whose headers fit {layer} best "
+            "(others: {others}).",
+            "To read another, write `sheet: <name>` under `{layer}:` in columns.yaml.",
+        ),
+        "zh": (
+            "工作簿有多个工作表;已读取表头最符合 {layer} 的 {sheet!r}(其他:{others})。",
+            "要读取其他工作表,在 columns.yaml 的 `{layer}:` 下写 `sheet: <工作表名>`。",
+        ),
+    },
+    "total_row_differs": {
+        "en": (
+            "The {word} row does not match the sum of {span}: {differences}.",
+            "Check the rows above and the total; the rows are used, the total is not.",
+        ),
+        "zh": (
+            "“{word}”行与 {span} 之和不符:{differences}。",
+            "核对上面各行和合计行;计算用各行,不用合计行。",
+        ),
+    },
+    "total_row_checked": {
+        "en": ("Total row ({word}) skipped; it matches the sum of {span}.", "Nothing to do."),
+        "zh": ("合计行({word})已跳过;它与 {span} 之和相符。", "无需处理。"),
+    },
+    "total_row_skipped": {
+        "en": ("Total row ({word}) skipped.", "Nothing to do."),
+        "zh": ("合计行({word})已跳过。", "无需处理。"),
+    },
+    "header_unit": {
+        "en": (
+            "Header {header!r} gives its unit: values read as {unit} (x {factor}).",
+            "Nothing to do.",
+        ),
+        "zh": ("表头 {header!r} 写明了单位:数值按 {unit} 读取(×{factor})。", "无需处理。"),
+    },
+    "formula_no_value": {
+        "en": (
+            "Formula cell {cell} has no saved value (the file was written by a program that does "
+            "not compute formulas).",
+            "Open the file in Excel or WPS and save it, so the values are stored, or type the "
+            "values.",
+        ),
+        "zh": (
+            "公式单元格 {cell} 没有保存的值(文件是由不计算公式的程序写出的)。",
+            "用 Excel 或 WPS 打开并保存该文件,使数值保存下来,或直接填写数值。",
+        ),
+    },
+    "not_a_coordinate_pair": {
+        "en": (
+            "Not a coordinate pair ({error}).",
+            "Write longitude and latitude separated by a comma, e.g. 86.5,42.3.",
+        ),
+        "zh": ("不是经纬度坐标对。", "用逗号分隔经度和纬度,如 86.5,42.3。"),
+    },
+    "attributes_undecodable": {
+        "en": (
+            "Undecodable text in the attribute table (neither UTF-8 nor GB18030): {error}",
+            "Add a {cpg} file naming the encoding (e.g. GBK).",
+        ),
+        "zh": (
+            "属性表中的文字无法解码(既不是 UTF-8 也不是 GB18030)。",
+            "添加一个 {cpg} 文件写明编码(如 GBK)。",
+        ),
+    },
+    "settings_not_mapping": {
+        "en": ("Expected a mapping of keys to values.", "See docs/data.md for the layout."),
+        "zh": ("应为“键: 值”的映射。", "格式见 docs/data.md。"),
+    },
+    "headers_by_synonym": {
+        "en": (
+            "Headers read by their known synonyms: {synonyms}.",
+            "Nothing to do; `geoplan validate --write-columns` writes the mapping used.",
+        ),
+        "zh": (
+            "以下表头按已知的同义词读取:{synonyms}。",
+            "无需处理;`geoplan validate --write-columns` 会写出所用的对照。",
+        ),
+    },
+    "missing_coordinate_columns": {
+        "en": (
+            "Required coordinate column missing; headers seen: {seen}.",
+            "Add longitude/latitude columns (lon/lat or 经度/纬度, or one 经纬度 cell), or map "
+            "yours in columns.yaml, or put the points in {layer}.kml.",
+        ),
+        "zh": (
+            "缺少必需的坐标列;文件中的表头为:{seen}。",
+            "添加经度、纬度两列(lon/lat 或 经度/纬度,或一个“经纬度”单元格),或在 columns.yaml 中对应"
+            "你的表头,或把点放在 {layer}.kml 中。",
+        ),
+    },
+    "settings_unreadable": {
+        "en": ("Cannot read the file: {error}", "Save it as UTF-8 YAML (see docs/data.md)."),
+        "zh": ("无法读取该文件(英文原因:{error})。", "另存为 UTF-8 编码的 YAML(见 docs/data.md)。"),
+    },
+    "columns_section_not_mapping": {
+        "en": (
+            "A layer section must map local headers to contract columns.",
+            "Write lines such as `村名: name` under the layer.",
+        ),
+        "zh": ("图层一节应把本地表头对应到规范列。", "在该图层下写如 `村名: name` 的行。"),
+    },
+    "header_unused": {
+        "en": (
+            "Header {header!r} was not used; did you mean {known} → {target}?",
+            "If so, add `{stripped}: {target}` under `{layer}:` in columns.yaml (or rename the "
+            "header).",
+        ),
+        "zh": (
+            "表头 {header!r} 没有用上;是否指 {known} → {target}?",
+            "如果是,在 columns.yaml 的 `{layer}:` 下添加 `{stripped}: {target}`(或修改表头)。",
+        ),
+    },
+    "coordinates_unknown": {
+        "en": ("{error}", "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx."),
+        "zh": ("坐标系声明无法识别。", "使用 wgs84、cgcs2000、gcj02、bd09 或 EPSG:xxxx。"),
+    },
+    "header_also_fits": {
+        "en": (
+            "Header {other!r} also fits {target!r}, which is read from {first!r}; {other!r} is "
+            "kept as an extra column.",
+            "Map it in columns.yaml if {other!r} is the one meant.",
+        ),
+        "zh": (
+            "表头 {other!r} 也符合 {target!r},但 {target!r} 已从 {first!r} 读取;{other!r} 作为附加"
+            "列保留。",
+            "如果要用的是 {other!r},在 columns.yaml 中对应它。",
+        ),
+    },
+    "layer_crs_unknown": {
+        "en": ("Unknown CRS.", "Save the layer in a CRS with an EPSG code."),
+        "zh": ("坐标系无法识别。", "用带 EPSG 代码的坐标系保存该图层。"),
+    },
+    "kml_joined": {
+        "en": (
+            "Locations of {placed} of {rows} rows taken from {label}, joined by name within each "
+            "township.",
+            "Nothing to do.",
+        ),
+        "zh": ("{rows} 行中有 {placed} 行的位置取自 {label},按名称在各乡镇内对应。", "无需处理。"),
+    },
+    "kml_not_points": {
+        "en": (
+            "{count} feature(s) are not points (lines or areas); ignored.",
+            "Nothing to do, unless one of them is a location: mark it as a point.",
+        ),
+        "zh": ("{count} 个要素不是点(是线或面),已忽略。", "无需处理;若其中有位置点,请把它标成点。"),
+    },
+    "kml_no_point_in_township": {
+        "en": (
+            "No point in {label} has this name in township {township} (closest: {closest}).",
+            "Make the names agree in {table} and {label}.",
+        ),
+        "zh": (
+            "{label} 中乡镇 {township} 内没有这个名称的点(最接近的名称:{closest})。",
+            "让 {table} 与 {label} 中的名称一致。",
+        ),
+    },
+    "kml_no_point": {
+        "en": (
+            "No point in {label} has this name (closest: {closest}).",
+            "Make the names agree in {table} and {label}.",
+        ),
+        "zh": (
+            "{label} 中没有这个名称的点(最接近的名称:{closest})。",
+            "让 {table} 与 {label} 中的名称一致。",
+        ),
+    },
+    "kml_point_without_row": {
+        "en": (
+            "The point has no row in {table} (closest: {closest}); ignored.",
+            "Add a row for it to {table}, or delete the point.",
+        ),
+        "zh": (
+            "该点在 {table} 中没有对应的行(最接近的名称:{closest}),已忽略。",
+            "在 {table} 中为它添加一行,或删除该点。",
+        ),
+    },
+    "kml_unreadable": {
+        "en": (
+            "Cannot read the file: {error}",
+            "Export the points again from Ovital (奥维) or Tianditu as KML or KMZ.",
+        ),
+        "zh": ("无法读取该文件(英文原因:{error})。", "从奥维或天地图重新导出为 KML 或 KMZ。"),
+    },
+    "kml_point_taken": {
+        "en": (
+            "The point of this name in {label} is already the location of row {owner}.",
+            "Give the two rows distinct names, or add the missing point.",
+        ),
+        "zh": (
+            "{label} 中这个名称的点已是 {owner} 行的位置。",
+            "给这两行不同的名称,或补上缺少的点。",
+        ),
+    },
+    "kml_name_twice": {
+        "en": (
+            "{count} points in {label} have this name in township {township}.",
+            "Give the points distinct names (or delete the duplicate).",
+        ),
+        "zh": (
+            "{label} 中乡镇 {township} 内有 {count} 个点同名。",
+            "给这些点不同的名称(或删除重复的点)。",
+        ),
+    },
+    "table_for_polygons": {
+        "en": (
+            "The {layer} layer holds polygons, which a table cannot.",
+            "Save {layer} as GeoJSON, shapefile or a GeoPackage layer.",
+        ),
+        "zh": (
+            "{layer} 图层是多边形,表格无法存放。",
+            "把 {layer} 保存为 GeoJSON、shapefile 或 GeoPackage 图层。",
+        ),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 
 _LEVEL_ZH = {"primary": "小学", "middle": "初中"}
+_E = TypeVar("_E", bound=GeoplanError)
 
 
 def message_fields(template: str) -> set[str]:
@@ -456,3 +1166,24 @@ def problem_text(problem: Problem, lang: str = "en") -> tuple[str, str]:
     if lang == "en" or problem.code not in MESSAGES:
         return problem.message, problem.fix
     return _render(problem.code, lang, dict(problem.params))
+
+
+def coded_error(
+    error: type[_E],
+    code: str,
+    file: str,
+    layer: str,
+    row_id: str,
+    column: str,
+    value: Any,
+    /,
+    **params: Any,
+) -> _E:
+    """An ``error`` (to raise) holding one coded problem; its message is the English text.
+
+    ``geoplan run --lang zh`` prints the problem from the catalogue instead.
+    """
+    problem = coded_problem(code, file, layer, row_id, column, value, **params)
+    where = problem.where()
+    text = f"{problem.message} Fix: {problem.fix}"
+    return error(f"{where}: {text}" if where else text, problems=[problem])

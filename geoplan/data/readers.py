@@ -51,7 +51,7 @@ from geoplan.data.files import (
     _Source,
     _vector_crs,
 )
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.data.validation import ROW_COLUMN, validate_layers
 from geoplan.errors import (
     ArgumentError,
@@ -172,11 +172,9 @@ def _metric_crs(user: Any) -> CRS | None:
     try:
         crs = CRS.from_user_input(user)
     except Exception as err:
-        msg = f"Unknown CRS {user!r}; give an EPSG code such as EPSG:4538 or EPSG:32645."
-        raise CRSError(msg) from err
+        raise coded_error(CRSError, "crs_unknown", "", "area", "", "crs", user) from err
     if not crs.is_projected:
-        msg = f"CRS {user!r} is not projected; metric work needs metres (e.g. EPSG:4538)."
-        raise CRSError(msg)
+        raise coded_error(CRSError, "crs_not_projected", "", "area", "", "crs", user)
     if not _in_metres(crs):
         unit = crs.axis_info[0].unit_name if crs.axis_info else "unknown units"
         _logger.warning(
@@ -226,14 +224,11 @@ def read_layers(
     """
     root = Path(path)
     if not root.exists():
-        msg = f"{root} does not exist; give a planning-area folder or a .gpkg file."
-        raise MissingInputError(msg)
+        raise coded_error(MissingInputError, "area_missing", str(root), "", "", "", "")
     if root.is_file() and root.suffix.lower() != ".gpkg":
-        msg = (
-            f"{root} is a file; give the planning-area folder that holds it "
-            f"(geoplan validate {root.parent}), or a .gpkg holding every layer."
+        raise coded_error(
+            InputFileError, "area_is_a_file", str(root), "", "", "", "", parent=root.parent
         )
-        raise InputFileError(msg)
     single = root if root.is_file() else None
     folder = root.parent if single is not None else root
     problems: list[Problem] = []
@@ -244,8 +239,7 @@ def read_layers(
     )
     columns_path = Path(columns) if columns is not None else folder / "columns.yaml"
     if columns is not None and not columns_path.is_file():
-        msg = f"The columns file {columns_path} does not exist."
-        raise MissingInputError(msg)
+        raise coded_error(MissingInputError, "columns_missing", str(columns_path), "", "", "", "")
     settings = _read_settings(columns_path if columns_path.is_file() else None, problems)
     metric = _metric_crs(crs) if crs is not None else None
     if metric is None and area_settings.get("crs") is not None:
@@ -296,14 +290,8 @@ def read_layers(
             used[layer].update({h: t for h, t in renames.items() if h != t})
             if layer in ("townships", "blocks"):
                 problems.append(
-                    Problem(
-                        source.label,
-                        layer,
-                        "",
-                        "",
-                        "",
-                        f"The {layer} layer holds polygons, which a table cannot.",
-                        f"Save {layer} as GeoJSON, shapefile or a GeoPackage layer.",
+                    coded_problem(
+                        "table_for_polygons", source.label, layer, "", "", "", layer=layer
                     )
                 )
                 continue
@@ -380,14 +368,14 @@ def _located(
             _, offset = parse_coordinate_system(declared)
         except CRSError as err:
             problems.append(
-                Problem(
+                coded_problem(
+                    "coordinates_unknown",
                     settings.file,
                     source.layer,
                     "",
                     "coordinates",
                     declared,
-                    str(err),
-                    "Use wgs84, cgcs2000, gcj02, bd09 or EPSG:xxxx.",
+                    error=err,
                 )
             )
             return None

@@ -656,7 +656,7 @@ def format_problems(problems: Iterable[Problem], *, lang: str = "en") -> str:
             _tail(p.file, 40),
             p.layer,
             _short(p.row_id),
-            _short(p.column),
+            _short(p.column, 40),
             _short(p.value),
         )
         for n, p in enumerate(items, 1)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geoplan.data.messages import coded_error
 from geoplan.errors import ArgumentError, InfeasibleError, Problem, ValidationError
 from geoplan.models import _location as loc
 from geoplan.models._coverage import _Cover, _enrolment, _prepare
@@ -480,15 +481,31 @@ def _check_forced(
         fixed_cost[int(fixed[i]) - 1] += cost[i]
     for t in range(n_phases):
         if fixed_count[t] > limits[0, t] or fixed_cost[t] > limits[1, t] + 1e-6:
-            raise InfeasibleError(
-                f"phase {t + 1} has {int(fixed_count[t])} sites fixed to it costing "
-                f"{fixed_cost[t]:,.0f} yuan, but allows {limits[0, t]:g} sites and "
-                f"{limits[1, t]:,.0f} yuan; move some fixed phases or raise the limits."
+            raise coded_error(
+                InfeasibleError,
+                "phase_fixed_over_limits",
+                "",
+                "sites",
+                "",
+                "phase",
+                t + 1,
+                phase=t + 1,
+                fixed=int(fixed_count[t]),
+                cost=f"{fixed_cost[t]:,.0f}",
+                sites=f"{limits[0, t]:g}",
+                budget=f"{limits[1, t]:,.0f}",
             )
     if forced.sum() > limits[0].sum():
-        raise InfeasibleError(
-            f"{int(forced.sum())} sites must be restored but the phases allow "
-            f"{limits[0].sum():g}; drop some `must` decisions or allow more sites."
+        raise coded_error(
+            InfeasibleError,
+            "must_over_sites",
+            "",
+            "sites",
+            "",
+            "decision",
+            "must",
+            must=int(forced.sum()),
+            sites=f"{limits[0].sum():g}",
         )
 
 
@@ -511,13 +528,31 @@ def _greedy(
 
     for i in map(int, np.flatnonzero(forced & allowed.sum(axis=1).astype(bool))):
         if allowed[i].sum() == 1:
-            place(i, int(np.flatnonzero(allowed[i])[0]))
+            only = int(np.flatnonzero(allowed[i])[0])
+            if not fits(i, only):  # its one phase is full of sites that have no other phase
+                raise coded_error(
+                    InfeasibleError,
+                    "must_fits_no_phase",
+                    "",
+                    "sites",
+                    str(cov.site_ids[i]),
+                    "decision",
+                    "must",
+                    site=cov.site_ids[i],
+                )
+            place(i, only)
     for i in map(int, np.flatnonzero(forced & (ph == 0))):
         t = next((t for t in range(n_phases) if allowed[i, t] and fits(i, t)), None)
         if t is None:
-            raise InfeasibleError(
-                f"must site {cov.site_ids[i]} fits in no phase; raise the sites or budget "
-                "per phase."
+            raise coded_error(
+                InfeasibleError,
+                "must_fits_no_phase",
+                "",
+                "sites",
+                str(cov.site_ids[i]),
+                "decision",
+                "must",
+                site=cov.site_ids[i],
             )
         place(i, t)
     served = np.zeros(len(cov.village_ids), dtype=bool)

@@ -27,7 +27,8 @@ from scipy.sparse.csgraph import connected_components
 from shapely import LineString, STRtree
 from shapely.geometry.base import BaseGeometry
 
-from geoplan.errors import ArgumentError, NetworkError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, NetworkError, Problem
 from geoplan.network.roads import ROAD_CLASSES, _as_list
 
 __all__ = [
@@ -566,39 +567,59 @@ def _check_closures(graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: n
         names.update(str(s) for s in _as_list(data.get("name")) if s is not None)
         way_ids.update(int(w) for w in _as_list(data.get("osmid", -1)) if w is not None)
     extent = shapely.box(*xy.min(axis=0), *xy.max(axis=0))
-    problems: list[str] = []
+    problems: list[Problem] = []
     for closure in closures:
         label = closure.label or ", ".join(closure.names) or "a road closure"
         for name in closure.names:
             if name in names:
                 continue
             close = difflib.get_close_matches(name, sorted(names), n=5, cutoff=0.5)
-            hint = (
-                f"closest road names: {', '.join(repr(c) for c in close)}"
-                if close
-                else f"the network has {len(names)} road names, none close"
-            )
             problems.append(
-                f"closure {label!r}: no road is named {name!r} ({hint}). Fix: write the name "
-                "exactly as the road file has it (closures.roads[].names), or use way_ids."
+                coded_problem(
+                    "closure_no_such_road" if close else "closure_no_such_road_none_close",
+                    "",
+                    "closures",
+                    "",
+                    "names",
+                    name,
+                    label=label,
+                    name=name,
+                    close=", ".join(repr(c) for c in close),
+                    count=len(names),
+                )
             )
         missing = [w for w in closure.way_ids if int(w) not in way_ids]
         if missing:
             problems.append(
-                f"closure {label!r}: OSM way id(s) {missing} are not in the road network. Fix: "
-                "check the ids (the edge attribute osmid), or close the road by name."
+                coded_problem(
+                    "closure_no_such_way",
+                    "",
+                    "closures",
+                    "",
+                    "way_ids",
+                    ", ".join(map(str, missing)),
+                    label=label,
+                    missing=missing,
+                )
             )
         if closure.polygon is not None and not closure.polygon.intersects(extent):
             problems.append(
-                f"closure {label!r}: the polygon lies outside the road network (extent "
-                f"{', '.join(f'{v:.0f}' for v in extent.bounds)}). Fix: give the polygon in the "
-                "area's metric CRS."
+                coded_problem(
+                    "closure_polygon_outside",
+                    "",
+                    "closures",
+                    "",
+                    "polygon",
+                    closure.polygon.wkt[:80],
+                    label=label,
+                    extent=", ".join(f"{v:.0f}" for v in extent.bounds),
+                )
             )
     if problems:
         msg = "A road closure matches no road, so nothing would be closed:\n  - " + "\n  - ".join(
-            problems
+            f"{p.message} Fix: {p.fix}" for p in problems
         )
-        raise NetworkError(msg)
+        raise NetworkError(msg, problems=problems)
 
 
 def mode_network(

@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
 
+from geoplan.data.messages import coded_error
 from geoplan.errors import (
     ArgumentError,
     CRSError,
@@ -531,14 +532,14 @@ def area_matrix(
     )
 
 
-def _extent_text(bounds: np.ndarray | tuple[float, ...], crs: Any) -> str:
-    """Bounds in ``crs`` as WGS-84 longitudes and latitudes, for a message."""
+def _extent_text(bounds: np.ndarray | tuple[float, ...], crs: Any) -> tuple[str, str]:
+    """Bounds in ``crs`` as WGS-84 longitude and latitude ranges (``86.40-86.60``)."""
     from pyproj import Transformer
 
     west, south, east, north = (float(v) for v in bounds)
     to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     xs, ys = to_wgs.transform([west, east, west, east], [south, south, north, north])
-    return f"longitude {min(xs):.2f} to {max(xs):.2f}, latitude {min(ys):.2f} to {max(ys):.2f}"
+    return f"{min(xs):.2f}-{max(xs):.2f}", f"{min(ys):.2f}-{max(ys):.2f}"
 
 
 def check_roads_reach(
@@ -600,18 +601,30 @@ def check_roads_reach(
     if far * 2 <= len(pts):
         return
     report = load_report(graph)
-    source = ", ".join(report.sources) if report is not None and report.sources else "the road file"
+    source = ", ".join(report.sources) if report is not None and report.sources else ""
     area = county if county is not None and len(county) else points
-    msg = (
-        f"The road network misses the county: {far} of {len(pts)} villages are farther than "
-        f"{max_access_m:.0f} m from every road (the nearest road is {np.median(near) / 1000:.1f} "
-        f"km away for half of them). The road file ({source}) covers "
-        f"{_extent_text(node_xy.min(axis=0).tolist() + node_xy.max(axis=0).tolist(), points.crs)};"
-        f" the county covers {_extent_text(area.total_bounds, area.crs)}. Fix: give the road file "
-        "of this county (roads.* in the folder, or area.roads in the scenario), or check the "
-        "road file's CRS."
+    roads_lon, roads_lat = _extent_text(
+        node_xy.min(axis=0).tolist() + node_xy.max(axis=0).tolist(), points.crs
     )
-    raise NetworkError(msg)
+    county_lon, county_lat = _extent_text(area.total_bounds, area.crs)
+    raise coded_error(
+        NetworkError,
+        "roads_miss_county",
+        source,
+        "roads",
+        "",
+        "",
+        f"{far} of {len(pts)}",
+        far=far,
+        villages=len(pts),
+        max_access_m=f"{max_access_m:.0f}",
+        median_km=f"{np.median(near) / 1000:.1f}",
+        source=source or "the road file",
+        roads_lon=roads_lon,
+        roads_lat=roads_lat,
+        county_lon=county_lon,
+        county_lat=county_lat,
+    )
 
 
 def _check_points(points: gpd.GeoDataFrame, label: str) -> None:

@@ -36,7 +36,7 @@ from geoplan.data.readers import (
     read_planning_area,
     write_layers_gpkg,
 )
-from geoplan.errors import InfeasibleError, NetworkError, ScenarioError
+from geoplan.errors import GeoplanError, InfeasibleError, NetworkError, Problem, ScenarioError
 from geoplan.network import roads
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.evaluate import village_journeys
@@ -123,12 +123,37 @@ def _unknown_ids(
         layer=layer,
         examples=", ".join(examples),
     )
-    error = ScenarioError(
+    return ScenarioError(
         f"Scenario {scenario.where(field)}, field {field}, value {ids!r}: {problem.message} "
-        f"Fix: {problem.fix}"
+        f"Fix: {problem.fix}",
+        problems=[problem],
     )
-    error.problems = [problem]
-    return error
+
+
+def _in_scenario(err: GeoplanError, scenario: Scenario, field: str, value: str) -> list[Problem]:
+    """The problems of a refused plan, placed in the scenario file at ``field``.
+
+    A problem that names its own file (the road file) keeps it; an error without coded problems
+    becomes one ``plan_refused`` problem quoting it.
+    """
+    file, line = scenario.origin(field)
+    row = f"line {line}" if line else ""
+    problems = err.problems or [
+        coded_problem("plan_refused", "", "", "", "", "", error=str(err).rstrip("."))
+    ]
+    return [
+        p
+        if p.file
+        else dataclasses.replace(
+            p,
+            file=file,
+            layer=field.split(".")[0],
+            row_id=row,
+            column=f"{field}[].{p.column}" if p.column and field == "closures.roads" else field,
+            value=value or p.value,
+        )
+        for p in problems
+    ]
 
 
 def prepare_area(scenario: Scenario) -> PlanningArea:
@@ -188,13 +213,15 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
         result = make_plan(area, graph=graph, settings=scen.settings)
     except InfeasibleError as err:
         must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
-        where = scen.where("restoration.must") if scen.must_sites else scen.where("name")
-        msg = f"Scenario {where}{must}: {err}"
-        raise InfeasibleError(msg) from err
+        field = "restoration.must" if scen.must_sites else "name"
+        msg = f"Scenario {scen.where(field)}{must}: {err}"
+        raise InfeasibleError(
+            msg, problems=_in_scenario(err, scen, field, ", ".join(scen.must_sites))
+        ) from err
     except NetworkError as err:
-        where = scen.where("closures.roads") if scen.settings.closures else scen.where("area")
-        msg = f"Scenario {where}: {err}"
-        raise NetworkError(msg) from err
+        field = "closures.roads" if scen.settings.closures else "area"
+        msg = f"Scenario {scen.where(field)}: {err}"
+        raise NetworkError(msg, problems=_in_scenario(err, scen, field, "")) from err
     return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
 
 

@@ -76,7 +76,7 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 
 from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.siting import ROBUST
 from geoplan.network.modes import MODES, Closure
@@ -273,32 +273,14 @@ def _read_fields(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        problems.append(
-            Problem(
-                str(path),
-                "",
-                "",
-                "",
-                "",
-                "The file is not UTF-8 text.",
-                "Save the scenario as UTF-8 (any text editor can).",
-            )
-        )
+        problems.append(coded_problem("scenario_not_utf8", str(path), "", "", "", ""))
         return None
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             problems.append(
-                Problem(
-                    str(path),
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"Not valid TOML: {err}.",
-                    "Check quotes around text and `key = value` on each line.",
-                )
+                coded_problem("scenario_not_toml", str(path), "", "", "", "", error=err)
             )
             return None
         return data
@@ -306,16 +288,15 @@ def _read_fields(
         read = load_yaml(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
         problems.append(
-            Problem(
+            coded_problem(
+                "scenario_not_yaml",
                 str(path),
                 "",
                 f"line {mark.line + 1}" if mark is not None else "",
                 "",
                 "",
-                f"Not valid YAML{where}: {err}.",
-                "Check indentation and the colon after each field name.",
+                error=_yaml_error(err),
             )
         )
         return None
@@ -326,18 +307,19 @@ def _read_fields(
         return {}
     if not isinstance(data, dict):
         problems.append(
-            Problem(
-                str(path),
-                "",
-                "",
-                "",
-                type(data).__name__,
-                "A scenario must be a mapping of fields.",
-                "Write one `field: value` per line, e.g. `name: status_quo`.",
-            )
+            coded_problem("scenario_not_mapping", str(path), "", "", "", type(data).__name__)
         )
         return None
     return data
+
+
+def _yaml_error(err: yaml.YAMLError) -> str:
+    """What YAML says is wrong, without its copy of the text (``expected ',' or ']'``)."""
+    problem = getattr(err, "problem", None)
+    if not problem:
+        return " ".join(str(err).split())
+    context = getattr(err, "context", None)
+    return f"{context}: {problem}" if context else str(problem)
 
 
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
@@ -373,28 +355,19 @@ def _load_chain(
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         problems.append(
-            Problem(
-                str(seen[-1]),
-                "",
-                "",
-                "base",
-                str(path),
-                f"The bases form a loop: {chain}.",
-                "Remove the `base:` line that points back.",
-            )
+            coded_problem("bases_loop", str(seen[-1]), "", "", "base", path, chain=chain)
         )
         return {}, []
     if not path.is_file():
         problems.append(
-            Problem(
+            coded_problem(
+                "base_missing",
                 str(seen[-1]) if seen else str(path),
                 "",
                 "",
                 "base" if seen else "",
-                str(path),
-                "The scenario file does not exist.",
-                "Check the name; relative paths are read from the folder of the file "
-                "that names them.",
+                path,
+                name=path.name,
             )
         )
         return {}, []
@@ -409,17 +382,7 @@ def _load_chain(
     merged: dict[str, Any] = {}
     if base is not None:
         if not isinstance(base, str):
-            problems.append(
-                Problem(
-                    str(path),
-                    "",
-                    "",
-                    "base",
-                    str(base),
-                    "`base` must be a file name.",
-                    "Write e.g. `base: base/demo_county.yaml`.",
-                )
-            )
+            problems.append(coded_problem("base_not_name", str(path), "", "", "base", base))
         else:
             merged, base_files = _load_chain(
                 (path.parent / base).resolve(), problems, (*seen, path), origins
@@ -440,12 +403,6 @@ class _Checker:
         self.file = file
         self.problems = problems
         self.origins = origins or {}
-
-    def bad(self, where: str, value: Any, message: str, fix: str) -> None:
-        section = where.split(".")[0] if "." in where else ""
-        file, line = _field_origin(self.origins, where, self.file)
-        row = f"line {line}" if line else ""
-        self.problems.append(Problem(file, section, row, where, _text(value), message, fix))
 
     def coded(self, code: str, where: str, value: Any, **params: Any) -> None:
         """A problem whose text is the catalogue's entry ``code`` (English and Chinese)."""
@@ -470,12 +427,12 @@ class _Checker:
                 )
             elif isinstance(schema[key], dict):
                 if not isinstance(data[key], dict):
-                    self.bad(
+                    self.coded(
+                        "section_not_mapping",
                         where,
                         data[key],
-                        "A section must hold fields.",
-                        f"Write its fields indented below `{key}:`, e.g. "
-                        f"`{next(iter(schema[key]))}: ...`.",
+                        key=key,
+                        example=next(iter(schema[key])),
                     )
                 else:
                     self.unknown(data[key], schema[key], f"{where}.")
@@ -509,12 +466,7 @@ class _Checker:
         self, where: str, value: Any, each: Callable[[str, Any], Any]
     ) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.bad(
-                where,
-                value,
-                "Not a value per grade band.",
-                "Write e.g. `{g1_3: 30, g4_6: 45, g7_9: 60}`.",
-            )
+            self.coded("not_per_band", where, value)
             return None
         out: dict[str, Any] = {}
         for band, item in value.items():
@@ -550,54 +502,39 @@ def _text(value: Any) -> str:
 
 def _path(check: _Checker, where: str, value: Any, *, folder_ok: bool) -> Path | None:
     if not isinstance(value, str):
-        check.bad(where, value, "Not a path.", "Write a path such as `../demo`.")
+        check.coded("scenario_not_path", where, value)
         return None
     path = Path(value)
     if not path.exists():
         check.coded("scenario_path_missing", where, value)
         return None
     if not folder_ok and path.is_dir():
-        check.bad(where, value, "A folder, not a file.", "Name the file itself.")
+        check.coded("scenario_folder_not_file", where, value)
         return None
     return path
 
 
 def _road_closures(check: _Checker, where: str, value: Any) -> tuple[Closure, ...] | None:
     if not isinstance(value, list):
-        check.bad(
-            where,
-            value,
-            "Not a list of road closures.",
-            "Write e.g. `roads: [{label: winter, names: [Aqik Winter Pass]}]`.",
-        )
+        check.coded("closures_not_list", where, value)
         return None
     out: list[Closure] = []
     keys = ("label", "names", "way_ids", "polygon")
     for i, item in enumerate(value):
         here = f"{where}[{i}]"
         if not isinstance(item, dict):
-            check.bad(
-                here,
-                item,
-                "A road closure must hold fields.",
-                "Give `names`, `way_ids` or `polygon` (WKT in the area's CRS).",
-            )
+            check.coded("closure_not_mapping", here, item)
             continue
         for key in item:
             if key not in keys:
-                check.bad(f"{here}.{key}", key, "Unknown field.", f"Use one of: {', '.join(keys)}.")
+                check.coded("unknown_field_no_hint", f"{here}.{key}", key, known=", ".join(keys))
         names = check.ids(f"{here}.names", item.get("names", []))
         way_ids: tuple[int, ...] | None = ()
         raw_ids = item.get("way_ids", [])
         if not isinstance(raw_ids, list) or not all(
             isinstance(w, int) and not isinstance(w, bool) for w in raw_ids
         ):
-            check.bad(
-                f"{here}.way_ids",
-                raw_ids,
-                "Not a list of OSM way ids.",
-                "Write whole numbers, e.g. [123456].",
-            )
+            check.coded("way_ids_not_list", f"{here}.way_ids", raw_ids)
             way_ids = None
         else:
             way_ids = tuple(int(w) for w in raw_ids)
@@ -606,16 +543,9 @@ def _road_closures(check: _Checker, where: str, value: Any) -> tuple[Closure, ..
             try:
                 polygon = wkt.loads(str(item["polygon"]))
             except (ShapelyError, ValueError):
-                check.bad(
-                    f"{here}.polygon",
-                    item["polygon"],
-                    "Not a WKT polygon.",
-                    "Write e.g. `POLYGON ((0 0, 1000 0, 1000 1000, 0 0))` in the area's CRS.",
-                )
+                check.coded("not_wkt_polygon", f"{here}.polygon", item["polygon"])
         if names is not None and way_ids is not None and not (names or way_ids or polygon):
-            check.bad(
-                here, item, "The closure closes nothing.", "Give `names`, `way_ids` or `polygon`."
-            )
+            check.coded("closure_closes_nothing", here, item)
             continue
         label = str(item.get("label") or ", ".join(names or ()) or f"closure {i + 1}")
         out.append(Closure(label=label, way_ids=way_ids or (), names=names or (), polygon=polygon))
@@ -624,7 +554,7 @@ def _road_closures(check: _Checker, where: str, value: Any) -> tuple[Closure, ..
 
 def _extra_classes(check: _Checker, where: str, value: Any) -> dict[str, dict[str, int]] | None:
     if not isinstance(value, dict):
-        check.bad(where, value, "Not extra classes per school.", "Write e.g. `{S01: {g1_3: 2}}`.")
+        check.coded("extra_classes_not_mapping", where, value)
         return None
     out: dict[str, dict[str, int]] = {}
     for school, per_band in value.items():
@@ -687,7 +617,7 @@ def _block_pairs(check: _Checker, where: str, value: Any) -> tuple[tuple[str, st
         for p in value
     )
     if not ok:
-        check.bad(where, value, "Not a list of block pairs.", "Write e.g. `[[B001, B002]]`.")
+        check.coded("block_pairs_not_list", where, value)
         return ()
     return tuple((str(a), str(b)) for a, b in value)
 
@@ -699,31 +629,14 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
         return None
     restoration = data.get("restoration")
     if isinstance(restoration, dict) and restoration.get("enabled", True) is not False:
-        check.bad(
-            "siting",
-            part.get("model", ""),
-            "`siting:` and `restoration:` are exclusive: a plan chooses its teaching points "
-            "either by one location model or by phased restoration.",
-            "Remove one of the two sections, or write `restoration: {enabled: false}` when a "
-            "base scenario sets restoration.",
-        )
+        check.coded("siting_and_restoration", "siting", part.get("model", ""))
     model = part.get("model")
     if model not in SITING_MODELS:
-        check.bad(
-            "siting.model",
-            model,
-            "Unknown or missing siting model.",
-            f"Use {', '.join(SITING_MODELS)}.",
-        )
+        check.coded("siting_model_unknown", "siting.model", model, models=", ".join(SITING_MODELS))
         return None
     p = check.integer("siting.p", part["p"]) if part.get("p") is not None else None
     if model in ("p_median", "max_coverage") and part.get("p") is None:
-        check.bad(
-            "siting.p",
-            "",
-            f"{model} needs `p`.",
-            "Give the new teaching points to open, e.g. `p: 6`.",
-        )
+        check.coded("siting_needs_p", "siting.p", "", model=model)
     limit = (
         check.number("siting.limit_min", part["limit_min"])
         if part.get("limit_min") is not None
@@ -735,38 +648,20 @@ def _siting(check: _Checker, data: Mapping[str, Any]) -> SitingSettings | None:
         else None
     )
     if model == "budgeted_coverage" and part.get("budget_yuan") is None:
-        check.bad(
-            "siting.budget_yuan",
-            "",
-            "budgeted_coverage needs a budget.",
-            "Write e.g. `budget_yuan: 3000000`.",
-        )
+        check.coded("siting_needs_budget", "siting.budget_yuan", "")
     band = part.get("band", "g1_3")
     if band not in bands_taught("teaching_point"):
-        check.bad(
-            "siting.band",
-            band,
-            "New teaching points teach grades 1-3 only.",
-            f"Use {', '.join(bands_taught('teaching_point'))} (or leave it out).",
+        check.coded(
+            "siting_band", "siting.band", band, bands=", ".join(bands_taught("teaching_point"))
         )
         return None
     limit_s = part.get("time_limit_s")
     robust = part.get("robust")
     if robust is not None and robust not in ROBUST:
-        check.bad(
-            "siting.robust",
-            robust,
-            "Unknown robust setting.",
-            f"Use {', '.join(ROBUST)} (with `seasons:`), or leave it out.",
-        )
+        check.coded("robust_unknown", "siting.robust", robust, robust=", ".join(ROBUST))
         robust = None
     elif robust is not None and not isinstance(data.get("seasons"), dict):
-        check.bad(
-            "siting.robust",
-            robust,
-            "A robust plan needs seasons.",
-            "Add `seasons: {summer: {months: 5}, winter: {months: 4, closures: [...]}}`.",
-        )
+        check.coded("robust_needs_seasons", "siting.robust", robust)
         robust = None
     try:
         return SitingSettings(
@@ -882,40 +777,34 @@ def _seasons(check: _Checker, value: Any) -> tuple[Season, ...]:
     """The ``seasons:`` section: name -> {months, closures, speed_factor}, checked."""
     if value is None:
         return ()
-    example = "Write e.g. `seasons: {summer: {months: 5}, winter: {months: 4}}`."
     if not isinstance(value, dict) or not value:
-        check.bad("seasons", value, "Not a mapping of seasons.", example)
+        check.coded("seasons_not_mapping", "seasons", value)
         return ()
     out: list[Season] = []
     for name, part in value.items():
         here = f"seasons.{name}"
         if not isinstance(part, dict):
-            check.bad(here, part, "A season must hold fields.", example)
+            check.coded("season_not_mapping", here, part)
             continue
         for key in part:
             if key not in ("months", "closures", "speed_factor"):
-                check.bad(
-                    f"{here}.{key}", key, "Unknown field.", "Use months, closures, speed_factor."
+                check.coded(
+                    "unknown_field_no_hint",
+                    f"{here}.{key}",
+                    key,
+                    known="months, closures, speed_factor",
                 )
         months = check.number(f"{here}.months", part.get("months"))
         closures = _road_closures(check, f"{here}.closures", part.get("closures") or [])
         factors: dict[str, float] = {}
         raw = part.get("speed_factor") or {}
         if not isinstance(raw, dict):
-            check.bad(
-                f"{here}.speed_factor",
-                raw,
-                "Not a mapping of travel modes.",
-                "Write e.g. `speed_factor: {child_walk: 0.7, school_bus: 0.8}`.",
-            )
+            check.coded("speed_factor_not_mapping", f"{here}.speed_factor", raw)
             raw = {}
         for mode, factor in raw.items():
             if mode not in MODES:
-                check.bad(
-                    f"{here}.speed_factor.{mode}",
-                    mode,
-                    "Unknown travel mode.",
-                    f"Use one of: {', '.join(MODES)}.",
+                check.coded(
+                    "mode_unknown", f"{here}.speed_factor.{mode}", mode, modes=", ".join(MODES)
                 )
                 continue
             got = check.number(f"{here}.speed_factor.{mode}", factor)
@@ -925,12 +814,7 @@ def _seasons(check: _Checker, value: Any) -> tuple[Season, ...]:
             out.append(Season(str(name), months, closures or (), factors))
     total = sum(s.months for s in out)
     if total > MONTHS_PER_YEAR + 1e-9:
-        check.bad(
-            "seasons",
-            f"{total:g} months",
-            f"The seasons' school months add up to more than {MONTHS_PER_YEAR}.",
-            "Shorten a season: months count school months of the year.",
-        )
+        check.coded("seasons_months_over", "seasons", f"{total:g} months", months=MONTHS_PER_YEAR)
     return tuple(out)
 
 
@@ -940,20 +824,10 @@ def _restoration_robust(check: _Checker, data: Mapping[str, Any]) -> str | None:
     if robust is None:
         return None
     if robust not in ROBUST:
-        check.bad(
-            "restoration.robust",
-            robust,
-            "Unknown robust setting.",
-            f"Use {', '.join(ROBUST)} (with `seasons:`), or leave it out.",
-        )
+        check.coded("robust_unknown", "restoration.robust", robust, robust=", ".join(ROBUST))
         return None
     if not isinstance(data.get("seasons"), dict):
-        check.bad(
-            "restoration.robust",
-            robust,
-            "A robust plan needs seasons.",
-            "Add `seasons: {summer: {months: 5}, winter: {months: 4, closures: [...]}}`.",
-        )
+        check.coded("robust_needs_seasons", "restoration.robust", robust)
         return None
     return str(robust)
 
@@ -967,29 +841,19 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     """The :class:`Scenario` of merged, unknown-key-checked fields (problems collected)."""
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not _NAME.match(name):
-        check.bad(
-            "name",
-            name,
-            "Not a usable folder name.",
-            "Use letters, digits, '_', '-' and '.', e.g. `winter_pass_closed`.",
-        )
+        check.coded("name_not_folder", "name", name)
         name = path.stem
     folder_raw = _get(data, "area", "folder")
     area: Path | None = None
     if folder_raw is None:
-        check.bad(
-            "area.folder",
-            "",
-            "No planning-area folder given.",
-            "Add `area: {folder: path/to/county}` here or in the base scenario.",
-        )
+        check.coded("area_folder_missing", "area.folder", "")
     else:
         area = _path(check, "area.folder", folder_raw, folder_ok=True)
     columns = _get(data, "area", "columns")
     roads = _get(data, "area", "roads")
     crs = _get(data, "area", "crs")
     if crs is not None and not isinstance(crs, str | int):
-        check.bad("area.crs", crs, "Not a CRS.", "Write e.g. `EPSG:32645`.")
+        check.coded("scenario_not_crs", "area.crs", crs)
     tol = _get(data, "area", "boundary_tolerance_m")
 
     rules_kw: dict[str, Any] = {}
@@ -1018,7 +882,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
 
     def mode(where: str, value: Any) -> str | None:
         if value not in MODES:
-            check.bad(where, value, "Unknown travel mode.", f"Use one of: {', '.join(MODES)}.")
+            check.coded("mode_unknown", where, value, modes=", ".join(MODES))
             return None
         return str(value)
 
@@ -1031,11 +895,11 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     got_trip = _get(data, "travel", "boarders_trip_mode")
     vehicles = [name for name, preset in MODES.items() if preset.speeds_kph]
     if got_trip is not None and got_trip not in vehicles:
-        check.bad(
+        check.coded(
+            "trip_mode_not_vehicle",
             "travel.boarders_trip_mode",
             got_trip,
-            "Not a vehicle mode: boarders travel home once a week by vehicle, never on foot.",
-            f"Use one of: {', '.join(vehicles)}.",
+            vehicles=", ".join(vehicles),
         )
     elif got_trip is not None:
         trip_mode = str(got_trip)
@@ -1051,22 +915,11 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     sites_per_phase: tuple[int, ...] | None = PlanSettings().sites_per_phase
     budget_per_phase: tuple[float, ...] | None = None
     if per_phase is not None and budget is not None:
-        check.bad(
-            "restoration.budget_per_phase_yuan",
-            budget,
-            "Both sites per phase and a budget per phase are given.",
-            "Keep one of `sites_per_phase` and `budget_per_phase_yuan`; write `null` for "
-            "the other when a base scenario sets it.",
-        )
+        check.coded("sites_and_budget_per_phase", "restoration.budget_per_phase_yuan", budget)
     if budget is not None:
         sites_per_phase = None
         if not isinstance(budget, list) or not budget:
-            check.bad(
-                "restoration.budget_per_phase_yuan",
-                budget,
-                "Not a list of budgets.",
-                "Write one budget per phase in yuan, e.g. [4000000, 4000000].",
-            )
+            check.coded("budgets_not_list", "restoration.budget_per_phase_yuan", budget)
         else:
             vals = [
                 check.number(f"restoration.budget_per_phase_yuan[{i}]", b)
@@ -1075,12 +928,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
             budget_per_phase = tuple(v for v in vals if v is not None)
     elif per_phase is not None:
         if not isinstance(per_phase, list) or not per_phase:
-            check.bad(
-                "restoration.sites_per_phase",
-                per_phase,
-                "Not a list of site counts.",
-                "Write the most sites restored in each phase, e.g. [4, 4, 3, 3].",
-            )
+            check.coded("site_counts_not_list", "restoration.sites_per_phase", per_phase)
         else:
             ints = [
                 check.integer(f"restoration.sites_per_phase[{i}]", n, low=0)
@@ -1091,12 +939,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     never = check.ids("restoration.never", _get(data, "restoration", "never") or [])
     both = sorted(set(must or ()) & set(never or ()))
     if both:
-        check.bad(
-            "restoration.never",
-            both,
-            "Sites are both must and never.",
-            "Keep each site in one of the two lists.",
-        )
+        check.coded("must_and_never", "restoration.never", both)
 
     siting = _siting(check, data)
 
@@ -1104,20 +947,14 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     extra_classes = _extra_classes(check, "districts.extra_classes", extra) if extra else None
     islands = _get(data, "districts", "islands")
     if islands is not None and islands not in ("report", "join"):
-        check.bad(
-            "districts.islands",
-            islands,
-            "Unknown way to treat blocks that touch no district.",
-            "Use report (name them and stop) or join (join each to the district of the school it "
-            "reaches first by road).",
-        )
+        check.coded("islands_unknown", "districts.islands", islands)
     gap_m = _get(data, "districts", "gap_tolerance_m")
     gap_ok = gap_m is None or check.number("districts.gap_tolerance_m", gap_m, positive=False)
     if gap_m is not None and gap_ok is not None and float(gap_m) < 0:
-        check.bad("districts.gap_tolerance_m", gap_m, "Negative.", "Write 0 or more, e.g. 30.")
+        check.coded("scenario_negative", "districts.gap_tolerance_m", gap_m)
     lang = _get(data, "outputs", "lang")
     if lang is not None and lang not in ("en", "zh"):
-        check.bad("outputs.lang", lang, "Unknown language.", "Use en or zh.")
+        check.coded("lang_unknown", "outputs.lang", lang)
     seed = data.get("seed", 0)
 
     def flag(where: str, value: Any, default: bool) -> bool:
@@ -1145,21 +982,16 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         budgets = raw_investment.get("budget_by_year_yuan")
         by_year: dict[int, float] = {}
         if not isinstance(budgets, dict) or not budgets:
-            check.bad(
-                "investment.budget_by_year_yuan",
-                budgets,
-                "Not a budget per year.",
-                "Write e.g. `{2025: 52190000, 2026: 26050000}` (yuan).",
-            )
+            check.coded("budget_by_year_not_mapping", "investment.budget_by_year_yuan", budgets)
         else:
             for year, money in budgets.items():
                 where = f"investment.budget_by_year_yuan.{year}"
                 if not isinstance(year, int) or isinstance(year, bool) or not 1900 < year < 2200:
-                    check.bad(where, year, "Not a year.", "Write a year such as 2025.")
+                    check.coded("not_a_year", where, year)
                     continue
                 money_yuan = check.number(where, money, positive=False)
                 if money_yuan is not None and money_yuan < 0:
-                    check.bad(where, money, "A negative budget.", "Write 0 or more yuan.")
+                    check.coded("negative_budget", where, money)
                 elif money_yuan is not None:
                     by_year[year] = money_yuan
         done_raw = raw_investment.get("done")
@@ -1228,15 +1060,10 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         ways=_ways(check, data),
     )
     if settings.choose_closures and not settings.restore:
-        check.bad(
-            "closures.choose",
-            True,
-            "Choosing closures needs the restoration plan.",
-            "Set `restoration: {enabled: true}` (e.g. with `sites_per_phase: [0]`).",
-        )
+        check.coded("choose_closures_needs_restoration", "closures.choose", True)
     description = data.get("description", "")
     if not isinstance(description, str):
-        check.bad("description", description, "Not text.", "Write one line of text.")
+        check.coded("not_text", "description", description)
         description = ""
     return Scenario(
         name=name,
@@ -1280,8 +1107,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     file = Path(path).resolve()
     if not file.is_file():
-        msg = f"Scenario file {path} does not exist. Fix: check the path and the file name."
-        raise MissingInputError(msg)
+        raise coded_error(MissingInputError, "scenario_missing", str(path), "", "", "", "")
     problems: list[Problem] = []
     origins: _Origins = {}
     data, files = _load_chain(file, problems, (), origins)
@@ -1291,8 +1117,6 @@ def load_scenario(path: str | Path) -> Scenario:
     if errors:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]
         lines += [f"  - {p}" for p in errors]
-        error = ScenarioError("\n".join(lines))
-        error.problems = errors
-        raise error
+        raise ScenarioError("\n".join(lines), problems=errors)
     _logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
     return scenario

@@ -51,6 +51,15 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
     "ids_differ_in_case": (1, [("villages.csv", "v1", "编号 (id)")]),
     "kind_contradicts_classes": (0, [("schools.xlsx", "S2", "kind/classes_g4_6")]),
     "school_of_wrong_level": (1, [("blocks.geojson", "B2", "school_primary")]),
+    "sheet_missing": (1, [("columns.yaml", "", "sheet")]),
+    "columns_section_not_mapping": (1, [("columns.yaml", "line 1", "")]),
+    "polygons_in_a_table": (1, [("townships.csv", "", "")]),
+    "formula_without_value": (1, [("schools.xlsx", "Excel row 3", "classes_g1_3")]),
+    "kml_name_unmatched": (
+        1,
+        [("villages.csv", "V3", "名称 (name)"), ("villages.kml", "point 3", "name")],
+    ),
+    "coordinate_pair_bad": (1, [("villages.csv", "line 3", "经纬度 (lonlat)")]),
     "messy": (
         1,
         [
@@ -119,6 +128,90 @@ SCENARIOS: dict[str, tuple[str, int, list[str]]] = {
         1,
         ["misspelt_section.yaml", "line 2", "restoraton", "Did you mean 'restoration'?"],
     ),
+    "closure_way_not_in_network": (
+        _BASE + "closures:\n  roads:\n  - label: flood\n    way_ids: [999999]\n",
+        1,
+        ["closure_way_not_in_network.yaml line 3", "way id(s) [999999]"],
+    ),
+    "closure_closes_nothing": (
+        _BASE + "closures:\n  roads:\n  - label: winter\n",
+        1,
+        ["closure_closes_nothing.yaml", "line 4", "closures.roads[0]", "closes nothing"],
+    ),
+    "sites_and_budget_per_phase": (
+        _BASE + "restoration:\n  enabled: true\n  budget_per_phase_yuan: [900000]\n",
+        1,
+        ["sites_and_budget_per_phase.yaml", "restoration.budget_per_phase_yuan", "Both sites"],
+    ),
+    "must_site_over_budget": (
+        _BASE + "restoration:\n  enabled: true\n  sites_per_phase: null\n"
+        "  budget_per_phase_yuan: [100000]\n  must: [P1]\n",
+        1,
+        ["must_site_over_budget.yaml line 6", "Must site P1 fits in no phase"],
+    ),
+    "siting_without_p": (
+        _BASE + "restoration:\n  enabled: false\nsiting:\n  model: p_median\n",
+        1,
+        ["siting_without_p.yaml", "line 4", "siting.p", "p_median needs `p`"],
+    ),
+    "unknown_travel_mode": (
+        _BASE + "travel:\n  modes: {g1_3: camel}\n",
+        1,
+        ["unknown_travel_mode.yaml", "line 3", "travel.modes.g1_3", "Unknown travel mode"],
+    ),
+    "base_missing": (
+        "base: no_such_base.yaml\n",
+        1,
+        ["base_missing.yaml", "column base", "no_such_base.yaml", "does not exist"],
+    ),
+    "not_yaml": (
+        _BASE + "projection:\n  years: [1\n",
+        1,
+        ["not_yaml.yaml", "Not valid YAML"],
+    ),
+}
+# The same runs with `--lang zh`: words stderr must hold (file, line, field, the Chinese text).
+SCENARIOS_ZH: dict[str, list[str]] = {
+    "section_twice": ["section_twice.yaml", "line 6", "写了两次(第 2 行和第 6 行)"],
+    "key_twice_in_a_closure": ["key_twice_in_a_closure.yaml", "line 6", "写了两次"],
+    "closure_matches_no_road": [
+        "closure_matches_no_road.yaml",
+        "line 3",
+        "closures.roads[].names",
+        "没有名为 'Tiny Pas' 的道路(最接近的道路名:'Tiny Pass')",
+    ],
+    "unknown_must_site": ["unknown_must_site.yaml", "line 4", "restoration.must", "P9", "不在"],
+    "unknown_closed_school": ["unknown_closed_school.yaml", "line 3", "S9", "不在 schools 图层"],
+    "must_site_fits_no_phase": [
+        "must_site_fits_no_phase.yaml",
+        "line 5",
+        "restoration.must",
+        "必须恢复 1 个教学点",
+    ],
+    "roads_of_another_county": ["far_roads.graphml", "路网没有覆盖本县", "经度"],
+    "years_not_positive": ["years_not_positive.yaml", "line 3", "projection.years", "整数"],
+    "misspelt_section": ["misspelt_section.yaml", "line 2", "restoraton", "未知字段"],
+    "closure_way_not_in_network": [
+        "closure_way_not_in_network.yaml",
+        "line 3",
+        "closures.roads[].way_ids",
+        "路网中没有 OSM 路段编号 [999999]",
+    ],
+    "closure_closes_nothing": ["closure_closes_nothing.yaml", "line 4", "没有封闭任何道路"],
+    "sites_and_budget_per_phase": [
+        "sites_and_budget_per_phase.yaml",
+        "restoration.budget_per_phase_yuan",
+        "同时给出了每期个数和每期预算",
+    ],
+    "must_site_over_budget": [
+        "must_site_over_budget.yaml",
+        "line 6",
+        "必选教学点 P1 放不进任何一期",
+    ],
+    "siting_without_p": ["siting_without_p.yaml", "line 4", "siting.p", "p_median 需要 `p`"],
+    "unknown_travel_mode": ["unknown_travel_mode.yaml", "line 3", "交通方式无法识别"],
+    "base_missing": ["base_missing.yaml", "方案文件 no_such_base.yaml 不存在"],
+    "not_yaml": ["not_yaml.yaml", "不是有效的 YAML"],
 }
 FAR_M = 600_000.0
 """How far east the roads of ``far_roads.graphml`` are moved: another county's roads."""
@@ -359,6 +452,41 @@ def make_bad(name: str) -> None:
         (folder / "townships.geojson").write_text(json.dumps(metres, ensure_ascii=False))
     elif name == "missing_layer":
         (folder / "schools.xlsx").unlink()
+    elif name == "sheet_missing":
+        (folder / "columns.yaml").write_text("schools:\n  sheet: 学校表\n", encoding="utf-8")
+    elif name == "columns_section_not_mapping":
+        (folder / "columns.yaml").write_text("villages: 村名\n", encoding="utf-8")
+    elif name == "polygons_in_a_table":
+        (folder / "townships.geojson").unlink()
+        tws.drop(columns="geometry").to_csv(folder / "townships.csv", index=False)
+    elif name == "formula_without_value":
+        import openpyxl
+
+        book = openpyxl.load_workbook(folder / "schools.xlsx")
+        sheet = book.active
+        column = [c.value for c in sheet[1]].index("classes_g1_3") + 1
+        sheet.cell(row=3, column=column, value="=1+1")  # openpyxl stores no computed value
+        book.save(folder / "schools.xlsx")
+    elif name == "kml_name_unmatched":
+        places = [(86.42, 42.27), (86.45, 42.30), (86.48, 42.33), (86.52, 42.26)]
+        places += [(86.56, 42.29), (86.58, 42.34)]
+        names = list(vil["名称"])
+        names[2] = "胡杨树村"  # the KML spells V3's name differently
+        marks = "".join(
+            f"<Placemark><name>{n}</name><Point><coordinates>{x},{y},0</coordinates></Point>"
+            "</Placemark>"
+            for n, (x, y) in zip(names, places, strict=True)
+        )
+        (folder / "villages.kml").write_text(
+            '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+            f"<Document>{marks}</Document></kml>",
+            encoding="utf-8",
+        )
+        vil.drop(columns=["经度", "纬度"]).to_csv(folder / "villages.csv", index=False)
+    elif name == "coordinate_pair_bad":
+        pairs = ["86.42,42.27", "86.45;北纬", "86.48,42.33", "86.52,42.26", "86.56,42.29"]
+        one = vil.drop(columns=["经度", "纬度"]).assign(经纬度=[*pairs, "86.58,42.34"])
+        one.to_csv(folder / "villages.csv", index=False)
 
 
 def main() -> None:
