@@ -1093,6 +1093,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "把 {layer} 保存为 GeoJSON、shapefile 或 GeoPackage 图层。",
         ),
     },
+    "level_number_bad": {
+        "en": (
+            "Not a number of {unit} (0 or more).",
+            "Write e.g. `{key}: {one}`, or one per level: `{key}: {per}`.",
+        ),
+        "zh": (
+            "{field} 不是数(0 或以上)。",
+            "写成如 `{key}: {one}`,或按学段分别填写:`{key}: {per}`。",
+        ),
+    },
+    "level_unknown": {
+        "en": ("Unknown school level.", "Use primary and/or middle, e.g. `{key}: {per}`."),
+        "zh": ("学段无法识别。", "使用 primary(小学)和/或 middle(初中),如 `{key}: {per}`。"),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

@@ -582,12 +582,7 @@ def _level_number(check: _Checker, key: str, value: Any) -> float | dict[str, fl
     def each(at: str, item: Any) -> float | None:
         ok = isinstance(item, int | float) and not isinstance(item, bool)
         if not ok or not math.isfinite(float(item)) or float(item) < 0:
-            check.bad(
-                at,
-                item,
-                f"Not a number of {unit} (0 or more).",
-                f"Write e.g. `{key}: {one}`, or one per level: `{key}: {per}`.",
-            )
+            check.coded("level_number_bad", at, item, unit=unit, key=key, one=one, per=per)
             return None
         return float(item)
 
@@ -595,12 +590,7 @@ def _level_number(check: _Checker, key: str, value: Any) -> float | dict[str, fl
         out: dict[str, float] = {}
         for level, item in value.items():
             if level not in _LEVELS:
-                check.bad(
-                    f"{where}.{level}",
-                    level,
-                    "Unknown school level.",
-                    f"Use primary and/or middle, e.g. `{key}: {per}`.",
-                )
+                check.coded("level_unknown", f"{where}.{level}", level, key=key, per=per)
                 continue
             got = each(f"{where}.{level}", item)
             if got is not None:
