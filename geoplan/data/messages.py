@@ -1107,6 +1107,31 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Unknown school level.", "Use primary and/or middle, e.g. `{key}: {per}`."),
         "zh": ("学段无法识别。", "使用 primary(小学)和/或 middle(初中),如 `{key}: {per}`。"),
     },
+    "way_mode_not_vehicle": {
+        "en": ("Not a vehicle mode for this way.", "Use one of: {modes}."),
+        "zh": ("{field} 不是这种上学方式可用的交通工具。", "使用以下之一:{modes}。"),
+    },
+    "board_bands_not_list": {
+        "en": (
+            "Not a list of grade bands.",
+            "Write e.g. `[g4_6, g7_9]` (bands: {bands}; `[]`: nobody boards).",
+        ),
+        "zh": (
+            "{field} 不是年级段列表。",
+            "写成如 `[g4_6, g7_9]`(年级段:{bands};`[]` 表示无人寄宿)。",
+        ),
+    },
+    "not_walking_mode": {
+        "en": ("Not a walking mode.", "Use one of: {modes}."),
+        "zh": ("{field} 不是步行方式。", "使用以下之一:{modes}。"),
+    },
+    "bus_seats_not_mapping": {
+        "en": ("Not seats per school.", "Write e.g. `{{S04: 40, S11: 60}}` (school id: seats)."),
+        "zh": (
+            "{field} 不是按学校填写的座位数。",
+            "写成如 `{{S04: 40, S11: 60}}`(学校编号: 座位数)。",
+        ),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

@@ -682,7 +682,7 @@ def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
         if part.get(key) is not None:
             got = check.number(f"ways.{key}", part[key], positive=False)
             if got is not None and got < 0:
-                check.bad(f"ways.{key}", part[key], "Negative.", "Write 0 or more.")
+                check.coded("scenario_negative", f"ways.{key}", part[key])
             elif got is not None:
                 kw[key] = got
     if part.get("time_limit_s") is not None:
@@ -695,12 +695,7 @@ def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
         if value is None:
             continue
         if value not in allowed:
-            check.bad(
-                f"ways.{key}",
-                value,
-                "Not a vehicle mode for this way.",
-                f"Use one of: {', '.join(allowed)}.",
-            )
+            check.coded("way_mode_not_vehicle", f"ways.{key}", value, modes=", ".join(allowed))
         else:
             kw[key] = str(value)
     towns = part.get("escorted_townships")
@@ -711,12 +706,7 @@ def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
     bands = part.get("board_bands")
     if bands is not None:
         if not isinstance(bands, list) or any(b not in BANDS for b in bands):
-            check.bad(
-                "ways.board_bands",
-                bands,
-                "Not a list of grade bands.",
-                f"Write e.g. `[g4_6, g7_9]` (bands: {', '.join(BANDS)}; `[]`: nobody boards).",
-            )
+            check.coded("board_bands_not_list", "ways.board_bands", bands, bands=", ".join(BANDS))
         else:
             if "g1_3" in bands:
                 _logger.warning(
@@ -729,7 +719,7 @@ def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
 
     def walk_mode(where: str, value: Any) -> str | None:
         if value not in walking:
-            check.bad(where, value, "Not a walking mode.", f"Use one of: {', '.join(walking)}.")
+            check.coded("not_walking_mode", where, value, modes=", ".join(walking))
             return None
         return str(value)
 
@@ -740,12 +730,7 @@ def _ways(check: _Checker, data: Mapping[str, Any]) -> WaysSettings | None:
     seats = part.get("bus_seats")
     if seats is not None:
         if not isinstance(seats, dict):
-            check.bad(
-                "ways.bus_seats",
-                seats,
-                "Not seats per school.",
-                "Write e.g. `{S04: 40, S11: 60}` (school id: seats).",
-            )
+            check.coded("bus_seats_not_mapping", "ways.bus_seats", seats)
         else:
             got_seats = {}
             for sid, n in seats.items():
