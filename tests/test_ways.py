@@ -17,7 +17,8 @@ import pytest
 
 from geoplan.errors import ScenarioError
 from geoplan.models.ways import LEVELS, WAYS, least_additions, solve_ways
-from geoplan.plan.ways import WayJourneys, WaysSettings, plan_ways
+from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.ways import WayJourneys, WaysSettings, day_way_minutes, plan_ways
 from geoplan.rules import BANDS, PlanningRules
 from geoplan.runs.scenario import load_scenario
 
@@ -372,3 +373,83 @@ def test_ways_section_errors(tmp_path: Path, ways: str, words: str) -> None:
     with pytest.raises(ScenarioError) as err:
         load_scenario(_scenario(tmp_path, ways))
     assert words in str(err.value)
+
+
+def test_day_way_minutes_take_the_quickest_allowed_day_way() -> None:
+    villages, schools, sites, journeys = _county()
+    got = day_way_minutes(villages, schools, sites, journeys, settings=WaysSettings())
+    g13 = got["g1_3"]
+    # V1: walk 10 / bus 2 + 10 + 5 = 17 to S1; to S2 walk 90, no bus (S2 has no seats)
+    assert g13.loc["V1", "S1"] == pytest.approx(10.0)
+    assert g13.loc["V1", "S2"] == pytest.approx(90.0)
+    # V2: bus 5 + 10 + 12 = 27 to S1 beats walking 50
+    assert g13.loc["V2", "S1"] == pytest.approx(27.0)
+    # V3: its stop is 3,000 m away, so walking only; V4 is escorted: 25 and 28
+    assert g13.loc["V3"].tolist() == pytest.approx([70.0, 25.0])
+    assert g13.loc["V4"].tolist() == pytest.approx([25.0, 28.0])
+
+
+# --------------------------------------------------------------------------- the demo county
+
+
+@pytest.fixture(scope="module")
+def demo_ways() -> PlanResult:
+    from geoplan.data.datasets import demo_scenarios
+    from geoplan.runs.runner import plan_scenario
+
+    return plan_scenario(demo_scenarios() / "ways_bus_and_escort.yaml").result
+
+
+@pytest.mark.slow
+def test_demo_ways_hold_every_capacity_and_leave_nobody_unlisted(demo_ways: PlanResult) -> None:
+    area = demo_ways.area
+    settings = demo_ways.settings.ways
+    assert settings is not None and demo_ways.ways_before and demo_ways.ways_after
+    rules = demo_ways.settings.rules
+    seats = {sid: float(settings.bus_seats.get(sid, 0)) for sid in area.schools.index}
+    for ways in (demo_ways.ways_before, demo_ways.ways_after):
+        rows = ways.assignment.reset_index()
+        placed = rows[rows["way"] != "none"]
+        # independent recount: places from the layer (classes x limit; a site 4 x 30)
+        for sid, part in placed.groupby("school"):
+            for band, got in part.groupby("band")["pupils"].sum().items():
+                if sid in area.schools.index:
+                    row = area.schools.loc[sid]
+                    cap = float(row[f"classes_{band}"]) * rules.limit_for(str(row["kind"]), band)
+                else:
+                    assert band == "g1_3"
+                    cap = 4 * rules.teaching_point_class_size_limit
+                assert got <= cap + 1e-9, (sid, band)
+            bus = part.loc[part["way"] == "bus", "pupils"].sum()
+            assert bus <= seats.get(str(sid), 0.0) + 1e-9
+            beds = area.schools["boarding_beds"].get(sid, 0)
+            assert part.loc[part["way"] == "board", "pupils"].sum() <= beds + 1e-9
+        assert not ((placed["band"] == "g1_3") & (placed["way"] == "board")).any()
+        # every day pupil within the day limit, every village and band a way or a reason
+        day = placed[placed["way"] != "board"]
+        assert (day["day_journey_min"] <= day["band"].map(rules.day_limit_min) + 1e-9).all()
+        assert day["school"].notna().all() and placed["journey_min"].notna().any()
+        none = rows[(rows["way"] == "none") & (rows["pupils"] > 0)]
+        listed = ways.no_way.index
+        assert len(none) == len(listed)
+        assert all((r["id"], r["band"]) in listed for _, r in none.iterrows())
+        assert (ways.no_way["detail"].str.len() > 0).all()
+        # escorted only where allowed
+        esc = placed[placed["way"] == "escorted"]
+        assert esc["township"].isin(settings.escorted_townships).all()
+    # the indicators are the ways'
+    assert demo_ways.before is demo_ways.ways_before.assignment
+    metrics = demo_ways.metrics
+    assert metrics["after_unserved"] == metrics["after_ways_none_pupils"]
+    assert metrics["after_day_pupils"] == (
+        metrics["after_ways_walk_pupils"]
+        + metrics["after_ways_bus_pupils"]
+        + metrics["after_ways_escorted_pupils"]
+    )
+
+
+@pytest.mark.slow
+def test_demo_ways_metrics_are_defined(demo_ways: PlanResult) -> None:
+    from test_indicators import undefined_keys
+
+    assert not undefined_keys(demo_ways.metrics)

@@ -29,7 +29,14 @@ from geoplan.plan.restoration import RestorationPlan
 from geoplan.plan.seasons import Season, check_seasons, season_metrics, season_minutes
 from geoplan.plan.siting_plan import SitingSettings, plan_siting
 from geoplan.plan.standards import Standards, default_standards
-from geoplan.plan.ways import WaysPlan, WaysSettings, plan_ways, way_journeys
+from geoplan.plan.ways import (
+    WayJourneys,
+    WaysPlan,
+    WaysSettings,
+    day_way_minutes,
+    plan_ways,
+    way_journeys,
+)
 from geoplan.rules import BANDS, PlanningRules
 
 __all__ = [
@@ -412,6 +419,13 @@ def make_plan(
             cache_dir=settings.cache_dir,
         )
     trips = weekly_trip_minutes(graph, area.villages, dest, settings, minutes=minutes)
+    way_trips: WayJourneys | None = None
+    plan_minutes: Mapping[str, pd.DataFrame] = minutes
+    if settings.ways is not None:  # sites are scored, phased and sited under the ways
+        way_trips = _way_journeys(area, settings, graph, dest, minutes=minutes)
+        plan_minutes = day_way_minutes(
+            area.villages, schools, area.sites, way_trips, settings=settings.ways, rules=rules
+        )
     seconds["travel"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -438,7 +452,7 @@ def make_plan(
     if settings.siting is not None and len(area.sites):
         plan = plan_siting(
             area.villages,
-            minutes,
+            plan_minutes,
             schools,
             area.sites,
             settings=settings.siting,
@@ -452,7 +466,7 @@ def make_plan(
     elif settings.restore and len(area.sites):
         plan = restoration.plan_restoration(
             area.villages,
-            minutes,
+            plan_minutes,
             schools,
             area.sites,
             projection=projection,
@@ -475,11 +489,9 @@ def make_plan(
     seconds["restoration"] = time.perf_counter() - clock
 
     ways_before = ways_after = None
-    if settings.ways is not None:
+    if settings.ways is not None and way_trips is not None:
         clock = time.perf_counter()
-        ways_before, ways_after, plan = _plan_ways(
-            area, settings, graph, dest, schools, plan, minutes=minutes
-        )
+        ways_before, ways_after, plan = _plan_ways(area, settings, way_trips, dest, schools, plan)
         before = ways_before.assignment
         seconds["ways"] = time.perf_counter() - clock
 
@@ -560,17 +572,15 @@ def make_plan(
     )
 
 
-def _plan_ways(
+def _way_journeys(
     area: PlanningArea,
     settings: PlanSettings,
     graph: nx.MultiDiGraph,
     dest: gpd.GeoDataFrame,
-    schools: gpd.GeoDataFrame,
-    plan: RestorationPlan | None,
     *,
     minutes: Mapping[str, pd.DataFrame],
-) -> tuple[WaysPlan, WaysPlan, RestorationPlan | None]:
-    """How pupils get to school today and after the plan; the plan's tables under the ways."""
+) -> WayJourneys:
+    """The journeys of every way, once the scenario's ``ways:`` ids are checked."""
     ways = settings.ways
     assert ways is not None
     for field_name, given, layer, have in (
@@ -585,7 +595,7 @@ def _plan_ways(
                 f"Fix: use ids of the {layer} layer, e.g. {ids[:3]}."
             )
             raise ScenarioError(msg)
-    journeys = way_journeys(
+    return way_journeys(
         graph,
         area.villages,
         dest,
@@ -596,6 +606,19 @@ def _plan_ways(
         cache_dir=settings.cache_dir,
         minutes=minutes,
     )
+
+
+def _plan_ways(
+    area: PlanningArea,
+    settings: PlanSettings,
+    journeys: WayJourneys,
+    dest: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    plan: RestorationPlan | None,
+) -> tuple[WaysPlan, WaysPlan, RestorationPlan | None]:
+    """How pupils get to school today and after the plan; the plan's tables under the ways."""
+    ways = settings.ways
+    assert ways is not None
     today = plan_schools(area, settings)
     common: dict[str, Any] = {
         "settings": ways,

@@ -49,6 +49,7 @@ __all__ = [
     "WayJourneys",
     "WaysPlan",
     "WaysSettings",
+    "day_way_minutes",
     "plan_ways",
     "school_places",
     "way_journeys",
@@ -305,6 +306,47 @@ def _escorted(villages: pd.DataFrame, settings: WaysSettings) -> np.ndarray:
         else np.zeros(len(villages), dtype=bool)
     )
     out: np.ndarray = town | own
+    return out
+
+
+def day_way_minutes(
+    villages: pd.DataFrame,
+    schools: pd.DataFrame,
+    sites: pd.DataFrame,
+    journeys: WayJourneys,
+    *,
+    settings: WaysSettings,
+    rules: PlanningRules | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Per band, each village's quickest day way to each school or site, capacity left aside.
+
+    The least of: walking; the bus where the village's walk to the bus road is within
+    ``bus_walk_max_m`` and the school has bus seats; escorted where the village may be. This is
+    what restoration scoring, phasing and siting compare with the day limit under ``ways:``
+    (a restored teaching point has no bus, so it is reached on foot or escorted).
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        Per band, villages (rows) × schools and sites (columns), minutes (``inf``: none).
+    """
+    rules = rules or PlanningRules()
+    dest = _dest_table(schools, sites, rules, settings)
+    ids = villages.index.astype(str)
+    cols = dest.index
+    escorted = _escorted(villages, settings)
+    walk_m = journeys.bus_walk_m.reindex(ids).to_numpy(dtype="float64")
+    walk_m = np.where(np.isfinite(walk_m), walk_m, np.inf)
+    has_bus = dest["bus_seats"].to_numpy(dtype="float64") > 0
+    ride = _frame(journeys.bus_ride, ids, cols)
+    esc = np.where(escorted[:, None], _frame(journeys.escorted, ids, cols), np.inf)
+    out = {}
+    for band in BANDS:
+        stop_min = walk_m / (journeys.walk_kph[band] * 1000.0 / 60.0)
+        bus = ride + stop_min[:, None] + settings.bus_wait_min
+        bus_ok = (walk_m <= settings.bus_walk_max_m)[:, None] & has_bus[None, :]
+        best = np.minimum(_frame(journeys.walk[band], ids, cols), np.where(bus_ok, bus, np.inf))
+        out[band] = pd.DataFrame(np.minimum(best, esc), index=ids, columns=cols)
     return out
 
 
