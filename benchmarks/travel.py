@@ -2,7 +2,8 @@
 
 Run: ``/work/venv/bin/python benchmarks/travel.py`` (about 2 minutes on 2 cores);
 ``... benchmarks/travel.py --province`` for the province rows (10,000 villages x 1,000 sites on
-a ~1M-edge grid, no cut-off and a 60-minute cut-off). Graph: the
+a ~1M-edge grid, no cut-off and a 60-minute cut-off); ``... --workers`` for one search process
+against two (issue 27: school bus, 10,000 x 1,000 on 250,000 nodes). Graph: the
 seeded road grid of ``benchmarks/make_road_graph.py`` (102,400 nodes, 360,444 edges); 2,000
 villages x 200 schools at seeded random spots. geoplan timings are cold (empty cache dir) and
 include the graph conversion and snapping.
@@ -187,8 +188,97 @@ def province(*, side: int = 530) -> None:
         )
 
 
+def workers(*, side: int = 500, rounds: int = 2) -> None:
+    """One process vs two on the issue-27 case: school bus, 10,000 villages x 1,000 sites.
+
+    Graph ``build(side=500)`` (250,000 nodes, ~880,000 edges); the network is converted once
+    (``network_for``) and the joins made by each call; no disk cache. The single-process and
+    two-process searches alternate (``rounds`` times each) so both see the same machine load;
+    the best of each is compared. Also the 60-minute cut-off, dense and sparse.
+    """
+    from geoplan.network.modes import SCHOOL_BUS
+
+    t = time.perf_counter()
+    g = build(side=side)
+    print(
+        f"graph: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges "
+        f"(built in {time.perf_counter() - t:.1f} s)"
+    )
+    villages = layer(g, 10_000, 11, "v")
+    sites = layer(g, 1_000, 12, "t")
+    net = network_for(g, SCHOOL_BUS, crs=CRS)
+    travel_matrix(net, villages.iloc[:10], sites.iloc[:10], mode=SCHOOL_BUS, use_cache=False)
+    for cutoff, storage in ((None, "dense"), (60.0, "dense"), (60.0, "sparse")):
+        times: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
+        loads: list[float] = []
+        result: dict[int, object] = {}
+        for _ in range(rounds):
+            for k in (1, 2):
+                t, c = time.perf_counter(), time.process_time()
+                result[k] = travel_matrix(net, villages, sites, mode=SCHOOL_BUS,
+                                          cutoff_min=cutoff, storage=storage, workers=k,
+                                          use_cache=False)  # fmt: skip
+                times[k].append(time.perf_counter() - t)
+                cpu[k].append(time.process_time() - c)
+                loads.append(os.getloadavg()[0])
+        a, b = result[1], result[2]
+        same = np.array_equal(a.minutes_array(), b.minutes_array()) and np.array_equal(
+            a.metres_array(), b.metres_array()
+        )
+        print(
+            f"school_bus 10,000 x 1,000 cutoff={cutoff} {storage}: 1 process "
+            f"{', '.join(f'{x:.1f}' for x in times[1])} s (parent CPU "
+            f"{', '.join(f'{x:.1f}' for x in cpu[1])}), 2 processes "
+            f"{', '.join(f'{x:.1f}' for x in times[2])} s (parent CPU "
+            f"{', '.join(f'{x:.1f}' for x in cpu[2])}) -> best 1 / best 2 = "
+            f"{min(times[1]) / min(times[2]):.2f}x; identical {same}; pairs {a.pairs:,}; "
+            f"load average {min(loads):.1f}-{max(loads):.1f}; peak RSS {rss_mb():.0f} MB"
+        )
+
+
+def growth(n_villages: int, storage: str, *, side: int = 500) -> None:
+    """One size of the growth rows: school bus, ``n_villages`` x 1,000 sites, 60-minute cut-off.
+
+    Run once per size and storage in a fresh process, so the peak RSS is this size's:
+    ``python benchmarks/travel.py --growth 10000 sparse``. Timed: ``travel_matrix`` on the
+    converted network (joins + search, 2 processes, no disk cache); traced peak allocation of
+    that call and the process's peak RSS (the networkx graph included).
+    """
+    from geoplan.network.modes import SCHOOL_BUS
+
+    g = build(side=side)
+    villages = layer(g, n_villages, 11, "v")
+    sites = layer(g, 1_000, 12, "t")
+    net = network_for(g, SCHOOL_BUS, crs=CRS)
+    base = rss_mb()
+    tracemalloc.start()
+    t = time.perf_counter()
+    m = travel_matrix(net, villages, sites, mode=SCHOOL_BUS, cutoff_min=60.0, storage=storage,
+                      use_cache=False)  # fmt: skip
+    wall = time.perf_counter() - t
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if m.is_sparse:
+        held = sum(a.nbytes for a in (m.minutes.data, m.metres.data, m.minutes.indices))
+        held += m.minutes.indptr.nbytes
+    else:
+        held = m.minutes.nbytes + m.metres.nbytes
+    print(
+        f"growth: school_bus {n_villages:,} x 1,000, cutoff 60, {storage}: {wall:.1f} s; "
+        f"pairs {m.pairs:,}; matrix holds {held / 2**20:.0f} MB; traced peak of the call "
+        f"{peak / 2**20:.0f} MB; RSS before the call {base:.0f} MB, peak {rss_mb():.0f} MB; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 if __name__ == "__main__":
     if "--province" in sys.argv:
         province()
+    elif "--workers" in sys.argv:
+        workers()
+    elif "--growth" in sys.argv:
+        at = sys.argv.index("--growth")
+        growth(int(sys.argv[at + 1]), sys.argv[at + 2])
     else:
         main()
