@@ -11,6 +11,10 @@ stage from the manifests, and the speed-up of 2 workers over 1.
 Run from the repository root::
 
     python benchmarks/batch.py --n 100
+    python benchmarks/batch.py --n 20 --engines local_cluster --province FOLDER
+
+(``FOLDER`` from ``benchmarks/make_province.py``: 20 restorations of the province, day limits
+20-45 minutes and five phasings, sharing one set of travel matrices.)
 """
 
 from __future__ import annotations
@@ -60,6 +64,31 @@ def write_scenarios(folder: Path, n: int, *, maps: bool) -> list[Path]:
     return files
 
 
+def write_province_scenarios(folder: Path, n: int, area: Path) -> list[Path]:
+    """``n`` restorations of the province of ``benchmarks/make_province.py`` (maps off)."""
+    (folder / "base").mkdir(parents=True)
+    (folder / "base" / "province.yaml").write_text(
+        f"area: {{folder: {area.resolve()}}}\nprojection: {{years: 5}}\n"
+        "districts: {enabled: false}\nrestoration: {time_limit_s: 30}\n"
+        "outputs: {maps: false, profiles: false, print_maps: false}\n",
+        encoding="utf-8",
+    )
+    limits = [20, 25, 30, 35, 40]
+    phases = [[10] * 5, [5] * 5, [8, 8, 8], [20, 20], [4] * 5]
+    files = []
+    for i in range(n):
+        path = folder / f"p{i:03d}.yaml"
+        path.write_text(
+            "base: base/province.yaml\n"
+            f"description: province batch scenario {i}\n"
+            f"rules: {{day_limit_min: {{g1_3: {limits[i % 5]}}}}}\n"
+            f"restoration: {{enabled: true, sites_per_phase: {phases[(i // 5) % 5]}}}\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    return files
+
+
 def stage_medians(batch: Path) -> dict[str, float]:
     """Median seconds of each stage over the manifests of a batch."""
     stages: dict[str, list[float]] = {}
@@ -77,11 +106,16 @@ def main() -> None:
     )
     parser.add_argument("--engines", default="processes,local_cluster",
                         help="comma-separated: processes, local_cluster")  # fmt: skip
+    parser.add_argument("--province", type=Path, default=None,
+                        help="a make_province.py folder instead of the demo")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["GEOPLAN_CACHE_DIR"] = str(root / "cache")
-        files = write_scenarios(root / "scenarios", args.n, maps=args.maps)
+        if args.province is not None:
+            files = write_province_scenarios(root / "scenarios", args.n, args.province)
+        else:
+            files = write_scenarios(root / "scenarios", args.n, maps=args.maps)
         clock = time.perf_counter()
         run_scenario(files[0], out=root / "warm")
         print(f"cache warmed in {time.perf_counter() - clock:.1f} s (one scenario, in-process)")
