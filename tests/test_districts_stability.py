@@ -229,3 +229,50 @@ def test_stability_limits_name_their_cause_and_need_todays_school():
             blocks.drop(columns="school_middle"), schools, travel=minutes, levels=("middle",),
             max_journey_increase_min=5.0,
         )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_demo_stability_checked_from_the_blocks_table() -> None:
+    """The demo town with a moved cap and a journey-increase limit: counts from the blocks."""
+    from geoplan.data.datasets import demo_county
+    from geoplan.network.roads import load_graph
+    from geoplan.network.travel import travel_matrix
+
+    area = demo_county()
+    blocks = area.blocks
+    near = blocks.union_all().buffer(2000)
+    schools = area.schools[(area.schools["status"] == "open") & area.schools.within(near)]
+    points = gpd.GeoDataFrame(
+        blocks.drop(columns="geometry"),
+        geometry=blocks.geometry.representative_point(),
+        crs=area.crs,
+    )
+    matrix = travel_matrix(load_graph(area.roads_path, to_crs=area.crs), points, schools,
+                           mode="pupil_walk")  # fmt: skip
+    caps = {"primary": 650.0, "middle": 420.0}
+    plan = plan_districts(
+        blocks, schools, travel=matrix, max_moved=caps, max_journey_increase_min=5.0,
+        stay_weight_min=1.0, time_limit_s=15,
+    )  # fmt: skip
+    minutes = matrix.minutes_frame()
+    pupils = {
+        "primary": blocks["pupils_g1_3"] + blocks["pupils_g4_6"],
+        "middle": blocks["pupils_g7_9"],
+    }
+    homes = {sid: blocks.index[blocks.intersects(pt)][0] for sid, pt in schools.geometry.items()}
+    for level, cap in caps.items():
+        today, after = blocks[f"school_{level}"], plan.blocks[f"school_{level}"]
+        moved = pupils[level][today != after].sum()
+        assert moved <= cap
+        assert plan.indicators.loc[level, "pupils_moved"] == moved
+        rows = zip(blocks.index, today, after, strict=True)
+        rise = np.array([minutes.loc[b, a] - minutes.loc[b, t] for b, t, a in rows])
+        free = ~blocks.index.isin(list(homes.values())) & (pupils[level] > 0).to_numpy()
+        assert np.all(rise[free] <= 5.0 + 1e-9)
+        table = plan.stability[plan.stability["level"] == level].set_index("school")
+        kept = pd.Series(pupils[level][today == after].groupby(today[today == after]).sum())
+        assert table["pupils_kept"].to_dict() == pytest.approx(
+            kept.reindex(table.index).fillna(0).to_dict()
+        )
+        assert table["pupils_moved_out"].sum() == moved
+    assert (plan.districts["pieces"] == 1).all()

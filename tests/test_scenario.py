@@ -62,6 +62,7 @@ districts:
   max_pupils_moved: {{primary: 300, middle: 150}}
   max_journey_increase_min: 10
   stay_weight_min: 5
+  feeders: true
 outputs: {{lang: zh}}
 """,
     )
@@ -85,6 +86,7 @@ outputs: {{lang: zh}}
     assert s.district_islands == "join"
     assert s.district_max_pupils_moved == {"primary": 300.0, "middle": 150.0}
     assert s.district_max_journey_increase_min == 10.0 and s.district_stay_weight_min == 5.0
+    assert s.district_feeders is True
 
 
 def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:

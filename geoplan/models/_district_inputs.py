@@ -74,6 +74,13 @@ def _capacity(
     after = np.zeros((m, k))
     limit = np.zeros((m, k))
     limits = rules.school_limits(schools)
+    if isinstance(extra, Mapping):  # a scenario's {school id: {band: classes}}
+        extra = pd.DataFrame(
+            {
+                f"extra_classes_{band}": {str(s): float(v.get(band, 0)) for s, v in extra.items()}
+                for band in BANDS
+            }
+        )
     for b, band in enumerate(bands):
         taught = teaches(schools["kind"], band)
         today[:, b] = np.where(taught, _num(schools, f"classes_{band}"), 0.0)

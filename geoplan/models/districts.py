@@ -40,7 +40,8 @@ from geoplan.models._contiguity import (
     DEFAULT_MIN_SHARED_M,
     components_within,
 )
-from geoplan.models._district_heuristic import _heuristic, _neighbourhood_search, _Search
+from geoplan.models._district_feeders import _lp_value, _solve_joint, _solve_units
+from geoplan.models._district_heuristic import _heuristic
 from geoplan.models._district_inputs import (
     DETOUR_FACTOR,
     LEVEL_NAMES,
@@ -62,10 +63,7 @@ from geoplan.models._district_model import (
     _build_level,
     _build_mip,
     _contiguous,
-    _exact,
     _loads,
-    _moved,
-    _objective,
     _start_vector,
 )
 from geoplan.models.solver import relative_gap
@@ -78,10 +76,12 @@ __all__ = [
     "DistrictPlan",
     "DistrictSolution",
     "ExtraClasses",
+    "FeederSolution",
     "diagnose_capacity",
     "least_extra_classes",
     "plan_districts",
     "solve_districts",
+    "solve_feeder_districts",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -240,58 +240,200 @@ def solve_districts(
         raise InfeasibleError(msg)
     pairs = int(p.allowed.sum())
     exact = method == "exact" or (method == "auto" and pairs <= EXACT_MAX_PAIRS)
-    heur_time = time_limit_s * (0.15 if exact else 0.6)
-    assign, lp = _heuristic(p, time_limit_s=heur_time)
-    heur_ok = _Search(p, assign).total_over() <= 1e-9 and _contiguous(p, assign)
-    if not heur_ok or exact:
-        # Sub-MIPs over a few neighbouring districts: to capacity first, then (before the
-        # exact MIP) towards a local optimum, the MIP's warm start.
-        share = (0.75 if exact else 1.0) if not heur_ok else 0.4
-        assign = _neighbourhood_search(
-            p,
-            assign,
-            deadline=t0 + time_limit_s * share,
-            size=3 if heur_ok else 4,
-            sub_time_s=4.0,
-        )
-        heur_ok = _Search(p, assign).total_over() <= 1e-9 and _contiguous(p, assign)
-    objective = _objective(p, assign)
-    bound = lp.objective
-    status = "heuristic"
-    used = "heuristic"
-    if exact:
-        remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
-        best, res = _exact(
-            p, assign if heur_ok else None, time_limit_s=remaining, mip_rel_gap=mip_rel_gap
-        )
-        used = "exact"
-        if res.status == "infeasible":
-            raise InfeasibleError(
-                "No contiguous districting fits the capacity and limits "
-                "(see `diagnose_capacity` and `least_extra_classes`)."
-            )
-        if math.isfinite(res.bound):
-            bound = max(bound, res.bound)
-        if best is not None and (not heur_ok or _objective(p, best) <= objective + 1e-6):
-            assign = best
-            objective = _objective(p, best)
-            heur_ok = True
-        status = "optimal" if res.status == "optimal" else "time_limit"
+    got = _solve_units(p, exact=exact, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    assign = got.assign
     over = float(np.maximum(_loads(p, assign) - p.capacity, 0.0).sum())
-    too_many = max_moved is not None and _moved(p, assign) > max_moved + 1e-6
-    if over > 1e-9 or too_many or not _contiguous(p, assign):
-        status = "not_feasible"
     return DistrictSolution(
         assignment=assign[unit_of],
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        lp_bound=lp.objective,
-        status=status,
-        method=used,
+        objective=got.objective,
+        bound=got.bound,
+        gap=relative_gap(got.objective, got.bound),
+        lp_bound=got.lp_bound,
+        status=got.status,
+        method=got.method,
         contiguous=_contiguous(p, assign),
         over_capacity_pupils=over,
         seconds=time.perf_counter() - t0,
+    )
+
+
+@dataclass(frozen=True)
+class FeederSolution:
+    """Primary and middle districts solved jointly, every primary district in one middle one.
+
+    Parameters
+    ----------
+    primary, middle
+        Each level's :class:`DistrictSolution` (its ``bound`` is the level's own LP bound, its
+        ``status`` the joint one).
+    feeds
+        Middle school position fed by each primary school.
+    objective
+        Both levels' objectives summed, pupil-minutes.
+    bound
+        Proven lower bound on that sum (the joint MIP's bound, or the levels' LP bounds summed).
+    gap
+        Relative gap between the two.
+    lp_bound
+        The levels' capacitated-assignment LP bounds summed (no contiguity, no nesting).
+    status
+        ``"optimal"``, ``"time_limit"``, ``"heuristic"`` or ``"not_feasible"``.
+    method
+        ``"exact"`` (the joint MIP) or ``"heuristic"`` (the better of the two sequences).
+    seconds
+        Wall time.
+    """
+
+    primary: DistrictSolution
+    middle: DistrictSolution
+    feeds: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    lp_bound: float
+    status: str
+    method: str
+    seconds: float
+
+
+_LEVEL_KEYS = ("demand", "cost", "capacity", "adjacency", "home")
+_LEVEL_OPTIONS = (
+    "max_journey_min",
+    "fixed",
+    "status_quo",
+    "max_moved",
+    "max_journey_increase_min",
+    "stay_weight_min",
+)
+
+
+def solve_feeder_districts(
+    primary: Mapping[str, Any],
+    middle: Mapping[str, Any],
+    *,
+    feeds: Any = None,
+    groups: Any = None,
+    method: str = "auto",
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 0.01,
+) -> FeederSolution:
+    """Primary and middle districts with feeders: each primary district inside one middle one.
+
+    Both levels are solved in one MIP (each level's flow contiguity and capacity, plus a binary
+    per primary and middle school pair: the primary school feeds that middle school, and every
+    block of its district lies in that middle district), warm-started from two sequences
+    (primary first, then middle districts of whole primary districts; middle first, then primary
+    districts inside them). With ``method="heuristic"`` (or ``"auto"`` beyond
+    :data:`EXACT_MAX_PAIRS` pairs) the better sequence is the answer and the levels' LP bounds
+    summed are its bound.
+
+    Parameters
+    ----------
+    primary, middle
+        Each level's arguments of :func:`solve_districts` by name: ``demand``, ``cost``,
+        ``capacity``, ``adjacency``, ``home`` and optionally ``max_journey_min``, ``fixed``,
+        ``status_quo``, ``max_moved``, ``max_journey_increase_min``, ``stay_weight_min``. The
+        blocks (rows) are the same in both.
+    feeds
+        Per primary school, the middle school position it must feed (a nine-year school: its
+        own), ``-1`` when free.
+    groups
+        As for :func:`solve_districts` (applied to both levels).
+    method, time_limit_s, mip_rel_gap
+        As for :func:`solve_districts`; the time limit covers both levels.
+
+    Returns
+    -------
+    FeederSolution
+        Both levels' assignments, the middle school each primary school feeds, and the joint
+        objective, bound and gap.
+
+    Raises
+    ------
+    InfeasibleError
+        If no nested plan fits the places, contiguity and limits.
+    """
+    if method not in METHODS:
+        msg = f"`method` must be one of {METHODS}, got {method!r}."
+        raise ArgumentError(msg)
+    t0 = time.perf_counter()
+    built = []
+    for name, spec in (("primary", primary), ("middle", middle)):
+        missing = [k for k in _LEVEL_KEYS if k not in spec]
+        unknown = [k for k in spec if k not in _LEVEL_KEYS + _LEVEL_OPTIONS]
+        if missing or unknown:
+            msg = (
+                f"`{name}` must hold {', '.join(_LEVEL_KEYS)} (and optionally "
+                f"{', '.join(_LEVEL_OPTIONS)}); missing {missing}, unknown {unknown}."
+            )
+            raise ArgumentError(msg)
+        p, unit_of = _build_level(
+            *(spec[k] for k in _LEVEL_KEYS),
+            max_journey_min=spec.get("max_journey_min"),
+            fixed=spec.get("fixed"),
+            status_quo=spec.get("status_quo"),
+            max_moved=spec.get("max_moved"),
+            groups=groups,
+            max_increase_min=spec.get("max_journey_increase_min"),
+            stay_weight_min=float(spec.get("stay_weight_min") or 0.0),
+        )
+        if _islands(p.adjacency, p.home):
+            msg = (
+                f"Contiguity: some {name} blocks touch no block of any school's district; "
+                "join them (plan_districts(..., islands='join')) or add adjacency pairs."
+            )
+            raise InfeasibleError(msg)
+        built.append((p, unit_of))
+    (pri, unit_of), (mid, unit_m) = built
+    if not np.array_equal(unit_of, unit_m):
+        msg = "`primary` and `middle` must hold the same blocks (rows)."
+        raise ArgumentError(msg)
+    fd = (
+        np.full(pri.m, -1, dtype=np.int64)
+        if feeds is None
+        else np.asarray(feeds, dtype=np.int64).ravel()
+    )
+    if fd.shape != (pri.m,) or np.any(fd >= mid.m) or np.any(fd < -1):
+        msg = f"`feeds` must hold a middle school position or -1 per primary school ({pri.m})."
+        raise ArgumentError(msg)
+    pairs = int(pri.allowed.sum() + mid.allowed.sum())
+    exact = method == "exact" or (method == "auto" and pairs <= EXACT_MAX_PAIRS)
+    got = _solve_joint(
+        pri, mid, fd, exact=exact, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+    )
+    seconds = time.perf_counter() - t0
+    sols = []
+    for p, assign, obj in (
+        (pri, got.assign_p, got.objective_p),
+        (mid, got.assign_m, got.objective_m),
+    ):
+        lp = _lp_value(p)
+        sols.append(
+            DistrictSolution(
+                assignment=assign[unit_of],
+                objective=obj,
+                bound=lp,
+                gap=relative_gap(obj, lp),
+                lp_bound=lp,
+                status=got.status,
+                method=got.method,
+                contiguous=_contiguous(p, assign),
+                over_capacity_pupils=float(np.maximum(_loads(p, assign) - p.capacity, 0.0).sum()),
+                seconds=seconds,
+            )
+        )
+    total = got.objective_p + got.objective_m
+    return FeederSolution(
+        primary=sols[0],
+        middle=sols[1],
+        feeds=got.assign_m[pri.home],
+        objective=total,
+        bound=got.bound,
+        gap=relative_gap(total, got.bound),
+        lp_bound=got.lp_bound,
+        status=got.status,
+        method=got.method,
+        seconds=seconds,
     )
 
 
@@ -587,6 +729,9 @@ class DistrictPlan:
         ``pupils_moved_in`` (from another school of the level), ``pupils_new`` (blocks without a
         school today), ``pupils_after`` and ``share_kept`` (kept / today); ``None`` when no
         block has a school today.
+    feeders
+        With ``feeders=True``: per primary school (index ``id``), its ``name``, the middle school
+        it ``feeds`` (``feeds_name``), ``nine_year`` (it feeds itself) and ``primary_pupils``.
     """
 
     blocks: Any
@@ -600,6 +745,7 @@ class DistrictPlan:
     diagnoses: dict[str, CapacityDiagnosis] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     stability: Any = None
+    feeders: Any = None
 
 
 def plan_districts(
@@ -627,6 +773,7 @@ def plan_districts(
     islands: str = "report",
     detour_factor: float = DETOUR_FACTOR,
     allow_over_capacity: bool = False,
+    feeders: bool = False,
 ) -> DistrictPlan:
     """School districts for the blocks of a county town, one partition per level.
 
@@ -665,7 +812,8 @@ def plan_districts(
     use_planned
         Count ``planned_classes_<band>`` in the capacity.
     extra_classes
-        Table (index school id, columns ``extra_classes_<band>``) of classes a scenario adds.
+        Table (index school id, columns ``extra_classes_<band>``) of classes a scenario adds, or
+        a mapping ``{school id: {band: classes}}`` (a scenario's ``districts.extra_classes``).
     method, time_limit_s, mip_rel_gap
         Passed to :func:`solve_districts` (the time limit is per level).
     gap_tolerance_m
@@ -687,6 +835,11 @@ def plan_districts(
         (:attr:`DistrictPlan.diagnoses`: shortage per band, least extra classes per school) and
         return the best plan that fits with those classes, its overflow counted as oversized
         classes against today's classes, instead of raising.
+    feeders
+        Plan both levels jointly so that every primary district lies wholly inside one middle
+        district (a nine-year school's inside its own): :func:`solve_feeder_districts`, with
+        twice ``time_limit_s`` for the pair; :attr:`DistrictPlan.feeders` says which primary
+        school feeds which middle school. A town whose levels do not fit raises.
 
     Returns
     -------
@@ -728,6 +881,10 @@ def plan_districts(
     sources: dict[str, str] = {}
     diagnoses: dict[str, CapacityDiagnosis] = {}
     stability_frames: list[pd.DataFrame] = []
+    if feeders and set(levels) != {"primary", "middle"}:
+        msg = f"`feeders` needs both levels, primary and middle; got levels={tuple(levels)}."
+        raise ArgumentError(msg)
+    prepared: dict[str, tuple[Any, ...]] = {}
     for level in levels:
         li = _level_inputs(
             blocks,
@@ -742,7 +899,6 @@ def plan_districts(
             detour_factor=detour_factor,
         )
         adjacency, joined = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
-        island_tables.append(joined)
         limit_j = _per_level(max_journey_min, level)
         args = (li.demand, li.cost, li.classes_after * li.limit, adjacency, li.home)
         stable = {
@@ -761,12 +917,22 @@ def plan_districts(
             "time_limit_s": time_limit_s,
             "mip_rel_gap": mip_rel_gap,
         }
+        prepared[level] = (li, adjacency, joined, limit_j, args, stable, kwargs)
+    joint: FeederSolution | None = None
+    if feeders:
+        joint = _feeder_plan(prepared, groups=groups, method=method, time_limit_s=time_limit_s,
+                             mip_rel_gap=mip_rel_gap)  # fmt: skip
+    for level, (li, adjacency, joined, limit_j, args, stable, kwargs) in prepared.items():
+        island_tables.append(joined)
         failure = ""
         sol: DistrictSolution | None = None
-        try:
-            sol = solve_districts(*args, **kwargs)
-        except InfeasibleError as err:
-            failure = str(err)
+        if joint is not None:
+            sol = joint.primary if level == "primary" else joint.middle
+        else:
+            try:
+                sol = solve_districts(*args, **kwargs)
+            except InfeasibleError as err:
+                failure = str(err)
         if sol is not None and sol.status == "not_feasible":
             failure = (
                 f"The {LEVEL_NAMES[level]} {sol.method} search found no plan within capacity and "
@@ -808,6 +974,11 @@ def plan_districts(
         row["fits_today"] = level not in diagnoses
         row["extra_classes_needed"] = 0 if least is None else least.total
         row["extra_classes_proven_least"] = True if least is None else least.proven_least
+        if joint is not None:
+            row["feeders"] = True
+            row["joint_objective_pupil_min"] = joint.objective
+            row["joint_bound_pupil_min"] = joint.bound
+            row["joint_gap"] = joint.gap
         indicators.append(row)
     school_table = _merge_school_tables(schools, school_frames)
     district_gdf = gpd.GeoDataFrame(pd.concat(districts), crs=blocks.crs)
@@ -826,7 +997,73 @@ def plan_districts(
         diagnoses=diagnoses,
         notes=bmap.notes,
         stability=_stability_frame(stability_frames),
+        feeders=None if joint is None else _feeder_table(prepared, joint),
     )
+
+
+def _feeder_plan(
+    prepared: Mapping[str, tuple[Any, ...]],
+    *,
+    groups: Any,
+    method: str,
+    time_limit_s: float,
+    mip_rel_gap: float,
+) -> FeederSolution:
+    """The joint plan of both levels from their prepared inputs; a failure names its cause."""
+    levels = {}
+    for level, (_li, _adj, _joined, _limit, args, _stable, kwargs) in prepared.items():
+        keep = ("max_journey_min", "fixed", "status_quo", "max_moved",
+                "max_journey_increase_min", "stay_weight_min")  # fmt: skip
+        levels[level] = dict(zip(("demand", "cost", "capacity", "adjacency", "home"), args,
+                                 strict=True)) | {k: kwargs[k] for k in keep}  # fmt: skip
+    li_p, li_m = prepared["primary"][0], prepared["middle"][0]
+    middle_pos = {sid: k for k, sid in enumerate(li_m.schools.index)}
+    feeds = np.array([middle_pos.get(sid, -1) for sid in li_p.schools.index], dtype=np.int64)
+    try:
+        return solve_feeder_districts(
+            levels["primary"], levels["middle"], feeds=feeds, groups=groups, method=method,
+            time_limit_s=time_limit_s * 2, mip_rel_gap=mip_rel_gap,
+        )  # fmt: skip
+    except InfeasibleError as err:
+        alone = []
+        for level in ("primary", "middle"):
+            args, kwargs = prepared[level][4], prepared[level][6]
+            try:
+                sol = solve_districts(*args, **kwargs)
+                fits = sol.status != "not_feasible"
+            except InfeasibleError:
+                fits = False
+            alone.append(f"the {LEVEL_NAMES[level]} level alone {'has' if fits else 'has no'} plan")
+        why = (
+            "feeders are the cause: write `feeders: false`, add classes where primary and middle "
+            "districts cannot line up, or relax the limits"
+            if "has no" not in " ".join(alone)
+            else "run without feeders first to see the diagnosis of the level that does not fit"
+        )
+        msg = f"{err}\nFeeders: {'; '.join(alone)}; {why}."
+        raise InfeasibleError(msg) from err
+
+
+def _feeder_table(prepared: Mapping[str, tuple[Any, ...]], joint: FeederSolution) -> Any:
+    """Which middle school each primary school feeds."""
+    li_p, li_m = prepared["primary"][0], prepared["middle"][0]
+    names_p = li_p.schools.get("name", pd.Series(li_p.schools.index, index=li_p.schools.index))
+    names_m = li_m.schools.get("name", pd.Series(li_m.schools.index, index=li_m.schools.index))
+    mids = np.asarray(li_m.schools.index, dtype=object)[joint.feeds]
+    pupils = np.bincount(
+        joint.primary.assignment, weights=li_p.demand.sum(axis=1), minlength=len(li_p.schools)
+    )
+    table = pd.DataFrame(
+        {
+            "name": names_p.to_numpy(),
+            "feeds": [str(m) for m in mids],
+            "feeds_name": names_m.reindex(mids).to_numpy(),
+            "nine_year": [str(s) in set(map(str, li_m.schools.index)) for s in li_p.schools.index],
+            "primary_pupils": pupils,
+        },
+        index=pd.Index([str(s) for s in li_p.schools.index], name="id"),
+    )
+    return table
 
 
 def _level_adjacency(

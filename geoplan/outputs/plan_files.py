@@ -101,6 +101,8 @@ def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
         written += write_table(districts.adjacency, folder / "block_adjacency")
     if districts.stability is not None:
         written += write_table(districts.stability, folder / "district_stability")
+    if districts.feeders is not None:
+        written += write_table(districts.feeders, folder / "district_feeders")
     if districts.islands is not None and len(districts.islands):
         written += write_table(districts.islands, folder / "district_islands")
     if districts.diagnoses:

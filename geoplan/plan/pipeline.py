@@ -120,6 +120,9 @@ class PlanSettings:
         No pupil's journey rises more than this many minutes above today's (one or per level).
     district_stay_weight_min
         Minutes of journey a pupil may gain to keep today's school (one or per level).
+    district_feeders
+        Plan both levels jointly so every primary district lies inside one middle district
+        (a nine-year school's inside its own).
     phasing_time_limit_s
         Time limit of the phasing MIP.
     seasons
@@ -168,6 +171,7 @@ class PlanSettings:
     district_max_pupils_moved: float | Mapping[str, float] | None = None
     district_max_journey_increase_min: float | Mapping[str, float] | None = None
     district_stay_weight_min: float | Mapping[str, float] | None = None
+    district_feeders: bool = False
     phasing_time_limit_s: float = 30.0
     seasons: tuple[Season, ...] = ()
     restoration_robust: str | None = None
@@ -368,6 +372,7 @@ def town_districts(
         max_moved=settings.district_max_pupils_moved,
         max_journey_increase_min=settings.district_max_journey_increase_min,
         stay_weight_min=settings.district_stay_weight_min,
+        feeders=settings.district_feeders,
         allow_over_capacity=True,
     )
 

@@ -42,7 +42,8 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
                 time_limit_s: 30,
                 max_pupils_moved: {primary: 300, middle: 150},  # or one number for both levels;
                 max_journey_increase_min: 10,   # against today's school (blocks' school_primary
-                stay_weight_min: 5}             # / school_middle); minutes a kept pupil is worth
+                stay_weight_min: 5,             # / school_middle); minutes a kept pupil is worth
+                feeders: true}                  # each primary district inside one middle district
     outputs: {lang: en, maps: true}
     investment: {budget_by_year_yuan: {2025: 52190000, 2026: 26050000, 2027: 53950000},
                  carry_over: false, done: done.csv}   # the needs scheduled year by year
@@ -152,6 +153,7 @@ SCHEMA: dict[str, Any] = {
         "max_pupils_moved": "level_number",
         "max_journey_increase_min": "level_number",
         "stay_weight_min": "level_number",
+        "feeders": "bool",
     },
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
     "investment": {
@@ -1027,6 +1029,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         district_stay_weight_min=_level_number(
             check, "stay_weight_min", _get(data, "districts", "stay_weight_min")
         ),
+        district_feeders=flag("districts.feeders", _get(data, "districts", "feeders"), False),
         phasing_time_limit_s=num(
             "restoration.time_limit_s", _get(data, "restoration", "time_limit_s"), 30.0
         ),
