@@ -453,3 +453,19 @@ def test_demo_ways_metrics_are_defined(demo_ways: PlanResult) -> None:
     from test_indicators import undefined_keys
 
     assert not undefined_keys(demo_ways.metrics)
+
+
+def test_unknown_ids_of_ways_are_refused_with_the_field(tmp_path: Path) -> None:
+    from geoplan.data.datasets import demo_folder
+    from geoplan.runs.runner import prepare_area
+
+    for ways, field in (
+        ("{escorted_townships: [T03, T99]}", "ways.escorted_townships"),
+        ("{bus_seats: {S99: 40}}", "ways.bus_seats"),
+    ):
+        path = tmp_path / "s.yaml"
+        path.write_text(f"area: {{folder: {demo_folder()}}}\nways: {ways}\n", encoding="utf-8")
+        with pytest.raises(ScenarioError) as err:
+            prepare_area(load_scenario(path))
+        assert err.value.problems and err.value.problems[0].column == field
+        assert "99" in str(err.value)

@@ -162,7 +162,7 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     Raises
     ------
     ScenarioError
-        When a must, never or closed school id is not in the area.
+        When a must, never or closed school id, or an id of ``ways:``, is not in the area.
     """
     area = read_planning_area(
         scenario.area,
@@ -185,6 +185,15 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
         raise _unknown_ids(
             scenario, "closures.schools", unknown, "schools", list(area.schools.index[:3])
         )
+    ways = scenario.settings.ways
+    if ways is not None:
+        for field, given, layer, have in (
+            ("ways.escorted_townships", ways.escorted_townships, "townships", area.townships),
+            ("ways.bus_seats", tuple(ways.bus_seats), "schools", area.schools),
+        ):
+            unknown = sorted(set(given) - set(have.index.astype(str)))
+            if unknown:
+                raise _unknown_ids(scenario, field, unknown, layer, list(have.index[:3]))
     return dataclasses.replace(area, sites=sites)
 
 
