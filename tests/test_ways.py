@@ -469,3 +469,37 @@ def test_unknown_ids_of_ways_are_refused_with_the_field(tmp_path: Path) -> None:
             prepare_area(load_scenario(path))
         assert err.value.problems and err.value.problems[0].column == field
         assert "99" in str(err.value)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ways_map_colours_villages_by_way_offline(demo_ways: PlanResult, tmp_path: Path) -> None:
+    from browser import check_map_in_browser
+
+    from geoplan.outputs import maps, plan_maps
+
+    path = maps.save_offline(plan_maps.ways_map(demo_ways, lang="en"), tmp_path / "ways.html")
+    report = check_map_in_browser(path, max_per_layer=2)  # no error, request or dialog
+    n = len(demo_ways.area.villages)
+    assert report.layer_counts["grades 4-6: Way"] == n
+    g13 = demo_ways.ways_after.assignment.xs("g1_3", level="band") if demo_ways.ways_after else None
+    assert g13 is not None
+    placed = int((g13["school"].notna() & (g13["pupils"] > 0)).sum())
+    assert report.layer_counts["grades 1-3: to their school"] == placed
+    page = path.read_text(encoding="utf-8")
+    for way, color in plan_maps.WAY_COLORS.items():
+        if (g13["way"] == way).any():
+            assert color in page
+
+
+@pytest.mark.slow
+def test_profiles_show_seats_and_beds_used(demo_ways: PlanResult) -> None:
+    from geoplan.outputs.profiles import school_profiles, summary_rows
+
+    table = school_profiles(demo_ways)
+    assert demo_ways.ways_after is not None
+    used = demo_ways.ways_after.schools
+    assert table.loc["S12", "seats_used"] == used.loc["S12", "seats_used"] > 0
+    assert table.loc["S12", "bus_seats"] == 80
+    rows = dict(summary_rows(table.loc["S12"], "en"))
+    assert rows["Bus seats used (of seats)"] == f"{used.loc['S12', 'seats_used']:,.0f} (80)"

@@ -122,6 +122,14 @@ def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
     return written
 
 
+def _ways_map(result: PlanResult, folder: Path, *, after: bool, lang: str) -> list[Path]:
+    label = "after_plan" if after else "today"
+    return _map(
+        lambda: plan_maps.ways_map(result, after=after, lang=lang),
+        folder / f"ways_{label}_map.html",
+    )
+
+
 def _ways_tables(result: PlanResult, folder: Path) -> list[Path]:
     """How pupils get to school today and after the plan, seats and beds, the diagnosis."""
     assert result.ways_before is not None and result.ways_after is not None
@@ -264,6 +272,10 @@ def write_plan_files(
         )
     if result.ways_after is not None and result.ways_before is not None:
         tables.append(("ways tables", lambda: _ways_tables(result, folder)))
+        pages += [
+            ("ways map (today)", lambda: _ways_map(result, folder, after=False, lang=lang)),
+            ("ways map (after)", lambda: _ways_map(result, folder, after=True, lang=lang)),
+        ]
     if result.districts is not None:
         districts = result.districts
         tables.append(

@@ -15,12 +15,13 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoplan.errors import ArgumentError
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps
 from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
-from geoplan.plan.pipeline import PlanResult
+from geoplan.plan.pipeline import PlanResult, destination_points
 from geoplan.rules import BANDS
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "PHASE_COLORS",
     "UNREACHABLE_COLOR",
     "UNSERVED_COLOR",
+    "WAY_COLORS",
     "before_after_map",
     "districts_map",
     "journey_colors",
@@ -41,6 +43,8 @@ __all__ = [
     "school_journeys_map",
     "village_colors",
     "village_popup_rows",
+    "way_colors",
+    "ways_map",
 ]
 
 JOURNEY_BINS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 120.0)
@@ -55,6 +59,14 @@ UNSERVED_COLOR = "#111111"
 reachable)."""
 PHASE_COLORS: tuple[str, ...] = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 NOT_RESTORED_COLOR = "#bdbdbd"
+WAY_COLORS: Mapping[str, str] = {
+    "walk": "#1a9850",
+    "bus": "#2166ac",
+    "escorted": "#f1a340",
+    "board": BOARDER_COLOR,
+    "none": UNSERVED_COLOR,
+}
+"""Colour of each way on the ways map (``none``: no acceptable way)."""
 
 
 def journey_colors(minutes: pd.Series) -> pd.Series:
@@ -553,3 +565,97 @@ def before_after_map(
         maps.add_layer_control(m)
     maps.add_legend(dual.m1, journey_legend(lang), str(text["minutes"]))
     return dual
+
+
+def way_colors(assignment: pd.DataFrame, band: str) -> pd.Series:
+    """A CSS colour per village for one band by its way (:data:`WAY_COLORS`)."""
+    rows = assignment.xs(band, level="band")
+    return rows["way"].map(WAY_COLORS).fillna(UNSERVED_COLOR).astype(object)
+
+
+def ways_map(
+    result: PlanResult,
+    *,
+    bands: Sequence[str] = BANDS,
+    after: bool = True,
+    lang: str = "en",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """Villages coloured by how their pupils get to school, with a line to their school.
+
+    One layer of villages and one of lines per band (the first shown); popups give the school,
+    the way and its journey (a boarder's weekly trip). Needs a plan made with ``ways:``.
+    """
+    ways = result.ways_after if after else result.ways_before
+    if ways is None:
+        msg = (
+            "ways_map needs a plan made with `ways:` (PlanSettings.ways). Fix: add a ways section."
+        )
+        raise ArgumentError(msg)
+    text = texts(PLAN_MAP_TEXT, lang)
+    band_names: dict[str, str] = text["band"]
+    way_names: dict[str, str] = text["way_names"]
+    state = text["after"] if after else text["before"]
+    m = _base(result, f"{text['ways']} ({state})", lang, basemap, tianditu_key)
+    assignment = ways.assignment
+    villages = result.area.villages
+    dest = destination_points(result.schools, result.area.sites)
+    named = pd.concat([result.schools["name"], result.area.sites["name"]])
+    school_names = named.set_axis(named.index.astype(str))
+    first: folium.GeoJson | None = None
+    for i, band in enumerate(bands):
+        rows = assignment.xs(band, level="band").reindex(villages.index)
+        placed = rows[rows["school"].notna() & (rows["pupils"] > 0)]
+        if len(placed):
+            start = villages.geometry.loc[placed.index].to_numpy()
+            end = dest.geometry.loc[placed["school"].astype(str)].to_numpy()
+            lines = gpd.GeoDataFrame(
+                {"way": placed["way"].to_numpy()},
+                geometry=shapely.linestrings(
+                    [[(a.x, a.y), (b.x, b.y)] for a, b in zip(start, end, strict=True)]
+                ),
+                crs=villages.crs,
+                index=placed.index,
+            )
+            shown = maps.to_display(lines, gcj02=maps.frame_of(m) == "gcj02")
+            names = villages["name"].reindex(shown.index)
+            tips = [
+                f"{maps.escape(v)}: {maps.escape(way_names[str(w)])}"
+                for v, w in zip(names, shown["way"], strict=True)
+            ]
+            maps.feature_layer(
+                shown,
+                name=f"{band_names[band]}: {text['way_lines']}",
+                tips=tips,
+                popups=tips,
+                styles=[
+                    {"color": WAY_COLORS[str(w)], "weight": 2, "opacity": 0.7} for w in shown["way"]
+                ],
+                show=i == 0,
+            ).add_to(m)
+        extra = {
+            f"{band_names[band]}: {text['school']}": rows["school"].map(
+                lambda s: None if s is None or pd.isna(s) else school_names.get(s, s)
+            ),
+            f"{band_names[band]}: {text['way']}": rows["way"].map(way_names),
+            f"{band_names[band]}: {text['journey_applies']}": rows["day_journey_min"]
+            .fillna(rows["weekly_trip_min"])
+            .round(1),
+        }
+        vlayer = maps.add_villages(
+            m,
+            villages,
+            color_by=way_colors(assignment, band),
+            lang=lang,
+            name=f"{band_names[band]}: {text['way']}",
+            extra_rows=extra,
+        )
+        if vlayer is not None and i > 0:
+            vlayer.show = False
+        first = first or vlayer
+    schools = maps.add_schools(m, _open_schools(result), lang=lang)
+    maps.add_tools(m, lang=lang, villages=first, schools=schools)
+    maps.add_legend(m, [(WAY_COLORS[w], str(way_names[w])) for w in WAY_COLORS], str(text["way"]))
+    maps.add_layer_control(m)
+    return m

@@ -101,7 +101,8 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
         one-way journeys), ``boarder_mean_weekly_trip_<band>_min`` and
         ``boarder_longest_weekly_trip_<band>_min`` (boarders' weekly one-way trips home) (NaN for
         bands it does not teach); ``boarders``, ``boarding_beds``, ``beds_short``,
-        ``teachers_needed``.
+        ``teachers_needed``; with ``ways:`` also ``bus_seats``, ``seats_used`` and ``beds_used``
+        (:attr:`geoplan.plan.ways.WaysPlan.schools` after the plan).
     """
     rules = result.settings.rules
     schools = result.schools[result.schools["status"] == "open"]
@@ -166,6 +167,10 @@ def school_profiles(result: PlanResult) -> pd.DataFrame:
         row["boarding_beds"] = beds
         row["beds_short"] = max(0, math.ceil(round(boarders - beds, 6)))
         row["teachers_needed"] = int(rules.teachers_needed(projected_total, total_needed))
+        if result.ways_after is not None and str(sid) in result.ways_after.schools.index:
+            used = result.ways_after.schools.loc[[str(sid)]]
+            for col in ("bus_seats", "seats_used", "beds_used"):
+                row[col] = float(used[col].to_numpy(dtype="float64")[0])
         rows.append(row)
     return pd.DataFrame(rows).set_index("id")
 
@@ -248,6 +253,14 @@ def summary_rows(row: pd.Series, lang: str) -> list[tuple[str, str]]:
         (text["boarders"], f"{row['boarders']:,.0f}"),
         (text["beds"], f"{row['boarding_beds']:,.0f}"),
         (text["beds_short"], f"{row['beds_short']:,.0f}"),
+        *(
+            [
+                (text["seats_used"], f"{row['seats_used']:,.0f} ({row['bus_seats']:,.0f})"),
+                (text["beds_used"], f"{row['beds_used']:,.0f} ({row['boarding_beds']:,.0f})"),
+            ]
+            if "seats_used" in row.index and pd.notna(row["seats_used"])
+            else []
+        ),
         (text["teachers_needed"], f"{row['teachers_needed']:,.0f}"),
     ]
 
