@@ -526,22 +526,9 @@ def _greedy(
         count[t] += 1
         spent[t] += cost[i]
 
-    for i in map(int, np.flatnonzero(forced & allowed.sum(axis=1).astype(bool))):
-        if allowed[i].sum() == 1:
-            only = int(np.flatnonzero(allowed[i])[0])
-            if not fits(i, only):  # its one phase is full of sites that have no other phase
-                raise coded_error(
-                    InfeasibleError,
-                    "must_fits_no_phase",
-                    "",
-                    "sites",
-                    str(cov.site_ids[i]),
-                    "decision",
-                    "must",
-                    site=cov.site_ids[i],
-                )
-            place(i, only)
-    for i in map(int, np.flatnonzero(forced & (ph == 0))):
+    # sites with one allowed phase first: a later one finding its phase full is truly refused
+    single = forced & (allowed.sum(axis=1) == 1)
+    for i in map(int, [*np.flatnonzero(single), *np.flatnonzero(forced & ~single)]):
         t = next((t for t in range(n_phases) if allowed[i, t] and fits(i, t)), None)
         if t is None:
             raise coded_error(
