@@ -33,7 +33,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geoplan.data.area import PlanningArea
-from geoplan.errors import ArgumentError
+from geoplan.errors import ArgumentError, MissingDependencyError
 from geoplan.outputs import maps, plan_maps
 from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, PRINT_TEXT, texts
 from geoplan.plan.pipeline import PlanResult
@@ -49,6 +49,7 @@ __all__ = [
     "find_cjk_font",
     "font_context",
     "nice_scale_length",
+    "pdf_document",
     "print_map",
     "write_print_maps",
 ]
@@ -190,6 +191,43 @@ def find_cjk_font() -> CjkFont | None:
             _logger.debug("CJK font: %s (%s, face %d)", family, best.path, best.index)
             return CjkFont(best.path, family, best.index)
     return None
+
+
+def pdf_document(*, orientation: str, lang: str, what: str) -> tuple[Any, str]:
+    """An empty A4 fpdf2 document for a page of text and tables, and the font family to write in.
+
+    A system CJK font (:func:`find_cjk_font`) is embedded as family ``"cjk"`` when one is
+    installed; otherwise English pages use the core ``"helvetica"`` (latin-1 only).
+
+    Parameters
+    ----------
+    orientation
+        ``"portrait"`` or ``"landscape"``.
+    lang
+        ``"en"`` or ``"zh"``.
+    what
+        What the document is, for the message (``"PDF profile"``).
+
+    Raises
+    ------
+    MissingDependencyError
+        For Chinese when no CJK font is installed (the message says how to install one).
+    """
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    font = find_cjk_font()
+    if font is not None:
+        pdf.add_font("cjk", fname=str(font.path), collection_font_number=font.index)
+        return pdf, "cjk"
+    if lang == "zh":
+        msg = (
+            f"No CJK font found for the Chinese {what}. Install one, e.g. "
+            "'apt-get install fonts-noto-cjk', then retry."
+        )
+        raise MissingDependencyError(msg)
+    return pdf, "helvetica"
 
 
 def _face_index(path: Path, family: str) -> int:

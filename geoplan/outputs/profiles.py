@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from geoplan.atomic import write_atomic
-from geoplan.errors import ArgumentError, MissingDependencyError
+from geoplan.errors import ArgumentError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
 from geoplan.plan.evaluate import COUNT_FIGURES, band_figure, journey_figures, school_load
@@ -502,26 +502,12 @@ def profile_pdf(
     MissingDependencyError
         For Chinese when no CJK font is installed (the message says how to install one).
     """
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
     text = texts(PROFILE_TEXT, lang)
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    font = printing.find_cjk_font()
-    if font is not None:
-        pdf.add_font("cjk", fname=str(font.path), collection_font_number=font.index)
-        family = "cjk"
-    elif lang == "zh":
-        msg = (
-            "No CJK font found for the Chinese PDF profile. Install one, e.g. "
-            "'apt-get install fonts-noto-cjk', then retry."
-        )
-        raise MissingDependencyError(msg)
-    else:
-        family = "helvetica"
+    pdf, family = printing.pdf_document(orientation="portrait", lang=lang, what="PDF profile")
     pdf.add_page()
     name = display_name(result.schools.loc[sid], lang)
     pdf.set_font(family, size=18)
@@ -558,7 +544,7 @@ def profile_pdf(
     pdf.set_font(family, size=10)
     for item in _lacks(row, lang):
         pdf.multi_cell(
-            0, 6, f"• {item}" if font is not None else f"- {item}", new_x="LMARGIN", new_y="NEXT"
+            0, 6, f"• {item}" if family == "cjk" else f"- {item}", new_x="LMARGIN", new_y="NEXT"
         )
     pdf.output(str(dest))
     return dest

@@ -18,7 +18,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from geoplan.atomic import write_atomic
-from geoplan.errors import MissingDependencyError
 from geoplan.outputs import maps, printing
 from geoplan.outputs.labels import MAP_LABELS, SCHOOL_PLAN_TEXT, texts
 from geoplan.outputs.profiles import display_name, file_stem
@@ -294,26 +293,12 @@ def plan_pdf(
     MissingDependencyError
         For Chinese when no CJK font is installed (the message says how to install one).
     """
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
     text = _text(lang)
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    font = printing.find_cjk_font()
-    if font is not None:
-        pdf.add_font("cjk", fname=str(font.path), collection_font_number=font.index)
-        family = "cjk"
-    elif lang == "zh":
-        msg = (
-            "No CJK font found for the Chinese PDF school plan. Install one, e.g. "
-            "'apt-get install fonts-noto-cjk', then retry."
-        )
-        raise MissingDependencyError(msg)
-    else:
-        family = "helvetica"
+    pdf, family = printing.pdf_document(orientation="landscape", lang=lang, what="PDF school plan")
 
     def clean(value: str) -> str:  # the core fonts know latin-1 only
         if family == "cjk":
