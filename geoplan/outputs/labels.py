@@ -17,8 +17,10 @@ __all__ = [
     "MAP_LABELS",
     "PLAN_MAP_TEXT",
     "PRINT_TEXT",
+    "PRIORITY_CLASS_ZH",
     "PROFILE_TEXT",
     "SCHOOL_PLAN_TEXT",
+    "UNIT_ZH",
     "band_label",
     "texts",
 ]
@@ -321,6 +323,19 @@ PROFILE_TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 """Texts of the school profiles per language."""
+
+PRIORITY_CLASS_ZH: Mapping[int, str] = {1: "安全", 2: "学位与床位", 3: "设备与其他用房"}
+"""The needs' priority classes in Chinese (in English: ``geoplan.plan.needs.PRIORITY_CLASSES``)."""
+
+UNIT_ZH: Mapping[str, str] = {
+    "m²": "m²",
+    "m² heated": "m²（供暖）",
+    "classrooms": "间",
+    "beds": "张",
+    "sets": "套",
+    "computers": "台",
+}
+"""The units of the needs' items in Chinese, by their English name."""
 
 SCHOOL_PLAN_TEXT: Mapping[str, Mapping[str, str]] = {
     "en": {

@@ -19,7 +19,13 @@ from tqdm.auto import tqdm
 
 from geoplan.atomic import write_atomic
 from geoplan.outputs import maps, printing
-from geoplan.outputs.labels import MAP_LABELS, SCHOOL_PLAN_TEXT, texts
+from geoplan.outputs.labels import (
+    MAP_LABELS,
+    PRIORITY_CLASS_ZH,
+    SCHOOL_PLAN_TEXT,
+    UNIT_ZH,
+    texts,
+)
 from geoplan.outputs.profiles import display_name, file_stem
 from geoplan.plan.investments import InvestmentPlan
 from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
@@ -42,20 +48,6 @@ _logger = logging.getLogger(__name__)
 PLACEHOLDER_MARK = "†"
 """Mark of a figure worked from a placeholder standard (no source found)."""
 
-_CLASS_ZH = {1: "安全", 2: "学位与床位", 3: "设备与其他用房"}
-_UNIT_ZH = {
-    "m²": "m²",
-    "m² heated": "m²（供暖）",
-    "classrooms": "间",
-    "beds": "张",
-    "sets": "套",
-    "computers": "台",
-}
-
-
-def _text(lang: str) -> Mapping[str, str]:
-    return texts(SCHOOL_PLAN_TEXT, lang)
-
 
 def plan_stem(school_id: str) -> str:
     """File stem of a school's plan page: its profile's stem with ``_plan``."""
@@ -69,7 +61,7 @@ def _num(value: Any, digits: int = 0) -> str:
 
 
 def _class_label(priority: int, lang: str) -> str:
-    name = _CLASS_ZH[priority] if lang == "zh" else PRIORITY_CLASSES[priority]
+    name = PRIORITY_CLASS_ZH[priority] if lang == "zh" else PRIORITY_CLASSES[priority]
     return f"{priority} {name}"
 
 
@@ -85,7 +77,7 @@ def _tables(
     years: Mapping[str, float] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str], list[list[str]], list[str], list[str]]:
     """Summary rows, item header and rows, the placeholder keys used, and rotation lines."""
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     school = needs.schools.loc[sid]
     items = needs.items[needs.items["school"] == sid]
     summary = [
@@ -121,7 +113,7 @@ def _tables(
                 _num(r["have"], 1).removesuffix(".0") if surveyed else "",
                 _num(r["standard"], 1).removesuffix(".0") + (mark if surveyed else ""),
                 _num(r["shortfall"], 1).removesuffix(".0") if surveyed else "",
-                _UNIT_ZH.get(str(r["unit"]), str(r["unit"])) if lang == "zh" else str(r["unit"]),
+                UNIT_ZH.get(str(r["unit"]), str(r["unit"])) if lang == "zh" else str(r["unit"]),
                 _num(r["unit_cost_yuan"]) + mark,
                 (_num(r["cost_yuan"]) + mark) if surveyed else "",
                 _num(r["pupils_helped"]) if surveyed else "",
@@ -141,7 +133,7 @@ def _rotation_lines(result: PlanResult, needs: SchoolNeeds, sid: str, lang: str)
     rot = needs.rotation
     part = rot[(rot["from_school"] == sid) | (rot["to_school"] == sid)]
     names = _school_names(result, lang)
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     return [
         f"{names.get(str(r['from_school']), r['from_school'])} → "
         f"{names.get(str(r['to_school']), r['to_school'])}: {int(r['teachers'])} "
@@ -151,7 +143,7 @@ def _rotation_lines(result: PlanResult, needs: SchoolNeeds, sid: str, lang: str)
 
 
 def _teacher_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], list[list[str]]]:
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     part = needs.teachers[needs.teachers["school"] == sid]
     header = [text[k] for k in ("level", "needed", "in_post", "shortage", "surplus")]
     rows = [
@@ -168,7 +160,7 @@ def _teacher_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], l
 
 
 def _standard_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], list[list[str]]]:
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     used = {
         k
         for item in needs.items.loc[needs.items["school"] == sid, "item"]
@@ -229,7 +221,7 @@ def plan_page(
 
     With ``years`` (item id -> year funded, from an investment plan) the items show their year.
     """
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     labels = texts(MAP_LABELS, lang)
     name = display_name(result.schools.loc[sid], lang)
     stem = file_stem(sid)
@@ -295,7 +287,7 @@ def plan_pdf(
     """
     from fpdf.fonts import FontFace
 
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     pdf, family = printing.pdf_document(orientation="landscape", lang=lang, what="PDF school plan")
@@ -427,7 +419,7 @@ def investment_chart_svg(plan: InvestmentPlan, *, lang: str = "en") -> str:
     """An inline SVG chart: spending (bars, million yuan) and pupils helped (line) by year."""
     from matplotlib.figure import Figure
 
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     years = [str(y) for y in plan.years.index]
     with printing.font_context(lang):
         fig = Figure(figsize=(7.0, 3.4))
@@ -464,7 +456,7 @@ def write_investment_plan(
         plan.years.to_excel(xl, sheet_name="years")
         plan.schools.to_excel(xl, sheet_name="schools")
         plan.items.to_excel(xl, sheet_name="items")
-    text = _text(lang)
+    text = texts(SCHOOL_PLAN_TEXT, lang)
     labels = texts(MAP_LABELS, lang)
     mark = f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>" if synthetic else ""
     body = [
