@@ -166,15 +166,8 @@ def join_locations(
         reported[k] = True
         if len(found) == 1:
             problems.append(
-                coded_problem(
-                    "kml_point_taken",
-                    source.label,
-                    source.layer,
-                    rid,
-                    "name",
-                    shown,
-                    label=label,
-                    owner=owner[found[0]],
+                source.coded(
+                    "kml_point_taken", rid, "name", shown, label=label, owner=owner[found[0]]
                 )
             )
             continue
@@ -199,10 +192,8 @@ def join_locations(
             if (t == tw or tw is None) and _key(points["Name"].iloc[i])
         ]
         problems.append(
-            coded_problem(
+            source.coded(
                 "kml_no_point_in_township" if tw is not None else "kml_no_point",
-                source.label,
-                source.layer,
                 rid,
                 "name",
                 shown,
@@ -232,10 +223,8 @@ def join_locations(
         )
     placed = int((~reported).sum())
     problems.append(
-        coded_problem(
+        source.coded(
             "kml_joined",
-            source.label,
-            source.layer,
             "",
             "",
             label,

@@ -36,6 +36,7 @@ from geoplan.data.files import (
 )
 from geoplan.data.headers import UNIT_FACTORS, header_unit
 from geoplan.data.messages import coded_problem
+from geoplan.data.templates import cell_letter
 from geoplan.data.validation import ROW_COLUMN
 from geoplan.errors import Problem
 
@@ -62,15 +63,6 @@ class _Sheet:
         return f"Excel row {r + 1}" if self.excel else f"line {r + 1}"
 
 
-def _column_letter(c: int) -> str:
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _empty(value: Any) -> bool:
     if value is None:
         return True
@@ -86,9 +78,7 @@ def _text_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
         problems.append(_undecodable(source, data, offset))
         return None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        problems.append(
-            coded_problem("read_utf16", source.label, source.layer, "", "", "", severity="note")
-        )
+        problems.append(source.coded("read_utf16", severity="note"))
     head = "\n".join(text.splitlines()[:20])
     counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
     sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
@@ -134,9 +124,7 @@ def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(_Sheet(name, rows, merged, excel=True))
     except Exception as err:
-        problems.append(
-            coded_problem("workbook_unreadable", source.label, source.layer, "", "", "", error=err)
-        )
+        problems.append(source.coded("workbook_unreadable", error=err))
         return None
     return sheets
 
@@ -238,13 +226,12 @@ def read_table(
         if len(sheets) > 1:
             others = ", ".join(s.name for s in sheets if s is not sheet)
             problems.append(
-                coded_problem(
+                source.coded(
                     "sheet_chosen",
-                    source.label,
-                    layer,
                     "",
                     "",
                     sheet.name,
+                    in_layer=layer,
                     severity="note",
                     sheet=sheet.name,
                     layer=layer,
@@ -256,13 +243,12 @@ def read_table(
     if h > 0:
         above = [t for r in range(h) for t in _merged_texts(sheet, r) if t]
         problems.append(
-            coded_problem(
+            source.coded(
                 "title_rows_skipped",
-                source.label,
-                layer,
                 "",
                 "",
                 " | ".join(above)[:80],
+                in_layer=layer,
                 severity="note",
                 rows=_rows_text(sheet, 0, h - 1),
                 header=sheet.row_label(h),
@@ -271,13 +257,9 @@ def read_table(
     names, start = _headers(sheet, h)
     if start == h + 2:
         problems.append(
-            coded_problem(
+            source.coded(
                 "two_row_header",
-                source.label,
-                layer,
-                "",
-                "",
-                "",
+                in_layer=layer,
                 severity="note",
                 rows=_rows_text(sheet, h, h + 1),
                 names=", ".join(n for n in names if n),
@@ -291,7 +273,7 @@ def read_table(
         has_data = any(not _empty(r[c]) for r in sheet.rows[start:] if c < len(r))
         if not name and not has_data:
             continue
-        label = name or f"column {_column_letter(c)}"
+        label = name or f"column {cell_letter(c)}"
         while label in columns:
             label += "'"
         columns.append(label)
@@ -306,14 +288,13 @@ def read_table(
         for (fr, fc), formula in sheet.formulas.items():
             if fr == r and fc in keep and values[keep.index(fc)] is None:
                 problems.append(
-                    coded_problem(
+                    source.coded(
                         "formula_no_value",
-                        source.label,
-                        layer,
                         sheet.row_label(r),
                         columns[keep.index(fc)],
                         formula,
-                        cell=f"{_column_letter(fc)}{r + 1}",
+                        in_layer=layer,
+                        cell=f"{cell_letter(fc)}{r + 1}",
                     )
                 )
         if all(v is None for v in values):
@@ -338,15 +319,7 @@ def _split_coordinates(
             lon[k], lat[k] = split_lonlat(value)
         except ValueError as err:
             problems.append(
-                coded_problem(
-                    "not_a_coordinate_pair",
-                    source.label,
-                    source.layer,
-                    str(row),
-                    LONLAT,
-                    str(value),
-                    error=err,
-                )
+                source.coded("not_a_coordinate_pair", str(row), LONLAT, str(value), error=err)
             )
     out = frame.drop(columns=[LONLAT])
     out["lon"] = [None if math.isnan(v) else v for v in lon]
@@ -410,10 +383,8 @@ def _check_totals(
                 differences.append(f"{column}: {word} {given:,.10g}, rows sum {total:,.10g}")
         if differences:
             problems.append(
-                coded_problem(
+                source.coded(
                     "total_row_differs",
-                    source.label,
-                    source.layer,
                     label,
                     "",
                     word,
@@ -425,10 +396,8 @@ def _check_totals(
             )
         else:
             problems.append(
-                coded_problem(
+                source.coded(
                     "total_row_checked" if covered else "total_row_skipped",
-                    source.label,
-                    source.layer,
                     label,
                     "",
                     word,
@@ -460,13 +429,12 @@ def prepare_values(
         factor = UNIT_FACTORS.get(unit, 1.0)
         if factor != 1.0:
             problems.append(
-                coded_problem(
+                source.coded(
                     "header_unit",
-                    source.label,
-                    layer,
                     "",
                     local[column],
                     unit,
+                    in_layer=layer,
                     severity="note",
                     header=local[column],
                     unit=unit,

@@ -91,6 +91,30 @@ class _Source:
     def is_table(self) -> bool:
         return self.gpkg_layer is None and self.path.suffix.lower() in TABLE_SUFFIXES
 
+    def coded(
+        self,
+        code: str,
+        row_id: str = "",
+        column: str = "",
+        value: Any = "",
+        /,
+        *,
+        in_layer: str | None = None,
+        severity: str = "error",
+        **params: Any,
+    ) -> Problem:
+        """A problem of this file: the catalogue's entry ``code``, in ``in_layer`` or the file's."""
+        return coded_problem(
+            code,
+            self.label,
+            self.layer if in_layer is None else in_layer,
+            row_id,
+            column,
+            value,
+            severity=severity,
+            **params,
+        )
+
 
 @dataclass
 class _Settings:
@@ -384,10 +408,8 @@ def _decode(data: bytes) -> tuple[str | None, int]:
 
 def _undecodable(source: _Source, data: bytes, offset: int) -> Problem:
     line = data[:offset].count(b"\n") + 1
-    return coded_problem(
+    return source.coded(
         "undecodable_text",
-        source.label,
-        source.layer,
         f"line {line}",
         "",
         data[offset : offset + 4].hex(" "),
@@ -412,27 +434,14 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
             last = err
             continue
         except Exception as err:
-            problems.append(
-                coded_problem(
-                    "unreadable_vector", source.label, source.layer, "", "", "", error=err
-                )
-            )
+            problems.append(source.coded("unreadable_vector", error=err))
             return None
         if not isinstance(gdf, gpd.GeoDataFrame):
             gdf = gpd.GeoDataFrame(gdf)
         gdf[ROW_COLUMN] = [f"feature {i + 1}" for i in range(len(gdf))]
         return gdf
     problems.append(
-        coded_problem(
-            "attributes_undecodable",
-            source.label,
-            source.layer,
-            "",
-            "",
-            "",
-            error=last,
-            cpg=path.with_suffix(".cpg").name,
-        )
+        source.coded("attributes_undecodable", error=last, cpg=path.with_suffix(".cpg").name)
     )
     return None
 
@@ -533,13 +542,12 @@ def _rename(
         strongest = [h for s, h in fits if s == best]
         if len(strongest) > 1:
             problems.append(
-                coded_problem(
+                source.coded(
                     "headers_ambiguous",
-                    source.label,
-                    layer,
                     "",
                     target,
                     ", ".join(h for _, h in fits),
+                    in_layer=layer,
                     column=target,
                 )
             )
@@ -547,13 +555,12 @@ def _rename(
         for _, other in fits:
             if other not in strongest:
                 problems.append(
-                    coded_problem(
+                    source.coded(
                         "header_also_fits",
-                        source.label,
-                        layer,
                         "",
                         other,
                         other,
+                        in_layer=layer,
                         severity="note",
                         other=other,
                         target=target,
@@ -568,13 +575,12 @@ def _rename(
         if close:
             known, target = close[0]
             problems.append(
-                coded_problem(
+                source.coded(
                     "header_unused",
-                    source.label,
-                    layer,
                     "",
                     header,
                     header,
+                    in_layer=layer,
                     severity="note",
                     header=header,
                     known=known,
@@ -586,15 +592,8 @@ def _rename(
     synonyms = [f"{h} → {t}" for h, t in renames.items() if readings[h][0] == 2]
     if synonyms:
         problems.append(
-            coded_problem(
-                "headers_by_synonym",
-                source.label,
-                layer,
-                "",
-                "",
-                "",
-                severity="note",
-                synonyms=", ".join(synonyms),
+            source.coded(
+                "headers_by_synonym", in_layer=layer, severity="note", synonyms=", ".join(synonyms)
             )
         )
     return frame.rename(columns=renames), renames
@@ -646,25 +645,14 @@ def _points_from_table(
             ("x", "y") if ("x" in frame or "y" in frame) and "lon" not in frame else ("lon", "lat")
         )
     if not projected and (xcol, ycol) == ("x", "y") and "x" in frame and coordinates is None:
-        problems.append(
-            coded_problem(
-                "xy_without_crs", source.label, source.layer, "", "x/y", "", file=settings_file
-            )
-        )
+        problems.append(source.coded("xy_without_crs", "", "x/y", file=settings_file))
         return None
     absent = [c for c in (xcol, ycol) if c not in frame]
     if absent:
         seen = ", ".join(str(c) for c in frame.columns if c != ROW_COLUMN)
         problems.append(
-            coded_problem(
-                "missing_coordinate_columns",
-                source.label,
-                source.layer,
-                "",
-                "/".join(absent),
-                "",
-                seen=seen,
-                layer=source.layer,
+            source.coded(
+                "missing_coordinate_columns", "", "/".join(absent), seen=seen, layer=source.layer
             )
         )
         gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=crs)
@@ -680,27 +668,12 @@ def _points_from_table(
             except ValueError as err:
                 reported[k] = True
                 problems.append(
-                    coded_problem(
-                        "not_a_coordinate",
-                        source.label,
-                        source.layer,
-                        row_ids[k],
-                        col,
-                        str(value),
-                        error=err,
-                    )
+                    source.coded("not_a_coordinate", row_ids[k], col, str(value), error=err)
                 )
         if not reported[k] and (math.isnan(xs[k]) or math.isnan(ys[k])):
             reported[k] = True
             problems.append(
-                coded_problem(
-                    "missing_coordinate",
-                    source.label,
-                    source.layer,
-                    row_ids[k],
-                    xcol if math.isnan(xs[k]) else ycol,
-                    "",
-                )
+                source.coded("missing_coordinate", row_ids[k], xcol if math.isnan(xs[k]) else ycol)
             )
     if not projected:
         ok, found = check_lonlat(
@@ -753,29 +726,21 @@ def _vector_crs(
         declared, offset = parsed
     if gdf.crs is None:
         if declared is None:
-            problems.append(
-                coded_problem(
-                    "missing_crs", source.label, source.layer, "", "", "", layer=source.layer
-                )
-            )
+            problems.append(source.coded("missing_crs", layer=source.layer))
             return None
         gdf = gdf.set_crs(declared)
     else:
         try:
             CRS.from_user_input(gdf.crs)
         except Exception:
-            problems.append(
-                coded_problem("layer_crs_unknown", source.label, source.layer, "", "", str(gdf.crs))
-            )
+            problems.append(source.coded("layer_crs_unknown", "", "", str(gdf.crs)))
             return None
         if gdf.crs.is_geographic and not gdf.empty:
             west, south, east, north = gdf.total_bounds
             if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
                 problems.append(
-                    coded_problem(
+                    source.coded(
                         "degrees_out_of_range",
-                        source.label,
-                        source.layer,
                         "",
                         "",
                         f"bounds {west:.0f}, {south:.0f}, {east:.0f}, {north:.0f}",

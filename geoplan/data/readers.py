@@ -289,11 +289,7 @@ def read_layers(
             used[layer] = {"sheet": sheet} if sheet is not None else {}
             used[layer].update({h: t for h, t in renames.items() if h != t})
             if layer in ("townships", "blocks"):
-                problems.append(
-                    coded_problem(
-                        "table_for_polygons", source.label, layer, "", "", "", layer=layer
-                    )
-                )
+                problems.append(source.coded("table_for_polygons", in_layer=layer, layer=layer))
                 continue
             frame = prepare_values(frame, source, renames, problems)
             if len(frame) == 0:
