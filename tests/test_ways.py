@@ -503,3 +503,110 @@ def test_profiles_show_seats_and_beds_used(demo_ways: PlanResult) -> None:
     assert table.loc["S12", "bus_seats"] == 80
     rows = dict(summary_rows(table.loc["S12"], "en"))
     assert rows["Bus seats used (of seats)"] == f"{used.loc['S12', 'seats_used']:,.0f} (80)"
+
+
+def _random_county(
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, WayJourneys]:
+    """Two villages, two primary schools; random journeys, seats, beds and classes."""
+    ids, sids = ["V1", "V2"], ["S1", "S2"]
+    villages = pd.DataFrame(
+        {
+            "township": ["T1", "T2"],
+            "pupils_g1_3": rng.integers(1, 30, 2),
+            "pupils_g4_6": rng.integers(1, 30, 2),
+            "pupils_g7_9": [0, 0],
+            "escorted": rng.choice(["yes", "no"], 2),
+        },
+        index=pd.Index(ids, name="id"),
+    )
+    schools = pd.DataFrame(
+        {
+            "kind": ["primary", "primary"],
+            "status": ["open", "open"],
+            "classes_g1_3": rng.integers(0, 3, 2),
+            "classes_g4_6": rng.integers(0, 3, 2),
+            "classes_g7_9": [0, 0],
+            "boarding_beds": rng.integers(0, 30, 2),
+            "bus_seats": rng.integers(0, 30, 2),
+        },
+        index=pd.Index(sids, name="id"),
+    )
+    sites = pd.DataFrame({"township": [], "max_classes": []}, index=pd.Index([], name="id"))
+
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame(rng.uniform(5, 70, (2, 2)), index=ids, columns=sids)
+
+    walk = frame()
+    journeys = WayJourneys(
+        walk={"g1_3": walk, "g4_6": frame(), "g7_9": frame()},
+        walk_kph={"g1_3": 3.0, "g4_6": 4.0, "g7_9": 4.0},
+        bus_ride=frame(),
+        bus_walk_m=pd.Series(rng.uniform(0, 3000, 2), index=ids),
+        escorted=frame(),
+        trips=frame(),
+    )
+    return villages, schools, sites, journeys
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_plan_ways_agrees_with_brute_force_on_tiny_counties(seed: int) -> None:
+    villages, schools, sites, j = _random_county(np.random.default_rng(500 + seed))
+    limit = {"g1_3": 30.0, "g4_6": 45.0}
+    size = 10  # class-size limit of the rules below
+    rules = PlanningRules(class_size_limit={"g1_3": size, "g4_6": size, "g7_9": size})
+    settings = WaysSettings(escorted_townships=("T1",))
+    # the ways of each group, by the rules written out here (not by way_options)
+    groups = [(v, b) for v in villages.index for b in ("g1_3", "g4_6")]
+    options: list[list[tuple[str, str, float]]] = []
+    for v, b in groups:
+        mine = []
+        for s in schools.index:
+            stop = j.bus_walk_m[v]
+            bus = j.bus_ride.loc[v, s] + stop / (j.walk_kph[b] * 1000 / 60) + 10.0
+            if j.walk[b].loc[v, s] <= limit[b]:
+                mine.append((s, "walk", j.walk[b].loc[v, s]))
+            if stop <= 2000 and bus <= limit[b]:
+                mine.append((s, "bus", bus))
+            town = villages.loc[v, "township"] == "T1" or villages.loc[v, "escorted"] == "yes"
+            if town and j.escorted.loc[v, s] <= limit[b]:
+                mine.append((s, "escorted", j.escorted.loc[v, s]))
+            if b == "g4_6":
+                mine.append((s, "board", j.trips.loc[v, s]))
+        options.append(mine)
+    pupils = [float(villages.loc[v, f"pupils_{b}"]) for v, b in groups]
+    best: tuple[float, ...] | None = None
+    for pick in itertools.product(*[[*range(len(o)), -1] for o in options]):
+        load: dict[tuple[str, str], float] = {}
+        for g, k in enumerate(pick):
+            if k < 0:
+                continue
+            s, w, _ = options[g][k]
+            p = pupils[g]
+            for key in ((s, groups[g][1]), (s, w)):
+                load[key] = load.get(key, 0.0) + p
+        fits = all(
+            load.get((s, b), 0.0) <= schools.loc[s, f"classes_{b}"] * size
+            for s in schools.index
+            for b in ("g1_3", "g4_6")
+        )
+        fits &= all(load.get((s, "bus"), 0.0) <= schools.loc[s, "bus_seats"] for s in schools.index)
+        fits &= all(
+            load.get((s, "board"), 0.0) <= schools.loc[s, "boarding_beds"] for s in schools.index
+        )
+        if not fits:
+            continue
+        key_ = [0.0, 0.0, 0.0, 0.0]
+        for g, k in enumerate(pick):
+            if k < 0:
+                key_[0] += pupils[g]
+            elif options[g][k][1] == "board":
+                key_[1] += pupils[g]
+                key_[3] += pupils[g] * options[g][k][2]
+            else:
+                key_[2] += pupils[g] * options[g][k][2]
+        if best is None or _lex_less(tuple(key_), best):
+            best = tuple(key_)
+    got = plan_ways(villages, schools, sites, j, settings=settings, rules=rules)
+    assert best is not None
+    assert [got.solution.objective[n] for n in LEVELS] == pytest.approx(list(best), abs=1e-6)

@@ -350,6 +350,16 @@ def day_way_minutes(
     return out
 
 
+def _row_min(minutes: np.ndarray) -> np.ndarray:
+    """Mask of the quickest reachable column of each row (one per row; none if unreachable)."""
+    out = np.zeros(minutes.shape, dtype=bool)
+    if minutes.shape[1]:
+        best = minutes.argmin(axis=1)
+        rows = np.arange(len(minutes))
+        out[rows, best] = np.isfinite(minutes[rows, best])
+    return out
+
+
 def _frame(table: pd.DataFrame, rows: pd.Index, cols: pd.Index) -> np.ndarray:
     values = table.reindex(index=rows, columns=cols).to_numpy(dtype="float64")
     return np.where(np.isfinite(values), values, np.inf)
@@ -386,7 +396,10 @@ def way_options(
         journey (one way, daily; for ``board`` the weekly trip, ``inf`` when unreachable) and
         whether the way is acceptable (day ways: within the band's day limit; bus: also a walk
         to the road within ``bus_walk_max_m``; escorted: allowed for the village; board: allowed
-        for the band and the school reachable). Unreachable options are left out.
+        for the band and the school reachable). Kept are the acceptable options (boarding: at
+        schools with ``boarding_beds``, and at the nearest school, where beds may be added) and,
+        for the reasons, each village band's quickest option of every way; unreachable options
+        are left out.
     """
     rules = rules or PlanningRules()
     ids = villages.index.astype(str)
@@ -394,6 +407,11 @@ def way_options(
     walk_m = journeys.bus_walk_m.reindex(ids).to_numpy(dtype="float64")
     walk_m = np.where(np.isfinite(walk_m), walk_m, np.inf)
     is_open = dest.index.isin(list(open_ids))
+    has_beds = (
+        pd.to_numeric(dest["boarding_beds"], errors="coerce").fillna(0.0).to_numpy() > 0
+        if "boarding_beds" in dest.columns
+        else np.ones(len(dest), dtype=bool)
+    )
     parts = []
     for band in BANDS:
         usable = is_open & teaches(dest["kind"].astype(str), band)
@@ -406,14 +424,16 @@ def way_options(
         trip = _frame(journeys.trips, ids, cols)
         bus_ok = (walk_m <= settings.bus_walk_max_m)[:, None] & (bus <= limit)
         board_ok = np.full(trip.shape, band in settings.board_bands) & np.isfinite(trip)
+        nearest = _row_min(trip)
+        board_ok &= has_beds[usable][None, :] | nearest
         for way, minutes, ok in (
             ("walk", walk, walk <= limit),
             ("bus", bus, bus_ok),
             ("escorted", esc, escorted[:, None] & (esc <= limit)),
             ("board", trip, board_ok),
         ):
-            reach = np.isfinite(minutes)
-            r, c = np.nonzero(reach)
+            keep = np.isfinite(minutes) & (ok | _row_min(minutes))
+            r, c = np.nonzero(keep)
             parts.append(
                 pd.DataFrame(
                     {
