@@ -10,6 +10,7 @@ names).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -45,6 +46,7 @@ from geoplan.errors import (
 __all__ = [
     "CACHE_ENV",
     "GRAPH_CACHE_VERSION",
+    "GRAPH_CODE",
     "REPORT_KEY",
     "ROAD_CLASSES",
     "LoadReport",
@@ -104,7 +106,12 @@ REPORT_KEY = "geoplan_load_report"
 
 CACHE_ENV = "GEOPLAN_CACHE_DIR"
 GRAPH_CACHE_VERSION = "3"
-"""Bump when the loaded graph changes for the same inputs (invalidates cached graphs)."""
+"""Part of every graph cache key, with the digest of this module's source (:func:`_code_digest`):
+a change to the loader's code invalidates cached graphs by itself; bump this only for a change
+outside it that alters the graph (e.g. a new osmnx or osmium behaviour)."""
+
+GRAPH_CODE: tuple[str, ...] = ("geoplan.network.roads",)
+"""The modules whose source a cached graph depends on."""
 
 
 def default_cache_dir() -> Path:
@@ -214,7 +221,8 @@ def _graph_cache_key(
     from geoplan import __version__
 
     h = hashlib.sha256()
-    h.update(f"{GRAPH_CACHE_VERSION}|{__version__}|{road_class_column}|".encode())
+    h.update(f"{GRAPH_CACHE_VERSION}|{_code_digest(GRAPH_CODE)}|{__version__}|".encode())
+    h.update(f"{road_class_column}|".encode())
     h.update(f"{join_tolerance_m!r}|{_crs_text(to_crs)}|".encode())
     for p in paths:
         h.update(p.name.encode() + b"\x1f")
@@ -232,6 +240,28 @@ def _graph_cache_key(
         h.update(b"local file")
         h.update(Path(local_roads).read_bytes())
     return h.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _code_digest(modules: tuple[str, ...]) -> str:
+    """SHA-256 of the source of ``modules``: a cache key part that changes with their code.
+
+    Tying cache keys to the code (not only to a hand-kept version string) means a cache can
+    never outlive the code that made it; the price is a rebuild after any edit of these modules.
+    A module whose source cannot be read (a frozen install) counts by its name.
+    """
+    import importlib.util
+
+    h = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        h.update(name.encode() + b"\x1f")
+        try:
+            h.update(Path(origin).read_bytes() if origin else b"")
+        except OSError:
+            _logger.debug("No source for %s; cache keys use its name only.", name)
+    return h.hexdigest()[:16]
 
 
 def _crs_text(crs: Any) -> str:

@@ -59,7 +59,7 @@ from geoplan.network.modes import (
     mode_network,
     snap_points,
 )
-from geoplan.network.roads import default_cache_dir, load_graph
+from geoplan.network.roads import _code_digest, default_cache_dir, load_graph
 
 if TYPE_CHECKING:
     from geoplan.data.area import PlanningArea
@@ -71,6 +71,7 @@ __all__ = [
     "EXCEL_MAX_CELLS",
     "EXCEL_MAX_COLUMNS",
     "EXCEL_MAX_ROWS",
+    "MATRIX_CODE",
     "MEMORY_ENV",
     "POINT_LAYERS",
     "SOURCE_CHUNK",
@@ -89,6 +90,16 @@ __all__ = [
 ]
 
 CACHE_VERSION = "5"
+"""Part of every matrix cache key, with the digest of the source of :data:`MATRIX_CODE`: a change
+to that code invalidates cached matrices by itself; bump this only for a change outside it that
+alters the matrices (e.g. a new scipy behaviour)."""
+MATRIX_CODE: tuple[str, ...] = (
+    "geoplan.network.roads",
+    "geoplan.network.modes",
+    "geoplan.network.terrain",
+    "geoplan.network.travel",
+)
+"""The modules whose source a cached travel matrix depends on."""
 EXCEL_MAX_COLUMNS = 16_000
 """Most destinations written across one wide XLSX sheet (Excel's limit is 16,384)."""
 EXCEL_MAX_CELLS = 1_000_000
@@ -735,7 +746,7 @@ def _cache_key(
     extra: str,
 ) -> str:
     h = hashlib.sha256()
-    h.update(CACHE_VERSION.encode())
+    h.update(f"{CACHE_VERSION}|{_code_digest(MATRIX_CODE)}|".encode())
     h.update(net.digest.encode())
     for pts in (origins, destinations):
         h.update("\x1f".join(map(str, pts.index)).encode())
