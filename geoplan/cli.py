@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geoplan import __version__
-from geoplan.data.messages import coded_error
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import GeoplanError, OutputFormatError
 
 __all__ = [
@@ -421,12 +421,13 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
 
 
 def _explained(err: GeoplanError, lang: str) -> str:
-    """The message of ``err``; its problems as a table in ``lang`` when it holds some."""
-    problems = getattr(err, "problems", None)
-    if lang == "en" or not problems:
+    """The message of ``err``, or in ``zh`` its problems as a table."""
+    if lang == "en":
         return str(err)
     from geoplan.data.validation import format_problems
 
+    # a refusal not yet in the catalogue still reads as one problem, its English text quoted
+    problems = err.problems or [coded_problem("untranslated", "", "", "", "", "", error=err)]
     errors = [p for p in problems if p.severity == "error"]
     head = f"输入有 {len(errors)} 个问题:" if lang == "zh" else ""
     return f"{head}\n{format_problems(errors, lang=lang)}"

@@ -47,9 +47,7 @@ def test_exit_code_and_names_in_chinese(
     assert "Traceback" not in out + err
     lines = out.splitlines()
     for file, row, column in expected:
-        at = [
-            i for i, line in enumerate(lines) if file in line and row in line and column in line
-        ]
+        at = [i for i, line in enumerate(lines) if file in line and row in line and column in line]
         assert at, f"{fault}: {file} {row} {column}\n{out}"
         problem, fix = lines[at[0] + 1], lines[at[0] + 2]
         assert problem.strip().startswith("问题:") and fix.strip().startswith("改正:"), out

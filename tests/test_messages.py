@@ -56,7 +56,6 @@ HAND_BUILT = {
     "plan/restoration.py": "arguments of plan_restoration",
     "plan/standards.py": "the standards file and section (issue 26's area)",
     "models/_coverage.py": "columns of layers passed to the coverage helpers",
-    "models/phasing.py": "arguments of phase_sites (decisions and phases already validated)",
     "models/solver.py": "ids missing from a matrix passed by a library caller",
     "models/siting.py": "arguments of the siting models (another helper's area)",
     "models/_district_map.py": "districts (another helper's area)",
@@ -117,6 +116,28 @@ def test_every_code_used_in_the_package_is_in_the_catalogue() -> None:
     assert not dynamic, f"codes the test cannot read (write them as literals): {dynamic}"
     assert used <= set(MESSAGES), sorted(used - set(MESSAGES))
     assert set(MESSAGES) <= used, f"unused codes: {sorted(set(MESSAGES) - used)}"
+
+
+def test_every_coded_call_gives_the_values_its_text_names() -> None:
+    missing: list[str] = []
+    for name, tree in _modules().items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _call_name(node) in _CODERS):
+                continue
+            at = _CODERS[_call_name(node)]
+            if name == "data/messages.py" or len(node.args) <= at:
+                continue
+            codes = _literals(node.args[at]) or []
+            given = {k.arg for k in node.keywords}
+            if None in given:  # **params: not readable here
+                continue
+            given |= {"field"} if _call_name(node) == "coded" else set()  # the scenario's wrapper
+            for code in codes:
+                en = MESSAGES[code]["en"]
+                needed = message_fields(en[0]) | message_fields(en[1])
+                if needed - given:
+                    missing.append(f"{name}:{node.lineno} {code} lacks {sorted(needed - given)}")
+    assert not missing, missing
 
 
 def test_no_problem_is_written_outside_the_catalogue() -> None:
@@ -226,3 +247,12 @@ def test_scenario_problems_read_in_chinese(tmp_path: Path) -> None:
     for p in problems:
         message, fix = problem_text(p, "zh")
         assert _HAN.search(message) and _HAN.search(fix), p
+
+
+def test_a_refusal_not_in_the_catalogue_still_reads_in_chinese_quoting_its_english() -> None:
+    from geoplan.cli import _explained
+    from geoplan.errors import NetworkError
+
+    text = _explained(NetworkError("The road graph is empty."), "zh")
+    assert "该问题尚无中文说明,英文原文:The road graph is empty." in text
+    assert _explained(NetworkError("The road graph is empty."), "en") == "The road graph is empty."

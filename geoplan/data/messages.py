@@ -1132,6 +1132,31 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "写成如 `{{S04: 40, S11: 60}}`(学校编号: 座位数)。",
         ),
     },
+    "phases_over_years": {
+        "en": (
+            "{phases} phases need at least {phases} projected years (this projection has {value}, "
+            "the base year included).",
+            "Raise projection.years, or plan fewer phases (restoration.sites_per_phase or "
+            "budget_per_phase_yuan).",
+        ),
+        "zh": (
+            "{phases} 期规划至少需要 {phases} 个预测年份(本次预测含基准年共 {value} 个)。",
+            "增大 projection.years,或减少期数"
+            "(restoration.sites_per_phase 或 budget_per_phase_yuan)。",
+        ),
+    },
+    "phase_out_of_range": {
+        "en": ("Phase outside 1-{phases}.", "Give a phase from 1 to {phases} or leave it empty."),
+        "zh": ("期次不在 1-{phases} 之间。", "填写 1 到 {phases} 之间的期次,或留空。"),
+    },
+    "never_site_with_phase": {
+        "en": ("A never site has a fixed phase.", "Clear the phase or change the decision."),
+        "zh": ("不选(never)的教学点却固定了期次。", "清空期次,或修改 decision。"),
+    },
+    "untranslated": {
+        "en": ("{error}", "Follow the fix the message gives."),
+        "zh": ("该问题尚无中文说明,英文原文:{error}", "按英文原文中 “Fix:” 之后的说明修改。"),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.data.messages import coded_error
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import ArgumentError, InfeasibleError, Problem, ValidationError
 from geoplan.models import _location as loc
 from geoplan.models._coverage import _Cover, _enrolment, _prepare
@@ -133,14 +133,15 @@ def _check_phasing(
     problems: list[Problem] = []
     if years < n_phases:
         problems.append(
-            Problem(
+            coded_problem(
+                "phases_over_years",
                 "",
                 "projection",
                 "",
                 "years",
-                str(years),
-                f"{n_phases} phases need at least {n_phases} projected years.",
-                "project pupils over the whole plan (one column per phase year at least).",
+                years,
+                phases=n_phases,
+                value=years,
             )
         )
     decision = (
@@ -156,39 +157,26 @@ def _check_phasing(
     for sid, d, f in zip(sites.index, map(str, decision), fixed, strict=True):
         if d not in ("free", "must", "never"):
             problems.append(
-                Problem(
+                coded_problem(
+                    "unknown_choice",
                     "",
                     "sites",
                     str(sid),
                     "decision",
                     d,
-                    "unknown decision.",
-                    "use free, must or never.",
+                    column="decision",
+                    choices="free, must, never",
                 )
             )
         if np.isfinite(f) and not 1 <= f <= n_phases:
             problems.append(
-                Problem(
-                    "",
-                    "sites",
-                    str(sid),
-                    "phase",
-                    str(f),
-                    f"phase outside 1-{n_phases}.",
-                    f"give a phase from 1 to {n_phases} or leave it empty.",
+                coded_problem(
+                    "phase_out_of_range", "", "sites", str(sid), "phase", f, phases=n_phases
                 )
             )
         if np.isfinite(f) and d == "never":
             problems.append(
-                Problem(
-                    "",
-                    "sites",
-                    str(sid),
-                    "decision",
-                    d,
-                    "a never site has a fixed phase.",
-                    "clear the phase or change the decision.",
-                )
+                coded_problem("never_site_with_phase", "", "sites", str(sid), "decision", d)
             )
     if problems:
         raise ValidationError(problems)

@@ -36,13 +36,20 @@ from geoplan.data.readers import (
     read_planning_area,
     write_layers_gpkg,
 )
-from geoplan.errors import GeoplanError, InfeasibleError, NetworkError, Problem, ScenarioError
+from geoplan.errors import (
+    GeoplanError,
+    InfeasibleError,
+    NetworkError,
+    Problem,
+    ScenarioError,
+    ValidationError,
+)
 from geoplan.network import roads
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 from geoplan.rules import BANDS
-from geoplan.runs.scenario import Scenario, load_scenario
+from geoplan.runs.scenario import SCHEMA, Scenario, load_scenario
 
 __all__ = [
     "PACKAGES",
@@ -156,6 +163,21 @@ def _in_scenario(err: GeoplanError, scenario: Scenario, field: str, value: str) 
     ]
 
 
+def _in_sections(problems: list[Problem], scenario: Scenario) -> list[Problem]:
+    """Problems of a scenario section (``projection``, column ``years``) placed at its line."""
+    out = []
+    for p in problems:
+        if p.file or p.layer not in SCHEMA:
+            out.append(p)
+            continue
+        field = f"{p.layer}.{p.column}" if p.column else p.layer
+        file, line = scenario.origin(field)
+        out.append(
+            dataclasses.replace(p, file=file, row_id=f"line {line}" if line else "", column=field)
+        )
+    return out
+
+
 def prepare_area(scenario: Scenario) -> PlanningArea:
     """Read the scenario's planning area and apply its must and never sites.
 
@@ -220,6 +242,8 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
     _logger.info("Road network read in %.1f s", time.perf_counter() - clock)
     try:
         result = make_plan(area, graph=graph, settings=scen.settings)
+    except ValidationError as err:  # a plan setting the scenario checks could not see alone
+        raise ValidationError(_in_sections(err.problems, scen)) from err
     except InfeasibleError as err:
         must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
         field = "restoration.must" if scen.must_sites else "name"

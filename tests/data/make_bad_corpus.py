@@ -169,6 +169,11 @@ SCENARIOS: dict[str, tuple[str, int, list[str]]] = {
         1,
         ["not_yaml.yaml", "Not valid YAML"],
     ),
+    "more_phases_than_years": (
+        _BASE + "restoration:\n  enabled: true\n  sites_per_phase: [1, 1, 1]\n",
+        1,
+        ["base/tiny.yaml", "line 6", "projection.years", "3 phases need at least 3 projected"],
+    ),
 }
 # The same runs with `--lang zh`: words stderr must hold (file, line, field, the Chinese text).
 SCENARIOS_ZH: dict[str, list[str]] = {
@@ -212,6 +217,12 @@ SCENARIOS_ZH: dict[str, list[str]] = {
     "unknown_travel_mode": ["unknown_travel_mode.yaml", "line 3", "交通方式无法识别"],
     "base_missing": ["base_missing.yaml", "方案文件 no_such_base.yaml 不存在"],
     "not_yaml": ["not_yaml.yaml", "不是有效的 YAML"],
+    "more_phases_than_years": [
+        "tiny.yaml",
+        "line 6",
+        "projection.years",
+        "3 期规划至少需要 3 个预测年份",
+    ],
 }
 FAR_M = 600_000.0
 """How far east the roads of ``far_roads.graphml`` are moved: another county's roads."""
