@@ -1157,6 +1157,79 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("{error}", "Follow the fix the message gives."),
         "zh": ("该问题尚无中文说明,英文原文:{error}", "按英文原文中 “Fix:” 之后的说明修改。"),
     },
+    "standard_not_positive": {
+        "en": ("Not a positive number.", "Write a number such as 3000."),
+        "zh": ("不是正数。", "填写一个数,如 3000。"),
+    },
+    "standard_share_over_one": {
+        "en": ("A share must be at most 1.", "Write e.g. 0.1 for 10 %."),
+        "zh": ("比例不能大于 1。", "写成如 0.1(表示 10%)。"),
+    },
+    "standard_unknown_level": {
+        "en": ("Unknown level.", "Use {levels}."),
+        "zh": ("学段无法识别。", "使用 {levels}。"),
+    },
+    "standard_size_not_whole": {
+        "en": (
+            "A school size must be a whole number of classes.",
+            "Write e.g. `{{6: 12.0, 12: 9.0}}` (up to 6 classes, up to 12 and more).",
+        ),
+        "zh": (
+            "学校规模应为班级数(整数)。",
+            "写成如 `{{6: 12.0, 12: 9.0}}`(6 个班及以下、12 个班及以下,依此类推)。",
+        ),
+    },
+    "standards_not_mapping": {
+        "en": (
+            "A section must hold fields.",
+            "Write e.g. `standards: {{building_yuan_per_m2: 3200}}`.",
+        ),
+        "zh": (
+            "standards 这一节应包含字段。",
+            "写成如 `standards: {{building_yuan_per_m2: 3200}}`。",
+        ),
+    },
+    "standard_unknown": {
+        "en": ("Unknown standard.", "Use one of: {known}."),
+        "zh": ("标准名称无法识别。", "使用以下之一:{known}。"),
+    },
+    "standard_per_level": {
+        "en": ("Per level.", "Write it like the default: {default}."),
+        "zh": ("该标准应按学段填写。", "照默认值的格式填写:{default}。"),
+    },
+    "standard_one_number": {
+        "en": ("A single number.", "Write it like the default: {default}."),
+        "zh": ("该标准应为一个数。", "照默认值的格式填写:{default}。"),
+    },
+    "standard_missing": {
+        "en": ("Standard missing.", "Give `value`, `unit`, `source`, `confidence`."),
+        "zh": ("缺少该标准。", "填写 `value`、`unit`、`source`、`confidence`。"),
+    },
+    "standard_unknown_confidence": {
+        "en": ("Unknown confidence.", "Use {confidences}."),
+        "zh": ("可信度无法识别。", "使用 {confidences}。"),
+    },
+    "standard_placeholder_not_bool": {
+        "en": ("`placeholder` must be true or false.", "Write true or false."),
+        "zh": ("`placeholder` 应为 true 或 false。", "填写 true(是)或 false(否)。"),
+    },
+    "standard_without_source": {
+        "en": (
+            "No source, but not marked a placeholder.",
+            "Name the source, or write `placeholder: true`.",
+        ),
+        "zh": ("没有出处,却没有标为占位值。", "写明出处,或写 `placeholder: true`。"),
+    },
+    "standard_item_rule_bad": {
+        "en": (
+            "Not an item rule.",
+            "Write e.g. `media_sets: {{depends_on: [classrooms], splittable: false}}`.",
+        ),
+        "zh": (
+            "不是项目规则。",
+            "写成如 `media_sets: {{depends_on: [classrooms], splittable: false}}`。",
+        ),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

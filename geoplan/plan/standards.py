@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import Problem, ScenarioError, UnknownIdError
 
 __all__ = [
@@ -175,16 +176,16 @@ class Standards:
 def _check_value(key: str, value: Any, where: str, problems: list[Problem], file: str) -> Any:
     """``value`` if it has a standard's shape (numbers > 0, per level, by size), else ``None``."""
 
-    def bad(here: str, got: Any, message: str, fix: str) -> None:
-        problems.append(Problem(file, "standards", "", here, str(got)[:80], message, fix))
+    def coded(code: str, here: str, got: Any, **params: Any) -> None:
+        problems.append(coded_problem(code, file, "standards", "", here, str(got)[:80], **params))
 
     def number(here: str, got: Any) -> float | None:
         ok = isinstance(got, int | float) and not isinstance(got, bool)
         if not ok or not math.isfinite(float(got)) or float(got) <= 0:
-            bad(here, got, "Not a positive number.", "Write a number such as 3000.")
+            coded("standard_not_positive", here, got)
             return None
         if key in _SHARES and float(got) > 1:
-            bad(here, got, "A share must be at most 1.", "Write e.g. 0.1 for 10 %.")
+            coded("standard_share_over_one", here, got)
             return None
         return float(got)
 
@@ -194,18 +195,13 @@ def _check_value(key: str, value: Any, where: str, problems: list[Problem], file
     for level, inner in value.items():
         here = f"{where}.{level}"
         if level not in LEVELS:
-            bad(here, level, "Unknown level.", f"Use {', '.join(LEVELS)}.")
+            coded("standard_unknown_level", here, level, levels=", ".join(LEVELS))
             continue
         if isinstance(inner, Mapping):
             sizes: dict[int, float] = {}
             for size, number_ in inner.items():
                 if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                    bad(
-                        f"{here}.{size}",
-                        size,
-                        "A school size must be a whole number of classes.",
-                        "Write e.g. `{6: 12.0, 12: 9.0}` (up to 6 classes, up to 12 and more).",
-                    )
+                    coded("standard_size_not_whole", f"{here}.{size}", size)
                     continue
                 got = number(f"{here}.{size}", number_)
                 if got is not None:
@@ -237,14 +233,8 @@ def checked_overrides(
     out: dict[str, StandardValue] = {}
     if not isinstance(section, Mapping):
         found.append(
-            Problem(
-                file,
-                "standards",
-                "",
-                "standards",
-                str(section)[:80],
-                "A section must hold fields.",
-                "Write e.g. `standards: {building_yuan_per_m2: 3200}`.",
+            coded_problem(
+                "standards_not_mapping", file, "standards", "", "standards", str(section)[:80]
             )
         )
     else:
@@ -252,28 +242,30 @@ def checked_overrides(
             where = f"standards.{key}"
             if key not in STANDARD_KEYS:
                 found.append(
-                    Problem(
+                    coded_problem(
+                        "standard_unknown",
                         file,
                         "standards",
                         "",
                         where,
-                        str(key),
-                        "Unknown standard.",
-                        f"Use one of: {', '.join(STANDARD_KEYS)}.",
+                        key,
+                        known=", ".join(STANDARD_KEYS),
                     )
                 )
                 continue
             shape = default_standards()[str(key)].value
             if isinstance(shape, Mapping) != isinstance(value, Mapping):
                 found.append(
-                    Problem(
+                    coded_problem(
+                        "standard_per_level"
+                        if isinstance(shape, Mapping)
+                        else "standard_one_number",
                         file,
                         "standards",
                         "",
                         where,
                         str(value)[:80],
-                        "Per level." if isinstance(shape, Mapping) else "A single number.",
-                        f"Write it like the default: {shape!r}.",
+                        default=repr(shape),
                     )
                 )
                 continue
@@ -282,7 +274,7 @@ def checked_overrides(
                 out[str(key)] = got
     if problems is None and len(found) > start:
         lines = [f"{len(found)} problem(s) in standards:"] + [f"  - {p}" for p in found]
-        raise ScenarioError("\n".join(lines))
+        raise ScenarioError("\n".join(lines), problems=found[start:])
     return out
 
 
@@ -304,29 +296,26 @@ def load_standards(path: str | Path | None = None) -> Standards:
     problems: list[Problem] = []
     values: dict[str, Standard] = {}
 
-    def bad(key: str, got: Any, message: str, fix: str) -> None:
-        problems.append(Problem(file, "standards", "", key, str(got)[:80], message, fix))
+    def coded(code: str, key: str, got: Any, **params: Any) -> None:
+        problems.append(coded_problem(code, file, "standards", "", key, str(got)[:80], **params))
 
     for key in STANDARD_KEYS:
         entry = raw.get(key)
         if not isinstance(entry, Mapping) or "value" not in entry:
-            bad(key, entry, "Standard missing.", "Give `value`, `unit`, `source`, `confidence`.")
+            coded("standard_missing", key, entry)
             continue
         value = _check_value(key, entry["value"], f"{key}.value", problems, file)
         confidence = entry.get("confidence")
         if confidence not in CONFIDENCES:
-            bad(key, confidence, "Unknown confidence.", f"Use {', '.join(CONFIDENCES)}.")
+            coded(
+                "standard_unknown_confidence", key, confidence, confidences=", ".join(CONFIDENCES)
+            )
         source = str(entry.get("source") or "")
         placeholder = entry.get("placeholder")
         if not isinstance(placeholder, bool):
-            bad(key, placeholder, "`placeholder` must be true or false.", "Write true or false.")
+            coded("standard_placeholder_not_bool", key, placeholder)
         elif not placeholder and not source.strip():
-            bad(
-                key,
-                source,
-                "No source, but not marked a placeholder.",
-                "Name the source, or write `placeholder: true`.",
-            )
+            coded("standard_without_source", key, source)
         if value is None:
             continue
         values[key] = Standard(
@@ -343,23 +332,18 @@ def load_standards(path: str | Path | None = None) -> Standards:
         deps = rule.get("depends_on", []) if isinstance(rule, Mapping) else None
         split = rule.get("splittable", False) if isinstance(rule, Mapping) else None
         if not isinstance(deps, list) or not isinstance(split, bool):
-            bad(
-                f"items.{item}",
-                rule,
-                "Not an item rule.",
-                "Write e.g. `media_sets: {depends_on: [classrooms], splittable: false}`.",
-            )
+            coded("standard_item_rule_bad", f"items.{item}", rule)
             continue
         items[str(item)] = {"depends_on": tuple(str(d) for d in deps), "splittable": split}
     for key in raw:
         if key == "items":
             continue
         if key not in STANDARD_KEYS:
-            bad(str(key), key, "Unknown standard.", f"Use one of: {', '.join(STANDARD_KEYS)}.")
+            coded("standard_unknown", str(key), key, known=", ".join(STANDARD_KEYS))
     if problems:
         lines = [f"{len(problems)} problem(s) in standards file {file}:"]
         lines += [f"  - {p}" for p in problems]
-        raise ScenarioError("\n".join(lines))
+        raise ScenarioError("\n".join(lines), problems=problems)
     return Standards(values=values, file=file, items=items)
 
 

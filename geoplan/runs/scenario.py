@@ -415,6 +415,11 @@ class _Checker:
             coded_problem(code, file, section, row, where, _text(value), field=where, **params)
         )
 
+    def placed(self, problem: Problem) -> Problem:
+        """``problem`` (its column a dotted field) at the file and line where the field is."""
+        file, line = _field_origin(self.origins, problem.column, self.file)
+        return dataclasses.replace(problem, file=file, row_id=f"line {line}" if line else "")
+
     def unknown(self, data: Mapping[str, Any], schema: Mapping[str, Any], prefix: str) -> None:
         for key in data:
             where = f"{prefix}{key}"
@@ -950,7 +955,9 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     raw_standards = data.get("standards")
     if isinstance(raw_standards, dict) and raw_standards:
         known = {k: v for k, v in raw_standards.items() if k in STANDARD_KEYS}
+        start = len(check.problems)
         overrides = checked_overrides(known, file=check.file, problems=check.problems)
+        check.problems[start:] = [check.placed(p) for p in check.problems[start:]]
         standards = standards.with_overrides(overrides, source=f"scenario {name}")
 
     investment = None

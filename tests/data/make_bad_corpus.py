@@ -174,6 +174,16 @@ SCENARIOS: dict[str, tuple[str, int, list[str]]] = {
         1,
         ["base/tiny.yaml", "line 6", "projection.years", "3 phases need at least 3 projected"],
     ),
+    "standard_not_positive": (
+        _BASE + "standards:\n  classrooms_per_class: -1\n",
+        1,
+        [
+            "standard_not_positive.yaml",
+            "line 3",
+            "standards.classrooms_per_class",
+            "Not a positive",
+        ],
+    ),
 }
 # The same runs with `--lang zh`: words stderr must hold (file, line, field, the Chinese text).
 SCENARIOS_ZH: dict[str, list[str]] = {
@@ -217,6 +227,12 @@ SCENARIOS_ZH: dict[str, list[str]] = {
     "unknown_travel_mode": ["unknown_travel_mode.yaml", "line 3", "交通方式无法识别"],
     "base_missing": ["base_missing.yaml", "方案文件 no_such_base.yaml 不存在"],
     "not_yaml": ["not_yaml.yaml", "不是有效的 YAML"],
+    "standard_not_positive": [
+        "standard_not_positive.yaml",
+        "line 3",
+        "standards.classrooms_per_class",
+        "不是正数",
+    ],
     "more_phases_than_years": [
         "tiny.yaml",
         "line 6",
