@@ -119,6 +119,10 @@ class ValidationError(GeoplanError, ValueError):
         lines = [f"{len(errors)} problem(s) in the input:"] + [f"  - {p}" for p in errors]
         super().__init__("\n".join(lines), problems=problems)
 
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[list[Problem]]]:
+        # rebuilt from its problems (its one argument), so it crosses process boundaries
+        return (type(self), (self.problems,))
+
 
 class InputFileError(GeoplanError, ValueError):
     """A file that cannot be read at all (missing, wrong format, undecodable)."""

@@ -251,3 +251,19 @@ def test_roads_missing_the_county_are_refused_when_most_villages_are_far(
             check_roads_reach(g, villages, max_access_m=2000.0)
     else:
         check_roads_reach(g, villages, max_access_m=2000.0)
+
+
+def test_refusals_keep_their_problems_across_processes() -> None:
+    import pickle
+
+    from geoplan.data.messages import coded_error, coded_problem
+    from geoplan.errors import ValidationError
+
+    problem = coded_problem("missing_id", "villages.csv", "villages", "line 7", "id", "")
+    for err in (
+        ValidationError([problem]),
+        coded_error(NetworkError, "missing_id", "villages.csv", "villages", "line 7", "id", ""),
+    ):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err)
+        assert back.problems == [problem]
