@@ -207,3 +207,12 @@ def test_demo_results_are_the_recorded_ones(demo_out: Path) -> None:
         f"demo results differ from those recorded at {record['recorded_at_commit']}: {changed}; "
         "if the change is meant, re-record with scripts/record_demo_outputs.py --write"
     )
+
+
+@pytest.mark.slow
+def test_demo_workbooks_open_formatted(demo_out: Path) -> None:
+    from test_workbooks import check_workbook
+
+    books = sorted(demo_out.rglob("*.xlsx"))
+    assert len(books) >= 10
+    assert [p for book in books for p in check_workbook(book, lang="en")] == []

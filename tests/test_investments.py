@@ -177,6 +177,7 @@ def test_investment_outputs(tmp_path: Path) -> None:
     assert {p.name for p in written} == {"investment_plan.xlsx", "investment_plan.html"}
     book = pd.read_excel(tmp_path / "investment_plan.xlsx", sheet_name=None, engine="openpyxl")
     assert set(book) == {"years", "schools", "items"}
-    assert book["years"]["spent_yuan"].sum() == pytest.approx(plan.years["spent_yuan"].sum())
+    spent = book["years"]["支出（元）"]  # lang zh: Chinese headers
+    assert spent.sum() == pytest.approx(plan.years["spent_yuan"].sum())
     page = (tmp_path / "investment_plan.html").read_text(encoding="utf-8")
     assert "<svg" in page and "投资计划" in page and "<script" not in page

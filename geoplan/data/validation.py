@@ -705,7 +705,7 @@ def write_problem_report(problems: Iterable[Problem], path: str | os.PathLike[st
     OutputFormatError
         When ``path`` does not end in ``.xlsx`` or names a folder.
     """
-    from geoplan.atomic import atomic_path
+    from geoplan.workbooks import Sheet, write_workbook
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx" or target.is_dir():
@@ -719,10 +719,4 @@ def write_problem_report(problems: Iterable[Problem], path: str | os.PathLike[st
         rows.append((severity, p.file, p.row_id, p.column, p.value, *en, *zh))
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="problems 问题", index=False)
-        sheet = writer.sheets["problems 问题"]
-        for letter, width in zip("ABCDEFGHI", (16, 22, 10, 24, 18, 60, 60, 50, 50), strict=True):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-    return target
+    return write_workbook(target, {"problems 问题": Sheet(frame, index=False)})

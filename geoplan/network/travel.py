@@ -60,6 +60,7 @@ from geoplan.network.modes import (
     snap_points,
 )
 from geoplan.network.roads import _code_digest, default_cache_dir, load_graph
+from geoplan.workbooks import Sheet, number_format, write_workbook
 
 if TYPE_CHECKING:
     from geoplan.data.area import PlanningArea
@@ -440,9 +441,13 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
             if suffix == ".csv":
                 frames["time_min"].to_csv(tmp, encoding="utf-8-sig", float_format="%.2f")
             else:
-                with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                    for sheet, frame in frames.items():
-                        frame.round(2).to_excel(writer, sheet_name=sheet)
+                write_workbook(
+                    tmp,
+                    {
+                        sheet: Sheet(frame.round(2), formats={"*": number_format(sheet) or ""})
+                        for sheet, frame in frames.items()
+                    },
+                )
         else:
             long = matrix.to_long()
             long[["distance_m", "time_min"]] = long[["distance_m", "time_min"]].replace(
@@ -458,7 +463,7 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
             if suffix == ".csv":
                 long.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.2f")
             else:
-                long.round(2).to_excel(tmp, index=False, sheet_name="travel", engine="openpyxl")
+                write_workbook(tmp, {"travel": Sheet(long.round(2), index=False)})
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -6,6 +6,8 @@ a new language is added in one place. Languages are ``en`` and ``zh``.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ from geoplan.errors import ArgumentError
 
 __all__ = [
     "BAND_LABELS",
+    "COLUMN_TEXT_ZH",
     "LANGUAGES",
     "MAP_LABELS",
     "PLAN_MAP_TEXT",
@@ -22,6 +25,7 @@ __all__ = [
     "SCHOOL_PLAN_TEXT",
     "UNIT_ZH",
     "band_label",
+    "column_label",
     "texts",
 ]
 
@@ -481,3 +485,139 @@ def texts(table: Mapping[str, _T], lang: str) -> _T:
 def band_label(band: str, lang: str = "en") -> str:
     """A grade band as a planner names it: ``g1_3`` -> ``grades 1-3`` (``1-3年级`` in ``zh``)."""
     return texts(BAND_LABELS, lang)[band]
+
+
+COLUMN_TEXT_ZH: Mapping[str, str] = {
+    # ids, places and plain words
+    "id": "编号", "name": "名称", "township": "乡镇", "village": "村", "school": "学校",
+    "kind": "类型", "status": "状态", "level": "学段", "band": "学段", "mode": "出行方式",
+    "phase": "期次", "year": "年度", "label": "名称", "unit": "单位", "value": "数值",
+    "source": "来源", "note": "说明", "reason": "原因", "method": "方法", "indicator": "指标",
+    "confidence": "可信度", "priority": "优先级", "item": "项目", "items": "项目数",
+    "decision": "决定", "rank": "排名", "seconds": "用时（秒）", "scenario": "情景",
+    "description": "说明", "folder": "文件夹",
+    # pupils and places
+    "pupils": "学生数", "day_pupils": "走读生", "boarders": "寄宿生", "unserved": "未覆盖学生",
+    "enrolment": "在校生", "classes": "班数", "places": "学位数", "villages": "村数",
+    "blocks": "街区数", "sites": "原校址数", "open_schools": "开办学校数",
+    "boarding_beds": "宿舍床位", "oversized_classes": "大班额班数", "oversized": "大班额班数",
+    "severely_oversized": "超大班额班数", "classes_needed": "所需班数",
+    "avg_class_size": "平均班额", "utilisation_primary": "小学学位使用率",
+    "utilisation_middle": "初中学位使用率", "young_beyond_limit": "超出走读时限的1-3年级学生",
+    "beyond_day_limit": "超出走读时限的学生", "young_brought_within": "新进入限时的1-3年级学生",
+    "pupils_moved": "调整学校的学生", "pupils_moved_villages": "调整学校的村学生",
+    "pupils_helped": "受益学生", "over_capacity_pupils": "超出学位的学生",
+    "short_pupils": "缺学位的学生",
+    # journeys
+    "day_journey": "走读生每日单程", "weekly_trip": "寄宿生每周回家单程",
+    "day_mean_journey": "走读生平均每日单程", "day_median_journey": "走读生每日单程中位数",
+    "day_p90_journey": "走读生每日单程90%分位", "day_longest_journey": "走读生最长每日单程",
+    "boarder_mean_weekly_trip": "寄宿生平均每周回家单程",
+    "boarder_longest_weekly_trip": "寄宿生最长每周回家单程",
+    "mean_journey": "平均单程", "worst_journey": "最长单程", "limit": "走读时限",
+    "unserved_journey": "到分配学校单程", "assigned_school": "分配学校", "minutes": "车程（分钟）",
+    # districts
+    "pair": "相邻对", "block_a": "街区A", "block_b": "街区B", "shared_m": "共用边长（米）",
+    "gap_m": "间隙（米）", "used": "采用", "share_nearest": "就近入学比例",
+    "contiguous": "学区连片", "objective_pupil_min": "目标值（人·分钟）",
+    "bound_pupil_min": "下界（人·分钟）", "lp_bound_pupil_min": "线性松弛下界（人·分钟）",
+    "gap": "最优性间隙", "solver_gap": "最优性间隙", "cost_source": "路程来源",
+    "fits_today": "现有学位足够", "extra_classes_needed": "需增加班数",
+    "extra_classes_proven_least": "增班数已证最少", "community": "社区",
+    # costs, needs and investments
+    "cost": "费用", "restore_cost": "恢复费用", "annual_cost": "年运行费用",
+    "restoration_cost": "恢复费用", "unit_cost": "单价", "budget": "预算", "carried_in": "结转",
+    "spent": "支出", "spend": "支出", "funded": "已安排项目数", "funded_yuan": "已安排费用（元）",
+    "first_year": "首年", "last_year": "末年", "years_in_use": "使用年数", "have": "现有",
+    "standard": "标准", "shortfall": "缺口", "placeholder": "暂定标准",
+    "placeholder_standards": "所用暂定标准", "not_surveyed": "未调查项目",
+    "cost_1_yuan": "一类项目费用（元）", "cost_2_yuan": "二类项目费用（元）",
+    "cost_3_yuan": "三类项目费用（元）", "closures": "撤并学校", "n_sites": "恢复点数",
+    "sites_restored": "恢复教学点数", "schools_closed": "撤并学校数", "seasons": "季节",
+    # teachers
+    "teachers": "教师人数", "teachers_needed": "需要教师", "teachers_in_post": "在岗教师",
+    "teachers_short": "缺编教师", "teachers_surplus": "超编教师", "rotation_in": "轮岗调入",
+    "rotation_out": "轮岗调出", "needed": "需要", "in_post": "在岗", "shortage": "缺编",
+    "surplus": "超编", "from_school": "派出学校", "to_school": "接收学校",
+}  # fmt: skip
+"""Chinese headers of table columns and metric keys, by their name without band, state or unit."""
+
+_ZH_UNITS: tuple[tuple[str, str], ...] = (
+    ("_pupil_min", "（人·分钟）"),
+    ("_min", "（分钟）"),
+    ("_yuan", "（元）"),
+    ("_m2", "（平方米）"),
+    ("_km", "（公里）"),
+    ("_kph", "（公里/小时）"),
+    ("_m", "（米）"),
+)
+_ZH_STATES = {"before": "现状", "after": "规划后", "year": "全年"}
+_ZH_LEVELS = {"primary": "小学", "middle": "初中"}
+_ZH_PARTS = {"resident": "常住", "migrant": "流动"}
+
+
+@functools.cache
+def _contract_zh() -> dict[str, str]:
+    from geoplan.data.area import LAYERS
+
+    return {col.name: col.zh for cols in LAYERS.values() for col in cols if col.zh}
+
+
+def column_label(name: str, lang: str = "en") -> str:
+    """The header of a table column or metric key in ``lang``.
+
+    English keeps the name itself (``day_journey_g1_3_min``), so tables read back by name; Chinese
+    composes the contract's ``中文`` name or :data:`COLUMN_TEXT_ZH` with the state (现状, 规划后),
+    the grade band, the district level, the year and the unit:
+    ``after_day_mean_journey_g1_3_min`` -> ``规划后1-3年级走读生平均每日单程（分钟）``. A name
+    with no Chinese word stays as it is.
+    """
+    texts(BAND_LABELS, lang)
+    if lang != "zh":
+        return name
+    if name in COLUMN_TEXT_ZH:
+        return COLUMN_TEXT_ZH[name]
+    rest, unit = name, ""
+    for suffix, zh in _ZH_UNITS:
+        if rest.endswith(suffix) and rest[: -len(suffix)]:
+            rest, unit = rest[: -len(suffix)], zh
+            break
+    contract = _contract_zh()
+    if name in contract:  # the contract's names carry no unit
+        return contract[name] + unit
+    direct = {**contract, **COLUMN_TEXT_ZH}
+    prefix = ""
+    head = rest.split("_", 1)
+    if len(head) == 2 and head[0] in _ZH_STATES:
+        prefix, rest = _ZH_STATES[head[0]], head[1]
+    if rest.startswith("districts_"):
+        rest = rest[len("districts_") :]
+        level = rest.split("_", 1)
+        if level[0] in _ZH_LEVELS and len(level) == 2:
+            prefix += f"县城{_ZH_LEVELS[level[0]]}学区"
+            rest = level[1]
+        else:
+            prefix += "县城"
+    band = re.search(r"(?:^|_)(g\d_\d)(?=_|$)", rest)
+    band_text = ""
+    if band and band.group(1) in BAND_LABELS["zh"]:
+        band_text = BAND_LABELS["zh"][band.group(1)]
+        rest = (rest[: band.start()] + rest[band.end() :]).strip("_")
+    year = re.search(r"(?:^|_)(\d{4})(?=_|$)", rest)
+    year_text = ""
+    if year:
+        year_text = f"{year.group(1)}年"
+        rest = (rest[: year.start()] + rest[year.end() :]).strip("_")
+    words = rest.split("_")
+    after = ""
+    if words and words[-1] in _ZH_STATES and len(words) > 1:
+        after = f"（{_ZH_STATES[words[-1]]}）"
+        words = words[:-1]
+    part = ""
+    if words and words[-1] in _ZH_PARTS and len(words) > 1:
+        part = _ZH_PARTS[words[-1]]
+        words = words[:-1]
+    base = "_".join(words)
+    if base not in direct:
+        return name
+    return f"{prefix}{year_text}{band_text}{part}{direct[base]}{after}{unit}"

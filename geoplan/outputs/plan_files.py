@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from geoplan.data.area import localised_names
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
+from geoplan.outputs.labels import column_label
 from geoplan.outputs.school_plans import (
     write_investment_plan,
     write_needs_workbook,
@@ -35,6 +36,7 @@ from geoplan.plan.restoration import write_scorecard
 from geoplan.plan.school_journeys import school_journey_lines
 from geoplan.plan.siting_plan import siting_table
 from geoplan.plan.summary import county_summary
+from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
     "MapLike",
@@ -72,11 +74,19 @@ class OutputOptions:
     lang: str = "en"
 
 
-def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
-    """Write ``table`` as ``<path>.csv`` (UTF-8 with BOM, opens in Chinese Excel) and ``.xlsx``."""
+def write_table(
+    table: pd.DataFrame, path: Path, *, lang: str = "en", row_formats: bool = False
+) -> list[Path]:
+    """Write ``table`` as ``<path>.csv`` (UTF-8 with BOM, opens in Chinese Excel) and ``.xlsx``.
+
+    The CSV keeps the column names (for programs); the workbook is formatted by
+    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`);
+    ``row_formats``: numbers formatted by their row's label (a table of indicators).
+    """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
     table.to_csv(csv, encoding="utf-8-sig")
-    table.to_excel(xlsx, sheet_name=path.stem[:31])
+    sheet = Sheet(table, headers=lambda name: column_label(name, lang), row_formats=row_formats)
+    write_workbook(xlsx, {path.stem[:31]: sheet})
     return [csv, xlsx]
 
 
@@ -94,25 +104,25 @@ def _busiest_school_journeys(
     return plan_maps.school_journeys_map(result, lines, school=school, lang=lang)
 
 
-def _district_checks(districts: DistrictPlan, folder: Path) -> list[Path]:
+def _district_checks(districts: DistrictPlan, folder: Path, *, lang: str) -> list[Path]:
     """The adjacency used, stability against today, joined islands, and the diagnosis."""
     written = []
     if districts.adjacency is not None:
-        written += write_table(districts.adjacency, folder / "block_adjacency")
+        written += write_table(districts.adjacency, folder / "block_adjacency", lang=lang)
     if districts.stability is not None:
-        written += write_table(districts.stability, folder / "district_stability")
+        written += write_table(districts.stability, folder / "district_stability", lang=lang)
     if districts.feeders is not None:
-        written += write_table(districts.feeders, folder / "district_feeders")
+        written += write_table(districts.feeders, folder / "district_feeders", lang=lang)
     if districts.islands is not None and len(districts.islands):
-        written += write_table(districts.islands, folder / "district_islands")
+        written += write_table(districts.islands, folder / "district_islands", lang=lang)
     if districts.diagnoses:
         diags = districts.diagnoses
         short = pd.concat([d.shortages for d in diags.values()])
-        written += write_table(short, folder / "district_shortages")
+        written += write_table(short, folder / "district_shortages", lang=lang)
         extra = pd.concat(
             [d.extra_classes.assign(level=level) for level, d in diags.items()]
         ).set_index("level", append=True)
-        written += write_table(extra, folder / "district_extra_classes")
+        written += write_table(extra, folder / "district_extra_classes", lang=lang)
         text = "\n\n".join(
             f"{level}: {', '.join(d.causes)}\n{d.message}" for level, d in diags.items()
         )
@@ -130,16 +140,16 @@ def _ways_map(result: PlanResult, folder: Path, *, after: bool, lang: str) -> li
     )
 
 
-def _ways_tables(result: PlanResult, folder: Path) -> list[Path]:
+def _ways_tables(result: PlanResult, folder: Path, *, lang: str) -> list[Path]:
     """How pupils get to school today and after the plan, seats and beds, the diagnosis."""
     assert result.ways_before is not None and result.ways_after is not None
     written: list[Path] = []
     for label, ways in (("today", result.ways_before), ("after_plan", result.ways_after)):
         rows = ways.assignment.drop(columns=["journey_min", "within_limit"])
-        written += write_table(rows, folder / f"ways_villages_{label}")
-        written += write_table(ways.schools, folder / f"ways_schools_{label}")
-        written += write_table(ways.no_way, folder / f"ways_no_way_{label}")
-        written += write_table(ways.additions, folder / f"ways_additions_{label}")
+        written += write_table(rows, folder / f"ways_villages_{label}", lang=lang)
+        written += write_table(ways.schools, folder / f"ways_schools_{label}", lang=lang)
+        written += write_table(ways.no_way, folder / f"ways_no_way_{label}", lang=lang)
+        written += write_table(ways.additions, folder / f"ways_additions_{label}", lang=lang)
     text = "\n\n".join(
         f"{label}:\n" + "\n".join(f"- {line}" for line in ways.summary())
         for label, ways in (("Today", result.ways_before), ("After the plan", result.ways_after))
@@ -197,7 +207,7 @@ def write_plan_files(
     tables: list[tuple[str, Callable[[], list[Path]]]] = [
         (
             "county summary",
-            lambda: write_table(county_summary(result.area), folder / "county_summary"),
+            lambda: write_table(county_summary(result.area), folder / "county_summary", lang=lang),
         ),
         (
             "school needs",
@@ -252,15 +262,20 @@ def write_plan_files(
                 "restoration tables",
                 lambda: [
                     *write_scorecard(plan.scorecard, folder / "restoration_scorecard", lang=lang),
-                    *write_table(plan.phases, folder / "restoration_phases"),
-                    *write_table(plan.unserved, folder / "villages_unserved_after_plan"),
-                    *write_table(plan.townships, folder / "townships_after_plan"),
+                    *write_table(plan.phases, folder / "restoration_phases", lang=lang),
+                    *write_table(plan.unserved, folder / "villages_unserved_after_plan", lang=lang),
+                    *write_table(plan.townships, folder / "townships_after_plan", lang=lang),
                 ],
             )
         )
         if plan.siting is not None and result.settings.siting is not None:
             table = siting_table(plan.siting, result.settings.siting)
-            tables.append(("siting result", lambda: write_table(table, folder / "siting_result")))
+            tables.append(
+                (
+                    "siting result",
+                    lambda: write_table(table, folder / "siting_result", lang=lang),
+                )
+            )
         pages.append(
             (
                 "restoration map",
@@ -271,7 +286,7 @@ def write_plan_files(
             )
         )
     if result.ways_after is not None and result.ways_before is not None:
-        tables.append(("ways tables", lambda: _ways_tables(result, folder)))
+        tables.append(("ways tables", lambda: _ways_tables(result, folder, lang=lang)))
         pages += [
             ("ways map (today)", lambda: _ways_map(result, folder, after=False, lang=lang)),
             ("ways map (after)", lambda: _ways_map(result, folder, after=True, lang=lang)),
@@ -282,9 +297,9 @@ def write_plan_files(
             (
                 "district tables",
                 lambda: [
-                    *write_table(districts.schools, folder / "district_schools"),
-                    *write_table(districts.indicators, folder / "district_indicators"),
-                    *_district_checks(districts, folder),
+                    *write_table(districts.schools, folder / "district_schools", lang=lang),
+                    *write_table(districts.indicators, folder / "district_indicators", lang=lang),
+                    *_district_checks(districts, folder, lang=lang),
                 ],
             )
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from geoplan.outputs.labels import (
     PRIORITY_CLASS_ZH,
     SCHOOL_PLAN_TEXT,
     UNIT_ZH,
+    column_label,
     texts,
 )
 from geoplan.outputs.profiles import display_name, file_stem
@@ -31,6 +32,7 @@ from geoplan.plan.investments import InvestmentPlan
 from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.standards import standards_table
+from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
     "PLACEHOLDER_MARK",
@@ -373,16 +375,26 @@ def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "e
             ]
         }
     )
-    with pd.ExcelWriter(dest, engine="openpyxl") as xl:
-        items.to_excel(xl, sheet_name="needs")
-        needs.schools.to_excel(xl, sheet_name="schools")
-        needs.teachers.to_excel(xl, sheet_name="teachers")
-        needs.rotation.to_excel(xl, sheet_name="rotation", index=False)
-        pd.DataFrame(standards_table(needs.standards)).to_excel(
-            xl, sheet_name="standards", index=False
-        )
-        notes.to_excel(xl, sheet_name="notes", index=False)
+    headers = _headers(lang)
+    write_workbook(
+        dest,
+        {
+            "needs": Sheet(items, headers=headers),
+            "schools": Sheet(needs.schools, headers=headers),
+            "teachers": Sheet(needs.teachers, headers=headers),
+            "rotation": Sheet(needs.rotation, index=False, headers=headers),
+            "standards": Sheet(
+                pd.DataFrame(standards_table(needs.standards)), index=False, headers=headers
+            ),
+            "notes": Sheet(notes, index=False, headers=headers),
+        },
+    )
     return [csv, dest]
+
+
+def _headers(lang: str) -> Callable[[str], str]:
+    """Workbook headers in ``lang`` (:func:`geoplan.outputs.labels.column_label`)."""
+    return lambda name: column_label(name, lang)
 
 
 def write_school_plans(
@@ -452,10 +464,15 @@ def write_investment_plan(
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     xlsx = out / "investment_plan.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xl:
-        plan.years.to_excel(xl, sheet_name="years")
-        plan.schools.to_excel(xl, sheet_name="schools")
-        plan.items.to_excel(xl, sheet_name="items")
+    headers = _headers(lang)
+    write_workbook(
+        xlsx,
+        {
+            "years": Sheet(plan.years, headers=headers),
+            "schools": Sheet(plan.schools, headers=headers),
+            "items": Sheet(plan.items, headers=headers),
+        },
+    )
     text = texts(SCHOOL_PLAN_TEXT, lang)
     labels = texts(MAP_LABELS, lang)
     mark = f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>" if synthetic else ""

@@ -26,6 +26,7 @@ from geoplan.models.siting import SitingResult
 from geoplan.plan.closures import Closures, plan_closures
 from geoplan.plan.evaluate import assign_pupils, township_indicators, unserved_villages
 from geoplan.rules import PlanningRules
+from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
     "SCORECARD_HEADERS",
@@ -242,12 +243,10 @@ def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "e
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
     table.to_csv(csv_path, encoding="utf-8-sig", float_format="%.2f")
-    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
-        table.round(2).to_excel(writer, sheet_name="scorecard")
-        sheet = writer.sheets["scorecard"]
-        for col_cells in sheet.columns:
-            width = max(len(str(c.value or "")) for c in col_cells)
-            sheet.column_dimensions[col_cells[0].column_letter].width = min(max(width, 8), 40)
+    readable = scorecard.copy()
+    readable.index = pd.Index(readable.index.astype(str), name="id")
+    headers = {"id": str(table.index.name), **{k: v[which] for k, v in SCORECARD_HEADERS.items()}}
+    write_workbook(xlsx_path, {"scorecard": Sheet(readable, headers=headers)})
     return [csv_path, xlsx_path]
 
 

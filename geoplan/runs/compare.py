@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
-from geoplan.atomic import atomic_output_dir, atomic_path, write_atomic
+from geoplan.atomic import atomic_output_dir, write_atomic
 from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.plan.pipeline import PlanResult
-from geoplan.runs.runner import ScenarioRun, deterministic_xlsx, plan_scenario, write_run
+from geoplan.runs.runner import ScenarioRun, plan_scenario, write_run
+from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
     "BEST_FILL",
@@ -280,31 +279,32 @@ green; teaching points restored and schools closed have no best value.</p>
 
 def write_xlsx(table: pd.DataFrame, best: pd.DataFrame, path: Path) -> Path:
     """Write the comparison to one sheet (best values bold on green) plus an indicator sheet."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "comparison"
-    ws.append(["Scenario", "Description", *[i.label for i in INDICATORS], "Folder"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    fill = PatternFill("solid", start_color=BEST_FILL, end_color=BEST_FILL)
-    for r, (name, row) in enumerate(table.iterrows(), start=2):
-        values = [None if pd.isna(row[i.key]) else row[i.key] for i in INDICATORS]
-        ws.append([str(name), str(row["description"]), *values, str(row["folder"])])
-        marks = best.loc[str(name)]
-        for c, ind in enumerate(INDICATORS, start=3):
-            if marks[ind.key]:
-                ws.cell(row=r, column=c).font = Font(bold=True)
-                ws.cell(row=r, column=c).fill = fill
-    ws.freeze_panes = "C2"
-    info = wb.create_sheet("indicators")
-    info.append(["Column", "metrics.json key", "Best"])
-    for ind in INDICATORS:
-        info.append([ind.label, ind.key, ind.better or ""])
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        deterministic_xlsx(tmp)
-    return path
+    keys = [i.key for i in INDICATORS]
+    sheet = table[["description", *keys, "folder"]].copy()
+    sheet.index = pd.Index([str(n) for n in sheet.index], name="scenario")
+    sheet[keys] = sheet[keys].apply(pd.to_numeric, errors="coerce")
+    headers = {
+        "scenario": "Scenario",
+        "description": "Description",
+        "folder": "Folder",
+        **{i.key: i.label for i in INDICATORS},
+    }
+    info = pd.DataFrame(
+        {
+            "Column": [i.label for i in INDICATORS],
+            "metrics.json key": keys,
+            "Best": [i.better or "" for i in INDICATORS],
+        }
+    )
+    marks = best.copy()
+    marks.index = sheet.index
+    return write_workbook(
+        path,
+        {
+            "comparison": Sheet(sheet, headers=headers, marks=marks),
+            "indicators": Sheet(info, index=False),
+        },
+    )
 
 
 def compare(

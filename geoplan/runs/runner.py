@@ -10,13 +10,10 @@ a temporary folder first; a failed run leaves an earlier result intact.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
 import platform
-import re
 import time
-import zipfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +42,7 @@ from geoplan.errors import (
     ValidationError,
 )
 from geoplan.network import roads
+from geoplan.outputs.labels import column_label
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
@@ -55,7 +53,6 @@ __all__ = [
     "PACKAGES",
     "RESULT_LAYERS",
     "ScenarioRun",
-    "deterministic_xlsx",
     "plan_scenario",
     "prepare_area",
     "result_layers",
@@ -89,8 +86,6 @@ PACKAGES: tuple[str, ...] = (
     "osmnx", "scipy", "highspy", "folium", "openpyxl", "pyyaml",
 )  # fmt: skip
 """Packages whose versions the manifest records."""
-
-_FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -376,27 +371,6 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- writing
 
 
-def deterministic_xlsx(path: Path) -> None:
-    """Rewrite an XLSX with fixed timestamps, so equal tables give equal bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info)) for info in src.infolist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    rf"\g<1>{_FIXED_TIME}\g<3>",
-                    text,
-                )
-                data = text.encode("utf-8")
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
-    path.write_bytes(buffer.getvalue())
-
-
 def _input_files(scenario: Scenario, area: PlanningArea) -> list[Path]:
     files: list[Path] = []
     root = scenario.area
@@ -497,17 +471,21 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
         lang=scen.lang,
     )
     written = write_plan_files(result, folder, graph=run.graph, options=options)
-    written += write_table(village_journeys(result.before), folder / "villages_journeys_today")
-    written += write_table(village_journeys(result.after), folder / "villages_journeys_after_plan")
+    lang = scen.lang
+    written += write_table(
+        village_journeys(result.before), folder / "villages_journeys_today", lang=lang
+    )
+    written += write_table(
+        village_journeys(result.after), folder / "villages_journeys_after_plan", lang=lang
+    )
     metrics = run_metrics(result)
     indicators = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
     indicators.index.name = "indicator"
-    written += write_table(indicators, folder / "indicators")
+    if lang != "en":
+        indicators.insert(0, "label", [column_label(str(k), lang) for k in indicators.index])
+    written += write_table(indicators, folder / "indicators", lang=lang, row_formats=True)
     layers = result_layers(result)
     written.append(write_layers_gpkg(layers, folder / "results.gpkg"))
-    for path in written:
-        if path.suffix == ".xlsx":
-            deterministic_xlsx(path)
     metrics_path = folder / "metrics.json"
     metrics_path.write_text(
         json.dumps(_jsonable(metrics), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

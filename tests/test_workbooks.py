@@ -1,0 +1,151 @@
+"""XLSX workbooks: frozen header and id column, autofilter, fitted widths, numbers as numbers with
+formats from the column names, Chinese headers for ``lang: zh``; every workbook of a demo run read
+back with openpyxl."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from geoplan.outputs.labels import column_label
+from geoplan.workbooks import FORMATS, Sheet, number_format, text_width, write_workbook
+
+CJK = re.compile("[\u4e00-\u9fff]")
+NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def test_number_formats_follow_the_units_in_the_names() -> None:
+    assert number_format("day_journey_g1_3_min", "float64") == "0.0"
+    assert number_format("restore_cost_yuan", "float64") == "#,##0"
+    assert number_format("shared_m", "float64") == "#,##0"
+    assert number_format("pupils_g1_3", "float64") == "#,##0"  # projected pupils: shown whole
+    assert number_format("boarders", "int64") == "#,##0"
+    assert number_format("year", "int64") == "0"  # a year has no thousands separator
+    assert number_format("share_nearest", "float64") == "0.00"
+    assert number_format("fits_today", "bool") is None
+    assert number_format("minutes", "float64") == "0.0"
+
+
+def test_chinese_headers_are_composed_from_the_contract_and_the_words() -> None:
+    assert column_label("day_journey_g1_3_min", "en") == "day_journey_g1_3_min"
+    assert column_label("pupils_g1_3", "zh") == "1-3年级人数"  # the contract's 中文 name
+    assert column_label("restore_cost_yuan", "zh") == "恢复费用（元）"
+    assert column_label("after_day_mean_journey_g4_6_min", "zh") == (
+        "规划后4-6年级走读生平均每日单程（分钟）"
+    )
+    assert column_label("oversized_before_g1_3", "zh") == "1-3年级大班额班数（现状）"
+    assert column_label("spend_2026_yuan", "zh") == "2026年支出（元）"
+    assert column_label("districts_middle_pupils_moved", "zh") == "县城初中学区调整学校的学生"
+    assert column_label("no_such_column", "zh") == "no_such_column"
+
+
+def test_a_sheet_written_by_hand_reads_back(tmp_path: Path) -> None:
+    index = pd.MultiIndex.from_tuples([("007", "g1_3"), ("V2", "g4_6")], names=["id", "band"])
+    table = pd.DataFrame(
+        {
+            "name": ["乌兰村", "A"],
+            "pupils": np.array([12.4, 1300.0]),
+            "day_journey_min": [math.inf, 21.25],
+            "cost_yuan": [np.int64(1_250_000), None],
+            "used": [True, False],
+        },
+        index=index,
+    )
+    marks = pd.DataFrame({"pupils": [False, True]}, index=index)
+    path = write_workbook(
+        tmp_path / "t.xlsx",
+        {"t": Sheet(table, headers=lambda n: column_label(n, "zh"), marks=marks)},
+    )
+    ws = openpyxl.load_workbook(path)["t"]
+    assert ws.freeze_panes == "C2"  # header row and both id columns
+    assert ws.auto_filter.ref == "A1:G3"
+    assert [c.value for c in ws[1]] == ["编号", "学段", "名称", "学生数", "走读生每日单程（分钟）",
+                                        "费用（元）", "采用"]  # fmt: skip
+    assert all(c.font.b for c in ws[1])
+    assert ws["A2"].value == "007"  # ids stay text
+    assert ws["D2"].value == 12.4 and ws["D2"].number_format == "#,##0"
+    assert ws["E2"].value is None  # infinite: empty, never a string
+    assert ws["E3"].value == 21.25 and ws["E3"].number_format == "0.0"
+    assert ws["F2"].value == 1_250_000 and ws["F2"].number_format == "#,##0"
+    assert ws["F3"].value is None
+    assert ws["G2"].value is True
+    assert ws["D3"].font.b and not ws["D2"].font.b  # the mark
+    assert ws.column_dimensions["E"].width >= text_width("走读生每日单程（分钟）")
+    again = write_workbook(tmp_path / "u.xlsx", {"t": Sheet(table, marks=marks,
+                           headers=lambda n: column_label(n, "zh"))})  # fmt: skip
+    assert again.read_bytes() == path.read_bytes()  # equal tables, equal bytes
+
+
+def check_workbook(path: Path, *, lang: str) -> list[str]:
+    """Every problem of one workbook a run wrote, in words (empty when it is fine)."""
+    problems = []
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        where = f"{path.name}[{ws.title}]"
+        header = [c.value for c in ws[1]]
+        if not ws.freeze_panes or not re.fullmatch(r"[A-Z]+2", ws.freeze_panes):
+            problems.append(f"{where}: header not frozen ({ws.freeze_panes})")
+        elif ws.max_column > 1 and ws.freeze_panes == "A2":
+            problems.append(f"{where}: id column not frozen")
+        if ws.auto_filter.ref != ws.dimensions:
+            problems.append(f"{where}: autofilter {ws.auto_filter.ref} not over {ws.dimensions}")
+        if not all(c.font.b for c in ws[1]):
+            problems.append(f"{where}: header not bold")
+        if lang == "zh":
+            english = [h for h in header if not CJK.search(str(h))]
+            if english:
+                problems.append(f"{where}: headers not in Chinese: {english}")
+        for c, head in enumerate(header, start=1):
+            letter = openpyxl.utils.get_column_letter(c)
+            width = ws.column_dimensions[letter].width
+            if width < min(text_width(head), 50):
+                problems.append(f"{where}: column {head!r} {width} narrower than its header")
+            for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                cell = row[0]
+                value = cell.value
+                if isinstance(value, str) and NUMBER_TEXT.match(value) and c > 2:
+                    problems.append(f"{where}: {cell.coordinate} {value!r} is a number as text")
+                    break
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    if cell.number_format == "General":
+                        problems.append(f"{where}: {cell.coordinate} {head!r} has no format")
+                        break
+                    unit = {"（分钟）": FORMATS["minutes"], "（元）": FORMATS["yuan"]}
+                    for text, fmt in unit.items():
+                        if str(head).endswith(text) and cell.number_format != fmt:
+                            problems.append(f"{where}: {head!r} {cell.number_format}, not {fmt}")
+                    if str(head).endswith("_min") and cell.number_format != FORMATS["minutes"]:
+                        problems.append(f"{where}: {head!r} {cell.number_format}")
+                    if str(head).endswith("_yuan") and cell.number_format != FORMATS["yuan"]:
+                        problems.append(f"{where}: {head!r} {cell.number_format}")
+    return problems
+
+
+@pytest.mark.slow
+def test_every_workbook_of_a_chinese_demo_run(tmp_path: Path) -> None:
+    from geoplan.runs.demo import demo_scenario
+    from geoplan.runs.runner import run_scenario
+
+    scenario = dataclasses.replace(
+        demo_scenario(lang="zh"), maps=False, profiles=False, print_maps=False
+    )
+    folder = run_scenario(scenario, out=tmp_path)
+    books = sorted(folder.rglob("*.xlsx"))
+    assert {p.name for p in books} >= {
+        "county_summary.xlsx", "indicators.xlsx", "restoration_scorecard.xlsx",
+        "school_needs.xlsx", "investment_plan.xlsx", "villages_journeys_today.xlsx",
+        "townships_after_plan.xlsx", "district_schools.xlsx",
+    }  # fmt: skip
+    problems = [p for book in books for p in check_workbook(book, lang="zh")]
+    assert problems == []
+    journeys = openpyxl.load_workbook(folder / "villages_journeys_today.xlsx").active
+    assert journeys is not None
+    assert journeys.freeze_panes == "C2"  # village id and band
+    assert [c.value for c in journeys[1]][:4] == ["编号", "学段", "乡镇", "学生数"]
