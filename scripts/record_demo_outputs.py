@@ -39,7 +39,9 @@ def demo_output_digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every ``*.csv`` in ``folder`` and of every layer of its ``results.gpkg``."""
     out = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
     gpkg = folder / "results.gpkg"
-    for layer, _kind in pyogrio.list_layers(gpkg):
+    for layer, kind in pyogrio.list_layers(gpkg):
+        if kind is None:  # QGIS's layer_styles table: styles, not results
+            continue
         layer_frame = pyogrio.read_dataframe(gpkg, layer=str(layer))
         frame = pd.DataFrame(layer_frame.drop(columns="geometry"))
         frame["geometry"] = layer_frame.geometry.to_wkt(rounding_precision=3).to_numpy()

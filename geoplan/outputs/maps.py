@@ -68,6 +68,7 @@ __all__ = [
     "overview_map",
     "render_offline",
     "save_offline",
+    "school_color",
     "to_display",
 ]
 
@@ -95,6 +96,13 @@ _MARKER_HEX = {
     "darkred": "#a23336",
     "darkgreen": "#728224",
 }
+
+
+def school_color(kind: str) -> str:
+    """The hex colour of a school kind's marker (:data:`SCHOOL_STYLE`); grey for others."""
+    return _MARKER_HEX.get(SCHOOL_STYLE.get(kind, ("gray", ""))[0], "#575757")
+
+
 VILLAGE_COLOR = "#2b6cb0"
 SITE_COLOR = "#7b3294"
 ROAD_COLOR = "#8c6d46"
@@ -1051,7 +1059,7 @@ def overview_map(
     kinds = [k for k in SCHOOL_KINDS if k in set(area.schools["kind"].astype(str))]
     add_legend(
         m,
-        [(_MARKER_HEX[SCHOOL_STYLE[k][0]], labels[k]) for k in kinds],
+        [(school_color(k), labels[k]) for k in kinds],
         labels["legend_schools"],
         offset_px=30,
     )

@@ -8,7 +8,7 @@ the drawn journey lines of one school (:func:`school_journeys_map`). Every map t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import folium
@@ -34,6 +34,7 @@ __all__ = [
     "UNSERVED_COLOR",
     "WAY_COLORS",
     "before_after_map",
+    "district_palette",
     "districts_map",
     "journey_colors",
     "journey_legend",
@@ -76,6 +77,12 @@ def journey_colors(minutes: pd.Series) -> pd.Series:
     colors = np.asarray(JOURNEY_COLORS, dtype=object)[np.minimum(classes, len(JOURNEY_COLORS) - 1)]
     colors[~np.isfinite(values)] = UNREACHABLE_COLOR
     return pd.Series(colors, index=minutes.index, dtype=object)
+
+
+def district_palette(schools: Iterable[str]) -> dict[str, str]:
+    """A colour per district school (sorted ids through :data:`maps.CATEGORY_COLORS`)."""
+    colors = maps.CATEGORY_COLORS
+    return {s: colors[k % len(colors)] for k, s in enumerate(sorted({str(x) for x in schools}))}
 
 
 def journey_legend(lang: str = "en", *, villages: bool = True) -> list[tuple[str, str]]:
@@ -287,8 +294,7 @@ def districts_map(
     schools = result.schools.loc[result.schools.index.isin(districts["school"])]
     gcj02 = maps.frame_of(m) == "gcj02"
     for i, (level, group) in enumerate(districts.groupby("level", sort=False)):
-        colors = maps.CATEGORY_COLORS
-        palette = {s: colors[k % len(colors)] for k, s in enumerate(sorted(group["school"]))}
+        palette = district_palette(group["school"])
         shown = maps.to_display(group, tolerance_m=5.0, gcj02=gcj02)
         names = schools["name"].reindex(shown["school"]).fillna(shown["school"]).to_numpy()
         level_name = level_names.get(str(level), str(level))
