@@ -199,7 +199,14 @@ def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
     )
     p.add_argument("--pair", nargs=2, metavar=("A", "B"), help="scenarios of the before/after map")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="map label language")
+    p.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the page, sheet and map"
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="scenario the changes are measured against (default: the status quo)",
+    )
     p.set_defaults(handler=_run_compare)
 
 
@@ -211,6 +218,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         _output_folder(args.out),
         pair=tuple(args.pair) if args.pair else None,
         lang=args.lang,
+        baseline=args.baseline,
     )
     print(f"Comparison written to {result.html} and {result.xlsx}")
     return 0
@@ -320,6 +328,21 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
     )
     p.add_argument("--name", help="batch name (default: the folder's name)")
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="scenario the changes are measured against (default: the status quo)",
+    )
+    p.add_argument(
+        "--best-by",
+        metavar="INDICATOR",
+        default="after_beyond_day_limit_g1_3",
+        help="indicator choosing the best scenario for the before/after map (default: "
+        "after_beyond_day_limit_g1_3)",
+    )
+    p.add_argument(
+        "--lang", choices=("en", "zh"), help="comparison language (default: the baseline's)"
+    )
     p.set_defaults(handler=_run_batch)
 
 
@@ -334,6 +357,9 @@ def _run_batch(args: argparse.Namespace) -> int:
         local_cluster=args.local_cluster,
         resume=args.resume,
         name=args.name,
+        baseline=args.baseline,
+        best_by=args.best_by,
+        lang=args.lang,
     )
     ok = int((result.status["status"] == "ok").sum())
     print(

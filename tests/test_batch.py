@@ -300,6 +300,26 @@ def test_broken_scenarios_are_reported_and_the_others_finish(
     assert rows["tiny_restore"]["Teaching points restored"] == 1
     html = (out / "batch" / "comparison.html").read_text(encoding="utf-8")
     assert "FAILED: ScenarioError" in html
+    # the before/after map: the status quo (the baseline) and the best by young pupils beyond
+    # the day limit (the restoration brings them within it)
+    dual = out / "batch" / "before_after_tiny_status_quo__tiny_restore.html"
+    assert dual.is_file() and dual.name in html
+    assert html.count("<svg") == 6
+
+
+@pytest.mark.browser
+def test_batch_before_after_map_opens_offline(tmp_path: Path, cache: Path) -> None:
+    from browser import check_map_in_browser
+
+    folder = make_folder(tmp_path)
+    result = run_batch(folder, out=tmp_path / "out", progress=False, baseline="tiny_restore",
+                       best_by="after_unserved", lang="zh")  # fmt: skip
+    assert result.before_after_map is not None
+    assert result.before_after_map.name == "before_after_tiny_restore__tiny_status_quo.html"
+    check_map_in_browser(result.before_after_map, max_per_layer=3)
+    report = check_map_in_browser(result.comparison_html, check=False)
+    assert [p for p in report.problems() if "no Leaflet map" not in p] == []
+    assert "方案比较" in report.page_text and "tiny_restore" in report.page_text
 
 
 def test_cli_batch_then_resume_leaves_finished_outputs(

@@ -10,7 +10,19 @@ from test_runner import hand_metrics
 
 from geoplan.cli import main
 from geoplan.errors import MissingInputError, ScenarioError
-from geoplan.runs.compare import INDICATORS, Comparison, best_values, compare, comparison_table
+from geoplan.runs.compare import (
+    INDICATORS,
+    KEY_INDICATORS,
+    Comparison,
+    baseline_name,
+    best_scenario,
+    best_values,
+    compare,
+    comparison_table,
+    differences,
+    write_html,
+    write_xlsx,
+)
 
 HERE = Path(__file__).parent / "data" / "scenarios"
 NAMES = ("tiny_status_quo", "tiny_restore")
@@ -106,3 +118,64 @@ def test_cli_run_and_compare(
     assert main(["run", str(bad), "--out", str(tmp_path / "runs")]) == 1
     assert "area.folder" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+def test_page_opens_with_charts_then_the_table(comparison: Comparison) -> None:
+    page = comparison.html.read_text(encoding="utf-8")
+    assert comparison.baseline == "tiny_status_quo"  # the status quo by its name
+    assert page.count("<svg") == len(KEY_INDICATORS)
+    assert page.index("<svg") < page.index('<table id="indicators"') < page.index('id="changes"')
+    assert "http://" not in page.split("<svg", 1)[0] and "<script" not in page  # offline
+
+
+def test_differences_against_the_baseline_by_hand(comparison: Comparison) -> None:
+    before, after = hand_metrics(False), hand_metrics(True)
+    ws = openpyxl.load_workbook(comparison.xlsx)["differences"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    got = {str(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+    for ind in INDICATORS:
+        if before[ind.key] is None or after[ind.key] is None:
+            assert got["tiny_restore"][ind.label] is None, ind.key
+            continue
+        assert got["tiny_status_quo"][ind.label] == 0, ind.key
+        assert got["tiny_restore"][ind.label] == pytest.approx(after[ind.key] - before[ind.key])
+    # the restoration brings the 46 young boarders within the day limit: -46 in the page
+    diffs = differences(comparison.table, "tiny_status_quo")
+    assert diffs.at["tiny_restore", "after_beyond_day_limit_g1_3"] == -46
+    assert "-46" in comparison.html.read_text(encoding="utf-8")
+
+
+def test_a_named_baseline(comparison: Comparison) -> None:
+    assert baseline_name(comparison.table, "tiny_restore") == "tiny_restore"
+    diffs = differences(comparison.table, "tiny_restore")
+    assert diffs.at["tiny_status_quo", "after_beyond_day_limit_g1_3"] == 46
+    with pytest.raises(ScenarioError, match="--baseline 'nope'"):
+        baseline_name(comparison.table, "nope")
+    assert best_scenario(comparison.table, "after_beyond_day_limit_g1_3") == "tiny_restore"
+    with pytest.raises(ScenarioError, match="has no best value"):
+        best_scenario(comparison.table, "sites_restored")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_hostile_names_show_as_text_in_chromium(
+    comparison: Comparison, tmp_path: Path, lang: str
+) -> None:
+    from browser import check_map_in_browser
+    from conftest import HOSTILE_NAME
+
+    table = comparison.table.rename(index={"tiny_restore": HOSTILE_NAME})
+    table["description"] = HOSTILE_NAME
+    best = comparison.best.rename(index={"tiny_restore": HOSTILE_NAME})
+    page = write_html(table, best, tmp_path / "comparison.html", lang=lang)
+    text = page.read_text(encoding="utf-8")
+    assert HOSTILE_NAME not in text
+    report = check_map_in_browser(page, check=False)
+    assert [p for p in report.problems() if "no Leaflet map" not in p] == []
+    assert report.page_text.count(HOSTILE_NAME) >= 3  # a row of each table and the description
+    assert ("方案比较" in report.page_text) == (lang == "zh")
+    path = write_xlsx(table, best, tmp_path / "comparison.xlsx", lang=lang)
+    ws = openpyxl.load_workbook(path)["comparison"]
+    assert ws["A3"].value == HOSTILE_NAME and ws.freeze_panes == "B2"
+    assert (ws["A1"].value == "方案") == (lang == "zh")

@@ -16,6 +16,7 @@ from geoplan.errors import ArgumentError
 __all__ = [
     "BAND_LABELS",
     "COLUMN_TEXT_ZH",
+    "COMPARE_TEXT",
     "LANGUAGES",
     "MAP_LABELS",
     "PLAN_MAP_TEXT",
@@ -159,6 +160,8 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "journey_applies": "Journey, one way (min; boarders: weekly trip)",
         "seats_used": "Bus seats used",
         "beds_used": "Beds used",
+        "no_day_pupils": "no day pupils",
+        "adjacency_source": {"measured": "measured", "added": "added", "removed": "removed"},
     },
     "zh": {
         "journeys": "到最近学校的路程",
@@ -208,6 +211,8 @@ PLAN_MAP_TEXT: dict[str, dict[str, Any]] = {
         "journey_applies": "单程时间（分钟；寄宿生为每周回家）",
         "seats_used": "已用校车座位",
         "beds_used": "已用床位",
+        "no_day_pupils": "无走读生",
+        "adjacency_source": {"measured": "实测相邻", "added": "人工添加", "removed": "人工删除"},
     },
 }
 """Texts of the plan maps per language."""
@@ -461,6 +466,51 @@ SCHOOL_PLAN_TEXT: Mapping[str, Mapping[str, str]] = {
 }
 """Texts of the school plan pages (一校一案) per language."""
 
+COMPARE_TEXT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "title": "Scenario comparison",
+        "charts": "Key indicators after the plan",
+        "charts_note": (
+            "One bar per scenario; beside each value its change against the baseline, {baseline}. "
+            "Green: better than the baseline, red: worse, grey: the baseline."
+        ),
+        "table": "All indicators",
+        "table_note": (
+            "One row per scenario, after the plan. The best value of each column is marked in "
+            "bold on green; teaching points restored and schools closed have no best value."
+        ),
+        "changes": "Change against the baseline, {baseline}",
+        "scenario": "Scenario",
+        "description": "Description",
+        "maps": "Maps",
+        "before_after": "Before/after map",
+        "baseline": "baseline",
+        "best": "best by {indicator}",
+        "no_value": "no value",
+    },
+    "zh": {
+        "title": "方案比较",
+        "charts": "规划后的主要指标",
+        "charts_note": (
+            "每个方案一条；数值旁为相对基准方案（{baseline}）的变化。"
+            "绿色：优于基准，红色：劣于基准，灰色：基准方案。"
+        ),
+        "table": "全部指标",
+        "table_note": (
+            "每行一个方案（规划后）。各列最优值以绿底粗体标出；恢复教学点数和撤并学校数不设最优。"
+        ),
+        "changes": "相对基准方案（{baseline}）的变化",
+        "scenario": "方案",
+        "description": "说明",
+        "maps": "地图",
+        "before_after": "规划前后对比图",
+        "baseline": "基准",
+        "best": "按{indicator}最优",
+        "no_value": "无数据",
+    },
+}
+"""Texts of the comparison page and workbook per language."""
+
 BAND_LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {"g1_3": "grades 1-3", "g4_6": "grades 4-6", "g7_9": "grades 7-9"},
     "zh": {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"},
@@ -507,7 +557,11 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "beyond_day_limit": "超出走读时限的学生", "young_brought_within": "新进入限时的1-3年级学生",
     "pupils_moved": "调整学校的学生", "pupils_moved_villages": "调整学校的村学生",
     "pupils_helped": "受益学生", "over_capacity_pupils": "超出学位的学生",
-    "short_pupils": "缺学位的学生",
+    "short_pupils": "缺学位的学生", "pupils_kept": "留在原校的学生", "share_kept": "留校比例",
+    "pupils_today": "现状学生数", "pupils_moved_out": "调出学生", "pupils_moved_in": "调入学生",
+    "pupils_new": "新增学生", "pupils_after": "规划后学生数",
+    "worst_journey_increase": "单程最大增加", "max_pupils_moved": "最多调整学生数",
+    "max_journey_increase": "单程最大增加上限", "stay_weight": "留校权重",
     # journeys
     "day_journey": "走读生每日单程", "weekly_trip": "寄宿生每周回家单程",
     "day_mean_journey": "走读生平均每日单程", "day_median_journey": "走读生每日单程中位数",

@@ -98,6 +98,8 @@ class BatchResult:
         The comparison of the batch (failed scenarios appear as rows without indicators).
     status_file
         ``batch_status.json``.
+    before_after_map
+        The before/after map of the baseline and the best scenario, or ``None``.
     """
 
     name: str
@@ -106,6 +108,7 @@ class BatchResult:
     comparison_html: Path
     comparison_xlsx: Path
     status_file: Path
+    before_after_map: Path | None = None
 
     @property
     def failed(self) -> list[str]:
@@ -499,6 +502,9 @@ def run_batch(
     name: str | None = None,
     max_attempts: int = 2,
     progress: bool = True,
+    baseline: str | None = None,
+    best_by: str = "after_beyond_day_limit_g1_3",
+    lang: str | None = None,
 ) -> BatchResult:
     """Run every scenario file of ``folder`` and compare them in ``out/<name>/``.
 
@@ -524,6 +530,14 @@ def run_batch(
         Runs of a scenario whose worker died before it is reported as failed.
     progress
         Show a progress bar.
+    baseline
+        Scenario name the comparison measures changes against; default: the status quo
+        (:func:`geoplan.runs.compare.baseline_name`).
+    best_by
+        Indicator key (:data:`geoplan.runs.compare.INDICATORS`) choosing the best scenario, whose
+        plan the before/after map sets beside the baseline's.
+    lang
+        Language of the comparison page, workbook and map; default: the baseline scenario's.
 
     Returns
     -------
@@ -630,11 +644,14 @@ def run_batch(
         elif jobs:
             _run_dask(jobs, done, workers=workers, out=target, cache_dir=cache_dir,
                       scheduler=scheduler, max_attempts=max_attempts)  # fmt: skip
-    html, xlsx = _write_comparison(records, target)
+    html, xlsx, dual = _write_comparison(
+        records, target, baseline=baseline, best_by=best_by, lang=lang
+    )
     save()
     return BatchResult(
         name=batch_name, folder=target, status=_status_frame(records),
         comparison_html=html, comparison_xlsx=xlsx, status_file=status_path,
+        before_after_map=dual,
     )  # fmt: skip
 
 
@@ -655,23 +672,71 @@ def _status_frame(records: dict[str, dict[str, Any]]) -> pd.DataFrame:
                   "warnings", "file"]]  # fmt: skip
 
 
-def _write_comparison(records: dict[str, dict[str, Any]], target: Path) -> tuple[Path, Path]:
-    """The batch's comparison: finished scenarios from their metrics, failed ones as bare rows."""
-    from geoplan.runs.compare import best_values, comparison_table, write_html, write_xlsx
+def _write_comparison(
+    records: dict[str, dict[str, Any]],
+    target: Path,
+    *,
+    baseline: str | None,
+    best_by: str,
+    lang: str | None,
+) -> tuple[Path, Path, Path | None]:
+    """The batch's comparison and the before/after map of the baseline and the best scenario.
+
+    Finished scenarios come from their metrics, failed ones as bare rows; the best scenario is
+    the best by ``best_by``.
+    """
+    from geoplan.outputs.labels import COMPARE_TEXT, texts
+    from geoplan.runs.compare import (
+        INDICATORS,
+        baseline_name,
+        best_scenario,
+        best_values,
+        comparison_table,
+        indicator_label,
+        write_html,
+        write_xlsx,
+    )
+    from geoplan.runs.scenario import load_scenario
 
     rows: list[tuple[str, str, Path, dict[str, Any]]] = []
+    files: dict[str, Path] = {}
     for file_name, rec in records.items():
         if rec["status"] == "ok":
             folder = Path(rec["output"])
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             rows.append((rec["scenario"], str(manifest.get("description", "")), folder, metrics))
+            files[rec["scenario"]] = Path(rec["file"])
         else:
             error = str(rec["error"]).splitlines()[0] if rec["error"] else "not run"
             rows.append((f"{rec['scenario']} ({file_name})", f"FAILED: {error}",
                          Path(rec["file"]), {}))  # fmt: skip
     table = comparison_table(rows)
     best = best_values(table)
-    html = write_html(table, best, target / "comparison.html")
-    xlsx = write_xlsx(table, best, target / "comparison.xlsx")
-    return html, xlsx
+    base = baseline_name(table, baseline)
+    if lang is None:
+        lang = load_scenario(files[base]).lang if base in files else "en"
+    winner = best_scenario(table.loc[list(files)], best_by, exclude=[base]) if files else None
+    dual: Path | None = None
+    note = ""
+    if base in files and winner is not None:
+        dual = _before_after_map(files[base], files[winner], target, lang=lang)
+        ind = next(i for i in INDICATORS if i.key == best_by)
+        note = f"{base} / {winner}, " + texts(COMPARE_TEXT, lang)["best"].format(
+            indicator=indicator_label(ind, lang)
+        )
+    html = write_html(table, best, target / "comparison.html", baseline=base, lang=lang,
+                      map_file=dual, map_note=note)  # fmt: skip
+    xlsx = write_xlsx(table, best, target / "comparison.xlsx", baseline=base, lang=lang)
+    return html, xlsx, dual
+
+
+def _before_after_map(before: Path, after: Path, target: Path, *, lang: str) -> Path:
+    """The before/after map of two scenario files' plans (planned again, from the caches)."""
+    from geoplan.outputs import maps, plan_maps
+    from geoplan.runs.runner import plan_scenario
+
+    a, b = plan_scenario(before), plan_scenario(after)
+    path = target / f"before_after_{a.scenario.name}__{b.scenario.name}.html"
+    maps.save_offline(plan_maps.before_after_map(a.result, b.result, lang=lang), path)
+    return path

@@ -43,6 +43,7 @@ from geoplan.errors import (
 )
 from geoplan.network import roads
 from geoplan.outputs.labels import column_label
+from geoplan.outputs.layer_styles import write_layer_styles
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
@@ -485,7 +486,8 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
         indicators.insert(0, "label", [column_label(str(k), lang) for k in indicators.index])
     written += write_table(indicators, folder / "indicators", lang=lang, row_formats=True)
     layers = result_layers(result)
-    written.append(write_layers_gpkg(layers, folder / "results.gpkg"))
+    gpkg = write_layers_gpkg(layers, folder / "results.gpkg")
+    written.append(write_layer_styles(gpkg, layers, lang=lang))
     metrics_path = folder / "metrics.json"
     metrics_path.write_text(
         json.dumps(_jsonable(metrics), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
