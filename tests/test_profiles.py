@@ -74,7 +74,7 @@ def test_index_and_profile_pages_offline_and_escaped(
         if lang == "zh":
             assert "模拟数据" in report.page_text
     index = written[0].read_text(encoding="utf-8")
-    assert "href='school_S1.html'" in index and "href='school_S1.pdf'" in index
+    assert 'href="school_S1.html"' in index and 'href="school_S1.pdf"' in index
 
 
 @pytest.mark.cjk_font

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from geoplan.atomic import write_atomic
 from geoplan.errors import ArgumentError
 from geoplan.outputs import maps, plan_maps, printing
+from geoplan.outputs._templates import render
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
 from geoplan.plan.evaluate import COUNT_FIGURES, band_figure, journey_figures, school_load
 from geoplan.plan.needs import final_enrolment
@@ -265,12 +266,11 @@ def summary_rows(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def _html_grid(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{maps.escape(h)}</th>" for h in header)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{maps.escape(c)}</td>" for c in cells) + "</tr>" for cells in body
-    )
-    return f"<table class='geoplan-grid'><tr>{head}</tr>{rows}</table>"
+def _text(value: object) -> str:
+    """A value as page text: empty for missing values (the templates escape it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
 
 
 _PAGE_CSS = (
@@ -383,35 +383,23 @@ def profile_page(
     m = profile_map(result, sid, lang=lang)
     root = maps._figure(m)
     root.title = maps.escape(f"{text['profile']}: {name}")
-    mark = (
-        f"<p class='geoplan-mark'>{maps.escape(texts(MAP_LABELS, lang)['synthetic'])}</p>"
-        if result.area.synthetic
-        else ""
-    )
     header, body = band_table(row, lang)
-    lacks = "".join(f"<li>{maps.escape(x)}</li>" for x in _lacks(row, lang))
     stem = file_stem(sid)
-    plan = f" · <a href='{stem}_plan.html'>{maps.escape(text['plan'])}</a>" if plan_link else ""
+    synthetic = texts(MAP_LABELS, lang)["synthetic"] if result.area.synthetic else ""
     root.header.add_child(folium.Element(_PAGE_CSS), name="geoplan_profile_css")
-    root.html.add_child(
-        folium.Element(
-            f"<div class='geoplan-doc'><p><a href='index.html'>{maps.escape(text['index'])}</a>"
-            f" · <a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a>{plan}</p>"
-            f"<h1>{maps.escape(name)}</h1>{mark}</div>"
-        ),
-        name="geoplan_profile_head",
-        index=0,
+    head = render(
+        "profile_head.html", text=text, stem=stem, plan_link=plan_link, name=name, mark=synthetic
     )
-    root.html.add_child(
-        folium.Element(
-            f"<div class='geoplan-doc'><h2>{maps.escape(text['numbers'])}</h2>"
-            + _html_grid(["", ""], summary_rows(row, lang))
-            + f"<h2>{maps.escape(text['journeys'])}</h2>"
-            + _html_grid(header, body)
-            + f"<h2>{maps.escape(text['lacks'])}</h2><ul>{lacks}</ul></div>"
-        ),
-        name="geoplan_profile_body",
+    root.html.add_child(folium.Element(head), name="geoplan_profile_head", index=0)
+    page = render(
+        "profile_body.html",
+        text=text,
+        numbers=summary_rows(row, lang),
+        header=header,
+        body=body,
+        lacks=_lacks(row, lang),
     )
+    root.html.add_child(folium.Element(page), name="geoplan_profile_body")
     return maps.render_offline(m)
 
 
@@ -428,41 +416,23 @@ def index_page(result: PlanResult, table: pd.DataFrame, *, lang: str = "en") -> 
     root = maps._figure(m)
     root.title = maps.escape(f"{area.name}: {text['book']}")
     labels = texts(MAP_LABELS, lang)
-    rows = []
-    for sid, row in table.iterrows():
-        stem = file_stem(str(sid))
-        name = display_name(result.schools.loc[sid], lang)
-        lacks = "; ".join(_lacks(row, lang))
-        rows.append(
-            f"<tr><td><a href='{stem}.html'>{maps.escape(name)}</a></td>"
-            f"<td>{maps.escape(labels.get(str(row['kind']), row['kind']))}</td>"
-            f"<td>{maps.escape(row['township'])}</td><td>{maps.escape(lacks)}</td>"
-            f"<td><a href='{stem}.pdf'>{maps.escape(text['pdf'])}</a></td></tr>"
-        )
-    mark = (
-        f"<p class='geoplan-mark'>{maps.escape(labels['synthetic'])}</p>" if area.synthetic else ""
-    )
+    rows = [
+        {
+            "stem": file_stem(str(sid)),
+            "name": display_name(result.schools.loc[sid], lang),
+            "kind": _text(labels.get(str(row["kind"]), row["kind"])),
+            "township": _text(row["township"]),
+            "lacks": "; ".join(_lacks(row, lang)),
+        }
+        for sid, row in table.iterrows()
+    ]
+    mark = labels["synthetic"] if area.synthetic else ""
     root.header.add_child(folium.Element(_PAGE_CSS), name="geoplan_profile_css")
-    root.html.add_child(
-        folium.Element(
-            f"<div class='geoplan-doc'><h1>{maps.escape(area.name)}: {maps.escape(text['book'])}"
-            f"</h1>{mark}</div>"
-        ),
-        name="geoplan_index_head",
-        index=0,
-    )
-    head = "".join(
-        f"<th>{maps.escape(h)}</th>"
-        for h in (text["school"], text["kind"], text["township"], text["lacks"], text["pdf"])
-    )
-    root.html.add_child(
-        folium.Element(
-            f"<div class='geoplan-doc'><table class='geoplan-grid'><tr>{head}</tr>"
-            + "".join(rows)
-            + "</table></div>"
-        ),
-        name="geoplan_index_body",
-    )
+    head = render("index_head.html", text=text, county=area.name, mark=mark)
+    root.html.add_child(folium.Element(head), name="geoplan_index_head", index=0)
+    header = [text[k] for k in ("school", "kind", "township", "lacks", "pdf")]
+    page = render("index_body.html", text=text, header=header, rows=rows)
+    root.html.add_child(folium.Element(page), name="geoplan_index_body")
     return maps.render_offline(m)
 
 
