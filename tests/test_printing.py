@@ -35,8 +35,9 @@ def test_png_has_the_paper_size(
     path = printing.print_map(
         hostile_plan, tmp_path / "m.png", kind="restoration", paper=paper, dpi=dpi
     )
-    width_mm, height_mm = printing.PAPER_MM[paper]
+    long_mm, short_mm = printing.PAPER_MM[paper]
     with Image.open(path) as img:
+        width_mm, height_mm = (long_mm, short_mm) if img.width > img.height else (short_mm, long_mm)
         assert abs(img.width - width_mm / 25.4 * dpi) <= 1
         assert abs(img.height - height_mm / 25.4 * dpi) <= 1
         assert len(img.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 10
@@ -89,3 +90,54 @@ def test_bad_requests_are_refused(hostile_plan: PlanResult, tmp_path: Path) -> N
         printing.print_map(hostile_plan, tmp_path / "m.svg")
     with pytest.raises(ValueError, match="no districts"):
         printing.print_map(hostile_plan, tmp_path / "m.pdf", kind="districts")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "landscape", "below"),
+    [(1.0, 2.0, False, False), (2.0, 1.0, True, True), (3.0, 1.0, True, True),
+     (1.0, 3.0, False, False), (1.0, 1.0, True, False)],
+)  # fmt: skip
+def test_page_layout_fits_the_shape_and_fills_the_page(
+    width: float, height: float, landscape: bool, below: bool
+) -> None:
+    legend_mm, below_mm = 55.0, (200.0, 18.0)
+    layout = printing.page_layout(width, height, legend_mm=legend_mm, legend_below_mm=below_mm)
+    assert (layout.landscape, layout.legend_below) == (landscape, below)
+    left, bottom, w, h = layout.frame
+    pw, ph = layout.width_mm, layout.height_mm
+    assert w * pw / (h * ph) == pytest.approx(width / height)  # the frame has the county's shape
+    # by hand: the frame fills the space left by the margins and the legend in one direction
+    avail_w = pw - 2 * printing.MARGIN_MM - (0 if below else printing.GAP_MM + legend_mm)
+    avail_h = (
+        ph
+        - printing.TITLE_MM
+        - printing.FOOTER_MM
+        - (printing.GAP_MM + below_mm[1] if below else 0)
+    )
+    assert max(w * pw / avail_w, h * ph / avail_h) == pytest.approx(1.0)
+    assert left * pw >= printing.MARGIN_MM - 1e-9
+    if below:
+        assert layout.legend[1] * ph <= bottom * ph - printing.GAP_MM + 1e-9
+    else:
+        assert layout.legend[0] * pw == pytest.approx((left + w) * pw + printing.GAP_MM)
+        assert layout.legend[0] * pw + legend_mm <= pw - printing.MARGIN_MM + 1e-9
+    # worked by hand on A4 (avail. = page - margins - legend): e.g. 2:1 landscape beside the
+    # legend 222 x 111 mm, below it 281 x 140.5 mm; portrait below 194 x 97 mm: below wins;
+    # a 200 mm wide legend is not set below on a portrait page (194 mm between the margins)
+
+
+def test_a_tall_county_prints_portrait(hostile_plan: PlanResult, tmp_path: Path) -> None:
+    import dataclasses
+
+    from shapely.affinity import scale
+
+    area = hostile_plan.area
+    tall = dataclasses.replace(
+        area,
+        townships=area.townships.set_geometry(
+            area.townships.geometry.map(lambda g: scale(g, 1.0, 4.0, origin=(0, 0)))
+        ),
+    )
+    path = printing.print_map(tall, tmp_path / "tall.png", dpi=30)
+    with Image.open(path) as img:
+        assert img.height > img.width

@@ -28,6 +28,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -40,15 +41,22 @@ from geoplan.plan.pipeline import PlanResult
 from geoplan.rules import SCHOOL_KINDS
 
 __all__ = [
+    "FOOTER_MM",
+    "GAP_MM",
+    "LEGEND_COLUMNS_BELOW",
     "MAP_KINDS",
+    "MARGIN_MM",
     "PAPER_MM",
+    "TITLE_MM",
     "CjkFont",
+    "PageLayout",
     "add_north_arrow",
     "add_scale_bar",
     "draw_layers",
     "find_cjk_font",
     "font_context",
     "nice_scale_length",
+    "page_layout",
     "pdf_document",
     "print_map",
     "write_print_maps",
@@ -439,7 +447,7 @@ def draw_layers(
             part = sch[sch["kind"] == kind]
             if not len(part):
                 continue
-            color = maps._MARKER_HEX[maps.SCHOOL_STYLE[kind][0]]
+            color = maps.school_color(kind)
             ax.scatter(
                 part.geometry.x,
                 part.geometry.y,
@@ -492,6 +500,110 @@ def _page(
         )
     add_scale_bar(ax, lang=lang)
     add_north_arrow(ax, lang=lang)
+
+
+MARGIN_MM = 8.0
+"""Page margin left and right of the map and its legend."""
+TITLE_MM = 16.0
+"""Band at the top of the page kept for the title."""
+FOOTER_MM = 9.0
+"""Band at the bottom kept for the date, source and synthetic-data lines."""
+GAP_MM = 4.0
+"""Space between the map frame and its legend."""
+
+
+LEGEND_COLUMNS_BELOW = 3
+"""Columns of a legend set below the map (a wide county), instead of one column beside it."""
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """Where a printed map goes on its page.
+
+    Parameters
+    ----------
+    width_mm, height_mm
+        The page as printed (landscape: wider than high).
+    frame
+        The map frame (left, bottom, width, height) in fractions of the page; its shape is the
+        map extent's, as large as the page allows beside (or below) the legend.
+    legend
+        Left and top of the legend, in fractions of the page.
+    legend_below
+        The legend is below the frame in :data:`LEGEND_COLUMNS_BELOW` columns (else beside it,
+        in one column).
+    """
+
+    width_mm: float
+    height_mm: float
+    frame: tuple[float, float, float, float]
+    legend: tuple[float, float]
+    legend_below: bool = False
+
+    @property
+    def landscape(self) -> bool:
+        """Whether the page is wider than high."""
+        return self.width_mm > self.height_mm
+
+
+def page_layout(
+    extent_width: float,
+    extent_height: float,
+    *,
+    paper: str = "A4",
+    legend_mm: float = 60.0,
+    legend_below_mm: tuple[float, float] | None = None,
+) -> PageLayout:
+    """The orientation and map frame that draw an extent largest, with its legend.
+
+    The frame has the extent's shape (``extent_width`` : ``extent_height``, any unit). Of
+    landscape and portrait, with the legend beside the frame (``legend_mm`` wide) or, when
+    ``legend_below_mm`` (width, height) is given, below it, the layout giving the largest frame
+    wins; frame and legend are centred between the margins, so the page is filled in its tight
+    direction.
+    """
+    long_mm, short_mm = PAPER_MM[paper]
+    best: tuple[float, PageLayout] | None = None
+    options = [(False, legend_mm, 0.0)]
+    if legend_below_mm is not None:
+        options.append((True, legend_below_mm[0], legend_below_mm[1]))
+    for page_w, page_h in ((long_mm, short_mm), (short_mm, long_mm)):
+        for below, leg_w, leg_h in options:
+            avail_w = page_w - 2 * MARGIN_MM - (0.0 if below else GAP_MM + leg_w)
+            avail_h = page_h - TITLE_MM - FOOTER_MM - (GAP_MM + leg_h if below else 0.0)
+            if avail_w <= 0 or avail_h <= 0 or (below and leg_w > page_w - 2 * MARGIN_MM):
+                continue
+            scale = min(avail_w / extent_width, avail_h / extent_height)
+            frame_w, frame_h = extent_width * scale, extent_height * scale
+            if below:
+                left = (page_w - frame_w) / 2
+                bottom = FOOTER_MM + GAP_MM + leg_h + (avail_h - frame_h) / 2
+                legend = (left / page_w, (bottom - GAP_MM) / page_h)
+            else:
+                left = (page_w - (frame_w + GAP_MM + leg_w)) / 2
+                bottom = FOOTER_MM + (avail_h - frame_h) / 2
+                legend = ((left + frame_w + GAP_MM) / page_w, (bottom + frame_h) / page_h)
+            layout = PageLayout(
+                width_mm=page_w,
+                height_mm=page_h,
+                frame=(left / page_w, bottom / page_h, frame_w / page_w, frame_h / page_h),
+                legend=legend,
+                legend_below=below,
+            )
+            if best is None or frame_w * frame_h > best[0] * (1 + 1e-9):
+                best = (frame_w * frame_h, layout)
+    if best is None:
+        msg = f"The legend does not fit on {paper} paper; use A3."
+        raise ArgumentError(msg)
+    return best[1]
+
+
+def _extent(area: PlanningArea, kind: str) -> tuple[float, float, float, float]:
+    """The printed extent: the county (the county town's blocks for districts), padded."""
+    layer = area.blocks if kind == "districts" and len(area.blocks) else area.townships
+    x0, y0, x1, y1 = layer.to_crs(area.crs).total_bounds
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
 
 
 def _legend_label(i: int, label: str, lang: str) -> str:
@@ -608,7 +720,8 @@ def print_map(
     lang
         ``"en"`` or ``"zh"``.
     paper
-        ``"A4"`` or ``"A3"``, landscape.
+        ``"A4"`` or ``"A3"``, landscape or portrait, whichever draws the map larger
+        (:func:`page_layout`).
     source
         Data source line (default: the area's name).
     dpi
@@ -628,24 +741,42 @@ def print_map(
         raise ArgumentError(msg)
     area = result if isinstance(result, PlanningArea) else result.area
     width_mm, height_mm = PAPER_MM[paper]
+    x0, y0, x1, y1 = _extent(area, kind)
     with font_context(lang):
         title, layers, extra = _layers_for(result, kind, lang, band)
         fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
         ax = fig.add_axes((0.02, 0.05, 0.74, 0.87))
         handles = draw_layers(ax, area, lang=lang, **layers)
-        if kind == "districts" and len(area.blocks):
-            x0, y0, x1, y1 = area.blocks.to_crs(area.crs).total_bounds
-            pad = 0.05 * max(x1 - x0, y1 - y0)
-            ax.set_xlim(x0 - pad, x1 + pad)
-            ax.set_ylim(y0 - pad, y1 + pad)
-        _page(fig, ax, title=title, area=area, lang=lang, source=source)
-        fig.legend(
-            handles=handles + extra,
-            loc="upper left",
-            bbox_to_anchor=(0.77, 0.92),
-            fontsize=8,
-            frameon=False,
+        FigureCanvasAgg(fig)  # a canvas that measures text
+        mm = 25.4 / fig.dpi
+
+        def legend(ncols: int) -> Any:
+            return fig.legend(
+                handles=handles + extra, loc="upper left", fontsize=8, frameon=False,
+                borderaxespad=0.0, borderpad=0.0, ncols=ncols,
+            )  # fmt: skip
+
+        sizes = {}
+        for ncols in (1, LEGEND_COLUMNS_BELOW):
+            trial = legend(ncols)
+            box = trial.get_window_extent()
+            sizes[ncols] = (box.width * mm + 1.0, box.height * mm + 1.0)
+            trial.remove()
+        layout = page_layout(
+            x1 - x0,
+            y1 - y0,
+            paper=paper,
+            legend_mm=sizes[1][0],
+            legend_below_mm=sizes[LEGEND_COLUMNS_BELOW],
         )
+        final = legend(LEGEND_COLUMNS_BELOW if layout.legend_below else 1)
+        fig.set_size_inches(layout.width_mm / 25.4, layout.height_mm / 25.4)
+        ax.set_position(layout.frame)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal", adjustable="datalim")
+        final.set_bbox_to_anchor(layout.legend, transform=fig.transFigure)
+        _page(fig, ax, title=title, area=area, lang=lang, source=source)
         dest.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(dest, dpi=dpi)
     _logger.info("printable map written to %s", dest)
