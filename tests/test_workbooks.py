@@ -149,3 +149,15 @@ def test_every_workbook_of_a_chinese_demo_run(tmp_path: Path) -> None:
     assert journeys is not None
     assert journeys.freeze_panes == "C2"  # village id and band
     assert [c.value for c in journeys[1]][:4] == ["编号", "学段", "乡镇", "学生数"]
+    # every layer of the demo's results.gpkg has a parsable default style, legend in Chinese
+    from test_layer_styles import _rules, _styles
+
+    _, styles, fields, layers = _styles(folder / "results.gpkg")
+    assert set(styles) == layers and len(layers) >= 8
+    for name, (_, _, qml, default) in styles.items():
+        assert default == 1
+        for label, expression, _ in _rules(qml):
+            by_school = name.startswith("school_districts") or name == "county_town_blocks"
+            assert by_school or CJK.search(label), (name, label)  # school names as they are
+            for column in re.findall(r'"((?:[^"]|"")+)"', expression or ""):
+                assert column in fields[name], (name, column)

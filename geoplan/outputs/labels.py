@@ -593,6 +593,17 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "teachers_short": "缺编教师", "teachers_surplus": "超编教师", "rotation_in": "轮岗调入",
     "rotation_out": "轮岗调出", "needed": "需要", "in_post": "在岗", "shortage": "缺编",
     "surplus": "超编", "from_school": "派出学校", "to_school": "接收学校",
+    # ways
+    "way": "上学方式", "bus_seats": "校车座位", "seats_used": "已用座位", "beds_used": "已用床位",
+    "detail": "详情", "ways_walk_pupils": "步行学生", "ways_bus_pupils": "乘校车学生",
+    "ways_escorted_pupils": "家长接送学生", "ways_board_pupils": "寄宿学生",
+    "ways_none_pupils": "无可行方式的学生", "ways_no_way_pupils": "无可行方式的学生",
+    "ways_seats_used": "已用校车座位", "ways_beds_used": "已用床位",
+    "ways_boarders": "寄宿生", "ways_day": "走读生单程合计",
+    "ways_boarder_trip": "寄宿生回家单程合计", "ways_proven": "已证最优",
+    "ways_add_bus_seats": "需增校车座位", "ways_add_beds": "需增床位",
+    "ways_add_classes": "需增班数", "walk": "步行学生", "bus": "乘校车学生",
+    "escorted": "家长接送学生", "board": "寄宿学生", "none": "无可行方式的学生",
 }  # fmt: skip
 """Chinese headers of table columns and metric keys, by their name without band, state or unit."""
 
