@@ -51,11 +51,7 @@ _CODERS = {"coded_problem": 0, "coded": 0, "coded_error": 1}
 # belong to another issue's area. Files, scenarios and the command line (data/, runs/, network/,
 # cli.py) are never here.
 HAND_BUILT = {
-    "plan/evaluate.py": "columns of layers passed to assign_pupils by a library caller",
     "plan/demand.py": "arguments of project_pupils",
-    "plan/restoration.py": "arguments of plan_restoration",
-    "models/_coverage.py": "columns of layers passed to the coverage helpers",
-    "models/solver.py": "ids missing from a matrix passed by a library caller",
     "models/siting.py": "arguments of the siting models (another helper's area)",
     "models/_district_map.py": "districts (another helper's area)",
     "models/_district_inputs.py": "districts (another helper's area)",

@@ -1230,6 +1230,53 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "写成如 `media_sets: {{depends_on: [classrooms], splittable: false}}`。",
         ),
     },
+    "ids_not_in_matrix": {
+        "en": ("{count} {what} id(s) not in the matrix: {shown}", "Rebuild the matrix with them."),
+        "zh": ("矩阵中没有 {count} 个 {what} 编号:{shown}", "重新计算包含它们的矩阵。"),
+    },
+    "input_column_missing": {
+        "en": ("Column missing.", "Add `{column}`."),
+        "zh": ("缺少列。", "添加 `{column}` 列。"),
+    },
+    "minutes_band_missing": {
+        "en": (
+            "No minutes for this band.",
+            "Give a villages × schools minutes table for every band.",
+        ),
+        "zh": ("缺少该年级段的用时表。", "为每个年级段给出村 × 学校的用时表。"),
+    },
+    "minutes_villages_missing": {
+        "en": (
+            "{count} village(s) missing from the minutes table.",
+            "Build the travel matrix from the same villages layer.",
+        ),
+        "zh": ("用时表中缺少 {count} 个村。", "用同一个村图层计算出行矩阵。"),
+    },
+    "minutes_schools_missing": {
+        "en": (
+            "{count} school(s) missing from the minutes table.",
+            "Build the travel matrix to every school and site.",
+        ),
+        "zh": ("用时表中缺少 {count} 所学校。", "计算到每所学校和每个点位的出行矩阵。"),
+    },
+    "site_id_of_a_school": {
+        "en": ("A site has the id of a school.", "Give sites ids of their own."),
+        "zh": ("有点位与学校同编号。", "给点位各自不同的编号。"),
+    },
+    "walk_sites_missing": {
+        "en": (
+            "{count} site(s) missing from the grades 1-3 minutes table.",
+            "Build the walking matrix to every site.",
+        ),
+        "zh": ("1-3 年级用时表中缺少 {count} 个点位。", "计算到每个点位的步行矩阵。"),
+    },
+    "walk_villages_missing": {
+        "en": (
+            "{count} village(s) missing from the grades 1-3 minutes table.",
+            "Build the walking matrix from every village.",
+        ),
+        "zh": ("1-3 年级用时表中缺少 {count} 个村。", "计算从每个村出发的步行矩阵。"),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

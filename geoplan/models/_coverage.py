@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import Problem, ValidationError
 from geoplan.models._heuristics import nearest_open
 from geoplan.models._location import within
@@ -54,25 +55,37 @@ def _prepare(
 ) -> _Cover:
     young = _frame_years(young)
     problems: list[Problem] = []
-    for missing, what, fix in (
-        (sites.index.difference(minutes.columns), "site(s)", "to every site"),
-        (young.index.difference(minutes.index), "village(s)", "from every village"),
-    ):
-        if len(missing):
-            problems.append(
-                Problem(
-                    "",
-                    "travel",
-                    str(missing[0]),
-                    "g1_3",
-                    "",
-                    f"{len(missing)} {what} missing from the grades 1-3 minutes table.",
-                    f"build the walking matrix {fix}.",
-                )
+    no_sites = sites.index.difference(minutes.columns)
+    if len(no_sites):
+        problems.append(
+            coded_problem(
+                "walk_sites_missing",
+                "",
+                "travel",
+                str(no_sites[0]),
+                "g1_3",
+                "",
+                count=len(no_sites),
             )
+        )
+    no_villages = young.index.difference(minutes.index)
+    if len(no_villages):
+        problems.append(
+            coded_problem(
+                "walk_villages_missing",
+                "",
+                "travel",
+                str(no_villages[0]),
+                "g1_3",
+                "",
+                count=len(no_villages),
+            )
+        )
     for col in ("restore_cost_yuan",):
         if col not in sites.columns:
-            problems.append(Problem("", "sites", "", col, "", "column missing.", f"add `{col}`."))
+            problems.append(
+                coded_problem("input_column_missing", "", "sites", "", col, "", column=col)
+            )
     if problems:
         raise ValidationError(problems)
     is_open = (

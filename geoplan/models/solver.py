@@ -26,7 +26,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import ArgumentError, Problem, ValidationError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, ValidationError
 
 __all__ = [
     "STATUSES",
@@ -640,9 +641,20 @@ def _positions(wanted: list[str], have: list[str], what: str) -> np.ndarray:
     missing = [k for k in wanted if k not in pos]
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        msg = f"{len(missing)} {what} id(s) not in the matrix: {shown}"
         raise ValidationError(
-            [Problem("", "", missing[0], "id", missing[0], msg, "Rebuild the matrix with them.")]
+            [
+                coded_problem(
+                    "ids_not_in_matrix",
+                    "",
+                    "",
+                    missing[0],
+                    "id",
+                    missing[0],
+                    count=len(missing),
+                    what=what,
+                    shown=shown,
+                )
+            ]
         )
     return np.array([pos[k] for k in wanted], dtype=np.int64)
 

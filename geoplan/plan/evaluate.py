@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
+from geoplan.data.messages import coded_problem
 from geoplan.errors import Problem, ValidationError
 from geoplan.rules import BANDS, PlanningRules, bands_taught, teaches
 
@@ -102,33 +103,23 @@ def _check_inputs(
         col = f"pupils_{band}"
         if col not in villages.columns:
             problems.append(
-                Problem("", "villages", "", col, "", "column missing.", f"add `{col}`.")
+                coded_problem("input_column_missing", "", "villages", "", col, "", column=col)
             )
         if band not in minutes:
-            problems.append(
-                Problem(
-                    "",
-                    "travel",
-                    "",
-                    band,
-                    "",
-                    "no minutes for this band.",
-                    "give a villages × schools minutes table for every band.",
-                )
-            )
+            problems.append(coded_problem("minutes_band_missing", "", "travel", "", band, ""))
             continue
         table = minutes[band]
         missing_rows = villages.index.difference(table.index)
         if len(missing_rows):
             problems.append(
-                Problem(
+                coded_problem(
+                    "minutes_villages_missing",
                     "",
                     "travel",
                     str(missing_rows[0]),
                     band,
                     "",
-                    f"{len(missing_rows)} village(s) missing from the minutes table.",
-                    "build the travel matrix from the same villages layer.",
+                    count=len(missing_rows),
                 )
             )
         if "kind" not in schools.columns:
@@ -136,18 +127,20 @@ def _check_inputs(
         missing_cols = schools.index[_teaches(schools, band)].difference(table.columns)
         if len(missing_cols):
             problems.append(
-                Problem(
+                coded_problem(
+                    "minutes_schools_missing",
                     "",
                     "travel",
                     str(missing_cols[0]),
                     band,
                     "",
-                    f"{len(missing_cols)} school(s) missing from the minutes table.",
-                    "build the travel matrix to every school and site.",
+                    count=len(missing_cols),
                 )
             )
     if "kind" not in schools.columns:
-        problems.append(Problem("", "schools", "", "kind", "", "column missing.", "add `kind`."))
+        problems.append(
+            coded_problem("input_column_missing", "", "schools", "", "kind", "", column="kind")
+        )
     if problems:
         raise ValidationError(problems)
 

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import ArgumentError, Problem, ValidationError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, ValidationError
 from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
 from geoplan.models.siting import SitingResult
@@ -327,17 +328,7 @@ def destinations(schools: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     clash = left.index.intersection(right.index)
     if len(clash):
         raise ValidationError(
-            [
-                Problem(
-                    "",
-                    "sites",
-                    str(clash[0]),
-                    "id",
-                    str(clash[0]),
-                    "a site has the id of a school.",
-                    "give sites ids of their own.",
-                )
-            ]
+            [coded_problem("site_id_of_a_school", "", "sites", str(clash[0]), "id", clash[0])]
         )
     out = pd.concat([left, right])
     out.index.name = ID_INDEX
