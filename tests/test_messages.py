@@ -51,7 +51,6 @@ _CODERS = {"coded_problem": 0, "coded": 0, "coded_error": 1}
 # belong to another issue's area. Files, scenarios and the command line (data/, runs/, network/,
 # cli.py) are never here.
 HAND_BUILT = {
-    "plan/demand.py": "arguments of project_pupils",
     "models/siting.py": "arguments of the siting models (another helper's area)",
     "models/_district_map.py": "districts (another helper's area)",
     "models/_district_inputs.py": "districts (another helper's area)",

@@ -1277,6 +1277,53 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("1-3 年级用时表中缺少 {count} 个村。", "计算从每个村出发的步行矩阵。"),
     },
+    "projection_years_negative": {
+        "en": ("Negative horizon.", "Give 0 or more years."),
+        "zh": ("预测年限为负数。", "填写 0 或以上的年数。"),
+    },
+    "year_labels_bad": {
+        "en": (
+            "Year labels must be distinct, increasing and not empty.",
+            "Give e.g. [2015, 2016, 2017, 2018] (the first is today's counts).",
+        ),
+        "zh": (
+            "年份标签应互不相同、递增且不为空。",
+            "写成如 [2015, 2016, 2017, 2018](第一年为现状人数)。",
+        ),
+    },
+    "pupils_not_a_count": {
+        "en": ("Not a count.", "Give 0 or more pupils."),
+        "zh": ("不是人数。", "填写 0 或以上的人数。"),
+    },
+    "intake_unknown_ids": {
+        "en": ("Intake for unknown village ids.", "Use ids of the villages layer."),
+        "zh": ("入学人数中有未知的村编号。", "使用村图层中的编号。"),
+    },
+    "intake_negative": {
+        "en": ("Negative or missing intake.", "Give 0 or more pupils."),
+        "zh": ("入学人数为负数或缺失。", "填写 0 或以上的人数。"),
+    },
+    "migration_rate_bad": {
+        "en": (
+            "Rate outside 0-1.",
+            "Give the yearly share of rural pupils moving to town, e.g. 0.01.",
+        ),
+        "zh": ("比例不在 0-1 之间。", "填写每年迁入县城的农村学生比例,如 0.01。"),
+    },
+    "migration_town_empty": {
+        "en": (
+            "No village lies in the county-town township.",
+            "Name the township id of the county town.",
+        ),
+        "zh": ("县城所在乡镇中没有村。", "填写县城所在乡镇的编号。"),
+    },
+    "growth_rate_bad": {
+        "en": (
+            "Bad growth rate for township {township!r}.",
+            "Give a rate above -1 (e.g. 0.02 for 2 % a year).",
+        ),
+        "zh": ("乡镇 {township!r} 的增长率有误。", "填写大于 -1 的增长率(如 0.02 表示每年 2%)。"),
+    },
 }
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 

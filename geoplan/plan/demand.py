@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
+from geoplan.data.messages import coded_problem
 from geoplan.errors import Problem, UnknownIdError, ValidationError
 from geoplan.rules import BANDS
 
@@ -47,28 +48,26 @@ class TownMigration:
     rate_per_year: float
 
 
-def _problem(column: str, value: object, message: str, fix: str, row_id: str = "") -> Problem:
-    return Problem("project_pupils", "villages", row_id, column, str(value), message, fix)
-
-
 def _year_labels(years: int | Sequence[int]) -> list[int]:
     if isinstance(years, (int, np.integer)):
         if years < 0:
             raise ValidationError(
-                [_problem("years", years, "negative horizon.", "give 0 or more years.")]
+                [
+                    coded_problem(
+                        "projection_years_negative",
+                        "project_pupils",
+                        "villages",
+                        "",
+                        "years",
+                        years,
+                    )
+                ]
             )
         return list(range(int(years) + 1))
     labels = [int(y) for y in years]
     if not labels or len(set(labels)) != len(labels) or labels != sorted(labels):
         raise ValidationError(
-            [
-                _problem(
-                    "years",
-                    labels,
-                    "year labels must be distinct, increasing and not empty.",
-                    "give e.g. [2015, 2016, 2017, 2018] (the first is today's counts).",
-                )
-            ]
+            [coded_problem("year_labels_bad", "project_pupils", "villages", "", "years", labels)]
         )
     return labels
 
@@ -116,7 +115,9 @@ def project_pupils(
     for name in ("township", *PUPIL_COLUMNS):
         if name not in villages.columns:
             problems.append(
-                _problem(name, "", "column missing.", f"add a `{name}` column to the villages.")
+                coded_problem(
+                    "input_column_missing", "project_pupils", "villages", "", name, "", column=name
+                )
             )
     if problems:
         raise ValidationError(problems)
@@ -125,26 +126,38 @@ def project_pupils(
         for col, value in row.items():
             if not np.isfinite(value) or value < 0:
                 problems.append(
-                    _problem(str(col), value, "not a count.", "give 0 or more pupils.", str(vid))
+                    coded_problem(
+                        "pupils_not_a_count",
+                        "project_pupils",
+                        "villages",
+                        str(vid),
+                        str(col),
+                        value,
+                    )
                 )
     growth = dict(growth_by_township or {})
     for town, town_rate in growth.items():
         if not np.isfinite(town_rate) or town_rate <= -1:
             problems.append(
-                _problem(
+                coded_problem(
+                    "growth_rate_bad",
+                    "project_pupils",
+                    "villages",
+                    "",
                     "growth_by_township",
                     town_rate,
-                    f"bad growth rate for township {town!r}.",
-                    "give a rate above -1 (e.g. 0.02 for 2 % a year).",
+                    township=town,
                 )
             )
     if migration_to_town is not None and not 0 <= migration_to_town.rate_per_year <= 1:
         problems.append(
-            _problem(
+            coded_problem(
+                "migration_rate_bad",
+                "project_pupils",
+                "villages",
+                "",
                 "migration_to_town",
                 migration_to_town.rate_per_year,
-                "rate outside 0-1.",
-                "give the yearly share of rural pupils moving to town, e.g. 0.01.",
             )
         )
     ids = [str(i) for i in villages.index]
@@ -155,16 +168,18 @@ def project_pupils(
         unknown = sorted(set(given.index) - set(ids))
         if unknown:
             problems.append(
-                _problem(
+                coded_problem(
+                    "intake_unknown_ids",
+                    "project_pupils",
+                    "villages",
+                    "",
                     "intake",
                     ", ".join(unknown[:5]),
-                    "intake for unknown village ids.",
-                    "use ids of the villages layer.",
                 )
             )
         if (given < 0).any() or not np.isfinite(given.to_numpy()).all():
             problems.append(
-                _problem("intake", "", "negative or missing intake.", "give 0 or more pupils.")
+                coded_problem("intake_negative", "project_pupils", "villages", "", "intake", "")
             )
         base_intake = np.where(
             pd.Index(ids).isin(given.index),
@@ -184,11 +199,13 @@ def project_pupils(
     if migration_to_town is not None and not in_town.any():
         raise ValidationError(
             [
-                _problem(
+                coded_problem(
+                    "migration_town_empty",
+                    "project_pupils",
+                    "villages",
+                    "",
                     "migration_to_town",
                     migration_to_town.township,
-                    "no village lies in the county-town township.",
-                    "name the township id of the county town.",
                 )
             ]
         )
