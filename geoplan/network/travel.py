@@ -1000,13 +1000,24 @@ def _network_pairs(
     weight: str,
     limit: float,
     workers: int | None = 1,
+    only: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The finite road distances of :func:`_network_distances` as (rows, columns, values)."""
+    """The finite road distances of :func:`_network_distances` as (rows, columns, values).
+
+    ``only``: sorted keys ``row * columns + column`` of the pairs wanted (the others are
+    dropped block by block, so they never pile up).
+    """
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    n_cols = len(snap_d)
     for rows, cols, values in _network_blocks(
         net, snap_o, snap_d, weight=weight, limit=limit, workers=workers
     ):
         r, c = np.nonzero(np.isfinite(values))
+        if only is not None:
+            key = rows[r].astype(np.int64) * n_cols + cols[c]
+            pos = np.minimum(np.searchsorted(only, key), max(len(only) - 1, 0))
+            hit = only[pos] == key if len(only) else np.zeros(len(key), dtype=bool)
+            r, c = r[hit], c[hit]
         parts.append((rows[r], cols[c], values[r, c]))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -1378,7 +1389,13 @@ def _compute_pairs(
         keep = np.isfinite(minutes) if cutoff_min is None else minutes <= cutoff_min
         r, c, minutes = r[keep], c[keep], minutes[keep]
         rm, cm, road_m_all = _network_pairs(
-            net, o_tab, d_tab, weight="metres", limit=m_limit, workers=workers
+            net,
+            o_tab,
+            d_tab,
+            weight="metres",
+            limit=m_limit,
+            workers=workers,
+            only=np.sort(r * shape[1] + c),
         )
         key_m = rm * shape[1] + cm
         order = np.argsort(key_m, kind="stable")
