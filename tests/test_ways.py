@@ -162,6 +162,8 @@ def test_least_additions_agree_with_brute_force(seed: int) -> None:
     }
     assert _fits(more, pick)
     assert got.total_units == pytest.approx(got.seats.sum() + got.beds.sum() + got.places.sum())
+    for added in (got.seats, got.beds, got.classes, got.places):  # whole, never "-0" in a table
+        assert not np.signbit(added).any() and np.array_equal(added, np.floor(added))
 
 
 def test_groups_without_pupils_take_their_best_way() -> None:

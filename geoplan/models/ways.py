@@ -424,6 +424,12 @@ def solve_ways(
     return WaysSolution(choice, objective, status, gap, places_used, seats_used, beds_used, seconds)
 
 
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Whole numbers of a MIP's integer columns, never ``-0`` (it reads "-0" in tables)."""
+    out: np.ndarray = np.maximum(np.round(values), 0.0) + 0.0
+    return out
+
+
 def least_additions(
     pupils: ArrayLike,
     band: ArrayLike,
@@ -489,10 +495,10 @@ def least_additions(
         time_limit_s=time_limit_s,
         start=_start(d, mip, keep_opt, gpos),
     )
-    classes = np.round(mip.values(x, "classes")).reshape(n_s, n_b)
+    classes = _whole(mip.values(x, "classes")).reshape(n_s, n_b)
     return Additions(
-        seats=np.round(mip.values(x, "seats")),
-        beds=np.round(mip.values(x, "beds")),
+        seats=_whole(mip.values(x, "seats")),
+        beds=_whole(mip.values(x, "beds")),
         classes=classes,
         places=classes * size,
         total_units=objective["units"],
