@@ -231,6 +231,16 @@ def test_stability_limits_name_their_cause_and_need_todays_school():
         )  # fmt: skip
 
 
+def test_a_zero_journey_increase_is_a_limit_too():
+    """`max_journey_increase_min: 0` (no journey may rise) is checked like any other value."""
+    blocks, schools, minutes = small_town()
+    with pytest.raises(ArgumentError, match="max_journey_increase_min.*Fill `school_middle`"):
+        plan_districts(
+            blocks.drop(columns="school_middle"), schools, travel=minutes, levels=("middle",),
+            max_journey_increase_min=0.0,
+        )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_demo_stability_checked_from_the_blocks_table() -> None:
     """The demo town with a moved cap and a journey-increase limit: counts from the blocks."""

@@ -939,7 +939,9 @@ def plan_districts(
                 f"contiguity in {time_limit_s:g} s ({sol.over_capacity_pupils:,.0f} pupils over "
                 "the class-size limit in its best plan)."
             )
-        if failure and (stable["max_moved"] is not None or stable["max_journey_increase_min"]):
+        if failure and (
+            stable["max_moved"] is not None or stable["max_journey_increase_min"] is not None
+        ):
             _stability_cause(li, level, args, kwargs, stable, failure)
         if failure:
             diag = _diagnose_level(
@@ -1176,9 +1178,9 @@ def _stability_cause(
 
 def _check_today(li: _LevelInput, stable: Mapping[str, float | None]) -> None:
     """Stability limits need today's school of the level on the blocks."""
-    asked = [k for k, v in stable.items() if v]
-    if stable.get("max_moved") is not None and "max_moved" not in asked:
-        asked.append("max_moved")
+    asked = [  # a limit of 0 is a limit; a weight of 0 is no weight
+        k for k, v in stable.items() if (v is not None if k != "stay_weight_min" else bool(v))
+    ]
     if asked and not np.any(li.status_quo >= 0):
         msg = (
             f"{', '.join(asked)} for the {LEVEL_NAMES[li.level]} level needs today's school per "
