@@ -231,6 +231,21 @@ def test_stability_limits_name_their_cause_and_need_todays_school():
         )  # fmt: skip
 
 
+def test_manifest_reports_each_district_solve():
+    """manifest.json's solvers carry each level's objective, bound and gap (as the indicators)."""
+    from types import SimpleNamespace
+
+    from geoplan.runs.runner import solver_report
+
+    blocks, schools, minutes = small_town()
+    plan = plan_districts(blocks, schools, travel=minutes, levels=("primary",), time_limit_s=5)
+    got = solver_report(SimpleNamespace(restoration=None, districts=plan))["districts_primary"]
+    ind = plan.indicators.loc["primary"]
+    assert got["objective_pupil_min"] == ind["objective_pupil_min"] > 0
+    assert got["bound_pupil_min"] == ind["bound_pupil_min"] > 0
+    assert got["gap"] == ind["gap"] and got["status"] == ind["status"]
+
+
 def test_a_zero_journey_increase_is_a_limit_too():
     """`max_journey_increase_min: 0` (no journey may rise) is checked like any other value."""
     blocks, schools, minutes = small_town()

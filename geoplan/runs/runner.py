@@ -431,7 +431,9 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
         for level in ind.index:
             out[f"districts_{level}"] = {
                 key: ind.loc[level, key]
-                for key in ("method", "status", "objective", "bound", "gap", "seconds")
+                for key in ("method", "status", "objective_pupil_min", "bound_pupil_min", "gap",
+                            "seconds", "joint_objective_pupil_min", "joint_bound_pupil_min",
+                            "joint_gap")  # fmt: skip
                 if key in ind.columns
             }
         for level, diag in result.districts.diagnoses.items():
