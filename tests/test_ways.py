@@ -471,6 +471,20 @@ def test_unknown_ids_of_ways_are_refused_with_the_field(tmp_path: Path) -> None:
             prepare_area(load_scenario(path))
         assert err.value.problems and err.value.problems[0].column == field
         assert "99" in str(err.value)
+    # every unknown id of every field at once, not the first field only
+    path.write_text(
+        f"area: {{folder: {demo_folder()}}}\nrestoration: {{must: [P99]}}\n"
+        "ways: {escorted_townships: [T99], bus_seats: {P04: 40}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        prepare_area(load_scenario(path))
+    got = {(p.column, p.value) for p in err.value.problems}
+    assert got == {
+        ("restoration.must", "P99"),
+        ("ways.escorted_townships", "T99"),
+        ("ways.bus_seats", "P04"),
+    }
 
 
 @pytest.mark.slow

@@ -189,29 +189,32 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
         boundary_tolerance_m=scenario.boundary_tolerance_m,
     )
     sites = area.sites.copy()
+    refused: list[ScenarioError] = []  # every unknown id of every field, refused at once
     for field, ids, decision in (
         ("restoration.must", scenario.must_sites, "must"),
         ("restoration.never", scenario.never_sites, "never"),
     ):
         unknown = sorted(set(ids) - set(sites.index))
         if unknown:
-            raise _unknown_ids(scenario, field, unknown, "sites", list(sites.index[:3]))
-        if ids:
+            refused.append(_unknown_ids(scenario, field, unknown, "sites", list(sites.index[:3])))
+        elif ids:
             sites.loc[list(ids), "decision"] = decision
-    unknown = sorted(set(scenario.settings.closed_schools) - set(area.schools.index))
-    if unknown:
-        raise _unknown_ids(
-            scenario, "closures.schools", unknown, "schools", list(area.schools.index[:3])
-        )
+    checks: list[tuple[str, Any, str, Any]] = [
+        ("closures.schools", scenario.settings.closed_schools, "schools", area.schools)
+    ]
     ways = scenario.settings.ways
     if ways is not None:
-        for field, given, layer, have in (
+        checks += [
             ("ways.escorted_townships", ways.escorted_townships, "townships", area.townships),
             ("ways.bus_seats", tuple(ways.bus_seats), "schools", area.schools),
-        ):
-            unknown = sorted(set(given) - set(have.index.astype(str)))
-            if unknown:
-                raise _unknown_ids(scenario, field, unknown, layer, list(have.index[:3]))
+        ]
+    for field, given, layer, have in checks:
+        unknown = sorted(set(map(str, given)) - set(have.index.astype(str)))
+        if unknown:
+            refused.append(_unknown_ids(scenario, field, unknown, layer, list(have.index[:3])))
+    if refused:
+        msg = "\n".join(str(err) for err in refused)
+        raise ScenarioError(msg, problems=[p for err in refused for p in err.problems])
     return dataclasses.replace(area, sites=sites)
 
 
