@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geoplan.data.messages import problem_text
 from geoplan.errors import ArgumentError, InfeasibleError
 from geoplan.models._contiguity import rook_adjacency
 from geoplan.models.districts import plan_districts, solve_districts
@@ -220,10 +221,18 @@ def test_plan_stability_counts_and_limits_checked_independently():
 
 def test_stability_limits_name_their_cause_and_need_todays_school():
     blocks, schools, minutes = small_town()
-    with pytest.raises(InfeasibleError, match="max_pupils_moved = 0"):
+    with pytest.raises(InfeasibleError, match="max_pupils_moved = 0") as err:
         plan_districts(
             blocks, schools, travel=minutes, levels=("primary",), max_moved=0.0, time_limit_s=5
         )
+    (problem,) = err.value.problems  # coded, so `geoplan run --lang zh` prints it in Chinese
+    assert (problem.code, problem.column, problem.value) == (
+        "districts_stability_infeasible",
+        "districts.max_pupils_moved",
+        "0",
+    )
+    said, fix = problem_text(problem, "zh")
+    assert "districts.max_pupils_moved = 0" in said and "小学学区" in said and "放宽" in fix
     with pytest.raises(ArgumentError, match="Fill `school_middle`"):
         plan_districts(
             blocks.drop(columns="school_middle"), schools, travel=minutes, levels=("middle",),
@@ -249,7 +258,7 @@ def test_manifest_reports_each_district_solve():
 def test_a_zero_journey_increase_is_a_limit_too():
     """`max_journey_increase_min: 0` (no journey may rise) is checked like any other value."""
     blocks, schools, minutes = small_town()
-    with pytest.raises(ArgumentError, match="max_journey_increase_min.*Fill `school_middle`"):
+    with pytest.raises(ArgumentError, match=r"max_journey_increase_min.*Fill `school_middle`"):
         plan_districts(
             blocks.drop(columns="school_middle"), schools, travel=minutes, levels=("middle",),
             max_journey_increase_min=0.0,

@@ -1103,6 +1103,43 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "写成如 `{key}: {one}`,或按学段分别填写:`{key}: {per}`。",
         ),
     },
+    "districts_stability_infeasible": {
+        "en": (
+            "No {level} districts fit the places and contiguity within {limits}; without these "
+            "limits the best plan found moves {moved} pupils and raises no journey by more than "
+            "{rise} min.",
+            "Raise the limits (or add classes at today's schools).",
+        ),
+        "zh": (
+            "在 {limits} 之内,没有满足学位和连片要求的{level_zh}学区方案;不设这些限制时,找到的"
+            "最佳方案调动 {moved} 名学生,任何学生的单程时间增加不超过 {rise} 分钟。",
+            "放宽这些限制(或在现有学校增加班级)。",
+        ),
+    },
+    "districts_feeders_cause": {
+        "en": (
+            "No nested plan (every primary district inside one middle district) fits the places, "
+            "contiguity and limits, though each level alone has a plan: the feeders are the cause.",
+            "Write `feeders: false`, add classes where primary and middle districts cannot line "
+            "up, or relax the limits.",
+        ),
+        "zh": (
+            "没有满足学位、连片和各项限制的嵌套方案(每个小学学区完全位于一个初中学区内),而两个"
+            "学段各自单独规划都有方案:原因在于对口(feeders)要求。",
+            "写 `feeders: false`,在小学和初中学区对不齐的地方增加班级,或放宽限制。",
+        ),
+    },
+    "districts_feeders_level_unfit": {
+        "en": (
+            "No nested plan fits: the {level} level alone has no plan within the places, "
+            "contiguity and limits.",
+            "Run without feeders first to see that level's diagnosis (extra classes per school).",
+        ),
+        "zh": (
+            "没有嵌套方案:{level_zh}学段单独规划也没有满足学位、连片和限制的方案。",
+            "先不设 feeders 运行一次,查看该学段的诊断(各校需增加的班级)。",
+        ),
+    },
     "level_unknown": {
         "en": ("Unknown school level.", "Use primary and/or middle, e.g. `{key}: {per}`."),
         "zh": ("学段无法识别。", "使用 primary(小学)和/或 middle(初中),如 `{key}: {per}`。"),

@@ -34,6 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, InfeasibleError
 from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
@@ -1027,23 +1028,21 @@ def _feeder_plan(
             time_limit_s=time_limit_s * 2, mip_rel_gap=mip_rel_gap,
         )  # fmt: skip
     except InfeasibleError as err:
-        alone = []
+        unfit = []
         for level in ("primary", "middle"):
             args, kwargs = prepared[level][4], prepared[level][6]
             try:
-                sol = solve_districts(*args, **kwargs)
-                fits = sol.status != "not_feasible"
+                fits = solve_districts(*args, **kwargs).status != "not_feasible"
             except InfeasibleError:
                 fits = False
-            alone.append(f"the {LEVEL_NAMES[level]} level alone {'has' if fits else 'has no'} plan")
-        why = (
-            "feeders are the cause: write `feeders: false`, add classes where primary and middle "
-            "districts cannot line up, or relax the limits"
-            if "has no" not in " ".join(alone)
-            else "run without feeders first to see the diagnosis of the level that does not fit"
-        )
-        msg = f"{err}\nFeeders: {'; '.join(alone)}; {why}."
-        raise InfeasibleError(msg) from err
+            if not fits:
+                unfit.append(level)
+        at = ("", "districts", "", "districts.feeders", "true")
+        problems = [
+            coded_problem("districts_feeders_level_unfit", *at, level=lv) for lv in unfit
+        ] or [coded_problem("districts_feeders_cause", *at)]
+        why = " ".join(f"{p.message} Fix: {p.fix}" for p in problems)
+        raise InfeasibleError(f"{err}\nFeeders: {why}", problems=problems) from err
 
 
 def _feeder_table(prepared: Mapping[str, tuple[Any, ...]], joint: FeederSolution) -> Any:
@@ -1166,14 +1165,15 @@ def _stability_cause(
         limits.append(
             f"districts.max_journey_increase_min = {stable['max_journey_increase_min']:g}"
         )
-    msg = (
-        f"{failure}\nStability: no {LEVEL_NAMES[level]} plan fits the places and contiguity "
-        f"within {' and '.join(limits)}; without these limits the best plan found moves "
-        f"{moved:,.0f} pupils and raises no journey by more than "
-        f"{float(rise.max()) if rise.size else 0.0:.1f} min. Raise the limits (or add classes "
-        "at today's schools)."
-    )
-    raise InfeasibleError(msg)
+    field = "max_pupils_moved" if stable["max_moved"] is not None else "max_journey_increase_min"
+    limit = stable["max_moved"] if field == "max_pupils_moved" else stable[field]
+    problem = coded_problem(
+        "districts_stability_infeasible", "", "districts", "", f"districts.{field}", f"{limit:g}",
+        level=level, limits=", ".join(limits), moved=f"{moved:,.0f}",
+        rise=f"{float(rise.max()) if rise.size else 0.0:.1f}",
+    )  # fmt: skip
+    msg = f"{failure}\nStability: {problem.message} Fix: {problem.fix}"
+    raise InfeasibleError(msg, problems=[problem])
 
 
 def _check_today(li: _LevelInput, stable: Mapping[str, float | None]) -> None:

@@ -246,10 +246,12 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
     except InfeasibleError as err:
         must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
         field = "restoration.must" if scen.must_sites else "name"
+        value = ", ".join(scen.must_sites)
+        own = [p.column for p in err.problems if p.column.startswith("districts.")]
+        if own:  # a district refusal names its own field (districts.feeders, ...)
+            field, must, value = own[0], "", ""
         msg = f"Scenario {scen.where(field)}{must}: {err}"
-        raise InfeasibleError(
-            msg, problems=_in_scenario(err, scen, field, ", ".join(scen.must_sites))
-        ) from err
+        raise InfeasibleError(msg, problems=_in_scenario(err, scen, field, value)) from err
     except NetworkError as err:
         field = "closures.roads" if scen.settings.closures else "area"
         msg = f"Scenario {scen.where(field)}: {err}"
@@ -431,13 +433,11 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
             }
     if result.districts is not None:
         ind = result.districts.indicators
+        keys = ("method", "status", "objective_pupil_min", "bound_pupil_min", "gap", "seconds",
+                "joint_objective_pupil_min", "joint_bound_pupil_min", "joint_gap")  # fmt: skip
         for level in ind.index:
             out[f"districts_{level}"] = {
-                key: ind.loc[level, key]
-                for key in ("method", "status", "objective_pupil_min", "bound_pupil_min", "gap",
-                            "seconds", "joint_objective_pupil_min", "joint_bound_pupil_min",
-                            "joint_gap")  # fmt: skip
-                if key in ind.columns
+                key: ind.loc[level, key] for key in keys if key in ind.columns
             }
         for level, diag in result.districts.diagnoses.items():
             if diag.least is not None:
