@@ -188,7 +188,7 @@ def province(*, side: int = 530) -> None:
         )
 
 
-def workers(*, side: int = 500, rounds: int = 2) -> None:
+def workers(*, side: int = 500, rounds: int = 2, cutoff_only: bool = False) -> None:
     """One process vs two on the issue-27 case: school bus, 10,000 villages x 1,000 sites.
 
     Graph ``build(side=500)`` (250,000 nodes, ~880,000 edges); the network is converted once
@@ -208,7 +208,8 @@ def workers(*, side: int = 500, rounds: int = 2) -> None:
     sites = layer(g, 1_000, 12, "t")
     net = network_for(g, SCHOOL_BUS, crs=CRS)
     travel_matrix(net, villages.iloc[:10], sites.iloc[:10], mode=SCHOOL_BUS, use_cache=False)
-    for cutoff, storage in ((None, "dense"), (60.0, "dense"), (60.0, "sparse")):
+    cases = [(None, "dense"), (60.0, "dense"), (60.0, "sparse")]
+    for cutoff, storage in cases[1:2] if cutoff_only else cases:
         times: dict[int, list[float]] = {1: [], 2: []}
         cpu: dict[int, list[float]] = {1: [], 2: []}
         loads: list[float] = []
@@ -275,8 +276,9 @@ def growth(n_villages: int, storage: str, *, side: int = 500) -> None:
 if __name__ == "__main__":
     if "--province" in sys.argv:
         province()
-    elif "--workers" in sys.argv:
-        workers()
+    elif "--workers" in sys.argv:  # --workers cutoff: only the 60-minute dense case, 3 rounds
+        cut = "cutoff" in sys.argv
+        workers(cutoff_only=cut, rounds=3 if cut else 2)
     elif "--growth" in sys.argv:
         at = sys.argv.index("--growth")
         growth(int(sys.argv[at + 1]), sys.argv[at + 2])
