@@ -280,12 +280,16 @@ def test_hand_made_county() -> None:
     assert got.least.classes[0].tolist() == [1, 0, 0]
     assert got.summary() == ["1 more class of grades 1-3 at S1 (25 places)", "2 more beds at S2"]
     placed = a[a["way"] != "none"].reset_index()
-    # independent recount of places, seats and beds
+    # independent recount of places (classes x the rules' 25 and 50), seats and beds
     for sid in SCHOOLS:
         mine = placed[placed["school"] == sid]
-        for band in BANDS:
-            cap = got.schools.loc[sid, f"places_{band}"]
+        for band, limit in (("g1_3", 25), ("g4_6", 25), ("g7_9", 50)):
+            cap = schools.loc[sid, f"classes_{band}"] * limit
+            assert got.schools.loc[sid, f"places_{band}"] == cap
             assert mine.loc[mine["band"] == band, "pupils"].sum() <= cap + 1e-9
+        for way in ("walk", "bus", "escorted", "board"):  # pupils by way, a column each
+            by_way = mine.loc[mine["way"] == way, "pupils"].sum()
+            assert got.schools.loc[sid, f"{way}_pupils"] == by_way
         assert mine.loc[mine["way"] == "bus", "pupils"].sum() <= schools.loc[sid, "bus_seats"]
         assert mine.loc[mine["way"] == "board", "pupils"].sum() <= schools.loc[sid, "boarding_beds"]
     # every village and band has a way and a school, or is listed with a reason

@@ -602,8 +602,9 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "ways_boarders": "寄宿生", "ways_day": "走读生单程合计",
     "ways_boarder_trip": "寄宿生回家单程合计", "ways_proven": "已证最优",
     "ways_add_bus_seats": "需增校车座位", "ways_add_beds": "需增床位",
-    "ways_add_classes": "需增班数", "walk": "步行学生", "bus": "乘校车学生",
-    "escorted": "家长接送学生", "board": "寄宿学生", "none": "无可行方式的学生",
+    "ways_add_classes": "需增班数", "walk_pupils": "步行学生",
+    "bus_pupils": "乘校车学生", "escorted_pupils": "家长接送学生", "board_pupils": "寄宿学生",
+    "none": "无可行方式的学生",
 }  # fmt: skip
 """Chinese headers of table columns and metric keys, by their name without band, state or unit."""
 

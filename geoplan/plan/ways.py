@@ -71,12 +71,10 @@ SCHOOL_WAY_COLUMNS: tuple[str, ...] = (
     "seats_used",
     "boarding_beds",
     "beds_used",
-    "walk",
-    "bus",
-    "escorted",
-    "board",
+    *(f"{w}_pupils" for w in WAYS),
 )
-"""Columns of :attr:`WaysPlan.schools`: places and pupils per band, seats, beds, pupils by way."""
+"""Columns of :attr:`WaysPlan.schools`: places and pupils per band, seats, beds, pupils by way
+(``walk_pupils``, ``bus_pupils``, ``escorted_pupils``, ``board_pupils``)."""
 
 
 @dataclass(frozen=True)
@@ -763,7 +761,7 @@ def _school_table(
     flat = flat[flat["way"] != "none"]
     by_way = flat.groupby(["school", "way"])["pupils"].sum().unstack().fillna(0.0)
     for name in WAYS:
-        out[name] = (
+        out[f"{name}_pupils"] = (
             by_way[name].reindex(out.index, fill_value=0.0) if name in by_way.columns else 0.0
         )
     return out[list(SCHOOL_WAY_COLUMNS)].astype("float64")
