@@ -13,29 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from test_districts_stability import demo_town, grid, shared_edge_graph
 
 from geoplan.errors import InfeasibleError
 from geoplan.models._contiguity import rook_adjacency
 from geoplan.models.districts import plan_districts, solve_feeder_districts
 
 CRS = "EPSG:32645"
-
-
-def grid(nx_: int, ny_: int, size: float = 100.0) -> list[shapely.Geometry]:
-    return [
-        shapely.box(x * size, y * size, (x + 1) * size, (y + 1) * size)
-        for y in range(ny_)
-        for x in range(nx_)
-    ]
-
-
-def shared_edge_graph(geoms: list[shapely.Geometry]) -> nx.Graph:
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(geoms)))
-    for a, b in itertools.combinations(range(len(geoms)), 2):
-        if geoms[a].boundary.intersection(geoms[b].boundary).length > 1.0:
-            graph.add_edge(a, b)
-    return graph
 
 
 def feasible_plans(demand, cost, cap, graph, home, today=None, max_moved=None):
@@ -187,21 +171,7 @@ def test_feeder_plan_checked_from_the_polygons():
 @pytest.fixture(scope="module")
 def demo_inputs():
     """The demo county town, its open schools within 2 km and the pupil-walk block matrix."""
-    from geoplan.data.datasets import demo_county
-    from geoplan.network.roads import load_graph
-    from geoplan.network.travel import travel_matrix
-
-    area = demo_county()
-    blocks = area.blocks
-    near = blocks.union_all().buffer(2000)
-    schools = area.schools[(area.schools["status"] == "open") & area.schools.within(near)]
-    points = gpd.GeoDataFrame(
-        blocks.drop(columns="geometry"),
-        geometry=blocks.geometry.representative_point(),
-        crs=area.crs,
-    )
-    graph = load_graph(area.roads_path, to_crs=area.crs)
-    return blocks, schools, travel_matrix(graph, points, schools, mode="pupil_walk")
+    return demo_town()
 
 
 @pytest.mark.slow

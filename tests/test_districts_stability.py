@@ -265,9 +265,8 @@ def test_a_zero_journey_increase_is_a_limit_too():
         )  # fmt: skip
 
 
-@pytest.mark.slow
-def test_demo_stability_checked_from_the_blocks_table() -> None:
-    """The demo town with a moved cap and a journey-increase limit: counts from the blocks."""
+def demo_town():
+    """The demo county town, its open schools within 2 km and the pupil-walk block matrix."""
     from geoplan.data.datasets import demo_county
     from geoplan.network.roads import load_graph
     from geoplan.network.travel import travel_matrix
@@ -281,8 +280,14 @@ def test_demo_stability_checked_from_the_blocks_table() -> None:
         geometry=blocks.geometry.representative_point(),
         crs=area.crs,
     )
-    matrix = travel_matrix(load_graph(area.roads_path, to_crs=area.crs), points, schools,
-                           mode="pupil_walk")  # fmt: skip
+    graph = load_graph(area.roads_path, to_crs=area.crs)
+    return blocks, schools, travel_matrix(graph, points, schools, mode="pupil_walk")
+
+
+@pytest.mark.slow
+def test_demo_stability_checked_from_the_blocks_table() -> None:
+    """The demo town with a moved cap and a journey-increase limit: counts from the blocks."""
+    blocks, schools, matrix = demo_town()
     caps = {"primary": 650.0, "middle": 420.0}
     plan = plan_districts(
         blocks, schools, travel=matrix, max_moved=caps, max_journey_increase_min=5.0,
