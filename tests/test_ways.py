@@ -302,6 +302,22 @@ def test_hand_made_county() -> None:
             assert r["school"] in SCHOOLS and math.isfinite(r["journey_min"])
 
 
+def test_unknown_bus_seat_schools_are_refused_from_the_catalogue() -> None:
+    """The library's own refusal (no scenario file): coded, so it reads in Chinese too."""
+    from geoplan.data.messages import problem_text
+
+    villages, schools, sites, journeys = _county()
+    with pytest.raises(ScenarioError) as err:
+        plan_ways(villages, schools, sites, journeys, settings=WaysSettings(bus_seats={"S9": 3}))
+    (problem,) = err.value.problems
+    assert (problem.code, problem.column, problem.value) == (
+        "scenario_unknown_ids",
+        "ways.bus_seats",
+        "S9",
+    )
+    assert "S1, S2" in problem.fix and "schools 图层" in problem_text(problem, "zh")[0]
+
+
 def test_board_only_for_board_bands_and_reason_names_each_way() -> None:
     villages, schools, sites, journeys = _county()
     far = WayJourneys(

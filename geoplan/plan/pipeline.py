@@ -35,6 +35,7 @@ from geoplan.plan.ways import (
     WaysSettings,
     day_way_minutes,
     plan_ways,
+    refuse_unknown_way_ids,
     way_journeys,
 )
 from geoplan.rules import BANDS, PlanningRules
@@ -588,18 +589,7 @@ def _way_journeys(
     """The journeys of every way, once the scenario's ``ways:`` ids are checked."""
     ways = settings.ways
     assert ways is not None
-    for field_name, given, layer, have in (
-        ("escorted_townships", ways.escorted_townships, "townships", area.townships.index),
-        ("bus_seats", list(ways.bus_seats), "schools", area.schools.index),
-    ):
-        ids = sorted({str(i) for i in have})
-        unknown = sorted({str(g) for g in given} - set(ids))
-        if unknown:
-            msg = (
-                f"ways.{field_name} names unknown {layer} id(s) {unknown}. "
-                f"Fix: use ids of the {layer} layer, e.g. {ids[:3]}."
-            )
-            raise ScenarioError(msg)
+    refuse_unknown_way_ids(ways, townships=area.townships.index, schools=area.schools.index)
     return way_journeys(
         graph,
         area.villages,

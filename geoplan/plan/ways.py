@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.area import ID_INDEX
-from geoplan.errors import ArgumentError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, ScenarioError
 from geoplan.models.ways import WAYS, Additions, WaysSolution, least_additions, solve_ways
 from geoplan.network import travel
 from geoplan.network.modes import MODES, Closure
@@ -51,7 +52,9 @@ __all__ = [
     "WaysSettings",
     "day_way_minutes",
     "plan_ways",
+    "refuse_unknown_way_ids",
     "school_places",
+    "unknown_way_ids",
     "way_journeys",
     "way_options",
 ]
@@ -266,6 +269,66 @@ def school_places(
     return pd.concat([out, site_rows]).astype("float64")
 
 
+def unknown_way_ids(
+    settings: WaysSettings, *, townships: pd.Index | None, schools: pd.Index
+) -> list[tuple[str, list[str], str, list[str]]]:
+    """The ids of ``ways:`` that are not in the area, field by field (the one check of them).
+
+    ``townships=None`` leaves ``escorted_townships`` unchecked.
+
+    Returns
+    -------
+    list of tuple
+        Per field with unknown ids: the field (``ways.escorted_townships``, ``ways.bus_seats``),
+        the unknown ids, the layer they should name and three of its ids as examples.
+    """
+    out = []
+    for field_name, given, layer, have in (
+        ("ways.escorted_townships", settings.escorted_townships, "townships", townships),
+        ("ways.bus_seats", tuple(settings.bus_seats), "schools", schools),
+    ):
+        if have is None:
+            continue
+        ids = [str(i) for i in have]
+        unknown = sorted({str(g) for g in given} - set(ids))
+        if unknown:
+            out.append((field_name, unknown, layer, ids[:3]))
+    return out
+
+
+def refuse_unknown_way_ids(
+    settings: WaysSettings, *, townships: pd.Index | None, schools: pd.Index
+) -> None:
+    """Raise when ``ways:`` names townships or schools the area does not have.
+
+    ``townships=None`` leaves ``escorted_townships`` unchecked.
+
+    Raises
+    ------
+    ScenarioError
+        With one coded problem per field (``scenario_unknown_ids``).
+    """
+    problems = [
+        coded_problem(
+            "scenario_unknown_ids",
+            "",
+            "ways",
+            "",
+            field_name,
+            ", ".join(unknown),
+            field=field_name,
+            layer=layer,
+            examples=", ".join(examples),
+        )
+        for field_name, unknown, layer, examples in unknown_way_ids(
+            settings, townships=townships, schools=schools
+        )
+    ]
+    if problems:
+        msg = " ".join(f"{p.column} {p.value}: {p.message} Fix: {p.fix}" for p in problems)
+        raise ScenarioError(msg, problems=problems)
+
+
 def _dest_table(
     schools: pd.DataFrame, sites: pd.DataFrame, rules: PlanningRules, settings: WaysSettings
 ) -> pd.DataFrame:
@@ -276,13 +339,8 @@ def _dest_table(
         else pd.Series(0.0, index=schools.index)
     )
     seats.index = seats.index.astype(str)
+    refuse_unknown_way_ids(settings, townships=None, schools=seats.index)
     for sid, n in settings.bus_seats.items():
-        if str(sid) not in seats.index:
-            msg = (
-                f"ways.bus_seats names unknown school id {sid!r}. "
-                f"Fix: use ids of the schools layer, e.g. {list(seats.index[:3])}."
-            )
-            raise ArgumentError(msg)
         seats[str(sid)] = float(n)
     dest["bus_seats"] = seats.reindex(dest.index).fillna(0.0).to_numpy(dtype="float64")
     dest["boarding_beds"] = pd.to_numeric(dest["boarding_beds"], errors="coerce").fillna(0.0)

@@ -47,6 +47,7 @@ from geoplan.outputs.layer_styles import write_layer_styles
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
 from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
+from geoplan.plan.ways import unknown_way_ids
 from geoplan.rules import BANDS
 from geoplan.runs.scenario import SCHEMA, Scenario, load_scenario
 
@@ -202,16 +203,16 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     checks: list[tuple[str, Any, str, Any]] = [
         ("closures.schools", scenario.settings.closed_schools, "schools", area.schools)
     ]
-    ways = scenario.settings.ways
-    if ways is not None:
-        checks += [
-            ("ways.escorted_townships", ways.escorted_townships, "townships", area.townships),
-            ("ways.bus_seats", tuple(ways.bus_seats), "schools", area.schools),
-        ]
     for field, given, layer, have in checks:
         unknown = sorted(set(map(str, given)) - set(have.index.astype(str)))
         if unknown:
             refused.append(_unknown_ids(scenario, field, unknown, layer, list(have.index[:3])))
+    ways = scenario.settings.ways
+    if ways is not None:
+        for field, unknown, layer, examples in unknown_way_ids(
+            ways, townships=area.townships.index, schools=area.schools.index
+        ):
+            refused.append(_unknown_ids(scenario, field, unknown, layer, examples))
     if refused:
         msg = "\n".join(str(err) for err in refused)
         raise ScenarioError(msg, problems=[p for err in refused for p in err.problems])
