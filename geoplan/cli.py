@@ -473,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except GeoplanError as err:
         print(
-            f"geoplan {args.command}: {_explained(err, getattr(args, 'lang', 'en'))}",
+            f"geoplan {args.command}: {_explained(err, getattr(args, 'lang', None) or 'en')}",
             file=sys.stderr,
         )
         return 1

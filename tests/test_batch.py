@@ -29,7 +29,7 @@ import pytest
 from geoplan import cli
 from geoplan.errors import MissingInputError
 from geoplan.network.modes import MODES
-from geoplan.runs.batch import BatchResult, is_finished, run_batch, scenario_files
+from geoplan.runs.batch import _HTTP_ADDRESS, BatchResult, is_finished, run_batch, scenario_files
 from geoplan.runs.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data" / "scenarios"
@@ -127,8 +127,8 @@ def _loopback_problem() -> str | None:
 def dask_port_lock() -> Iterator[None]:
     """One Dask cluster at a time across parallel test workers.
 
-    A scheduler binds its HTTP server to port 8787 even without a dashboard; two starting at once
-    (pytest -n 2) collide, and distributed then leaks a socket. A file lock serialises them.
+    Each cluster serves HTTP on a free loopback port (``_HTTP_ADDRESS``), so two never collide;
+    the lock keeps two 2-worker clusters from sharing the two cores at once.
     """
     with (Path(tempfile.gettempdir()) / "geoplan-dask-tests.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -152,7 +152,7 @@ def test_dask_scheduler_on_127_0_0_1_with_a_killed_worker(
     folder = make_folder(tmp_path)
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=_HTTP_ADDRESS,
             host="127.0.0.1",
         ) as cluster,
         Client(cluster) as client,

@@ -397,6 +397,12 @@ def _killed(job: _Job) -> dict[str, Any]:
     }
 
 
+# Where an embedded scheduler serves HTTP: without an address distributed binds port 8787 on
+# every interface, collides with any other cluster on the machine and leaks a socket; a free
+# port on the loopback never collides and is not reachable from the network.
+_HTTP_ADDRESS = "127.0.0.1:0"
+
+
 def _dask_modules() -> tuple[ModuleType, ModuleType]:
     """``dask`` and ``distributed``, or an error naming the ``dask`` extra."""
     feature = "Running a batch on Dask (--local-cluster, --scheduler)"
@@ -429,7 +435,7 @@ def _run_dask(
         if scheduler is None:
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, host="127.0.0.1", env=dict(THREAD_ENV),
+                dashboard_address=_HTTP_ADDRESS, host="127.0.0.1", env=dict(THREAD_ENV),
             )  # fmt: skip
         client = Client(cluster if cluster is not None else scheduler)
     try:
