@@ -258,11 +258,17 @@ def test_manifest_reports_each_district_solve():
 def test_a_zero_journey_increase_is_a_limit_too():
     """`max_journey_increase_min: 0` (no journey may rise) is checked like any other value."""
     blocks, schools, minutes = small_town()
-    with pytest.raises(ArgumentError, match=r"max_journey_increase_min.*Fill `school_middle`"):
+    with pytest.raises(
+        ArgumentError, match=r"max_journey_increase_min.*Fill `school_middle`"
+    ) as err:
         plan_districts(
             blocks.drop(columns="school_middle"), schools, travel=minutes, levels=("middle",),
             max_journey_increase_min=0.0,
         )  # fmt: skip
+    (problem,) = err.value.problems  # coded: the scenario's field names, in Chinese too
+    assert (problem.code, problem.column) == ("districts_stability_needs_today", "school_middle")
+    said, fix = problem_text(problem, "zh")
+    assert "districts.max_journey_increase_min" in said and "初中" in said and "blocks" in fix
 
 
 def demo_town():

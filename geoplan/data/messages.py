@@ -1116,6 +1116,19 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "放宽这些限制(或在现有学校增加班级)。",
         ),
     },
+    "districts_stability_needs_today": {
+        "en": (
+            "{fields} for the {level} level need today's school per block, but no block's "
+            "`school_{level}` names an open school of the level ({schools}).",
+            "Fill `school_{level}` in the blocks layer with today's school id, or drop the "
+            "stability settings.",
+        ),
+        "zh": (
+            "{level_zh}学段的 {fields} 需要每个街区现在的学校,但没有街区的 `school_{level}` 填了"
+            "该学段开办中的学校({schools})。",
+            "在 blocks 图层的 `school_{level}` 中填写街区现在的学校编号,或去掉这些稳定性设置。",
+        ),
+    },
     "districts_feeders_cause": {
         "en": (
             "No nested plan (every primary district inside one middle district) fits the places, "

@@ -42,7 +42,7 @@ from geoplan.models._district_model import (
 )
 from geoplan.models.solver import Mip
 
-logger = logging.getLogger(__name__)
+_logger = logging.getLogger(__name__)
 
 _HIGHS_LOG = False
 
@@ -326,7 +326,7 @@ def _pattern_search(
             best, y_best = got, y
     if best is None:
         return None
-    logger.info("feeders: feed pattern %s, %.0f pupil-min", y_best.tolist(), best[0])
+    _logger.info("feeders: feed pattern %s, %.0f pupil-min", y_best.tolist(), best[0])
     return best[1], best[2]
 
 

@@ -1182,13 +1182,17 @@ def _check_today(li: _LevelInput, stable: Mapping[str, float | None]) -> None:
         k for k, v in stable.items() if (v is not None if k != "stay_weight_min" else bool(v))
     ]
     if asked and not np.any(li.status_quo >= 0):
-        msg = (
-            f"{', '.join(asked)} for the {LEVEL_NAMES[li.level]} level needs today's school per "
-            f"block, but no block's `school_{li.level}` names an open school of the level "
-            f"({', '.join(map(str, li.schools.index))}). Fill `school_{li.level}` in the blocks "
-            "layer with today's school id, or drop the stability settings."
-        )
-        raise ArgumentError(msg)
+        fields = [f"districts.{_SCENARIO_FIELD.get(k, k)}" for k in asked]
+        problem = coded_problem(
+            "districts_stability_needs_today", "", "blocks", "", f"school_{li.level}", "",
+            fields=", ".join(fields), level=li.level,
+            schools=", ".join(map(str, li.schools.index)),
+        )  # fmt: skip
+        raise ArgumentError(f"{problem.message} Fix: {problem.fix}", problems=[problem])
+
+
+_SCENARIO_FIELD = {"max_moved": "max_pupils_moved"}
+"""The scenario's ``districts:`` name of a stability argument, where the two differ."""
 
 
 def _stability_table(li: _LevelInput, sol: DistrictSolution) -> Any:
