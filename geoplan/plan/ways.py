@@ -506,6 +506,11 @@ def way_options(
     return out.set_index([ID_INDEX, "band"]).sort_index(level=ID_INDEX, sort_remaining=False)
 
 
+# The ways MIP's first two levels count pupils by way, already in the metrics as
+# ``ways_none_pupils`` and ``ways_board_pupils``; one figure, one name.
+_LEVELS_COUNTED_ABOVE = frozenset({"no_way_pupils", "boarders"})
+
+
 @dataclass(frozen=True)
 class WaysPlan:
     """Every village and band's school and way, the schools' seats and beds, and the additions.
@@ -566,6 +571,8 @@ class WaysPlan:
         out["ways_seats_used"] = round(float(self.schools["seats_used"].sum()))
         out["ways_beds_used"] = round(float(self.schools["beds_used"].sum()))
         for name, value in self.solution.objective.items():
+            if name in _LEVELS_COUNTED_ABOVE:
+                continue  # the same pupils as ways_none_pupils / ways_board_pupils
             out[f"ways_{name}"] = round(float(value), 3)
         out["ways_proven"] = bool(self.solution.proven)
         if self.least is not None:
