@@ -105,6 +105,17 @@ def test_unknown_keys_are_errors_naming_field_and_fix(tmp_path: Path) -> None:
     assert "typo.yaml" in text
 
 
+def test_an_unknown_field_is_offered_its_closest_spelling(tmp_path: Path) -> None:
+    # bus_walk_max_m shares the first letters; bus_wait_min is the spelling meant
+    path = _write(
+        tmp_path, "ways_typo.yaml", f"base: {HERE / 'base' / 'tiny.yaml'}\nways: {{bus_wait: 5}}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "column ways.bus_wait" in str(err.value)
+    assert "Did you mean 'bus_wait_min'" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("body", "field", "words"),
     [

@@ -63,6 +63,7 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import math
 import re
@@ -424,7 +425,10 @@ class _Checker:
         for key in data:
             where = f"{prefix}{key}"
             if key not in schema:
-                close = [k for k in schema if k.startswith(str(key)[:3])]
+                # the closest spelling first (bus_wait -> bus_wait_min, not bus_walk_max_m)
+                close = difflib.get_close_matches(str(key), list(schema), 1, 0.6) or [
+                    k for k in schema if k.startswith(str(key)[:3])
+                ]
                 self.coded(
                     "unknown_field" if close else "unknown_field_no_hint",
                     where,
