@@ -85,7 +85,7 @@ RESULT_LAYERS: dict[str, str] = {
 
 PACKAGES: tuple[str, ...] = (
     "geoplan", "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "networkx",
-    "osmnx", "scipy", "highspy", "folium", "openpyxl", "pyyaml",
+    "osmnx", "scipy", "highspy", "folium", "openpyxl", "xlsxwriter", "pyyaml",
 )  # fmt: skip
 """Packages whose versions the manifest records."""
 
