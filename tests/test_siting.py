@@ -171,17 +171,10 @@ def test_pmedian_brute_force(seed, fixed, must, never, cap, low) -> None:
     assert set(_ids(fixed + must)) <= opened and not opened & set(_ids(never))
     assert res.assignment["site"].isin(res.open_ids).all()
     if cap is None and low is None:
-        prob = siting._prepare(
-            cost,
-            weights=w,
-            fixed=_ids(fixed),
-            must=_ids(must),
-            never=_ids(never),
-            capacity=None,
-            min_enrolment=None,
-            demand_ids=None,
-            site_ids=None,
+        choice = siting._SiteChoice(
+            weights=w, fixed=_ids(fixed), must=_ids(must), never=_ids(never)
         )
+        prob = siting._prepare(cost, choice)
         radius, _ = siting._radius_milp(prob, p, None, 30.0)
         assert radius.objective == pytest.approx(best)
 

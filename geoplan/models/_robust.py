@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.errors import ArgumentError, InfeasibleError
+from geoplan.errors import ArgumentError
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models import siting as st
@@ -73,18 +73,19 @@ def check_robust(robust: str | None, cost: Any) -> str:
 
 def prepare(
     cost: Mapping[str, Any],
+    choice: st._SiteChoice,
     *,
     months: Mapping[str, float] | None,
-    weights: Any,
-    fixed: Iterable[str],
-    must: Iterable[str],
-    never: Iterable[str],
-    demand_ids: Any,
-    site_ids: Any,
-    extra: Mapping[str, Any],
+    objective_weights: Any = None,
 ) -> _Seasons:
     """Align every season's matrix on the first one's ids; check months and unsupported options."""
-    used = [k for k, v in extra.items() if v not in (None, False)]
+    single_only = {
+        "capacity": choice.capacity,
+        "min_enrolment": choice.min_enrolment,
+        "fill_fixed": choice.fill_fixed,
+        "objective_weights": objective_weights,
+    }
+    used = [k for k, v in single_only.items() if v not in (None, False)]
     if used:
         msg = (
             f"robust (seasonal) models take no {', '.join(used)}; solve each season alone "
@@ -95,22 +96,14 @@ def prepare(
     if not names:
         msg = "`cost` is an empty mapping; give one cost matrix per season"
         raise ArgumentError(msg)
-    fixed, must, never = list(fixed), list(must), list(never)
+    uncapacitated = replace(choice, capacity=None, min_enrolment=None, fill_fixed=False)
     probs: list[st._Problem] = []
     for name, matrix in cost.items():
-        kw: dict[str, Any] = {"demand_ids": demand_ids, "site_ids": site_ids}
+        season = uncapacitated
         if probs and not isinstance(matrix, np.ndarray):
-            kw = {"demand_ids": probs[0].demand_ids, "site_ids": probs[0].site_ids}
-        prob = st._prepare(
-            matrix,
-            weights=weights,
-            fixed=fixed,
-            must=must,
-            never=never,
-            capacity=None,
-            min_enrolment=None,
-            **kw,
-        )
+            first = probs[0]
+            season = replace(uncapacitated, demand_ids=first.demand_ids, site_ids=first.site_ids)
+        prob = st._prepare(matrix, season)
         if probs and (
             prob.cost.shape != probs[0].cost.shape
             or prob.demand_ids != probs[0].demand_ids
@@ -459,35 +452,20 @@ def _radius_block(
 
 def p_median(
     cost: Mapping[str, Any],
+    choice: st._SiteChoice,
     *,
     p: int,
     robust: str,
     months: Mapping[str, float] | None,
     unreachable_min: float | Mapping[str, float] | None,
-    weights: Any,
-    fixed: Iterable[str],
-    must: Iterable[str],
-    never: Iterable[str],
-    demand_ids: Any,
-    site_ids: Any,
     method: str,
     time_limit_s: float,
     heuristic_rounds: int,
-    extra: Mapping[str, Any],
+    objective_weights: Any,
 ) -> st.SitingResult:
     """Robust p-median over seasons (see the module docstring)."""
     t0 = time.perf_counter()
-    seasons = prepare(
-        cost,
-        months=months,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        extra=extra,
-    )
+    seasons = prepare(cost, choice, months=months, objective_weights=objective_weights)
     prob = seasons.first
     st._check_count(prob, p)
     costs, penalty = _unreachable(seasons, unreachable_min)
@@ -642,6 +620,7 @@ def p_median(
 def coverage(
     model: str,
     cost: Mapping[str, Any],
+    choice: st._SiteChoice,
     *,
     limit: float,
     p: int | None,
@@ -649,45 +628,15 @@ def coverage(
     budget: float | None,
     robust: str,
     months: Mapping[str, float] | None,
-    weights: Any,
-    fixed: Iterable[str],
-    must: Iterable[str],
-    never: Iterable[str],
-    demand_ids: Any,
-    site_ids: Any,
     method: str,
     time_limit_s: float,
-    extra: Mapping[str, Any],
 ) -> st.SitingResult:
     """Robust ``max_coverage`` (``p``) or ``budgeted_coverage`` (``site_cost``, ``budget``)."""
     t0 = time.perf_counter()
-    seasons = prepare(
-        cost,
-        months=months,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        extra=extra,
-    )
+    seasons = prepare(cost, choice, months=months)
     prob = seasons.first
     m = len(prob.site_ids)
-    if p is not None:
-        st._check_count(prob, p)
-        costs_site = np.ones(m)
-    else:
-        c = st._per_site(site_cost, prob.site_ids, "site_cost", None)
-        assert c is not None and budget is not None
-        costs_site = np.where(prob.fixed, 0.0, c)
-        must_cost = float(costs_site[prob.must].sum())
-        if must_cost > budget + 1e-9:
-            msg = (
-                f"must-open sites cost {st._fmt(must_cost)} > budget {st._fmt(budget)}; "
-                "raise the budget"
-            )
-            raise InfeasibleError(msg)
+    costs_site = st._coverage_costs(prob, p, site_cost, budget)
     w = prob.weights
     covers = [st._reachable(s, limit) for s in seasons.probs]
     dec = _decisions(seasons)
@@ -850,34 +799,18 @@ def coverage(
 
 def set_cover(
     cost: Mapping[str, Any],
+    choice: st._SiteChoice,
     *,
     limit: float,
     robust: str,
     months: Mapping[str, float] | None,
-    weights: Any,
     site_cost: Any,
-    fixed: Iterable[str],
-    must: Iterable[str],
-    never: Iterable[str],
-    demand_ids: Any,
-    site_ids: Any,
     method: str,
     time_limit_s: float,
-    extra: Mapping[str, Any],
 ) -> st.SitingResult:
     """Cheapest sites covering, in every season, every village some site covers in that season."""
     t0 = time.perf_counter()
-    seasons = prepare(
-        cost,
-        months=months,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        extra=extra,
-    )
+    seasons = prepare(cost, choice, months=months)
     prob = seasons.first
     mat, _sw, ids = _stack(seasons, [s.cost for s in seasons.probs])
     stacked_w = np.tile(prob.weights, len(seasons.names))

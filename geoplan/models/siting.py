@@ -225,20 +225,32 @@ def _mask(ids: Iterable[str], site_ids: list[str], name: str) -> np.ndarray:
     return mask
 
 
-def _prepare(
-    cost: CostInput,
-    *,
-    weights: Any,
-    fixed: Iterable[str],
-    must: Iterable[str],
-    never: Iterable[str],
-    capacity: Any,
-    min_enrolment: Any,
-    demand_ids: Any,
-    site_ids: Any,
-    fill_fixed: bool = False,
-) -> _Problem:
-    table = id_matrix(cost, row_ids=demand_ids, col_ids=site_ids)
+@dataclass(frozen=True)
+class _SiteChoice:
+    """What every siting model is asked to choose among (the arguments of the module docstring).
+
+    Built once by each public model from its arguments and passed down unchanged (to
+    :func:`_prepare`, and to the robust models of :mod:`geoplan.models._robust`); ``fixed``,
+    ``must`` and ``never`` are held as tuples, so an iterator given by the caller is read once.
+    """
+
+    weights: Any = None
+    fixed: Iterable[str] = ()
+    must: Iterable[str] = ()
+    never: Iterable[str] = ()
+    capacity: Any = None
+    min_enrolment: Any = None
+    fill_fixed: bool = False
+    demand_ids: Any = None
+    site_ids: Any = None
+
+    def __post_init__(self) -> None:
+        for name in ("fixed", "must", "never"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+def _prepare(cost: CostInput, choice: _SiteChoice) -> _Problem:
+    table = id_matrix(cost, row_ids=choice.demand_ids, col_ids=choice.site_ids)
     matrix = table.values
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         msg = f"the cost matrix must be demand x sites and not empty; got {matrix.shape}"
@@ -248,24 +260,24 @@ def _prepare(
         raise ArgumentError(msg)
     n, _m = matrix.shape
     d_ids, s_ids = table.row_ids, table.col_ids
-    w = id_vector(weights, d_ids, name="weights", what="demand point", default=1.0)
+    w = id_vector(choice.weights, d_ids, name="weights", what="demand point", default=1.0)
     assert w is not None
     if np.any(np.isnan(w)) or np.any(w < 0):
         msg = f"`weights` must hold one non-negative number per demand point ({n})"
         raise ArgumentError(msg)
-    f_mask = _mask(fixed, s_ids, "fixed")
-    m_mask = _mask(must, s_ids, "must")
-    n_mask = _mask(never, s_ids, "never")
+    f_mask = _mask(choice.fixed, s_ids, "fixed")
+    m_mask = _mask(choice.must, s_ids, "must")
+    n_mask = _mask(choice.never, s_ids, "never")
     clash = np.flatnonzero((f_mask | m_mask) & n_mask)
     if clash.size:
         names = ", ".join(s_ids[k] for k in clash[:10])
         msg = f"sites {names} are both open (fixed/must) and `never`; choose one decision"
         raise InfeasibleError(msg)
-    cap = _per_site(capacity, s_ids, "capacity", None)
-    low = _per_site(min_enrolment, s_ids, "min_enrolment", None)
+    cap = _per_site(choice.capacity, s_ids, "capacity", None)
+    low = _per_site(choice.min_enrolment, s_ids, "min_enrolment", None)
     if low is not None:
         low = np.where(f_mask, 0.0, low)
-    if fill_fixed:
+    if choice.fill_fixed:
         if cap is None:
             msg = "`fill_fixed=True` fills the fixed sites to their capacity; give `capacity`"
             raise ArgumentError(msg)
@@ -653,44 +665,26 @@ def p_median(
     if method not in METHODS:
         msg = f"`method` must be one of {METHODS}, got {method!r}"
         raise ArgumentError(msg)
+    choice = _SiteChoice(
+        weights, fixed, must, never, capacity, min_enrolment, fill_fixed, demand_ids, site_ids
+    )
     if isinstance(cost, Mapping):
         from geoplan.models import _robust
 
         return _robust.p_median(
             cost,
+            choice,
             p=p,
             robust=_robust.check_robust(robust, cost),
             months=months,
             unreachable_min=unreachable_min,
-            weights=weights,
-            fixed=fixed,
-            must=must,
-            never=never,
-            demand_ids=demand_ids,
-            site_ids=site_ids,
             method=method,
             time_limit_s=time_limit_s,
             heuristic_rounds=heuristic_rounds,
-            extra={
-                "capacity": capacity,
-                "min_enrolment": min_enrolment,
-                "fill_fixed": fill_fixed,
-                "objective_weights": objective_weights,
-            },
+            objective_weights=objective_weights,
         )
     _not_robust(robust, months)
-    prob = _prepare(
-        cost,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        capacity=capacity,
-        min_enrolment=min_enrolment,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        fill_fixed=fill_fixed,
-    )
+    prob = _prepare(cost, choice)
     if objective_weights is not None:
         ow = np.asarray(objective_weights, dtype=np.float64).ravel()
         if ow.shape != prob.weights.shape or np.any(np.isnan(ow)) or np.any(ow < 0):
@@ -1072,50 +1066,85 @@ def max_coverage(
     SitingResult
         ``objective`` is the number of pupils covered.
     """
+    choice = _SiteChoice(
+        weights, fixed, must, never, capacity, min_enrolment, fill_fixed, demand_ids, site_ids
+    )
+    return _covering(
+        "max_coverage",
+        cost,
+        choice,
+        limit=limit,
+        p=p,
+        site_cost=None,
+        budget=None,
+        robust=robust,
+        months=months,
+        method=method,
+        time_limit_s=time_limit_s,
+    )
+
+
+def _coverage_costs(
+    prob: _Problem, p: int | None, site_cost: Any, budget: float | None
+) -> np.ndarray:
+    """What opening each site costs: one each against ``p``, or ``site_cost`` against ``budget``.
+
+    Fixed sites cost nothing; the must-open sites must fit the budget.
+    """
+    if p is not None:
+        _check_count(prob, p)
+        return np.ones(len(prob.site_ids))
+    costs = _per_site(site_cost, prob.site_ids, "site_cost", None)
+    assert costs is not None and budget is not None
+    costs = np.where(prob.fixed, 0.0, costs)
+    must_cost = float(costs[prob.must].sum())
+    if must_cost > budget + 1e-9:
+        msg = f"must-open sites cost {_fmt(must_cost)} > budget {_fmt(budget)}; raise the budget"
+        raise InfeasibleError(msg)
+    return costs
+
+
+def _covering(
+    model: str,
+    cost: SeasonCost,
+    choice: _SiteChoice,
+    *,
+    limit: float,
+    p: int | None,
+    site_cost: Any,
+    budget: float | None,
+    robust: str | None,
+    months: Mapping[str, float] | None,
+    method: str,
+    time_limit_s: float,
+) -> SitingResult:
+    """``max_coverage`` (``p``) or ``budgeted_coverage`` (``site_cost``, ``budget``)."""
     t0 = time.perf_counter()
     if isinstance(cost, Mapping):
         from geoplan.models import _robust
 
         return _robust.coverage(
-            "max_coverage",
+            model,
             cost,
+            choice,
             limit=limit,
             p=p,
-            site_cost=None,
-            budget=None,
+            site_cost=site_cost,
+            budget=budget,
             robust=_robust.check_robust(robust, cost),
             months=months,
-            weights=weights,
-            fixed=fixed,
-            must=must,
-            never=never,
-            demand_ids=demand_ids,
-            site_ids=site_ids,
             method=method,
             time_limit_s=time_limit_s,
-            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
         )
     _not_robust(robust, months)
-    prob = _prepare(
-        cost,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        capacity=capacity,
-        min_enrolment=min_enrolment,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        fill_fixed=fill_fixed,
-    )
-    _check_count(prob, p)
+    prob = _prepare(cost, choice)
     return _coverage(
         prob,
-        "max_coverage",
+        model,
         limit=limit,
         p=p,
-        site_cost=np.ones(len(prob.site_ids)),
-        budget=None,
+        site_cost=_coverage_costs(prob, p, site_cost, budget),
+        budget=budget,
         method=method,
         time_limit_s=time_limit_s,
         t0=t0,
@@ -1144,71 +1173,30 @@ def budgeted_coverage(
 ) -> SitingResult:
     """Open sites whose cost (e.g. ``restore_cost_yuan``) fits ``budget``, covering most pupils.
 
-    Fixed sites cost nothing; ``must`` sites are paid from the budget.
-
-    With ``cost`` a mapping season -> matrix, ``robust`` = ``"worst"`` (default: most pupils
-    covered in the worst season), ``"regret"`` (least largest shortfall against each season's
-    own optimum) or ``"expected"`` (most pupils covered, months-weighted mean; ``months`` per
-    season, default equal); each season's value is in the result's ``seasons``.
+    Fixed sites cost nothing; ``must`` sites are paid from the budget. Other parameters,
+    ``robust`` and ``months`` (with ``cost`` a mapping season -> matrix) are as for
+    :func:`max_coverage`.
 
     Returns
     -------
     SitingResult
         ``objective`` is the number of pupils covered.
     """
-    t0 = time.perf_counter()
-    if isinstance(cost, Mapping):
-        from geoplan.models import _robust
-
-        return _robust.coverage(
-            "budgeted_coverage",
-            cost,
-            limit=limit,
-            p=None,
-            site_cost=site_cost,
-            budget=budget,
-            robust=_robust.check_robust(robust, cost),
-            months=months,
-            weights=weights,
-            fixed=fixed,
-            must=must,
-            never=never,
-            demand_ids=demand_ids,
-            site_ids=site_ids,
-            method=method,
-            time_limit_s=time_limit_s,
-            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
-        )
-    _not_robust(robust, months)
-    prob = _prepare(
-        cost,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        capacity=capacity,
-        min_enrolment=min_enrolment,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        fill_fixed=fill_fixed,
+    choice = _SiteChoice(
+        weights, fixed, must, never, capacity, min_enrolment, fill_fixed, demand_ids, site_ids
     )
-    costs = _per_site(site_cost, prob.site_ids, "site_cost", None)
-    assert costs is not None
-    costs = np.where(prob.fixed, 0.0, costs)
-    must_cost = float(costs[prob.must].sum())
-    if must_cost > budget + 1e-9:
-        msg = f"must-open sites cost {_fmt(must_cost)} > budget {_fmt(budget)}; raise the budget"
-        raise InfeasibleError(msg)
-    return _coverage(
-        prob,
+    return _covering(
         "budgeted_coverage",
+        cost,
+        choice,
         limit=limit,
         p=None,
-        site_cost=costs,
+        site_cost=site_cost,
         budget=budget,
+        robust=robust,
+        months=months,
         method=method,
         time_limit_s=time_limit_s,
-        t0=t0,
     )
 
 
@@ -1246,38 +1234,24 @@ def set_cover(
         ``objective`` is the number (or cost) of sites opened besides the fixed ones.
     """
     t0 = time.perf_counter()
+    choice = _SiteChoice(
+        weights, fixed, must, never, capacity, min_enrolment, fill_fixed, demand_ids, site_ids
+    )
     if isinstance(cost, Mapping):
         from geoplan.models import _robust
 
         return _robust.set_cover(
             cost,
+            choice,
             limit=limit,
             robust=_robust.check_robust(robust, cost),
             months=months,
-            weights=weights,
             site_cost=site_cost,
-            fixed=fixed,
-            must=must,
-            never=never,
-            demand_ids=demand_ids,
-            site_ids=site_ids,
             method=method,
             time_limit_s=time_limit_s,
-            extra={"capacity": capacity, "min_enrolment": min_enrolment, "fill_fixed": fill_fixed},
         )
     _not_robust(robust, months)
-    prob = _prepare(
-        cost,
-        weights=weights,
-        fixed=fixed,
-        must=must,
-        never=never,
-        capacity=capacity,
-        min_enrolment=min_enrolment,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        fill_fixed=fill_fixed,
-    )
+    prob = _prepare(cost, choice)
     _n, m = prob.cost.shape
     costs = _per_site(site_cost, prob.site_ids, "site_cost", 1.0)
     assert costs is not None
