@@ -55,6 +55,7 @@ from geoplan.models._district_map import (
     ISLAND_MODES,
     _block_map,
     _block_names,
+    _BlockMap,
     _island_message,
     _islands,
     _join_islands,
@@ -859,16 +860,11 @@ def plan_districts(
     if islands not in ISLAND_MODES:
         msg = f"`islands` must be one of {ISLAND_MODES}, got {islands!r}."
         raise ArgumentError(msg)
-    rules = rules or PlanningRules()
-    bmap = _block_map(
-        blocks,
-        schools,
-        gap_tolerance_m=gap_tolerance_m,
-        min_shared_m=min_shared_m,
-        add_pairs=add_pairs,
-        remove_pairs=remove_pairs,
-    )
-    blocks, schools = _checked_blocks(bmap.blocks, bmap.schools)
+    reading = _TownReading(
+        travel, rules or PlanningRules(), overrides, use_planned, extra_classes, detour_factor,
+        gap_tolerance_m, min_shared_m, add_pairs, remove_pairs,
+    )  # fmt: skip
+    bmap, blocks, schools = reading.town(blocks, schools)
     groups = blocks["community"].to_numpy() if keep_communities else None
     block_out = gpd.GeoDataFrame(
         index=blocks.index.copy(), geometry=blocks.geometry.copy(), crs=blocks.crs
@@ -887,18 +883,7 @@ def plan_districts(
         raise ArgumentError(msg)
     prepared: dict[str, tuple[Any, ...]] = {}
     for level in levels:
-        li = _level_inputs(
-            blocks,
-            schools,
-            bmap.adjacency,
-            level=level,
-            travel=travel,
-            rules=rules,
-            overrides=overrides,
-            use_planned=use_planned,
-            extra_classes=extra_classes,
-            detour_factor=detour_factor,
-        )
+        li = reading.level(bmap, blocks, schools, level)
         adjacency, joined = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
         limit_j = _per_level(max_journey_min, level)
         args = (li.demand, li.cost, li.classes_after * li.limit, adjacency, li.home)
@@ -1065,6 +1050,50 @@ def _feeder_table(prepared: Mapping[str, tuple[Any, ...]], joint: FeederSolution
         index=pd.Index([str(s) for s in li_p.schools.index], name="id"),
     )
     return table
+
+
+@dataclass(frozen=True)
+class _TownReading:
+    """How :func:`plan_districts` and :func:`diagnose_capacity` read a town: their arguments."""
+
+    travel: Any
+    rules: Any
+    overrides: Mapping[str, Mapping[str, str]] | None
+    use_planned: bool
+    extra_classes: Any
+    detour_factor: float
+    gap_tolerance_m: float
+    min_shared_m: float
+    add_pairs: Sequence[Sequence[str]] | None
+    remove_pairs: Sequence[Sequence[str]] | None
+
+    def town(self, blocks: Any, schools: Any) -> tuple[_BlockMap, Any, Any]:
+        """The block map, then the checked blocks and open schools, in the blocks' metric CRS."""
+        bmap = _block_map(
+            blocks,
+            schools,
+            gap_tolerance_m=self.gap_tolerance_m,
+            min_shared_m=self.min_shared_m,
+            add_pairs=self.add_pairs,
+            remove_pairs=self.remove_pairs,
+        )
+        blocks, schools = _checked_blocks(bmap.blocks, bmap.schools)
+        return bmap, blocks, schools
+
+    def level(self, bmap: _BlockMap, blocks: Any, schools: Any, level: str) -> _LevelInput:
+        """Pupils, journeys and places of one level (see ``_level_inputs``)."""
+        return _level_inputs(
+            blocks,
+            schools,
+            bmap.adjacency,
+            level=level,
+            travel=self.travel,
+            rules=self.rules,
+            overrides=self.overrides,
+            use_planned=self.use_planned,
+            extra_classes=self.extra_classes,
+            detour_factor=self.detour_factor,
+        )
 
 
 def _level_adjacency(
@@ -1546,28 +1575,12 @@ def diagnose_capacity(
     """
     from geoplan.rules import PlanningRules
 
-    rules = rules or PlanningRules()
-    bmap = _block_map(
-        blocks,
-        schools,
-        gap_tolerance_m=gap_tolerance_m,
-        min_shared_m=min_shared_m,
-        add_pairs=add_pairs,
-        remove_pairs=remove_pairs,
-    )
-    blocks, schools = _checked_blocks(bmap.blocks, bmap.schools)
-    li = _level_inputs(
-        blocks,
-        schools,
-        bmap.adjacency,
-        level=level,
-        travel=travel,
-        rules=rules,
-        overrides=overrides,
-        use_planned=use_planned,
-        extra_classes=extra_classes,
-        detour_factor=detour_factor,
-    )
+    reading = _TownReading(
+        travel, rules or PlanningRules(), overrides, use_planned, extra_classes, detour_factor,
+        gap_tolerance_m, min_shared_m, add_pairs, remove_pairs,
+    )  # fmt: skip
+    bmap, blocks, schools = reading.town(blocks, schools)
+    li = reading.level(bmap, blocks, schools, level)
     groups = blocks["community"].to_numpy() if keep_communities else None
     try:
         adjacency, _ = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
