@@ -18,6 +18,7 @@ import math
 import os
 import pickle
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,8 +54,10 @@ __all__ = [
     "default_cache_dir",
     "download_graph",
     "graph_from_roads",
+    "graph_size",
     "load_graph",
     "load_report",
+    "loaded_key",
     "merge_local_roads",
 ]
 
@@ -197,6 +200,7 @@ def load_graph(
         cache_file = folder / f"graph_{key}.pickle"
         cached = _read_graph_cache(cache_file)
         if cached is not None:
+            _LOADED[cached] = (key, graph_size(cached))
             return cached
     graph = _load_graph(
         paths,
@@ -207,7 +211,32 @@ def load_graph(
     )
     if cache_file is not None:
         _write_graph_cache(cache_file, graph)
+        _LOADED[graph] = (key, graph_size(graph))
     return graph
+
+
+_LOADED: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[str, tuple[int, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per graph object returned by :func:`load_graph`: its cache key and its size then."""
+
+
+def graph_size(graph: nx.MultiDiGraph) -> tuple[int, int]:
+    """Nodes and linked node pairs of ``graph``: cheap to count, and changed by most edits."""
+    return graph.number_of_nodes(), sum(len(nbrs) for _, nbrs in graph.adjacency())
+
+
+def loaded_key(graph: nx.MultiDiGraph) -> str | None:
+    """The cache key :func:`load_graph` gave ``graph``, while its nodes and links are unchanged.
+
+    ``None`` for a graph not returned by :func:`load_graph` (a copy, a projection, a graph
+    built by hand or loaded without the cache) or one whose nodes or linked pairs changed since.
+    Edge attributes changed in place are not noticed: copy a graph before editing it.
+    """
+    entry = _LOADED.get(graph)
+    if entry is None or entry[1] != graph_size(graph):
+        return None
+    return entry[0]
 
 
 def _graph_cache_key(

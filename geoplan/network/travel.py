@@ -50,6 +50,11 @@ from geoplan.errors import (
     NetworkError,
     OutputFormatError,
 )
+from geoplan.network._network_cache import (
+    network_cache_file,
+    read_network_cache,
+    write_network_cache,
+)
 from geoplan.network.modes import (
     MODES,
     Closure,
@@ -59,7 +64,13 @@ from geoplan.network.modes import (
     mode_network,
     snap_points,
 )
-from geoplan.network.roads import _code_digest, default_cache_dir, load_graph
+from geoplan.network.roads import (
+    _code_digest,
+    default_cache_dir,
+    graph_size,
+    load_graph,
+    loaded_key,
+)
 from geoplan.workbooks import Sheet, number_format, write_workbook
 
 if TYPE_CHECKING:
@@ -99,6 +110,7 @@ MATRIX_CODE: tuple[str, ...] = (
     "geoplan.network.modes",
     "geoplan.network.terrain",
     "geoplan.network.travel",
+    "geoplan.network._network_cache",
 )
 """The modules whose source a cached travel matrix depends on."""
 EXCEL_MAX_COLUMNS = 16_000
@@ -680,9 +692,8 @@ _NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[tuple[str, ...], Any]
 
 def _memo(graph: nx.MultiDiGraph) -> dict[tuple[str, ...], Any]:
     memo = _NETWORKS.get(graph)
-    # a graph edited in place (nodes or node pairs linked/unlinked) starts afresh; counting
-    # linked pairs is cheap, unlike number_of_edges() of a multigraph
-    size = (str(graph.number_of_nodes()), str(sum(len(nbrs) for _, nbrs in graph.adjacency())))
+    # a graph edited in place (nodes or node pairs linked/unlinked) starts afresh
+    size = tuple(str(v) for v in graph_size(graph))
     if memo is None or memo.get(("size",)) != size:
         memo = {("size",): size}
         _NETWORKS[graph] = memo
@@ -695,13 +706,19 @@ def network_for(
     *,
     closures: Iterable[Closure] = (),
     crs: Any = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> ModeNetwork:
     """The :class:`ModeNetwork` of ``graph`` for ``mode``, built once per process.
 
     The graph is projected to ``crs`` first when given and different. Results are remembered
     per graph object, mode and closures (and forgotten with the graph, or when its count of
     nodes or of linked node pairs changes); changing edge attributes or parallel edges in place
-    is not noticed, so pass a fresh graph after editing one.
+    is not noticed, so pass a fresh graph after editing one. A graph returned by
+    :func:`~geoplan.network.roads.load_graph` also has its networks kept in the disk cache
+    (``cache_dir``, default :func:`~geoplan.network.roads.default_cache_dir`; ``use_cache``
+    false: neither read nor written), keyed by the road files, mode, closures and code, so a
+    later run on the same roads skips the conversion.
     """
     travel_mode = _resolve_mode(mode)
     closures = tuple(closures)
@@ -714,8 +731,26 @@ def network_for(
     )
     net = memo.get(key)
     if net is None:
-        projected = _projected(graph, crs, memo) if crs is not None else graph
-        net = mode_network(projected, travel_mode, closures=closures)
+        from pyproj import CRS
+
+        source = loaded_key(graph) if use_cache else None
+        cache_file = None
+        if source is not None:
+            folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+            cache_file = network_cache_file(
+                folder,
+                source_key=source,
+                code_digest=_code_digest(MATRIX_CODE),
+                crs_text="" if crs is None else CRS.from_user_input(crs).to_wkt(),
+                mode=travel_mode,
+                closures=closures,
+            )
+            net = read_network_cache(cache_file, travel_mode, closures)
+        if net is None:
+            projected = _projected(graph, crs, memo) if crs is not None else graph
+            net = mode_network(projected, travel_mode, closures=closures)
+            if cache_file is not None:
+                write_network_cache(cache_file, net)
         memo[key] = net
     assert isinstance(net, ModeNetwork)
     return net
@@ -1175,7 +1210,14 @@ def travel_matrix(
         net = graph
         _check_network(net, travel_mode, closures, origins.crs)
     else:
-        net = network_for(graph, travel_mode, closures=closures, crs=origins.crs)
+        net = network_for(
+            graph,
+            travel_mode,
+            closures=closures,
+            crs=origins.crs,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
+        )
     snap_o = snap_points(net, origins, max_access_m=max_access_m, layer=origins_label)
     snap_d = snap_points(net, destinations, max_access_m=max_access_m, layer=destinations_label)
     key = _cache_key(net, origins, destinations, closures, f"{cutoff_min}|{max_access_m}")

@@ -1,0 +1,167 @@
+"""A mode's routable network on disk, so a warm run skips converting a large road graph.
+
+Converting a province graph (~900,000 edges) into a :class:`~geoplan.network.modes.ModeNetwork`
+walks every edge in Python (10-15 s per mode); reading its arrays back from one ``.npz`` takes
+about a second. Only graphs read by :func:`geoplan.network.roads.load_graph` are cached, keyed by
+that load's key (the road files' bytes and options), so a cached network can only belong to the
+same roads; the mode, closures, CRS and the code's digest complete the key
+(:func:`network_cache_file`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from scipy.sparse import csr_matrix
+
+from geoplan.network.modes import Closure, ModeNetwork, RoadEdges, TravelMode
+
+_logger = logging.getLogger(__name__)
+
+NETWORK_CACHE_VERSION = 1
+"""Part of every network cache key (with the code digest the caller adds)."""
+
+_ARRAYS = ("xy", "arc_edge", "main")
+_EDGE_ARRAYS = ("start", "end", "length_m", "forward_min", "backward_min", "main")
+
+
+def network_cache_file(
+    folder: Path,
+    *,
+    source_key: str,
+    code_digest: str,
+    crs_text: str,
+    mode: TravelMode,
+    closures: tuple[Closure, ...],
+) -> Path:
+    """The cache file of one mode's network of the graph loaded with ``source_key``."""
+    h = hashlib.sha256()
+    h.update(f"{NETWORK_CACHE_VERSION}|{code_digest}|{source_key}|{crs_text}|".encode())
+    h.update(mode.fingerprint().encode())
+    h.update(repr([c.fingerprint() for c in closures]).encode())
+    return folder / f"network_{mode.name}_{h.hexdigest()[:32]}.npz"
+
+
+def _object_array(values: np.ndarray) -> np.ndarray:
+    """Node or way ids as int64 when they all are whole numbers, else as text."""
+    try:
+        as_int = values.astype(np.int64)
+    except (TypeError, ValueError, OverflowError):
+        return values.astype(str)
+    same = bool(np.all(as_int == values)) if len(values) else True
+    return as_int if same else values.astype(str)
+
+
+def write_network_cache(path: Path, net: ModeNetwork) -> None:
+    """Write ``net``'s arrays to ``path`` (atomically); a failure only warns."""
+    try:
+        arrays = _arrays(net)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    except (OSError, ValueError, TypeError) as err:  # a full disk, an odd geometry: no cache
+        _logger.warning("Cannot write the network cache %s (%s); continuing without.", path, err)
+
+
+def _arrays(net: ModeNetwork) -> dict[str, Any]:
+    edges = net.edges
+    ways, names = edges.labels(range(len(edges)))
+    geometry = edges.geometry
+    kind, coords, offsets = shapely.to_ragged_array(geometry)
+    arrays: dict[str, Any] = {
+        "node_ids": _object_array(net.node_ids),
+        "metres_indptr": net.metres.indptr,
+        "metres_indices": net.metres.indices,
+        "metres_data": net.metres.data,
+        "minutes_indptr": net.minutes.indptr,
+        "minutes_indices": net.minutes.indices,
+        "minutes_data": net.minutes.data,
+        "geometry_kind": np.array(int(kind)),
+        "geometry_coords": coords,
+        "highway": edges.highway.astype(str),
+        "way_ids": _object_array(np.array([0 if w is None else w for w in ways], dtype=object)),
+        "has_way": np.array([w is not None for w in ways], dtype=bool),
+        "names": np.array(["" if n is None else n for n in names], dtype=str),
+        "has_name": np.array([n is not None for n in names], dtype=bool),
+        "flags": np.array(
+            [net.time_follows_length, net.closed_edges, net.closed_by_access, net.barriers],
+            dtype=np.int64,
+        ),
+        "crs": np.array("" if net.crs is None else CRS.from_user_input(net.crs).to_wkt()),
+        "shape": np.array(net.metres.shape, dtype=np.int64),
+    }
+    for k, part in enumerate(offsets):
+        arrays[f"geometry_offsets_{k}"] = part
+    for name in _ARRAYS:
+        arrays[name] = getattr(net, name)
+    for name in _EDGE_ARRAYS:
+        arrays[f"edge_{name}"] = getattr(edges, name)
+    return arrays
+
+
+def read_network_cache(
+    path: Path, mode: TravelMode, closures: tuple[Closure, ...]
+) -> ModeNetwork | None:
+    """The network :func:`write_network_cache` wrote at ``path``; None when absent or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            a = {name: f[name] for name in f.files}
+        shape = tuple(int(v) for v in a["shape"])
+        metres = csr_matrix(
+            (a["metres_data"], a["metres_indices"], a["metres_indptr"]), shape=shape
+        )
+        minutes = csr_matrix(
+            (a["minutes_data"], a["minutes_indices"], a["minutes_indptr"]), shape=shape
+        )
+        offsets = tuple(a[f"geometry_offsets_{k}"] for k in range(_count_offsets(a)))
+        geometry = shapely.from_ragged_array(
+            shapely.GeometryType(int(a["geometry_kind"])), a["geometry_coords"], offsets
+        )
+        names = np.where(a["has_name"], a["names"].astype(object), None)
+        ways = np.where(a["has_way"], a["way_ids"].astype(object), None)
+        data = np.empty(len(geometry), dtype=object)
+        data[:] = [{"osmid": w, "name": n} for w, n in zip(ways, names, strict=True)]
+        edges = RoadEdges(
+            geometry=np.asarray(geometry, dtype=object),
+            highway=a["highway"].astype(object),
+            data=data,
+            **{name: a[f"edge_{name}"] for name in _EDGE_ARRAYS},
+        )
+        follows, closed, by_access, barriers = (int(v) for v in a["flags"])
+        crs = CRS.from_wkt(str(a["crs"])) if str(a["crs"]) else None
+        net = ModeNetwork(
+            mode=mode,
+            node_ids=a["node_ids"].astype(object),
+            metres=metres,
+            minutes=minutes,
+            time_follows_length=bool(follows),
+            closed_edges=closed,
+            crs=crs,
+            edges=edges,
+            closed_by_access=by_access,
+            barriers=barriers,
+            closures=closures,
+            **{name: a[name] for name in _ARRAYS},
+        )
+    except Exception as err:  # a truncated or foreign file: convert again
+        _logger.warning("Network cache %s unreadable (%s); converting the graph.", path, err)
+        return None
+    _logger.info("Network for %s read from cache %s.", mode.name, path)
+    return net
+
+
+def _count_offsets(arrays: dict[str, np.ndarray]) -> int:
+    k = 0
+    while f"geometry_offsets_{k}" in arrays:
+        k += 1
+    return k

@@ -1,0 +1,129 @@
+"""The disk cache of a mode's network (issue 27): a warm run reads it instead of converting.
+
+Oracle: the network converted afresh from the same graph (``use_cache=False``), compared array
+by array, and the travel matrices computed on each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from geoplan.data.datasets import demo_roads_path
+from geoplan.network import roads
+from geoplan.network.modes import MODES, Closure, ModeNetwork
+from geoplan.network.travel import area_points, network_for, travel_matrix
+
+CRS = "EPSG:32645"
+
+
+def _same_network(a: ModeNetwork, b: ModeNetwork) -> list[str]:
+    """Names of the fields where two networks differ (empty: the same network)."""
+    differ = []
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "edges":
+            for ef in dataclasses.fields(x):
+                u, v = getattr(x, ef.name), getattr(y, ef.name)
+                if ef.name == "geometry":
+                    same = len(u) == len(v) and all(
+                        p.equals_exact(q, 0) for p, q in zip(u, v, strict=True)
+                    )
+                elif ef.name == "data":
+                    same = x.labels(range(len(x))) == y.labels(range(len(y)))
+                else:
+                    same = np.array_equal(u, v) and u.dtype == v.dtype
+                if not same:
+                    differ.append(f"edges.{ef.name}")
+        elif hasattr(x, "tocsr"):
+            if x.shape != y.shape or (x != y).nnz:
+                differ.append(f.name)
+        elif isinstance(x, np.ndarray):
+            if not (np.array_equal(x, y) and x.dtype == y.dtype):
+                differ.append(f.name)
+        elif x != y:
+            differ.append(f.name)
+    return differ
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("network_cache")
+
+
+def _load(cache: Path) -> Any:
+    return roads.load_graph(demo_roads_path(), to_crs=CRS, cache_dir=cache)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_a_cached_network_is_the_converted_one(cache: Path, mode: str) -> None:
+    closure = Closure(label="road works", names=("Youyi Road",))
+    for closures in ((), (closure,)):
+        first = _load(cache)
+        written = network_for(first, mode, closures=closures, crs=CRS, cache_dir=cache)
+        files = sorted(cache.glob(f"network_{mode}_*.npz"))
+        assert files, "no network cache written"
+        again = _load(cache)  # a new graph object: the in-process memo does not know it
+        assert again is not first
+        read = network_for(again, mode, closures=closures, crs=CRS, cache_dir=cache)
+        fresh = network_for(again.copy(), mode, closures=closures, crs=CRS, use_cache=False)
+        assert _same_network(read, fresh) == []
+        assert _same_network(written, fresh) == []
+        assert read.digest == fresh.digest
+
+
+def test_journeys_on_a_cached_network_are_the_fresh_ones(cache: Path) -> None:
+    from geoplan.data.datasets import _demo_area
+
+    area = _demo_area()
+    villages, schools = area_points(area, "villages"), area_points(area, "schools")
+    graph = _load(cache)
+    network_for(graph, "school_bus", crs=area.crs, cache_dir=cache)
+    read = network_for(_load(cache), "school_bus", crs=area.crs, cache_dir=cache)
+    fresh = network_for(graph.copy(), "school_bus", crs=area.crs, use_cache=False)
+    a = travel_matrix(read, villages, schools, mode="school_bus", use_cache=False)
+    b = travel_matrix(fresh, villages, schools, mode="school_bus", use_cache=False)
+    assert np.array_equal(a.minutes_array(), b.minutes_array())
+    assert np.array_equal(a.metres_array(), b.metres_array())
+    assert a.origin_access.equals(b.origin_access)
+
+
+def test_only_a_graph_as_loaded_is_cached(tmp_path: Path, cache: Path) -> None:
+    graph = _load(cache)
+    assert roads.loaded_key(graph) is not None
+    assert roads.loaded_key(graph.copy()) is None  # a copy may be edited: never cached
+    network_for(graph.copy(), "car", crs=CRS, cache_dir=tmp_path)
+    assert list(tmp_path.glob("network_*")) == []
+    edited = _load(cache)
+    u, v = next(iter(edited.edges()))
+    edited.add_edge(v, u, length=1.0, highway="residential")
+    if roads.loaded_key(edited) is not None:  # the reverse link existed already
+        edited.add_node("new", x=0.0, y=0.0)
+    assert roads.loaded_key(edited) is None
+    network_for(edited, "car", crs=CRS, cache_dir=tmp_path)
+    assert list(tmp_path.glob("network_*")) == []
+    network_for(_load(cache), "car", crs=CRS, use_cache=False, cache_dir=tmp_path)
+    assert list(tmp_path.glob("network_*")) == []
+
+
+def test_an_unreadable_network_cache_is_converted_again(
+    tmp_path: Path, cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    network_for(_load(cache), "pupil_walk", crs=CRS, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("network_pupil_walk_*.npz")
+    path.write_bytes(b"not an npz")
+    with caplog.at_level(logging.WARNING, logger="geoplan.network._network_cache"):
+        again = network_for(_load(cache), "pupil_walk", crs=CRS, cache_dir=tmp_path)
+    assert "unreadable" in caplog.text
+    fresh = network_for(_load(cache).copy(), "pupil_walk", crs=CRS, use_cache=False)
+    assert _same_network(again, fresh) == []
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="geoplan.network._network_cache"):
+        rewritten = network_for(_load(cache), "pupil_walk", crs=CRS, cache_dir=tmp_path)
+    assert "read from cache" in caplog.text  # written again after the bad file
+    assert _same_network(rewritten, fresh) == []
