@@ -276,17 +276,28 @@ def travel_minutes(
     for band in BANDS:
         mode = settings.band_modes[band]
         if mode not in by_mode:
-            matrix = travel.travel_matrix(
-                graph,
-                origins,
-                targets,
-                mode=mode,
-                closures=settings.closures,
-                cache_dir=settings.cache_dir,
-            )
-            by_mode[mode] = matrix.minutes_frame().astype("float64")
+            by_mode[mode] = _mode_minutes(graph, origins, targets, mode, settings)
         out[band] = by_mode[mode]
     return out
+
+
+def _mode_minutes(
+    graph: nx.MultiDiGraph,
+    origins: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    mode: str,
+    settings: PlanSettings,
+) -> pd.DataFrame:
+    """Minutes from ``origins`` to ``targets`` by ``mode``, with the plan's closures and cache."""
+    matrix = travel.travel_matrix(
+        graph,
+        origins,
+        targets,
+        mode=mode,
+        closures=settings.closures,
+        cache_dir=settings.cache_dir,
+    )
+    return matrix.minutes_frame().astype("float64")
 
 
 def weekly_trip_minutes(
@@ -305,15 +316,7 @@ def weekly_trip_minutes(
     for band in BANDS:
         if minutes is not None and band in minutes and settings.band_modes[band] == mode:
             return minutes[band]
-    matrix = travel.travel_matrix(
-        graph,
-        origins,
-        targets,
-        mode=mode,
-        closures=settings.closures,
-        cache_dir=settings.cache_dir,
-    )
-    return matrix.minutes_frame().astype("float64")
+    return _mode_minutes(graph, origins, targets, mode, settings)
 
 
 def load_network(area: PlanningArea) -> nx.MultiDiGraph:
