@@ -58,6 +58,7 @@ __all__ = [
     "nice_scale_length",
     "page_layout",
     "pdf_document",
+    "pdf_heading",
     "print_map",
     "write_print_maps",
 ]
@@ -236,6 +237,32 @@ def pdf_document(*, orientation: str, lang: str, what: str) -> tuple[Any, str]:
         )
         raise MissingDependencyError(msg)
     return pdf, "helvetica"
+
+
+def pdf_heading(
+    pdf: Any, family: str, title: str, subtitle: str, *, title_size: float, synthetic: str | None
+) -> None:
+    """Write a document's heading: its title, a line under it, and the synthetic-data warning.
+
+    Parameters
+    ----------
+    pdf, family
+        The document and its font family (of :func:`pdf_document`).
+    title, subtitle
+        The title and the line under it, as they are to be printed.
+    title_size
+        Font size of the title, points.
+    synthetic
+        The warning that the data are synthetic, printed in red; ``None``: real data, no warning.
+    """
+    pdf.set_font(family, size=title_size)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=10)
+    pdf.multi_cell(0, 6, subtitle, new_x="LMARGIN", new_y="NEXT")
+    if synthetic is not None:
+        pdf.set_text_color(176, 0, 32)
+        pdf.multi_cell(0, 6, synthetic, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
 
 
 def _face_index(path: Path, family: str) -> int:

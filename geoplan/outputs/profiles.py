@@ -479,15 +479,15 @@ def profile_pdf(
     dest.parent.mkdir(parents=True, exist_ok=True)
     pdf, family = printing.pdf_document(orientation="portrait", lang=lang, what="PDF profile")
     pdf.add_page()
-    name = display_name(result.schools.loc[sid], lang)
-    pdf.set_font(family, size=18)
-    pdf.multi_cell(0, 9, name, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=10)
-    pdf.multi_cell(0, 6, f"{text['profile']} · {result.area.name}", new_x="LMARGIN", new_y="NEXT")
-    if result.area.synthetic:
-        pdf.set_text_color(176, 0, 32)
-        pdf.multi_cell(0, 6, texts(MAP_LABELS, lang)["synthetic"], new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
+    synthetic = texts(MAP_LABELS, lang)["synthetic"] if result.area.synthetic else None
+    printing.pdf_heading(
+        pdf,
+        family,
+        display_name(result.schools.loc[sid], lang),
+        f"{text['profile']} · {result.area.name}",
+        title_size=18,
+        synthetic=synthetic,
+    )
     png = dest.with_suffix(".map.png")
     try:
         _map_png(result, sid, png, lang)

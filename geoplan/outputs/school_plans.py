@@ -303,16 +303,15 @@ def plan_pdf(
     pdf.add_page()
     name = display_name(result.schools.loc[sid], lang)
     summary, header, rows, keys, rotation = _tables(result, needs, sid, lang, years)
-    pdf.set_font(family, size=17)
-    pdf.multi_cell(0, 9, clean(f"{text['title']}: {name}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=10)
-    pdf.multi_cell(0, 6, clean(result.area.name), new_x="LMARGIN", new_y="NEXT")
-    if result.area.synthetic:
-        pdf.set_text_color(176, 0, 32)
-        pdf.multi_cell(
-            0, 6, clean(texts(MAP_LABELS, lang)["synthetic"]), new_x="LMARGIN", new_y="NEXT"
-        )
-        pdf.set_text_color(0, 0, 0)
+    synthetic = clean(texts(MAP_LABELS, lang)["synthetic"]) if result.area.synthetic else None
+    printing.pdf_heading(
+        pdf,
+        family,
+        clean(f"{text['title']}: {name}"),
+        clean(result.area.name),
+        title_size=17,
+        synthetic=synthetic,
+    )
     heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
 
     def section(title: str) -> None:
