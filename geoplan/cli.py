@@ -38,6 +38,29 @@ def _output_folder(path: Path) -> Path:
     return path
 
 
+def _add_out(p: argparse.ArgumentParser) -> None:
+    """``--out``: the output folder (checked by :func:`_output_folder` before anything runs)."""
+    p.add_argument(
+        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
+    )
+
+
+def _add_lang(p: argparse.ArgumentParser, help_text: str, *, default: str | None = "en") -> None:
+    """``--lang``: one of the languages geoplan writes (``geoplan.outputs.labels.LANGUAGES``)."""
+    from geoplan.outputs.labels import LANGUAGES
+
+    p.add_argument("--lang", choices=LANGUAGES, default=default, help=help_text)
+
+
+def _add_baseline(p: argparse.ArgumentParser) -> None:
+    """``--baseline``: the scenario a comparison measures the changes against."""
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="scenario the changes are measured against (default: the status quo)",
+    )
+
+
 def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo",
@@ -47,10 +70,8 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "County, and write maps and tables to OUT/demo/. Needs no network."
         ),
     )
-    p.add_argument(
-        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
-    )
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    _add_out(p)
+    _add_lang(p, "label language")
     p.set_defaults(handler=_run_demo)
 
 
@@ -90,9 +111,7 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=1000.0,
         help="how far outside the townships a location may lie, metres (default 1000)",
     )
-    p.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="language of the problems and fixes"
-    )
+    _add_lang(p, "language of the problems and fixes")
     p.add_argument(
         "--report",
         type=Path,
@@ -164,15 +183,8 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("scenario", type=Path, help="scenario file (.yaml)")
-    p.add_argument(
-        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
-    )
-    p.add_argument(
-        "--lang",
-        choices=("en", "zh"),
-        default="en",
-        help="language of the problems reported when the input is refused",
-    )
+    _add_out(p)
+    _add_lang(p, "language of the problems reported when the input is refused")
     p.set_defaults(handler=_run_run)
 
 
@@ -195,18 +207,10 @@ def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         ),
     )
     p.add_argument("inputs", type=Path, nargs="+", help="scenario files or output folders")
-    p.add_argument(
-        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
-    )
+    _add_out(p)
     p.add_argument("--pair", nargs=2, metavar=("A", "B"), help="scenarios of the before/after map")
-    p.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="language of the page, sheet and map"
-    )
-    p.add_argument(
-        "--baseline",
-        metavar="NAME",
-        help="scenario the changes are measured against (default: the status quo)",
-    )
+    _add_lang(p, "language of the page, sheet and map")
+    _add_baseline(p)
     p.set_defaults(handler=_run_compare)
 
 
@@ -324,15 +328,9 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="keep scenarios already finished from the same inputs; run only the rest",
     )
-    p.add_argument(
-        "--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)"
-    )
+    _add_out(p)
     p.add_argument("--name", help="batch name (default: the folder's name)")
-    p.add_argument(
-        "--baseline",
-        metavar="NAME",
-        help="scenario the changes are measured against (default: the status quo)",
-    )
+    _add_baseline(p)
     p.add_argument(
         "--best-by",
         metavar="INDICATOR",
@@ -340,9 +338,7 @@ def _add_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="indicator choosing the best scenario for the before/after map (default: "
         "after_beyond_day_limit_g1_3)",
     )
-    p.add_argument(
-        "--lang", choices=("en", "zh"), help="comparison language (default: the baseline's)"
-    )
+    _add_lang(p, "comparison language (default: the baseline's)", default=None)
     p.set_defaults(handler=_run_batch)
 
 
