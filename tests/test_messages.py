@@ -127,6 +127,7 @@ def test_every_coded_call_gives_the_values_its_text_names() -> None:
                 continue
             given |= {"field"} if _call_name(node) == "coded" else set()  # the scenario's wrapper
             given |= {"level_zh"} if "level" in given else set()
+            given |= {"unit_zh"} if "unit" in given else set()
             for code in codes:
                 needed = {
                     f for lang in LANGUAGES for t in MESSAGES[code][lang] for f in message_fields(t)

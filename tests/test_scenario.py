@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from geoplan.data.datasets import demo_folder, demo_scenarios
+from geoplan.data.messages import problem_text
 from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.network.modes import Closure
 from geoplan.runs.scenario import load_scenario
@@ -154,6 +155,25 @@ def test_bad_field_values(tmp_path: Path, body: str, field: str, words: str) -> 
     assert f"column {field}," in str(err.value)
     assert words in str(err.value)
     assert "Fix:" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "unit_zh"),
+    [("max_pupils_moved", "人数"), ("max_journey_increase_min", "分钟数")],
+)
+def test_a_bad_stability_number_names_its_unit_in_chinese_too(
+    tmp_path: Path, key: str, unit_zh: str
+) -> None:
+    path = _write(
+        tmp_path, "bad.yaml", f"base: {HERE / 'base' / 'tiny.yaml'}\ndistricts: {{{key}: -1}}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (problem,) = err.value.problems
+    unit = "pupils" if unit_zh == "人数" else "minutes"
+    assert f"Not a number of {unit}" in problem.message
+    message, _fix = problem_text(problem, "zh")
+    assert message == f"districts.{key} 不是有效的{unit_zh}(0 或以上)。"
 
 
 def test_missing_files(tmp_path: Path) -> None:

@@ -27,9 +27,10 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 """Languages of the catalogue."""
 
-IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh")
+IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh")
 """Values a translation may name that its English text does not: ``field`` (given to every
-scenario problem: the dotted field) and ``level_zh`` (made from ``level``)."""
+scenario problem: the dotted field), ``level_zh`` (made from ``level``) and ``unit_zh`` (made
+from ``unit``)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -1099,7 +1100,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Write e.g. `{key}: {one}`, or one per level: `{key}: {per}`.",
         ),
         "zh": (
-            "{field} 不是数(0 或以上)。",
+            "{field} 不是有效的{unit_zh}(0 或以上)。",
             "写成如 `{key}: {one}`,或按学段分别填写:`{key}: {per}`。",
         ),
     },
@@ -1378,6 +1379,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 
 _LEVEL_ZH = {"primary": "小学", "middle": "初中"}
+_UNIT_ZH = {"pupils": "人数", "minutes": "分钟数"}
 _E = TypeVar("_E", bound=GeoplanError)
 
 
@@ -1416,6 +1418,9 @@ def coded_problem(
     texts = {k: str(v) for k, v in params.items()}
     if "level" in texts:
         texts.setdefault("level_zh", _LEVEL_ZH.get(texts["level"], texts["level"]))
+    if "unit" in texts:
+        unit = texts["unit"].strip()
+        texts.setdefault("unit_zh", _UNIT_ZH.get(unit, unit))
     message, fix = _render(code, "en", texts)
     return Problem(
         file,
