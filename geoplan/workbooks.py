@@ -219,6 +219,46 @@ def _mark_grid(sheet: Sheet, n_keys: int, n_columns: int) -> np.ndarray | None:
     return grid
 
 
+def _write_column(
+    ws: Any,
+    c: int,
+    series: pd.Series,
+    column_format: str | None,
+    row_formats: list[str | None] | None,
+    marks: np.ndarray | None,
+    formats: _Formats,
+) -> list[Any]:
+    """Write one column below the header; returns its first values as shown (for the width).
+
+    A column of plain numbers (the bulk of a large table) is written straight from its array;
+    any other goes cell by cell through :func:`_cell`.
+    """
+    array = series.to_numpy()
+    if array.dtype.kind in "iuf" and row_formats is None:
+        finite = np.isfinite(array) if array.dtype.kind == "f" else np.ones(len(array), bool)
+        numbers = array.tolist()
+        plain, marked = formats.get(column_format, False), formats.get(column_format, True)
+        for r in np.flatnonzero(finite).tolist():
+            fmt = marked if marks is not None and marks[r] else plain
+            ws.write_number(r + 1, c, numbers[r], fmt)
+        return [v for v, ok in zip(numbers[:_WIDTH_ROWS], finite, strict=False) if ok]
+    cells = [_cell(v) for v in series.tolist()]
+    for r, value in enumerate(cells):
+        if value is None:
+            continue
+        mark = bool(marks[r]) if marks is not None else False
+        if isinstance(value, bool):
+            ws.write_boolean(r + 1, c, value, formats.get(None, mark))
+        elif isinstance(value, int | float):
+            fmt = row_formats[r] if row_formats is not None else column_format
+            ws.write_number(r + 1, c, value, formats.get(fmt, mark))
+        elif isinstance(value, datetime):
+            ws.write_datetime(r + 1, c, value, formats.date)
+        else:
+            ws.write_string(r + 1, c, value, formats.get(None, mark))
+    return cells[:_WIDTH_ROWS]
+
+
 def _write_sheet(book: Any, formats: _Formats, title: str, sheet: Sheet) -> None:
     ws = book.add_worksheet(title[:31])
     table = sheet.table
@@ -236,29 +276,16 @@ def _write_sheet(book: Any, formats: _Formats, title: str, sheet: Sheet) -> None
         column_formats.append(fmt if fmt is not None else number_format(name, series.dtype))
     by_row = [number_format(str(key)) for key in table.index] if sheet.row_formats else None
     marks = _mark_grid(sheet, n_keys, len(names))
-    columns = [[_cell(v) for v in series.tolist()] for series in values]
     widths = [text_width(text) for text in headers]
-    for c, column in enumerate(columns):
+    for c, series in enumerate(values):
         key_column = sheet.index and c < n_keys
-        body = max((text_width(v) for v in column[:_WIDTH_ROWS]), default=0)
+        row_fmts = by_row if by_row is not None and not key_column else None
+        column_marks = marks[:, c] if marks is not None else None
+        shown = _write_column(ws, c, series, column_formats[c], row_fmts, column_marks, formats)
+        body = max((text_width(v) for v in shown), default=0)
         if column_formats[c] in (FORMATS["count"], FORMATS["yuan"]):
             body = int(body * 1.3) + 1  # the thousands separators
         widths[c] = min(max(widths[c], body, 4) + 2, _MAX_WIDTH)
-        for r, value in enumerate(column):
-            if value is None:
-                continue
-            marked = bool(marks[r, c]) if marks is not None else False
-            if isinstance(value, bool):
-                ws.write_boolean(r + 1, c, value, formats.get(None, marked))
-            elif isinstance(value, int | float):
-                fmt = column_formats[c]
-                if by_row is not None and not key_column:
-                    fmt = by_row[r]
-                ws.write_number(r + 1, c, value, formats.get(fmt, marked))
-            elif isinstance(value, datetime):
-                ws.write_datetime(r + 1, c, value, formats.date)
-            else:
-                ws.write_string(r + 1, c, value, formats.get(None, marked))
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     ws.freeze_panes(1, n_keys)
@@ -288,8 +315,7 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet])
         formats = _Formats(book)
         for title, sheet in sheets.items():
             _write_sheet(book, formats, title, sheet if isinstance(sheet, Sheet) else Sheet(sheet))
-        book.close()
-        deterministic_xlsx(tmp)
+        book.close()  # deterministic: fixed zip times (XlsxWriter's own) and document dates
     return target
 
 
