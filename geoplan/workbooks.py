@@ -10,10 +10,8 @@ tables give equal bytes.
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +27,6 @@ __all__ = [
     "COUNT_WORDS",
     "FORMATS",
     "Sheet",
-    "deterministic_xlsx",
     "number_format",
     "text_width",
     "write_workbook",
@@ -63,7 +60,6 @@ _UNIT_FORMATS: tuple[tuple[str, str], ...] = (
     ("_m2", "metres"),
     ("_m", "metres"),
 )
-_FIXED_TIME = "2000-01-01T00:00:00Z"
 _FIXED_DATETIME = datetime(2000, 1, 1)
 _BEST_FILL = "C6EFCE"
 _HEADER_FILL = "DDEBF7"
@@ -317,24 +313,3 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet])
             _write_sheet(book, formats, title, sheet if isinstance(sheet, Sheet) else Sheet(sheet))
         book.close()  # deterministic: fixed zip times (XlsxWriter's own) and document dates
     return target
-
-
-def deterministic_xlsx(path: Path) -> None:
-    """Rewrite an XLSX with fixed timestamps, so equal tables give equal bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info)) for info in src.infolist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    rf"\g<1>{_FIXED_TIME}\g<3>",
-                    text,
-                )
-                data = text.encode("utf-8")
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
-    path.write_bytes(buffer.getvalue())
