@@ -22,6 +22,7 @@ from pyproj import CRS
 from scipy.sparse import csr_matrix
 
 from geoplan.network.modes import Closure, ModeNetwork, RoadEdges, TravelMode
+from geoplan.network.roads import _no_gc
 
 _logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def _object_array(values: np.ndarray) -> np.ndarray:
 def write_network_cache(path: Path, net: ModeNetwork) -> None:
     """Write ``net``'s arrays to ``path`` (atomically); a failure only warns."""
     try:
-        arrays = _arrays(net)
+        with _no_gc():
+            arrays = _arrays(net)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, **arrays)
@@ -114,50 +116,53 @@ def read_network_cache(
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as f:
-            a = {name: f[name] for name in f.files}
-        shape = tuple(int(v) for v in a["shape"])
-        metres = csr_matrix(
-            (a["metres_data"], a["metres_indices"], a["metres_indptr"]), shape=shape
-        )
-        minutes = csr_matrix(
-            (a["minutes_data"], a["minutes_indices"], a["minutes_indptr"]), shape=shape
-        )
-        offsets = tuple(a[f"geometry_offsets_{k}"] for k in range(_count_offsets(a)))
-        geometry = shapely.from_ragged_array(
-            shapely.GeometryType(int(a["geometry_kind"])), a["geometry_coords"], offsets
-        )
-        names = np.where(a["has_name"], a["names"].astype(object), None)
-        ways = np.where(a["has_way"], a["way_ids"].astype(object), None)
-        data = np.empty(len(geometry), dtype=object)
-        data[:] = [{"osmid": w, "name": n} for w, n in zip(ways, names, strict=True)]
-        edges = RoadEdges(
-            geometry=np.asarray(geometry, dtype=object),
-            highway=a["highway"].astype(object),
-            data=data,
-            **{name: a[f"edge_{name}"] for name in _EDGE_ARRAYS},
-        )
-        follows, closed, by_access, barriers = (int(v) for v in a["flags"])
-        crs = CRS.from_wkt(str(a["crs"])) if str(a["crs"]) else None
-        net = ModeNetwork(
-            mode=mode,
-            node_ids=a["node_ids"].astype(object),
-            metres=metres,
-            minutes=minutes,
-            time_follows_length=bool(follows),
-            closed_edges=closed,
-            crs=crs,
-            edges=edges,
-            closed_by_access=by_access,
-            barriers=barriers,
-            closures=closures,
-            **{name: a[name] for name in _ARRAYS},
-        )
+        with _no_gc():
+            net = _network(path, mode, closures)
     except Exception as err:  # a truncated or foreign file: convert again
         _logger.warning("Network cache %s unreadable (%s); converting the graph.", path, err)
         return None
     _logger.info("Network for %s read from cache %s.", mode.name, path)
     return net
+
+
+def _network(path: Path, mode: TravelMode, closures: tuple[Closure, ...]) -> ModeNetwork:
+    with np.load(path, allow_pickle=False) as f:
+        a = {name: f[name] for name in f.files}
+    shape = tuple(int(v) for v in a["shape"])
+    metres = csr_matrix((a["metres_data"], a["metres_indices"], a["metres_indptr"]), shape=shape)
+    minutes = csr_matrix(
+        (a["minutes_data"], a["minutes_indices"], a["minutes_indptr"]), shape=shape
+    )
+    offsets = tuple(a[f"geometry_offsets_{k}"] for k in range(_count_offsets(a)))
+    geometry = shapely.from_ragged_array(
+        shapely.GeometryType(int(a["geometry_kind"])), a["geometry_coords"], offsets
+    )
+    names = np.where(a["has_name"], a["names"].astype(object), None)
+    ways = np.where(a["has_way"], a["way_ids"].astype(object), None)
+    data = np.empty(len(geometry), dtype=object)
+    data[:] = [{"osmid": w, "name": n} for w, n in zip(ways, names, strict=True)]
+    edges = RoadEdges(
+        geometry=np.asarray(geometry, dtype=object),
+        highway=a["highway"].astype(object),
+        data=data,
+        **{name: a[f"edge_{name}"] for name in _EDGE_ARRAYS},
+    )
+    follows, closed, by_access, barriers = (int(v) for v in a["flags"])
+    crs = CRS.from_wkt(str(a["crs"])) if str(a["crs"]) else None
+    return ModeNetwork(
+        mode=mode,
+        node_ids=a["node_ids"].astype(object),
+        metres=metres,
+        minutes=minutes,
+        time_follows_length=bool(follows),
+        closed_edges=closed,
+        crs=crs,
+        edges=edges,
+        closed_by_access=by_access,
+        barriers=barriers,
+        closures=closures,
+        **{name: a[name] for name in _ARRAYS},
+    )
 
 
 def _count_offsets(arrays: dict[str, np.ndarray]) -> int:

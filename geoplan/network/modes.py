@@ -8,13 +8,11 @@ villages, schools and sites to it by access legs.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, NetworkError, Problem
-from geoplan.network.roads import ROAD_CLASSES, _as_list
+from geoplan.network.roads import ROAD_CLASSES, _as_list, _no_gc
 
 __all__ = [
     "ACCESS_KINDS",
@@ -535,22 +533,6 @@ def _way_hash(osmid: Any) -> int:
     if isinstance(osmid, int):
         return osmid
     return hash(tuple(sorted(str(w) for w in _as_list(osmid))))
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small objects.
-
-    Each collection walks every object alive, the whole networkx graph included; creating
-    hundreds of thousands of edge geometries would trigger dozens of them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_closures(graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: np.ndarray) -> None:
