@@ -11,7 +11,7 @@ stage from the manifests, and the speed-up of 2 workers over 1.
 Run from the repository root::
 
     python benchmarks/batch.py --n 100
-    python benchmarks/batch.py --n 20 --engines local_cluster --province FOLDER
+    python benchmarks/batch.py --n 20 --engines local_cluster --province FOLDER [--cache DIR]
 
 (``FOLDER`` from ``benchmarks/make_province.py``: 20 restorations of the province, day limits
 20-45 minutes and five phasings, sharing one set of travel matrices.)
@@ -108,10 +108,13 @@ def main() -> None:
                         help="comma-separated: processes, local_cluster")  # fmt: skip
     parser.add_argument("--province", type=Path, default=None,
                         help="a make_province.py folder instead of the demo")  # fmt: skip
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="a cache folder to use (and keep), e.g. one a province run "
+                             "warmed; default a new temporary one")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        os.environ["GEOPLAN_CACHE_DIR"] = str(root / "cache")
+        os.environ["GEOPLAN_CACHE_DIR"] = str(args.cache or root / "cache")
         if args.province is not None:
             files = write_province_scenarios(root / "scenarios", args.n, args.province)
         else:
