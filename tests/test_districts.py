@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geoplan.data.messages import problem_text
 from geoplan.errors import InfeasibleError, ValidationError
 from geoplan.models._contiguity import dissolved_pieces, rook_adjacency
 from geoplan.models.districts import (
@@ -288,6 +289,20 @@ def row_town(pupils=40.0):
         crs=CRS,
     )
     return blocks, schools
+
+
+def test_the_generic_refusal_is_coded_and_placed_at_the_field_its_cause_names():
+    blocks, schools = row_town()
+    # A's district cannot pass B's block: the MIP finds no contiguous plan, 3 classes at B fit.
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), method="exact", time_limit_s=5)
+    assert str(info.value).startswith("No contiguous districting fits the capacity and limits")
+    (problem,) = info.value.problems
+    assert problem.code == "districts_no_contiguous_plan"
+    assert problem.column == "districts.extra_classes"  # not the scenario's `name`
+    message, fix = problem_text(problem, "zh")
+    assert message == "没有满足学位容量和各项限制的连片学区方案。"
+    assert "districts.extra_classes" in fix
 
 
 def test_contiguity_is_named_when_places_suffice_but_a_district_is_walled_in():

@@ -1130,6 +1130,19 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "在 blocks 图层的 `school_{level}` 中填写街区现在的学校编号,或去掉这些稳定性设置。",
         ),
     },
+    "districts_no_contiguous_plan": {
+        "en": (
+            "No contiguous districting fits the capacity and limits.",
+            "Add classes (districts.extra_classes), join blocks the map keeps apart "
+            "(districts.add_pairs), relax the limits or raise districts.time_limit_s: the "
+            "diagnosis names the cause.",
+        ),
+        "zh": (
+            "没有满足学位容量和各项限制的连片学区方案。",
+            "增加班级(districts.extra_classes)、连接地图上分开的街区(districts.add_pairs)、"
+            "放宽限制或增大 districts.time_limit_s:诊断会指出原因。",
+        ),
+    },
     "districts_feeders_cause": {
         "en": (
             "No nested plan (every primary district inside one middle district) fits the places, "

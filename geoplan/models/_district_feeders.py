@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import InfeasibleError
 from geoplan.models._district_heuristic import _heuristic, _neighbourhood_search, _Search
 from geoplan.models._district_model import (
@@ -95,9 +96,11 @@ def _solve_units(p: _Level, *, exact: bool, time_limit_s: float, mip_rel_gap: fl
         )
         used = "exact"
         if res.status == "infeasible":
+            refusal = coded_problem("districts_no_contiguous_plan", "", "districts", "", "", "")
             raise InfeasibleError(
                 "No contiguous districting fits the capacity and limits "
-                "(see `diagnose_capacity` and `least_extra_classes`)."
+                "(see `diagnose_capacity` and `least_extra_classes`).",
+                problems=[refusal],
             )
         if math.isfinite(res.bound):
             bound = max(bound, res.bound)

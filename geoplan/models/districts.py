@@ -35,7 +35,7 @@ import scipy.sparse as sp
 import shapely
 
 from geoplan.data.messages import coded_problem
-from geoplan.errors import ArgumentError, InfeasibleError
+from geoplan.errors import ArgumentError, InfeasibleError, Problem
 from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
     DEFAULT_MIN_SHARED_M,
@@ -911,6 +911,7 @@ def plan_districts(
     for level, (li, adjacency, joined, limit_j, args, stable, kwargs) in prepared.items():
         island_tables.append(joined)
         failure = ""
+        refusals: list[Problem] = []
         sol: DistrictSolution | None = None
         if joint is not None:
             sol = joint.primary if level == "primary" else joint.middle
@@ -918,7 +919,7 @@ def plan_districts(
             try:
                 sol = solve_districts(*args, **kwargs)
             except InfeasibleError as err:
-                failure = str(err)
+                failure, refusals = str(err), err.problems
         if sol is not None and sol.status == "not_feasible":
             failure = (
                 f"The {LEVEL_NAMES[level]} {sol.method} search found no plan within capacity and "
@@ -939,14 +940,14 @@ def plan_districts(
                 time_limit_s=time_limit_s,
             )
             if not allow_over_capacity or diag.least is None:
-                raise InfeasibleError(f"{failure}\n{diag.message}")
+                raise _refused(failure, diag, refusals)
             diagnoses[level] = diag
             _logger.warning("%s\n%s", failure, diag.message)
             if diag.least.total > 0:
                 room = (li.classes_after + diag.least.classes) * li.limit
                 sol = _answer_plan(li, room, args, kwargs, diag.least)
             elif sol is None:
-                raise InfeasibleError(f"{failure}\n{diag.message}")
+                raise _refused(failure, diag, refusals)
         assert sol is not None
         solutions[level] = sol
         sources[level] = li.cost_source
@@ -987,6 +988,25 @@ def plan_districts(
         stability=_stability_frame(stability_frames),
         feeders=None if joint is None else _feeder_table(prepared, joint),
     )
+
+
+def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> InfeasibleError:
+    """A level's refusal with its diagnosis, its problems placed at the field the cause names.
+
+    The field a planner changes: ``districts.time_limit_s`` when a plan exists but was not found
+    in time, ``districts.extra_classes`` when extra classes would fit the pupils, else
+    ``districts.add_pairs`` for contiguity and ``districts.enabled`` for blocks no school reaches.
+    """
+    if "time limit" in diag.causes:
+        field = "districts.time_limit_s"
+    elif diag.least is not None and diag.least.total > 0:
+        field = "districts.extra_classes"
+    elif "contiguity" in diag.causes:
+        field = "districts.add_pairs"
+    else:
+        field = "districts.enabled"
+    placed = [p if p.column else replace(p, column=field) for p in problems]
+    return InfeasibleError(f"{failure}\n{diag.message}", problems=placed)
 
 
 def _feeder_plan(
