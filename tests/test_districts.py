@@ -406,6 +406,32 @@ def test_scenario_pairs_remove_and_add_neighbours():
         plan_districts(blocks, schools, levels=("middle",), add_pairs=[("b000", "b999")])
 
 
+def test_bad_pairs_and_overrides_are_refused_in_english_and_chinese():
+    blocks, schools = town(seed=0)
+    first = list(blocks.index[:2])
+    with pytest.raises(ValidationError) as info:
+        plan_districts(blocks, schools, add_pairs=[("b000", "b999"), ("b001", "b001")])
+    unknown, same = info.value.problems
+    layer = "A pair must name two different blocks of the blocks layer"
+    assert (unknown.column, unknown.message) == (
+        "districts.adjacency.add",
+        f"{layer}; unknown: ['b999'].",
+    )
+    assert same.message == f"{layer}." and same.fix == f"Use block ids such as {first}."
+    assert problem_text(unknown, "zh") == (
+        "每一对必须是街区图层中两个不同的街区;未知的编号:['b999']。",
+        f"使用如 {first} 的街区编号。",
+    )
+    overrides = {"middle": {"b999": "s404", "b050": "s404"}}  # no such block; no such school
+    with pytest.raises(ValidationError) as info:
+        plan_districts(blocks, schools, levels=("middle",), overrides=overrides)
+    no_block, no_school = info.value.problems
+    assert (no_block.row_id, no_block.message) == ("b999", "No block has this id.")
+    assert no_school.message == "No open school with this id teaches the middle level."
+    assert problem_text(no_block, "zh")[0] == "没有街区使用这个编号。"
+    assert problem_text(no_school, "zh")[0] == "没有使用这个编号、开办初中学段的学校。"
+
+
 def test_a_layer_in_feet_is_reprojected_to_metres():
     blocks, schools = town(seed=0)
     feet = "+proj=utm +zone=45 +datum=WGS84 +units=us-ft +no_defs"

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.errors import InfeasibleError
+from geoplan.data.messages import problem_text
+from geoplan.errors import InfeasibleError, ValidationError
 from geoplan.models import siting
 
 DATA = Path(__file__).parent / "data" / "orlib"
@@ -447,3 +448,17 @@ def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
     )
     assert finished and value == best
     assert found.sum() == p and found[forced].all() and not found[~allowed].any()
+
+
+def test_a_site_that_is_not_a_candidate_is_refused_in_english_and_chinese() -> None:
+    cost = pd.DataFrame([[1.0, 2.0], [2.0, 1.0]], index=["v1", "v2"], columns=["a", "b"])
+    with pytest.raises(ValidationError) as err:
+        siting.p_median(cost, p=1, never=["b", "yy", "zz"])
+    yy, zz = err.value.problems
+    assert (zz.layer, zz.row_id, zz.column, zz.value) == ("sites", "zz", "never", "zz")
+    assert yy.message == "`never` names site yy, which is not a candidate."
+    assert yy.fix == "Use ids of the candidate sites (the columns of the cost matrix)."
+    assert problem_text(zz, "zh") == (
+        "`never` 中的 zz 不是候选点。",
+        "使用候选点的编号(成本矩阵的列)。",
+    )

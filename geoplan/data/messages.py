@@ -1130,6 +1130,44 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "在 blocks 图层的 `school_{level}` 中填写街区现在的学校编号,或去掉这些稳定性设置。",
         ),
     },
+    "siting_not_a_candidate": {
+        "en": (
+            "`{argument}` names site {site}, which is not a candidate.",
+            "Use ids of the candidate sites (the columns of the cost matrix).",
+        ),
+        "zh": (
+            "`{argument}` 中的 {site} 不是候选点。",
+            "使用候选点的编号(成本矩阵的列)。",
+        ),
+    },
+    "district_pair_bad": {
+        "en": (
+            "A pair must name two different blocks of the blocks layer.",
+            "Use block ids such as {examples}.",
+        ),
+        "zh": ("每一对必须是街区图层中两个不同的街区。", "使用如 {examples} 的街区编号。"),
+    },
+    "district_pair_unknown": {
+        "en": (
+            "A pair must name two different blocks of the blocks layer; unknown: {unknown}.",
+            "Use block ids such as {examples}.",
+        ),
+        "zh": (
+            "每一对必须是街区图层中两个不同的街区;未知的编号:{unknown}。",
+            "使用如 {examples} 的街区编号。",
+        ),
+    },
+    "override_no_block": {
+        "en": ("No block has this id.", "Use an id of the blocks layer."),
+        "zh": ("没有街区使用这个编号。", "使用街区图层中的编号。"),
+    },
+    "override_school_not_teaching": {
+        "en": (
+            "No open school with this id teaches the {level} level.",
+            "Name an open school teaching the level.",
+        ),
+        "zh": ("没有使用这个编号、开办{level_zh}学段的学校。", "填写一所开办该学段的学校。"),
+    },
     "districts_no_contiguous_plan": {
         "en": (
             "No contiguous districting fits the capacity and limits.",

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
 from geoplan.models.solver import id_matrix
 from geoplan.rules import teaches
@@ -222,30 +223,11 @@ def _level_inputs(
     problems: list[Problem] = []
     block_pos = {bid: i for i, bid in enumerate(blocks.index)}
     for bid, sid in ((overrides or {}).get(level, {}) or {}).items():
+        at = ("overrides", "blocks", str(bid), f"school_{level}", str(sid))
         if bid not in block_pos:
-            problems.append(
-                Problem(
-                    "overrides",
-                    "blocks",
-                    str(bid),
-                    f"school_{level}",
-                    str(sid),
-                    "No block has this id.",
-                    "Use an id of the blocks layer.",
-                )
-            )
+            problems.append(coded_problem("override_no_block", *at))
         elif sid not in pos:
-            problems.append(
-                Problem(
-                    "overrides",
-                    "blocks",
-                    str(bid),
-                    f"school_{level}",
-                    str(sid),
-                    f"No open school with this id teaches the {level} level.",
-                    "Name an open school teaching the level.",
-                )
-            )
+            problems.append(coded_problem("override_school_not_teaching", *at, level=level))
         else:
             fixed[block_pos[bid]] = pos[sid]
     if problems:

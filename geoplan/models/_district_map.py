@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import CRSError, Problem, ValidationError
 from geoplan.models._contiguity import pairs_adjacency, shared_frontage
 
@@ -81,16 +82,13 @@ def _pair_positions(
         ids = [str(v) for v in pair]
         unknown = [v for v in ids if v not in pos]
         if len(ids) != 2 or unknown or ids[0] == ids[1]:
+            at = ("scenario", "blocks", ",".join(ids), field, str(list(pair)))
             problems.append(
-                Problem(
-                    "scenario",
-                    "blocks",
-                    ",".join(ids),
-                    field,
-                    str(list(pair)),
-                    "A pair must name two different blocks of the blocks layer"
-                    + (f"; unknown: {unknown}." if unknown else "."),
-                    f"Use block ids such as {list(index[:2])}.",
+                coded_problem(
+                    "district_pair_unknown" if unknown else "district_pair_bad",
+                    *at,
+                    unknown=unknown,
+                    examples=list(index[:2]),
                 )
             )
             continue

@@ -32,7 +32,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import ArgumentError, InfeasibleError, Problem, ValidationError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, InfeasibleError, ValidationError
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models.solver import (
@@ -210,14 +211,8 @@ def _mask(ids: Iterable[str], site_ids: list[str], name: str) -> np.ndarray:
     if unknown:
         raise ValidationError(
             [
-                Problem(
-                    "",
-                    "sites",
-                    s,
-                    name,
-                    s,
-                    f"`{name}` names site {s}, which is not a candidate.",
-                    "Use ids of the candidate sites (the columns of the cost matrix).",
+                coded_problem(
+                    "siting_not_a_candidate", "", "sites", s, name, s, argument=name, site=s
                 )
                 for s in unknown
             ]
