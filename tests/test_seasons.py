@@ -192,3 +192,29 @@ def test_scenario_restoration_robust_needs_seasons(tmp_path: Path) -> None:
         load_scenario(_scenario(tmp_path, "restoration: {robust: worst}\n"))
     with pytest.raises(ScenarioError, match=r"restoration\.robust"):
         load_scenario(_scenario(tmp_path, seasons + "restoration: {robust: safest}\n"))
+
+
+def test_season_columns_have_chinese_headers(tmp_path: Path) -> None:
+    from geoplan.outputs.labels import column_label
+    from geoplan.plan.restoration import write_scorecard
+
+    seasons = ("summer", "winter", "雨季")
+    key = "after_day_pupils_g1_3"
+    assert column_label(key, "zh") == "规划后1-3年级走读生"
+    for name, word in (("summer", "夏季"), ("winter", "冬季"), ("year", "全年"), ("雨季", "雨季")):
+        assert column_label(f"{name}_{key}", "zh", seasons=seasons) == f"{word}规划后1-3年级走读生"
+        assert column_label(f"{name}_{key}", "en", seasons=seasons) == f"{name}_{key}"
+    assert column_label("winter_value", "zh", seasons=seasons) == "冬季数值"  # the siting table
+    assert column_label("autumn_value", "zh", seasons=seasons) == "autumn_value"  # not a season
+    # the scorecard of a plan with seasons: <season>_young_brought_within and _pupil_minutes...
+    card = pd.DataFrame(
+        {"young_brought_within": [3.0], "winter_young_brought_within": [1.0], "other": [0.0]},
+        index=pd.Index(["s1"], name="id"),
+    )
+    headers = {str(c): column_label(str(c), "zh", seasons=seasons) for c in card}
+    csv, _xlsx = write_scorecard(card, tmp_path / "card", lang="zh", headers=headers)
+    back = pd.read_csv(csv, encoding="utf-8-sig", index_col=0)
+    assert list(back.columns) == ["新进入限时的1-3年级学生", "冬季新进入限时的1-3年级学生", "other"]
+    csv, _xlsx = write_scorecard(card, tmp_path / "card_en", headers=headers)
+    back = pd.read_csv(csv, encoding="utf-8-sig", index_col=0)
+    assert list(back.columns)[1:] == ["winter_young_brought_within", "other"]  # English unchanged

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from geoplan.errors import ArgumentError
@@ -605,6 +605,8 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "ways_add_classes": "需增班数", "walk_pupils": "步行学生",
     "bus_pupils": "乘校车学生", "escorted_pupils": "家长接送学生", "board_pupils": "寄宿学生",
     "none": "无可行方式的学生",
+    # seasons
+    "pupil_minutes_saved_per_day": "每天节省的学生分钟", "phasing_pupil_years": "分期受益学生·年",
 }  # fmt: skip
 """Chinese headers of table columns and metric keys, by their name without band, state or unit."""
 
@@ -618,6 +620,7 @@ _ZH_UNITS: tuple[tuple[str, str], ...] = (
     ("_m", "（米）"),
 )
 _ZH_STATES = {"before": "现状", "after": "规划后", "year": "全年"}
+_ZH_SEASONS = {"summer": "夏季", "winter": "冬季", "spring": "春季", "autumn": "秋季"}
 _ZH_LEVELS = {"primary": "小学", "middle": "初中"}
 _ZH_PARTS = {"resident": "常住", "migrant": "流动"}
 
@@ -629,7 +632,7 @@ def _contract_zh() -> dict[str, str]:
     return {col.name: col.zh for cols in LAYERS.values() for col in cols if col.zh}
 
 
-def column_label(name: str, lang: str = "en") -> str:
+def column_label(name: str, lang: str = "en", *, seasons: Collection[str] = ()) -> str:
     """The header of a table column or metric key in ``lang``.
 
     English keeps the name itself (``day_journey_g1_3_min``), so tables read back by name; Chinese
@@ -637,10 +640,27 @@ def column_label(name: str, lang: str = "en") -> str:
     the grade band, the district level, the year and the unit:
     ``after_day_mean_journey_g1_3_min`` -> ``规划后1-3年级走读生平均每日单程（分钟）``. A name
     with no Chinese word stays as it is.
+
+    ``seasons``: the scenario's season names; a key they prefix (``winter_after_day_pupils_g1_3``,
+    and ``year_...``, the months-weighted year) reads as the season's word (夏季, 冬季, 春季, 秋季;
+    another season by its own name) or 全年 before the key's own header.
     """
     texts(BAND_LABELS, lang)
     if lang != "zh":
         return name
+    plain = _column_zh(name)
+    if plain != name:
+        return plain
+    for season in ("year", *seasons):
+        rest = name[len(season) + 1 :]
+        if name.startswith(f"{season}_") and rest and _column_zh(rest) != rest:
+            word = _ZH_STATES["year"] if season == "year" else _ZH_SEASONS.get(season, season)
+            return f"{word}{_column_zh(rest)}"
+    return name
+
+
+def _column_zh(name: str) -> str:
+    """The Chinese header of ``name`` (see :func:`column_label`), or ``name`` when it has none."""
     if name in COLUMN_TEXT_ZH:
         return COLUMN_TEXT_ZH[name]
     rest, unit = name, ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,17 +75,27 @@ class OutputOptions:
 
 
 def write_table(
-    table: pd.DataFrame, path: Path, *, lang: str = "en", row_formats: bool = False
+    table: pd.DataFrame,
+    path: Path,
+    *,
+    lang: str = "en",
+    row_formats: bool = False,
+    seasons: Collection[str] = (),
 ) -> list[Path]:
     """Write ``table`` as ``<path>.csv`` (UTF-8 with BOM, opens in Chinese Excel) and ``.xlsx``.
 
     The CSV keeps the column names (for programs); the workbook is formatted by
-    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`);
-    ``row_formats``: numbers formatted by their row's label (a table of indicators).
+    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`, with
+    the scenario's ``seasons`` for the columns they prefix); ``row_formats``: numbers formatted by
+    their row's label (a table of indicators).
     """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
     table.to_csv(csv, encoding="utf-8-sig")
-    sheet = Sheet(table, headers=lambda name: column_label(name, lang), row_formats=row_formats)
+
+    def header(name: str) -> str:
+        return column_label(name, lang, seasons=seasons)
+
+    sheet = Sheet(table, headers=header, row_formats=row_formats)
     write_workbook(xlsx, {path.stem[:31]: sheet})
     return [csv, xlsx]
 
@@ -181,6 +191,7 @@ def write_plan_files(
     """
     opts = options or OutputOptions()
     lang = opts.lang
+    seasons = [s.name for s in result.settings.seasons]
     if lang == "zh":  # Chinese names on maps and pages where the layers have them
         result = dataclasses.replace(
             result,
@@ -261,7 +272,15 @@ def write_plan_files(
             (
                 "restoration tables",
                 lambda: [
-                    *write_scorecard(plan.scorecard, folder / "restoration_scorecard", lang=lang),
+                    *write_scorecard(
+                        plan.scorecard,
+                        folder / "restoration_scorecard",
+                        lang=lang,
+                        headers={
+                            str(c): column_label(str(c), lang, seasons=seasons)
+                            for c in plan.scorecard
+                        },
+                    ),
                     *write_table(plan.phases, folder / "restoration_phases", lang=lang),
                     *write_table(plan.unserved, folder / "villages_unserved_after_plan", lang=lang),
                     *write_table(plan.townships, folder / "townships_after_plan", lang=lang),
@@ -273,7 +292,9 @@ def write_plan_files(
             tables.append(
                 (
                     "siting result",
-                    lambda: write_table(table, folder / "siting_result", lang=lang),
+                    lambda: write_table(
+                        table, folder / "siting_result", lang=lang, seasons=seasons
+                    ),
                 )
             )
         pages.append(

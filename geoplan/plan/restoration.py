@@ -213,7 +213,13 @@ def _nearest_open(
     return names, journeys
 
 
-def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "en") -> list[Path]:
+def write_scorecard(
+    scorecard: pd.DataFrame,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    headers: Mapping[str, str] | None = None,
+) -> list[Path]:
     """Write a scorecard as CSV and XLSX with readable headers.
 
     Parameters
@@ -224,6 +230,9 @@ def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "e
         Output path without or with a suffix; ``<stem>.csv`` and ``<stem>.xlsx`` are written.
     lang
         ``"en"`` or ``"zh"`` headers.
+    headers
+        With ``lang="zh"``: headers of the columns :data:`SCORECARD_HEADERS` does not name (e.g. a
+        season's, ``winter_young_brought_within``); a column named in neither keeps its name.
 
     Returns
     -------
@@ -236,18 +245,21 @@ def write_scorecard(scorecard: pd.DataFrame, path: str | Path, *, lang: str = "e
     stem = Path(path).with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     which = 0 if lang == "en" else 1
+    named = {k: v[which] for k, v in SCORECARD_HEADERS.items()}
+    if lang != "en":
+        named = {**{k: v for k, v in (headers or {}).items() if k not in named}, **named}
     table = scorecard.copy()
     table.index = table.index.astype(str)
     table.index.name = "Id" if lang == "en" else "编号"
-    table = table.rename(columns={k: v[which] for k, v in SCORECARD_HEADERS.items()})
+    table = table.rename(columns=named)
     table = table.replace([np.inf, -np.inf], np.nan)
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
     table.to_csv(csv_path, encoding="utf-8-sig", float_format="%.2f")
     readable = scorecard.copy()
     readable.index = pd.Index(readable.index.astype(str), name="id")
-    headers = {"id": str(table.index.name), **{k: v[which] for k, v in SCORECARD_HEADERS.items()}}
-    write_workbook(xlsx_path, {"scorecard": Sheet(readable, headers=headers)})
+    sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
+    write_workbook(xlsx_path, {"scorecard": sheet})
     return [csv_path, xlsx_path]
 
 

@@ -489,7 +489,9 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     indicators = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
     indicators.index.name = "indicator"
     if lang != "en":
-        indicators.insert(0, "label", [column_label(str(k), lang) for k in indicators.index])
+        seasons = [s.name for s in result.settings.seasons]
+        labels = [column_label(str(k), lang, seasons=seasons) for k in indicators.index]
+        indicators.insert(0, "label", labels)
     written += write_table(indicators, folder / "indicators", lang=lang, row_formats=True)
     layers = result_layers(result)
     gpkg = write_layers_gpkg(layers, folder / "results.gpkg")
