@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +39,111 @@ def nearest_open(cost: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.
     return cols[k], sub[np.arange(cost.shape[0]), k]
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """Every demand point's sites by cost, made once and shared by the p-median heuristics.
+
+    With each row sorted, the pairs cheaper than a point's current (or second) nearest open site
+    are a prefix of its row, so the greedy and the swaps work on those prefixes only: a few
+    per cent of the pairs once a fair number of sites are open.
+
+    Parameters
+    ----------
+    d
+        ``finite_cost(cost)``.
+    order
+        Per row, the sites by increasing cost (stable).
+    ranked
+        ``d`` in that order.
+    rank_of
+        Position of every site in its row's order (the inverse of ``order``).
+    """
+
+    d: np.ndarray
+    order: np.ndarray
+    ranked: np.ndarray
+    rank_of: np.ndarray
+
+    @classmethod
+    def of(cls, cost: np.ndarray) -> Ranked:
+        """Rank the rows of a cost matrix (``inf``: unassignable, ranked last)."""
+        d = finite_cost(cost)
+        n, m = d.shape
+        order = np.argsort(d, axis=1, kind="stable").astype(np.int32)
+        ranked = np.take_along_axis(d, order, axis=1)
+        rank_of = np.empty((n, m), dtype=np.int32)
+        np.put_along_axis(rank_of, order, np.arange(m, dtype=np.int32)[None, :], axis=1)
+        return cls(d, order, ranked, rank_of)
+
+    def prefix(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, sites and costs of the first ``k[i]`` ranked pairs of every row ``i``."""
+        n, m = self.d.shape
+        k = np.asarray(k, dtype=np.int64)
+        rows = np.repeat(np.arange(n), k)
+        starts = np.cumsum(k) - k
+        flat = rows * m + (np.arange(rows.size) - np.repeat(starts, k))
+        return rows, self.order.ravel()[flat], self.ranked.ravel()[flat]
+
+    def two_nearest(self, is_open: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Nearest and second-nearest open site of every row: ``a1, d1, r1, a2, d2, r2``.
+
+        ``r`` are their ranks in the row; with one open site, ``a2 = -1``, ``d2`` a cost above
+        every other and ``r2 = m``.
+        """
+        n, m = self.d.shape
+        cols = np.flatnonzero(is_open)
+        rows = np.arange(n)
+        ranks = self.rank_of[:, cols]
+        if cols.size > 1:
+            two = np.partition(ranks, 1, axis=1)[:, :2]
+            r1, r2 = two.min(axis=1), two.max(axis=1)
+        else:
+            r1 = ranks[:, 0]
+            r2 = np.full(n, m)
+        a1, d1 = self.order[rows, r1], self.ranked[rows, r1]
+        if cols.size > 1:
+            a2, d2 = self.order[rows, r2], self.ranked[rows, r2]
+        else:
+            a2, d2 = np.full(n, -1), np.full(n, float(self.d.max()) * 2 + 1.0)
+        return a1, d1, r1, a2, d2, r2
+
+
 def greedy_pmedian(
-    cost: np.ndarray, weights: np.ndarray, p: int, forced: np.ndarray, allowed: np.ndarray
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    ranked: Ranked | None = None,
 ) -> np.ndarray:
-    """Greedy adding: open the forced sites, then the site that saves most, until ``p`` are open."""
-    d = finite_cost(cost)
-    n, _m = d.shape
+    """Greedy adding: open the forced sites, then the site that saves most, until ``p`` are open.
+
+    The saving of each site counts only the pairs cheaper than the point's current nearest open
+    site (a prefix of its ranked row); ``ranked`` reuses a ranking made by :meth:`Ranked.of`.
+    """
+    rk = Ranked.of(cost) if ranked is None else ranked
+    d = rk.d
+    n, m = d.shape
     is_open = forced.copy()
-    cur = nearest_open(d, is_open)[1] if is_open.any() else np.full(n, d.max() * 2 + 1.0)
+    if is_open.any():
+        _a1, cur, k, *_ = rk.two_nearest(is_open)
+        cur = cur.copy()
+    else:
+        cur, k = np.full(n, d.max() * 2 + 1.0), np.full(n, m, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64).copy()
     while is_open.sum() < p:
-        gains = weights @ np.maximum(cur[:, None] - d, 0.0)
+        if 2 * int(k.sum()) > n * m:  # most pairs count: dense arithmetic is faster
+            gains = weights @ np.maximum(cur[:, None] - d, 0.0)
+        else:
+            rows, sites, vals = rk.prefix(k)
+            gains = np.bincount(sites, weights=weights[rows] * (cur[rows] - vals), minlength=m)
+            gains = gains.astype(np.float64)
         gains[~allowed | is_open] = -np.inf
         j = int(np.argmax(gains))
         is_open[j] = True
         cur = np.minimum(cur, d[:, j])
+        k = np.minimum(k, rk.rank_of[:, j])
     return is_open
 
 
@@ -65,30 +155,38 @@ def interchange(
     allowed: np.ndarray,
     *,
     max_swaps: int = 100_000,
+    ranked: Ranked | None = None,
 ) -> np.ndarray:
     """Vertex substitution: apply the best improving swap (one in, one out) until none improves.
 
     Every (in, out) pair is evaluated at once from each point's nearest and second-nearest open
-    site: ``delta(j, r) = -gain(j) + sum_{i: a1(i) = r} w_i (min(d2_i, d_ij) - min(d1_i, d_ij))``.
+    site: ``delta(j, r) = -gain(j) + sum_{i: a1(i) = r} w_i (min(d2_i, d_ij) - min(d1_i, d_ij))``,
+    written as ``base(r) - gain(j) - extra(j, r)`` with ``base(r) = sum_{a1(i) = r} w_i (d2_i -
+    d1_i)`` and ``extra`` over the pairs cheaper than ``d2_i`` only (a prefix of each ranked row;
+    ``ranked`` reuses a ranking made by :meth:`Ranked.of`).
     """
-    d = finite_cost(cost)
-    n, _m = d.shape
+    rk = Ranked.of(cost) if ranked is None else ranked
+    d = rk.d
+    _n, m = d.shape
     is_open = is_open.copy()
-    rows = np.arange(n)
     for _ in range(max_swaps):
         cols = np.flatnonzero(is_open)
         if cols.size == 0 or not (allowed & ~is_open).any():
             break
-        sub = d[:, cols]
-        order = np.argsort(sub, axis=1)[:, :2]
-        a1 = order[:, 0]
-        d1 = sub[rows, a1]
-        d2 = sub[rows, order[:, 1]] if cols.size > 1 else np.full(n, d.max() * 2 + 1.0)
-        gain_in = weights @ np.maximum(d1[:, None] - d, 0.0)
-        t = weights[:, None] * (np.minimum(d, d2[:, None]) - np.minimum(d, d1[:, None]))
-        onehot = sp.csr_array((np.ones(n), (rows, a1)), shape=(n, cols.size))
-        loss = np.asarray((onehot.T @ t).T)  # m x open
-        delta = loss - gain_in[:, None]
+        a1, d1, r1, _a2, d2, r2 = rk.two_nearest(is_open)
+        pos = np.full(m, -1)
+        pos[cols] = np.arange(cols.size)
+        rows, sites, vals = rk.prefix(r1)
+        gain_in = np.bincount(sites, weights=weights[rows] * (d1[rows] - vals), minlength=m)
+        base = np.bincount(pos[a1], weights=weights * (d2 - d1), minlength=cols.size)
+        rows, sites, vals = rk.prefix(np.minimum(r2, m))
+        gain_in, base = gain_in.astype(np.float64), base.astype(np.float64)
+        extra = np.bincount(
+            sites * cols.size + pos[a1[rows]],
+            weights=weights[rows] * (d2[rows] - np.maximum(vals, d1[rows])),
+            minlength=m * cols.size,
+        ).reshape(m, cols.size)
+        delta: np.ndarray = base[None, :] - gain_in[:, None] - extra
         delta[~allowed | is_open, :] = np.inf
         delta[:, forced[cols]] = np.inf
         j, r = np.unravel_index(int(np.argmin(delta)), delta.shape)
@@ -110,13 +208,22 @@ def perturbed_search(
     *,
     rounds: int,
     seed: int = 0,
+    ranked: Ranked | None = None,
+    time_limit_s: float = math.inf,
 ) -> np.ndarray:
-    """Iterated local search: swap a few random sites, re-run :func:`interchange`, keep the best."""
+    """Iterated local search: swap a few random sites, re-run :func:`interchange`, keep the best.
+
+    Stops after ``rounds`` perturbations or ``time_limit_s`` seconds.
+    """
+    t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    d = finite_cost(cost)
+    rk = Ranked.of(cost) if ranked is None else ranked
+    d = rk.d
     best = is_open.copy()
     best_value = float(weights @ nearest_open(d, best)[1])
     for _ in range(rounds):
+        if time.perf_counter() - t0 > time_limit_s:
+            break
         trial = best.copy()
         outs = np.flatnonzero(trial & ~forced)
         ins = np.flatnonzero(allowed & ~trial)
@@ -125,7 +232,7 @@ def perturbed_search(
             break
         trial[rng.choice(outs, k, replace=False)] = False
         trial[rng.choice(ins, k, replace=False)] = True
-        trial = interchange(cost, weights, trial, forced, allowed)
+        trial = interchange(cost, weights, trial, forced, allowed, ranked=rk)
         value = float(weights @ nearest_open(d, trial)[1])
         if value < best_value - 1e-9 * max(1.0, best_value):
             best, best_value = trial, value

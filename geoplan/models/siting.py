@@ -636,7 +636,8 @@ def p_median(
     time_limit_s
         Time limit of the exact solve.
     heuristic_rounds
-        Perturbation rounds of the iterated vertex substitution.
+        Perturbation rounds of the iterated vertex substitution (stopped after 15 % of
+        ``time_limit_s``).
     objective_weights
         Multipliers of each point's cost in the objective when they differ from ``weights``
         (``weights`` then count only against capacity and minimum enrolment).
@@ -701,6 +702,9 @@ def p_median(
     return _pmedian_uncapacitated(prob, p, method, time_limit_s, heuristic_rounds, t0)
 
 
+_PERTURB_SHARE = 0.15
+"""Share of the p-median's time limit the perturbation rounds of the heuristic may take."""
+
 TREE_SHARE = 0.3
 """Share of the exact p-median's remaining time given to the Lagrangian tree before the MILP."""
 
@@ -718,20 +722,30 @@ def _pmedian_uncapacitated(
     """Heuristic, Lagrangian bound and fixing, then the radius MILP on what is left."""
     w, cost = prob.obj_weights, prob.cost
     forced, allowed, integral = prob.forced, prob.allowed, prob.integral
-    start = heur.greedy_pmedian(cost, w, p, forced, allowed)
-    start = heur.interchange(cost, w, start, forced, allowed)
+    ranked = heur.Ranked.of(cost)
+    start = heur.greedy_pmedian(cost, w, p, forced, allowed, ranked=ranked)
+    start = heur.interchange(cost, w, start, forced, allowed, ranked=ranked)
     value = float(w @ heur.nearest_open(cost, start)[1])
     lag = heur.lagrangian_bound(
         cost, w, p, forced, allowed, upper=value, cutoff=_proof_cutoff(value, integral), start=start
     )
     if lag.bound <= _proof_cutoff(value, integral) and lag.primal.sum() == p:
-        cand = heur.interchange(cost, w, lag.primal, forced, allowed)
+        cand = heur.interchange(cost, w, lag.primal, forced, allowed, ranked=ranked)
         cand_value = float(w @ heur.nearest_open(cost, cand)[1])
         if cand_value < value:
             start, value = cand, cand_value
     proven = lag.bound > _proof_cutoff(value, integral)
     if not proven and heuristic_rounds > 0:
-        start = heur.perturbed_search(cost, w, start, forced, allowed, rounds=heuristic_rounds)
+        start = heur.perturbed_search(
+            cost,
+            w,
+            start,
+            forced,
+            allowed,
+            rounds=heuristic_rounds,
+            ranked=ranked,
+            time_limit_s=_PERTURB_SHARE * time_limit_s,
+        )
         value = float(w @ heur.nearest_open(cost, start)[1])
         proven = lag.bound > _proof_cutoff(value, integral)
     bound = min(value, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
