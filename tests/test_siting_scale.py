@@ -46,7 +46,7 @@ def test_ranked_greedy_adds_the_best_site_each_step(seed: int) -> None:
             cur = d[:, trial].min(axis=1) if want.any() else d[:, j]
             value = float(w @ cur)
             if value < best - 1e-9:
-                best, best_j = value, j
+                best, best_j = value, int(j)
         want[best_j] = True
     assert _total(d, w, got) == pytest.approx(_total(d, w, want))
 
@@ -82,3 +82,40 @@ def test_ranked_two_nearest_matches_a_sort() -> None:
     assert (a1 == cols[order[:, 0]]).all() and (a2 == cols[order[:, 1]]).all()
     assert np.allclose(d1, np.sort(cost[:, cols], axis=1)[:, 0])
     assert np.allclose(d2, np.sort(cost[:, cols], axis=1)[:, 1])
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("deflect", [0.0, 1.5])
+def test_ranked_lagrangian_bound_stays_below_the_brute_force_optimum(
+    seed: int, deflect: float
+) -> None:
+    import itertools
+
+    cost, w, p, forced, allowed = _case(100 + seed)
+    cost = np.where(np.isfinite(cost), cost, 99.0)  # every point reachable
+    d = cost.copy()
+    m = cost.shape[1]
+    values = [
+        _total(d, w, np.isin(np.arange(m), s))
+        for s in itertools.combinations(range(m), p)
+        if allowed[list(s)].all() and set(np.flatnonzero(forced)) <= set(s)
+    ]
+    best = min(values)
+    # The ranking of the full matrix serves a matrix with some pairs cut (inf): the bound of
+    # the cut problem may only rise, never above that problem's own optimum.
+    cut = cost.copy()
+    cut[np.random.default_rng(seed).random(cost.shape) < 0.2] = np.inf
+    cut[np.arange(cut.shape[0]), np.argmin(cost, axis=1)] = cost.min(axis=1)
+    fd = heur.finite_cost(cut)
+    cut_values = [
+        _total(fd, w, np.isin(np.arange(m), s))
+        for s in itertools.combinations(range(m), p)
+        if allowed[list(s)].all() and set(np.flatnonzero(forced)) <= set(s)
+    ]
+    ranked = heur.Ranked.of(cost)
+    for c, opt in ((cost, best), (cut, min(cut_values))):
+        lag = heur.lagrangian_bound(
+            c, w, p, forced, allowed, upper=opt + 1.0, ranked=ranked, deflect=deflect
+        )
+        assert lag.bound <= opt + 1e-6
+        assert all(s.sum() == p for s in lag.candidates)

@@ -255,6 +255,9 @@ class Lagrangian:
         Its total cost.
     iterations
         Subgradient steps taken.
+    candidates
+        The Lagrangian solutions (site sets) of the last few improving steps, latest first:
+        starts for a local search.
     """
 
     bound: float
@@ -262,12 +265,16 @@ class Lagrangian:
     primal: np.ndarray
     primal_value: float
     iterations: int
+    candidates: tuple[np.ndarray, ...] = ()
 
 
 def _weighted(cost: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     wd: np.ndarray = weights[:, None] * finite_cost(cost)
     wd[:, ~allowed] = np.inf
     return wd
+
+
+_CANDIDATES = 40
 
 
 def lagrangian_bound(
@@ -285,20 +292,32 @@ def lagrangian_bound(
     iterations: int = 5000,
     stall: int = 10,
     min_step: float = 1e-2,
+    ranked: Ranked | None = None,
+    time_limit_s: float = math.inf,
+    deflect: float = 0.0,
 ) -> Lagrangian:
     """Lower bound of the p-median by Lagrangian relaxation of the assignment rows.
 
     ``L(lambda) = sum(lambda) + min_{y: sum y = p} sum_j y_j sum_i min(0, w_i d_ij - lambda_i)``,
     raised by subgradient steps with Polyak's step towards ``upper`` (a known solution value);
     the step factor halves after ``stall`` steps without a better bound and the search ends
-    when it falls below ``min_step``, or once
+    when it falls below ``min_step``, after ``time_limit_s`` seconds, or once
     the bound exceeds ``cutoff`` (default ``upper``: the known solution is then optimal).
     ``start`` (the sites of the known solution) seeds the multipliers with each point's cost
     to its nearest site in it; ``lam`` gives the first multipliers instead, and ``step`` the
-    first step factor.
+    first step factor. ``deflect`` > 0 deflects each step by that much of the last one when
+    they point apart (Camerini, Fratta & Maffioli 1975; 1.5 is theirs), the deflection
+    starting afresh at each halving: on a province (10,000 x 1,000) it came twice as close to
+    the optimum in half the time, on small cases it often stopped short.
+
+    Only the pairs with ``w_i d_ij < lambda_i`` count; with every row ranked (``ranked``, made
+    by :meth:`Ranked.of` from ``cost`` or from a matrix whose costs ``cost`` only raises, to
+    ``inf`` say) they lie in a prefix of each row, whose length each step updates. An ``inf``
+    pair costs what :func:`finite_cost` makes of it, as in the heuristics.
     """
-    wd = _weighted(cost, weights, allowed)
-    n, m = wd.shape
+    t0 = time.perf_counter()
+    rk = Ranked.of(cost) if ranked is None else ranked
+    n, m = cost.shape
     free = np.flatnonzero(allowed & ~forced)
     k_free = p - int(forced.sum())
     d = finite_cost(cost)
@@ -307,31 +326,24 @@ def lagrangian_bound(
     elif start is not None and start.any():
         lam = weights * nearest_open(d, start)[1]
     else:
-        lam = np.sort(wd, axis=1)[:, min(1, m - 1)]
-        lam = np.where(np.isfinite(lam), lam, 0.0)
-    # Only the pairs with w_i d_ij < lambda_i count: with every row sorted they are a prefix,
-    # so each step works on the first ``width`` columns (widened when some prefix reaches it).
-    order = np.argsort(wd, axis=1, kind="stable")
-    ranked = np.take_along_axis(wd, order, axis=1)
-    width = min(m, 8)
+        lam = weights * rk.ranked[:, min(1, m - 1)]
+    rows_n = np.arange(n)
+    # k[i]: how many of row i's ranked pairs have w_i d_ij < lambda_i
+    k = (weights[:, None] * rk.ranked < lam[:, None]).sum(axis=1)
     limit = upper if cutoff is None else cutoff
     best, best_lam = -math.inf, lam.copy()
     primal, primal_value = forced.copy(), math.inf
     theta, since = step, 0
     it = 0
+    direction: np.ndarray | None = None
+    recent: list[np.ndarray] = []
     while it < iterations:
         it += 1
-        below = ranked[:, :width] < lam[:, None]
-        while width < m and below[:, -1].any():
-            width = min(m, 2 * width)
-            below = ranked[:, :width] < lam[:, None]
-        dense = 4 * width >= m
-        if dense:  # most pairs count: plain dense arithmetic is faster
-            red = np.minimum(wd - lam[:, None], 0.0)
-            rho = red.sum(axis=0)
-        else:
-            red = np.where(below, ranked[:, :width] - lam[:, None], 0.0)
-            rho = np.bincount(order[:, :width].ravel(), weights=red.ravel(), minlength=m)
+        rows, sites, _vals = rk.prefix(k)
+        # the pair's own cost here (a pair `cost` cut is `inf`, valued as finite_cost does)
+        red = np.minimum(weights[rows] * d[rows, sites] - lam[rows], 0.0)
+        red[~allowed[sites]] = 0.0
+        rho = np.bincount(sites, weights=red, minlength=m).astype(np.float64)
         chosen = forced.copy()
         if k_free > 0:
             chosen[free[np.argpartition(rho[free], k_free - 1)[:k_free]]] = True
@@ -341,22 +353,55 @@ def lagrangian_bound(
             cand_value = float(weights @ nearest_open(d, chosen)[1])
             if cand_value < primal_value:
                 primal, primal_value = chosen, cand_value
+            if chosen.sum() == p and not any(np.array_equal(chosen, c) for c in recent):
+                recent = [chosen, *recent[: _CANDIDATES - 1]]
         else:
             since += 1
             if since >= stall:
                 theta, since = theta / 2.0, 0
-        if best > limit or theta < min_step:
+                direction = None  # a fresh start of the deflection
+        if best > limit or theta < min_step or time.perf_counter() - t0 > time_limit_s:
             break
-        if dense:
-            g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
-        else:
-            g = 1.0 - (below & chosen[order[:, :width]]).sum(axis=1)
+        served = np.bincount(rows, weights=(red < 0) & chosen[sites], minlength=n)
+        g = 1.0 - served
+        if float(g @ g) == 0:
+            break
+        if deflect > 0 and direction is not None:
+            # Camerini-Fratta-Maffioli: deflect when the step turns back on the last one
+            dot = float(g @ direction)
+            if dot < 0:
+                g = g - deflect * dot / float(direction @ direction) * direction
+        direction = g
         norm = float(g @ g)
-        if norm == 0:
-            break
         lam = lam + theta * max(upper - value, 1e-9 * max(1.0, abs(upper))) / norm * g
+        k = _grow_prefix(rk, weights, lam, k, rows_n)
     logger.debug("Lagrangian bound %.6g after %d steps (n=%d, m=%d)", best, it, n, m)
-    return Lagrangian(best, best_lam, primal, primal_value, it)
+    return Lagrangian(best, best_lam, primal, primal_value, it, tuple(recent))
+
+
+def _grow_prefix(
+    rk: Ranked, weights: np.ndarray, lam: np.ndarray, k: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """The prefix lengths ``k`` moved to the new multipliers (``w_i d_ij < lambda_i``)."""
+    m = rk.ranked.shape[1]
+    k = k.copy()
+    idx = rows
+    while idx.size:  # lengthen
+        kk = k[idx]
+        can = kk < m
+        idx, kk = idx[can], kk[can]
+        up = weights[idx] * rk.ranked[idx, kk] < lam[idx]
+        idx = idx[up]
+        k[idx] += 1
+    idx = rows
+    while idx.size:  # shorten
+        kk = k[idx]
+        can = kk > 0
+        idx, kk = idx[can], kk[can]
+        down = weights[idx] * rk.ranked[idx, kk - 1] >= lam[idx]
+        idx = idx[down]
+        k[idx] -= 1
+    return k
 
 
 def lagrangian_fixing(
@@ -416,13 +461,16 @@ def lagrangian_tree(
     true_cost: np.ndarray | None = None,
     max_nodes: int = 2000,
     time_limit_s: float = 30.0,
+    ranked: Ranked | None = None,
 ) -> tuple[np.ndarray, float, bool, int]:
     """Depth-first branch and bound on the sites with Lagrangian bounds (after Beasley 1985).
 
     Each node re-solves the Lagrangian dual from its parent's multipliers with some sites forced
     open or closed, prunes when the bound exceeds ``cutoff_of(best value)``, fixes sites by
     reduced costs, and branches on the site of the Lagrangian solution whose closing would raise
-    the bound most (open first). ``true_cost`` (default ``cost``) values the plans met.
+    the bound most (open first). ``true_cost`` (default ``cost``) values the plans met;
+    ``ranked`` (a :class:`Ranked` of ``cost`` or of the matrix it was cut from) serves every
+    node's dual.
 
     Returns ``(best sites, best value, finished, nodes)``; ``finished`` means the search proved
     that no plan is better than the one returned.
@@ -452,6 +500,7 @@ def lagrangian_tree(
             lam=lam0,
             step=1.0,
             iterations=300,
+            ranked=ranked,
         )
         if lag.primal.sum() == p:
             value = float(weights @ nearest_open(d, lag.primal)[1])
