@@ -297,12 +297,15 @@ def test_the_generic_refusal_is_coded_and_placed_at_the_field_its_cause_names():
     with pytest.raises(InfeasibleError) as info:
         plan_districts(blocks, schools, levels=("primary",), method="exact", time_limit_s=5)
     assert str(info.value).startswith("No contiguous districting fits the capacity and limits")
-    (problem,) = info.value.problems
+    problem, diagnosis = info.value.problems
     assert problem.code == "districts_no_contiguous_plan"
-    assert problem.column == "districts.extra_classes"  # not the scenario's `name`
+    assert problem.column == diagnosis.column == "districts.extra_classes"  # not `name`
     message, fix = problem_text(problem, "zh")
     assert message == "没有满足学位容量和各项限制的连片学区方案。"
     assert "districts.extra_classes" in fix
+    # the diagnosis still reaches a run in Chinese (quoted in English)
+    said = problem_text(diagnosis, "zh")[0]
+    assert said.startswith("诊断(英文原文):Contiguity:") and "3 at School B" in said
 
 
 def test_contiguity_is_named_when_places_suffice_but_a_district_is_walled_in():

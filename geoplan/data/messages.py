@@ -1130,6 +1130,13 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "在 blocks 图层的 `school_{level}` 中填写街区现在的学校编号,或去掉这些稳定性设置。",
         ),
     },
+    "districts_diagnosis": {
+        "en": ("{diagnosis}", "Add the classes the diagnosis names, or relax the limits it names."),
+        "zh": (
+            "诊断(英文原文):{diagnosis}",
+            "按诊断增加所列的班级,或放宽诊断所指的限制。",
+        ),
+    },
     "siting_not_a_candidate": {
         "en": (
             "`{argument}` names site {site}, which is not a candidate.",

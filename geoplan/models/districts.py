@@ -996,6 +996,8 @@ def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> 
     The field a planner changes: ``districts.time_limit_s`` when a plan exists but was not found
     in time, ``districts.extra_classes`` when extra classes would fit the pupils, else
     ``districts.add_pairs`` for contiguity and ``districts.enabled`` for blocks no school reaches.
+    Coded problems are followed by the diagnosis (``districts_diagnosis``), so that a run in
+    Chinese still shows it.
     """
     if "time limit" in diag.causes:
         field = "districts.time_limit_s"
@@ -1006,6 +1008,9 @@ def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> 
     else:
         field = "districts.enabled"
     placed = [p if p.column else replace(p, column=field) for p in problems]
+    if placed:
+        at = ("", "districts", "", field, "")
+        placed.append(coded_problem("districts_diagnosis", *at, diagnosis=diag.message))
     return InfeasibleError(f"{failure}\n{diag.message}", problems=placed)
 
 
