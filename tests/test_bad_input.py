@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import pytest
-from shapely import Point
+from shapely import LineString, Point
 
 from geoplan.cli import main
 from geoplan.data.readers import validate_folder
@@ -251,6 +251,29 @@ def test_roads_missing_the_county_are_refused_when_most_villages_are_far(
             check_roads_reach(g, villages, max_access_m=2000.0)
     else:
         check_roads_reach(g, villages, max_access_m=2000.0)
+
+
+@pytest.mark.parametrize("drawn", [True, False])
+def test_villages_far_from_every_junction_count_by_their_distance_to_the_road(
+    drawn: bool,
+) -> None:
+    # two 20 km roads: a straight one along y = 0 and a curved one whose drawn line bows
+    # 3 km north of its chord (y = 10 km); every village is > 2 km from every junction
+    g = nx.MultiDiGraph(crs="EPSG:32645")
+    x0, y0 = 500_000.0, 4_700_000.0
+    for n, (x, y) in enumerate([(0, 0), (20_000, 0), (0, 10_000), (20_000, 10_000)]):
+        g.add_node(n, x=x0 + x, y=y0 + y)
+    bow = LineString([(x0, y0 + 10_000), (x0 + 10_000, y0 + 13_000), (x0 + 20_000, y0 + 10_000)])
+    g.add_edge(0, 1, length=20_000.0, highway="track")
+    g.add_edge(2, 3, length=21_000.0, highway="track", **({"geometry": bow} if drawn else {}))
+    on_straight = [Point(x0 + 8_000 + 2_000 * i, y0 + 200) for i in range(2)]
+    on_bow = [Point(x0 + 9_000 + 1_000 * i, y0 + 12_800) for i in range(3)]
+    villages = gpd.GeoDataFrame(geometry=on_straight + on_bow, crs="EPSG:32645")
+    if drawn:  # the bow's villages are on its drawn line
+        check_roads_reach(g, villages, max_access_m=2000.0)
+    else:  # without the drawing the road runs 2.8 km south of them
+        with pytest.raises(NetworkError, match="3 of 5 villages are farther than 2000 m"):
+            check_roads_reach(g, villages, max_access_m=2000.0)
 
 
 def test_refusals_keep_their_problems_across_processes() -> None:
