@@ -4,14 +4,16 @@ Every sheet gets a bold header row and its id column(s) frozen, an autofilter ov
 column widths fitted to the text (a Chinese character counts twice), numbers stored as numbers
 with a format chosen from the column's name (:func:`number_format`: minutes one decimal, yuan and
 metres with thousands separators, pupils and other counts whole) and headers translated by the
-caller (Chinese for ``lang: zh``). The file is written atomically with fixed timestamps, so equal
-tables give equal bytes.
+caller (Chinese for ``lang: zh``). A form to fill in (:class:`Dropdown`) gets drop-down lists on
+its choice columns over its rows and the blank rows below. The file is written atomically with
+fixed timestamps, so equal tables give equal bytes.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from geoplan.atomic import atomic_path
+from geoplan.errors import ArgumentError
 
 __all__ = [
     "COUNT_WORDS",
     "FORMATS",
+    "Dropdown",
     "Sheet",
     "number_format",
     "text_width",
@@ -98,6 +102,26 @@ def text_width(value: Any) -> int:
 
 
 @dataclass(frozen=True)
+class Dropdown:
+    """A drop-down list on one column: only these values may be typed (or left blank).
+
+    Parameters
+    ----------
+    values
+        The allowed values, in the order offered. Excel limits the list to 255 characters
+        joined with commas.
+    error_title
+        Title of the message shown when other text is typed (at most 32 characters).
+    error
+        The message itself, e.g. the values to choose from.
+    """
+
+    values: tuple[str, ...]
+    error_title: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One sheet of a workbook.
 
@@ -119,6 +143,11 @@ class Sheet:
     row_formats
         Format each number by its row's label instead of its column (a table of indicators,
         one per row, e.g. ``restoration_cost_yuan``).
+    dropdowns
+        A :class:`Dropdown` per column name (as in ``table``, before ``headers``), over the
+        table's rows and the ``blank_rows`` below them.
+    blank_rows
+        Rows below the table a form leaves to fill in, which the dropdowns also cover.
     """
 
     table: pd.DataFrame
@@ -127,6 +156,8 @@ class Sheet:
     formats: Mapping[str, str] | None = None
     marks: pd.DataFrame | None = None
     row_formats: bool = False
+    dropdowns: Mapping[str, Dropdown] | None = None
+    blank_rows: int = 0
 
 
 def _header(sheet: Sheet, name: Any) -> str:
@@ -287,6 +318,36 @@ def _write_sheet(book: Any, formats: _Formats, title: str, sheet: Sheet) -> None
     ws.freeze_panes(1, n_keys)
     if names:
         ws.autofilter(0, 0, len(table), len(names) - 1)
+    _add_dropdowns(ws, title, sheet, names)
+
+
+def _add_dropdowns(ws: Any, title: str, sheet: Sheet, names: list[str]) -> None:
+    """The drop-down lists of ``sheet.dropdowns``, each over its column below the header."""
+    last_row = len(sheet.table) + sheet.blank_rows
+    for name, dropdown in (sheet.dropdowns or {}).items():
+        if name not in names:
+            msg = f"Sheet {title!r}: dropdown on {name!r}, which is not a column ({names})."
+            raise ArgumentError(msg)
+        if last_row < 1:
+            continue
+        c = names.index(name)
+        rule: dict[str, Any] = {
+            "validate": "list",
+            "source": list(dropdown.values),
+            "ignore_blank": True,
+            "show_error": True,
+        }
+        if dropdown.error_title:
+            rule["error_title"] = dropdown.error_title
+        if dropdown.error:
+            rule["error_message"] = dropdown.error
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            refused = ws.data_validation(1, c, last_row, c, rule) != 0
+        if refused:
+            why = "; ".join(str(w.message) for w in caught) or "refused by XlsxWriter"
+            msg = f"Sheet {title!r}: the dropdown on {name!r} cannot be written: {why}."
+            raise ArgumentError(msg)
 
 
 def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet]) -> Path:

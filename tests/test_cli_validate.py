@@ -209,3 +209,34 @@ def test_template_dropdowns_and_bilingual_notes(tmp_path: Path) -> None:
             assert re.search(r"[\u4e00-\u9fff]", str(row[5])), row
             assert row[4] and re.search(r"[a-z]", str(row[4])), row
         assert len(rows) - 1 == 3 + len(LAYERS[layer])
+
+
+def test_template_dropdowns_cover_each_choice_column_over_the_blank_rows(tmp_path: Path) -> None:
+    from geoplan.data.area import CHOICE_ALIASES, LAYERS
+    from geoplan.data.templates import TEMPLATE_ROWS
+
+    assert main(["template", str(tmp_path)]) == 0
+    for layer in ("villages", "schools", "sites"):
+        sheet = openpyxl.load_workbook(tmp_path / f"{layer}.xlsx").worksheets[0]
+        assert sheet.title == layer and sheet.max_row == 1  # the header row only
+        assert all(c.font.b for c in sheet[1])
+        assert sheet.freeze_panes == "B2"  # workbooks' rule: the header row and the id column
+        heads = [str(c.value) for c in sheet[1]]
+        assert heads[0] == "编号 / id" and heads[2:4] == ["经度 / lon", "纬度 / lat"]
+        rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
+        choices = [c for c in LAYERS[layer] if c.dtype == "choice"]
+        assert len(rules) == len(choices)
+        for column in choices:
+            title = f"{column.zh} / {column.name}"
+            letter = openpyxl.utils.get_column_letter(heads.index(title) + 1)
+            rule = rules[f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"]
+            assert rule.type == "list" and rule.allow_blank and rule.showErrorMessage
+            assert rule.formula1.startswith('"') and rule.formula1.endswith('"')
+            offered = rule.formula1[1:-1].split(",")
+            english, chinese = offered[: len(column.choices)], offered[len(column.choices) :]
+            assert english == list(column.choices)  # the contract values first, in order
+            aliases = CHOICE_ALIASES[column.name]
+            assert sorted(aliases[text] for text in chinese) == sorted(column.choices)
+            assert all(re.search(r"[\u4e00-\u9fff]", text) for text in chinese)
+            assert rule.errorTitle == title
+            assert rule.error == f"请从下拉列表中选择 / choose one of: {','.join(offered)}"

@@ -15,8 +15,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from geoplan.errors import ArgumentError
 from geoplan.outputs.labels import column_label
-from geoplan.workbooks import FORMATS, Sheet, number_format, text_width, write_workbook
+from geoplan.workbooks import (
+    FORMATS,
+    Dropdown,
+    Sheet,
+    number_format,
+    text_width,
+    write_workbook,
+)
 
 CJK = re.compile("[\u4e00-\u9fff]")
 NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
@@ -82,6 +90,30 @@ def test_a_sheet_written_by_hand_reads_back(tmp_path: Path) -> None:
     again = write_workbook(tmp_path / "u.xlsx", {"t": Sheet(table, marks=marks,
                            headers=lambda n: column_label(n, "zh"))})  # fmt: skip
     assert again.read_bytes() == path.read_bytes()  # equal tables, equal bytes
+
+
+def test_dropdowns_cover_the_rows_and_the_blank_rows_below(tmp_path: Path) -> None:
+    table = pd.DataFrame(
+        {"name": ["A", "B"], "kind": ["primary", "初中"], "cost_yuan": [1.0, 2.0]},
+        index=pd.Index(["S1", "S2"], name="id"),
+    )
+    kinds = Dropdown(("primary", "middle", "初中"), error_title="类型 / kind", error="choose")
+    sheet = Sheet(table, headers={"kind": "类型 / kind"}, dropdowns={"kind": kinds}, blank_rows=3)
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "f.xlsx", {"f": sheet}))["f"]
+    (rule,) = ws.data_validations.dataValidation
+    assert str(rule.sqref) == "C2:C6"  # id, name, kind: two rows of the table and three blank
+    assert rule.type == "list" and rule.formula1 == '"primary,middle,初中"'
+    assert rule.allow_blank and rule.showErrorMessage
+    assert (rule.errorTitle, rule.error) == ("类型 / kind", "choose")
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref == "A1:D3"  # as without dropdowns
+    plain = openpyxl.load_workbook(write_workbook(tmp_path / "p.xlsx", {"p": Sheet(table)}))["p"]
+    assert not plain.data_validations.dataValidation
+    with pytest.raises(ArgumentError, match=r"'grade'.*not a column"):
+        write_workbook(tmp_path / "g.xlsx", {"g": Sheet(table, dropdowns={"grade": kinds})})
+    too_long = Dropdown(tuple(f"value_{k:03d}" for k in range(40)))
+    with pytest.raises(ArgumentError, match=r"'kind' cannot be written.*255"):
+        write_workbook(tmp_path / "l.xlsx", {"l": Sheet(table, dropdowns={"kind": too_long})})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.xlsx", "p.xlsx"]  # nothing half-made
 
 
 def column_width(ws: Any, column: int) -> float:

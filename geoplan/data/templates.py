@@ -5,6 +5,8 @@ Each workbook has one data sheet whose single header row reads ``中文 / englis
 values (``kind``, ``status``, ``decision``) get a dropdown of the contract values and their Chinese
 spellings, and refuse anything else as it is typed. A second sheet, ``说明 notes``, lists every
 column with its unit, default, whether it is required and what it means, in English and Chinese.
+Both sheets are written by :func:`geoplan.workbooks.write_workbook` (bold frozen header row and id
+column, fitted widths, atomic write).
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
+import pandas as pd
 
 from geoplan.data.area import CHOICE_ALIASES, LAYERS, Column
 from geoplan.errors import InputFileError
 from geoplan.rules import grade_label
+from geoplan.workbooks import Dropdown, Sheet, write_workbook
 
 __all__ = [
     "TEMPLATE_LAYERS",
@@ -115,18 +116,41 @@ def _note(column: Column) -> list[str]:
     ]
 
 
-def _dropdown(column: Column, letter: str) -> DataValidation:
-    values = ",".join(choice_list(column))
-    rule = DataValidation(
-        type="list",
-        formula1=f'"{values}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle=f"{column.zh} / {column.name}",
-        error=f"请从下拉列表中选择 / choose one of: {values}",
+def _dropdown(column: Column) -> Dropdown:
+    values = choice_list(column)
+    return Dropdown(
+        values=tuple(values),
+        error_title=f"{column.zh} / {column.name}",
+        error=f"请从下拉列表中选择 / choose one of: {','.join(values)}",
     )
-    rule.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
-    return rule
+
+
+def _form(layer: str) -> Sheet:
+    """The data sheet of a layer's template: the header row, dropdowns over ``TEMPLATE_ROWS``."""
+    columns = LAYERS[layer]
+    names = [_ID[1], columns[0].name, _LON[1], _LAT[1], *(c.name for c in columns[1:])]
+    headers = {fixed[1]: header(*fixed[:2]) for fixed in (_ID, _LON, _LAT)}
+    headers.update({c.name: header(c.zh, c.name) for c in columns})
+    return Sheet(
+        pd.DataFrame(columns=names),
+        index=False,
+        headers=headers,
+        dropdowns={c.name: _dropdown(c) for c in columns if c.dtype == "choice"},
+        blank_rows=TEMPLATE_ROWS,
+    )
+
+
+def _notes(layer: str) -> Sheet:
+    """The ``说明 notes`` sheet: one row per column of the data sheet."""
+    rows = [
+        [header(*_ID[:2]), "yes 是", "", "", _ID[2], _ID[3]],
+        [header(*_LON[:2]), "yes 是", "degrees", "", _LON[2], _LON[3]],
+        [header(*_LAT[:2]), "yes 是", "degrees", "", _LAT[2], _LAT[3]],
+        *(_note(column) for column in LAYERS[layer]),
+    ]
+    heads = ["column 列", "required 必填", "unit 单位", "default 默认", "description", "说明"]
+    cells = [[text or None for text in row] for row in rows]  # nothing written in an empty cell
+    return Sheet(pd.DataFrame(cells, columns=heads), index=False)
 
 
 def write_templates(folder: str | os.PathLike[str]) -> list[Path]:
@@ -155,33 +179,7 @@ def write_templates(folder: str | os.PathLike[str]) -> list[Path]:
             msg = f"{target} exists; templates never overwrite data. Choose an empty folder."
             raise InputFileError(msg)
     for layer, target in zip(TEMPLATE_LAYERS, targets, strict=True):
-        book = Workbook()
-        sheet = book.active
-        sheet.title = layer
-        columns = LAYERS[layer]
-        heads = [header(*_ID[:2]), header(columns[0].zh, columns[0].name), header(*_LON[:2])]
-        heads.append(header(*_LAT[:2]))
-        heads += [header(c.zh, c.name) for c in columns[1:]]
-        sheet.append(heads)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for k, text in enumerate(heads):
-            sheet.column_dimensions[cell_letter(k)].width = max(12, len(text) + 4)
-        for column in columns:
-            if column.dtype == "choice":
-                letter = cell_letter(heads.index(header(column.zh, column.name)))
-                sheet.add_data_validation(_dropdown(column, letter))
-        notes = book.create_sheet("说明 notes")
-        notes.append(
-            ["column 列", "required 必填", "unit 单位", "default 默认", "description", "说明"]
-        )
-        notes.append([header(*_ID[:2]), "yes 是", "", "", _ID[2], _ID[3]])
-        notes.append([header(*_LON[:2]), "yes 是", "degrees", "", _LON[2], _LON[3]])
-        notes.append([header(*_LAT[:2]), "yes 是", "degrees", "", _LAT[2], _LAT[3]])
-        for column in columns:
-            notes.append(_note(column))
-        book.save(target)
+        write_workbook(target, {layer: _form(layer), "说明 notes": _notes(layer)})
     return targets
 
 
