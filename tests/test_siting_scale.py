@@ -119,3 +119,39 @@ def test_ranked_lagrangian_bound_stays_below_the_brute_force_optimum(
         )
         assert lag.bound <= opt + 1e-6
         assert all(s.sum() == p for s in lag.candidates)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reduced_coverage_models_keep_the_brute_force_optimum(seed: int) -> None:
+    import itertools
+
+    from geoplan.models import siting
+
+    rng = np.random.default_rng(300 + seed)
+    n, m = 14, 8
+    cost = rng.integers(0, 6, size=(n, m)).astype(float)  # coarse: equal and nested cover sets
+    w = rng.integers(0, 4, size=n).astype(float)
+    limit = 2.0
+    covers = cost <= limit
+    fixed = ["site0"] if seed % 2 else []
+    never = ["site7"] if seed % 3 == 0 else []
+    allowed = [j for j in range(m) if f"site{j}" not in never]
+    opened = [int(s[4:]) for s in fixed]
+    coverable = covers[:, allowed].any(axis=1) & (w > 0)
+    fewest = min(
+        len(s) - len(opened)
+        for r in range(m + 1)
+        for s in itertools.combinations(allowed, r)
+        if set(opened) <= set(s) and (covers[:, list(s)].any(axis=1) >= coverable).all()
+    )
+    res = siting.set_cover(cost, limit=limit, weights=w, fixed=fixed, never=never)
+    assert res.status == "optimal" and res.objective == fewest
+    assert (res.assignment["covered"].to_numpy() >= coverable).all()
+    for p in (2, 3):
+        most = max(
+            float(w[covers[:, list(s)].any(axis=1)].sum())
+            for s in itertools.combinations(allowed, p)
+            if set(opened) <= set(s)
+        )
+        res = siting.max_coverage(cost, limit=limit, p=p, weights=w, fixed=fixed, never=never)
+        assert res.status == "optimal" and res.objective == most

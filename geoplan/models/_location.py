@@ -144,3 +144,109 @@ def add_load_rows(
         upper=upper,
         name=name,
     )
+
+
+def reduce_cover(
+    covers: np.ndarray,
+    weights: np.ndarray,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    site_cost: np.ndarray,
+    *,
+    drop_supersets: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A coverage model's rows and sites without what cannot change its optimum.
+
+    Rows covered by a forced site, rows no site covers and rows without weight are dropped;
+    rows covered by the same free sites become one group (their weights summed); a free site
+    whose rows another free site covers too, at no greater cost, is *dominated*: some optimal
+    plan leaves it closed (open the other one instead). Among sites covering the same rows at
+    the same cost the first is kept. With ``drop_supersets`` (set cover: every row must be
+    covered, weights do not count) a group whose sites include another group's is dropped as
+    well: covering the other covers it.
+
+    Parameters
+    ----------
+    covers
+        Demand rows x sites, true where the site covers the row (``allowed`` sites only count).
+    weights
+        Weight of each row (pupils).
+    forced, allowed
+        Sites that are open anyway / that may open.
+    site_cost
+        What opening each site costs (ones when only their number counts).
+
+    Returns
+    -------
+    tuple
+        ``(groups, group_weights, dominated, forced_weight)``: groups x sites (true only in the
+        columns of free, undominated sites), the summed weight of each group, the dominated
+        sites, and the weight the forced sites cover.
+    """
+    covers = np.asarray(covers, dtype=bool) & allowed[None, :]
+    base = covers[:, forced].any(axis=1)
+    free = np.flatnonzero(allowed & ~forced)
+    live = ~base & covers[:, free].any(axis=1) & (weights > 0)
+    sub = covers[np.ix_(np.flatnonzero(live), free)]
+    if sub.shape[0]:
+        _u, first, inverse = np.unique(
+            np.packbits(sub, axis=1), axis=0, return_index=True, return_inverse=True
+        )
+        group_w: np.ndarray = np.bincount(
+            inverse.ravel(), weights=weights[live], minlength=first.size
+        ).astype(np.float64)
+        sub = sub[first]
+    else:
+        group_w = np.zeros(0)
+    cost = np.asarray(site_cost, dtype=np.float64)[free]
+    keep = np.ones(free.size, dtype=bool)
+    for _round in range(10):  # set cover: fewer rows may dominate more sites, and so on
+        keep[np.flatnonzero(keep)[_dominated_columns(sub[:, keep], cost[keep])]] = False
+        if not (drop_supersets and sub.shape[0]):
+            break
+        rows = _minimal_rows(sub[:, keep])
+        if rows.size == sub.shape[0]:
+            break
+        sub, group_w = sub[rows], group_w[rows]
+    dominated = np.zeros(allowed.size, dtype=bool)
+    dominated[free[~keep]] = True
+    groups = np.zeros((sub.shape[0], allowed.size), dtype=bool)
+    groups[:, free[keep]] = sub[:, keep]
+    return groups, group_w, dominated, float(weights[base].sum())
+
+
+def _dominated_columns(sets: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Columns whose rows another column covers too at no greater cost (ties: the first stays)."""
+    mat = sp.csr_array(sets.astype(np.float64))
+    overlap = (mat.T @ mat).toarray()
+    size = np.diag(overlap).copy()
+    k = np.arange(sets.shape[1])
+    inside = overlap >= size[:, None] - 0.5  # column j's rows all covered by column k
+    cheaper = cost[None, :] < cost[:, None]
+    same = cost[None, :] == cost[:, None]
+    better = cheaper | (same & ((size[None, :] > size[:, None]) | (k[None, :] < k[:, None])))
+    dom = inside & better
+    np.fill_diagonal(dom, False)
+    out: np.ndarray = dom.any(axis=1)
+    return out
+
+
+def _minimal_rows(sets: np.ndarray) -> np.ndarray:
+    """Rows of a (distinct rows) boolean matrix whose true columns include no other row's."""
+    n = sets.shape[0]
+    by_col = sp.csc_array(sets.astype(np.int8))
+    col_count = np.diff(by_col.indptr)
+    size = sets.sum(axis=1)
+    superset = np.zeros(n, dtype=bool)
+    for r in np.argsort(size, kind="stable"):
+        if superset[r] or size[r] == 0:
+            continue
+        cols = np.flatnonzero(sets[r])
+        rare = cols[np.argmin(col_count[cols])]
+        cand = by_col.indices[by_col.indptr[rare] : by_col.indptr[rare + 1]]
+        cand = cand[(cand != r) & ~superset[cand]]
+        if cand.size:
+            inside = sets[np.ix_(cand, cols)].all(axis=1)
+            superset[cand[inside]] = True
+    out: np.ndarray = np.flatnonzero(~superset)
+    return out

@@ -1090,12 +1090,43 @@ def _max_cover_milp(
     start_open: np.ndarray,
     time_limit_s: float,
 ) -> tuple[SolveResult, np.ndarray]:
-    """``max sum w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, count and budget rows."""
-    n, m = covers.shape
+    """``max sum w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, count and budget rows.
+
+    On the rows and sites :func:`~geoplan.models._location.reduce_cover` leaves (one row per
+    group of points covered by the same sites, dominated sites closed), which keeps the value.
+    """
+    _n, m = covers.shape
+    groups, group_w, dominated, base = loc.reduce_cover(
+        covers, prob.weights, prob.forced, prob.allowed, site_cost
+    )
+    may = prob.allowed & ~dominated
+    _logger.debug(
+        "coverage: %d rows in %d groups, %d of %d free sites undominated",
+        covers.shape[0],
+        groups.shape[0],
+        int((may & ~prob.forced).sum()),
+        int((prob.allowed & ~prob.forced).sum()),
+    )
+    reduced_start = heur.greedy_coverage(
+        groups,
+        group_w,
+        prob.forced,
+        may,
+        site_cost=site_cost,
+        budget=math.inf if budget is None else budget,
+        max_open=m if p is None else p,
+    )
+    if (
+        float(group_w[groups[:, reduced_start].any(axis=1)].sum()) + base
+        >= float(prob.weights[covers[:, start_open].any(axis=1)].sum())
+        or (start_open & dominated).any()
+    ):
+        start_open = reduced_start
     b = MipBuilder("max")
-    y = b.add_vars("open", m, lb=np.where(prob.forced, 1.0, 0.0), ub=np.where(prob.never, 0.0, 1.0))
-    z = b.add_vars("covered", n, cost=prob.weights, integer=False)
-    loc.add_cover_rows(b, covers, y, z)
+    b.offset = base
+    y = b.add_vars("open", m, lb=np.where(prob.forced, 1.0, 0.0), ub=np.where(may, 1.0, 0.0))
+    z = b.add_vars("covered", groups.shape[0], cost=group_w, integer=False)
+    loc.add_cover_rows(b, groups, y, z)
     if p is not None:
         loc.add_limit_row(b, y, 1.0, float(p), name="count")
     if budget is not None:
@@ -1103,7 +1134,7 @@ def _max_cover_milp(
     mip = b.build()
     res = mip.solve(
         time_limit_s=time_limit_s,
-        start=mip.start(open=start_open, covered=covers[:, start_open].any(axis=1)),
+        start=mip.start(open=start_open, covered=groups[:, start_open].any(axis=1)),
         integral_objective=bool(np.all(prob.weights == np.round(prob.weights))),
     )
     is_open = mip.values(res.x, "open") > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
@@ -1373,16 +1404,42 @@ def set_cover(
             res = SolveResult("heuristic", None, math.nan, math.nan, math.inf, 0.0, "greedy")
             is_open = greedy
         else:
+            # One row per group of points covered by the same sites, dominated sites closed.
+            groups, _gw, dominated, _base = loc.reduce_cover(
+                covers[rows],
+                np.ones(rows.size),
+                prob.forced,
+                prob.allowed,
+                costs,
+                drop_supersets=True,
+            )
+            _logger.debug(
+                "set cover: %d rows -> %d, %d of %d sites undominated",
+                rows.size,
+                groups.shape[0],
+                int((prob.allowed & ~dominated).sum()),
+                int(prob.allowed.sum()),
+            )
+            if (greedy & dominated).any():
+                greedy = heur.greedy_coverage(
+                    groups,
+                    np.ones(groups.shape[0]),
+                    prob.forced,
+                    prob.allowed & ~dominated,
+                    site_cost=costs,
+                    budget=math.inf,
+                    max_open=m,
+                )
             b = MipBuilder("min")
             y = b.add_vars(
                 "open",
                 m,
                 cost=costs,
                 lb=np.where(prob.forced, 1.0, 0.0),
-                ub=np.where(prob.never, 0.0, 1.0),
+                ub=np.where(prob.never | dominated, 0.0, 1.0),
             )
-            ii, jj = np.nonzero(covers[rows])
-            b.add_rows(ii, y[jj], 1.0, n_rows=rows.size, lower=1.0, name="covered")
+            ii, jj = np.nonzero(groups)
+            b.add_rows(ii, y[jj], 1.0, n_rows=groups.shape[0], lower=1.0, name="covered")
             res = b.build().solve(
                 time_limit_s=time_limit_s,
                 start=greedy.astype(np.float64),
