@@ -21,6 +21,7 @@ import yaml
 
 from geoplan.data.area import PlanningArea
 from geoplan.data.datasets import demo_county, demo_folder, demo_roads_path
+from geoplan.network.modes import SCHOOL_BUS, NetworkSettings
 from geoplan.rules import BANDS, BANDS_BY_KIND, oversized_classes
 
 # Equal-area projection for this part of Xinjiang (independent of the generator's UTM 45N).
@@ -344,6 +345,26 @@ def test_everything_near_a_road(
     for name in ("schools", "sites", "villages"):
         dist = layers[name].distance(network)
         assert (dist <= 2_000).all(), (name, dist.max())
+
+
+def test_everything_near_a_school_bus_road(
+    layers: dict[str, gpd.GeoDataFrame], roads: nx.MultiDiGraph
+) -> None:
+    """Every place lies within the access distance of a road the school bus may use, so a demo
+    run warns of no long access leg (far villages' footpaths end on a track)."""
+    edges = ox.graph_to_gdfs(roads, nodes=False).to_crs(ALBERS)
+    allowed = SCHOOL_BUS.allowed
+    bus = edges[
+        [bool(set(hw if isinstance(hw, list) else [hw]) & allowed) for hw in edges["highway"]]
+    ]
+    assert "path" not in allowed and "track" in allowed
+    network = bus.union_all()
+    limit = NetworkSettings().max_access_m
+    for name in ("schools", "sites", "villages"):
+        dist = layers[name].distance(network)
+        assert (dist <= limit).all(), (name, dist.idxmax(), dist.max())
+    # the paths stay: the last stretch to a far village is a footpath off the bus track
+    assert (edges["highway"] == "path").sum() > 0
 
 
 def test_town_streets_connect_the_blocks(
