@@ -646,3 +646,67 @@ def test_plan_ways_agrees_with_brute_force_on_tiny_counties(seed: int) -> None:
     got = plan_ways(villages, schools, sites, j, settings=settings, rules=rules)
     assert best is not None
     assert [got.solution.objective[n] for n in LEVELS] == pytest.approx(list(best), abs=1e-6)
+
+
+# --------------------------------------------------------------------------- results.gpkg
+
+
+@pytest.mark.slow
+def test_ways_layers_in_results_gpkg(tmp_path: Path) -> None:
+    """The ways of today and after the plan are layers of ``results.gpkg`` (one point per
+    village, per band the school, way, journey and reason), read back with geopandas as the plan
+    holds them, and open in QGIS coloured by the way grades 1-3 take, as on the ways map."""
+    import geopandas as gpd
+    import pyogrio
+    from conftest import build_tiny_area, build_tiny_graph
+    from test_layer_styles import _rules, _styles
+
+    from geoplan.data.readers import write_layers_gpkg
+    from geoplan.outputs.labels import PLAN_MAP_TEXT
+    from geoplan.outputs.layer_styles import write_layer_styles
+    from geoplan.outputs.plan_maps import WAY_COLORS
+    from geoplan.plan.pipeline import PlanSettings, make_plan
+    from geoplan.runs.runner import RESULT_LAYERS, result_layers
+
+    area = build_tiny_area()
+    ways = WaysSettings(bus_seats={s: 40 for s in area.schools.index}, escorted_townships=("T2",))
+    settings = PlanSettings(ways=ways, sites_per_phase=(1, 1), years=2, cache_dir=tmp_path)
+    plan = make_plan(area, graph=build_tiny_graph(), settings=settings)
+    assert plan.ways_before is not None and plan.ways_after is not None
+    layers = result_layers(plan)
+    gpkg = write_layers_gpkg(layers, tmp_path / "results.gpkg")
+    write_layer_styles(gpkg, layers, lang="en")
+    names = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    assert {"ways_villages_today", "ways_villages_after_plan"} <= names
+    assert names <= {*RESULT_LAYERS, "layer_styles"}
+    _, styles, _, _ = _styles(gpkg)
+    words = PLAN_MAP_TEXT["en"]["way_names"]
+    for label, held in (("today", plan.ways_before), ("after_plan", plan.ways_after)):
+        layer = gpd.read_file(gpkg, layer=f"ways_villages_{label}", engine="pyogrio")
+        layer = layer.set_index("id")
+        assert list(layer.index) == list(area.villages.index)
+        assert layer.crs == area.crs
+        assert (layer.geometry.distance(area.villages.geometry) < 1e-6).all()
+        seen = set()
+        for (vid, band), row in held.assignment.iterrows():
+            got = layer.loc[vid]
+            seen.add(row["way"])
+            assert got[f"way_{band}"] == row["way"], (vid, band)
+            assert got[f"status_{band}"] == row["status"], (vid, band)
+            assert got[f"pupils_{band}"] == row["pupils"], (vid, band)
+            school = got[f"school_{band}"]
+            assert (None if pd.isna(school) else school) == (
+                None if pd.isna(row["school"]) else row["school"]
+            )
+            reason = got[f"reason_{band}"]
+            assert ("" if reason is None else reason) == row["reason"], (vid, band)
+            for col in ("day_journey_min", "weekly_trip_min"):
+                want, have = row[col], got[f"{col[:-4]}_{band}_min"]
+                assert (pd.isna(want) and pd.isna(have)) or have == pytest.approx(want, abs=1e-3)
+        assert len(seen) >= 3, seen  # several ways, so the style's classes are all exercised
+        # the default style: one rule per way of grades 1-3, the ways map's colour and word
+        rules = _rules(styles[f"ways_villages_{label}"][2])
+        assert rules == [
+            (f"grades 1-3: {words[w]}", f"\"way_g1_3\" = '{w}'", color)
+            for w, color in WAY_COLORS.items()
+        ]

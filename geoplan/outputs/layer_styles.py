@@ -3,7 +3,8 @@
 QGIS reads the table (its own schema) when a layer of the GeoPackage is opened, so the layers
 open classified as on the HTML maps: villages by the day pupils' daily journey of grades 1-3 (the
 same classes and colours as :func:`geoplan.outputs.plan_maps.journey_legend`, boarders and
-unserved villages apart), sites by restoration phase, schools by kind, districts and blocks by
+unserved villages apart), villages of the ways layers by the way grades 1-3 take (the ways map's
+colours), sites by restoration phase, schools by kind, districts and blocks by
 school, townships by the mean daily journey of grades 1-3. The legend labels are in the run's
 language. Styles are QML (QGIS's own XML); the SLD column is left empty.
 """
@@ -146,6 +147,13 @@ def layer_classes(
         classes = _journey_classes("day_journey_g1_3_min", lang=lang, status="status_g1_3")
         band = band_label("g1_3", lang)
         return [StyleClass(f"{band}: {c.label}", c.color, c.expression, c.columns) for c in classes]
+    if name.startswith("ways_villages") and "way_g1_3" in cols:
+        band = band_label("g1_3", lang)
+        way_names = text["way_names"]
+        return [
+            _category("way_g1_3", w, f"{band}: {way_names[w]}", color)
+            for w, color in plan_maps.WAY_COLORS.items()
+        ]
     if name == "townships_after_plan" and "day_mean_journey_g1_3_min" in cols:
         return _journey_classes("day_mean_journey_g1_3_min", lang=lang, status=None)
     if name == "sites_restoration" and "phase" in cols:

@@ -72,6 +72,11 @@ RESULT_LAYERS: dict[str, str] = {
         "day pupils' daily journey and the boarders' weekly trip (one way, minutes)"
     ),
     "villages_journeys_after_plan": "The same after the plan (restorations and closures)",
+    "ways_villages_today": (
+        "With ways: villages today, per band the school, the way (walk, bus, escorted, board, "
+        "none), the journey and, with no way, why"
+    ),
+    "ways_villages_after_plan": "With ways: the same after the plan",
     "schools_after_plan": "Schools with their status after the plan and pupils assigned per band",
     "sites_restoration": "Candidate sites with their scorecard and phase (0: not restored)",
     "townships_after_plan": "Townships with their indicators after the plan",
@@ -300,6 +305,16 @@ def _wide(assignment: pd.DataFrame, villages: gpd.GeoDataFrame) -> gpd.GeoDataFr
     return out.set_geometry("geometry")
 
 
+def _ways_wide(assignment: pd.DataFrame, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """:func:`_wide` of a ways assignment, with per band the way taken and why none."""
+    out = _wide(assignment, villages)
+    for band in BANDS:
+        rows = assignment.xs(band, level="band").reindex(out.index)
+        out[f"way_{band}"] = rows["way"].to_numpy(dtype=object)
+        out[f"reason_{band}"] = rows["reason"].to_numpy(dtype=object)
+    return out
+
+
 def result_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
     """Every result layer of a plan by its :data:`RESULT_LAYERS` name, in the area's CRS."""
     area = result.area
@@ -307,6 +322,9 @@ def result_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
         "villages_journeys_today": _wide(result.before, area.villages),
         "villages_journeys_after_plan": _wide(result.after, area.villages),
     }
+    for label, ways in (("today", result.ways_before), ("after_plan", result.ways_after)):
+        if ways is not None:
+            layers[f"ways_villages_{label}"] = _ways_wide(ways.assignment, area.villages)
     schools = result.schools.copy()
     schools["closed_by_plan"] = (schools["status"] == "closed") & (
         area.schools["status"].reindex(schools.index) == "open"
