@@ -109,6 +109,69 @@ def test_districts_map_shows_joined_islands_with_their_reason(hostile_plan: Plan
     assert HOSTILE_NAME not in page
 
 
+def with_feeders(result: PlanResult) -> PlanResult:
+    """The plan with two primary districts (S1 in B1, S2 in B2) both inside the junior middle
+    district of S4 (B1 and B2), as a feeder plan says: S1 and S2 feed S4."""
+    planned = with_districts(result)
+    assert planned.districts is not None
+    blocks = planned.districts.blocks
+    districts = gpd.GeoDataFrame(
+        {
+            "level": ["primary", "primary", "middle"],
+            "school": ["S1", "S2", "S4"],
+            "pupils": [120, 90, 80],
+        },
+        geometry=[blocks.geometry.iloc[0], blocks.geometry.iloc[1], blocks.union_all()],
+        crs=blocks.crs,
+        index=pd.Index(["primary:S1", "primary:S2", "middle:S4"], name="id"),
+    )
+    feeders = pd.DataFrame(
+        {"feeds": ["S4", "S4"], "nine_year": [False, False]},
+        index=pd.Index(["S1", "S2"], name="id"),
+    )
+    plan = dataclasses.replace(planned.districts, districts=districts, feeders=feeders)
+    return dataclasses.replace(planned, districts=plan)
+
+
+def test_districts_map_shows_the_feeders(hostile_plan: PlanResult) -> None:
+    """A layer of the primary districts, each in its middle school's colour, naming both."""
+    import folium
+
+    title = "Primary schools feeding each middle school"
+
+    def layers(m: folium.Map) -> dict[str, folium.GeoJson]:
+        return {c.layer_name: c for c in m._children.values() if isinstance(c, folium.GeoJson)}
+
+    assert title not in layers(plan_maps.districts_map(with_districts(hostile_plan)))
+    drawn = layers(plan_maps.districts_map(with_feeders(hostile_plan), lang="en"))
+    feeders = drawn[title]
+    assert not feeders.show  # off when the map opens, like the other extra layers
+    features = feeders.data["features"]
+    middle = plan_maps.district_palette(["S4"])["S4"]
+    assert [feeders.style_function(f)["fillColor"] for f in features] == [middle, middle]
+    names = hostile_plan.schools["name"]
+    assert [f["properties"]["tip"] for f in features] == [
+        maps.escape(f"{names['S1']} -> {names['S4']}"),
+        maps.escape(f"{names['S2']} -> {names['S4']}"),
+    ]
+    # on the primary layer the same districts have colours of their own
+    primary = drawn["School districts: primary"]
+    own = [primary.style_function(f)["fillColor"] for f in primary.data["features"]]
+    assert own == list(plan_maps.district_palette(["S1", "S2"]).values()) and own[1] != middle
+
+
+@pytest.mark.browser
+def test_feeders_layer_in_the_browser(hostile_plan: PlanResult, tmp_path: Path) -> None:
+    title = "Primary schools feeding each middle school"
+    m = plan_maps.districts_map(with_feeders(hostile_plan), lang="en")
+    path = maps.save_offline(m, tmp_path / "districts.html")
+    report = check_map_in_browser(path, max_per_layer=2)  # no dialog, error or request
+    assert report.layer_counts[title] == 2
+    names = hostile_plan.schools["name"]
+    assert f"{HOSTILE_NAME} -> {names['S4']}" in report.tooltip_texts
+    assert f"Beta Nine-year School -> {names['S4']}" in report.tooltip_texts
+
+
 def test_journey_colours_by_bins() -> None:
     minutes = pd.Series([0.0, 15.0, 15.1, 30.0, 59.0, 121.0, np.inf, np.nan])
     colours = plan_maps.journey_colors(minutes).tolist()

@@ -274,7 +274,11 @@ def districts_map(
     basemap: str | None = None,
     tianditu_key: str | None = None,
 ) -> folium.Map:
-    """School districts per level in distinct colours, with the town's schools."""
+    """School districts per level in distinct colours, with the town's schools.
+
+    With feeders, a layer more: the primary districts in the colours of the middle schools they
+    feed.
+    """
     if result.districts is None:
         msg = "This plan has no districts (no blocks layer, or districts were switched off)."
         raise ArgumentError(msg)
@@ -321,12 +325,71 @@ def districts_map(
             show=i == 0,
         )
         layer.add_to(m)
+    _add_feeders(m, result.districts, result.schools, text=text, gcj02=gcj02)
     _add_changes(m, result.districts, result.schools, text=text, gcj02=gcj02)
     _add_joined_islands(m, result.districts, text=text, gcj02=gcj02)
     school_layer = maps.add_schools(m, schools, lang=lang)
     maps.add_tools(m, lang=lang, schools=school_layer)
     maps.add_layer_control(m)
     return m
+
+
+def _add_feeders(
+    m: folium.Map,
+    plan: DistrictPlan,
+    schools: gpd.GeoDataFrame,
+    *,
+    text: Mapping[str, Any],
+    gcj02: bool,
+) -> None:
+    """With feeders: each primary district in the colour of the middle school it feeds.
+
+    That is the middle district's colour on the middle layer, so each middle district shows the
+    primary districts that make it up.
+    """
+    feeders = plan.feeders
+    districts = plan.districts
+    if feeders is None or not len(feeders):
+        return
+    primary = districts[districts["level"] == "primary"]
+    palette = district_palette(districts.loc[districts["level"] == "middle", "school"])
+    if not len(primary) or not palette:
+        return
+    level_names: dict[str, str] = text["level"]
+    names = schools["name"] if "name" in schools.columns else schools.index.to_series()
+    shown = maps.to_display(primary[["school", "pupils", "geometry"]], tolerance_m=5.0, gcj02=gcj02)
+    fed = feeders["feeds"].reindex(shown["school"].astype(str)).astype(str).to_numpy()
+    named = names.set_axis(names.index.astype(str)).dropna().astype(str).to_dict()
+    own = [named.get(str(s), str(s)) for s in shown["school"]]
+    feeds = [named.get(f, f) for f in fed]
+    title = str(text["feeders"])
+    layer = maps.feature_layer(
+        shown[["geometry"]],
+        name=title,
+        tips=[maps.escape(f"{a} -> {b}") for a, b in zip(own, feeds, strict=True)],
+        popups=[
+            maps.html_table(
+                [
+                    (level_names.get("primary", "primary"), a),
+                    (level_names.get("middle", "middle"), b),
+                    (text["level_pupils"], int(p)),
+                ],
+                title=title,
+            )
+            for a, b, p in zip(own, feeds, shown["pupils"], strict=True)
+        ],
+        styles=[
+            {
+                "fillColor": palette.get(f, "#999999"),
+                "color": "#333333",
+                "weight": 1,
+                "fillOpacity": 0.55,
+            }
+            for f in fed
+        ],
+        show=False,
+    )
+    layer.add_to(m)
 
 
 def _add_changes(
