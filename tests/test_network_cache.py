@@ -22,6 +22,11 @@ from geoplan.network.travel import area_points, network_for, travel_matrix
 CRS = "EPSG:32645"
 
 
+def _types(values: Any) -> list[type]:
+    """Python types of the values (an id 7 is not the id "7"); numpy ints count as int."""
+    return [int if isinstance(v, np.integer) else type(v) for v in values]
+
+
 def _same_network(a: ModeNetwork, b: ModeNetwork) -> list[str]:
     """Names of the fields where two networks differ (empty: the same network)."""
     differ = []
@@ -35,7 +40,11 @@ def _same_network(a: ModeNetwork, b: ModeNetwork) -> list[str]:
                         p.equals_exact(q, 0) for p, q in zip(u, v, strict=True)
                     )
                 elif ef.name == "data":
-                    same = x.labels(range(len(x))) == y.labels(range(len(y)))
+                    ways_x, names_x = x.labels(range(len(x)))
+                    ways_y, names_y = y.labels(range(len(y)))
+                    same = (ways_x, names_x) == (ways_y, names_y) and _types(ways_x) == _types(
+                        ways_y
+                    )
                 else:
                     same = np.array_equal(u, v) and u.dtype == v.dtype
                 if not same:
@@ -44,7 +53,7 @@ def _same_network(a: ModeNetwork, b: ModeNetwork) -> list[str]:
             if x.shape != y.shape or (x != y).nnz:
                 differ.append(f.name)
         elif isinstance(x, np.ndarray):
-            if not (np.array_equal(x, y) and x.dtype == y.dtype):
+            if not (np.array_equal(x, y) and x.dtype == y.dtype and _types(x) == _types(y)):
                 differ.append(f.name)
         elif x != y:
             differ.append(f.name)
@@ -127,3 +136,37 @@ def test_an_unreadable_network_cache_is_converted_again(
         rewritten = network_for(_load(cache), "pupil_walk", crs=CRS, cache_dir=tmp_path)
     assert "read from cache" in caplog.text  # written again after the bad file
     assert _same_network(rewritten, fresh) == []
+
+
+def _mixed_id_graph() -> Any:
+    """Integer OSM nodes and ways joined to a local road's text ids (as merge_local_roads makes)."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(crs=CRS)
+    for node, x in ((101, 0.0), (102, 100.0), ("local_0", 200.0), ("split_1_2_0", 300.0)):
+        graph.add_node(node, x=x, y=0.0)
+    ways = ((101, 102, 7001, "Youyi Road"), (102, "local_0", "L5", None))
+    for u, v, way, name in ways + ((("local_0", "split_1_2_0", -1, None)),):
+        attrs = {"highway": "tertiary", "length": 100.0, "osmid": way}
+        if name is not None:
+            attrs["name"] = name
+        graph.add_edge(u, v, **attrs)
+        graph.add_edge(v, u, **attrs)
+    return graph
+
+
+def test_mixed_node_and_way_ids_keep_their_types(tmp_path: Path) -> None:
+    from geoplan.network._network_cache import read_network_cache, write_network_cache
+    from geoplan.network.modes import mode_network
+
+    mode = MODES["car"]
+    fresh = mode_network(_mixed_id_graph(), mode)
+    path = tmp_path / "network_car_mixed.npz"
+    write_network_cache(path, fresh)
+    read = read_network_cache(path, mode, ())
+    assert read is not None
+    assert _same_network(read, fresh) == []
+    assert [type(n) for n in read.node_ids] == [type(n) for n in fresh.node_ids]
+    ways = read.edges.labels(range(len(read.edges)))[0]
+    fresh_ways = fresh.edges.labels(range(len(fresh.edges)))[0]
+    assert [type(w) for w in ways] == [type(w) for w in fresh_ways]
