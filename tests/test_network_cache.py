@@ -145,9 +145,13 @@ def _mixed_id_graph() -> Any:
     graph = nx.MultiDiGraph(crs=CRS)
     for node, x in ((101, 0.0), (102, 100.0), ("local_0", 200.0), ("split_1_2_0", 300.0)):
         graph.add_node(node, x=x, y=0.0)
-    ways = ((101, 102, 7001, "Youyi Road"), (102, "local_0", "L5", None))
-    for u, v, way, name in ways + ((("local_0", "split_1_2_0", -1, None)),):
-        attrs = {"highway": "tertiary", "length": 100.0, "osmid": way}
+    ways = (
+        (101, 102, 7001, "Youyi Road"),
+        (102, "local_0", "L5", None),
+        ("local_0", "split_1_2_0", -1, None),
+    )
+    for u, v, way, name in ways:
+        attrs: dict[str, Any] = {"highway": "tertiary", "length": 100.0, "osmid": way}
         if name is not None:
             attrs["name"] = name
         graph.add_edge(u, v, **attrs)

@@ -26,7 +26,7 @@ from geoplan.network.roads import _no_gc
 
 _logger = logging.getLogger(__name__)
 
-NETWORK_CACHE_VERSION = 1
+NETWORK_CACHE_VERSION = 2
 """Part of every network cache key (with the code digest the caller adds)."""
 
 _ARRAYS = ("xy", "arc_edge", "main")
@@ -50,14 +50,49 @@ def network_cache_file(
     return folder / f"network_{mode.name}_{h.hexdigest()[:32]}.npz"
 
 
-def _object_array(values: np.ndarray) -> np.ndarray:
-    """Node or way ids as int64 when they all are whole numbers, else as text."""
-    try:
-        as_int = values.astype(np.int64)
-    except (TypeError, ValueError, OverflowError):
-        return values.astype(str)
-    same = bool(np.all(as_int == values)) if len(values) else True
-    return as_int if same else values.astype(str)
+_NONE, _INT, _FLOAT, _TEXT = 0, 1, 2, 3
+
+
+def _ids_arrays(prefix: str, values: Any) -> dict[str, np.ndarray]:
+    """Node or way ids as arrays that keep each id's type (7 stays 7, "local_7" stays text).
+
+    A graph with local roads mixes OSM's integer ids with text ones; turning them all into text
+    would make the cached network's ids differ from the graph's. An id of another type refuses
+    the cache (a ValueError, caught by the writer).
+    """
+    kinds = np.empty(len(values), dtype=np.int8)
+    ints = np.zeros(len(values), dtype=np.int64)
+    floats = np.zeros(len(values), dtype=float)
+    texts = [""] * len(values)
+    for k, v in enumerate(values):
+        if v is None:
+            kinds[k] = _NONE
+        elif isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+            kinds[k], ints[k] = _INT, v
+        elif isinstance(v, float | np.floating):
+            kinds[k], floats[k] = _FLOAT, v
+        elif isinstance(v, str):
+            kinds[k], texts[k] = _TEXT, v
+        else:
+            msg = f"id {v!r} is neither a whole number nor text"
+            raise ValueError(msg)
+    return {
+        f"{prefix}_kind": kinds,
+        f"{prefix}_int": ints,
+        f"{prefix}_float": floats,
+        f"{prefix}_text": np.array(texts, dtype=str),
+    }
+
+
+def _ids(prefix: str, arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """The ids :func:`_ids_arrays` stored, as an object array of ints, floats, text and None."""
+    kinds = arrays[f"{prefix}_kind"]
+    out = np.empty(len(kinds), dtype=object)
+    out[:] = None
+    for kind, name in ((_INT, "int"), (_FLOAT, "float"), (_TEXT, "text")):
+        rows = np.flatnonzero(kinds == kind)
+        out[rows] = arrays[f"{prefix}_{name}"][rows].tolist()
+    return out
 
 
 def write_network_cache(path: Path, net: ModeNetwork) -> None:
@@ -79,7 +114,8 @@ def _arrays(net: ModeNetwork) -> dict[str, Any]:
     geometry = edges.geometry
     kind, coords, offsets = shapely.to_ragged_array(geometry)
     arrays: dict[str, Any] = {
-        "node_ids": _object_array(net.node_ids),
+        **_ids_arrays("node_ids", net.node_ids),
+        **_ids_arrays("way_ids", ways),
         "metres_indptr": net.metres.indptr,
         "metres_indices": net.metres.indices,
         "metres_data": net.metres.data,
@@ -89,8 +125,6 @@ def _arrays(net: ModeNetwork) -> dict[str, Any]:
         "geometry_kind": np.array(int(kind)),
         "geometry_coords": coords,
         "highway": edges.highway.astype(str),
-        "way_ids": _object_array(np.array([0 if w is None else w for w in ways], dtype=object)),
-        "has_way": np.array([w is not None for w in ways], dtype=bool),
         "names": np.array(["" if n is None else n for n in names], dtype=str),
         "has_name": np.array([n is not None for n in names], dtype=bool),
         "flags": np.array(
@@ -138,7 +172,7 @@ def _network(path: Path, mode: TravelMode, closures: tuple[Closure, ...]) -> Mod
         shapely.GeometryType(int(a["geometry_kind"])), a["geometry_coords"], offsets
     )
     names = np.where(a["has_name"], a["names"].astype(object), None)
-    ways = np.where(a["has_way"], a["way_ids"].astype(object), None)
+    ways = _ids("way_ids", a)
     data = np.empty(len(geometry), dtype=object)
     data[:] = [{"osmid": w, "name": n} for w, n in zip(ways, names, strict=True)]
     edges = RoadEdges(
@@ -151,7 +185,7 @@ def _network(path: Path, mode: TravelMode, closures: tuple[Closure, ...]) -> Mod
     crs = CRS.from_wkt(str(a["crs"])) if str(a["crs"]) else None
     return ModeNetwork(
         mode=mode,
-        node_ids=a["node_ids"].astype(object),
+        node_ids=_ids("node_ids", a),
         metres=metres,
         minutes=minutes,
         time_follows_length=bool(follows),
