@@ -174,3 +174,18 @@ def test_mixed_node_and_way_ids_keep_their_types(tmp_path: Path) -> None:
     ways = read.edges.labels(range(len(read.edges)))[0]
     fresh_ways = fresh.edges.labels(range(len(fresh.edges)))[0]
     assert [type(w) for w in ways] == [type(w) for w in fresh_ways]
+
+
+def test_a_failed_network_cache_write_warns_and_leaves_no_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from geoplan.network._network_cache import write_network_cache
+    from geoplan.network.modes import mode_network
+
+    net = mode_network(_mixed_id_graph(), MODES["car"])
+    path = tmp_path / "network_car_blocked.npz"
+    path.mkdir()  # the temporary file cannot replace a folder
+    with caplog.at_level(logging.WARNING, logger="geoplan.network._network_cache"):
+        write_network_cache(path, net)
+    assert "Cannot write the network cache" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
