@@ -10,6 +10,7 @@ same roads; the mode, closures, CRS and the code's digest complete the key
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -97,15 +98,17 @@ def _ids(prefix: str, arrays: dict[str, np.ndarray]) -> np.ndarray:
 
 def write_network_cache(path: Path, net: ModeNetwork) -> None:
     """Write ``net``'s arrays to ``path`` (atomically); a failure only warns."""
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     try:
         with _no_gc():
             arrays = _arrays(net)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
-    except (OSError, ValueError, TypeError) as err:  # a full disk, an odd geometry: no cache
+    except (OSError, ValueError, TypeError, OverflowError) as err:  # a full disk, an odd id
         _logger.warning("Cannot write the network cache %s (%s); continuing without.", path, err)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _arrays(net: ModeNetwork) -> dict[str, Any]:
