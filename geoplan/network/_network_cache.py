@@ -22,6 +22,7 @@ import shapely
 from pyproj import CRS
 from scipy.sparse import csr_matrix
 
+from geoplan.errors import NetworkError
 from geoplan.network.modes import Closure, ModeNetwork, RoadEdges, TravelMode
 from geoplan.network.roads import _no_gc
 
@@ -59,7 +60,7 @@ def _ids_arrays(prefix: str, values: Any) -> dict[str, np.ndarray]:
 
     A graph with local roads mixes OSM's integer ids with text ones; turning them all into text
     would make the cached network's ids differ from the graph's. An id of another type refuses
-    the cache (a ValueError, caught by the writer).
+    the cache (a NetworkError, a ValueError the writer catches).
     """
     kinds = np.empty(len(values), dtype=np.int8)
     ints = np.zeros(len(values), dtype=np.int64)
@@ -76,7 +77,7 @@ def _ids_arrays(prefix: str, values: Any) -> dict[str, np.ndarray]:
             kinds[k], texts[k] = _TEXT, v
         else:
             msg = f"id {v!r} is neither a whole number nor text"
-            raise ValueError(msg)
+            raise NetworkError(msg)
     return {
         f"{prefix}_kind": kinds,
         f"{prefix}_int": ints,
