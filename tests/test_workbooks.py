@@ -201,3 +201,109 @@ def test_every_workbook_of_a_chinese_demo_run(tmp_path: Path) -> None:
             assert by_school or CJK.search(label), (name, label)  # school names as they are
             for column in re.findall(r'"((?:[^"]|"")+)"', expression or ""):
                 assert column in fields[name], (name, column)
+
+
+def _read_both(path: Path, title: str) -> tuple[list[tuple[Any, ...]], list[list[Any]]]:
+    """The sheet's rows as openpyxl and python-calamine read them."""
+    from python_calamine import CalamineWorkbook
+
+    book = openpyxl.load_workbook(path)
+    rows = [tuple(c.value for c in row) for row in book[title].iter_rows()]
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python()
+    return rows, calamine
+
+
+def test_text_that_looks_like_a_formula_or_a_link_stays_text(tmp_path: Path) -> None:
+    texts = ["=SUM(A1:A9)", "+86 991", "-3 km", "@home", "https://example.org/a", "www.x.cn"]
+    table = pd.DataFrame({"note": texts}, index=pd.Index([f"V{i}" for i in range(6)], name="id"))
+    path = write_workbook(tmp_path / "t.xlsx", {"t": table})
+    rows, calamine = _read_both(path, "t")
+    assert [r[1] for r in rows[1:]] == texts
+    assert [r[1] for r in calamine[1:]] == texts
+    book = openpyxl.load_workbook(path)
+    assert all(c.data_type == "s" for c in book["t"]["B"][1:])
+    assert all(c.hyperlink is None for c in book["t"]["B"])
+
+
+def test_missing_and_infinite_values_are_empty_cells(tmp_path: Path) -> None:
+    table = pd.DataFrame(
+        {
+            "time_min": [1.5, np.nan, np.inf],
+            "mixed": pd.Series([None, pd.NA, float("nan")], dtype=object),
+            "pupils": pd.array([3, pd.NA, 5], dtype="Int64"),
+            "share": pd.array([0.5, pd.NA, 0.25], dtype="Float64"),
+            "fits": pd.array([True, pd.NA, False], dtype="boolean"),
+            "whole": pd.array([1, 2, 3], dtype="Int64"),
+        },
+        index=pd.Index(["a", "b", "c"], name="id"),
+    )
+    path = write_workbook(tmp_path / "m.xlsx", {"m": table})
+    rows, calamine = _read_both(path, "m")
+    assert rows[1:] == [
+        ("a", 1.5, None, 3, 0.5, True, 1),
+        ("b", None, None, None, None, None, 2),
+        ("c", None, None, 5, 0.25, False, 3),
+    ]
+    assert [r[1:] for r in calamine[1:]] == [
+        [1.5, "", 3.0, 0.5, True, 1.0],
+        ["", "", "", "", "", 2.0],
+        ["", "", 5.0, 0.25, False, 3.0],
+    ]
+
+
+def test_times_with_a_zone_are_written_in_local_time(tmp_path: Path) -> None:
+    when = pd.Timestamp("2026-09-01 08:30", tz="Asia/Urumqi")
+    table = pd.DataFrame(
+        {"opened": [when, pd.NaT], "plain": [pd.Timestamp("2026-09-01 08:30"), pd.NaT]},
+        index=pd.Index(["a", "b"], name="id"),
+    )
+    path = write_workbook(tmp_path / "d.xlsx", {"d": table})
+    rows, _ = _read_both(path, "d")
+    assert rows[1][1:] == (when.tz_localize(None).to_pydatetime(),) * 2
+    assert rows[2][1:] == (None, None)
+
+
+def test_whole_numbers_beyond_double_precision_stay_exact(tmp_path: Path) -> None:
+    big = 2**53 + 1
+    table = pd.DataFrame(
+        {"code": np.array([big, 7], dtype=np.int64), "other": pd.Series([big, 7], dtype=object)},
+        index=pd.Index(["a", "b"], name="id"),
+    )
+    path = write_workbook(tmp_path / "big.xlsx", {"big": table})
+    rows, _ = _read_both(path, "big")
+    assert [str(v) for v in rows[1][1:]] == [str(big)] * 2
+    assert rows[2][1:] == (7, 7)
+
+
+def test_text_longer_than_a_cell_holds_is_cut_with_a_mark(tmp_path: Path) -> None:
+    long = "村" * 40_000
+    table = pd.DataFrame({"villages": [long, "short"]}, index=pd.Index(["a", "b"], name="id"))
+    path = write_workbook(tmp_path / "long.xlsx", {"long": table})
+    rows, calamine = _read_both(path, "long")
+    cell = rows[1][1]
+    assert len(cell) <= 32_767 and cell.endswith("…") and cell.startswith("村" * 100)
+    assert calamine[1][1] == cell
+    assert rows[2][1] == "short"
+
+
+def test_sheet_titles_excel_refuses_are_made_valid_and_distinct(tmp_path: Path) -> None:
+    table = pd.DataFrame({"x": [1]}, index=pd.Index(["a"], name="id"))
+    titles = ["a/b [1]: *?\\", "x" * 40, "x" * 31 + "y", "'quoted'", ""]
+    path = write_workbook(tmp_path / "titles.xlsx", dict.fromkeys(titles, table))
+    names = openpyxl.load_workbook(path).sheetnames
+    assert len(names) == len(titles) == len(set(names))
+    assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    assert names[0] == "a_b _1_ ___"
+    assert names[1] == "x" * 31
+
+
+def test_duplicate_and_non_text_column_names_and_multiindex(tmp_path: Path) -> None:
+    index = pd.MultiIndex.from_tuples([("T1", "V1"), ("T1", "V2")], names=["town", "id"])
+    table = pd.DataFrame([[1, 2, "p"], [3, 4, "q"]], index=index, columns=[2026, 2026, "n"])
+    path = write_workbook(tmp_path / "dup.xlsx", {"dup": table})
+    rows, _ = _read_both(path, "dup")
+    assert rows == [
+        ("town", "id", "2026", "2026", "n"),
+        ("T1", "V1", 1, 2, "p"),
+        ("T1", "V2", 3, 4, "q"),
+    ]
