@@ -181,8 +181,9 @@ def _cell(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return None if not math.isfinite(value) else value
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+    if isinstance(value, datetime):  # Excel has no time zones: the local (wall-clock) time
+        stamp = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+        return stamp.replace(tzinfo=None)
     if isinstance(value, str | Path):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
