@@ -69,6 +69,8 @@ _BEST_FILL = "C6EFCE"
 _HEADER_FILL = "DDEBF7"
 _MAX_WIDTH = 60
 _WIDTH_ROWS = 2000
+_EXACT_INT = 2**53
+"""The largest whole number a double (Excel's only number) holds exactly."""
 
 
 def number_format(column: str, dtype: Any = None) -> str | None:
@@ -177,8 +179,8 @@ def _cell(value: Any) -> Any:
         value = value.item()
     if isinstance(value, bool):
         return value
-    if isinstance(value, int):
-        return value
+    if isinstance(value, int):  # Excel keeps 15-16 digits: a longer whole number as text
+        return value if -_EXACT_INT <= value <= _EXACT_INT else str(value)
     if isinstance(value, float):
         return None if not math.isfinite(value) else value
     if isinstance(value, datetime):  # Excel has no time zones: the local (wall-clock) time
@@ -262,7 +264,8 @@ def _write_column(
     any other goes cell by cell through :func:`_cell`.
     """
     array = series.to_numpy()
-    if array.dtype.kind in "iuf" and row_formats is None:
+    exact = array.dtype.kind not in "iu" or not np.any((array > _EXACT_INT) | (array < -_EXACT_INT))
+    if array.dtype.kind in "iuf" and row_formats is None and exact:
         finite = np.isfinite(array) if array.dtype.kind == "f" else np.ones(len(array), bool)
         numbers = array.tolist()
         plain, marked = formats.get(column_format, False), formats.get(column_format, True)

@@ -266,7 +266,7 @@ def test_times_with_a_zone_are_written_in_local_time(tmp_path: Path) -> None:
 def test_whole_numbers_beyond_double_precision_stay_exact(tmp_path: Path) -> None:
     big = 2**53 + 1
     table = pd.DataFrame(
-        {"code": np.array([big, 7], dtype=np.int64), "other": pd.Series([big, 7], dtype=object)},
+        {"code": np.array([big, 7], dtype=np.int64), "other": np.array([big, 7], dtype=object)},
         index=pd.Index(["a", "b"], name="id"),
     )
     path = write_workbook(tmp_path / "big.xlsx", {"big": table})
