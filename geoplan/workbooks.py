@@ -11,6 +11,7 @@ fixed timestamps, so equal tables give equal bytes.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
@@ -35,6 +36,8 @@ __all__ = [
     "text_width",
     "write_workbook",
 ]
+
+_logger = logging.getLogger(__name__)
 
 FORMATS: dict[str, str] = {
     "count": "#,##0",
@@ -69,6 +72,8 @@ _BEST_FILL = "C6EFCE"
 _HEADER_FILL = "DDEBF7"
 _MAX_WIDTH = 60
 _WIDTH_ROWS = 2000
+_MAX_TEXT = 32_767
+"""The most characters an Excel cell holds."""
 _EXACT_INT = 2**53
 """The largest whole number a double (Excel's only number) holds exactly."""
 
@@ -286,6 +291,12 @@ def _write_column(
         elif isinstance(value, datetime):
             ws.write_datetime(r + 1, c, value, formats.date)
         else:
+            if len(value) > _MAX_TEXT:
+                _logger.warning(
+                    "Column %s, row %d: %d characters cut to Excel's %d (ending in …).",
+                    series.name, r + 1, len(value), _MAX_TEXT,
+                )  # fmt: skip
+                value = value[: _MAX_TEXT - 1] + "…"
             ws.write_string(r + 1, c, value, formats.get(None, mark))
     return cells[:_WIDTH_ROWS]
 

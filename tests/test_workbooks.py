@@ -5,6 +5,7 @@ back with openpyxl."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import re
 from pathlib import Path
@@ -275,10 +276,14 @@ def test_whole_numbers_beyond_double_precision_stay_exact(tmp_path: Path) -> Non
     assert rows[2][1:] == (7, 7)
 
 
-def test_text_longer_than_a_cell_holds_is_cut_with_a_mark(tmp_path: Path) -> None:
+def test_text_longer_than_a_cell_holds_is_cut_with_a_mark(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     long = "村" * 40_000
     table = pd.DataFrame({"villages": [long, "short"]}, index=pd.Index(["a", "b"], name="id"))
-    path = write_workbook(tmp_path / "long.xlsx", {"long": table})
+    with caplog.at_level(logging.WARNING, logger="geoplan.workbooks"):
+        path = write_workbook(tmp_path / "long.xlsx", {"long": table})
+    assert "Column villages, row 1: 40000 characters cut" in caplog.text
     rows, calamine = _read_both(path, "long")
     cell = rows[1][1]
     assert len(cell) <= 32_767 and cell.endswith("…") and cell.startswith("村" * 100)
