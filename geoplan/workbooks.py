@@ -301,8 +301,26 @@ def _write_column(
     return cells[:_WIDTH_ROWS]
 
 
-def _write_sheet(book: Any, formats: _Formats, title: str, sheet: Sheet) -> None:
-    ws = book.add_worksheet(title[:31])
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """``title`` as Excel allows it, unlike the titles ``taken`` (lower case, as Excel compares).
+
+    Each of the characters Excel forbids becomes ``_``, an apostrophe at either end goes, the
+    title is cut to 31 characters, and a repeat gets ``~2``, ``~3`` ...
+    """
+    name = re.sub(r"[\[\]:*?/\\]", "_", title).strip("'")[:31] or "Sheet"
+    base, k = name, 1
+    while name.lower() in taken:
+        k += 1
+        suffix = f"~{k}"
+        name = base[: 31 - len(suffix)] + suffix
+    taken.add(name.lower())
+    if name != title:
+        _logger.info("Sheet %r is titled %r (Excel's rules for sheet names).", title, name)
+    return name
+
+
+def _write_sheet(book: Any, formats: _Formats, title: str, sheet: Sheet, taken: set[str]) -> None:
+    ws = book.add_worksheet(_sheet_title(title, taken))
     table = sheet.table
     names, values, n_keys = _columns(sheet)
     headers = [_header(sheet, n) for n in names]
@@ -385,7 +403,9 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet])
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False})
         book.set_properties({"created": _FIXED_DATETIME})
         formats = _Formats(book)
+        taken: set[str] = set()
         for title, sheet in sheets.items():
-            _write_sheet(book, formats, title, sheet if isinstance(sheet, Sheet) else Sheet(sheet))
+            table = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
+            _write_sheet(book, formats, title, table, taken)
         book.close()  # deterministic: fixed zip times (XlsxWriter's own) and document dates
     return target

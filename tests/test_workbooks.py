@@ -298,8 +298,7 @@ def test_sheet_titles_excel_refuses_are_made_valid_and_distinct(tmp_path: Path) 
     names = openpyxl.load_workbook(path).sheetnames
     assert len(names) == len(titles) == len(set(names))
     assert all(0 < len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
-    assert names[0] == "a_b _1_ ___"
-    assert names[1] == "x" * 31
+    assert names[:4] == ["a_b _1__ ___", "x" * 31, "x" * 29 + "~2", "quoted"]
 
 
 def test_duplicate_and_non_text_column_names_and_multiindex(tmp_path: Path) -> None:
