@@ -35,9 +35,10 @@ def _same_network(a: ModeNetwork, b: ModeNetwork) -> list[str]:
         if f.name == "edges":
             for ef in dataclasses.fields(x):
                 u, v = getattr(x, ef.name), getattr(y, ef.name)
-                if ef.name == "geometry":
+                if ef.name == "geometry":  # equals_exact compares x and y only
                     same = len(u) == len(v) and all(
-                        p.equals_exact(q, 0) for p, q in zip(u, v, strict=True)
+                        p.equals_exact(q, 0) and p.has_z == q.has_z
+                        for p, q in zip(u, v, strict=True)
                     )
                 elif ef.name == "data":
                     ways_x, names_x = x.labels(range(len(x)))
@@ -189,3 +190,26 @@ def test_a_failed_network_cache_write_warns_and_leaves_no_file(
         write_network_cache(path, net)
     assert "Cannot write the network cache" in caplog.text
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_lines_with_and_without_heights_keep_their_dimensions(tmp_path: Path) -> None:
+    import networkx as nx
+    from shapely.geometry import LineString
+
+    from geoplan.network._network_cache import read_network_cache, write_network_cache
+    from geoplan.network.modes import mode_network
+
+    graph = nx.MultiDiGraph(crs=CRS)
+    for node, x in ((1, 0.0), (2, 100.0), (3, 200.0)):
+        graph.add_node(node, x=x, y=0.0)
+    drawn = LineString([(0, 0, 10), (100, 0, 12)])  # a road layer with heights
+    graph.add_edge(1, 2, highway="tertiary", length=100.0, osmid=5, geometry=drawn)
+    graph.add_edge(2, 3, highway="tertiary", length=100.0, osmid=6)  # drawn straight, 2-D
+    mode = MODES["car"]
+    fresh = mode_network(graph, mode)
+    path = tmp_path / "network_car_z.npz"
+    write_network_cache(path, fresh)
+    read = read_network_cache(path, mode, ())
+    assert read is not None
+    assert [g.has_z for g in fresh.edges.geometry] == [True, False]
+    assert _same_network(read, fresh) == []
