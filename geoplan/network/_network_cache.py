@@ -127,6 +127,7 @@ def _arrays(net: ModeNetwork) -> dict[str, Any]:
         "minutes_indices": net.minutes.indices,
         "minutes_data": net.minutes.data,
         "geometry_kind": np.array(int(kind)),
+        "geometry_has_z": shapely.has_z(geometry),
         "geometry_coords": coords,
         "highway": edges.highway.astype(str),
         "names": np.array(["" if n is None else n for n in names], dtype=str),
@@ -175,6 +176,9 @@ def _network(path: Path, mode: TravelMode, closures: tuple[Closure, ...]) -> Mod
     geometry = shapely.from_ragged_array(
         shapely.GeometryType(int(a["geometry_kind"])), a["geometry_coords"], offsets
     )
+    flat = ~a["geometry_has_z"]  # 2-D lines beside 3-D ones came back with NaN heights
+    if flat.any() and shapely.has_z(geometry).any():
+        geometry[flat] = shapely.force_2d(geometry[flat])
     names = np.where(a["has_name"], a["names"].astype(object), None)
     ways = _ids("way_ids", a)
     data = np.empty(len(geometry), dtype=object)
