@@ -213,3 +213,23 @@ def test_lines_with_and_without_heights_keep_their_dimensions(tmp_path: Path) ->
     assert read is not None
     assert [g.has_z for g in fresh.edges.geometry] == [True, False]
     assert _same_network(read, fresh) == []
+
+
+def test_local_road_layers_differing_only_in_column_names_are_not_confused(
+    tmp_path: Path, cache: Path
+) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    base = _load(cache)
+    node = next(iter(base.nodes))
+    x, y = base.nodes[node]["x"], base.nodes[node]["y"]
+    line = LineString([(x, y), (x + 400.0, y + 300.0), (x + 800.0, y)])
+    one_way = gpd.GeoDataFrame({"highway": ["track"], "oneway": ["yes"]}, geometry=[line], crs=CRS)
+    renamed = one_way.rename(columns={"oneway": "note"})  # same values: two-way now
+    for local in (one_way, renamed):
+        cached = roads.load_graph(
+            demo_roads_path(), local_roads=local, to_crs=CRS, cache_dir=tmp_path
+        )
+        fresh = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, use_cache=False)
+        assert cached.number_of_edges() == fresh.number_of_edges()
