@@ -233,3 +233,22 @@ def test_local_road_layers_differing_only_in_column_names_are_not_confused(
         )
         fresh = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, use_cache=False)
         assert cached.number_of_edges() == fresh.number_of_edges()
+
+
+def test_a_local_road_layer_with_another_geometry_column_name_loads_through_the_cache(
+    tmp_path: Path, cache: Path
+) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    base = _load(cache)
+    node = next(iter(base.nodes))
+    x, y = base.nodes[node]["x"], base.nodes[node]["y"]
+    line = LineString([(x, y), (x + 400.0, y + 300.0), (x + 800.0, y)])
+    local = gpd.GeoDataFrame({"highway": ["track"]}, geometry=[line], crs=CRS)
+    local = local.rename_geometry("geom")  # as a GeoPackage read with another column name
+    cached = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, cache_dir=tmp_path)
+    again = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, cache_dir=tmp_path)
+    fresh = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, use_cache=False)
+    assert cached.number_of_edges() == again.number_of_edges() == fresh.number_of_edges()
+    assert fresh.number_of_edges() > base.number_of_edges()  # the local road was merged
