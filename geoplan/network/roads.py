@@ -264,7 +264,7 @@ def _graph_cache_key(
     if isinstance(local_roads, gpd.GeoDataFrame):
         h.update(b"local layer")
         h.update(_crs_text(local_roads.crs).encode())
-        attrs = local_roads.drop(columns="geometry")
+        attrs = local_roads.drop(columns=local_roads.geometry.name)
         # the values' hash ignores column names and dtypes, which decide what a column means
         h.update(repr([(str(c), str(t)) for c, t in attrs.dtypes.items()]).encode())
         attrs = pd.util.hash_pandas_object(attrs)
