@@ -215,17 +215,22 @@ def test_lines_with_and_without_heights_keep_their_dimensions(tmp_path: Path) ->
     assert _same_network(read, fresh) == []
 
 
-def test_local_road_layers_differing_only_in_column_names_are_not_confused(
-    tmp_path: Path, cache: Path
-) -> None:
+def _local_road(graph: Any, **columns: str) -> Any:
+    """A one-road local layer starting at the graph's first junction, with ``columns``."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    base = _load(cache)
-    node = next(iter(base.nodes))
-    x, y = base.nodes[node]["x"], base.nodes[node]["y"]
+    node = next(iter(graph.nodes))
+    x, y = graph.nodes[node]["x"], graph.nodes[node]["y"]
     line = LineString([(x, y), (x + 400.0, y + 300.0), (x + 800.0, y)])
-    one_way = gpd.GeoDataFrame({"highway": ["track"], "oneway": ["yes"]}, geometry=[line], crs=CRS)
+    data = {"highway": ["track"], **{k: [v] for k, v in columns.items()}}
+    return gpd.GeoDataFrame(data, geometry=[line], crs=CRS)
+
+
+def test_local_road_layers_differing_only_in_column_names_are_not_confused(
+    tmp_path: Path, cache: Path
+) -> None:
+    one_way = _local_road(_load(cache), oneway="yes")
     renamed = one_way.rename(columns={"oneway": "note"})  # same values: two-way now
     for local in (one_way, renamed):
         cached = roads.load_graph(
@@ -238,15 +243,8 @@ def test_local_road_layers_differing_only_in_column_names_are_not_confused(
 def test_a_local_road_layer_with_another_geometry_column_name_loads_through_the_cache(
     tmp_path: Path, cache: Path
 ) -> None:
-    import geopandas as gpd
-    from shapely.geometry import LineString
-
     base = _load(cache)
-    node = next(iter(base.nodes))
-    x, y = base.nodes[node]["x"], base.nodes[node]["y"]
-    line = LineString([(x, y), (x + 400.0, y + 300.0), (x + 800.0, y)])
-    local = gpd.GeoDataFrame({"highway": ["track"]}, geometry=[line], crs=CRS)
-    local = local.rename_geometry("geom")  # as a GeoPackage read with another column name
+    local = _local_road(base).rename_geometry("geom")  # as a layer read with another name
     cached = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, cache_dir=tmp_path)
     again = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, cache_dir=tmp_path)
     fresh = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, use_cache=False)
