@@ -85,5 +85,50 @@ def test_the_matrix_key_changes_with_the_search_code(monkeypatch: pytest.MonkeyP
 
     today = key()
     assert key() == today
-    monkeypatch.setattr(travel, "_code_digest", lambda modules: "edited search")
+    monkeypatch.setattr(roads, "_code_digest", lambda modules: "edited search")
     assert key() != today
+
+
+LIBRARIES = ("osmnx", "networkx", "shapely", "pyproj", "numpy", "scipy")
+
+
+def _cached_files(folder: Path) -> dict[str, int]:
+    """How many graph, network and travel-matrix cache files ``folder`` holds."""
+    return {kind: len(list(folder.glob(f"{kind}_*"))) for kind in ("graph", "network", "travel")}
+
+
+def _run_through_the_caches(folder: Path) -> None:
+    graph = roads.load_graph(HERE / "roads.graphml", to_crs="EPSG:32645", cache_dir=folder)
+    x, y = (graph.nodes[next(iter(graph.nodes))][k] for k in ("x", "y"))
+    points = gpd.GeoDataFrame(index=["A", "B"], geometry=[Point(x, y)] * 2, crs="EPSG:32645")
+    travel.travel_matrix(graph, points, points, mode="car", cache_dir=folder, workers=1)
+
+
+@pytest.mark.parametrize("library", [*LIBRARIES, "PROJ"])
+def test_upgrading_a_library_invalidates_every_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library: str
+) -> None:
+    """A graph, network or matrix cached under one library version is not served under another.
+
+    The versions are reported by the installed distributions' metadata (and PROJ's by pyproj);
+    those sources are changed here, never the caches, and each cache must be made anew.
+    """
+    import importlib.metadata
+
+    import pyproj
+
+    _run_through_the_caches(tmp_path)
+    assert _cached_files(tmp_path) == {"graph": 1, "network": 1, "travel": 1}
+    _run_through_the_caches(tmp_path)  # same versions: every cache is served, none added
+    assert _cached_files(tmp_path) == {"graph": 1, "network": 1, "travel": 1}
+    if library == "PROJ":
+        monkeypatch.setattr(pyproj, "proj_version_str", pyproj.proj_version_str + ".1")
+    else:
+        real = importlib.metadata.version
+
+        def upgraded(name: str) -> str:
+            return real(name) + ".post1" if name == library else real(name)
+
+        monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    _run_through_the_caches(tmp_path)
+    assert _cached_files(tmp_path) == {"graph": 2, "network": 2, "travel": 2}

@@ -4,7 +4,7 @@ Converting a province graph (~900,000 edges) into a :class:`~geoplan.network.mod
 walks every edge in Python (10-15 s per mode); reading its arrays back from one ``.npz`` takes
 about a second. Only graphs read by :func:`geoplan.network.roads.load_graph` are cached, keyed by
 that load's key (the road files' bytes and options), so a cached network can only belong to the
-same roads; the mode, closures, CRS and the code's digest complete the key
+same roads; the mode, closures, CRS, the code's digest and the libraries' versions complete the key
 (:func:`network_cache_file`).
 """
 
@@ -29,7 +29,7 @@ from geoplan.network.roads import _no_gc
 _logger = logging.getLogger(__name__)
 
 NETWORK_CACHE_VERSION = 2
-"""Part of every network cache key (with the code digest the caller adds)."""
+"""Part of every network cache key (with the code digest and library versions the caller adds)."""
 
 _ARRAYS = ("xy", "arc_edge", "main")
 _EDGE_ARRAYS = ("start", "end", "length_m", "forward_min", "backward_min", "main")
@@ -39,14 +39,17 @@ def network_cache_file(
     folder: Path,
     *,
     source_key: str,
-    code_digest: str,
+    stamp: str,
     crs_text: str,
     mode: TravelMode,
     closures: tuple[Closure, ...],
 ) -> Path:
-    """The cache file of one mode's network of the graph loaded with ``source_key``."""
+    """The cache file of one mode's network of the graph loaded with ``source_key``.
+
+    ``stamp`` is what made the network (:func:`geoplan.network.roads._cache_stamp`).
+    """
     h = hashlib.sha256()
-    h.update(f"{NETWORK_CACHE_VERSION}|{code_digest}|{source_key}|{crs_text}|".encode())
+    h.update(f"{NETWORK_CACHE_VERSION}|{stamp}|{source_key}|{crs_text}|".encode())
     h.update(mode.fingerprint().encode())
     h.update(repr([c.fingerprint() for c in closures]).encode())
     return folder / f"network_{mode.name}_{h.hexdigest()[:32]}.npz"

@@ -48,6 +48,7 @@ from geoplan.errors import (
 
 __all__ = [
     "CACHE_ENV",
+    "CACHE_LIBRARIES",
     "GRAPH_CACHE_VERSION",
     "GRAPH_CODE",
     "REPORT_KEY",
@@ -111,12 +112,18 @@ REPORT_KEY = "geoplan_load_report"
 
 CACHE_ENV = "GEOPLAN_CACHE_DIR"
 GRAPH_CACHE_VERSION = "3"
-"""Part of every graph cache key, with the digest of this module's source (:func:`_code_digest`):
-a change to the loader's code invalidates cached graphs by itself; bump this only for a change
-outside it that alters the graph (e.g. a new osmnx or osmium behaviour)."""
+"""Part of every graph cache key, with the digest of this module's source and the libraries'
+versions (:func:`_cache_stamp`): a change to the loader's code or an upgrade of osmnx, networkx,
+shapely or pyproj invalidates cached graphs by itself; bump this only for a change outside both
+that alters the graph (e.g. a new osmium behaviour)."""
 
 GRAPH_CODE: tuple[str, ...] = ("geoplan.network.roads",)
 """The modules whose source a cached graph depends on."""
+
+CACHE_LIBRARIES: tuple[str, ...] = ("osmnx", "networkx", "shapely", "pyproj", "numpy", "scipy")
+"""The distributions whose versions shape a cached graph, network or travel matrix (with PROJ's
+own version and its database's, see :func:`_library_versions`): upgrading one invalidates every
+cache."""
 
 
 def default_cache_dir() -> Path:
@@ -250,10 +257,8 @@ def _graph_cache_key(
     to_crs: Any,
     join_tolerance_m: float,
 ) -> str:
-    from geoplan import __version__
-
     h = hashlib.sha256()
-    h.update(f"{GRAPH_CACHE_VERSION}|{_code_digest(GRAPH_CODE)}|{__version__}|".encode())
+    h.update(f"{GRAPH_CACHE_VERSION}|{_cache_stamp(GRAPH_CODE)}|".encode())
     h.update(f"{road_class_column}|".encode())
     h.update(f"{join_tolerance_m!r}|{_crs_text(to_crs)}|".encode())
     for p in paths:
@@ -275,6 +280,42 @@ def _graph_cache_key(
         h.update(b"local file")
         h.update(Path(local_roads).read_bytes())
     return h.hexdigest()[:32]
+
+
+def _cache_stamp(modules: tuple[str, ...]) -> str:
+    """The part every cache key holds besides its inputs: what made the cache.
+
+    The digest of the source of ``modules`` (:func:`_code_digest`), geoplan's version and the
+    versions of the libraries that shape the result (:func:`_library_versions`); the graph,
+    network and travel-matrix caches all key on it, so an edit or an upgrade rebuilds them.
+    """
+    from geoplan import __version__
+
+    return f"{_code_digest(modules)}|{__version__}|{_library_versions()}"
+
+
+def _library_versions() -> str:
+    """The installed versions of :data:`CACHE_LIBRARIES`, PROJ and PROJ's database, as text.
+
+    Read from the distributions' metadata (no import of osmnx on a warm cache) and from pyproj
+    at each call (a few milliseconds), so an upgrade in a long-lived process is seen too. A
+    library that is not installed counts as ``absent``.
+    """
+    from importlib import metadata
+
+    import pyproj
+    from pyproj.database import get_database_metadata
+
+    parts = []
+    for name in CACHE_LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=absent")
+    parts.append(f"PROJ={pyproj.proj_version_str}")
+    for key in ("EPSG.VERSION", "PROJ_DATA.VERSION"):
+        parts.append(f"{key}={get_database_metadata(key)}")
+    return ";".join(parts)
 
 
 @functools.lru_cache(maxsize=8)

@@ -65,7 +65,7 @@ from geoplan.network.modes import (
     snap_points,
 )
 from geoplan.network.roads import (
-    _code_digest,
+    _cache_stamp,
     default_cache_dir,
     graph_size,
     load_graph,
@@ -102,9 +102,10 @@ __all__ = [
 ]
 
 CACHE_VERSION = "5"
-"""Part of every matrix cache key, with the digest of the source of :data:`MATRIX_CODE`: a change
-to that code invalidates cached matrices by itself; bump this only for a change outside it that
-alters the matrices (e.g. a new scipy behaviour)."""
+"""Part of every matrix cache key, with the digest of the source of :data:`MATRIX_CODE` and the
+libraries' versions (:func:`~geoplan.network.roads._cache_stamp`): a change to that code or an
+upgrade of numpy, scipy, shapely or pyproj invalidates cached matrices by itself; bump this only
+for a change outside both that alters the matrices."""
 MATRIX_CODE: tuple[str, ...] = (
     "geoplan.network.roads",
     "geoplan.network.modes",
@@ -741,7 +742,7 @@ def network_for(
             cache_file = network_cache_file(
                 folder,
                 source_key=source,
-                code_digest=_code_digest(MATRIX_CODE),
+                stamp=_cache_stamp(MATRIX_CODE),
                 crs_text="" if crs is None else CRS.from_user_input(crs).to_wkt(),
                 mode=travel_mode,
                 closures=closures,
@@ -787,7 +788,7 @@ def _cache_key(
     extra: str,
 ) -> str:
     h = hashlib.sha256()
-    h.update(f"{CACHE_VERSION}|{_code_digest(MATRIX_CODE)}|".encode())
+    h.update(f"{CACHE_VERSION}|{_cache_stamp(MATRIX_CODE)}|".encode())
     h.update(net.digest.encode())
     for pts in (origins, destinations):
         h.update("\x1f".join(map(str, pts.index)).encode())
