@@ -55,8 +55,16 @@ def folder_mode() -> int:
     return 0o777 & ~current_umask()
 
 
-def _temporary_name(dest: Path, kind: str) -> Path:
-    return dest.with_name(f".{dest.name}.{kind}-{uuid.uuid4().hex[:12]}")
+def _temporary_name(dest: Path, kind: str, suffix: str = "") -> Path:
+    """A hidden name next to ``dest`` that no other writer uses, ending in ``suffix``.
+
+    It holds the process id, the thread id and 12 random hex digits, so two processes or two
+    threads writing the same destination at once never share a temporary file (each then
+    moves a complete file into place; the last one wins). ``suffix`` keeps the destination's
+    ending for writers that choose the format by it (``np.savez``, Excel writers).
+    """
+    unique = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:12]}"
+    return dest.with_name(f".{dest.name}.{kind}-{unique}{suffix}")
 
 
 @contextlib.contextmanager
@@ -64,7 +72,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``path`` to write to; move it into place on success.
 
     The temporary file is not created: the writer creates it (so it gets the umask's
-    permissions). On error it is removed and an existing ``path`` stays as it was.
+    permissions). Its name is unique to this process, thread and call and ends with ``path``'s
+    suffix. On error it is removed and an existing ``path`` stays as it was.
 
     Parameters
     ----------
@@ -73,7 +82,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_name(dest, "tmp").with_suffix(dest.suffix)
+    tmp = _temporary_name(dest, "tmp", dest.suffix)
     try:
         yield tmp
         os.replace(tmp, dest)

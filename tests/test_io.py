@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.atomic import atomic_output_dir
+from geoplan.atomic import atomic_output_dir, atomic_path
 from geoplan.data import crs as gcrs
 from geoplan.data.area import LAYERS, contract_markdown
 from geoplan.data.files import parse_angle
@@ -148,6 +149,39 @@ def test_atomic_output_dir(tmp_path: Path) -> None:
         (tmp / "b.txt").write_text("three")
     assert sorted(p.name for p in final.iterdir()) == ["b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_atomic_path_gives_each_thread_its_own_temporary_file(tmp_path: Path) -> None:
+    """Two threads writing one file at once each write a whole file of their own, then swap it in.
+
+    Both temporary files exist at the same moment (the barrier); the destination ends up as
+    exactly one writer's text, with no temporary file left.
+    """
+    dest = tmp_path / "journeys.csv"
+    texts = {"a": "a,1\n" * 50_000, "b": "b,2\n" * 50_000}
+    seen: list[Path] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def write(name: str) -> None:
+        try:
+            with atomic_path(dest) as tmp:
+                seen.append(tmp)
+                start.wait()
+                tmp.write_text(texts[name], encoding="utf-8")
+        except BaseException as err:  # handed to the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(set(seen)) == 2, seen
+    assert all(p.suffix == ".csv" and p.parent == tmp_path for p in seen)
+    assert dest.read_text(encoding="utf-8") in texts.values()
+    assert [p.name for p in tmp_path.iterdir()] == ["journeys.csv"]
 
 
 def test_docs_data_md_holds_the_contract_tables() -> None:

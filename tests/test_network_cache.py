@@ -11,8 +11,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pytest
+from shapely import Point
 
 from geoplan.data.datasets import demo_roads_path
 from geoplan.network import roads
@@ -250,3 +252,68 @@ def test_a_local_road_layer_with_another_geometry_column_name_loads_through_the_
     fresh = roads.load_graph(demo_roads_path(), local_roads=local, to_crs=CRS, use_cache=False)
     assert cached.number_of_edges() == again.number_of_edges() == fresh.number_of_edges()
     assert fresh.number_of_edges() > base.number_of_edges()  # the local road was merged
+
+
+def _write_together(write: Any, path: Path, rounds: int = 4) -> None:
+    """Run ``write(path)`` in two threads at once, ``rounds`` times, re-raising their errors."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(start: threading.Barrier) -> None:
+        try:
+            start.wait()
+            write(path)
+        except BaseException as err:  # handed to the test thread
+            errors.append(err)
+
+    for _ in range(rounds):
+        start = threading.Barrier(2)
+        threads = [threading.Thread(target=writer, args=(start,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors, errors
+
+
+def test_two_threads_writing_one_cache_both_succeed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two runs in one process (threads of a server) may write the same cache file at once.
+
+    Each must write its own temporary file and move it into place whole: neither may fail
+    (the writers log a failure as a warning) and every cache read back is complete.
+    """
+    from geoplan.network import travel
+    from geoplan.network._network_cache import read_network_cache, write_network_cache
+
+    graph = roads.load_graph(demo_roads_path(), to_crs=CRS, use_cache=False)
+    fresh = network_for(graph, MODES["car"], crs=CRS, use_cache=False)
+    nodes = list(graph.nodes)[::10][:40]
+    points = gpd.GeoDataFrame(
+        index=[f"n{k}" for k in range(len(nodes))],
+        geometry=[Point(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes],
+        crs=CRS,
+    )
+    sparse = travel_matrix(graph, points, points, mode="car", use_cache=False).to_sparse()
+    minutes, metres = sparse.minutes, sparse.metres
+    with caplog.at_level(logging.WARNING):
+        _write_together(lambda p: write_network_cache(p, fresh), tmp_path / "network_car.npz")
+        _write_together(lambda p: roads._write_graph_cache(p, graph), tmp_path / "graph.pickle")
+        _write_together(
+            lambda p: travel._write_cache(p, minutes, metres), tmp_path / "travel_car.npz"
+        )
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "graph.pickle",
+        "network_car.npz",
+        "travel_car.npz",
+    ]  # no temporary file left behind
+    read = read_network_cache(tmp_path / "network_car.npz", MODES["car"], ())
+    assert read is not None and _same_network(read, fresh) == []
+    back = roads._read_graph_cache(tmp_path / "graph.pickle")
+    assert back is not None and roads.graph_size(back) == roads.graph_size(graph)
+    pair = travel._read_cache(tmp_path / "travel_car.npz", minutes.shape)
+    assert pair is not None
+    assert (pair[0] != minutes).nnz == 0 and (pair[1] != metres).nnz == 0

@@ -10,10 +10,8 @@ same roads; the mode, closures, CRS, the code's digest and the libraries' versio
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import shapely
 from pyproj import CRS
 from scipy.sparse import csr_matrix
 
+from geoplan.atomic import atomic_path
 from geoplan.errors import NetworkError
 from geoplan.network.modes import Closure, ModeNetwork, RoadEdges, TravelMode
 from geoplan.network.roads import _no_gc
@@ -102,17 +101,13 @@ def _ids(prefix: str, arrays: dict[str, np.ndarray]) -> np.ndarray:
 
 def write_network_cache(path: Path, net: ModeNetwork) -> None:
     """Write ``net``'s arrays to ``path`` (atomically); a failure only warns."""
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     try:
         with _no_gc():
             arrays = _arrays(net)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            np.savez(tmp, **arrays)
     except (OSError, ValueError, TypeError, OverflowError) as err:  # a full disk, an odd id
         _logger.warning("Cannot write the network cache %s (%s); continuing without.", path, err)
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
 
 
 def _arrays(net: ModeNetwork) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from scipy.spatial import cKDTree
 from shapely import LineString, Point, STRtree
 from shapely.geometry.base import BaseGeometry
 
+from geoplan.atomic import atomic_path
 from geoplan.errors import (
     CRSError,
     InputFileError,
@@ -386,11 +387,8 @@ def _read_graph_cache(path: Path) -> nx.MultiDiGraph | None:
 
 def _write_graph_cache(path: Path, graph: nx.MultiDiGraph) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
+        with atomic_path(path) as tmp, tmp.open("wb") as f:
             pickle.dump(graph, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
     except OSError as err:
         _logger.warning("Cannot write the graph cache %s (%s); continuing without.", path, err)
 

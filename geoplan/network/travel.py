@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 from tqdm.auto import tqdm
 
+from geoplan.atomic import atomic_path
 from geoplan.data.messages import coded_error
 from geoplan.errors import (
     ArgumentError,
@@ -437,9 +438,7 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
             f"({EXCEL_MAX_ROWS:,}). Fix: write CSV, or choose fewer places."
         )
         raise OutputFormatError(msg)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
-    try:
+    with atomic_path(out) as tmp:
         if wide:
             frames = {
                 "time_min": matrix.minutes_frame(),
@@ -477,9 +476,6 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
                 long.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.2f")
             else:
                 write_workbook(tmp, {"travel": Sheet(long.round(2), index=False)})
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     _logger.info("Travel matrix %s written to %s.", matrix.mode, out)
     return out
 
@@ -1304,17 +1300,15 @@ def _check_network(
 def _write_cache(path: Path, minutes: csr_matrix, metres: csr_matrix) -> None:
     """Store the sparse form: the reachable pairs' CSR arrays (one pattern for both)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(
-            tmp,
-            shape=np.asarray(minutes.shape, dtype=np.int64),
-            indptr=minutes.indptr,
-            indices=minutes.indices,
-            minutes=minutes.data,
-            metres=metres.data,
-        )
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            np.savez(
+                tmp,
+                shape=np.asarray(minutes.shape, dtype=np.int64),
+                indptr=minutes.indptr,
+                indices=minutes.indices,
+                minutes=minutes.data,
+                metres=metres.data,
+            )
     except OSError as err:
         _logger.warning("Cannot write the travel cache %s (%s); continuing without.", path, err)
 
