@@ -177,7 +177,14 @@ def _header(sheet: Sheet, name: Any) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """A value Excel stores as it is: numbers as numbers, empty for missing or infinite."""
+    """A value Excel stores as it is: numbers as numbers, empty for missing or infinite.
+
+    A numpy time (``np.datetime64``, ``np.timedelta64``) held in an object column becomes the
+    pandas value a time column of the same table holds (its ``.item()`` would be whole
+    nanoseconds), so it is written the same way: a date cell, or text for a duration.
+    """
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):

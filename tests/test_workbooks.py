@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import math
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +263,42 @@ def test_times_with_a_zone_are_written_in_local_time(tmp_path: Path) -> None:
     rows, _ = _read_both(path, "d")
     assert rows[1][1:] == (when.tz_localize(None).to_pydatetime(),) * 2
     assert rows[2][1:] == (None, None)
+
+
+def test_numpy_times_in_an_object_column_are_dates_like_a_time_column(tmp_path: Path) -> None:
+    """An ``np.datetime64`` held in an object column is a date cell, not its nanoseconds."""
+    when = datetime(2026, 9, 1, 8, 30, 15)
+    ns, s = np.datetime64("2026-09-01T08:30:15", "ns"), np.datetime64("2026-09-01T08:30:15", "s")
+    table = pd.DataFrame(
+        {
+            "surveyed": np.array([ns, np.datetime64("NaT"), "text"], dtype=object),
+            "counted": np.array([s, None, 3], dtype=object),
+            "column": pd.to_datetime([when, None, when]),
+        },
+        index=pd.Index(["a", "b", "c"], name="id"),
+    )
+    assert type(table["surveyed"].iloc[0]) is np.datetime64  # the case: numpy's, not pandas'
+    path = write_workbook(tmp_path / "t.xlsx", {"t": table})
+    book = openpyxl.load_workbook(path)
+    cells = {c.column_letter: c for c in book["t"][2]}
+    assert [cells[k].value for k in "BCD"] == [when] * 3
+    assert [cells[k].is_date for k in "BCD"] == [True] * 3
+    assert [cells[k].number_format for k in "BC"] == [cells["D"].number_format] * 2
+    rows, _ = _read_both(path, "t")
+    assert rows[2][1:] == (None, None, None)
+    assert rows[3][1:] == ("text", 3, when)
+
+
+def test_numpy_durations_in_an_object_column_read_like_a_duration_column(tmp_path: Path) -> None:
+    waits = pd.to_timedelta(["5min", None])
+    table = pd.DataFrame(
+        {"held": np.array([np.timedelta64(5, "m"), "late"], dtype=object), "column": waits},
+        index=pd.Index(["a", "b"], name="id"),
+    )
+    assert type(table["held"].iloc[0]) is np.timedelta64
+    rows, _ = _read_both(write_workbook(tmp_path / "w.xlsx", {"w": table}), "w")
+    assert rows[1][1:] == (str(waits[0]),) * 2
+    assert rows[2][1:] == ("late", None)
 
 
 def test_whole_numbers_beyond_double_precision_stay_exact(tmp_path: Path) -> None:
