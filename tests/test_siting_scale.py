@@ -155,3 +155,134 @@ def test_reduced_coverage_models_keep_the_brute_force_optimum(seed: int) -> None
         )
         res = siting.max_coverage(cost, limit=limit, p=p, weights=w, fixed=fixed, never=never)
         assert res.status == "optimal" and res.objective == most
+
+
+# ------------------------------------------------------------------ maximal coverage search and proof
+def _cover_case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Villages in one or two far-apart clusters (two cover components), sites among them."""
+    rng = np.random.default_rng(700 + seed)
+    n, m = int(rng.integers(10, 40)), int(rng.integers(5, 11))
+    pts = rng.uniform(0, 10, (n, 2))
+    sites = rng.uniform(0, 10, (m, 2))
+    if seed % 2:  # a second cluster far away: no site covers villages of both
+        pts[: n // 2] += 100.0
+        sites[: m // 2] += 100.0
+    cost = np.round(np.sqrt(((pts[:, None] - sites[None]) ** 2).sum(axis=2)), 1)
+    w = rng.integers(0, 30, size=n).astype(float)
+    forced, allowed = np.zeros(m, dtype=bool), np.ones(m, dtype=bool)
+    if seed % 3 == 1:
+        forced[0] = True
+    if seed % 4 == 2:
+        allowed[m - 1] = False
+    p = int(rng.integers(1 + int(forced.sum()), m - 1))
+    return cost <= 3.5, w, forced, allowed, p
+
+
+def _plans(m: int, most: int, forced: np.ndarray, allowed: np.ndarray):
+    import itertools
+
+    for r in range(most + 1):
+        for s in itertools.combinations(np.flatnonzero(allowed), r):
+            plan = np.zeros(m, dtype=bool)
+            plan[list(s)] = True
+            if (plan >= forced).all():
+                yield plan
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cover_swap_search_ends_where_no_add_or_swap_gains(seed: int) -> None:
+    import scipy.sparse as sp
+
+    from geoplan.models import _max_cover as mc
+
+    covers, w, forced, allowed, p = _cover_case(seed)
+    m = covers.shape[1]
+    site_cost = np.ones(m) if seed % 2 else np.random.default_rng(seed).integers(1, 4, m) * 1.0
+    budget = np.inf if seed % 2 else 4.0
+    start = forced.copy()
+    grouped = sp.csr_array(covers)
+    found = mc.swap_search(
+        grouped, w, start, forced, allowed, site_cost=site_cost, budget=budget, max_open=p
+    )
+
+    def value(plan: np.ndarray) -> float:
+        return float(w[covers[:, plan].any(axis=1)].sum())
+
+    assert (found >= forced).all() and not (found & ~allowed).any() and found.sum() <= p
+    assert site_cost[found].sum() <= budget + 1e-9
+    assert mc.covered_weight(grouped, w, found) == value(found)
+    for k in np.flatnonzero(allowed & ~found):  # no add that fits gains
+        plan = found.copy()
+        plan[k] = True
+        if plan.sum() <= p and site_cost[plan].sum() <= budget + 1e-9:
+            assert value(plan) <= value(found)
+        for j in np.flatnonzero(found & ~forced):  # no swap that fits gains
+            plan = found.copy()
+            plan[j], plan[k] = False, True
+            if site_cost[plan].sum() <= budget + 1e-9:
+                assert value(plan) <= value(found)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cover_lagrangian_bound_and_fixing_keep_every_plan_at_the_cutoff(seed: int) -> None:
+    import scipy.sparse as sp
+
+    from geoplan.models import _max_cover as mc
+
+    covers, w, forced, allowed, p = _cover_case(seed)
+    m = covers.shape[1]
+    # Forced sites' villages are out of the model, as reduce_cover leaves them.
+    live = ~covers[:, forced].any(axis=1)
+    sub = covers[live] & (allowed & ~forced)[None, :]
+    ws = w[live]
+    free = allowed & ~forced
+    k = p - int(forced.sum())
+    values = {
+        tuple(plan): float(ws[sub[:, plan].any(axis=1)].sum())
+        for plan in _plans(m, k, np.zeros(m, dtype=bool), free)
+    }
+    best = max(values.values())
+    grouped = sp.csr_array(sub)
+    lag = mc.lagrangian_bound(grouped, ws, k, free, target=best + 1.0)
+    assert lag.bound >= best - 1e-6
+    rng = np.random.default_rng(seed)
+    for lam in (lag.lam, rng.uniform(0, 1, ws.size) * ws, np.zeros(ws.size), ws):
+        bound = mc._dual(sp.csr_array(grouped.T), ws, lam, np.flatnonzero(free), k)[0]
+        assert bound >= best - 1e-6
+        for cutoff in (best, best - 5.0, best - 20.0):
+            closed, opened = mc.lagrangian_fixing(grouped, ws, k, free, lam, cutoff)
+            assert not (closed & opened).any() and not ((closed | opened) & ~free).any()
+            for plan, v in values.items():
+                if v >= cutoff:
+                    plan_open = np.asarray(plan)
+                    assert not (plan_open & closed).any() and (plan_open >= opened).all()
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_max_coverage_with_search_and_fixing_matches_brute_force(seed: int) -> None:
+    from geoplan.models import siting
+
+    covers, w, forced, allowed, p = _cover_case(seed)
+    m = covers.shape[1]
+    must = np.zeros(m, dtype=bool)
+    if seed % 5 == 3:
+        must[1] = True
+    cost = np.where(covers, 1.0, 9.0)
+    ids = [f"site{j}" for j in range(m)]
+    most = max(
+        float(w[covers[:, plan].any(axis=1)].sum())
+        for plan in _plans(m, p, forced | must, allowed)
+    )
+    res = siting.max_coverage(
+        cost,
+        limit=1.0,
+        p=p,
+        weights=w,
+        fixed=[ids[j] for j in np.flatnonzero(forced)],
+        must=[ids[j] for j in np.flatnonzero(must)],
+        never=[ids[j] for j in np.flatnonzero(~allowed)],
+    )
+    assert res.status == "optimal" and res.objective == most and res.bound == most
+    opened = res.sites["open"].to_numpy()
+    assert opened.sum() <= p and (opened >= forced | must).all() and not (opened & ~allowed).any()
+    assert float(w[covers[:, opened].any(axis=1)].sum()) == most

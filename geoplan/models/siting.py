@@ -31,11 +31,13 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, InfeasibleError, ValidationError
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
+from geoplan.models import _max_cover as mc
 from geoplan.models.solver import (
     IdMatrix,
     MipBuilder,
@@ -1081,6 +1083,11 @@ def _nearest_within(prob: _Problem, is_open: np.ndarray, limit: float) -> np.nda
     return np.where(cost <= limit, site, -1)
 
 
+_COVER_ROUNDS = 40  # perturbations of the maximal-coverage swap search
+_COVER_SEARCH_SHARE = 0.1  # of the time limit, at most, for that search
+_COVER_DUAL_SHARE = 0.3  # of the time limit, at most, for its Lagrangian bound
+
+
 def _max_cover_milp(
     prob: _Problem,
     covers: np.ndarray,
@@ -1094,7 +1101,11 @@ def _max_cover_milp(
 
     On the rows and sites :func:`~geoplan.models._location.reduce_cover` leaves (one row per
     group of points covered by the same sites, dominated sites closed), which keeps the value.
+    The swap search of :mod:`~geoplan.models._max_cover` improves the greedy start; with a count
+    (``p``) the Lagrangian bound may prove it optimal, and otherwise fixes the sites no better
+    plan opens (or closes) before HiGHS searches the rest for a better plan.
     """
+    t0 = time.perf_counter()
     _n, m = covers.shape
     groups, group_w, dominated, base = loc.reduce_cover(
         covers, prob.weights, prob.forced, prob.allowed, site_cost
@@ -1107,14 +1118,10 @@ def _max_cover_milp(
         int((may & ~prob.forced).sum()),
         int((prob.allowed & ~prob.forced).sum()),
     )
+    max_open = m if p is None else p
+    spend = math.inf if budget is None else budget
     reduced_start = heur.greedy_coverage(
-        groups,
-        group_w,
-        prob.forced,
-        may,
-        site_cost=site_cost,
-        budget=math.inf if budget is None else budget,
-        max_open=m if p is None else p,
+        groups, group_w, prob.forced, may, site_cost=site_cost, budget=spend, max_open=max_open
     )
     if (
         float(group_w[groups[:, reduced_start].any(axis=1)].sum()) + base
@@ -1122,9 +1129,59 @@ def _max_cover_milp(
         or (start_open & dominated).any()
     ):
         start_open = reduced_start
+    grouped = sp.csr_array(groups)
+    start_open = mc.perturbed_swaps(
+        grouped,
+        group_w,
+        start_open,
+        prob.forced,
+        may,
+        site_cost=site_cost,
+        budget=spend,
+        max_open=max_open,
+        rounds=_COVER_ROUNDS,
+        time_limit_s=_COVER_SEARCH_SHARE * time_limit_s,
+    )
+    value = base + mc.covered_weight(grouped, group_w, start_open)
+    integral = bool(np.all(prob.weights == np.round(prob.weights)))
+    # What a better plan must cover: one pupil more (whole pupils), a hair more otherwise.
+    cutoff = value + 1.0 if integral else value + 1e-9 * max(1.0, value)
+    upper = math.inf
+    forced, allowed = prob.forced, may
+    free = may & ~prob.forced
+    k = max_open - int(prob.forced.sum())
+    if budget is None and 0 < k < int(free.sum()):
+        lag = mc.lagrangian_bound(
+            grouped,
+            group_w,
+            k,
+            free,
+            target=cutoff - base,
+            time_limit_s=_COVER_DUAL_SHARE * time_limit_s,
+        )
+        upper = base + lag.bound
+        closed, opened = mc.lagrangian_fixing(grouped, group_w, k, free, lag.lam, cutoff - base)
+        _logger.info(
+            "coverage: swap search %.6g, Lagrangian bound %.6g (%d steps), %d sites closed, "
+            "%d opened",
+            value,
+            upper,
+            lag.iterations,
+            int(closed.sum()),
+            int(opened.sum()),
+        )
+        x = start_open.astype(np.float64)
+        if upper < cutoff - 1e-7 * max(1.0, abs(upper)):  # no better plan: the start is optimal
+            return SolveResult("optimal", x, value, value, 0.0, 0.0, "lagrangian"), start_open
+        forced, allowed = prob.forced | opened, may & ~closed
+        if closed.any() or opened.any():
+            groups, group_w, dominated, base = loc.reduce_cover(
+                covers, prob.weights, forced, allowed, site_cost
+            )
+            allowed = allowed & ~dominated
     b = MipBuilder("max")
     b.offset = base
-    y = b.add_vars("open", m, lb=np.where(prob.forced, 1.0, 0.0), ub=np.where(may, 1.0, 0.0))
+    y = b.add_vars("open", m, lb=np.where(forced, 1.0, 0.0), ub=np.where(allowed, 1.0, 0.0))
     z = b.add_vars("covered", groups.shape[0], cost=group_w, integer=False)
     loc.add_cover_rows(b, groups, y, z)
     if p is not None:
@@ -1132,13 +1189,35 @@ def _max_cover_milp(
     if budget is not None:
         loc.add_limit_row(b, y, site_cost, float(budget), name="budget")
     mip = b.build()
+    fits = not (start_open & ~allowed).any() and not (forced & ~start_open).any()
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
     res = mip.solve(
-        time_limit_s=time_limit_s,
-        start=mip.start(open=start_open, covered=groups[:, start_open].any(axis=1)),
-        integral_objective=bool(np.all(prob.weights == np.round(prob.weights))),
+        time_limit_s=left,
+        start=mip.start(open=start_open, covered=groups[:, start_open].any(axis=1))
+        if fits
+        else None,
+        integral_objective=integral,
     )
-    is_open = mip.values(res.x, "open") > 0.5 if res.x is not None else np.zeros(m, dtype=bool)
-    return res, is_open
+    if res.status == "infeasible":  # what the fixing left holds no better plan
+        x = start_open.astype(np.float64)
+        return SolveResult("optimal", x, value, value, 0.0, res.seconds, "lagrangian"), start_open
+    is_open = start_open
+    if res.x is not None:
+        found = mip.values(res.x, "open") > 0.5
+        if float(prob.weights[covers[:, found].any(axis=1)].sum()) > value:
+            is_open = found
+    best = float(prob.weights[covers[:, is_open].any(axis=1)].sum())
+    if res.status == "optimal":
+        bound = best
+    else:  # a better plan keeps to the fixing, so it is within HiGHS's bound there
+        bound = min(upper, max(best, res.bound)) if math.isfinite(res.bound) else upper
+        if integral and math.isfinite(bound):
+            bound = float(math.floor(bound + 1e-6))
+    status = "optimal" if res.status == "optimal" else res.status
+    x = is_open.astype(np.float64)
+    return SolveResult(
+        status, x, best, bound, relative_gap(best, bound), res.seconds, "highs"
+    ), is_open
 
 
 def max_coverage(
