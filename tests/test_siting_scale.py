@@ -157,7 +157,7 @@ def test_reduced_coverage_models_keep_the_brute_force_optimum(seed: int) -> None
         assert res.status == "optimal" and res.objective == most
 
 
-# ------------------------------------------------------------------ maximal coverage search and proof
+# ------------------------------------------------------------ maximal coverage: search, proof
 def _cover_case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Villages in one or two far-apart clusters (two cover components), sites among them."""
     rng = np.random.default_rng(700 + seed)
@@ -270,8 +270,7 @@ def test_max_coverage_with_search_and_fixing_matches_brute_force(seed: int) -> N
     cost = np.where(covers, 1.0, 9.0)
     ids = [f"site{j}" for j in range(m)]
     most = max(
-        float(w[covers[:, plan].any(axis=1)].sum())
-        for plan in _plans(m, p, forced | must, allowed)
+        float(w[covers[:, plan].any(axis=1)].sum()) for plan in _plans(m, p, forced | must, allowed)
     )
     res = siting.max_coverage(
         cost,
