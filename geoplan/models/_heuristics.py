@@ -421,14 +421,33 @@ def lagrangian_fixing(
     ``max(0, w_i d_ij - lambda_i)`` to the bound with ``j`` open).
     """
     wd = _weighted(cost, weights, allowed)
-    _n, m = wd.shape
-    red = np.minimum(wd - lam[:, None], 0.0)
-    rho = red.sum(axis=0)
+    rho = np.minimum(wd - lam[:, None], 0.0).sum(axis=0)
+    with_open, closed, opened = fix_sites(rho, float(lam.sum()), p, forced, allowed, cutoff)
+    pair_ok = (with_open[None, :] + np.maximum(wd - lam[:, None], 0.0) <= cutoff) & ~closed
+    pair_ok &= np.isfinite(wd)
+    return closed, opened, pair_ok
+
+
+def fix_sites(
+    rho: np.ndarray,
+    lam_sum: float,
+    p: int,
+    forced: np.ndarray,
+    allowed: np.ndarray,
+    cutoff: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Site fixing of a Lagrangian bound ``lam_sum + sum of the p least rho`` (forced ones in).
+
+    Returns ``(with_open, closed, opened)``: the bound with each site open (``inf`` for sites
+    that may not open), the free sites whose opening lifts it above ``cutoff`` and those whose
+    closing does.
+    """
+    m = rho.size
     free = np.flatnonzero(allowed & ~forced)
     k_free = p - int(forced.sum())
     order = free[np.argsort(rho[free], kind="stable")]
     inside, outside = order[:k_free], order[k_free:]
-    value = float(lam.sum() + rho[forced].sum() + rho[inside].sum())
+    value = float(lam_sum + rho[forced].sum() + rho[inside].sum())
     with_open = np.full(m, np.inf)
     with_open[forced] = value
     with_open[inside] = value
@@ -443,9 +462,7 @@ def lagrangian_fixing(
             opened[inside] = with_closed > cutoff
         else:
             opened[inside] = True
-    pair_ok = (with_open[None, :] + np.maximum(wd - lam[:, None], 0.0) <= cutoff) & ~closed
-    pair_ok &= np.isfinite(wd)
-    return closed, opened, pair_ok
+    return with_open, closed, opened
 
 
 def lagrangian_tree(

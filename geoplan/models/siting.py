@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, InfeasibleError, ValidationError
+from geoplan.models import _capacitated
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models import _max_cover as mc
@@ -420,8 +421,12 @@ def _assignment_milp(
     start_site: np.ndarray | None,
     time_limit_s: float,
     integral: bool,
+    cutoff: float | None = None,
 ) -> tuple[SolveResult, np.ndarray, np.ndarray]:
-    """Variables ``y`` (one per site) then ``x`` (one per allowed pair); returns open, site_of."""
+    """Variables ``y`` (one per site) then ``x`` (one per allowed pair); returns open, site_of.
+
+    ``cutoff`` prunes every node whose bound exceeds it (HiGHS's ``objective_bound``).
+    """
     n, m = prob.cost.shape
     ii, jj = np.nonzero(pairs)
     w = prob.weights
@@ -472,6 +477,7 @@ def _assignment_milp(
         start=start,
         integral_objective=integral,
         mip_abs_gap=0.999 if integral else 1e-6,
+        options=None if cutoff is None else {"objective_bound": float(cutoff)},
     )
     is_open = np.zeros(m, dtype=bool)
     site_of = np.full(n, -1, dtype=np.int64)
@@ -956,6 +962,10 @@ def _pmedian_assignment(
             method=method,
             t0=t0,
         )
+    if start_site is not None and prob.min_enrolment is None and prob.cost.size <= _KNAPSACK_PAIRS:
+        assert start_open is not None
+        start = _capacitated.Plan(start_open, start_site)
+        return _pmedian_knapsack(prob, p, start, time_limit_s, t0)
     pairs = np.isfinite(prob.cost) & prob.allowed[None, :]
     res, is_open, site_of = _assignment_milp(
         prob,
@@ -985,6 +995,84 @@ def _pmedian_assignment(
         bound=res.bound,
         status=_status(objective, res.bound, res.status),
         method=method,
+        t0=t0,
+    )
+
+
+_KNAPSACK_PAIRS = 4_000_000
+"""Most demand-site pairs for which the exact capacitated p-median takes the knapsack
+Lagrangian path (its tables are dense, demand x sites)."""
+
+
+def _pmedian_knapsack(
+    prob: _Problem, p: int, start: _capacitated.Plan, time_limit_s: float, t0: float
+) -> SitingResult:
+    """Exact capacitated p-median by the knapsack Lagrangian bound, fixing and HiGHS."""
+    assert prob.capacity is not None
+    n = prob.cost.shape[0]
+    rows = np.arange(n)
+    finite = np.isfinite(prob.cost) & prob.allowed[None, :]
+    pair_cost = np.where(finite, prob.obj_weights[:, None] * np.where(finite, prob.cost, 0), np.inf)
+    integral = prob.integral
+
+    def restricted(
+        pair_ok: np.ndarray,
+        closed: np.ndarray,
+        opened: np.ndarray,
+        begin: _capacitated.Plan | None,
+        cutoff: float,
+        limit_s: float,
+    ) -> tuple[str, float, _capacitated.Plan | None]:
+        reduced = replace(
+            prob,
+            cost=np.where(pair_ok, prob.cost, np.inf),
+            never=prob.never | closed,
+            must=(prob.must | opened) & ~prob.fixed,
+        )
+        res, is_open, site_of = _assignment_milp(
+            reduced,
+            pairs=pair_ok & reduced.allowed[None, :],
+            demand_rows=rows,
+            assign_eq=True,
+            objective="cost",
+            p=p,
+            p_eq=True,
+            site_cost=None,
+            budget=None,
+            start_open=None if begin is None else begin.is_open,
+            start_site=None if begin is None else begin.site_of,
+            time_limit_s=limit_s,
+            integral=integral,
+            cutoff=cutoff,
+        )
+        found = _capacitated.Plan(is_open, site_of) if res.x is not None else None
+        return res.status, res.bound, found
+
+    out = _capacitated.solve(
+        pair_cost,
+        prob.weights,
+        p,
+        prob.capacity,
+        prob.forced,
+        prob.allowed,
+        start=start,
+        cutoff_of=lambda v: _proof_cutoff(v, integral),
+        restricted=restricted,
+        time_limit_s=time_limit_s,
+    )
+    bound = out.value if out.proven else out.bound
+    if integral and not out.proven:
+        bound = min(out.value, float(math.ceil(bound - 1e-6)))
+    status = "optimal" if out.proven else _status(out.value, bound, out.status)
+    return _result(
+        prob,
+        "p_median",
+        is_open=out.plan.is_open,
+        site_of=out.plan.site_of,
+        objective=float((prob.obj_weights * prob.cost[rows, out.plan.site_of]).sum()),
+        bound=bound,
+        status=status,
+        method="exact",
         t0=t0,
     )
 
