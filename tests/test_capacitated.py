@@ -38,7 +38,7 @@ def _plans(cost, w, capacity, p, forced, allowed):
     n, m = cost.shape
     out = []
     for s in itertools.combinations(range(m), p):
-        if not forced[list(s)].sum() == forced.sum() or not allowed[list(s)].all():
+        if forced[list(s)].sum() != forced.sum() or not allowed[list(s)].all():
             continue
         for combo in itertools.product(s, repeat=n):
             load = np.bincount(combo, weights=w, minlength=m)
