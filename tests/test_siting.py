@@ -411,12 +411,12 @@ def test_lagrangian_bound_and_fixing_keep_the_optimum(seed: int) -> None:
             assert (nearest & pair_ok[:, list(s)]).any(axis=1).all()
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
-    from geoplan.models import _heuristics as heur
-
+def _tree_case(
+    seed: int, n: int = 10
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """Euclidean costs on random points; with some seeds a forced site and a closed one."""
     rng = np.random.default_rng(200 + seed)
-    n, p = 10, 3 + seed % 2
+    p = 3 + seed % 2
     xy = rng.normal(size=(n, 2))
     cost = np.round(np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) * 100)
     w = rng.integers(1, 6, size=n).astype(float)
@@ -425,29 +425,100 @@ def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
     if seed % 3 == 0:
         forced[0] = True
         allowed[5] = False
-    values = {
+    return cost, w, p, forced, allowed
+
+
+def _plan_values(
+    cost: np.ndarray, w: np.ndarray, p: int, forced: np.ndarray, allowed: np.ndarray
+) -> dict[tuple[int, ...], float]:
+    """Every plan's value, by brute force."""
+    return {
         s: float(w @ cost[:, list(s)].min(axis=1))
-        for s in itertools.combinations(range(n), p)
+        for s in itertools.combinations(range(cost.shape[1]), p)
         if set(np.flatnonzero(forced)) <= set(s) and allowed[list(s)].all()
     }
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lagrangian_tree_proves_the_brute_force_optimum(seed: int) -> None:
+    from geoplan.models._lagrangian_tree import lagrangian_tree
+
+    cost, w, p, forced, allowed = _tree_case(seed)
+    values = _plan_values(cost, w, p, forced, allowed)
     best = min(values.values())
     worst_set = max(values, key=lambda s: values[s])
-    start = np.zeros(n, dtype=bool)
+    start = np.zeros(cost.shape[1], dtype=bool)
     start[list(worst_set)] = True
-    found, value, finished, _nodes = heur.lagrangian_tree(
+    out = lagrangian_tree(
         cost,
         w,
         p,
         forced,
         allowed,
-        np.zeros(n),
+        np.zeros(cost.shape[0]),
         best=start,
         cutoff_of=lambda v: v - 1.0 + 1e-6,
-        max_nodes=100_000,
         time_limit_s=20.0,
     )
-    assert finished and value == best
-    assert found.sum() == p and found[forced].all() and not found[~allowed].any()
+    assert out.finished and out.value == best and out.bound == best
+    assert out.best.sum() == p and out.best[forced].all() and not out.best[~allowed].any()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_tree_stopped_early_gives_a_true_bound(seed: int) -> None:
+    """Stopped by its time limit in a round (or after a proven one), the bound stays valid."""
+    from geoplan.models._lagrangian_tree import lagrangian_tree
+
+    cost, w, p, forced, allowed = _tree_case(seed, n=12)
+    values = _plan_values(cost, w, p, forced, allowed)
+    best = min(values.values())
+    start = np.zeros(cost.shape[1], dtype=bool)
+    start[list(max(values, key=lambda s: values[s]))] = True
+    for limit in (0.0, 0.002, 0.01):
+        out = lagrangian_tree(
+            cost,
+            w,
+            p,
+            forced,
+            allowed,
+            np.zeros(cost.shape[0]),
+            best=start,
+            cutoff_of=lambda v: v - 1.0 + 1e-6,
+            lower=0.0,
+            time_limit_s=limit,
+        )
+        assert out.bound <= best + 1e-9 <= out.value + 1e-9
+        assert out.value == values[tuple(np.flatnonzero(out.best))]
+
+
+def test_lagrangian_tree_with_pairs_cut_keeps_every_better_plan() -> None:
+    """Pairs no better plan uses are ``inf`` (after a fixing): the optimum is still found."""
+    from geoplan.models import _heuristics as heur
+    from geoplan.models._lagrangian_tree import lagrangian_tree
+
+    cost, w, p, forced, allowed = _tree_case(1, n=12)
+    values = _plan_values(cost, w, p, forced, allowed)
+    best = min(values.values())
+    start_set = sorted(values, key=lambda s: values[s])[len(values) // 3]
+    start = np.zeros(cost.shape[1], dtype=bool)
+    start[list(start_set)] = True
+    lag = heur.lagrangian_bound(cost, w, p, forced, allowed, upper=values[start_set])
+    cutoff = values[start_set] - 0.5
+    closed, opened, pair_ok = heur.lagrangian_fixing(cost, w, p, forced, allowed, lag.lam, cutoff)
+    out = lagrangian_tree(
+        np.where(pair_ok, cost, np.inf),
+        w,
+        p,
+        forced | opened,
+        allowed & ~closed,
+        lag.lam,
+        best=start,
+        cutoff_of=lambda v: v - 1.0 + 1e-6,
+        lower=lag.bound,
+        true_cost=cost,
+        time_limit_s=20.0,
+    )
+    assert out.finished and out.value == best
 
 
 def test_a_site_that_is_not_a_candidate_is_refused_in_english_and_chinese() -> None:

@@ -2,8 +2,8 @@
 
 - p-median: greedy adding, then vertex substitution (best-improvement swaps, Whitaker's fast
   interchange evaluated for every pair at once), and a Lagrangian (subgradient) lower bound so a
-  heuristic result carries a gap; Lagrangian reduced-cost fixing and a Lagrangian branch and
-  bound on the sites, which prove optimality for the exact model.
+  heuristic result carries a gap; Lagrangian reduced-cost fixing, with which the exact model
+  starts its branch and bound (``_lagrangian_tree``).
 - capacitated p-median: regret assignment of demand to open sites, then alternate
   location-allocation moves; used as a warm start for the exact model.
 - coverage: greedy by newly covered demand (per yuan when sites cost money).
@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -463,95 +462,6 @@ def fix_sites(
         else:
             opened[inside] = True
     return with_open, closed, opened
-
-
-def lagrangian_tree(
-    cost: np.ndarray,
-    weights: np.ndarray,
-    p: int,
-    forced: np.ndarray,
-    allowed: np.ndarray,
-    lam: np.ndarray,
-    *,
-    best: np.ndarray,
-    cutoff_of: Callable[[float], float],
-    true_cost: np.ndarray | None = None,
-    max_nodes: int = 2000,
-    time_limit_s: float = 30.0,
-    ranked: Ranked | None = None,
-) -> tuple[np.ndarray, float, bool, int]:
-    """Depth-first branch and bound on the sites with Lagrangian bounds (after Beasley 1985).
-
-    Each node re-solves the Lagrangian dual from its parent's multipliers with some sites forced
-    open or closed, prunes when the bound exceeds ``cutoff_of(best value)``, fixes sites by
-    reduced costs, and branches on the site of the Lagrangian solution whose closing would raise
-    the bound most (open first). ``true_cost`` (default ``cost``) values the plans met;
-    ``ranked`` (a :class:`Ranked` of ``cost`` or of the matrix it was cut from) serves every
-    node's dual.
-
-    Returns ``(best sites, best value, finished, nodes)``; ``finished`` means the search proved
-    that no plan is better than the one returned.
-    """
-    real = cost if true_cost is None else true_cost
-    d = finite_cost(real)
-    best_value = float(weights @ nearest_open(d, best)[1])
-    t0 = time.perf_counter()
-    stack: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(forced, allowed, lam)]
-    nodes = 0
-    while stack:
-        if nodes >= max_nodes or time.perf_counter() - t0 > time_limit_s:
-            return best, best_value, False, nodes
-        f, a, lam0 = stack.pop()
-        nodes += 1
-        if int(f.sum()) > p or int(a.sum()) < p:
-            continue
-        cutoff = cutoff_of(best_value)
-        lag = lagrangian_bound(
-            cost,
-            weights,
-            p,
-            f,
-            a,
-            upper=best_value,
-            cutoff=cutoff,
-            lam=lam0,
-            step=1.0,
-            iterations=300,
-            ranked=ranked,
-        )
-        if lag.primal.sum() == p:
-            value = float(weights @ nearest_open(d, lag.primal)[1])
-            if value < best_value:
-                best, best_value = lag.primal, value
-                cutoff = cutoff_of(best_value)
-        if lag.bound > cutoff:
-            continue
-        closed, opened, _pairs = lagrangian_fixing(cost, weights, p, f, a, lag.lam, cutoff)
-        f, a = f | opened, a & ~closed
-        if int(f.sum()) > p or int(a.sum()) < p:
-            continue
-        free = np.flatnonzero(a & ~f)
-        k_free = p - int(f.sum())
-        if k_free == 0 or free.size <= k_free:
-            # One plan left: every free site opens (or none may).
-            plan = f | (a if free.size == k_free else np.zeros_like(a))
-            if plan.sum() == p:
-                value = float(weights @ nearest_open(d, plan)[1])
-                if value < best_value:
-                    best, best_value = plan, value
-            continue
-        wd = _weighted(cost, weights, a)
-        rho = np.minimum(wd - lag.lam[:, None], 0.0).sum(axis=0)
-        order = free[np.argsort(rho[free], kind="stable")]
-        inside, outside = order[:k_free], order[k_free:]
-        raise_if_closed = rho[outside[0]] - rho[inside]
-        j = int(inside[int(np.argmax(raise_if_closed))])
-        without, with_j = a.copy(), f.copy()
-        without[j] = False
-        with_j[j] = True
-        stack.append((f, without, lag.lam))
-        stack.append((with_j, a, lag.lam))
-    return best, best_value, True, nodes
 
 
 def regret_assign(

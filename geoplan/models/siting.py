@@ -39,6 +39,7 @@ from geoplan.models import _capacitated
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models import _max_cover as mc
+from geoplan.models._lagrangian_tree import lagrangian_tree
 from geoplan.models.solver import (
     IdMatrix,
     MipBuilder,
@@ -744,6 +745,10 @@ _DUAL_SHARE = 0.25
 _PERTURB_SHARE = 0.15
 """Share of the p-median's time limit the perturbation rounds of the heuristic may take."""
 
+_FIXING_SHARE = 0.3
+"""After this share of the time limit no further fixing round starts: the tree, whose rounds fix
+against their own targets, gains more from the time (province: 0.0078 % -> see BENCHMARKS)."""
+
 TREE_SHARE = 0.3
 """Share of the exact p-median's remaining time given to the Lagrangian tree before the MILP."""
 
@@ -834,7 +839,7 @@ def _pmedian_uncapacitated(
     # Fix what no better plan can use, re-solve the Lagrangian dual without it, repeat.
     red_cost, red_forced, red_allowed, lam = cost, forced, allowed, lag.lam
     for _round in range(4):
-        if _round and time.perf_counter() - t0 > 0.6 * time_limit_s:
+        if _round and time.perf_counter() - t0 > _FIXING_SHARE * time_limit_s:
             break
         closed, opened, pair_ok = heur.lagrangian_fixing(
             red_cost, w, p, red_forced, red_allowed, lam, cutoff
@@ -879,7 +884,7 @@ def _pmedian_uncapacitated(
     # and the pairs left make a radius model HiGHS can start on (otherwise the tree has it all).
     use_milp = int(np.isfinite(red_cost).sum()) <= _MILP_PAIRS
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    tree_set, tree_value, finished, nodes = heur.lagrangian_tree(
+    tree = lagrangian_tree(
         red_cost,
         w,
         p,
@@ -888,15 +893,22 @@ def _pmedian_uncapacitated(
         lam,
         best=start,
         cutoff_of=lambda v: _proof_cutoff(v, integral),
+        lower=lag.bound,
         true_cost=cost,
         time_limit_s=(TREE_SHARE if use_milp else 1.0) * left,
-        ranked=ranked,
     )
-    _logger.info("Lagrangian tree: %d nodes, %s", nodes, "finished" if finished else "stopped")
-    if tree_value < value:
-        start, value = tree_set, tree_value
-    if finished:
+    _logger.info(
+        "Lagrangian tree: %d nodes, %s, bound %.8g",
+        tree.nodes,
+        "finished" if tree.finished else "stopped",
+        tree.bound,
+    )
+    if tree.value < value:
+        start, value = tree.best, tree.value
+    if tree.finished:
         return done(start, value, value, "optimal")
+    bound = max(bound, float(math.ceil(tree.bound - 1e-6)) if integral else tree.bound)
+    bound = min(bound, value)
     if not use_milp:
         return done(start, value, bound, _status(value, bound, "time_limit"))
     cutoff = _proof_cutoff(value, integral)
