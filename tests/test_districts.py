@@ -297,15 +297,16 @@ def test_the_generic_refusal_is_coded_and_placed_at_the_field_its_cause_names():
     with pytest.raises(InfeasibleError) as info:
         plan_districts(blocks, schools, levels=("primary",), method="exact", time_limit_s=5)
     assert str(info.value).startswith("No contiguous districting fits the capacity and limits")
-    problem, diagnosis = info.value.problems
+    problem, diagnosis, least = info.value.problems
     assert problem.code == "districts_no_contiguous_plan"
     assert problem.column == diagnosis.column == "districts.extra_classes"  # not `name`
+    assert least.code == "districts_diag_least" and "School B: 3" in least.message
     message, fix = problem_text(problem, "zh")
     assert message == "没有满足学位容量和各项限制的连片学区方案。"
     assert "districts.extra_classes" in fix
-    # the diagnosis still reaches a run in Chinese (quoted in English)
+    # the diagnosis reaches a run in Chinese, in Chinese
     said = problem_text(diagnosis, "zh")[0]
-    assert said.startswith("诊断(英文原文):Contiguity:") and "3 at School B" in said
+    assert said.startswith("连片:连片学区至少需要增加 3 个班") and "School B" in said
 
 
 def test_contiguity_is_named_when_places_suffice_but_a_district_is_walled_in():
@@ -349,9 +350,9 @@ def test_island_without_a_school_is_reported_by_id_and_name():
     with pytest.raises(InfeasibleError) as info:
         plan_districts(blocks, schools, levels=("primary",), time_limit_s=5)
     msg = str(info.value)
-    assert "a block with no neighbour: b119 (Block 119)" in msg
-    assert "districts.islands: join" in msg and "gap_tolerance_m" in msg
-    assert "adjacency.add" in msg
+    assert "1 block(s) in 1 piece(s)" in msg and ": b119 (Block 119)." in msg
+    assert "districts.islands: join" in msg and "districts.gap_tolerance_m" in msg
+    assert "districts.add_pairs" in msg  # the scenario's fields
 
 
 def test_island_joins_the_district_of_the_school_reached_first():

@@ -62,6 +62,10 @@ REFUSALS = {
     "network/modes.py": ("_check_closures",),
     "network/travel.py": ("check_roads_reach",),
     "models/phasing.py": ("_check_forced", "_greedy"),
+    "models/districts.py": ("_refuse_stranded", "_refuse_conflicts", "_level_adjacency"),
+    "models/_district_model.py": ("_forced",),
+    "models/_district_heuristic.py": ("_heuristic",),
+    "models/_district_inputs.py": ("_separate_homes",),
 }
 
 

@@ -1130,13 +1130,6 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "在 blocks 图层的 `school_{level}` 中填写街区现在的学校编号,或去掉这些稳定性设置。",
         ),
     },
-    "districts_diagnosis": {
-        "en": ("{diagnosis}", "Add the classes the diagnosis names, or relax the limits it names."),
-        "zh": (
-            "诊断(英文原文):{diagnosis}",
-            "按诊断增加所列的班级,或放宽诊断所指的限制。",
-        ),
-    },
     "siting_not_a_candidate": {
         "en": (
             "`{argument}` names site {site}, which is not a candidate.",
@@ -1210,6 +1203,248 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": (
             "没有嵌套方案:{level_zh}学段单独规划也没有满足学位、连片和限制的方案。",
             "先不设 feeders 运行一次,查看该学段的诊断(各校需增加的班级)。",
+        ),
+    },
+    "districts_no_plan_in_time": {
+        "en": (
+            "The {level_name} {method} search found no plan within capacity and contiguity in "
+            "{seconds} s ({over} pupils over the class-size limit in its best plan).",
+            "Raise districts.time_limit_s; if the diagnosis names missing places, add classes "
+            "(districts.extra_classes).",
+        ),
+        "zh": (
+            "{level_zh}学区的 {method} 搜索在 {seconds} 秒内没有找到满足学位容量和连片要求的方案"
+            "(其最好的方案中有 {over} 名学生超出班额上限)。",
+            "增大 districts.time_limit_s;若诊断指出学位不足,增加班级(districts.extra_classes)。",
+        ),
+    },
+    "districts_no_assignment": {
+        "en": (
+            "The capacitated assignment has no solution: there are not enough places within reach.",
+            "Add classes where the diagnosis names them (districts.extra_classes), or a school.",
+        ),
+        "zh": (
+            "按学位容量分配无解:学生可达范围内的学位不够。",
+            "按诊断所列增加班级(districts.extra_classes),或增设学校。",
+        ),
+    },
+    "districts_fixed_unit_conflict": {
+        "en": (
+            "Block {block} is fixed to school {school}, but another block of its community is "
+            "fixed to school {other}.",
+            "Fix every block of a community to one school (`overrides`), or plan without keeping "
+            "communities together.",
+        ),
+        "zh": (
+            "街区 {block} 被指定给学校 {school},但同一社区的另一个街区被指定给学校 {other}。",
+            "把同一社区的街区都指定给同一所学校(`overrides`),或不再要求社区整体划片。",
+        ),
+    },
+    "districts_fixed_home_conflict": {
+        "en": (
+            "The district of school {school} must hold its own block {block}, but that block (or "
+            "its community) is fixed to school {other}.",
+            "Drop that entry of `overrides`, or plan without keeping communities together: a "
+            "school's own block stays in its district.",
+        ),
+        "zh": (
+            "学校 {school} 的学区必须包含它所在的街区 {block},但该街区(或其所在社区)被指定给了"
+            "学校 {other}。",
+            "去掉 `overrides` 中的这一项,或不再要求社区整体划片:学校所在街区总属于本校学区。",
+        ),
+    },
+    "districts_unreachable_blocks": {
+        "en": (
+            "{count} block(s) (positions {positions}) can reach no school of this level within "
+            "the journey limit.",
+            "Raise `max_journey_min` or add a school.",
+        ),
+        "zh": (
+            "{count} 个街区(位置 {positions})在行程限制内到不了本学段的任何学校。",
+            "增大 `max_journey_min` 或增设学校。",
+        ),
+    },
+    "districts_stranded_blocks": {
+        "en": (
+            "Contiguity: {count} block(s) (positions {positions}) touch no block of any school's "
+            "district, so no contiguous plan exists.",
+            "Add the pairs that join them to the adjacency, or use "
+            "plan_districts(..., islands='join').",
+        ),
+        "zh": (
+            "连片:{count} 个街区(位置 {positions})不与任何学校学区的街区相邻,因此不存在连片方案。",
+            "在邻接关系中加入连接它们的街区对,或使用 plan_districts(..., islands='join')。",
+        ),
+    },
+    "districts_islands": {
+        "en": (
+            "Contiguity: {count} block(s) in {pieces} piece(s) of the map touch no block of a "
+            "{level_name} school's district, so no contiguous district can hold them: {listing}.",
+            "If the map draws the blocks apart (digitising gaps, streets), raise "
+            "districts.gap_tolerance_m (about 30 for street blocks); if a footbridge or a road "
+            "joins them, add the pair to districts.add_pairs; or set districts.islands: join to "
+            "join each piece to the district of the school it reaches first by road.",
+        ),
+        "zh": (
+            "连片:地图上 {pieces} 片共 {count} 个街区不与任何{level_zh}学校学区的街区相邻,"
+            "任何连片学区都无法包含它们:{listing}。",
+            "若地图把街区画得分开(数字化缝隙、街道),增大 districts.gap_tolerance_m(街区约 30);"
+            "若有人行桥或道路连接,把这对街区加入 districts.add_pairs;或设 districts.islands: "
+            "join,把每片并入它经道路最先到达的学校的学区。",
+        ),
+    },
+    "districts_no_school_for_level": {
+        "en": ("No open school teaches the {level_name} level.", "Add one or drop the level."),
+        "zh": ("没有开办{level_zh}学段的学校。", "增设一所,或不规划这一学段。"),
+    },
+    "districts_shared_block": {
+        "en": (
+            "School {school} shares its block with another school of the same level and no "
+            "neighbouring block is free to anchor its district.",
+            "Split the block.",
+        ),
+        "zh": (
+            "学校 {school} 与同学段的另一所学校位于同一街区,且没有空闲的相邻街区可作为其学区的"
+            "起点。",
+            "把这个街区分开。",
+        ),
+    },
+    "districts_extra_not_found_in_time": {
+        "en": (
+            "No plan with at most {most} extra classes per school and band was found within "
+            "{seconds} s (limits: {limits}).",
+            "Raise the time limit (districts.time_limit_s).",
+        ),
+        "zh": (
+            "在 {seconds} 秒内没有找到每校每学段最多增加 {most} 个班的方案(限制:{limits})。",
+            "增大时间限制(districts.time_limit_s)。",
+        ),
+    },
+    "districts_extra_cannot_fit": {
+        "en": (
+            "Even {most} extra classes per school and band cannot fit the pupils (limits: "
+            "{limits}).",
+            "Add a school or relax the limits.",
+        ),
+        "zh": (
+            "即使每校每学段增加 {most} 个班,也无法容纳所有学生(限制:{limits})。",
+            "增设学校或放宽限制。",
+        ),
+    },
+    "districts_diag_capacity": {
+        "en": (
+            "Capacity: {level_name} places short by {short} (pupils {pupils}, places {places}).",
+            "Add classes (districts.extra_classes) or a school.",
+        ),
+        "zh": (
+            "学位容量:{level_zh}学位缺 {short} 个(学生 {pupils} 人,学位 {places} 个)。",
+            "增加班级(districts.extra_classes)或增设学校。",
+        ),
+    },
+    "districts_diag_band": {
+        "en": (
+            "  grades {grades}: {pupils} pupils, {places} places, short by {short}.",
+            "Add classes for these grades.",
+        ),
+        "zh": (
+            "  {grades} 年级:学生 {pupils} 人,学位 {places} 个,缺 {short} 个。",
+            "为这些年级增加班级。",
+        ),
+    },
+    "districts_diag_journey_blocks": {
+        "en": (
+            "Journey limit: {count} block(s) reach no {level_name} school within {minutes} "
+            "minutes: {blocks}.",
+            "Raise the limit or add a school there.",
+        ),
+        "zh": (
+            "行程限制:{count} 个街区在 {minutes} 分钟内到不了任何{level_zh}学校:{blocks}。",
+            "放宽行程限制或在那里增设学校。",
+        ),
+    },
+    "districts_diag_road_network": {
+        "en": (
+            "Road network: {count} block(s) reach no {level_name} school at all: {blocks}.",
+            "Join them to the road network.",
+        ),
+        "zh": (
+            "道路网络:{count} 个街区根本到不了任何{level_zh}学校:{blocks}。",
+            "把它们接入道路网络。",
+        ),
+    },
+    "districts_diag_journey_classes": {
+        "en": (
+            "Journey limit: within {minutes} minutes the pupils need at least {within} extra "
+            "classes, without the limit {without}: the schools near the crowded blocks are full "
+            "(schools involved: {schools}).",
+            "Add classes at these schools or raise the journey limit.",
+        ),
+        "zh": (
+            "行程限制:在 {minutes} 分钟内学生至少需要增加 {within} 个班,不设限制只需 {without} "
+            "个:拥挤街区附近的学校已满(涉及学校:{schools})。",
+            "在这些学校增加班级或放宽行程限制。",
+        ),
+    },
+    "districts_diag_contiguity": {
+        "en": (
+            "Contiguity: contiguous districts need at least {within} extra classes, the places "
+            "alone {alone}: some schools' districts cannot reach the pupils with room without "
+            "cutting through another district (schools involved: {schools}).",
+            "Add classes at these schools (districts.extra_classes) or join blocks the map keeps "
+            "apart (districts.add_pairs).",
+        ),
+        "zh": (
+            "连片:连片学区至少需要增加 {within} 个班,仅按学位只需 {alone} 个:有些学校的学区不穿过"
+            "其他学区就到不了有空位的学生(涉及学校:{schools})。",
+            "在这些学校增加班级(districts.extra_classes),或连接地图上分开的街区"
+            "(districts.add_pairs)。",
+        ),
+    },
+    "districts_diag_time_limit": {
+        "en": (
+            "A plan within today's {level_name} classes exists (the least-extra-classes model "
+            "found one) but the district search did not reach it in time.",
+            "Raise districts.time_limit_s.",
+        ),
+        "zh": (
+            "按现有{level_zh}班级存在可行方案(最少增班模型找到了一个),但学区搜索没有及时找到。",
+            "增大 districts.time_limit_s。",
+        ),
+    },
+    "districts_diag_capacity_spread": {
+        "en": (
+            "Capacity: {level_name} places suffice in total ({places} for {pupils} pupils) but "
+            "not at the schools the pupils can reach.",
+            "Add classes where the least extra classes say (districts.extra_classes).",
+        ),
+        "zh": (
+            "学位容量:{level_zh}学位总数够用({pupils} 名学生有 {places} 个学位),但学生能到达的"
+            "学校不够。",
+            "按最少增班数所列增加班级(districts.extra_classes)。",
+        ),
+    },
+    "districts_diag_least": {
+        "en": (
+            "Least extra classes: {total} (proven least), which would fit every pupil in "
+            "contiguous districts: {where}.",
+            "Add these classes (districts.extra_classes).",
+        ),
+        "zh": (
+            "最少增班数:{total} 个(已证明最少),可让所有学生进入连片学区:{where}。",
+            "增加这些班级(districts.extra_classes)。",
+        ),
+    },
+    "districts_diag_least_bound": {
+        "en": (
+            "Least extra classes: {total} (upper bound; at least {lower}, gap {gap}), which "
+            "would fit every pupil in contiguous districts: {where}.",
+            "Add these classes (districts.extra_classes), or raise districts.time_limit_s to "
+            "prove fewer.",
+        ),
+        "zh": (
+            "最少增班数:{total} 个(上界;至少 {lower} 个,差距 {gap}),可让所有学生进入连片学区:"
+            "{where}。",
+            "增加这些班级(districts.extra_classes),或增大 districts.time_limit_s 以证明能否更少。",
         ),
     },
     "level_unknown": {

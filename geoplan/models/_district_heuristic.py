@@ -19,6 +19,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan.data.messages import coded_problem
 from geoplan.errors import InfeasibleError
 from geoplan.models._contiguity import components_within
 from geoplan.models._district_model import (
@@ -285,10 +286,8 @@ def _heuristic(p: _Level, *, time_limit_s: float) -> tuple[np.ndarray, SolveResu
     deadline = t0 + time_limit_s
     lp, ii, jj = _assignment_lp(p, time_limit_s=max(time_limit_s * 0.5, 1.0))
     if lp.x is None or lp.status != "optimal":
-        raise InfeasibleError(
-            "The capacitated assignment has no solution: there are not enough places within "
-            "reach (see `diagnose_capacity`)."
-        )
+        problem = coded_problem("districts_no_assignment", "", "districts", "", "", "")
+        raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
     first_lp = lp
     room = p.capacity.copy()
     best: tuple[float, float, np.ndarray] | None = None

@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
 from geoplan.models.solver import id_matrix
 from geoplan.rules import teaches
@@ -119,11 +119,9 @@ def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[s
         free = [int(v) for v in adjacency.indices[adjacency.indptr[h] : adjacency.indptr[h + 1]]]
         free = [v for v in free if v not in taken]
         if not free:
-            msg = (
-                f"School {names[j]!r} shares its block with another school of the same level and "
-                "no neighbouring block is free to anchor its district. Split the block."
-            )
-            raise InfeasibleError(msg)
+            problem = coded_problem("districts_shared_block", "", "schools", "", "", "",
+                                    school=repr(names[j]))  # fmt: skip
+            raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
         out[j] = free[0]
         taken.add(free[0])
         logger.info("school %s shares a block; its district is anchored on a neighbour", names[j])
@@ -207,8 +205,10 @@ def _level_inputs(
     bands = LEVEL_BANDS[level]
     sub = schools[_teaches(schools, level)]
     if len(sub) == 0:
-        msg = f"No open school teaches the {LEVEL_NAMES[level]} level; add one or drop the level."
-        raise InfeasibleError(msg)
+        raise coded_error(
+            InfeasibleError, "districts_no_school_for_level", "", "schools", "", "kind", "",
+            level=level, level_name=LEVEL_NAMES[level],
+        )  # fmt: skip
     parts = [_band_pupils(blocks, band) for band in bands]
     demand = np.column_stack([p[0] for p in parts])
     resident = np.column_stack([p[1] for p in parts])

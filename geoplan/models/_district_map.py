@@ -24,6 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from geoplan.data.messages import coded_problem
 from geoplan.errors import CRSError, Problem, ValidationError
 from geoplan.models._contiguity import pairs_adjacency, shared_frontage
+from geoplan.models._district_inputs import LEVEL_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -172,26 +173,23 @@ def _block_names(blocks: Any, members: np.ndarray) -> list[str]:
     return [f"{i} ({n})" if n else i for i, n in zip(ids, names, strict=True)]
 
 
-def _island_message(blocks: Any, islands: list[np.ndarray], level_name: str) -> str:
-    lines = [
-        f"Contiguity: {sum(len(p) for p in islands)} block(s) in {len(islands)} piece(s) of the "
-        f"map touch no block of a {level_name} school's district, so no contiguous district can "
-        "hold them:"
-    ]
+def _island_problem(blocks: Any, islands: list[np.ndarray], level: str) -> Problem:
+    """The refusal of map pieces no school's district can reach, naming their blocks by id.
+
+    The pieces are listed as ids (and names), a piece's blocks joined by commas, pieces by
+    semicolons, so the list reads the same in every language.
+    """
+    pieces = []
     for piece in islands[:20]:
         names = _block_names(blocks, piece)
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        kind = "a block with no neighbour" if len(piece) == 1 else f"{len(piece)} blocks"
-        lines.append(f"  {kind}: {shown}")
+        pieces.append(", ".join(names[:8]) + (f" … (+{len(names) - 8})" if len(names) > 8 else ""))
     if len(islands) > 20:
-        lines.append(f"  ... and {len(islands) - 20} more pieces")
-    lines.append(
-        "Fix: if the map draws the blocks apart (digitising gaps, streets), raise "
-        "districts.adjacency.gap_tolerance_m (about 30 for street blocks); if a footbridge or a "
-        "road joins them, add the pair in districts.adjacency.add; or set districts.islands: join "
-        "to join each piece to the district of the school it reaches first by road."
-    )
-    return "\n".join(lines)
+        pieces.append(f"… (+{len(islands) - 20})")
+    return coded_problem(
+        "districts_islands", "", "districts", "", "districts.islands", "report",
+        count=sum(len(p) for p in islands), pieces=len(islands), level=level,
+        level_name=LEVEL_NAMES[level], listing="; ".join(pieces),
+    )  # fmt: skip
 
 
 def _join_islands(

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import ArgumentError, InfeasibleError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, InfeasibleError, Problem
 from geoplan.models import _location as loc
 from geoplan.models._contiguity import components_within
 from geoplan.models.solver import Mip, MipBuilder, SolveResult
@@ -25,6 +26,50 @@ from geoplan.models.solver import Mip, MipBuilder, SolveResult
 logger = logging.getLogger(__name__)
 
 _HIGHS_LOG = False
+
+
+FIXED_CONFLICTS: tuple[str, ...] = (
+    "districts_fixed_unit_conflict",
+    "districts_fixed_home_conflict",
+)
+"""Codes of the refusals of fixed assignments that contradict each other; their ``block``,
+``school`` and ``other`` are positions (the caller that knows the ids names them)."""
+
+
+def _forced(fixed_b: np.ndarray, home_b: np.ndarray, unit_of: np.ndarray, n: int) -> np.ndarray:
+    """The school each unit is forced to (-1: free): its fixed blocks' school, its school's own.
+
+    Raises
+    ------
+    InfeasibleError
+        When two of these disagree, with one coded problem per conflict (positions as ids).
+    """
+    forced = np.full(n, -1, dtype=np.int64)
+    problems: list[Problem] = []
+    for blk in np.flatnonzero(fixed_b >= 0).tolist():
+        u, j = int(unit_of[blk]), int(fixed_b[blk])
+        if forced[u] not in (-1, j):
+            at = ("", "", str(blk), "fixed", str(j))
+            problems.append(
+                coded_problem(
+                    "districts_fixed_unit_conflict", *at, block=blk, school=j, other=forced[u]
+                )
+            )
+        forced[u] = j
+    for j, u in enumerate(unit_of[home_b].tolist()):
+        if forced[u] not in (-1, j):
+            blk, other = int(home_b[j]), int(forced[u])
+            at = ("", "", str(blk), "fixed", str(other))
+            problems.append(
+                coded_problem(
+                    "districts_fixed_home_conflict", *at, block=blk, school=j, other=other
+                )
+            )
+        forced[u] = j
+    if problems:
+        text = " ".join(f"{p.message} {p.fix}" for p in problems)
+        raise InfeasibleError(text, problems=problems)
+    return forced
 
 
 @dataclass(frozen=True)
@@ -177,35 +222,21 @@ def _build_level(
     adj_u.setdiag(False)
     adj_u.eliminate_zeros()
 
-    # Fixed blocks, then homes: a unit is forced to one school.
-    forced = np.full(n, -1, dtype=np.int64)
-    problems: list[str] = []
-    for blk in np.flatnonzero(fixed_b >= 0):
-        u, j = unit_of[blk], fixed_b[blk]
-        if forced[u] not in (-1, j):
-            problems.append(
-                f"block {blk} is fixed to school {j} but its unit to school {forced[u]}"
-            )
-        forced[u] = j
     home_u = unit_of[home_b]
-    for j, u in enumerate(home_u):
-        if forced[u] not in (-1, j):
-            problems.append(f"school {j}'s own block is assigned to school {forced[u]}")
-        forced[u] = j
-    if problems:
-        raise InfeasibleError("Fixed assignments conflict: " + "; ".join(problems) + ".")
+    forced = _forced(fixed_b, home_b, unit_of, n)
     rows = np.flatnonzero(forced >= 0)
     allowed_u[rows] = False
     allowed_u[rows, forced[rows]] = True
     weight_u = np.where(allowed_u, weight_u, np.inf)
     no_school = np.flatnonzero(~allowed_u.any(axis=1))
     if no_school.size:
-        blocks = np.flatnonzero(np.isin(unit_of, no_school))[:10]
-        msg = (
-            f"{no_school.size} block(s) (positions {blocks.tolist()}...) can reach no school of "
-            "this level within the journey limit. Raise `max_journey_min` or add a school."
-        )
-        raise InfeasibleError(msg)
+        stranded = np.flatnonzero(np.isin(unit_of, no_school))
+        blocks, more = stranded[:10], "..." if stranded.size > 10 else ""
+        problem = coded_problem(
+            "districts_unreachable_blocks", "", "", "", "", "",
+            count=stranded.size, positions=f"{blocks.tolist()}{more}",
+        )  # fmt: skip
+        raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
 
     level = _Level(
         demand=np.asarray(dem_u),

@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import coded_problem, problem_text
 from geoplan.errors import ArgumentError, InfeasibleError, Problem
 from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
@@ -56,11 +56,12 @@ from geoplan.models._district_map import (
     _block_map,
     _block_names,
     _BlockMap,
-    _island_message,
+    _island_problem,
     _islands,
     _join_islands,
 )
 from geoplan.models._district_model import (
+    FIXED_CONFLICTS,
     _assignment_from,
     _build_level,
     _build_mip,
@@ -231,15 +232,7 @@ def solve_districts(
         max_increase_min=max_journey_increase_min,
         stay_weight_min=stay_weight_min,
     )
-    stranded = [u for piece in _islands(p.adjacency, p.home) for u in piece]
-    if stranded:
-        where = np.flatnonzero(np.isin(unit_of, stranded))
-        msg = (
-            f"Contiguity: {where.size} block(s) (positions {where[:10].tolist()}) touch no block "
-            "of any school's district, so no contiguous plan exists. Add the pairs that join "
-            "them to the adjacency, or use plan_districts(..., islands='join')."
-        )
-        raise InfeasibleError(msg)
+    _refuse_stranded(p, unit_of)
     pairs = int(p.allowed.sum())
     exact = method == "exact" or (method == "auto" and pairs <= EXACT_MAX_PAIRS)
     got = _solve_units(p, exact=exact, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
@@ -307,6 +300,18 @@ _LEVEL_OPTIONS = (
     "max_journey_increase_min",
     "stay_weight_min",
 )
+
+
+def _refuse_stranded(p: Any, unit_of: np.ndarray) -> None:
+    """Refuse a level whose map leaves blocks apart from every school's district (positions)."""
+    stranded = [u for piece in _islands(p.adjacency, p.home) for u in piece]
+    if stranded:
+        where = np.flatnonzero(np.isin(unit_of, stranded))
+        problem = coded_problem(
+            "districts_stranded_blocks", "", "", "", "", "",
+            count=where.size, positions=where[:10].tolist(),
+        )  # fmt: skip
+        raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
 
 
 def solve_feeder_districts(
@@ -379,12 +384,7 @@ def solve_feeder_districts(
             max_increase_min=spec.get("max_journey_increase_min"),
             stay_weight_min=float(spec.get("stay_weight_min") or 0.0),
         )
-        if _islands(p.adjacency, p.home):
-            msg = (
-                f"Contiguity: some {name} blocks touch no block of any school's district; "
-                "join them (plan_districts(..., islands='join')) or add adjacency pairs."
-            )
-            raise InfeasibleError(msg)
+        _refuse_stranded(p, unit_of)
         built.append((p, unit_of))
     (pri, unit_of), (mid, unit_m) = built
     if not np.array_equal(unit_of, unit_m):
@@ -573,24 +573,22 @@ def least_extra_classes(
     if res.x is None and start is not None and res.status == "time_limit":
         res = replace(res, x=start, bound=math.nan)
     if res.x is None:
+        stops = [] if max_journey_min is None else [f"max_journey_min={max_journey_min:g}"]
+        stops += ["contiguous"] if contiguous else []
+        limits_text = ", ".join(stops) or "-"
         most = int(limits.max())
-        stops = []
-        if max_journey_min is not None:
-            stops.append(f"the {max_journey_min:g}-minute journey limit")
-        if contiguous:
-            stops.append("contiguous districts")
-        why = " and ".join(stops) if stops else "the schools' reach"
-        if res.status == "time_limit":
-            msg = (
-                f"No plan with at most {most} extra classes per school and band was found within "
-                f"{remaining:.0f} s ({why}); raise the time limit."
+        problem = (
+            coded_problem(
+                "districts_extra_not_found_in_time", "", "districts", "", "", "",
+                most=most, seconds=f"{remaining:.0f}", limits=limits_text,
             )
-        else:
-            msg = (
-                f"Even {most} extra classes per school and band cannot fit the pupils with {why}; "
-                "add a school or relax the limits."
+            if res.status == "time_limit"
+            else coded_problem(
+                "districts_extra_cannot_fit", "", "districts", "", "", "",
+                most=most, limits=limits_text,
             )
-        raise InfeasibleError(msg)
+        )  # fmt: skip
+        raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
     extra = np.rint(dm.mip.values(res.x, "extra")).astype(np.int64).reshape(shape)
     total = int(extra.sum())
     lower = floor_total
@@ -672,6 +670,9 @@ class CapacityDiagnosis:
     least
         The least-extra-classes result (proven least or an upper bound, with its gap), or
         ``None`` when no number of classes helps (blocks beyond every school's reach).
+    problems
+        The findings of ``message``, one catalogue problem per line (what was found and what to
+        do), so the diagnosis reads in Chinese too (:meth:`text`).
     """
 
     shortages: Any
@@ -679,6 +680,11 @@ class CapacityDiagnosis:
     message: str
     causes: tuple[str, ...] = ()
     least: ExtraClasses | None = None
+    problems: tuple[Problem, ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        """The diagnosis in ``lang`` (``en`` or ``zh``): one line per finding and its fix."""
+        return _diagnosis_text(self.problems, lang) if self.problems else self.message
 
     @property
     def feasible(self) -> bool:
@@ -919,13 +925,15 @@ def plan_districts(
             try:
                 sol = solve_districts(*args, **kwargs)
             except InfeasibleError as err:
+                _refuse_conflicts(err, li, blocks)
                 failure, refusals = str(err), err.problems
         if sol is not None and sol.status == "not_feasible":
-            failure = (
-                f"The {LEVEL_NAMES[level]} {sol.method} search found no plan within capacity and "
-                f"contiguity in {time_limit_s:g} s ({sol.over_capacity_pupils:,.0f} pupils over "
-                "the class-size limit in its best plan)."
-            )
+            refusal = coded_problem(
+                "districts_no_plan_in_time", "", "districts", "", "", "",
+                level=level, level_name=LEVEL_NAMES[level], method=sol.method,
+                seconds=f"{time_limit_s:g}", over=f"{sol.over_capacity_pupils:,.0f}",
+            )  # fmt: skip
+            failure, refusals = refusal.message, [refusal]
         if failure and (
             stable["max_moved"] is not None or stable["max_journey_increase_min"] is not None
         ):
@@ -990,14 +998,36 @@ def plan_districts(
     )
 
 
+def _refuse_conflicts(err: InfeasibleError, li: _LevelInput, blocks: Any) -> None:
+    """Re-raise a refusal of contradicting fixed assignments with ids for the core's positions.
+
+    The overrides contradict each other or a school's own block: no diagnosis of places helps,
+    so the refusal is raised at once, at the overrides' block and school.
+    """
+    conflicts = [p for p in err.problems if p.code in FIXED_CONFLICTS]
+    if not conflicts:
+        return
+    problems = []
+    for p in conflicts:
+        pos = dict(p.params)
+        block = str(blocks.index[int(pos["block"])])
+        school, other = (str(li.schools.index[int(pos[k])]) for k in ("school", "other"))
+        unit = p.code == "districts_fixed_unit_conflict"
+        at = ("overrides", "blocks", block, f"school_{li.level}", school if unit else other)
+        code = "districts_fixed_unit_conflict" if unit else "districts_fixed_home_conflict"
+        problems.append(coded_problem(code, *at, block=block, school=school, other=other))
+    text = " ".join(f"{p.message} Fix: {p.fix}" for p in problems)
+    raise InfeasibleError(text, problems=problems) from err
+
+
 def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> InfeasibleError:
     """A level's refusal with its diagnosis, its problems placed at the field the cause names.
 
     The field a planner changes: ``districts.time_limit_s`` when a plan exists but was not found
     in time, ``districts.extra_classes`` when extra classes would fit the pupils, else
     ``districts.add_pairs`` for contiguity and ``districts.enabled`` for blocks no school reaches.
-    Coded problems are followed by the diagnosis (``districts_diagnosis``), so that a run in
-    Chinese still shows it.
+    The refusal's problems are followed by the diagnosis's findings (each a catalogue problem),
+    so that a run in Chinese shows the diagnosis in Chinese.
     """
     if "time limit" in diag.causes:
         field = "districts.time_limit_s"
@@ -1007,10 +1037,8 @@ def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> 
         field = "districts.add_pairs"
     else:
         field = "districts.enabled"
-    placed = [p if p.column else replace(p, column=field) for p in problems]
-    if placed:
-        at = ("", "districts", "", field, "")
-        placed.append(coded_problem("districts_diagnosis", *at, diagnosis=diag.message))
+    found = [*problems, *diag.problems]
+    placed = [p if p.column else replace(p, column=field) for p in found]
     return InfeasibleError(f"{failure}\n{diag.message}", problems=placed)
 
 
@@ -1138,7 +1166,8 @@ def _level_adjacency(
             cost_source=li.cost_source,
         )[1]
     if islands == "report":
-        raise InfeasibleError(_island_message(blocks, found, LEVEL_NAMES[li.level]))
+        problem = _island_problem(blocks, found, li.level)
+        raise InfeasibleError(f"{problem.message}\nFix: {problem.fix}", problems=[problem])
     joined, table = _join_islands(
         blocks,
         adjacency,
@@ -1423,9 +1452,13 @@ def _diagnose_level(
     max_journey_min: float | None,
     time_limit_s: float,
     max_extra_classes: int = 20,
-    island_message: str = "",
+    island: Problem | None = None,
 ) -> CapacityDiagnosis:
-    """The true cause of a level without a plan: capacity, journey limit, contiguity or time."""
+    """The true cause of a level without a plan: capacity, journey limit, contiguity or time.
+
+    Each finding is a catalogue problem (:attr:`CapacityDiagnosis.problems`), so the diagnosis
+    reads in the planner's language; ``island`` is the refusal of map pieces no district reaches.
+    """
     places = li.classes_after * li.limit
     level_name = LEVEL_NAMES[li.level]
     rows = []
@@ -1447,25 +1480,45 @@ def _diagnose_level(
     extra_df.insert(0, "name", names.to_numpy())
     extra_df.index.name = "id"
     causes: list[str] = []
-    lines: list[str] = []
+    found: list[Problem] = []
+    at = ("", "districts", "", "", "")
+    level = li.level
+
+    def diagnosis(least: ExtraClasses | None = None) -> CapacityDiagnosis:
+        return CapacityDiagnosis(
+            shortages, extra_df, _diagnosis_text(found, "en"), tuple(causes), least, tuple(found)
+        )
+
     short_total = float(shortages["short"].sum())
     if short_total > 0:
         causes.append("capacity")
-        lines.append(
-            f"Capacity: {level_name} places short by {short_total:,.0f} "
-            f"(pupils {li.demand.sum():,.0f}, places {places.sum():,.0f})."
+        found.append(
+            coded_problem(
+                "districts_diag_capacity",
+                *at,
+                level=level,
+                level_name=level_name,
+                short=f"{short_total:,.0f}",
+                pupils=f"{li.demand.sum():,.0f}",
+                places=f"{places.sum():,.0f}",
+            )
         )
         for key, row in shortages.iterrows():
             if float(row["short"]) > 0:
-                grades = grade_label(str(key).split(":")[1])
-                lines.append(
-                    f"  grades {grades}: {row['pupils']:,.0f} pupils, {row['places']:,.0f} places,"
-                    f" short by {row['short']:,.0f}"
+                found.append(
+                    coded_problem(
+                        "districts_diag_band",
+                        *at,
+                        grades=grade_label(str(key).split(":")[1]),
+                        pupils=f"{row['pupils']:,.0f}",
+                        places=f"{row['places']:,.0f}",
+                        short=f"{row['short']:,.0f}",
+                    )
                 )
-    if island_message:
+    if island is not None:
         causes.append("contiguity")
-        lines.append(island_message)
-        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+        found.append(island)
+        return diagnosis()
     # Blocks no school reaches (by road, or within the journey limit): no class helps them.
     reach = np.isfinite(li.cost)
     if max_journey_min is not None:
@@ -1475,17 +1528,30 @@ def _diagnose_level(
         listed = ", ".join(_block_names(blocks, alone[:10])) + (" ..." if alone.size > 10 else "")
         if max_journey_min is not None and np.isfinite(li.cost[alone]).any(axis=1).all():
             causes.append("journey limit")
-            lines.append(
-                f"Journey limit: {alone.size} block(s) reach no {level_name} school within "
-                f"{max_journey_min:g} minutes: {listed}. Raise the limit or add a school there."
+            found.append(
+                coded_problem(
+                    "districts_diag_journey_blocks",
+                    *at,
+                    level=level,
+                    level_name=level_name,
+                    count=alone.size,
+                    minutes=f"{max_journey_min:g}",
+                    blocks=listed,
+                )
             )
         else:
             causes.append("road network")
-            lines.append(
-                f"Road network: {alone.size} block(s) reach no {level_name} school at all: "
-                f"{listed}. Join them to the road network."
+            found.append(
+                coded_problem(
+                    "districts_diag_road_network",
+                    *at,
+                    level=level,
+                    level_name=level_name,
+                    count=alone.size,
+                    blocks=listed,
+                )
             )
-        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+        return diagnosis()
     common = {
         "max_extra_classes": max_extra_classes,
         "fixed": li.fixed,
@@ -1501,8 +1567,8 @@ def _diagnose_level(
             max_journey_min=max_journey_min, time_limit_s=time_limit_s, **common,
         )  # fmt: skip
     except InfeasibleError as err:
-        lines.append(str(err))
-        return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), None)
+        found.extend(err.problems)
+        return diagnosis()
     if max_journey_min is not None:
         free = least_extra_classes(
             li.demand, li.cost, places, li.limit, adjacency, li.home, contiguous=False,
@@ -1510,48 +1576,73 @@ def _diagnose_level(
         )  # fmt: skip
         if loose.lower_bound > free.total:
             causes.append("journey limit")
-            lines.append(
-                f"Journey limit: within {max_journey_min:g} minutes the pupils need at least "
-                f"{loose.lower_bound} extra classes, without the limit {free.total}: the schools "
-                "near the crowded blocks are full. "
-                + _where(names, loose.classes - np.minimum(loose.classes, free.classes))
+            found.append(
+                coded_problem(
+                    "districts_diag_journey_classes",
+                    *at,
+                    minutes=f"{max_journey_min:g}",
+                    within=loose.lower_bound,
+                    without=free.total,
+                    schools=_where(names, loose.classes - np.minimum(loose.classes, free.classes)),
+                )
             )
     if least.total > loose.total and least.lower_bound > loose.total:
         causes.append("contiguity")
-        lines.append(
-            f"Contiguity: contiguous districts need at least {least.lower_bound} extra classes, "
-            f"the places alone {loose.total}: some schools' districts cannot reach the pupils "
-            "with room without cutting through another district. "
-            + _where(names, least.classes - np.minimum(least.classes, loose.classes))
+        found.append(
+            coded_problem(
+                "districts_diag_contiguity",
+                *at,
+                within=least.lower_bound,
+                alone=loose.total,
+                schools=_where(names, least.classes - np.minimum(least.classes, loose.classes)),
+            )
         )
     if least.total == 0:
         causes.append("time limit")
-        lines.append(
-            f"A plan within today's {level_name} classes exists (the least-extra-classes model "
-            "found one) but the district search did not reach it in time: raise "
-            "districts.time_limit_s."
+        found.append(
+            coded_problem("districts_diag_time_limit", *at, level=level, level_name=level_name)
         )
     elif "capacity" not in causes and "contiguity" not in causes and "journey limit" not in causes:
         causes.append("capacity")
-        lines.append(
-            f"Capacity: {level_name} places suffice in total ({places.sum():,.0f} for "
-            f"{li.demand.sum():,.0f} pupils) but not at the schools the pupils can reach."
+        found.append(
+            coded_problem(
+                "districts_diag_capacity_spread",
+                *at,
+                level=level,
+                level_name=level_name,
+                places=f"{places.sum():,.0f}",
+                pupils=f"{li.demand.sum():,.0f}",
+            )
         )
     extra_df[[f"extra_classes_{band}" for band in li.bands]] = least.classes
     per_school = least.classes.sum(axis=1)
     if least.total > 0:
-        where = [f"{int(c)} at {names.iloc[j]}" for j, c in enumerate(per_school) if c > 0]
-        lines.append(
-            f"Least extra classes: {least.describe()}, which would fit every pupil in contiguous "
-            f"districts: {', '.join(where)}."
-        )
-    return CapacityDiagnosis(shortages, extra_df, "\n".join(lines), tuple(causes), least)
+        where = ", ".join(f"{names.iloc[j]}: {int(c)}" for j, c in enumerate(per_school) if c > 0)
+        if least.proven_least:
+            found.append(coded_problem("districts_diag_least", *at, total=least.total, where=where))
+        else:
+            found.append(
+                coded_problem(
+                    "districts_diag_least_bound",
+                    *at,
+                    total=least.total,
+                    lower=least.lower_bound,
+                    gap=f"{least.gap:.1%}",
+                    where=where,
+                )
+            )
+    return diagnosis(least)
+
+
+def _diagnosis_text(problems: Sequence[Problem], lang: str) -> str:
+    """A diagnosis in ``lang``: one line per finding, what was found, then what to do."""
+    return "\n".join(" ".join(problem_text(p, lang)) for p in problems)
 
 
 def _where(names: Any, classes: np.ndarray) -> str:
+    """The names of the schools with classes, or ``-`` for none."""
     per = classes.sum(axis=1)
-    found = [str(names.iloc[j]) for j in np.flatnonzero(per > 0)]
-    return f"Schools involved: {', '.join(found)}." if found else ""
+    return ", ".join(str(names.iloc[j]) for j in np.flatnonzero(per > 0)) or "-"
 
 
 def diagnose_capacity(
@@ -1618,7 +1709,7 @@ def diagnose_capacity(
             max_journey_min=max_journey_min,
             time_limit_s=time_limit_s,
             max_extra_classes=max_extra_classes,
-            island_message=str(err),
+            island=err.problems[0],
         )
     return _diagnose_level(
         li,

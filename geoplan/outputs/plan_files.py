@@ -134,7 +134,7 @@ def _district_checks(districts: DistrictPlan, folder: Path, *, lang: str) -> lis
         ).set_index("level", append=True)
         written += write_table(extra, folder / "district_extra_classes", lang=lang)
         text = "\n\n".join(
-            f"{level}: {', '.join(d.causes)}\n{d.message}" for level, d in diags.items()
+            f"{level}: {', '.join(d.causes)}\n{d.text(lang)}" for level, d in diags.items()
         )
         path = folder / "district_diagnosis.txt"
         path.write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,180 @@
+"""District refusals and diagnoses come from the message catalogue, in English and Chinese.
+
+Each refusal is provoked on a tiny hand-made town (the row town of test_districts: five 100 m
+blocks, school A at the west end, school B, one class, next to it) and must carry its catalogue
+code, name the ids a planner knows, and read in Chinese under ``lang: zh``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_districts import grid, islanded_town, row_town
+
+from geoplan.data.messages import problem_text
+from geoplan.errors import InfeasibleError, Problem
+from geoplan.models._contiguity import rook_adjacency
+from geoplan.models.districts import diagnose_capacity, plan_districts, solve_districts
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chinese(problem: Problem) -> tuple[str, str]:
+    """The problem's Chinese text, checked to be Chinese (not English quoted)."""
+    message, fix = problem_text(problem, "zh")
+    assert problem.code, problem
+    assert _HAN.search(message) and _HAN.search(fix), (message, fix)
+    assert "英文原文" not in message, message
+    return message, fix
+
+
+def test_the_heuristic_finding_no_plan_in_time_is_coded_with_its_diagnosis() -> None:
+    blocks, schools = row_town()
+    # 270 places for 200 pupils, but B (45 places) must hold r1-r4 (160): the heuristic's best
+    # plan stays over capacity.
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), method="heuristic", time_limit_s=5)
+    first, *diagnosis = info.value.problems
+    assert first.code == "districts_no_plan_in_time"
+    assert str(info.value).startswith("The primary heuristic search found no plan")
+    assert first.column == "districts.extra_classes"  # the cause: 3 classes at B would fit
+    assert _chinese(first)[0].startswith("小学学区的 heuristic 搜索在 5 秒内没有找到")
+    assert [p.code for p in diagnosis] == ["districts_diag_contiguity", "districts_diag_least"]
+    said = [_chinese(p)[0] for p in diagnosis]
+    assert said[0].startswith("连片:连片学区至少需要增加 3 个班")
+    assert said[1] == "最少增班数:3 个(已证明最少),可让所有学生进入连片学区:School B: 3。"
+
+
+def test_the_diagnosis_reads_in_chinese_line_by_line() -> None:
+    blocks, schools = row_town()
+    diag = diagnose_capacity(blocks, schools, level="primary", time_limit_s=5)
+    assert diag.text("en") == diag.message
+    en, zh = diag.message.splitlines(), diag.text("zh").splitlines()
+    assert len(en) == len(zh) == len(diag.problems) == 2
+    assert en[0].startswith("Contiguity: contiguous districts need at least 3 extra classes")
+    assert all(_HAN.search(line) for line in zh)
+    assert "School B: 3" in zh[1]
+
+
+def test_a_capacity_shortage_names_the_grades_in_chinese() -> None:
+    blocks, schools = row_town(pupils=80.0)  # 400 pupils, 270 places
+    diag = diagnose_capacity(blocks, schools, level="primary", time_limit_s=5)
+    codes = [p.code for p in diag.problems]
+    assert codes[:2] == ["districts_diag_capacity", "districts_diag_band"]
+    zh = diag.text("zh").splitlines()
+    assert zh[0].startswith("学位容量:小学学位缺 130 个(学生 400 人,学位 360 个)。")
+    assert zh[1].strip().startswith("1-3 年级:学生 400 人,学位 270 个,缺 130 个。")
+
+
+def test_an_override_against_a_schools_own_block_names_the_ids() -> None:
+    blocks, schools = row_town()
+    # r1 holds school B: its district must hold r1, so r1 cannot be fixed to A.
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), overrides={"primary": {"r1": "sA"}})
+    (problem,) = info.value.problems
+    assert problem.code == "districts_fixed_home_conflict"
+    assert (problem.row_id, problem.column, problem.value) == ("r1", "school_primary", "sA")
+    assert problem.message == (
+        "The district of school sB must hold its own block r1, but that block (or its "
+        "community) is fixed to school sA."
+    )
+    assert "Diagnosis" not in str(info.value) and "Capacity" not in str(info.value)
+    assert _chinese(problem)[0].startswith("学校 sB 的学区必须包含它所在的街区 r1")
+
+
+def test_overrides_splitting_a_community_name_the_ids() -> None:
+    blocks, schools = row_town()
+    blocks = blocks.assign(community=["c0", "c1", "c2", "c3", "c3"])
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(
+            blocks,
+            schools,
+            levels=("primary",),
+            keep_communities=True,
+            overrides={"primary": {"r3": "sA", "r4": "sB"}},
+        )
+    (problem,) = info.value.problems
+    assert problem.code == "districts_fixed_unit_conflict"
+    assert problem.row_id == "r4" and problem.value == "sB"
+    assert problem.message == (
+        "Block r4 is fixed to school sB, but another block of its community is fixed to school sA."
+    )
+    _chinese(problem)
+
+
+def test_the_core_names_fixed_conflicts_by_position() -> None:
+    adj = rook_adjacency(grid(3, 1))
+    with pytest.raises(InfeasibleError) as info:
+        solve_districts(
+            np.ones((3, 1)), np.ones((3, 2)), np.full((2, 1), 10.0), adj, [0, 2], fixed=[1, -1, -1]
+        )
+    (problem,) = info.value.problems
+    assert problem.code == "districts_fixed_home_conflict"
+    assert problem.message.startswith("The district of school 0 must hold its own block 0")
+    _chinese(problem)
+
+
+def test_stranded_blocks_are_coded() -> None:
+    adj = rook_adjacency(grid(3, 1)).tolil()
+    adj[1, 2] = adj[2, 1] = False  # block 2 cut off, no school on it
+    with pytest.raises(InfeasibleError) as info:
+        solve_districts(np.ones((3, 1)), np.ones((3, 1)), np.full((1, 1), 10.0), adj.tocsr(), [0])
+    (problem,) = info.value.problems
+    assert problem.code == "districts_stranded_blocks"
+    assert _chinese(problem)[0].startswith("连片:1 个街区(位置 [2])")
+
+
+def test_blocks_beyond_the_journey_limit_are_coded() -> None:
+    cost = np.array([[1.0], [5.0], [50.0]])
+    adj = rook_adjacency(grid(3, 1))
+    with pytest.raises(InfeasibleError) as info:
+        solve_districts(np.ones((3, 1)), cost, np.full((1, 1), 10.0), adj, [0], max_journey_min=10)
+    (problem,) = info.value.problems
+    assert problem.code == "districts_unreachable_blocks"
+    _chinese(problem)
+
+
+def test_an_island_is_coded_at_the_islands_field_and_reads_in_chinese() -> None:
+    blocks, schools = islanded_town()
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), time_limit_s=5)
+    (problem,) = info.value.problems
+    assert problem.code == "districts_islands"
+    assert problem.column == "districts.islands"
+    message, fix = _chinese(problem)
+    assert "b119 (Block 119)" in message and "districts.add_pairs" in fix
+
+
+def test_a_run_in_chinese_prints_the_district_refusal_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geoplan.cli import _explained
+
+    blocks, schools = islanded_town()
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, levels=("primary",), time_limit_s=5)
+    text = _explained(info.value, "zh")
+    assert "连片:地图上 1 片共 1 个街区" in text and "英文原文" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_diagnosis_file_of_a_run_is_in_its_language(tmp_path: Path, lang: str) -> None:
+    from geoplan.outputs.plan_files import _district_checks
+
+    blocks, schools = row_town()
+    plan = plan_districts(
+        blocks, schools, levels=("primary",), allow_over_capacity=True, time_limit_s=5
+    )
+    written = _district_checks(plan, tmp_path, lang=lang)
+    text = (tmp_path / "district_diagnosis.txt").read_text(encoding="utf-8")
+    assert tmp_path / "district_diagnosis.txt" in written
+    assert text.splitlines()[0] == "primary: contiguity"
+    body = text.splitlines()[1:3]
+    if lang == "zh":
+        assert body[0].startswith("连片:连片学区至少需要增加 3 个班") and "School B" in body[0]
+        assert body[1].startswith("最少增班数:3 个(已证明最少)")
+    else:
+        assert body == plan.diagnoses["primary"].message.splitlines()
