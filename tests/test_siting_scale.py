@@ -285,3 +285,57 @@ def test_max_coverage_with_search_and_fixing_matches_brute_force(seed: int) -> N
     opened = res.sites["open"].to_numpy()
     assert opened.sum() <= p and (opened >= forced | must).all() and not (opened & ~allowed).any()
     assert float(w[covers[:, opened].any(axis=1)].sum()) == most
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cover_search_keeps_a_cover_and_never_grows(seed: int) -> None:
+    import scipy.sparse as sp
+
+    from geoplan.models import _location as loc
+    from geoplan.models import _max_cover as mc
+
+    covers, _w, forced, allowed, _p = _cover_case(seed)
+    m = covers.shape[1]
+    groups, _gw, dominated, _base = loc.reduce_cover(
+        covers, np.ones(covers.shape[0]), forced, allowed, np.ones(m), drop_supersets=True
+    )
+    free = allowed & ~dominated & ~forced
+    start = free.copy()  # every free site: a cover of the groups
+    fewest = min(
+        int(plan.sum())
+        for plan in _plans(m, m, np.zeros(m, dtype=bool), free)
+        if groups[:, plan].any(axis=1).all()
+    )
+    found = mc.cover_search(sp.csr_array(groups), start, free, lower=fewest, steps=2000)
+    assert groups[:, found].any(axis=1).all()
+    assert not (found & ~free).any() and fewest <= found.sum() <= start.sum()
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_set_cover_with_search_matches_brute_force(seed: int) -> None:
+    from geoplan.models import siting
+
+    covers, w, forced, allowed, _p = _cover_case(seed)
+    m = covers.shape[1]
+    must = np.zeros(m, dtype=bool)
+    if seed % 5 == 3:
+        must[1] = True
+    ids = [f"site{j}" for j in range(m)]
+    need = covers[:, allowed].any(axis=1) & (w > 0)
+    fewest = min(
+        int((plan & ~forced).sum())
+        for plan in _plans(m, m, forced | must, allowed)
+        if (covers[:, plan].any(axis=1) >= need).all()
+    )
+    res = siting.set_cover(
+        np.where(covers, 1.0, 9.0),
+        limit=1.0,
+        weights=w,
+        fixed=[ids[j] for j in np.flatnonzero(forced)],
+        must=[ids[j] for j in np.flatnonzero(must)],
+        never=[ids[j] for j in np.flatnonzero(~allowed)],
+    )
+    assert res.status == "optimal" and res.objective == fewest and res.bound == fewest
+    opened = res.sites["open"].to_numpy()
+    assert (opened >= forced | must).all() and not (opened & ~allowed).any()
+    assert (covers[:, opened].any(axis=1) >= need).all()

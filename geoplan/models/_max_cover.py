@@ -13,6 +13,9 @@ covers the group) and the group weights:
 - reduced-cost fixing: a site outside the Lagrangian's ``p`` whose opening brings that bound below
   what a better plan needs is closed; one inside whose closing does is opened. Plans better than
   the incumbent all keep to what is left.
+
+And for set cover with sites of one cost, :func:`cover_search`: a row-weighting local search for
+a cover with fewer sites, stopped at the LP bound.
 """
 
 from __future__ import annotations
@@ -228,3 +231,69 @@ def lagrangian_fixing(
     closed[outside[value - (c_p - c[outside]) < cutoff - margin]] = True
     opened[inside[value - (c[inside] - c_next) < cutoff - margin]] = True
     return closed, opened
+
+
+def cover_search(
+    groups: sp.csr_array,
+    start: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    lower: int,
+    steps: int,
+    seed: int = 0,
+    time_limit_s: float = math.inf,
+) -> np.ndarray:
+    """Fewest ``allowed`` sites covering every group: row-weighting local search from ``start``.
+
+    The unicost set-cover search of Gao et al. (2015, RWLS), simplified: while every group is
+    covered, keep the plan and close the open site whose loss (weight of the groups only it
+    covers) is least; otherwise close the least-loss open site (not the one just opened), open the
+    closed site of a random uncovered group that gains most (not the one just closed; ties: the
+    longest unchanged) and add one to the weight of every uncovered group. ``start`` must cover
+    every group. Stops at ``lower`` sites, after ``steps`` steps or ``time_limit_s`` seconds.
+    """
+    t0 = time.perf_counter()
+    by_col = sp.csc_array(groups, dtype=np.float64)
+    by_row = sp.csr_array(groups, dtype=np.float64)
+    at = sp.csr_array(by_col.T)
+    rng = np.random.default_rng(seed)
+    cur = np.asarray(start, dtype=bool).copy()
+    best = cur.copy()
+    cnt = by_col @ cur.astype(np.float64)
+    weight = np.ones(groups.shape[0])
+    stamp = np.zeros(groups.shape[1])
+    just_opened = -1
+
+    def flip(j: int, step: int, opened: bool) -> None:
+        cur[j] = opened
+        cnt[by_col.indices[by_col.indptr[j] : by_col.indptr[j + 1]]] += 1.0 if opened else -1.0
+        stamp[j] = step
+
+    for step in range(1, steps + 1):
+        if time.perf_counter() - t0 > time_limit_s:
+            break
+        loss = at @ np.where(np.abs(cnt - 1.0) < 0.5, weight, 0.0)
+        if (cnt > 0.5).all():
+            best = cur.copy()
+            if int(best.sum()) <= lower:
+                break
+            opens = np.flatnonzero(cur)
+            flip(int(opens[np.argmin(loss[opens])]), step, False)
+            continue
+        opens = np.flatnonzero(cur)
+        opens = opens[opens != just_opened] if opens.size > 1 else opens
+        least = opens[loss[opens] == loss[opens].min()]
+        out = int(least[np.argmin(stamp[least])])
+        flip(out, step, False)
+        uncovered = np.flatnonzero(cnt < 0.5)
+        row = int(uncovered[rng.integers(uncovered.size)])
+        sites = by_row.indices[by_row.indptr[row] : by_row.indptr[row + 1]]
+        sites = sites[allowed[sites] & ~cur[sites]]
+        if sites.size > 1:
+            sites = sites[sites != out]
+        gain = at[sites] @ np.where(cnt < 0.5, weight, 0.0)
+        most = sites[gain == gain.max()]
+        just_opened = int(most[np.argmin(stamp[most])])
+        flip(just_opened, step, True)
+        weight[cnt < 0.5] += 1.0
+    return best

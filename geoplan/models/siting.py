@@ -1488,6 +1488,92 @@ def budgeted_coverage(
     )
 
 
+_COVER_SEARCH_STEPS = 100  # set-cover search steps per group of demand points, at most
+_SET_COVER_SEARCH_SHARE = 0.5  # of the time limit, at most, for that search
+
+
+def _set_cover_milp(
+    prob: _Problem,
+    covers: np.ndarray,
+    costs: np.ndarray,
+    greedy: np.ndarray,
+    integral: bool,
+    time_limit_s: float,
+) -> tuple[SolveResult, np.ndarray]:
+    """The set cover of the coverable rows ``covers`` (rows x sites) on the reduced groups.
+
+    When every site that may open costs the same, the search of
+    :func:`~geoplan.models._max_cover.cover_search` looks for a smaller cover first and stops
+    at the LP bound, which then proves it; otherwise HiGHS starts from the best cover found.
+    """
+    t0 = time.perf_counter()
+    m = covers.shape[1]
+    # One row per group of points covered by the same sites, dominated sites closed.
+    groups, _gw, dominated, _base = loc.reduce_cover(
+        covers, np.ones(covers.shape[0]), prob.forced, prob.allowed, costs, drop_supersets=True
+    )
+    _logger.debug(
+        "set cover: %d rows -> %d, %d of %d sites undominated",
+        covers.shape[0],
+        groups.shape[0],
+        int((prob.allowed & ~dominated).sum()),
+        int(prob.allowed.sum()),
+    )
+    may = prob.allowed & ~dominated
+    if (greedy & dominated).any():
+        greedy = heur.greedy_coverage(
+            groups,
+            np.ones(groups.shape[0]),
+            prob.forced,
+            may,
+            site_cost=costs,
+            budget=math.inf,
+            max_open=m,
+        )
+    b = MipBuilder("min")
+    y = b.add_vars(
+        "open",
+        m,
+        cost=costs,
+        lb=np.where(prob.forced, 1.0, 0.0),
+        ub=np.where(may, 1.0, 0.0),
+    )
+    ii, jj = np.nonzero(groups)
+    b.add_rows(ii, y[jj], 1.0, n_rows=groups.shape[0], lower=1.0, name="covered")
+    mip = b.build()
+    free = may & ~prob.forced
+    each = costs[free]
+    if groups.shape[0] and each.size and each[0] > 0 and np.all(each == each[0]):
+        lp = mip.relaxed().solve(time_limit_s=time_limit_s)
+        fewest = 0
+        if lp.status == "optimal":  # no cover of the groups has fewer free sites than this
+            base = float(costs[prob.forced].sum())
+            fewest = math.ceil((lp.objective - base) / float(each[0]) - 1e-6)
+        found = mc.cover_search(
+            sp.csr_array(groups),
+            greedy & ~prob.forced,
+            free,
+            lower=fewest,
+            steps=_COVER_SEARCH_STEPS * groups.shape[0],
+            time_limit_s=_SET_COVER_SEARCH_SHARE * time_limit_s,
+        )
+        greedy = found | prob.forced
+        _logger.info("set cover: search %d free sites, LP bound %d", int(found.sum()), fewest)
+        if int(found.sum()) <= fewest:
+            value = float(costs[greedy].sum())
+            seconds = time.perf_counter() - t0
+            x = greedy.astype(np.float64)
+            return SolveResult("optimal", x, value, value, 0.0, seconds, "search"), greedy
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    res = mip.solve(
+        time_limit_s=left,
+        start=greedy.astype(np.float64),
+        integral_objective=integral,
+        mip_abs_gap=0.999 if integral else 1e-6,
+    )
+    return res, (res.x[:m] > 0.5 if res.x is not None else greedy)
+
+
 def set_cover(
     cost: SeasonCost,
     *,
@@ -1583,50 +1669,10 @@ def set_cover(
             res = SolveResult("heuristic", None, math.nan, math.nan, math.inf, 0.0, "greedy")
             is_open = greedy
         else:
-            # One row per group of points covered by the same sites, dominated sites closed.
-            groups, _gw, dominated, _base = loc.reduce_cover(
-                covers[rows],
-                np.ones(rows.size),
-                prob.forced,
-                prob.allowed,
-                costs,
-                drop_supersets=True,
-            )
-            _logger.debug(
-                "set cover: %d rows -> %d, %d of %d sites undominated",
-                rows.size,
-                groups.shape[0],
-                int((prob.allowed & ~dominated).sum()),
-                int(prob.allowed.sum()),
-            )
-            if (greedy & dominated).any():
-                greedy = heur.greedy_coverage(
-                    groups,
-                    np.ones(groups.shape[0]),
-                    prob.forced,
-                    prob.allowed & ~dominated,
-                    site_cost=costs,
-                    budget=math.inf,
-                    max_open=m,
-                )
-            b = MipBuilder("min")
-            y = b.add_vars(
-                "open",
-                m,
-                cost=costs,
-                lb=np.where(prob.forced, 1.0, 0.0),
-                ub=np.where(prob.never | dominated, 0.0, 1.0),
-            )
-            ii, jj = np.nonzero(groups)
-            b.add_rows(ii, y[jj], 1.0, n_rows=groups.shape[0], lower=1.0, name="covered")
-            res = b.build().solve(
-                time_limit_s=time_limit_s,
-                start=greedy.astype(np.float64),
-                integral_objective=integral,
-                mip_abs_gap=0.999 if integral else 1e-6,
+            res, is_open = _set_cover_milp(
+                prob, covers[rows], costs, greedy, integral, time_limit_s
             )
             _raise_if_no_solution(res, _limits_text(prob, limit=limit))
-            is_open = res.x[:m] > 0.5 if res.x is not None else greedy
         site_of = _nearest_within(prob, is_open, limit)
         value = float(costs[is_open].sum())
     return _result(
