@@ -329,8 +329,8 @@ Restricted = Callable[
     tuple[str, float, Plan | None],
 ]
 """The MILP on what the fixing left: ``(pair_ok, closed, opened, start plan or None, cutoff,
-time limit s) -> (status, bound, plan or None)``; ``cutoff`` prunes every plan of a larger
-value, so ``"infeasible"`` means no plan within it is left."""
+time limit s) -> (status, bound, plan or None)``; ``cutoff`` (``inf``: none) prunes every plan
+of a larger value, so ``"infeasible"`` means no plan within it is left."""
 
 
 @dataclass(frozen=True)
@@ -352,6 +352,10 @@ _REDUAL_SHARE = 0.05
 
 _TARGETS = (0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.06, 0.1)
 """Relative distances above the Lagrangian bound of the successive fixing targets."""
+
+_RISE_SHARE = 0.6
+"""Share of the time limit the targets below the incumbent's cutoff may take; the rest goes
+to the incumbent's own model (started from its plan, so better plans are found too)."""
 
 _DENSE = 0.5
 """A fixing target that leaves more than this share of the pairs is passed over for the
@@ -380,7 +384,8 @@ def solve(
     cutoff) fixes what no plan of value <= ``T`` uses and hands the rest to ``restricted``
     with ``T`` as its cutoff: a plan found there within ``T`` is optimal (every plan within
     ``T`` is in the restricted model); none proves every plan worse than ``T``, and the next
-    target follows.
+    target follows. After :data:`_RISE_SHARE` of the time the incumbent's cutoff is the
+    target, with its plan as the MILP's start.
     """
     t0 = time.perf_counter()
     units = Units.of(weights, capacity)
@@ -407,14 +412,14 @@ def solve(
         time.perf_counter() - t0,
     )
     steps = iter([lower + d * max(abs(lower), 1.0) for d in _TARGETS])
-    target = next(steps)
+    target, last = next(steps), False
     while True:
-        top = cutoff_of(upper)
-        if lower > top:
+        if lower > cutoff_of(upper):
             return Outcome(best, upper, upper, True, "optimal")
-        if target >= top:
-            target = top
-        last = target == top
+        if last or target >= cutoff_of(upper):
+            # The incumbent's own model: every plan up to its value, started from it.
+            target, last = upper + 1e-9 * max(1.0, abs(upper)), True
+        end = time_limit_s if last else _RISE_SHARE * time_limit_s
         found, status, bound = _within(
             cost,
             units,
@@ -427,24 +432,22 @@ def solve(
             best,
             upper,
             restricted,
-            max(1.0, time_limit_s - (time.perf_counter() - t0)),
+            max(1.0, end - (time.perf_counter() - t0)),
         )
         if found is not None and plan_value(cost, found.site_of) < upper:
             best, upper = found, plan_value(cost, found.site_of)
-        if status == "dense":  # as large as the incumbent's own model: go there at once
-            target = top
-            continue
-        if status == "optimal":
+        if status == "optimal" or (status == "none" and last):
             return Outcome(best, upper, upper, True, "optimal")
         if status == "none":  # no plan within the target
-            if last:
-                return Outcome(best, upper, upper, True, "optimal")
             lower = max(lower, target)
-            target = next(steps, top)
+            target = next(steps, math.inf)
             continue
-        if math.isfinite(bound):
+        if status != "dense" and math.isfinite(bound):
             lower = max(lower, min(bound, target))
-        return Outcome(best, upper, min(lower, upper), False, status)
+        if last:
+            return Outcome(best, upper, min(lower, upper), False, status)
+        # Too large, or out of the rising share: the incumbent's own model next.
+        last = True
 
 
 def _within(
@@ -465,7 +468,8 @@ def _within(
 
     Returns ``(plan found or None, outcome, bound)``: ``"optimal"`` (the plan is the best of
     all), ``"none"`` (no plan within the target), ``"dense"`` (the fixing left too much for a
-    target below the last), or the MILP's status when it stopped short.
+    target below the last), or the MILP's status when it stopped short. The ``last`` target
+    (the incumbent's value) gives the MILP the incumbent's plan and no cutoff.
     """
     t0 = time.perf_counter()
     closed, opened, pair_ok = fixing(cost, units, lag, p, forced, allowed, target)
@@ -505,7 +509,9 @@ def _within(
         pair_ok.size,
     )
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    status, bound, found = restricted(pair_ok, closed, opened, best if fits else None, target, left)
+    status, bound, found = restricted(
+        pair_ok, closed, opened, best if fits else None, math.inf if last else target, left
+    )
     _logger.info("MILP on the plans within %.6g: %s, bound %.6g", target, status, bound)
     if found is not None and not (found.site_of >= 0).all():
         found = None

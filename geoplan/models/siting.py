@@ -1011,7 +1011,7 @@ def _pmedian_assignment(
     )
 
 
-_KNAPSACK_PAIRS = 4_000_000
+_KNAPSACK_PAIRS = 1_000_000
 """Most demand-site pairs for which the exact capacitated p-median takes the knapsack
 Lagrangian path (its tables are dense, demand x sites)."""
 
@@ -1055,7 +1055,7 @@ def _pmedian_knapsack(
             start_site=None if begin is None else begin.site_of,
             time_limit_s=limit_s,
             integral=integral,
-            cutoff=cutoff,
+            cutoff=cutoff if math.isfinite(cutoff) else None,
         )
         found = _capacitated.Plan(is_open, site_of) if res.x is not None else None
         return res.status, res.bound, found
