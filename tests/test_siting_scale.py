@@ -339,3 +339,32 @@ def test_set_cover_with_search_matches_brute_force(seed: int) -> None:
     opened = res.sites["open"].to_numpy()
     assert (opened >= forced | must).all() and not (opened & ~allowed).any()
     assert (covers[:, opened].any(axis=1) >= need).all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cover_components_split_groups_and_sites_with_no_cover_across(seed: int) -> None:
+    from geoplan.models import _max_cover as mc
+
+    covers, _w, _forced, allowed, _p = _cover_case(seed)
+    covers = covers[covers[:, allowed].any(axis=1)]
+    parts = mc.components(covers, allowed)
+    rows = np.concatenate([r for r, _s in parts])
+    sites = np.concatenate([s for _r, s in parts])
+    assert sorted(rows) == list(range(covers.shape[0]))  # every row in exactly one part
+    assert len(set(sites)) == sites.size and allowed[sites].all()
+    for r, s in parts:
+        others = np.setdiff1d(np.flatnonzero(allowed), s)
+        assert not covers[np.ix_(r, others)].any()  # no cover leaves the part
+        # within a part, every site covers a row of it, and the part is connected
+        assert covers[np.ix_(r, s)].any(axis=0).all()
+        reach, frontier = {int(r[0])}, [int(r[0])]
+        while frontier:
+            i = frontier.pop()
+            for j in s[covers[i, s]]:
+                for k in r[covers[r, j]]:
+                    if int(k) not in reach:
+                        reach.add(int(k))
+                        frontier.append(int(k))
+        assert reach == {int(i) for i in r}
+    if seed % 2:  # the two far-apart clusters never share a part
+        assert len(parts) >= 2

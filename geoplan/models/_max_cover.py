@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 __all__: list[str] = []
 
@@ -297,3 +298,21 @@ def cover_search(
         flip(just_opened, step, True)
         weight[cnt < 0.5] += 1.0
     return best
+
+
+def components(groups: np.ndarray, sites: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The groups and ``sites`` linked by covers, split into connected parts.
+
+    Returns one ``(groups, sites)`` pair of index arrays per part that holds a group, largest
+    first; a site covering no group is in none.
+    """
+    cols = np.flatnonzero(sites)
+    if not (groups.shape[0] and cols.size):
+        return []
+    sub = sp.csr_array(np.asarray(groups, dtype=bool)[:, cols], dtype=np.int8)
+    n_rows = sub.shape[0]
+    graph = sp.block_array([[None, sub], [sub.T, None]], format="csr")
+    _n, label = connected_components(graph, directed=False)
+    row_label, col_label = label[:n_rows], label[n_rows:]
+    parts = [(np.flatnonzero(row_label == c), cols[col_label == c]) for c in np.unique(row_label)]
+    return sorted(parts, key=lambda part: -part[0].size)

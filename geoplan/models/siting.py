@@ -1502,9 +1502,8 @@ def _set_cover_milp(
 ) -> tuple[SolveResult, np.ndarray]:
     """The set cover of the coverable rows ``covers`` (rows x sites) on the reduced groups.
 
-    When every site that may open costs the same, the search of
-    :func:`~geoplan.models._max_cover.cover_search` looks for a smaller cover first and stops
-    at the LP bound, which then proves it; otherwise HiGHS starts from the best cover found.
+    Groups and sites that share no cover make components, solved apart
+    (:func:`_set_cover_block`); the plan opens the forced sites and each component's cover.
     """
     t0 = time.perf_counter()
     m = covers.shape[1]
@@ -1530,48 +1529,79 @@ def _set_cover_milp(
             budget=math.inf,
             max_open=m,
         )
-    b = MipBuilder("min")
-    y = b.add_vars(
-        "open",
-        m,
-        cost=costs,
-        lb=np.where(prob.forced, 1.0, 0.0),
-        ub=np.where(may, 1.0, 0.0),
-    )
-    ii, jj = np.nonzero(groups)
-    b.add_rows(ii, y[jj], 1.0, n_rows=groups.shape[0], lower=1.0, name="covered")
-    mip = b.build()
     free = may & ~prob.forced
-    each = costs[free]
-    if groups.shape[0] and each.size and each[0] > 0 and np.all(each == each[0]):
+    is_open = prob.forced.copy()
+    value = bound = float(costs[prob.forced].sum())
+    status, seconds = "optimal", 0.0
+    parts = mc.components(groups, free)
+    for k, (rows, sites) in enumerate(parts):  # apart: the covers add up, so do their bounds
+        share = float(rows.size) / max(1, sum(r.size for r, _s in parts[k:]))
+        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+        res = _set_cover_block(
+            groups[np.ix_(rows, sites)], costs[sites], greedy[sites], integral, share * left
+        )
+        if res.x is None:
+            return res, greedy
+        is_open[sites] = res.x > 0.5
+        value += float(costs[sites][res.x > 0.5].sum())
+        bound += res.bound if math.isfinite(res.bound) else -math.inf
+        seconds += res.seconds
+        if res.status != "optimal":
+            status = res.status
+    if len(parts) > 1:
+        _logger.info("set cover: %d components apart", len(parts))
+    if status == "optimal":
+        bound = value
+    x = is_open.astype(np.float64)
+    return SolveResult(
+        status, x, value, bound, relative_gap(value, bound), seconds, "highs"
+    ), is_open
+
+
+def _set_cover_block(
+    groups: np.ndarray,
+    costs: np.ndarray,
+    start: np.ndarray,
+    integral: bool,
+    time_limit_s: float,
+) -> SolveResult:
+    """Fewest (cheapest) of the columns of ``groups`` covering every row; ``start`` covers them.
+
+    Sites of one cost: the LP bound, then :func:`~geoplan.models._max_cover.cover_search` for a
+    cover at that bound (which proves it), and HiGHS from the best cover if it stops above.
+    """
+    t0 = time.perf_counter()
+    n_groups, m = groups.shape
+    b = MipBuilder("min")
+    y = b.add_vars("open", m, cost=costs)
+    ii, jj = np.nonzero(groups)
+    b.add_rows(ii, y[jj], 1.0, n_rows=n_groups, lower=1.0, name="covered")
+    mip = b.build()
+    if m and costs[0] > 0 and np.all(costs == costs[0]):
         lp = mip.relaxed().solve(time_limit_s=time_limit_s)
         fewest = 0
-        if lp.status == "optimal":  # no cover of the groups has fewer free sites than this
-            base = float(costs[prob.forced].sum())
-            fewest = math.ceil((lp.objective - base) / float(each[0]) - 1e-6)
-        found = mc.cover_search(
+        if lp.status == "optimal":  # no cover has fewer sites than this
+            fewest = math.ceil(lp.objective / float(costs[0]) - 1e-6)
+        start = mc.cover_search(
             sp.csr_array(groups),
-            greedy & ~prob.forced,
-            free,
+            start,
+            np.ones(m, dtype=bool),
             lower=fewest,
-            steps=_COVER_SEARCH_STEPS * groups.shape[0],
+            steps=_COVER_SEARCH_STEPS * n_groups,
             time_limit_s=_SET_COVER_SEARCH_SHARE * time_limit_s,
         )
-        greedy = found | prob.forced
-        _logger.info("set cover: search %d free sites, LP bound %d", int(found.sum()), fewest)
-        if int(found.sum()) <= fewest:
-            value = float(costs[greedy].sum())
-            seconds = time.perf_counter() - t0
-            x = greedy.astype(np.float64)
-            return SolveResult("optimal", x, value, value, 0.0, seconds, "search"), greedy
+        _logger.info("set cover: search %d sites, LP bound %d", int(start.sum()), fewest)
+        if int(start.sum()) <= fewest:
+            value = float(costs[start].sum())
+            x = start.astype(np.float64)
+            return SolveResult("optimal", x, value, value, 0.0, time.perf_counter() - t0, "search")
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    res = mip.solve(
+    return mip.solve(
         time_limit_s=left,
-        start=greedy.astype(np.float64),
+        start=start.astype(np.float64),
         integral_objective=integral,
         mip_abs_gap=0.999 if integral else 1e-6,
     )
-    return res, (res.x[:m] > 0.5 if res.x is not None else greedy)
 
 
 def set_cover(
