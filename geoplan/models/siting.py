@@ -747,7 +747,8 @@ _PERTURB_SHARE = 0.15
 
 _FIXING_SHARE = 0.3
 """After this share of the time limit no further fixing round starts: the tree, whose rounds fix
-against their own targets, gains more from the time (province: 0.0078 % -> see BENCHMARKS)."""
+against their own targets, gains more from the time (province, p = 100, 60 s: four fixing rounds
+left the tree 17 s and a gap of 0.0078 %; one round leaves it 35 s)."""
 
 TREE_SHARE = 0.3
 """Share of the exact p-median's remaining time given to the Lagrangian tree before the MILP."""
