@@ -418,7 +418,7 @@ def test_bad_pairs_and_overrides_are_refused_in_english_and_chinese():
     unknown, same = info.value.problems
     layer = "A pair must name two different blocks of the blocks layer"
     assert (unknown.column, unknown.message) == (
-        "districts.adjacency.add",
+        "districts.add_pairs",
         f"{layer}; unknown: ['b999'].",
     )
     assert same.message == f"{layer}." and same.fix == f"Use block ids such as {first}."

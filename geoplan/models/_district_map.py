@@ -112,8 +112,8 @@ def _block_map(
     n = len(blocks)
     table = shared_frontage(blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
     table = table[table["shared_m"] >= min_shared_m]
-    add_a, add_b, problems = _pair_positions(add_pairs, blocks.index, "districts.adjacency.add")
-    rem_a, rem_b, more = _pair_positions(remove_pairs, blocks.index, "districts.adjacency.remove")
+    add_a, add_b, problems = _pair_positions(add_pairs, blocks.index, "districts.add_pairs")
+    rem_a, rem_b, more = _pair_positions(remove_pairs, blocks.index, "districts.remove_pairs")
     if problems or more:
         raise ValidationError(problems + more)
     key = table["a"].to_numpy() * n + table["b"].to_numpy()
@@ -136,7 +136,7 @@ def _block_map(
     not_there = removed - set(codes.tolist())
     for code in sorted(not_there):
         note = (
-            f"districts.adjacency.remove: blocks {blocks.index[code // n]} and "
+            f"districts.remove_pairs: blocks {blocks.index[code // n]} and "
             f"{blocks.index[code % n]} were not neighbours; nothing to remove."
         )
         logger.warning("%s", note)
