@@ -36,7 +36,7 @@ _ROOT_STEPS, _NODE_STEPS, _STALL = 300, 30, 5
 """Subgradient steps at a round's root and at every node; halve the step after this many
 steps without a better bound (30 / 5 proved the province's 0.01 % in 441 nodes, 3.6 s)."""
 
-_FIRST_SHARE = 0.25
+_FIRST_SHARE = 0.1
 """Share of the time the first round, aimed straight at the proof, may take (OR-Library pmed22:
 749 nodes there against 2,756 over the halving rounds)."""
 
