@@ -245,6 +245,7 @@ def test_cover_lagrangian_bound_and_fixing_keep_every_plan_at_the_cutoff(seed: i
     grouped = sp.csr_array(sub)
     lag = mc.lagrangian_bound(grouped, ws, k, free, target=best + 1.0)
     assert lag.bound >= best - 1e-6
+    assert lag.plan.sum() == min(k, free.sum()) and not (lag.plan & ~free).any()
     rng = np.random.default_rng(seed)
     for lam in (lag.lam, rng.uniform(0, 1, ws.size) * ws, np.zeros(ws.size), ws):
         bound = mc._dual(sp.csr_array(grouped.T), ws, lam, np.flatnonzero(free), k)[0]

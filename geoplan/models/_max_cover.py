@@ -138,10 +138,15 @@ def perturbed_swaps(
 
 @dataclass(frozen=True)
 class CoverBound:
-    """The best Lagrangian upper bound found and its multipliers (one per group)."""
+    """The best Lagrangian upper bound found and what gave it.
+
+    ``lam``: its multipliers (one per group); ``plan``: the sites its relaxation opens there (a
+    start for the swap search); ``iterations``: the subgradient steps taken.
+    """
 
     bound: float
     lam: np.ndarray
+    plan: np.ndarray
     iterations: int
 
 
@@ -179,14 +184,14 @@ def lagrangian_bound(
     at = sp.csr_array(a.T)
     free_idx = np.flatnonzero(free)
     lam = 0.5 * weights
-    best, best_lam = math.inf, lam
+    best, best_lam, best_top = math.inf, lam, free_idx[:0]
     theta, since, steps = 2.0, 0, 0
     direction = np.zeros_like(lam)
     for _ in range(iterations):
         steps += 1
         value, _c, top = _dual(at, weights, lam, free_idx, p)
         if value < best - 1e-12 * max(1.0, abs(value)):
-            best, best_lam, since = value, lam, 0
+            best, best_lam, best_top, since = value, lam, top, 0
         else:
             since += 1
             if since >= stall:
@@ -202,7 +207,9 @@ def lagrangian_bound(
         norm = float(direction @ direction)
         step = theta * max(value - target, 1e-9 * max(1.0, abs(value))) / norm
         lam = np.clip(lam - step * direction, 0.0, weights)
-    return CoverBound(best, best_lam, steps)
+    plan = np.zeros(groups.shape[1], dtype=bool)
+    plan[best_top] = True
+    return CoverBound(best, best_lam, plan, steps)
 
 
 def lagrangian_fixing(
