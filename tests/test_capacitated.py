@@ -198,3 +198,39 @@ def test_lorena_senne_sjc1_proven_optimal() -> None:
     )
     assert res.status == "optimal"
     assert res.objective == pytest.approx(17288.99, abs=0.01)
+
+
+def test_coarse_units_keep_the_bound_and_the_fixing_valid() -> None:
+    """Pupils in thousands: the knapsack counts coarser units (sizes rounded down)."""
+    case = _case(8)
+    cost, w, capacity = case["cost"], case["w"] * 1000.0 + 7.0, case["capacity"] * 1000.0
+    units = cap.Units.of(w, capacity)
+    assert units.room.max() <= 4000 < capacity.max()
+    m = cost.shape[1]
+    f, a = np.zeros(m, dtype=bool), np.ones(m, dtype=bool)
+    plans = _plans(cost, w, capacity, 3, f, a)
+    opt = min(v for v, _s, _c in plans)
+    start = cap.first_multipliers(cost, np.asarray(max(plans)[2]))
+    lag = cap.dual(cost, units, 3, f, a, start, upper=opt, cutoff=math.inf).best
+    assert lag.value <= opt + 1e-9
+    _closed, _opened, pair_ok = cap.fixing(cost, units, lag, 3, f, a, opt + 1e-9)
+    rows = np.arange(cost.shape[0])
+    assert all(pair_ok[rows, list(c)].all() for v, _s, c in plans if v <= opt + 1e-9)
+    res = siting.p_median(cost, p=3, weights=w, capacity=capacity, objective_weights=np.ones(7))
+    assert res.status == "optimal" and res.objective == pytest.approx(opt)
+
+
+@pytest.mark.slow
+def test_a_stopped_run_reports_a_true_bound() -> None:
+    inst = read_lorena_senne(DATA / "SJC1.dat")
+    res = siting.p_median(
+        inst.cost,
+        p=inst.p,
+        weights=inst.weights,
+        capacity=inst.capacity,
+        objective_weights=np.ones(len(inst.weights)),
+        time_limit_s=1.0,
+    )
+    assert res.bound <= 17288.99 <= res.objective + 0.01
+    assert res.status in ("optimal", "time_limit")
+    assert res.status != "optimal" or res.objective == pytest.approx(17288.99, abs=0.01)
