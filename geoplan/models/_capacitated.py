@@ -1,13 +1,14 @@
-"""Exact capacitated p-median: a knapsack Lagrangian bound, reduced-cost fixing, a site tree.
+"""Exact capacitated p-median: a knapsack Lagrangian bound, reduced-cost fixing, rising targets.
 
 The assignment rows ``sum_j x_ij = 1`` are relaxed with multipliers ``lambda_i``; the capacities
 stay, so every site's subproblem is a 0/1 knapsack over the demand points (profit
 ``lambda_i - c_ij``, size the point's pupils), solved exactly by dynamic programming over whole
-pupils; the ``p`` sites of least reduced value make the Lagrangian solution (Lorena & Senne's
-bound; Ceselli & Righini 2005 use the same subproblem). Subgradient steps (Polyak towards the
-incumbent, deflected) raise the bound; its reduced costs fix sites and demand-site pairs that no
-plan better than the incumbent can use; a depth-first tree on the sites with these bounds proves
-small cases, and the caller hands what is left to HiGHS.
+pupils; the ``p`` sites of least reduced value make the Lagrangian solution (the bound of
+Lorena & Senne's column generation; Ceselli & Righini 2005 price the same subproblem).
+Subgradient steps (Polyak towards the incumbent, deflected) raise the bound; its reduced costs
+fix sites and demand-site pairs that no plan within a target value can use, and the caller's
+MILP (HiGHS on the assignment model, :mod:`geoplan.models.siting`) solves what is left, for
+targets rising from just above the bound to the incumbent's value (:func:`solve`).
 
 Costs are ``float`` arrays, demand x sites (objective weights already multiplied in); ``inf``
 marks a pair that cannot be assigned.
@@ -168,11 +169,10 @@ def evaluate(
 
 @dataclass(frozen=True)
 class Dual:
-    """Outcome of the subgradient search: the best bound and the site sets met on the way."""
+    """Outcome of the subgradient search: the best bound and the steps taken."""
 
     best: Bound
     iterations: int
-    candidates: tuple[np.ndarray, ...]
 
 
 def first_multipliers(cost: np.ndarray, site_of: np.ndarray) -> np.ndarray:
@@ -209,14 +209,11 @@ def dual(
     best: Bound | None = None
     theta, since, it = step, 0, 0
     direction: np.ndarray | None = None
-    recent: list[np.ndarray] = []
     while it < iterations:
         it += 1
         cur = evaluate(cost, lam, units, p, forced, allowed)
         if best is None or cur.value > best.value + 1e-9 * max(1.0, abs(best.value)):
             best, since = cur, 0
-            if not any(np.array_equal(cur.chosen, c) for c in recent):
-                recent = [cur.chosen, *recent[:19]]
         else:
             since += 1
             if since >= stall:
@@ -235,7 +232,7 @@ def dual(
         lam = lam + theta * max(upper - cur.value, 1e-9 * max(1.0, abs(upper))) / norm * g
     assert best is not None
     _logger.debug("capacitated Lagrangian bound %.6g after %d steps", best.value, it)
-    return Dual(best, it, tuple(recent))
+    return Dual(best, it)
 
 
 def fixing(

@@ -642,6 +642,8 @@ def p_median(
         Site ids that are open already / must open / may not open.
     capacity
         Pupils each site can take (array or Series by site id); pupils are assigned to one site.
+        Exact without ``min_enrolment``/``fill_fixed``: a knapsack Lagrangian bound and its
+        reduced-cost fixing shrink the model before HiGHS (``models/_capacitated.py``).
     min_enrolment
         Fewest pupils a (non-fixed) site is opened for.
     fill_fixed
