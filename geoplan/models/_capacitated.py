@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geoplan.models import _heuristics as heur
+from geoplan.models.solver import time_left
 
 _logger = logging.getLogger(__name__)
 
@@ -505,7 +506,7 @@ def _within(
         int(pair_ok.sum()),
         pair_ok.size,
     )
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_left(t0, time_limit_s)
     status, bound, found = restricted(
         pair_ok, closed, opened, best if fits else None, math.inf if last else target, left
     )

@@ -41,7 +41,7 @@ from geoplan.models._district_model import (
     _objective,
     _start_vector,
 )
-from geoplan.models.solver import Mip
+from geoplan.models.solver import Mip, time_left
 
 _logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _solve_units(p: _Level, *, exact: bool, time_limit_s: float, mip_rel_gap: fl
     status = "heuristic"
     used = "heuristic"
     if exact:
-        remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+        remaining = time_left(t0, time_limit_s)
         best, res = _exact(
             p, assign if heur_ok else None, time_limit_s=remaining, mip_rel_gap=mip_rel_gap
         )
@@ -189,7 +189,7 @@ def _primary_first(
     coarse = _coarsen(mid, sp_.assign, forced)
     if coarse is None:
         return None
-    left = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    left = time_left(t0, time_limit_s)
     try:
         sm = _solve_units(coarse, exact=True, time_limit_s=left, mip_rel_gap=0.0)
     except InfeasibleError:
@@ -213,7 +213,7 @@ def _middle_first(
     sub = _restricted(pri, sm.assign[:, None] == target[None, :])
     if sub is None:
         return None
-    left = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    left = time_left(t0, time_limit_s)
     try:
         sp_ = _solve_units(sub, exact=exact, time_limit_s=left, mip_rel_gap=0.0)
     except InfeasibleError:
@@ -510,7 +510,7 @@ def _solve_joint(
                 if total((ap, am)) < total(best) - 1e-6:
                     best = (ap, am)
                     x0 = start_of(best)
-        remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+        remaining = time_left(t0, time_limit_s)
         res = jm.mip.solve(
             time_limit_s=remaining,
             mip_rel_gap=mip_rel_gap,

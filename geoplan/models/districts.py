@@ -69,7 +69,7 @@ from geoplan.models._district_model import (
     _loads,
     _start_vector,
 )
-from geoplan.models.solver import relative_gap
+from geoplan.models.solver import relative_gap, time_left
 from geoplan.rules import classes_needed, grade_label, oversized_classes
 
 __all__ = [
@@ -568,7 +568,7 @@ def least_extra_classes(
         # a feasible start, so a time-limited solve always has an answer (an upper bound).
         room = p.capacity + loose.classes * size
         start = _extra_start(p, dm, room, size, limits, time_limit_s=time_limit_s / 6.0)
-    remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    remaining = time_left(t0, time_limit_s)
     res = dm.mip.solve(time_limit_s=remaining, mip_rel_gap=0.0, mip_abs_gap=0.5, start=start)
     if res.x is None and start is not None and res.status == "time_limit":
         res = replace(res, x=start, bound=math.nan)

@@ -47,6 +47,7 @@ from geoplan.models.solver import (
     id_matrix,
     id_vector,
     relative_gap,
+    time_left,
 )
 
 __all__ = [
@@ -886,7 +887,7 @@ def _pmedian_uncapacitated(
     # Branch and bound with Lagrangian bounds first; the MILP if it does not finish in time
     # and the pairs left make a radius model HiGHS can start on (otherwise the tree has it all).
     use_milp = int(np.isfinite(red_cost).sum()) <= _MILP_PAIRS
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_left(t0, time_limit_s)
     tree = lagrangian_tree(
         red_cost,
         w,
@@ -917,7 +918,7 @@ def _pmedian_uncapacitated(
     cutoff = _proof_cutoff(value, integral)
     reduced = replace(prob, cost=red_cost, never=~red_allowed, must=red_forced & ~prob.fixed)
     level_cap = np.where(np.isfinite(red_cost), red_cost, -np.inf).max(axis=1)
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_left(t0, time_limit_s)
     res, is_open = _radius_milp(reduced, p, None, left, level_cap=level_cap, cutoff=cutoff)
     if res.status == "infeasible":
         return done(start, value, value, "optimal")
@@ -1163,7 +1164,9 @@ def _coverage(
         )
         _raise_if_no_solution(res, _limits_text(prob, p=p, budget=budget))
     else:
-        res, is_open = _max_cover_milp(prob, covers, p, site_cost, budget, greedy, time_limit_s)
+        res, is_open = _max_cover_milp(
+            prob, covers, p, site_cost, budget, greedy, time_left(t0, time_limit_s)
+        )
         _raise_if_no_solution(res, _limits_text(prob, p=p, budget=budget))
         site_of = _nearest_within(prob, is_open, limit)
     value = float(prob.weights[site_of >= 0].sum())
@@ -1314,7 +1317,7 @@ def _max_cover_milp(
         loc.add_limit_row(b, y, site_cost, float(budget), name="budget")
     mip = b.build()
     fits = not (start_open & ~allowed).any() and not (forced & ~start_open).any()
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_left(t0, time_limit_s)
     res = mip.solve(
         time_limit_s=left,
         start=mip.start(open=start_open, covered=groups[:, start_open].any(axis=1))
@@ -1560,7 +1563,7 @@ def _set_cover_milp(
     parts = mc.components(groups, free)
     for k, (rows, sites) in enumerate(parts):  # apart: the covers add up, so do their bounds
         share = float(rows.size) / max(1, sum(r.size for r, _s in parts[k:]))
-        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+        left = time_left(t0, time_limit_s)
         res = _set_cover_block(
             groups[np.ix_(rows, sites)], costs[sites], greedy[sites], integral, share * left
         )
@@ -1619,7 +1622,7 @@ def _set_cover_block(
             value = float(costs[start].sum())
             x = start.astype(np.float64)
             return SolveResult("optimal", x, value, value, 0.0, time.perf_counter() - t0, "search")
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_left(t0, time_limit_s)
     return mip.solve(
         time_limit_s=left,
         start=start.astype(np.float64),
@@ -1724,7 +1727,7 @@ def set_cover(
             is_open = greedy
         else:
             res, is_open = _set_cover_milp(
-                prob, covers[rows], costs, greedy, integral, time_limit_s
+                prob, covers[rows], costs, greedy, integral, time_left(t0, time_limit_s)
             )
             _raise_if_no_solution(res, _limits_text(prob, limit=limit))
         site_of = _nearest_within(prob, is_open, limit)

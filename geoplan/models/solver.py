@@ -41,6 +41,7 @@ __all__ = [
     "id_vector",
     "relative_gap",
     "solve_milp",
+    "time_left",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -88,6 +89,14 @@ class SolveResult:
     def has_solution(self) -> bool:
         """Whether ``x`` holds a (feasible) solution."""
         return self.x is not None
+
+
+def time_left(t0: float, time_limit_s: float) -> float:
+    """Seconds left of a time limit counted from ``t0`` (``time.perf_counter``), at least one.
+
+    A solve started this late still gets a second to report what it has (HiGHS needs one).
+    """
+    return max(1.0, time_limit_s - (time.perf_counter() - t0))
 
 
 def relative_gap(objective: float, bound: float) -> float:
