@@ -198,6 +198,24 @@ def interchange(
     return is_open
 
 
+def random_kick(
+    is_open: np.ndarray, forced: np.ndarray, allowed: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The perturbation of the iterated local searches: 1-3 open sites closed at random.
+
+    Returns the plan without them and as many random closed sites to open instead (the caller
+    opens those that fit), or ``None`` when no site can be exchanged.
+    """
+    outs = np.flatnonzero(is_open & ~forced)
+    ins = np.flatnonzero(allowed & ~is_open)
+    k = min(int(rng.integers(1, 4)), outs.size, ins.size)
+    if k == 0:
+        return None
+    trial = is_open.copy()
+    trial[rng.choice(outs, k, replace=False)] = False
+    return trial, rng.choice(ins, k, replace=False)
+
+
 def perturbed_search(
     cost: np.ndarray,
     weights: np.ndarray,
@@ -223,14 +241,11 @@ def perturbed_search(
     for _ in range(rounds):
         if time.perf_counter() - t0 > time_limit_s:
             break
-        trial = best.copy()
-        outs = np.flatnonzero(trial & ~forced)
-        ins = np.flatnonzero(allowed & ~trial)
-        k = min(int(rng.integers(1, 4)), outs.size, ins.size)
-        if k == 0:
+        kick = random_kick(best, forced, allowed, rng)
+        if kick is None:
             break
-        trial[rng.choice(outs, k, replace=False)] = False
-        trial[rng.choice(ins, k, replace=False)] = True
+        trial, put = kick
+        trial[put] = True
         trial = interchange(cost, weights, trial, forced, allowed, ranked=rk)
         value = float(weights @ nearest_open(d, trial)[1])
         if value < best_value - 1e-9 * max(1.0, best_value):

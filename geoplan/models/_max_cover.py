@@ -28,6 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from geoplan.models import _heuristics as heur
+
 __all__: list[str] = []
 
 
@@ -116,14 +118,10 @@ def perturbed_swaps(
     for _ in range(rounds):
         if time.perf_counter() - t0 > time_limit_s:
             break
-        trial = best.copy()
-        outs = np.flatnonzero(trial & ~forced)
-        ins = np.flatnonzero(allowed & ~trial)
-        k = min(int(rng.integers(1, 4)), outs.size, ins.size)
-        if k == 0:
+        kick = heur.random_kick(best, forced, allowed, rng)
+        if kick is None:
             break
-        trial[rng.choice(outs, k, replace=False)] = False
-        put = rng.choice(ins, k, replace=False)
+        trial, put = kick
         spent = float(site_cost[trial].sum())
         for j in put:  # the random sites that fit; the search fills the rest
             if spent + site_cost[j] <= budget + 1e-9:
