@@ -119,6 +119,7 @@ class _Search:
         self.best = best
         self.value = float(weights @ nearest_open(real, best)[1])
         self.nodes = 0
+        self.deadline = math.inf  # of the round under way
         self.starts = np.flatnonzero(np.r_[True, pairs.rows[1:] != pairs.rows[:-1]])
 
     def evaluate(
@@ -146,7 +147,10 @@ class _Search:
         steps: int,
         theta: float,
     ) -> tuple[float, np.ndarray]:
-        """Subgradient steps (Polyak's, towards the incumbent); the best bound and multipliers."""
+        """Subgradient steps (Polyak's, towards the incumbent); the best bound and multipliers.
+
+        Stops at the round's deadline too (after one step: a bound is always returned).
+        """
         best, best_lam, since = -math.inf, lam, 0
         for _ in range(steps):
             value, red, _rho, chosen, _free = self.evaluate(pairs, lam, forced, allowed)
@@ -156,7 +160,7 @@ class _Search:
                 since += 1
                 if since >= _STALL:
                     theta, since = theta / 2.0, 0
-            if best >= target or theta < 1e-4:
+            if best >= target or theta < 1e-4 or time.perf_counter() > self.deadline:
                 break
             served = np.bincount(
                 pairs.rows, weights=(red < 0) & chosen[pairs.sites], minlength=self.n
@@ -231,6 +235,7 @@ class _Search:
         deadline: float,
     ) -> tuple[bool, float]:
         """Prove ``target``; returns ``(finished, proven bound)``."""
+        self.deadline = deadline
         value, lam = self.dual(self.pairs, lam, forced, allowed, target, _ROOT_STEPS, 1.0)
         self.offer(self.evaluate(self.pairs, lam, forced, allowed)[3])
         if value >= target:
@@ -335,6 +340,10 @@ def lagrangian_tree(
     t0 = time.perf_counter()
     n, m = cost.shape
     real = finite_cost(cost if true_cost is None else true_cost)
+    if int(forced.sum()) > p or int(allowed.sum()) < p:
+        # No other plan of p sites: ``best`` is the only one there is.
+        value = float(weights @ nearest_open(real, best)[1])
+        return TreeOutcome(best.copy(), value, value, True, 0)
     rows, sites = np.nonzero(np.isfinite(cost) & allowed[None, :])
     if not np.bincount(rows, minlength=n).all():
         # A demand point has no pair a better plan may use: ``best`` is optimal.
