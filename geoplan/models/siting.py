@@ -654,10 +654,12 @@ def p_median(
         Ids of rows and columns of an array; with a ``TravelMatrix`` or a DataFrame, the ids to
         take (in that order). Default: the table's ids, or ``demand0``, ``site0``... for arrays.
     method
-        ``"exact"`` (HiGHS, warm-started) or ``"heuristic"`` (with a Lagrangian bound when
-        uncapacitated).
+        ``"exact"`` (proven optimal, or the best bound proven when ``time_limit_s`` runs out:
+        uncapacitated, a Lagrangian branch and bound with HiGHS on small reduced models;
+        capacitated, knapsack Lagrangian bounds with HiGHS) or ``"heuristic"`` (with a
+        Lagrangian bound when uncapacitated).
     time_limit_s
-        Time limit of the exact solve.
+        Time limit of the exact solve (the result's ``gap`` says how far from proven it got).
     heuristic_rounds
         Perturbation rounds of the iterated vertex substitution (stopped after 15 % of
         ``time_limit_s``).
