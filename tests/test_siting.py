@@ -289,6 +289,40 @@ def test_set_cover_brute_force(seed, fixed, must, never, cap, low) -> None:
 
 
 # ------------------------------------------------------------------ infeasibility in numbers
+def test_pmedian_with_no_plan_reaching_every_point_is_infeasible() -> None:
+    # Each site reaches one point only: no single site serves both (was "optimal", 5.0).
+    cost = np.array([[1.0, np.inf], [np.inf, 1.0]])
+    with pytest.raises(InfeasibleError):
+        siting.p_median(cost, p=1)
+
+
+@pytest.mark.parametrize("weights", [[1.0, 0.0], [0.01, 100.0]])
+def test_pmedian_serves_light_and_zero_pupil_points_too(weights: list[float]) -> None:
+    # Only site2 reaches both points. Unreachable pairs priced at a finite penalty made site0
+    # (nan, for the zero-pupil point) or site1 (inf) look best and "optimal".
+    cost = np.array([[1.0, np.inf, 30.0], [np.inf, 1.0, 20.0]])
+    res = siting.p_median(cost, p=1, weights=weights)
+    best = float(np.dot(weights, cost[:, 2]))
+    assert res.open_ids == ["site2"] and res.status == "optimal"
+    assert res.objective == pytest.approx(best) and res.bound <= best + 1e-9
+    assert res.assignment["site"].tolist() == ["site2", "site2"]
+
+
+@pytest.mark.parametrize("model", ["max_coverage", "budgeted_coverage", "heuristic"])
+def test_coverage_with_nothing_worth_opening_opens_nothing(model: str) -> None:
+    # No site within the limit (or within the budget): the plan opens nothing (was a crash).
+    cost = np.array([[12.957]])
+    if model == "budgeted_coverage":
+        res = siting.budgeted_coverage(cost, limit=15.0, site_cost=[1.0], budget=0.5)
+    else:
+        method = "heuristic" if model == "heuristic" else "exact"
+        res = siting.max_coverage(cost, limit=5.0, p=1, method=method)
+    assert res.objective == 0.0 and res.open_ids == []
+    assert res.assignment["site"].tolist() == [""] and not res.assignment["covered"].any()
+    if model != "heuristic":
+        assert res.status == "optimal" and res.bound == 0.0
+
+
 def test_must_sites_beyond_p_are_reported() -> None:
     cost, _w = _instance(1)
     with pytest.raises(InfeasibleError, match=r"sites 3 > p = 2"):

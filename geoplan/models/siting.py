@@ -766,6 +766,12 @@ def _proof_cutoff(value: float, integral: bool) -> float:
     return value - 1e-9 * max(1.0, abs(value))
 
 
+def _served_cost(w: np.ndarray, cost: np.ndarray, is_open: np.ndarray) -> float:
+    """Total cost of serving every point from its nearest open site; ``inf`` if one reaches none."""
+    reached = heur.nearest_open(cost, is_open)[1]
+    return float(w @ reached) if np.isfinite(reached).all() else math.inf
+
+
 def _pmedian_uncapacitated(
     prob: _Problem, p: int, method: str, time_limit_s: float, heuristic_rounds: int, t0: float
 ) -> SitingResult:
@@ -775,7 +781,39 @@ def _pmedian_uncapacitated(
     ranked = heur.Ranked.of(cost)
     start = heur.greedy_pmedian(cost, w, p, forced, allowed, ranked=ranked)
     start = heur.interchange(cost, w, start, forced, allowed, ranked=ranked)
-    value = float(w @ heur.nearest_open(cost, start)[1])
+    value = _served_cost(w, cost, start)
+
+    def done(is_open: np.ndarray, objective: float, lower: float, status: str) -> SitingResult:
+        site_of, reached = heur.nearest_open(cost, is_open)
+        if not np.isfinite(reached).all():
+            return every_point_served()
+        return _result(
+            prob,
+            "p_median",
+            is_open=is_open,
+            site_of=site_of,
+            objective=objective,
+            bound=lower,
+            status=status,
+            method=method,
+            t0=t0,
+        )
+
+    def every_point_served() -> SitingResult:
+        """The radius MILP, when a plan of the penalised costs left a point unreachable.
+
+        The heuristics, the bounds and the tree price an unreachable pair at a finite penalty
+        (:func:`~geoplan.models._heuristics.finite_cost`), which light or zero weights can make
+        cheaper than serving the point; their bounds stay valid, their plan may not be.
+        """
+        res, is_open = _radius_milp(prob, p, None, time_left(t0, time_limit_s))
+        _raise_if_no_solution(res, f"p = {p} with every demand point served")
+        found = _served_cost(w, cost, is_open)
+        lower = min(res.bound, found)
+        return done(is_open, found, lower, _status(found, lower, res.status))
+
+    if not math.isfinite(value):
+        return every_point_served()
     lag = heur.lagrangian_bound(
         cost,
         w,
@@ -799,12 +837,12 @@ def _pmedian_uncapacitated(
             if time.perf_counter() - t_polish > _PERTURB_SHARE * time_limit_s:
                 break
             cand = heur.interchange(cost, w, cand, forced, allowed, ranked=ranked)
-            cand_value = float(w @ heur.nearest_open(cost, cand)[1])
+            cand_value = _served_cost(w, cost, cand)
             if cand_value < value:
                 start, value = cand, cand_value
     proven = lag.bound > _proof_cutoff(value, integral)
     if not proven and heuristic_rounds > 0:
-        start = heur.perturbed_search(
+        found = heur.perturbed_search(
             cost,
             w,
             start,
@@ -814,7 +852,9 @@ def _pmedian_uncapacitated(
             ranked=ranked,
             time_limit_s=_PERTURB_SHARE * time_limit_s,
         )
-        value = float(w @ heur.nearest_open(cost, start)[1])
+        found_value = _served_cost(w, cost, found)
+        if found_value <= value:  # not a plan that leaves a point unreachable
+            start, value = found, found_value
         proven = lag.bound > _proof_cutoff(value, integral)
     bound = min(value, float(math.ceil(lag.bound - 1e-6)) if integral else lag.bound)
     if proven:
@@ -822,20 +862,6 @@ def _pmedian_uncapacitated(
     _logger.info(
         "p-median heuristic %.6g, Lagrangian bound %.6g (%d steps)", value, bound, lag.iterations
     )
-
-    def done(is_open: np.ndarray, objective: float, lower: float, status: str) -> SitingResult:
-        site_of = heur.nearest_open(cost, is_open)[0]
-        return _result(
-            prob,
-            "p_median",
-            is_open=is_open,
-            site_of=site_of,
-            objective=objective,
-            bound=lower,
-            status=status,
-            method=method,
-            t0=t0,
-        )
 
     if proven:
         return done(start, value, value, "optimal")
@@ -925,7 +951,7 @@ def _pmedian_uncapacitated(
     if res.status == "infeasible":
         return done(start, value, value, "optimal")
     if res.x is not None:
-        cand_value = float(w @ heur.nearest_open(cost, is_open)[1])
+        cand_value = _served_cost(w, cost, is_open)
         if cand_value < value:
             start, value = is_open, cand_value
     if res.status == "optimal":
@@ -1187,6 +1213,8 @@ def _coverage(
 
 
 def _nearest_within(prob: _Problem, is_open: np.ndarray, limit: float) -> np.ndarray:
+    if not is_open.any():  # nothing open (no site covers anyone, or none fits the budget)
+        return np.full(prob.cost.shape[0], -1, dtype=np.int64)
     site, cost = heur.nearest_open(np.where(np.isfinite(prob.cost), prob.cost, np.inf), is_open)
     return np.where(cost <= limit, site, -1)
 
