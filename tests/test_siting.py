@@ -567,3 +567,143 @@ def test_a_site_that_is_not_a_candidate_is_refused_in_english_and_chinese() -> N
         "`never` 中的 zz 不是候选点。",
         "使用候选点的编号(成本矩阵的列)。",
     )
+
+
+# ------------------------------------------------------------------ seeded fuzz against brute force
+def _fuzz_case(rng: np.random.Generator, capacitated: bool) -> dict:
+    """A small random case: ties, unreachable pairs, zero and fractional pupils, decisions."""
+    n, m = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    cost = rng.integers(0, 4 if rng.random() < 0.5 else 10, (n, m)).astype(float)
+    if rng.random() < 0.3:
+        cost = cost + np.round(rng.random((n, m)), 2)
+    if rng.random() < 0.4:
+        cost[rng.random((n, m)) < 0.3] = np.inf
+    w = rng.integers(0, 6, n).astype(float)
+    if rng.random() < 0.3:
+        w = np.round(rng.random(n) * 5, 2)
+    decision = rng.choice(["free"] * 6 + ["fixed", "must", "never"], m)
+    if (decision == "never").all():
+        decision[0] = "free"
+    cap = low = None
+    if capacitated:
+        cap = rng.integers(0, int(w.sum()) + 2, m).astype(float)
+        if rng.random() < 0.3:
+            low = rng.integers(0, 4, m).astype(float)
+    return {"cost": cost, "w": w, "decision": decision, "cap": cap, "low": low}
+
+
+def _fuzz_assignments(case, subset, limit, required):
+    """(covered pupils, pupil cost) of every feasible assignment of the points to ``subset``."""
+    cost, w, cap, low = case["cost"], case["w"], case["cap"], case["low"]
+    n = cost.shape[0]
+    fixed = case["decision"] == "fixed"
+    options = []
+    for i in range(n):
+        opts = [j for j in subset if cost[i, j] <= limit]
+        options.append(opts if i in required else [*opts, -1])
+    for combo in itertools.product(*options):
+        load = dict.fromkeys(subset, 0.0)
+        for i, j in enumerate(combo):
+            if j >= 0:
+                load[j] += w[i]
+        if cap is not None and any(load[j] > cap[j] + 1e-9 for j in subset):
+            continue
+        if low is not None and any(load[j] < low[j] - 1e-9 for j in subset if not fixed[j]):
+            continue
+        yield (
+            sum(w[i] for i, j in enumerate(combo) if j >= 0),
+            sum(w[i] * cost[i, j] for i, j in enumerate(combo) if j >= 0),
+        )
+
+
+@pytest.mark.parametrize("model", ["p_median", "max_coverage", "budgeted_coverage", "set_cover"])
+def test_seeded_fuzz_against_brute_force(model: str) -> None:
+    """60 random cases per model: plan feasible, objective its own value, bound on the right side
+    of the brute-force optimum, and "optimal" only at that optimum (also on tiny time limits)."""
+    rng = np.random.default_rng(len(model) * 1009)
+    checked = 0
+    for _case in range(60):
+        case = _fuzz_case(rng, capacitated=rng.random() < 0.3)
+        cost, w, decision, cap = case["cost"], case["w"], case["decision"], case["cap"]
+        n, m = cost.shape
+        ids = _ids(range(m))
+        fixed, never = decision == "fixed", decision == "never"
+        forced = fixed | (decision == "must")
+        finite = cost[np.isfinite(cost)]
+        limit = float(rng.choice(finite)) if finite.size else 1.0
+        kwargs = dict(
+            weights=w,
+            fixed=_ids(np.flatnonzero(fixed)),
+            must=_ids(np.flatnonzero(decision == "must")),
+            never=_ids(np.flatnonzero(never)),
+            capacity=cap,
+            min_enrolment=case["low"],
+            time_limit_s=0.05 if rng.random() < 0.2 else 30.0,
+        )
+        p = int(rng.integers(1, int((~never).sum()) + 1))  # p > sites that may open: refused
+        site_cost = rng.integers(1, 4, m).astype(float)
+        budget = float(rng.integers(0, int(site_cost.sum()) + 1))
+        sizes = [p] if model == "p_median" else range(p + 1) if model == "max_coverage" else None
+        best = math.inf if model in ("p_median", "set_cover") else -math.inf
+        coverable = {i for i in range(n) if w[i] > 0 and (cost[i, ~never] <= limit).any()}
+        forced_ids, never_ids = np.flatnonzero(forced), np.flatnonzero(never)
+        for s in _subsets(m, sizes or range(m + 1), [], forced_ids, never_ids):
+            paid = float(site_cost[[j for j in s if not fixed[j]]].sum())
+            if model == "p_median":
+                top = float(finite.max()) if finite.size else 0.0
+                values = [t for _c, t in _fuzz_assignments(case, s, top, set(range(n)))]
+                best = min([best, *values])
+            elif model == "set_cover":
+                if any(True for _ in _fuzz_assignments(case, s, limit, coverable)):
+                    best = min(best, float(len(s) - fixed[list(s)].sum()))
+            elif model == "max_coverage" or paid <= budget + 1e-9:
+                best = max([best, *(c for c, _t in _fuzz_assignments(case, s, limit, set()))])
+        try:
+            if model == "p_median":
+                res = siting.p_median(cost, p=p, **kwargs)
+            elif model == "max_coverage":
+                res = siting.max_coverage(cost, limit=limit, p=p, **kwargs)
+            elif model == "budgeted_coverage":
+                res = siting.budgeted_coverage(
+                    cost, limit=limit, site_cost=site_cost, budget=budget, **kwargs
+                )
+            else:
+                res = siting.set_cover(cost, limit=limit, **kwargs)
+        except InfeasibleError:
+            assert not math.isfinite(best) or kwargs["time_limit_s"] < 1, (model, case)
+            continue
+        assert math.isfinite(best), (model, case)
+        checked += 1
+        is_open = res.sites["open"].to_numpy()
+        site = res.assignment["site"].map({s: j for j, s in enumerate(ids)}).fillna(-1)
+        site = site.to_numpy(dtype=int)
+        assert (is_open >= forced).all() and not (is_open & never).any()
+        assert all(is_open[j] for j in site if j >= 0)
+        served = site >= 0
+        if model != "p_median":
+            served = res.assignment["covered"].to_numpy()
+            assert (cost[served, site[served]] <= limit).all()
+        load = np.bincount(site[served], weights=w[served], minlength=m)
+        if cap is not None:
+            assert (load <= cap + 1e-9).all()
+        if case["low"] is not None:
+            assert (load[is_open & ~fixed] >= case["low"][is_open & ~fixed] - 1e-9).all()
+        if model == "p_median":
+            assert is_open.sum() == p and served.all()
+            value = float(w @ cost[np.arange(n), site])
+        elif model == "set_cover":
+            assert served[sorted(coverable)].all()
+            value = float((is_open & ~fixed).sum())
+        else:
+            value = float(w[served].sum())
+            assert is_open.sum() <= p or model == "budgeted_coverage"
+            assert model != "budgeted_coverage" or site_cost[is_open & ~fixed].sum() <= budget
+        tol = 1e-6 * max(1.0, abs(best))
+        assert res.objective == pytest.approx(value, rel=1e-6, abs=1e-9), (model, case)
+        minimise = model in ("p_median", "set_cover")
+        sign = 1.0 if minimise else -1.0
+        assert sign * res.objective >= sign * best - tol, (model, case)
+        assert sign * res.bound <= sign * best + tol, (model, case)
+        if res.status == "optimal":
+            assert res.objective == pytest.approx(best, rel=1e-6, abs=1e-9), (model, case)
+    assert checked >= 30
