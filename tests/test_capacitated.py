@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from geoplan.errors import InfeasibleError
 from geoplan.models import _capacitated as cap
 from geoplan.models import siting
 
@@ -234,3 +235,10 @@ def test_a_stopped_run_reports_a_true_bound() -> None:
     assert res.bound <= 17288.99 <= res.objective + 0.01
     assert res.status in ("optimal", "time_limit")
     assert res.status != "optimal" or res.objective == pytest.approx(17288.99, abs=0.01)
+
+
+def test_no_site_big_enough_for_a_village_is_infeasible_not_a_hang() -> None:
+    # Capacity in total fits the 3 pupils, no one site does, and only two of the p = 3 sites
+    # have room: the heuristic's retry on big sites looped for ever looking for a third.
+    with pytest.raises(InfeasibleError):
+        siting.p_median(np.array([[1.0, 2.0, 3.0]]), p=3, weights=[3.0], capacity=[2.0, 2.0, 0.0])

@@ -539,8 +539,11 @@ def capacitated_pmedian(
     site = regret_assign(cost, weights, is_open, capacity)
     if site is None:
         # Prefer big sites: scale costs by the reciprocal of capacity and retry.
+        usable = allowed & (capacity > 0)
+        if int((usable | forced).sum()) < p:  # the greedy could never open p of them
+            return None
         scaled = finite_cost(cost) / np.maximum(capacity, 1e-9)[None, :]
-        is_open = greedy_pmedian(scaled, ow, p, forced, allowed & (capacity > 0))
+        is_open = greedy_pmedian(scaled, ow, p, forced, usable)
         site = regret_assign(cost, weights, is_open, capacity)
         if site is None:
             return None
