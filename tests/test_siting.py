@@ -569,6 +569,33 @@ def test_a_site_that_is_not_a_candidate_is_refused_in_english_and_chinese() -> N
     )
 
 
+def test_budgeted_coverage_with_fractional_pupils_is_proven_to_the_last_pupil() -> None:
+    # Found by the fuzz: HiGHS stopped within its default absolute gap of 0.999 pupils and the
+    # plan covering 22.647 was "optimal"; the plan below covers 23.118 within the budget.
+    rows = [
+        "00000000011000001", "10110000000000000", "00000000000000010", "00000000100001000",
+        "00000100000010000", "00000001010000000", "00000000010001000", "00000000101000000",
+        "00000010000101000", "10000001000000100", "11010000100000001", "00000001100000000",
+        "01000010000010001", "00010000000000000", "00001000000000000", "00100000001001000",
+        "00001000001000100", "00000000000100010", "10010001000010000", "00101000000000010",
+        "00000000000010000", "00100001100001000", "00001100100100000", "00000000010000000",
+    ]  # fmt: skip
+    w = np.array([
+        1.048, 1.332, 1.721, 0.683, 1.047, 1.387, 1.0, 0.055, 0.854, 1.681, 1.212, 1.259,
+        1.777, 0.055, 1.438, 0.685, 1.632, 1.488, 1.43, 0.664, 0.656, 1.424, 1.59, 0.535,
+    ])  # fmt: skip
+    site_cost = np.array([1, 4, 2, 1, 1, 4, 5, 2, 2, 3, 3, 1, 4, 4, 1, 1, 4], dtype=float)
+    covers = np.array([[c == "1" for c in row] for row in rows])
+    plan = [0, 2, 4, 8, 9, 11, 15]
+    assert site_cost[plan].sum() <= 11.0
+    better = float(w[covers[:, plan].any(axis=1)].sum())
+    res = siting.budgeted_coverage(
+        np.where(covers, 1.0, 5.0), limit=1.0, site_cost=site_cost, budget=11.0, weights=w
+    )
+    assert res.bound >= better - 1e-9
+    assert res.status != "optimal" or res.objective >= better - 1e-9
+
+
 # ------------------------------------------------------------------ seeded fuzz against brute force
 def _fuzz_case(rng: np.random.Generator, capacitated: bool) -> dict:
     """A small random case: ties, unreachable pairs, zero and fractional pupils, decisions."""
