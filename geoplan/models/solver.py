@@ -271,7 +271,7 @@ def solve_milp(
             integrality=integrality,
             sense=sense,
             offset=offset,
-            time_limit_s=max(0.0, time_limit_s - seconds),
+            time_limit_s=time_left(t0, time_limit_s),
             mip_rel_gap=mip_rel_gap,
             mip_abs_gap=mip_abs_gap,
             threads=threads,
