@@ -1267,22 +1267,30 @@ def _max_cover_milp(
     ):
         start_open = reduced_start
     grouped = sp.csr_array(groups)
-    start_open = mc.perturbed_swaps(
-        grouped,
-        group_w,
-        start_open,
-        prob.forced,
-        may,
-        site_cost=site_cost,
-        budget=spend,
-        max_open=max_open,
-        rounds=_COVER_ROUNDS,
-        time_limit_s=_COVER_SEARCH_SHARE * time_limit_s,
-    )
-    value = base + mc.covered_weight(grouped, group_w, start_open)
+
+    def searched(start: np.ndarray) -> np.ndarray:
+        return mc.perturbed_swaps(
+            grouped,
+            group_w,
+            start,
+            prob.forced,
+            may,
+            site_cost=site_cost,
+            budget=spend,
+            max_open=max_open,
+            rounds=_COVER_ROUNDS,
+            time_limit_s=_COVER_SEARCH_SHARE * time_limit_s,
+        )
+
     integral = bool(np.all(prob.weights == np.round(prob.weights)))
-    # What a better plan must cover: one pupil more (whole pupils), a hair more otherwise.
-    cutoff = value + 1.0 if integral else value + 1e-9 * max(1.0, value)
+
+    def better_than(value: float) -> float:
+        """What a better plan must cover: one pupil more (whole pupils), a hair more otherwise."""
+        return value + 1.0 if integral else value + 1e-9 * max(1.0, value)
+
+    start_open = searched(start_open)
+    value = base + mc.covered_weight(grouped, group_w, start_open)
+    cutoff = better_than(value)
     upper = math.inf
     forced, allowed = prob.forced, may
     free = may & ~prob.forced
@@ -1301,22 +1309,11 @@ def _max_cover_milp(
             x = start_open.astype(np.float64)
             return SolveResult("optimal", x, value, value, 0.0, 0.0, "lagrangian"), start_open
         # The relaxation's own sites, searched from: often a better start than the greedy's.
-        found = mc.perturbed_swaps(
-            grouped,
-            group_w,
-            lag.plan | prob.forced,
-            prob.forced,
-            may,
-            site_cost=site_cost,
-            budget=spend,
-            max_open=max_open,
-            rounds=_COVER_ROUNDS,
-            time_limit_s=_COVER_SEARCH_SHARE * time_limit_s,
-        )
+        found = searched(lag.plan | prob.forced)
         found_value = base + mc.covered_weight(grouped, group_w, found)
         if found_value > value:
             start_open, value = found, found_value
-            cutoff = value + 1.0 if integral else value + 1e-9 * max(1.0, value)
+            cutoff = better_than(value)
         closed, opened = mc.lagrangian_fixing(grouped, group_w, k, free, lag.lam, cutoff - base)
         _logger.info(
             "coverage: swap search %.6g, Lagrangian bound %.6g (%d steps), %d sites closed, "
