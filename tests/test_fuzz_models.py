@@ -33,3 +33,23 @@ def test_phasing_with_no_site_to_restore_restores_none() -> None:
         res = phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1], method=method)
         assert res.phase.to_dict() == {"t0": 0}
         assert res.pupil_years == 0.0 and res.bound == 0.0
+
+
+def test_phasing_places_must_sites_where_first_fit_does_not() -> None:
+    # Found by the fuzz: must sites t0 (cost 1) and t1 (cost 3), one site and budget 4 in phase
+    # 1, budget 2 in phase 2. The greedy placed each must site in its first phase with room (t0
+    # in phase 1, then none left for t1) and raised "must site fits in no phase", with the MIP
+    # too (the greedy is its start); t1 in phase 1 and t0 in phase 2 fit.
+    young = pd.DataFrame({0: [5.0], 1: [5.0]}, index=["v0"])
+    minutes = pd.DataFrame({"c0": [40.0], "t0": [10.0], "t1": [20.0]}, index=["v0"])
+    schools = pd.DataFrame({"kind": ["primary"], "status": ["open"]}, index=["c0"])
+    sites = pd.DataFrame(
+        {"restore_cost_yuan": [1.0, 3.0], "decision": ["must", "must"]}, index=["t0", "t1"]
+    )
+    for method in ("mip", "greedy"):
+        res = phase_sites(
+            young, minutes, schools, sites, sites_per_phase=[1, 2], budget_per_phase=[4, 2],
+            method=method,
+        )  # fmt: skip
+        assert res.phase.to_dict() == {"t0": 2, "t1": 1}
+        assert res.pupil_years == 10.0

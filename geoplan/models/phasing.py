@@ -514,21 +514,30 @@ def _greedy(
         count[t] += 1
         spent[t] += cost[i]
 
-    # sites with one allowed phase first: a later one finding its phase full is truly refused
+    # sites with one allowed phase first, then first fit; when that leaves one without a phase,
+    # a placement of them all is searched (first fit can miss it: must sites of cost 1 and 3,
+    # one site and budget 4 in phase 1, budget 2 in phase 2)
     single = forced & (allowed.sum(axis=1) == 1)
-    for i in map(int, [*np.flatnonzero(single), *np.flatnonzero(forced & ~single)]):
+    order = [*np.flatnonzero(single), *np.flatnonzero(forced & ~single)]
+    for i in map(int, order):
         t = next((t for t in range(n_phases) if allowed[i, t] and fits(i, t)), None)
         if t is None:
-            raise coded_error(
-                InfeasibleError,
-                "must_fits_no_phase",
-                "",
-                "sites",
-                str(cov.site_ids[i]),
-                "decision",
-                "must",
-                site=cov.site_ids[i],
-            )
+            placed = _place_forced(allowed, forced, cost, limits)
+            if placed is None:
+                raise coded_error(
+                    InfeasibleError,
+                    "must_fits_no_phase",
+                    "",
+                    "sites",
+                    str(cov.site_ids[i]),
+                    "decision",
+                    "must",
+                    site=cov.site_ids[i],
+                )
+            ph[:], count[:], spent[:] = 0, 0.0, 0.0
+            for k in np.flatnonzero(placed):
+                place(int(k), int(placed[k]) - 1)
+            break
         place(i, t)
     served = np.zeros(len(cov.village_ids), dtype=bool)
     tail = np.cumsum(cov.pupils[:, ::-1], axis=1)[:, ::-1]  # pupils from year j to the end
@@ -547,6 +556,35 @@ def _greedy(
                 break
             place(cands[k], t)
             served |= cov.cover[:, cands[k]]
+    return ph
+
+
+def _place_forced(
+    allowed: np.ndarray, forced: np.ndarray, cost: np.ndarray, limits: np.ndarray
+) -> np.ndarray | None:
+    """A phase (1 = first) for every forced site within the limits per phase, or ``None``.
+
+    The phasing model's rows for the forced sites alone (each in one allowed phase; sites and
+    cost per phase), solved for feasibility.
+    """
+    n_sites, n_phases = allowed.shape
+    pair_site, pair_phase = np.nonzero(allowed & forced[:, None])
+    b = MipBuilder("min")
+    x = b.add_vars("restore", pair_site.size)
+    sites_with = np.flatnonzero(forced)
+    loc.add_one_per_group(
+        b, np.searchsorted(sites_with, pair_site), x, sites_with.size, lower=1.0, upper=1.0
+    )
+    for t in range(n_phases):
+        in_t = np.flatnonzero(pair_phase == t)
+        loc.add_limit_row(b, x[in_t], 1.0, float(limits[0, t]))
+        loc.add_limit_row(b, x[in_t], cost[pair_site[in_t]], float(limits[1, t]) + 1e-6)
+    res = b.build().solve(time_limit_s=10.0)
+    if res.x is None:
+        return None
+    ph = np.zeros(n_sites, dtype="int64")
+    on = res.x > 0.5
+    ph[pair_site[on]] = pair_phase[on] + 1
     return ph
 
 
