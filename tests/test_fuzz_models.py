@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from geoplan.errors import InfeasibleError
+from geoplan.models.districts import solve_districts
 from geoplan.models.phasing import phase_sites
 
 
@@ -53,3 +56,21 @@ def test_phasing_places_must_sites_where_first_fit_does_not() -> None:
         )  # fmt: skip
         assert res.phase.to_dict() == {"t0": 2, "t1": 1}
         assert res.pupil_years == 10.0
+
+
+@pytest.mark.parametrize("far", [9.0, np.inf])
+def test_districts_keep_the_journey_limits_of_a_community_with_a_schools_block(far) -> None:
+    # Found by the district fuzz: blocks 1 and 2 are one community and block 2 holds school 1,
+    # so the community goes to school 1; block 1 is 9 minutes from it (over the 7-minute limit)
+    # or cannot reach it at all. The forcing to the school's own district let the pair in
+    # anyway: a plan over the limit, or an unreachable journey counted as 0 minutes.
+    demand = np.array([[1.0], [2.0], [1.0]])
+    cost = np.array([[0.0, 5.0], [1.0, far], [5.0, 0.0]])
+    adjacency = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=bool)
+    limit = 7.0 if np.isfinite(far) else None
+    for method in ("exact", "heuristic"):
+        with pytest.raises(InfeasibleError):
+            solve_districts(
+                demand, cost, np.full((2, 1), 10.0), adjacency, [0, 2], groups=[None, "G", "G"],
+                max_journey_min=limit, method=method,
+            )  # fmt: skip

@@ -39,6 +39,7 @@ from geoplan.models._district_model import (
     _loads,
     _moved,
     _objective,
+    _only_forced,
     _start_vector,
 )
 from geoplan.models.solver import Mip, time_left
@@ -137,9 +138,7 @@ def _coarsen(p: _Level, labels: np.ndarray, forced: np.ndarray) -> _Level | None
         if fixed[labels[u]] not in (-1, p.fixed[u]):
             return None
         fixed[labels[u]] = p.fixed[u]
-    rows = np.flatnonzero(fixed >= 0)
-    allowed[rows] = False
-    allowed[rows, fixed[rows]] = True
+    allowed = _only_forced(allowed, fixed)
     if not allowed.any(axis=1).all():
         return None
     adj = sp.csr_array((agg @ p.adjacency.astype(np.float64) @ agg.T) > 0)

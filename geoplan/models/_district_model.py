@@ -36,6 +36,21 @@ FIXED_CONFLICTS: tuple[str, ...] = (
 ``school`` and ``other`` are positions (the caller that knows the ids names them)."""
 
 
+def _only_forced(allowed: np.ndarray, forced: np.ndarray) -> np.ndarray:
+    """``allowed`` with each forced unit (``forced >= 0``) allowed its school only.
+
+    Forcing narrows what the limits allow, never widens it: a unit that does not reach its
+    school within them (a community holding a school's block and a block beyond the longest
+    journey) is left no school, and refused as such.
+    """
+    rows = np.flatnonzero(forced >= 0)
+    only = np.zeros_like(allowed, dtype=bool)
+    only[rows, forced[rows]] = True
+    out = allowed.copy()
+    out[rows] &= only[rows]
+    return out
+
+
 def _forced(fixed_b: np.ndarray, home_b: np.ndarray, unit_of: np.ndarray, n: int) -> np.ndarray:
     """The school each unit is forced to (-1: free): its fixed blocks' school, its school's own.
 
@@ -224,9 +239,7 @@ def _build_level(
 
     home_u = unit_of[home_b]
     forced = _forced(fixed_b, home_b, unit_of, n)
-    rows = np.flatnonzero(forced >= 0)
-    allowed_u[rows] = False
-    allowed_u[rows, forced[rows]] = True
+    allowed_u = _only_forced(allowed_u, forced)
     weight_u = np.where(allowed_u, weight_u, np.inf)
     no_school = np.flatnonzero(~allowed_u.any(axis=1))
     if no_school.size:
