@@ -535,8 +535,8 @@ def _greedy(
                     site=cov.site_ids[i],
                 )
             ph[:], count[:], spent[:] = 0, 0.0, 0.0
-            for k in np.flatnonzero(placed):
-                place(int(k), int(placed[k]) - 1)
+            for site in np.flatnonzero(placed).tolist():
+                place(site, int(placed[site]) - 1)
             break
         place(i, t)
     served = np.zeros(len(cov.village_ids), dtype=bool)

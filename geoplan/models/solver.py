@@ -205,12 +205,12 @@ def solve_milp(
             np.all(_vector(row_lower, m, "row_lower") <= 0.0)
             and np.all(_vector(row_upper, m, "row_upper") >= 0.0)
         )
-        value = float(offset) if ok else math.nan
+        empty_value = float(offset) if ok else math.nan
         return SolveResult(
             "optimal" if ok else "infeasible",
             np.zeros(0) if ok else None,
-            value,
-            value,
+            empty_value,
+            empty_value,
             0.0 if ok else math.inf,
             time.perf_counter() - t0,
             "highs",
