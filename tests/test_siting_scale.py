@@ -369,3 +369,40 @@ def test_cover_components_split_groups_and_sites_with_no_cover_across(seed: int)
         assert reach == {int(i) for i in r}
     if seed % 2:  # the two far-apart clusters never share a part
         assert len(parts) >= 2
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cover_tree_proves_the_brute_force_optimum_from_an_empty_plan(seed: int) -> None:
+    import scipy.sparse as sp
+
+    from geoplan.models._cover_tree import cover_tree
+
+    rng = np.random.default_rng(900 + seed)
+    n, m = int(rng.integers(5, 60)), int(rng.integers(3, 13))
+    covers = rng.random((n, m)) < rng.uniform(0.05, 0.5)
+    whole = seed % 3 != 0
+    w = rng.integers(0, 30, n).astype(float) if whole else rng.uniform(0, 5, n)
+    allowed = rng.random(m) < 0.85
+    covers &= allowed[None, :]
+    k = int(rng.integers(1, m))
+    most = max(
+        float(w[covers[:, plan].any(axis=1)].sum())
+        for plan in _plans(m, k, np.zeros(m, dtype=bool), allowed)
+    )
+
+    def cutoff(v: float) -> float:
+        return v + 1.0 if whole else v + 1e-9 * max(1.0, v)
+
+    groups = sp.csr_array(covers)
+    out = cover_tree(
+        groups, w, k, allowed, 0.5 * w, best=np.zeros(m, dtype=bool), cutoff_of=cutoff
+    )
+    assert out.finished and out.value == pytest.approx(most) and out.bound == pytest.approx(most)
+    assert out.best.sum() <= k and not (out.best & ~allowed).any()
+    assert float(w[covers[:, out.best].any(axis=1)].sum()) == pytest.approx(most)
+    # Stopped early, the bound still holds every plan.
+    stopped = cover_tree(
+        groups, w, k, allowed, w.copy(), best=np.zeros(m, dtype=bool), cutoff_of=cutoff,
+        time_limit_s=1e-4,
+    )  # fmt: skip
+    assert stopped.bound >= most - 1e-6 and stopped.value <= most + 1e-6

@@ -39,6 +39,7 @@ from geoplan.models import _capacitated
 from geoplan.models import _heuristics as heur
 from geoplan.models import _location as loc
 from geoplan.models import _max_cover as mc
+from geoplan.models._cover_tree import cover_tree
 from geoplan.models._lagrangian_tree import lagrangian_tree
 from geoplan.models.solver import (
     IdMatrix,
@@ -1222,6 +1223,8 @@ def _nearest_within(prob: _Problem, is_open: np.ndarray, limit: float) -> np.nda
 _COVER_ROUNDS = 100  # perturbations of each maximal-coverage swap search
 _COVER_SEARCH_SHARE = 0.1  # of the time limit, at most, for each such search
 _COVER_DUAL_SHARE = 0.3  # of the time limit, at most, for its Lagrangian bound
+_COVER_TREE_SHARE = 0.5  # of the time left, for the coverage tree before HiGHS
+_COVER_TREE_ONLY = 200_000  # covers (group-site pairs) beyond which the tree takes all the time
 
 
 def _max_cover_milp(
@@ -1314,6 +1317,37 @@ def _max_cover_milp(
         if found_value > value:
             start_open, value = found, found_value
             cutoff = better_than(value)
+        big = grouped.nnz > _COVER_TREE_ONLY
+        tree = cover_tree(
+            grouped,
+            group_w,
+            k,
+            free,
+            lag.lam,
+            best=start_open & free,
+            cutoff_of=lambda v: better_than(v + base) - base,
+            upper=upper - base,
+            time_limit_s=(1.0 if big else _COVER_TREE_SHARE) * time_left(t0, time_limit_s),
+        )
+        _logger.info(
+            "coverage: tree %s, %.6g, bound %.6g, %d nodes",
+            "proven" if tree.finished else "stopped",
+            base + tree.value,
+            base + tree.bound,
+            tree.nodes,
+        )
+        if base + tree.value > value:
+            start_open, value = tree.best | prob.forced, base + tree.value
+            cutoff = better_than(value)
+        upper = min(upper, base + tree.bound)
+        x = start_open.astype(np.float64)
+        if tree.finished or upper < cutoff - 1e-7 * max(1.0, abs(upper)):
+            return SolveResult("optimal", x, value, value, 0.0, 0.0, "lagrangian"), start_open
+        if big:  # HiGHS's root alone takes longer than such a limit: the tree's bound stands
+            bound = float(math.floor(upper + 1e-6)) if integral else upper
+            return SolveResult(
+                "time_limit", x, value, bound, relative_gap(value, bound), 0.0, "lagrangian"
+            ), start_open
         closed, opened = mc.lagrangian_fixing(grouped, group_w, k, free, lag.lam, cutoff - base)
         _logger.info(
             "coverage: swap search %.6g, Lagrangian bound %.6g (%d steps), %d sites closed, "
