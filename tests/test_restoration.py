@@ -11,7 +11,13 @@ import pytest
 from geoplan.errors import InfeasibleError
 from geoplan.models.phasing import phase_sites, pupil_years_served
 from geoplan.plan.closures import plan_closures
-from geoplan.plan.restoration import plan_restoration, score_sites, write_scorecard
+from geoplan.plan.restoration import (
+    SCORECARD_HEADERS,
+    SCORECARD_NOTES,
+    plan_restoration,
+    score_sites,
+    write_scorecard,
+)
 
 LIMIT = 30.0
 
@@ -270,6 +276,37 @@ def test_scorecard_by_hand(tmp_path) -> None:
     back = pd.read_csv(csv_path, encoding="utf-8-sig", index_col=0)
     assert "Grades 1-3 pupils brought within the day limit" in back.columns
     assert pd.read_excel(xlsx_path, index_col=0, engine="calamine").shape == card.shape
+
+
+@pytest.mark.parametrize(
+    ("lang", "which", "saved_header"),
+    [
+        ("en", 0, "Day pupils' minutes saved per school day (both ways)"),
+        ("zh", 1, "走读生每天节省的往返分钟"),
+    ],
+)
+def test_scorecard_workbook_explains_its_columns(
+    tmp_path, lang: str, which: int, saved_header: str
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    villages, minutes, schools, sites = _plan_case()
+    card = score_sites(villages["pupils_g1_3"], minutes["g1_3"], schools, sites)
+    _, xlsx_path = write_scorecard(card, tmp_path / f"scorecard_{lang}", lang=lang)
+    book = openpyxl.load_workbook(xlsx_path, read_only=True)
+    assert book.sheetnames == ["scorecard", "columns"]
+    data_headers = [c.value for c in next(book["scorecard"].iter_rows(max_row=1))]
+    rows = [tuple(c.value for c in row) for row in book["columns"].iter_rows()]
+    assert rows[0] == (("Column", "Meaning") if lang == "en" else ("列", "含义"))
+    meaning = dict(rows[1:])
+    assert len(meaning) == len(rows) - 1 == len(SCORECARD_NOTES)
+    for column in ("rank", "young_brought_within", "pupil_minutes_saved_per_day",
+                   "could_stop_boarding", "nearest_open_min"):  # fmt: skip
+        header = SCORECARD_HEADERS[column][which]
+        assert header in data_headers  # the note names the header the data sheet shows
+        assert meaning[header] == SCORECARD_NOTES[column][which]
+        assert len(str(meaning[header]).strip()) > 20
+    assert SCORECARD_HEADERS["pupil_minutes_saved_per_day"][which] == saved_header
+    book.close()
 
 
 def test_plan_restoration_end_to_end() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from geoplan.errors import ArgumentError
+from geoplan.plan.restoration import SCORECARD_HEADERS
 
 __all__ = [
     "BAND_LABELS",
@@ -554,7 +555,7 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "severely_oversized": "超大班额班数", "classes_needed": "所需班数",
     "avg_class_size": "平均班额", "utilisation_primary": "小学学位使用率",
     "utilisation_middle": "初中学位使用率", "young_beyond_limit": "超出走读时限的1-3年级学生",
-    "beyond_day_limit": "超出走读时限的学生", "young_brought_within": "新进入限时的1-3年级学生",
+    "beyond_day_limit": "超出走读时限的学生",
     "pupils_moved": "调整学校的学生", "pupils_moved_villages": "调整学校的村学生",
     "pupils_helped": "受益学生", "over_capacity_pupils": "超出学位的学生",
     "short_pupils": "缺学位的学生", "pupils_kept": "留在原校的学生", "share_kept": "留校比例",
@@ -605,8 +606,10 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "ways_add_classes": "需增班数", "walk_pupils": "步行学生",
     "bus_pupils": "乘校车学生", "escorted_pupils": "家长接送学生", "board_pupils": "寄宿学生",
     "none": "无可行方式的学生",
-    # seasons
-    "pupil_minutes_saved_per_day": "每天节省的学生分钟", "phasing_pupil_years": "分期受益学生·年",
+    # seasons, and the scorecard's own headers (said once, in SCORECARD_HEADERS)
+    "phasing_pupil_years": "分期受益学生·年",
+    **{key: SCORECARD_HEADERS[key][1]
+       for key in ("young_brought_within", "pupil_minutes_saved_per_day")},
 }  # fmt: skip
 """Chinese headers of table columns and metric keys, by their name without band, state or unit."""
 

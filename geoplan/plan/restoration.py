@@ -31,6 +31,7 @@ from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
     "SCORECARD_HEADERS",
+    "SCORECARD_NOTES",
     "RestorationPlan",
     "destinations",
     "plan_restoration",
@@ -51,7 +52,10 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
         "Grades 1-3 pupils brought within the day limit",
         "新进入限时的1-3年级学生",
     ),
-    "pupil_minutes_saved_per_day": ("Pupil-minutes saved per school day", "每天节省的学生分钟"),
+    "pupil_minutes_saved_per_day": (
+        "Day pupils' minutes saved per school day (both ways)",
+        "走读生每天节省的往返分钟",
+    ),
     "could_stop_boarding": ("Pupils who could stop boarding", "可不再寄宿的学生"),
     "enrolment": ("Projected enrolment, first year", "预计在校生(首年)"),
     "enrolment_last_year": ("Projected enrolment, last year", "预计在校生(末年)"),
@@ -73,6 +77,58 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
     "decision": ("Decision", "决定"),
 }
 """Readable headers (English, Chinese) of the scorecard columns, in export order."""
+
+SCORECARD_NOTES: dict[str, tuple[str, str]] = {
+    "rank": (
+        "1 is the best site to restore on its own. Sites whose decision is 'never' come last, "
+        "then sites that would not reach their minimum enrolment; the others are ordered by "
+        "most grades 1-3 pupils brought within the day limit, then most day pupils' minutes "
+        "saved per school day, then lowest restoration cost.",
+        "1表示单独恢复时最优先的教学点。决定为never（不恢复）的排在最后，其次是达不到最少学生数的；"
+        "其余按新进入走读时限的1-3年级学生从多到少，再按走读生每天节省的往返分钟从多到少，"
+        "再按恢复费用从低到高排序。",
+    ),
+    "young_brought_within": (
+        "Number of grades 1-3 pupils (first plan year) who today have no open school teaching "
+        "grades 1-3 within the day limit (a one-way journey of at most 30 minutes, unless the "
+        "scenario sets another limit), and for whom this site would be within it. Today they "
+        "board, or are unserved (their nearest school has no beds, or none can be reached).",
+        "首个规划年度的1-3年级学生中，现在走读时限（单程，默认30分钟，情景可另设）内没有开办的"
+        "1-3年级学校、而到本教学点在时限内的学生人数。他们现在寄宿，或未覆盖（最近学校无床位，"
+        "或无可达学校）。",
+    ),
+    "pupil_minutes_saved_per_day": (
+        "Journey minutes saved each school day by the grades 1-3 day pupils who would go to "
+        "this site instead of a farther school: minutes saved one way x 2 (to school and back) "
+        "x pupils, added up (6 pupils each 5 minutes nearer: 60). A day pupil is one whose "
+        "nearest open school is within the day limit today (30 minutes one way unless the "
+        "scenario sets another). A boarder makes no daily journey, so saves nothing here; "
+        "the pupils the site brings within the limit are counted in their own column.",
+        "1-3年级走读生改到本教学点（比现在的学校近）后每个上学日少用的路程分钟之和："
+        "单程节省分钟×2（往返）×学生人数（6名学生各近5分钟：60）。走读生指现在最近的开办学校"
+        "在走读时限（单程，默认30分钟，情景可另设）内的学生；寄宿生不每天往返，此处不计，"
+        "新进入时限的学生另列一栏。",
+    ),
+    "could_stop_boarding": (
+        "Number of grades 1-3 pupils (first plan year) who board today, because their nearest "
+        "open school is beyond the day limit and has boarding beds, and whom this site would "
+        "bring within the limit, so that they could go to school daily. Pupils beyond the "
+        "limit whose nearest school has no beds are unserved and not counted here.",
+        "首个规划年度的1-3年级学生中，现在因最近的开办学校超出走读时限且有寄宿床位而寄宿、"
+        "恢复本教学点后可在时限内每天走读的学生人数。超出时限而最近学校无床位的学生属未覆盖，"
+        "不计在此列。",
+    ),
+    "nearest_open_min": (
+        "Today's one-way journey, in minutes, of the grades 1-3 day pupils who would switch to "
+        "this site, to the open school nearest them (mean weighted by pupils). One way, not "
+        "there and back. Blank when none of them is a day pupil today (all board or are "
+        "unserved).",
+        "会改到本教学点的1-3年级走读生现在到离他们最近的开办学校的单程时间（分钟，按学生人数"
+        "加权平均），不是往返。若这些学生现在都不是走读生（都寄宿或未覆盖）则为空。",
+    ),
+}
+"""Meaning (English, Chinese) of the scorecard columns a planner may misread, for the workbook's
+``columns`` sheet; as :func:`score_sites` computes them without ``site_minutes``."""
 
 
 def score_sites(
@@ -220,7 +276,10 @@ def write_scorecard(
     lang: str = "en",
     headers: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write a scorecard as CSV and XLSX with readable headers.
+    """Write a scorecard as CSV and XLSX with readable headers, the XLSX with its column notes.
+
+    The XLSX holds two sheets: ``scorecard`` (the table) and ``columns``, one row per column of
+    :data:`SCORECARD_NOTES` in the table: its header and what it means, in ``lang``.
 
     Parameters
     ----------
@@ -259,7 +318,11 @@ def write_scorecard(
     readable = scorecard.copy()
     readable.index = pd.Index(readable.index.astype(str), name="id")
     sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
-    write_workbook(xlsx_path, {"scorecard": sheet})
+    notes = pd.DataFrame(
+        [(named[c], SCORECARD_NOTES[c][which]) for c in SCORECARD_NOTES if c in scorecard],
+        columns=["Column", "Meaning"] if lang == "en" else ["列", "含义"],
+    )
+    write_workbook(xlsx_path, {"scorecard": sheet, "columns": Sheet(notes, index=False)})
     return [csv_path, xlsx_path]
 
 
