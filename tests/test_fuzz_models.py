@@ -87,6 +87,23 @@ def test_districts_keep_the_journey_limits_of_a_community_with_a_schools_block(f
             )  # fmt: skip
 
 
+def test_exact_districts_keep_contiguity_when_no_two_neighbours_can_share_a_school() -> None:
+    # Found by the district fuzz: blocks 0-1-2 in a row, school 0 in block 1, school 1 in
+    # block 2; block 0 reaches school 1 only, across block 1. No two neighbouring blocks may
+    # share a district, so the MIP had no flow arcs and, with them, dropped its contiguity
+    # rows: method="exact" returned the cut-off plan [1, 0, 1] as "not_feasible" (bound 10 =
+    # its objective) instead of refusing it.
+    demand = np.array([[2.0], [1.0], [1.0]])
+    cost = np.array([[np.inf, 5.0], [0.0, 3.0], [4.0, 0.0]])
+    adjacency = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=bool)
+    with pytest.raises(InfeasibleError, match="No contiguous districting"):
+        solve_districts(demand, cost, np.full((2, 1), 10.0), adjacency, [1, 2], method="exact")
+    alone = solve_districts(  # every block its school's own: contiguous with no arc at all
+        demand[1:], cost[1:], np.full((2, 1), 10.0), adjacency[1:, 1:], [0, 1], method="exact"
+    )
+    assert alone.status == "optimal" and alone.assignment.tolist() == [0, 1]
+
+
 # ------------------------------------------------------------------ shared checks
 BLOCK = 40  # cases per parametrised block: a failure names its block and, in its message, seed
 

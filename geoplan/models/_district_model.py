@@ -422,11 +422,11 @@ def _build_mip(
         assert extra_limits is not None
         extra = b.add_vars("extra", ne, cost=1.0, ub=extra_limits.ravel()).reshape(p.m, k)
     _assignment_rows(b, p, ii, jj, x, extra=extra, class_size=class_size)
+    u, v, j_arc = arcs[:, 0], arcs[:, 1], arcs[:, 2]
+    not_home = ii != p.home[jj]
+    rows_of_pair = np.full(nv, -1, dtype=np.int64)
+    rows_of_pair[not_home] = np.arange(int(not_home.sum()))
     if na:
-        u, v, j_arc = arcs[:, 0], arcs[:, 1], arcs[:, 2]
-        not_home = ii != p.home[jj]
-        rows_of_pair = np.full(nv, -1, dtype=np.int64)
-        rows_of_pair[not_home] = np.arange(int(not_home.sum()))
         n_cons = int(not_home.sum())
         out_rows = rows_of_pair[pair_id[u, j_arc]]
         in_rows = rows_of_pair[pair_id[v, j_arc]]
@@ -454,7 +454,11 @@ def _build_mip(
                 upper=0.0,
                 name=name,
             )
+    if contiguous:
         # Valid cut: a unit away from its school's block has a neighbour in the same district.
+        # With no arc at all (no two units that may share a district are neighbours) it holds
+        # every unit away from its school's own at 0: contiguity is kept, not dropped with the
+        # flow rows (found by the district fuzz).
         sel = np.flatnonzero(not_home)
         b.add_rows(
             np.concatenate([np.arange(sel.size), rows_of_pair[pair_id[u, j_arc]]]),
