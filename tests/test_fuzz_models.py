@@ -105,7 +105,7 @@ def test_exact_districts_keep_contiguity_when_no_two_neighbours_can_share_a_scho
 
 
 # ------------------------------------------------------------------ shared checks
-BLOCK = 40  # cases per parametrised block: a failure names its block and, in its message, seed
+BLOCK = 40  # siting cases per parametrised block; a failure's message names its seed
 
 
 def _ids(prefix: str, k: int) -> list[str]:
@@ -174,6 +174,8 @@ def _siting_case(rng: np.random.Generator, *, capacitated: bool) -> dict:
         cost[:, k] = cost[:, j]
     cost = _holes(rng, cost, float(rng.choice([0.0, 0.1, 0.2, 0.35])))
     w = rng.integers(0, 6, n).astype(float)
+    if rng.random() < 0.2:  # half pupils: the solvers' gaps are then not whole numbers
+        w = w + rng.integers(0, 2, n) * 0.5
     decision = rng.choice(["free"] * 5 + ["fixed", "must", "never"], m)
     if (decision == "never").all():
         decision[0] = "free"
@@ -182,9 +184,12 @@ def _siting_case(rng: np.random.Generator, *, capacitated: bool) -> dict:
         case["cap"] = rng.integers(0, int(w.sum()) + 3, m).astype(float)
         if rng.random() < 0.3:
             case["low"] = rng.integers(0, 4, m).astype(float)
-        fixed = decision == "fixed"
-        if fixed.any() and rng.random() < 0.3:
+        if rng.random() < 0.3:  # fixed sites filled to a capacity some of their points make
+            decision[int(rng.integers(0, m))] = "fixed"
             case["fill"] = True
+            for j in np.flatnonzero(decision == "fixed"):
+                some = fo.reach(cost[:, j]) & (rng.random(n) < 0.5)
+                case["cap"][j] = w[some].sum()
     finite = cost[np.isfinite(cost)]
     case["limit"] = float(rng.choice(finite)) if finite.size else 1.0
     allowed = int((decision != "never").sum())
@@ -344,6 +349,8 @@ def _siting_fuzz(block: int, method: str) -> tuple[int, int]:
         why = f"{method} {model} seed {seed}: {case}"
         best = _siting_optimum(model, case)
         kw = {**_kwargs(case), "method": method, "time_limit_s": 20.0}
+        if model == "p_median" and rng.random() < 0.3:
+            kw["heuristic_rounds"] = 0  # the vertex substitution alone
         before = _copies(case["cost"], kw)
         try:
             res = _run_siting(model, case["cost"], case, kw)
@@ -395,9 +402,9 @@ def _robust_case(rng: np.random.Generator) -> dict:
     return case
 
 
-def _robust_fuzz(block: int) -> int:
+def _robust_fuzz(block: int, cases: int) -> int:
     checked = 0
-    for seed in range(block * BLOCK, (block + 1) * BLOCK):
+    for seed in range(block * cases, (block + 1) * cases):
         rng = np.random.default_rng([11, seed])
         model = MODELS[seed % 4]
         robust = ("worst", "regret", "expected")[seed // 4 % 3]
@@ -485,7 +492,7 @@ def _robust_fuzz(block: int) -> int:
 @pytest.mark.parametrize("block", range(3))
 def test_fuzz_robust_siting(block: int) -> None:
     """Area 3a: the seasonal models (worst, regret, expected; exact and heuristic)."""
-    assert _robust_fuzz(block) >= BLOCK // 2
+    assert _robust_fuzz(block, 35) >= 17
 
 
 # ------------------------------------------------------------------ phasing
@@ -556,9 +563,9 @@ def _phasing_oracle(case: dict, minutes: pd.DataFrame) -> tuple[np.ndarray, np.n
     return cover, fo.phasings(allowed, forced, cost, per, budget)
 
 
-def _phasing_fuzz(block: int) -> int:
+def _phasing_fuzz(block: int, cases: int) -> int:
     checked = 0
-    for seed in range(block * BLOCK, (block + 1) * BLOCK):
+    for seed in range(block * cases, (block + 1) * cases):
         rng = np.random.default_rng([13, seed])
         case = _phasing_case(rng)
         seasonal = seed % 4 == 3
@@ -619,7 +626,7 @@ def _phasing_fuzz(block: int) -> int:
 @pytest.mark.parametrize("block", range(3))
 def test_fuzz_phasing(block: int) -> None:
     """Area 3b: phase_sites, "mip" at the brute-force optimum, "greedy" feasible and below."""
-    assert _phasing_fuzz(block) >= BLOCK // 2
+    assert _phasing_fuzz(block, 35) >= 17
 
 
 # ------------------------------------------------------------------ districts
@@ -735,7 +742,7 @@ def _district_fuzz(block: int, cases: int) -> int:
 @pytest.mark.parametrize("block", range(3))
 def test_fuzz_districts(block: int) -> None:
     """Area 3c: solve_districts on tiny block maps, exact (gap 0) and heuristic."""
-    assert _district_fuzz(block, 25) >= 12
+    assert _district_fuzz(block, 20) >= 10
 
 
 # ------------------------------------------------------------------ dense and sparse TravelMatrix
@@ -751,9 +758,9 @@ def _travel(minutes: np.ndarray, rows: list[str], cols: list[str]) -> TravelMatr
     )  # fmt: skip
 
 
-def _sparse_fuzz(block: int) -> int:
+def _sparse_fuzz(block: int, cases: int, maps: int) -> int:
     checked = 0
-    for seed in range(block * BLOCK, (block + 1) * BLOCK):
+    for seed in range(block * cases, (block + 1) * cases):
         rng = np.random.default_rng([19, seed])
         model, method = MODELS[seed % 4], ("exact", "heuristic")[seed // 4 % 2]
         case = _siting_case(rng, capacitated=rng.random() < 0.2 and model != "set_cover")
@@ -782,7 +789,7 @@ def _sparse_fuzz(block: int) -> int:
         pd.testing.assert_frame_equal(a.assignment, b.assignment, obj=why)
         _check_plan(model, case, b, best, why)
         checked += 1
-    for seed in range(block * 10, (block + 1) * 10):  # districts take a TravelMatrix as well
+    for seed in range(block * maps, (block + 1) * maps):  # districts take a TravelMatrix too
         case = _district_case(np.random.default_rng([23, seed]))
         n, m = case["cost"].shape
         dense = _travel(case["cost"], _ids("b", n), _ids("school", m))
@@ -792,11 +799,13 @@ def _sparse_fuzz(block: int) -> int:
             got = []
             for matrix in (dense, dense.to_sparse()):
                 args = (case["demand"], matrix, case["capacity"], case["adjacency"], case["home"])
+                before = _copies(args, case["kw"])
                 try:
                     got.append(solve_districts(*args, **case["kw"], method=method,
                                                mip_rel_gap=0.0))  # fmt: skip
                 except InfeasibleError as err:
                     got.append(str(err))
+                _unchanged(before, [list(args), case["kw"]], why)
             if isinstance(got[0], str) or isinstance(got[1], str):
                 assert got[0] == got[1] and len(plans) == 0, (why, got)
                 continue
@@ -810,4 +819,4 @@ def _sparse_fuzz(block: int) -> int:
 @pytest.mark.parametrize("block", range(2))
 def test_fuzz_dense_and_sparse_travel_matrices(block: int) -> None:
     """Area 4: each model gives one plan and value on a TravelMatrix, dense or sparse."""
-    assert _sparse_fuzz(block) >= BLOCK // 2
+    assert _sparse_fuzz(block, 30, 6) >= 15
