@@ -162,12 +162,16 @@ def _is_number(value: Any) -> bool:
         return False
 
 
-def _headers(sheet: _Sheet, h: int) -> tuple[list[str], int]:
+def _headers(
+    sheet: _Sheet, h: int, layer: str, settings: _Settings
+) -> tuple[list[str], int]:
     """Header names of row ``h`` (with the row below when it is a second header row), data start.
 
     Row ``h + 1`` completes the header when cells of row ``h`` are merged (across columns, or down
     into it) and it holds text but no number: ``1-3年级`` over ``人数`` reads ``1-3年级人数``; a
-    cell merged down (``编号`` over both rows) reads as itself.
+    cell merged down (``编号`` over both rows) reads as itself. When the upper cell is only a group
+    label (``学生人数`` over ``1-3年级人数``), so that "upper lower" is no known header of ``layer``
+    but the lower cell alone is, the lower cell is the name.
     """
     row = sheet.rows[h]
     spans = [(c0, c1) for (r0, c0), (_, c1) in sheet.merged if r0 == h and c1 > c0]
@@ -181,7 +185,10 @@ def _headers(sheet: _Sheet, h: int) -> tuple[list[str], int]:
         span = next(((c0, c1) for c0, c1 in spans if c0 <= c <= c1), None)
         upper = _cell_text(row[span[0]] if span else row[c])
         lower = _cell_text(sheet.rows[h + 1][c]) if two_rows and c not in down else ""
-        names.append(upper + lower if upper and lower else upper or lower)
+        name = upper + lower if upper and lower else upper or lower
+        if upper and lower and not _known_header_count([name], layer, settings):
+            name = lower if _known_header_count([lower], layer, settings) else name
+        names.append(name)
     return names, h + 2 if two_rows else h + 1
 
 
@@ -254,7 +261,7 @@ def read_table(
                 header=sheet.row_label(h),
             )
         )
-    names, start = _headers(sheet, h)
+    names, start = _headers(sheet, h, layer, settings)
     if start == h + 2:
         problems.append(
             source.coded(
