@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,34 @@ def test_format_problems_table() -> None:
     text = format_problems(validate_folder(DATA / "bad" / "messy"))
     assert "villages.csv" in text and "fix:" in text and "7 error(s), 0 warning(s)." in text
     assert format_problems([]) == "No problems found."
+
+
+def test_a_point_far_outside_the_township_it_names_is_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    area = read_planning_area(folder)
+    villages, townships = area.villages, area.townships
+    # independent oracle: the township each village lies in, and the distance to every other one
+    lies_in = {v: townships.geometry.distance(p).idxmin() for v, p in villages.geometry.items()}
+    vid, other = next(
+        (v, t)
+        for v, p in villages.geometry.items()
+        for t in townships.index
+        if t != lies_in[v] and townships.geometry[t].distance(p) > 1000.0
+    )
+    far_m = float(townships.geometry[other].distance(villages.geometry[vid]))
+    text = (folder / "villages.csv").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(text) if line.split(",")[0] == vid)
+    cells = text[row].split(",")
+    cells[2] = str(other)
+    text[row] = ",".join(cells)
+    (folder / "villages.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    problems = validate_folder(folder)
+    assert [(p.severity, p.row_id, p.column, p.value) for p in problems] == [
+        ("warning", vid, "乡镇 (township)", other)  # the file's own header, then the contract's
+    ]
+    assert f"{far_m / 1000:.1f} km outside township {other}" in problems[0].message
+    assert lies_in[vid] in problems[0].fix
+    # a warning, so the folder still reads; a tolerance wider than the distance accepts it
+    assert read_planning_area(folder).villages.loc[vid, "township"] == other
+    assert validate_folder(folder, boundary_tolerance_m=far_m + 1.0) == []

@@ -175,6 +175,17 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("乡镇无法识别。", "使用 {file} 中的乡镇编号({ids})、名称或中文名称。"),
     },
+    "township_elsewhere": {
+        "en": (
+            "The location lies {km} km outside township {township}, which its township column "
+            "names; it lies in (or nearest to) {inside}.",
+            "Check the township (write {inside}?) or the coordinates.",
+        ),
+        "zh": (
+            "该位置在其乡镇一栏所填的乡镇 {township} 之外 {km} 公里,实际位于(或最靠近){inside}。",
+            "核对乡镇(应为 {inside}?)或坐标。",
+        ),
+    },
     "unknown_school": {
         "en": ("Unknown school.", "Use a school id from {file}."),
         "zh": ("学校无法识别。", "使用 {file} 中的学校编号。"),

@@ -547,7 +547,43 @@ def _check_boundary(
                     km=f"{d / 1000:.1f}",
                     tolerance_m=f"{tolerance_m:.0f}",
                 )
+        if layer != "blocks":
+            _check_townships_named(gdf, townships, dist <= tolerance_m, tolerance_m, col)
         problems.extend(col.problems)
+
+
+def _check_townships_named(
+    gdf: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame,
+    near_county: pd.Series,
+    tolerance_m: float,
+    col: _Collector,
+) -> None:
+    """Warn where a point lies farther than ``tolerance_m`` outside the township it names.
+
+    Only points within the county (``near_county``) are judged; the others are reported as
+    outside the boundary.
+    """
+    if TOWNSHIP_REFERENCE not in gdf or not townships.index.is_unique:
+        return  # duplicate township ids are reported by the id check
+    for rid, ref, point, near in zip(
+        gdf.index, gdf[TOWNSHIP_REFERENCE], gdf.geometry, near_county, strict=True
+    ):
+        if not near or ref not in townships.index or point is None or point.is_empty:
+            continue  # an unknown township or a missing location is reported elsewhere
+        d = float(point.distance(townships.geometry[ref]))
+        if d <= tolerance_m:
+            continue
+        col.coded(
+            "township_elsewhere",
+            rid,
+            TOWNSHIP_REFERENCE,
+            ref,
+            severity="warning",
+            km=f"{d / 1000:.1f}",
+            township=ref,
+            inside=townships.geometry.distance(point).idxmin(),
+        )
 
 
 def validate_layers(
