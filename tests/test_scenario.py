@@ -200,6 +200,34 @@ def test_base_loop_and_bad_yaml(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "base: base.yaml\nrestoration:\n  sites_per_phase: [4, 4\n  must: [P01]\n",
+            "scenario_not_yaml",
+        ),
+        ("- base: base.yaml\n", "scenario_not_mapping"),
+    ],
+)
+def test_an_unreadable_file_is_the_only_problem_not_its_missing_fields(
+    tmp_path: Path, text: str, code: str
+) -> None:
+    (tmp_path / "county").mkdir()
+    _write(tmp_path, "base.yaml", "area: {folder: county}\n")
+    # the base names the area, so "no planning-area folder" would be wrong: only the file's fault
+    path = _write(tmp_path, "broken.yaml", text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert [p.code for p in err.value.problems] == [code]
+    # the same field missing from a readable chain is still reported
+    _write(tmp_path, "base.yaml", "description: no area here\n")
+    fine = _write(tmp_path, "fine.yaml", "base: base.yaml\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(fine)
+    assert [p.code for p in err.value.problems] == ["area_folder_missing"]
+
+
 def test_example_scenarios_load() -> None:
     files = sorted(demo_scenarios().glob("*.yaml"))
     names = {load_scenario(f).name: load_scenario(f) for f in files}

@@ -1074,6 +1074,19 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
     )
 
 
+_UNREAD_CODES = frozenset(
+    {
+        "scenario_not_utf8",
+        "scenario_not_toml",
+        "scenario_not_yaml",
+        "scenario_not_mapping",
+        "base_missing",
+        "bases_loop",
+    }
+)
+"""Problems after which a file of the chain is unread, so its fields are not checked as missing."""
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file (and its bases) into a :class:`Scenario`.
 
@@ -1100,10 +1113,13 @@ def load_scenario(path: str | Path) -> Scenario:
     problems: list[Problem] = []
     origins: _Origins = {}
     data, files = _load_chain(file, problems, (), origins)
-    check = _Checker(str(file), problems, origins)
-    scenario = dataclasses.replace(_build(data, file, files, check), origins=origins)
+    unread = any(p.code in _UNREAD_CODES for p in problems)
+    scenario = None
+    if not unread:  # with a file of the chain unread, its fields would be reported missing
+        check = _Checker(str(file), problems, origins)
+        scenario = dataclasses.replace(_build(data, file, files, check), origins=origins)
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if errors or scenario is None:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]
         lines += [f"  - {p}" for p in errors]
         raise ScenarioError("\n".join(lines), problems=errors)
