@@ -3,7 +3,8 @@
 Run: ``/work/venv/bin/python benchmarks/travel.py`` (about 2 minutes on 2 cores);
 ``... benchmarks/travel.py --province`` for the province rows (10,000 villages x 1,000 sites on
 a ~1M-edge grid, no cut-off and a 60-minute cut-off); ``... --workers`` for one search process
-against two (issue 27: school bus, 10,000 x 1,000 on 250,000 nodes). Graph: the
+against two (issue 27: school bus, 10,000 x 1,000 on 250,000 nodes); ``... --shared-modes`` for
+four modes each searching alone against sharing identical searches. Graph: the
 seeded road grid of ``benchmarks/make_road_graph.py`` (102,400 nodes, 360,444 edges); 2,000
 villages x 200 schools at seeded random spots. geoplan timings are cold (empty cache dir) and
 include the graph conversion and snapping.
@@ -273,12 +274,60 @@ def growth(n_villages: int, storage: str, *, side: int = 500) -> None:
     )
 
 
+def shared_modes(*, side: int = 300, n_villages: int = 4_000, n_sites: int = 400) -> None:
+    """Four modes of one scenario, each searching alone vs sharing identical searches.
+
+    Child walk, pupil walk, school bus and car (no cut-off, dense), as ``geoplan run``
+    computes them one after another on one road graph (``build(side=300)``: 90,000 nodes), no
+    disk cache. "alone" forgets the kept searches before each mode (as before the search memo);
+    "shared" keeps them, so the pupils' walk reuses the children's search of metres and the
+    car the school bus's two searches. Alternated twice; best of each; matrices compared.
+    """
+    from geoplan.network._search_memo import SEARCHES
+    from geoplan.network.modes import CHILD_WALK, SCHOOL_BUS
+
+    g = build(side=side)
+    villages = layer(g, n_villages, 11, "v")
+    sites = layer(g, n_sites, 12, "t")
+    modes = (CHILD_WALK, PUPIL_WALK, SCHOOL_BUS, CAR)
+    nets = {m.name: network_for(g, m, crs=CRS) for m in modes}
+    times: dict[str, list[float]] = {"alone": [], "shared": []}
+    out: dict[str, dict[str, object]] = {}
+    loads: list[float] = []
+    for _ in range(2):
+        for how in ("alone", "shared"):
+            SEARCHES.clear()
+            t = time.perf_counter()
+            for m in modes:
+                if how == "alone":
+                    SEARCHES.clear()
+                out.setdefault(how, {})[m.name] = travel_matrix(
+                    nets[m.name], villages, sites, mode=m, use_cache=False
+                )
+            times[how].append(time.perf_counter() - t)
+            loads.append(os.getloadavg()[0])
+    same = all(
+        np.array_equal(out["alone"][k].minutes_array(), out["shared"][k].minutes_array())  # type: ignore[attr-defined]
+        and np.array_equal(out["alone"][k].metres_array(), out["shared"][k].metres_array())  # type: ignore[attr-defined]
+        for k in out["alone"]
+    )
+    print(
+        f"four modes, {n_villages:,} x {n_sites:,} on {g.number_of_nodes():,} nodes: alone "
+        f"{', '.join(f'{x:.1f}' for x in times['alone'])} s, shared "
+        f"{', '.join(f'{x:.1f}' for x in times['shared'])} s -> best alone / best shared = "
+        f"{min(times['alone']) / min(times['shared']):.2f}x; identical {same}; load average "
+        f"{min(loads):.1f}-{max(loads):.1f}"
+    )
+
+
 if __name__ == "__main__":
     if "--province" in sys.argv:
         province()
     elif "--workers" in sys.argv:  # --workers cutoff: only the 60-minute dense case, 3 rounds
         cut = "cutoff" in sys.argv
         workers(cutoff_only=cut, rounds=3 if cut else 2)
+    elif "--shared-modes" in sys.argv:
+        shared_modes()
     elif "--growth" in sys.argv:
         at = sys.argv.index("--growth")
         growth(int(sys.argv[at + 1]), sys.argv[at + 2])

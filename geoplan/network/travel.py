@@ -56,6 +56,7 @@ from geoplan.network._network_cache import (
     read_network_cache,
     write_network_cache,
 )
+from geoplan.network._search_memo import SEARCHES, search_key
 from geoplan.network.modes import (
     MODES,
     Closure,
@@ -1014,15 +1015,22 @@ def _network_distances(
 ) -> np.ndarray:
     """Road distances (``weight``: metres or minutes) between joined points, origins x destinations.
 
-    Dense float64, ``inf`` for points off the network or beyond ``limit``; see
-    :func:`_network_blocks`.
+    Dense float64 and read-only, ``inf`` for points off the network or beyond ``limit``; see
+    :func:`_network_blocks`. A search this process made a moment ago on the same arcs, joins
+    and limit (another mode of the same roads and speeds) is not repeated
+    (:mod:`geoplan.network._search_memo`).
     """
+    key = search_key(net, snap_o, snap_d, weight, limit)
+    kept = SEARCHES.get(key)
+    if kept is not None:
+        _logger.info("%s %s: the same search as a moment ago, reused", net.mode.name, weight)
+        return kept
     result = np.full((len(snap_o), len(snap_d)), np.inf)
     for rows, cols, values in _network_blocks(
         net, snap_o, snap_d, weight=weight, limit=limit, workers=workers
     ):
         result[np.ix_(rows, cols)] = values
-    return result
+    return SEARCHES.put(key, result, memory_budget_mb())
 
 
 def _network_pairs(
