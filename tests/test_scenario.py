@@ -264,3 +264,23 @@ def test_toml_scenario_equals_yaml(tmp_path: Path) -> None:
     bad = _write(tmp_path, "bad.toml", "name = \n")
     with pytest.raises(ScenarioError, match="Not valid TOML"):
         load_scenario(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("restoration: {budget_per_phase_yuan: [-4000000, 4000000]}\n", "4000000"),
+        ("rules: {day_limit_min: {g1_3: thirty}}\n", "30"),
+    ],
+)
+def test_a_bad_number_is_fixed_with_an_example_in_its_unit(
+    tmp_path: Path, text: str, example: str
+) -> None:
+    (tmp_path / "county").mkdir()
+    path = _write(tmp_path, "bad.yaml", "area: {folder: county}\n" + text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (problem,) = err.value.problems
+    assert problem.code == "scenario_not_positive"
+    assert problem.fix == f"Write a number such as {example}."
+    assert problem_text(problem, "zh")[1] == f"填写一个数,如 {example}。"

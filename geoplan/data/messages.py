@@ -323,12 +323,12 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("未知字段 {field}。", "删除它,或使用以下之一:{known}。"),
     },
     "scenario_not_positive": {
-        "en": ("Not a positive number.", "Write a number such as 30."),
-        "zh": ("{field} 不是正数。", "填写一个数,如 30。"),
+        "en": ("Not a positive number.", "Write a number such as {example}."),
+        "zh": ("{field} 不是正数。", "填写一个数,如 {example}。"),
     },
     "scenario_not_number": {
-        "en": ("Not a number.", "Write a number such as 30."),
-        "zh": ("{field} 不是数字。", "填写一个数,如 30。"),
+        "en": ("Not a number.", "Write a number such as {example}."),
+        "zh": ("{field} 不是数字。", "填写一个数,如 {example}。"),
     },
     "scenario_not_whole": {
         "en": ("Not a whole number of at least {low}.", "Write a whole number such as {example}."),

@@ -451,7 +451,12 @@ class _Checker:
     def number(self, where: str, value: Any, *, positive: bool = True) -> float | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(float(value)) or (positive and float(value) <= 0):
-            self.coded("scenario_not_positive" if positive else "scenario_not_number", where, value)
+            self.coded(
+                "scenario_not_positive" if positive else "scenario_not_number",
+                where,
+                value,
+                example=_example_number(where),
+            )
             return None
         return float(value)
 
@@ -816,6 +821,16 @@ def _restoration_robust(check: _Checker, data: Mapping[str, Any]) -> str | None:
         check.coded("robust_needs_seasons", "restoration.robust", robust)
         return None
     return str(robust)
+
+
+def _example_number(where: str) -> str:
+    """A number to suggest for field ``where``, by its unit: yuan, metres, else minutes."""
+    field_name = where.split(".")[-1].split("[")[0]
+    if field_name.endswith("_yuan"):
+        return "4000000"
+    if field_name.endswith("_m"):
+        return "1000"
+    return "30"
 
 
 def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
