@@ -102,3 +102,16 @@ def test_a_point_far_outside_the_township_it_names_is_a_warning(tmp_path: Path) 
     # a warning, so the folder still reads; a tolerance wider than the distance accepts it
     assert read_planning_area(folder).villages.loc[vid, "township"] == other
     assert validate_folder(folder, boundary_tolerance_m=far_m + 1.0) == []
+
+
+def test_a_bad_whole_count_is_shown_as_written(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "villages.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[5], cells[6] = "-3", "2.5"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = validate_folder(folder)
+    assert sorted((p.row_id, p.value) for p in problems) == [(cells[0], "-3"), (cells[0], "2.5")]

@@ -88,6 +88,8 @@ class _Collector:
     ) -> None:
         """A problem whose text is the catalogue's entry ``code`` (English and Chinese)."""
         text = "" if _is_missing(value) else str(value)
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))  # "-3" as the file has it, not the parsed "-3.0"
         self.problems.append(
             coded_problem(
                 code, self.file, self.layer, row_id, column, text, severity=severity, **params
