@@ -115,3 +115,58 @@ def test_a_bad_whole_count_is_shown_as_written(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     problems = validate_folder(folder)
     assert sorted((p.row_id, p.value) for p in problems) == [(cells[0], "-3"), (cells[0], "2.5")]
+
+
+def _townships_with(folder: Path, t2_ring: list[tuple[float, float]], hole=None) -> None:
+    """Rewrite the tiny folder's township T2 (86.5-86.6 E, 42.25-42.35 N) with a new outline."""
+    import geopandas as gpd
+    from shapely import Polygon
+
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    towns.loc[towns["id"] == "T2", "geometry"] = Polygon(t2_ring, [hole] if hole else None)
+    towns.to_file(path, driver="GeoJSON")
+
+
+def _edges(problems) -> list[tuple[str, str, str]]:
+    return [
+        (p.code, p.severity, p.row_id)
+        for p in problems
+        if p.code in ("township_overlap", "township_gap", "township_enclave")
+    ]
+
+
+def test_townships_overlapping_or_leaving_a_sliver_are_warned(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    assert _edges(validate_folder(folder)) == []  # the tiny county's townships share an edge
+    # T2's west edge 0.0003 degrees (about 25 m at 42.3 N) inside T1: an overlap
+    west = 86.4997
+    _townships_with(folder, [(west, 42.25), (86.6, 42.25), (86.6, 42.35), (west, 42.35)])
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_overlap", "warning", "T1")]
+    got = next(p for p in problems if p.code == "township_overlap")
+    # oracle: 0.0003 degrees of longitude x 0.1 degrees of latitude on the ellipsoid
+    from pyproj import Geod
+
+    area_m2, _ = Geod(ellps="WGS84").polygon_area_perimeter(
+        [west, 86.5, 86.5, west], [42.25, 42.25, 42.35, 42.35]
+    )
+    ha = float(got.message.split(" by ")[1].split(" ha")[0])
+    assert ha == pytest.approx(abs(area_m2) / 10_000, rel=0.01)
+    assert "T2" in got.message and "about 25 m wide" in got.message
+    # a notch of T2's west edge 0.0003 degrees east, 42.28-42.32 N: a gap between T1 and T2
+    _townships_with(folder, [
+        (86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (86.5, 42.35),
+        (86.5, 42.32), (86.5003, 42.32), (86.5003, 42.28), (86.5, 42.28),
+    ])  # fmt: skip
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_gap", "warning", "T1")]
+    gap = next(p for p in problems if p.code == "township_gap")
+    assert "T2" in gap.message and "about 25 m wide" in gap.message
+    lon, lat = (float(x) for x in gap.value.split(","))
+    assert 86.5 < lon < 86.5003 and 42.28 < lat < 42.32
+    # a 3 km hole inside T2 (land of no township): an enclave, noted, not a warning
+    hole = [(86.53, 42.28), (86.57, 42.28), (86.57, 42.31), (86.53, 42.31)]
+    _townships_with(folder, [(86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (86.5, 42.35)], hole)
+    assert _edges(validate_folder(folder)) == [("township_enclave", "note", "T2")]

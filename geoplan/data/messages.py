@@ -186,6 +186,50 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "核对乡镇(应为 {inside}?)或坐标。",
         ),
     },
+    "township_overlap": {
+        "en": (
+            "Townships {other} and this one overlap by {ha} ha (about {width_m} m wide): a "
+            "digitising sliver.",
+            "Snap the shared boundary in GIS (QGIS: Topology Checker, or Snap geometries to "
+            "layer). Villages keep the township their column names, so plans are unaffected; "
+            "the maps draw the overlap.",
+        ),
+        "zh": (
+            "本乡镇与乡镇 {other} 重叠 {ha} 公顷(约 {width_m} 米宽),是数字化误差造成的碎片。",
+            "在 GIS 中对齐共用边界(QGIS:拓扑检查器,或“捕捉几何到图层”)。村庄仍按其乡镇一栏"
+            "归属,规划不受影响;地图会画出重叠。",
+        ),
+    },
+    "township_gap": {
+        "en": (
+            "A gap of {ha} ha (about {width_m} m wide) lies between this township and {others}, "
+            "in no township, around lon/lat {lon}, {lat}: a digitising sliver.",
+            "Snap the shared boundary in GIS (QGIS: Topology Checker, or Snap geometries to "
+            "layer). A village in the gap is still read (it lies within the boundary "
+            "tolerance) and keeps the township its column names.",
+        ),
+        "zh": (
+            "本乡镇与 {others} 之间有 {ha} 公顷(约 {width_m} 米宽)不属于任何乡镇的缝隙,位于经纬度 "
+            "{lon}, {lat} 附近,是数字化误差造成的碎片。",
+            "在 GIS 中对齐共用边界(QGIS:拓扑检查器,或“捕捉几何到图层”)。缝隙中的村庄仍可读入"
+            "(在边界容差内),并按其乡镇一栏归属。",
+        ),
+    },
+    "township_enclave": {
+        "en": (
+            "An area of {ha} ha enclosed by this township and {others} lies in no township, "
+            "around lon/lat {lon}, {lat} (an enclave: a farm, corps or town land?).",
+            "Nothing to fix if it belongs to no township of the county; villages and schools in "
+            "it farther than the boundary tolerance from every township are reported as outside "
+            "the county boundary.",
+        ),
+        "zh": (
+            "本乡镇与 {others} 包围的 {ha} 公顷区域不属于任何乡镇,位于经纬度 {lon}, {lat} 附近"
+            "(飞地:农场、兵团或城镇用地?)。",
+            "若它确实不属于本县任何乡镇则无需修改;其中距各乡镇超过边界容差的村庄和学校会被报告为"
+            "在县界之外。",
+        ),
+    },
     "unknown_school": {
         "en": ("Unknown school.", "Use a school id from {file}."),
         "zh": ("学校无法识别。", "使用 {file} 中的学校编号。"),

@@ -530,6 +530,7 @@ def _check_boundary(
     if townships is None or len(townships) == 0 or not math.isfinite(tolerance_m):
         return
     boundary = shapely.union_all(townships.geometry.to_numpy())
+    _check_township_edges(townships, boundary, files.get("townships", "townships"), problems)
     for layer in ("villages", "schools", "sites", "blocks"):
         gdf = checked.get(layer)
         if gdf is None or len(gdf) == 0:
@@ -552,6 +553,77 @@ def _check_boundary(
         if layer != "blocks":
             _check_townships_named(gdf, townships, dist <= tolerance_m, tolerance_m, col)
         problems.extend(col.problems)
+
+
+_SLIVER_M2 = 1000.0
+"""Smallest overlap or enclosed gap between townships reported (0.1 ha): smaller ones are the
+rounding of shared vertices."""
+
+_GAP_WIDTH_M = 200.0
+"""An enclosed gap up to this mean width is a digitising sliver (a warning); a wider one is an
+area in no township (an enclave, such as a farm or corps land), noted."""
+
+
+def _mean_width_m(area: float, perimeter: float) -> float:
+    """Mean width of a thin strip: its area over half its perimeter."""
+    return 2.0 * area / perimeter if perimeter > 0 else 0.0
+
+
+def _check_township_edges(
+    townships: gpd.GeoDataFrame, boundary: Any, file: str, problems: list[Problem]
+) -> None:
+    """Warn of townships that overlap, and of gaps they enclose, from 0.1 ha up.
+
+    Gaps are the holes of the townships' union (a gap open to the county's edge cannot be told
+    from the edge). Each is reported once, on the first township touching it, naming the others
+    and a spot inside it (longitude, latitude).
+    """
+    col = _Collector(file, "townships")
+    ids = [str(i) for i in townships.index]
+    geoms = townships.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    for a, b in zip(left[left < right], right[left < right], strict=True):
+        part = shapely.intersection(geoms[a], geoms[b])
+        area = float(shapely.area(part))
+        if area >= _SLIVER_M2:
+            col.coded(
+                "township_overlap",
+                ids[a],
+                "geometry",
+                f"overlaps {ids[b]}",
+                severity="warning",
+                other=ids[b],
+                ha=f"{area / 10_000:.1f}",
+                width_m=f"{_mean_width_m(area, float(shapely.length(part))):.0f}",
+            )
+    holes = [
+        shapely.Polygon(ring)
+        for poly in shapely.get_parts(boundary)
+        if isinstance(poly, shapely.Polygon)
+        for ring in poly.interiors
+    ]
+    holes = [h for h in holes if h.area >= _SLIVER_M2]
+    spots = gpd.GeoSeries([h.representative_point() for h in holes], crs=townships.crs)
+    lonlat = spots.to_crs("EPSG:4326") if holes else spots
+    for hole, spot in zip(holes, lonlat, strict=True):
+        near = [ids[k] for k in tree.query(hole, predicate="dwithin", distance=1.0)]
+        near = sorted(near, key=ids.index) or ids[:1]
+        width = _mean_width_m(hole.area, hole.length)
+        thin = width <= _GAP_WIDTH_M
+        col.coded(
+            "township_gap" if thin else "township_enclave",
+            near[0],
+            "geometry",
+            f"{spot.x:.5f}, {spot.y:.5f}",
+            severity="warning" if thin else "note",
+            others=", ".join(near[1:]) or "-",
+            ha=f"{hole.area / 10_000:.1f}",
+            width_m=f"{width:.0f}",
+            lon=f"{spot.x:.5f}",
+            lat=f"{spot.y:.5f}",
+        )
+    problems.extend(col.problems)
 
 
 def _check_townships_named(
