@@ -584,7 +584,11 @@ def _check_township_edges(
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     for a, b in zip(left[left < right], right[left < right], strict=True):
-        part = shapely.intersection(geoms[a], geoms[b])
+        # only the polygonal parts: a shared edge (a line) is no overlap and no width
+        part = shapely.union_all(
+            [g for g in shapely.get_parts(shapely.intersection(geoms[a], geoms[b]))
+             if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
+        )  # fmt: skip
         area = float(shapely.area(part))
         if area >= _SLIVER_M2:
             col.coded(

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 _KEEP = 2
 """Searches kept: enough for two modes searched one after the other to share theirs."""
 
-_SHARE_OF_BUDGET = 0.25
-"""Largest kept result, as a share of the dense-matrix memory budget."""
+_SHARE_OF_BUDGET = 1 / 16
+"""Largest kept result, as a share of the dense-matrix memory budget (a notebook keeps the
+memo for its whole life: at most 1/8 of the budget stays held)."""
 
 
 def search_key(
