@@ -406,3 +406,72 @@ def test_cover_tree_proves_the_brute_force_optimum_from_an_empty_plan(seed: int)
         time_limit_s=1e-4,
     )  # fmt: skip
     assert stopped.bound >= most - 1e-6 and stopped.value <= most + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_cover_tree_with_a_swap_polish_proves_the_brute_force_optimum(seed: int) -> None:
+    import scipy.sparse as sp
+
+    from geoplan.models import _max_cover as mc
+    from geoplan.models._cover_tree import cover_tree
+
+    rng = np.random.default_rng(1900 + seed)
+    n, m = int(rng.integers(5, 60)), int(rng.integers(3, 13))
+    covers = rng.random((n, m)) < rng.uniform(0.05, 0.5)
+    w = rng.integers(0, 30, n).astype(float)
+    allowed = rng.random(m) < 0.85
+    covers &= allowed[None, :]
+    k = int(rng.integers(1, m))
+    most = max(
+        float(w[covers[:, plan].any(axis=1)].sum())
+        for plan in _plans(m, k, np.zeros(m, dtype=bool), allowed)
+    )
+    groups = sp.csr_array(covers)
+    seen: list[np.ndarray] = []
+
+    def polish(plan: np.ndarray) -> np.ndarray:
+        seen.append(plan.copy())
+        if seed % 5 == 0:  # a search answering a plan of too many / barred sites is ignored
+            return np.ones(m, dtype=bool)
+        return mc.swap_search(
+            groups, w, plan, np.zeros(m, dtype=bool), allowed,
+            site_cost=np.ones(m), budget=np.inf, max_open=k,
+        )  # fmt: skip
+
+    out = cover_tree(
+        groups, w, k, allowed, 0.5 * w, best=np.zeros(m, dtype=bool),
+        cutoff_of=lambda v: v + 1.0, polish=polish,
+    )  # fmt: skip
+    assert out.finished and out.value == pytest.approx(most) and out.bound == pytest.approx(most)
+    assert out.best.sum() <= k and not (out.best & ~allowed).any()
+    assert float(w[covers[:, out.best].any(axis=1)].sum()) == pytest.approx(most)
+    if out.nodes:  # the first node's plan was handed to the search, each distinct plan once
+        assert seen and len({p.tobytes() for p in seen}) == len(seen)
+
+
+def test_cover_tree_keeps_the_plan_its_polish_finds() -> None:
+    """Twin sites, each covering every row (k = 1): the tree keeps the twin its search answers."""
+    import scipy.sparse as sp
+
+    from geoplan.models._cover_tree import cover_tree
+
+    rng = np.random.default_rng(5)
+    m = 6
+    covers = rng.random((30, m)) < 0.3
+    covers[:, :2] = True
+    groups, w = sp.csr_array(covers), rng.integers(1, 9, 30).astype(float)
+    allowed = np.ones(m, dtype=bool)
+
+    def tree(polish: object) -> np.ndarray:
+        out = cover_tree(
+            groups, w, 1, allowed, 0.5 * w, best=np.zeros(m, dtype=bool),
+            cutoff_of=lambda v: v + 1.0, polish=polish,  # type: ignore[arg-type]
+        )  # fmt: skip
+        assert out.finished and out.value == float(w.sum())
+        return out.best
+
+    own = tree(None)
+    assert own.sum() == 1 and own[:2].any()
+    twin = np.zeros(m, dtype=bool)
+    twin[1 - int(np.flatnonzero(own)[0])] = True
+    assert (tree(lambda plan: twin.copy()) == twin).all()

@@ -43,6 +43,10 @@ _FIRST_SHARE = 0.1
 _OPEN_BYTES = 512 * 2**20
 """Memory the open nodes may hold (their multipliers); a round stops beyond it."""
 
+_POLISH_EVERY = 10
+"""With a ``polish`` search, the Lagrangian plan of the first node and of every this many nodes
+after it is searched from before it is offered (each distinct plan once)."""
+
 
 @dataclass(frozen=True)
 class CoverTreeOutcome:
@@ -88,8 +92,11 @@ class _Search:
         allowed: np.ndarray,
         best: np.ndarray,
         cutoff_of: Callable[[float], float],
+        polish: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.allowed = allowed.copy()
+        self.polish = polish
+        self.polished: set[bytes] = set()
         self.a = sp.csc_array(groups, dtype=np.float64)
         self.at = sp.csr_array(self.a.T)
         self.w = np.asarray(weights, dtype=np.float64)
@@ -116,7 +123,22 @@ class _Search:
         return float(self.w[self.counts(sites) > 0.5].sum())
 
     def offer(self, plan: np.ndarray) -> None:
-        """Keep a plan that beats the incumbent; the round's target rises with it."""
+        """Keep a plan that beats the incumbent; the round's target rises with it.
+
+        At the first node and every :data:`_POLISH_EVERY` nodes after it, a plan not seen
+        before is first handed to ``polish``; what it returns is offered too.
+        """
+        if self.polish is not None and (self.nodes - 1) % _POLISH_EVERY == 0:
+            key = np.packbits(plan).tobytes()
+            if key not in self.polished:
+                self.polished.add(key)
+                found = self.polish(plan)
+                if int(found.sum()) <= self.k and not (found & ~self.allowed).any():
+                    self.offer_one(found)
+        self.offer_one(plan)
+
+    def offer_one(self, plan: np.ndarray) -> None:
+        """Keep ``plan`` if it beats the incumbent (and opens at most ``k`` sites)."""
         if int(plan.sum()) > self.k:
             return
         value = self.covered(plan)
@@ -285,6 +307,7 @@ def cover_tree(
     cutoff_of: Callable[[float], float],
     upper: float = math.inf,
     time_limit_s: float = 30.0,
+    polish: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> CoverTreeOutcome:
     """Prove the coverage plan ``best`` optimal, or as close to it as ``time_limit_s`` allows.
 
@@ -309,6 +332,11 @@ def cover_tree(
         A bound already proven; rounds start from its gap to the incumbent.
     time_limit_s
         Wall-time limit.
+    polish
+        A local search taking a plan (at most ``k`` of the ``allowed`` sites) to a plan at least
+        as good, e.g. :func:`~geoplan.models._max_cover.swap_search`; run on the Lagrangian plan
+        of every :data:`_POLISH_EVERY`-th node (a search from the relaxation's sites finds
+        better plans than those sites alone). What it returns is offered as any plan.
 
     Returns
     -------
@@ -316,7 +344,7 @@ def cover_tree(
         The best plan, its value and the proven bound.
     """
     t0 = time.perf_counter()
-    search = _Search(groups, weights, k, allowed, best, cutoff_of)
+    search = _Search(groups, weights, k, allowed, best, cutoff_of, polish)
     deadline = t0 + time_limit_s
     proven = upper
     first = True

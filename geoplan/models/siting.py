@@ -1318,6 +1318,14 @@ def _max_cover_milp(
             start_open, value = found, found_value
             cutoff = better_than(value)
         big = grouped.nnz > _COVER_TREE_ONLY
+        none = np.zeros(m, dtype=bool)
+
+        def polish(plan: np.ndarray) -> np.ndarray:  # the tree's groups hold the free sites only
+            return mc.swap_search(
+                grouped, group_w, plan, none, free,
+                site_cost=site_cost, budget=math.inf, max_open=k,
+            )  # fmt: skip
+
         tree = cover_tree(
             grouped,
             group_w,
@@ -1328,6 +1336,7 @@ def _max_cover_milp(
             cutoff_of=lambda v: better_than(v + base) - base,
             upper=upper - base,
             time_limit_s=(1.0 if big else _COVER_TREE_SHARE) * time_left(t0, time_limit_s),
+            polish=polish,
         )
         _logger.info(
             "coverage: tree %s, %.6g, bound %.6g, %d nodes",
