@@ -73,7 +73,9 @@ def swap_search(
             return cur
         only = sp.diags_array(np.where(np.abs(cnt - 1.0) < 0.5, weights, 0.0)) @ a[:, outs]
         loss = np.asarray(only.sum(axis=0)).ravel()
-        delta = (sp.csr_array(only.T) @ a).toarray() + add[None, :] - loss[:, None]
+        # (a.T @ only).T: the transpose of a CSC matrix is CSR without a copy, so only the
+        # small ``only`` is converted (``only.T @ a`` converted all of ``a`` at every swap).
+        delta = (a.T @ only).toarray().T + add[None, :] - loss[:, None]
         ok = closed[None, :] & (
             spent - site_cost[outs][:, None] + site_cost[None, :] <= budget + 1e-9
         )

@@ -1319,10 +1319,11 @@ def _max_cover_milp(
             cutoff = better_than(value)
         big = grouped.nnz > _COVER_TREE_ONLY
         none = np.zeros(m, dtype=bool)
+        by_col = sp.csc_array(grouped, dtype=np.float64)  # the search's own form, made once
 
         def polish(plan: np.ndarray) -> np.ndarray:  # the tree's groups hold the free sites only
             return mc.swap_search(
-                grouped, group_w, plan, none, free,
+                by_col, group_w, plan, none, free,
                 site_cost=site_cost, budget=math.inf, max_open=k,
             )  # fmt: skip
 
