@@ -360,3 +360,23 @@ def test_two_rows_never_share_one_kml_point(folder: Path) -> None:
     _xlsx(folder / "villages.xlsx", ("村", [HEAD[:3] + HEAD[5:], *rows]))
     (error,) = [p for p in validate_folder(folder) if p.severity == "error"]
     assert error.row_id == "V2" and "already the location of row V1" in error.message
+
+
+def test_a_row_of_units_under_the_header_is_skipped_and_its_units_read(folder: Path) -> None:
+    # an office villages sheet with its units in a row of their own, (not merged) under the header
+    units = [None] * 5 + ["（人）", "人", "(人)"]
+    _xlsx(folder / "villages.xlsx", ("村", [HEAD, units, *ROWS]))
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert layers["villages"]["pupils_g1_3"].tolist() == [r[5] for r in ROWS]
+    (note,) = [p for p in problems if p.code == "units_row_read"]
+    assert note.row_id == "Excel row 2" and note.severity == "note"
+    # 投资 over （万元）: the unit row's 万元 multiplies the column like a header 投资(万元)
+    sites = (folder / "sites.csv").read_text(encoding="gb18030").splitlines()
+    head = sites[0].replace("restore_cost_yuan", "投资")
+    rows = [line.replace("800000", "80").replace("650000", "65") for line in sites[1:]]
+    unit_row = ",".join("（万元）" if h == "投资" else "" for h in head.split(","))
+    (folder / "sites.csv").write_text("\n".join([head, unit_row, *rows]) + "\n", encoding="gb18030")
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert layers["sites"]["restore_cost_yuan"].tolist()[:2] == [800_000.0, 650_000.0]

@@ -192,6 +192,27 @@ def _headers(
     return names, h + 2 if two_rows else h + 1
 
 
+def _units_row(sheet: _Sheet, r: int) -> dict[int, str] | None:
+    """Column -> unit of row ``r`` when every filled cell of it is a unit (``（人）``, ``万元``).
+
+    Office sheets often put the units in a row of their own under the header; its units are
+    read as the header's (``投资`` over ``（万元）`` reads ``投资(万元)``). ``None`` when the row
+    is empty or any cell is something else.
+    """
+    if r >= len(sheet.rows):
+        return None
+    units: dict[int, str] = {}
+    for c, value in enumerate(sheet.rows[r]):
+        text = _cell_text(value)
+        if not text:
+            continue
+        unit = unicodedata.normalize("NFKC", text).strip().strip("()").strip()
+        if unit not in UNIT_FACTORS:
+            return None
+        units[c] = unit
+    return units or None
+
+
 def read_table(
     source: _Source, settings: _Settings, problems: list[Problem]
 ) -> tuple[pd.DataFrame, str | None] | None:
@@ -272,6 +293,22 @@ def read_table(
                 names=", ".join(n for n in names if n),
             )
         )
+    units = _units_row(sheet, start)
+    if units is not None:
+        for c, unit in units.items():
+            if c < len(names) and names[c] and not header_unit(names[c])[1]:
+                names[c] = f"{names[c]}({unit})"
+        problems.append(
+            source.coded(
+                "units_row_read",
+                sheet.row_label(start),
+                "",
+                " | ".join(_cell_text(v) for v in sheet.rows[start] if not _empty(v))[:80],
+                in_layer=layer,
+                severity="note",
+            )
+        )
+        start += 1
     if source.path.suffix.lower() == ".xlsx":
         sheet.formulas = _formula_cells(source, sheet.name)
     columns: list[str] = []

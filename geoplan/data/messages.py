@@ -910,6 +910,17 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("{rows} above the header ({header}) skipped (a title).", "Nothing to do."),
         "zh": ("表头({header})上方的 {rows} 已跳过(标题)。", "无需处理。"),
     },
+    "units_row_read": {
+        "en": (
+            "Row of units under the header skipped; its units are read as the headers' "
+            "(投资 over （万元） reads 投资(万元)).",
+            "Nothing to do; check that the units fit.",
+        ),
+        "zh": (
+            "表头下的单位行已跳过,其单位按表头单位读取(投资 下为（万元）即读作 投资(万元))。",
+            "无需处理;请核对单位是否合适。",
+        ),
+    },
     "two_row_header": {
         "en": (
             "Two-row header ({rows}) read as: {names}.",
