@@ -117,6 +117,21 @@ def test_a_bad_whole_count_is_shown_as_written(tmp_path: Path) -> None:
     assert sorted((p.row_id, p.value) for p in problems) == [(cells[0], "-3"), (cells[0], "2.5")]
 
 
+def test_a_missing_township_is_reported_once_as_missing(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "villages.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[2] = ""  # the township cell left empty
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = validate_folder(folder)
+    assert [(p.row_id, p.column, p.message) for p in problems] == [
+        (cells[0], "乡镇 (township)", "Missing value in a required column.")
+    ]
+
+
 def _townships_with(folder: Path, t2_ring: list[tuple[float, float]], hole=None) -> None:
     """Rewrite the tiny folder's township T2 (86.5-86.6 E, 42.25-42.35 N) with a new outline."""
     import geopandas as gpd

@@ -452,7 +452,7 @@ def _check_references(
             col = _Collector(files.get(layer, layer), layer)
             refs = gdf[TOWNSHIP_REFERENCE].copy()
             for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
-                if ref is None or ref in ids:
+                if _is_missing(ref) or ref in ids:  # a missing one is reported as missing
                     continue
                 if str(ref).strip() in by_name:
                     refs.iloc[i] = by_name[str(ref).strip()]
