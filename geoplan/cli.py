@@ -9,9 +9,12 @@ it and exits with status 2 (``--debug`` shows the traceback). No traceback reach
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geoplan import __version__
@@ -455,29 +458,69 @@ def _explained(err: GeoplanError, lang: str) -> str:
     return f"{head}\n{format_problems(errors, lang=lang)}"
 
 
+class _Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM or SIGINT, so every ``finally`` and cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGINT raise :class:`_Stopped` (earlier handlers after).
+
+    Only the main thread may set handlers; :func:`main` called from another thread keeps them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    earlier = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in earlier.items():
+            signal.signal(sig, handler)
+
+
+def _out_of(args: argparse.Namespace) -> str:
+    """Where the command writes, for the line saying nothing was written there."""
+    out = getattr(args, "out", None)
+    return str(out) if out is not None else "the output folder"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``geoplan`` command line; returns the exit status.
 
     0: done; 1: a problem with the input or the options, explained; 2: an unexpected error (a bug
-    in geoplan), explained in one line; 130: interrupted.
+    in geoplan), explained in one line; 143: stopped by SIGTERM; 130: stopped by SIGINT (Ctrl-C).
+    A stopped command removes its staging folder: earlier outputs stay as they were.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(verbose=args.verbose, quiet=args.quiet)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        with _stopped_by_signals():
+            return handler(args)
     except GeoplanError as err:
         print(
             f"geoplan {args.command}: {_explained(err, getattr(args, 'lang', None) or 'en')}",
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        signum = err.signum if isinstance(err, _Stopped) else signal.SIGINT
         print(
-            f"geoplan {args.command}: interrupted; nothing half-written was kept.", file=sys.stderr
+            f"geoplan {args.command}: Stopped by {signal.Signals(signum).name}; nothing was "
+            f"written to {_out_of(args)} (earlier outputs there are unchanged).",
+            file=sys.stderr,
         )
-        return 130
+        return 128 + signum
     except Exception as err:
         if args.debug:
             raise

@@ -131,3 +131,38 @@ def test_unexpected_error_is_one_line_with_a_hint(
     assert "report" in err and "--debug" in err
     with pytest.raises(ValueError, match="not a number"):
         cli.main(["template", "x", "--debug"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signal_name", "status"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_run_leaves_no_staging_folder(
+    tmp_path: Path, signal_name: str, status: int
+) -> None:
+    """A run stopped while writing exits 128 + signal, leaves no staging folder, keeps the old."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    earlier = out / "demo"
+    earlier.mkdir(parents=True)
+    (earlier / "metrics.json").write_text('{"earlier": true}\n', encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geoplan", "demo", "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not list(out.glob(".demo.tmp*")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the demo never started writing"
+        time.sleep(0.05)
+    proc.send_signal(getattr(signal, signal_name))
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == status, stderr
+    assert sorted(p.name for p in out.iterdir()) == ["demo"]
+    assert sorted(p.name for p in earlier.iterdir()) == ["metrics.json"]
+    assert (earlier / "metrics.json").read_text(encoding="utf-8") == '{"earlier": true}\n'
+    assert f"Stopped by {signal_name}; nothing was written to {out}" in stderr
+    assert "Traceback" not in stderr
