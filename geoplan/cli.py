@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import signal
 import sys
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from geoplan import __version__
 from geoplan.data.messages import coded_error, coded_problem
-from geoplan.errors import GeoplanError, OutputFormatError
+from geoplan.errors import ArgumentError, GeoplanError, OutputFormatError
 
 __all__ = [
     "COMMANDS",
@@ -39,6 +40,38 @@ def _output_folder(path: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise coded_error(OutputFormatError, "out_is_a_file", str(path), "", "", "--out", "")
     return path
+
+
+_NUMBER_FLAGS: dict[str, tuple[str, str, int]] = {
+    "cutoff_min": ("--cutoff-min", "minutes", 30),
+    "tolerance_m": ("--tolerance-m", "metres", 1000),
+    "workers": ("--workers", "whole", 4),
+}
+"""Number options by their ``dest``: the flag as typed, its unit (``whole``: a count of at least
+1) and an example; :func:`_check_number_flags` refuses a value out of range by the flag."""
+
+
+def _check_number_flags(args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, a number option that is not positive (or not a count >= 1).
+
+    The library checks its own arguments by their field names (``cutoff_min``); the user typed
+    the flag, so the command line checks its flags here, all in one table (:data:`_NUMBER_FLAGS`).
+    """
+    for dest, (flag, unit, example) in _NUMBER_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if unit == "whole":
+            if value < 1:
+                raise coded_error(
+                    ArgumentError, "flag_not_whole", "", "", "", "", "",
+                    flag=flag, value=value, low=1, example=example,
+                )  # fmt: skip
+        elif not (math.isfinite(value) and value > 0):
+            raise coded_error(
+                ArgumentError, "flag_not_positive", "", "", "", "", "",
+                flag=flag, value=f"{value:g}", unit=unit, example=example,
+            )  # fmt: skip
 
 
 def _add_out(p: argparse.ArgumentParser) -> None:
@@ -505,6 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbose=args.verbose, quiet=args.quiet)
     handler: Handler = args.handler
     try:
+        _check_number_flags(args)
         with _stopped_by_signals():
             return handler(args)
     except GeoplanError as err:

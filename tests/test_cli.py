@@ -166,3 +166,22 @@ def test_a_stopped_run_leaves_no_staging_folder(
     assert (earlier / "metrics.json").read_text(encoding="utf-8") == '{"earlier": true}\n'
     assert f"Stopped by {signal_name}; nothing was written to {out}" in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "fix"),
+    [
+        (["travel", str(TINY), "--mode", "car", "--cutoff-min", "-5"], "--cutoff-min", "30"),
+        (["travel", str(TINY), "--mode", "car", "--cutoff-min", "nan"], "--cutoff-min", "30"),
+        (["validate", str(TINY), "--tolerance-m", "-5"], "--tolerance-m", "1000"),
+        (["batch", str(TINY), "--workers", "0"], "--workers", "4"),
+    ],
+)
+def test_a_bad_number_flag_names_the_flag_and_the_fix(
+    argv: list[str], flag: str, fix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A number option out of range is refused before anything runs, by the flag the user typed."""
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"{flag} takes a" in err and f"such as {flag} {fix}" in err, err
+    assert "_" not in err.split(":", 1)[1].replace("--", ""), err  # no internal field name

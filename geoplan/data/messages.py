@@ -587,6 +587,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("--out 给出的是一个文件。", "给出一个用来存放结果的文件夹(新建或已有的均可)。"),
     },
+    "flag_not_positive": {
+        "en": (
+            "{flag} takes a positive number of {unit}, not {value}.",
+            "Give a number such as {flag} {example}.",
+        ),
+        "zh": ("{flag} 应为正数({unit_zh}),不能是 {value}。", "填写一个数,如 {flag} {example}。"),
+    },
+    "flag_not_whole": {
+        "en": (
+            "{flag} takes a whole number of at least {low}, not {value}.",
+            "Give a whole number such as {flag} {example}.",
+        ),
+        "zh": ("{flag} 应为不小于 {low} 的整数,不能是 {value}。", "填写整数,如 {flag} {example}。"),
+    },
     "report_not_xlsx": {
         "en": (
             "--report must name an .xlsx file.",
@@ -1738,7 +1752,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
 """Problem code -> language -> (problem, fix) templates (``str.format`` fields)."""
 
 _LEVEL_ZH = {"primary": "小学", "middle": "初中"}
-_UNIT_ZH = {"pupils": "人数", "minutes": "分钟数"}
+_UNIT_ZH = {"pupils": "人数", "minutes": "分钟数", "metres": "米数"}
 _E = TypeVar("_E", bound=GeoplanError)
 
 
