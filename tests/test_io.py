@@ -188,3 +188,42 @@ def test_docs_data_md_holds_the_contract_tables() -> None:
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     assert contract_markdown() in text
     assert synonyms_markdown() in text
+
+
+def test_township_kml_with_names_only_reads_the_names_as_ids(tiny: Path) -> None:
+    # Google Earth / 91 卫图 polygons: a <name> per placemark, no id
+    import openpyxl
+
+    towns = gpd.read_file(tiny / "townships.geojson")
+    marks = "".join(
+        f"<Placemark><name>{name}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        + " ".join(f"{x},{y},0" for x, y in shape.exterior.coords)
+        + "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        for name, shape in zip(towns["name"], towns.geometry, strict=True)
+    )
+    (tiny / "townships.geojson").unlink()
+    (tiny / "townships.kml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Folder><name>乡镇界</name>{marks}</Folder></Document></kml>",
+        encoding="utf-8",
+    )
+    name_of = dict(zip(towns["id"], towns["name"], strict=True))
+    for table in ("villages.csv", "sites.csv"):
+        path = tiny / table
+        raw = path.read_bytes()
+        encoding = "utf-8" if table == "villages.csv" else "gb18030"
+        text = raw.decode(encoding)
+        for tid, name in name_of.items():
+            text = text.replace(f",{tid},", f",{name},")
+        path.write_bytes(text.encode(encoding))
+    book = openpyxl.load_workbook(tiny / "schools.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value in name_of:
+                cell.value = name_of[cell.value]
+    book.save(tiny / "schools.xlsx")
+    area = read_planning_area(tiny)
+    assert sorted(area.townships.index) == sorted(towns["name"])
+    assert set(area.villages["township"]) == set(towns["name"])

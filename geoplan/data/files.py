@@ -37,7 +37,13 @@ from geoplan.data.headers import (
     suggest_headers,
 )
 from geoplan.data.messages import coded_problem
-from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, check_lonlat, id_text
+from geoplan.data.validation import (
+    GEOMETRY_REPORTED,
+    ROW_COLUMN,
+    _is_missing,
+    check_lonlat,
+    id_text,
+)
 from geoplan.errors import ArgumentError, CRSError, Problem
 
 __all__ = [
@@ -439,11 +445,29 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
         if not isinstance(gdf, gpd.GeoDataFrame):
             gdf = gpd.GeoDataFrame(gdf)
         gdf[ROW_COLUMN] = [f"feature {i + 1}" for i in range(len(gdf))]
+        if path.suffix.lower() in LOCATION_SUFFIXES:
+            gdf = _kml_ids_from_names(gdf, source, problems)
         return gdf
     problems.append(
         source.coded("attributes_undecodable", error=last, cpg=path.with_suffix(".cpg").name)
     )
     return None
+
+
+def _kml_ids_from_names(
+    gdf: gpd.GeoDataFrame, source: _Source, problems: list[Problem]
+) -> gpd.GeoDataFrame:
+    """A KML layer whose placemarks have only their ``<name>`` gets the names as ids (a note).
+
+    Google Earth, Ovital 奥维 and 91 卫图 write no placemark id, so GDAL's ``id`` field is empty
+    throughout; every feature would be refused as "Missing id".
+    """
+    if "Name" not in gdf or ("id" in gdf and not gdf["id"].map(_is_missing).all()):
+        return gdf
+    out = gdf.copy()
+    out["id"] = out["Name"]
+    problems.append(source.coded("kml_ids_from_names", severity="note"))
+    return out
 
 
 # --------------------------------------------------------------------------- headers

@@ -924,6 +924,16 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("{rows} above the header ({header}) skipped (a title).", "Nothing to do."),
         "zh": ("表头({header})上方的 {rows} 已跳过(标题)。", "无需处理。"),
     },
+    "kml_ids_from_names": {
+        "en": (
+            "The placemarks have no id; their names (<name>) are read as ids.",
+            "Nothing to do; the villages' township column may name them by these names.",
+        ),
+        "zh": (
+            "地标没有编号,按其名称(<name>)作为编号读取。",
+            "无需处理;村的乡镇一栏可直接填这些名称。",
+        ),
+    },
     "units_row_read": {
         "en": (
             "Row of units under the header skipped; its units are read as the headers' "
