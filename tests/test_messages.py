@@ -254,3 +254,50 @@ def test_a_refusal_not_in_the_catalogue_still_reads_in_chinese_quoting_its_engli
     text = _explained(NetworkError("The road graph is empty."), "zh")
     assert "该问题尚无中文说明,英文原文:The road graph is empty." in text
     assert _explained(NetworkError("The road graph is empty."), "en") == "The road graph is empty."
+
+
+def test_row_labels_read_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    """Excel rows and file lines are 'Excel 第 N 行' / '第 N 行' in Chinese, in texts and tables."""
+    from geoplan.data.messages import coded_problem
+
+    note = coded_problem(
+        "title_rows_skipped", "villages.xlsx", "villages", "", "", "", severity="note",
+        rows="Excel rows 1-2", header="Excel row 3",
+    )  # fmt: skip
+    message, _ = problem_text(note, "zh")
+    assert message == "表头(Excel 第 3 行)上方的 Excel 第 1-2 行 已跳过(标题)。"
+    assert problem_text(note, "en")[0].startswith("Excel rows 1-2 above the header (Excel row 3)")
+    assert main(["validate", str(DATA / "bad" / "formula_without_value"), "--lang", "zh"]) == 1
+    out = capsys.readouterr().out
+    assert "Excel 第 3 行" in out and "Excel row" not in out, out
+
+
+_CODE_LIKE = re.compile(r"--[\w-]+|(?<!\w)[\w-]*[_./\d][\w./-]*|\b[A-Z][A-Z\d-]+\b")
+"""Flags, ids, file names, field paths and acronyms (--out, EPSG, UTF-8, V01, columns.yaml)."""
+
+_NAMES_KEPT = {
+    # programs and formats, written the same in Chinese
+    "Excel", "WPS", "GIS", "QGIS", "GeoPackage", "GeoJSON", "shapefile", "Unicode", "geoplan",
+    # values and names a planner types as they are (column, field, option and language names)
+    "osmid", "true", "false", "null", "report", "join", "en", "zh", "primary", "middle", "must",
+    "never", "months", "blocks", "sites", "phase", "decision", "feeders", "overrides",
+    "standards", "xxxx", "Fix",
+}  # fmt: skip
+
+
+def test_no_english_words_left_in_the_chinese_texts() -> None:
+    """Every zh text is Chinese but for ids, file names, fields, code in backticks and names."""
+    from geoplan.data.area import LAYERS
+    from geoplan.runs.scenario import SCHEMA
+
+    fields = {k for part in SCHEMA.values() if isinstance(part, dict) for k in part}
+    kept = _NAMES_KEPT | set(SCHEMA) | fields | {c.name for cols in LAYERS.values() for c in cols}
+    left = {}
+    for code, texts in MESSAGES.items():
+        for text in texts["zh"]:
+            plain = text.replace("{{", "").replace("}}", "")
+            bare = re.sub(r"\{[^{}]*\}|`[^`]*`|“[^”]*”", " ", plain)
+            words = re.findall(r"[A-Za-z][A-Za-z-]*", _CODE_LIKE.sub(" ", bare))
+            if english := [w for w in words if w not in kept]:
+                left[code] = english
+    assert not left

@@ -9,6 +9,7 @@ languages use different values.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ __all__ = [
     "coded_problem",
     "message_fields",
     "problem_text",
+    "row_text",
 ]
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -1771,8 +1773,24 @@ def message_fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+_ROW_LABEL = re.compile(r"\b(Excel )?(?:rows?|lines?) (\d+(?:-\d+)?)\b")
+"""A row label of a table or a line of a file (``Excel rows 1-2``, ``line 5``), as the readers
+write them."""
+
+
+def row_text(text: str, lang: str = "en") -> str:
+    """``text`` with its row labels in ``lang``: ``Excel row 3`` -> ``Excel 第 3 行`` in ``zh``.
+
+    ``line 5`` (of a CSV or a YAML file) becomes ``第 5 行``; other text is kept as it is.
+    """
+    if lang != "zh":
+        return text
+    return _ROW_LABEL.sub(lambda m: f"{m.group(1) or ''}第 {m.group(2)} 行", text)
+
+
 def _render(code: str, lang: str, params: dict[str, str]) -> tuple[str, str]:
     message, fix = MESSAGES[code][lang]
+    params = {k: row_text(v, lang) for k, v in params.items()}
     return message.format(**params), fix.format(**params)
 
 

@@ -30,7 +30,7 @@ from geoplan.data.area import (
     Column,
 )
 from geoplan.data.crs import CHINA_BOUNDS
-from geoplan.data.messages import coded_problem, problem_text
+from geoplan.data.messages import coded_problem, problem_text, row_text
 from geoplan.errors import OutputFormatError, Problem
 from geoplan.rules import (
     BANDS,
@@ -769,7 +769,7 @@ def format_problems(problems: Iterable[Problem], *, lang: str = "en") -> str:
             words.get(p.severity, p.severity),
             _tail(p.file, 40),
             p.layer,
-            _short(p.row_id),
+            _short(row_text(p.row_id, lang)),
             _short(p.column, 40),
             _short(p.value),
         )
