@@ -487,7 +487,9 @@ def _explained(err: GeoplanError, lang: str) -> str:
     # a refusal not yet in the catalogue still reads as one problem, its English text quoted
     problems = err.problems or [coded_problem("untranslated", "", "", "", "", "", error=err)]
     errors = [p for p in problems if p.severity == "error"]
-    head = f"输入有 {len(errors)} 个问题:" if lang == "zh" else ""
+    area = getattr(err, "area", "")
+    where = f"规划区 {area} " if area else "输入"
+    head = f"{where}有 {len(errors)} 个问题:" if lang == "zh" else ""
     return f"{head}\n{format_problems(errors, lang=lang)}"
 
 

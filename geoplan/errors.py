@@ -114,14 +114,16 @@ def _row_text(row_id: str) -> str:
 class ValidationError(GeoplanError, ValueError):
     """Input data that breaks the data contract; holds every problem found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], area: str = "") -> None:
         errors = [p for p in problems if p.severity == "error"]
-        lines = [f"{len(errors)} problem(s) in the input:"] + [f"  - {p}" for p in errors]
+        where = f"planning area {area}" if area else "the input"
+        lines = [f"{len(errors)} problem(s) in {where}:"] + [f"  - {p}" for p in errors]
         super().__init__("\n".join(lines), problems=problems)
+        self.area = area  # the planning-area folder (or .gpkg) of the problems' files, or ""
 
-    def __reduce__(self) -> tuple[type[ValidationError], tuple[list[Problem]]]:
-        # rebuilt from its problems (its one argument), so it crosses process boundaries
-        return (type(self), (self.problems,))
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[list[Problem], str]]:
+        # rebuilt from its problems and area (its arguments), so it crosses process boundaries
+        return (type(self), (self.problems, self.area))
 
 
 class InputFileError(GeoplanError, ValueError):

@@ -185,3 +185,24 @@ def test_a_bad_number_flag_names_the_flag_and_the_fix(
     err = capsys.readouterr().err
     assert f"{flag} takes a" in err and f"such as {flag} {fix}" in err, err
     assert "_" not in err.split(":", 1)[1].replace("--", ""), err  # no internal field name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_refused_planning_area_is_named_with_its_files(
+    tmp_path: Path, lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``geoplan run`` on a bad area names the planning-area folder beside the file and row."""
+    import pickle
+
+    from geoplan.data.readers import read_planning_area
+    from geoplan.errors import ValidationError
+
+    area = DATA / "bad" / "duplicate_id"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: s\narea: {{folder: {area}}}\n", encoding="utf-8")
+    assert cli.main(["run", str(scenario), "--out", str(tmp_path / "out"), "--lang", lang]) == 1
+    err = capsys.readouterr().err
+    assert f"`{area}/`" in err and "villages.csv" in err, err
+    with pytest.raises(ValidationError) as refused:
+        read_planning_area(area)
+    assert str(pickle.loads(pickle.dumps(refused.value))) == str(refused.value)  # batch workers

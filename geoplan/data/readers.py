@@ -441,7 +441,8 @@ def read_planning_area(
         path, columns=columns, crs=crs, boundary_tolerance_m=boundary_tolerance_m
     )
     if any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
+        shown = Path(path)
+        raise ValidationError(problems, area=f"`{shown}/`" if shown.is_dir() else f"`{shown}`")
     metric: CRS = info["crs"]
     area = info["area"]
     folder: Path = info["folder"]
