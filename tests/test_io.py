@@ -227,3 +227,27 @@ def test_township_kml_with_names_only_reads_the_names_as_ids(tiny: Path) -> None
     area = read_planning_area(tiny)
     assert sorted(area.townships.index) == sorted(towns["name"])
     assert set(area.villages["township"]) == set(towns["name"])
+
+
+def test_kml_without_names_lists_the_fields_it_has(tmp_path: Path) -> None:
+    """Placemarks with no <name>: one error naming the KML's ExtendedData fields (Chinese too)."""
+    import re
+    import shutil
+
+    from geoplan.data.readers import validate_folder
+
+    folder = tmp_path / "area"
+    shutil.copytree(Path(__file__).parent / "data" / "bad" / "kml_name_unmatched", folder)
+    kml = folder / "villages.kml"
+    kml.write_text(
+        re.sub(
+            r"<name>([^<]*)</name>",
+            r'<ExtendedData><Data name="村名"><value>\1</value></Data></ExtendedData>',
+            kml.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    problems = [p for p in validate_folder(folder) if p.file in ("villages.csv", "villages.kml")]
+    errors = [p for p in problems if p.severity == "error"]
+    assert [p.code for p in errors] == ["kml_no_names"], errors
+    assert "村名" in errors[0].message and "<name>" in errors[0].fix

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -86,6 +88,24 @@ def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
     return points.to_crs(WGS84)
 
 
+_FIELD = re.compile(r"<(?:Simple)?(?:Data|Field)\s+name=[\"']([^\"']+)[\"']")
+"""An ExtendedData field of a placemark (``<Data name=...>``, ``<SimpleData name=...>``)."""
+
+
+def _kml_fields(path: Path) -> list[str]:
+    """The ExtendedData field names of a KML/KMZ file as written (GDAL drops Chinese ones)."""
+    try:
+        if path.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(path) as kmz:
+                inner = [n for n in kmz.namelist() if n.lower().endswith(".kml")]
+                text = kmz.read(inner[0]).decode("utf-8", "replace") if inner else ""
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+    except (OSError, zipfile.BadZipFile):
+        return []
+    return list(dict.fromkeys(_FIELD.findall(text)))
+
+
 def _closest(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, 3, 0.3)
     return ", ".join(close) if close else "—"
@@ -143,6 +163,17 @@ def join_locations(
     names_col = [c for c in ("name", "name_zh") if c in frame]
     ids = frame[ID_INDEX].map(id_text) if ID_INDEX in frame else frame[ROW_COLUMN]
     all_names = [str(n) for n in points["Name"] if _key(n)]
+    if len(points) and not all_names:  # one error naming what the placemarks do have
+        problems.append(
+            coded_problem(
+                "kml_no_names", label, source.layer, "", "name", "",
+                label=label, table=source.label,
+                fields=", ".join(_kml_fields(source.locations)) or "—",
+            )
+        )  # fmt: skip
+        gdf = gpd.GeoDataFrame(frame.copy(), geometry=[None] * len(frame), crs=WGS84)
+        gdf[GEOMETRY_REPORTED] = True
+        return gdf
     for k in range(len(frame)):
         row = frame.iloc[k]
         tw = by_name.get(_key(row["township"])) if "township" in frame else None

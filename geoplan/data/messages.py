@@ -1129,6 +1129,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "让 {table} 与 {label} 中的名称一致。",
         ),
     },
+    "kml_no_names": {
+        "en": (
+            "No placemark of {label} has a name (<name>), so no row of {table} can be joined "
+            "to one; the placemarks' fields are: {fields}.",
+            "Give each placemark its name in <name> (the name box of the mapping program), the "
+            "same as in {table}.",
+        ),
+        "zh": (
+            "{label} 的地标都没有名称(<name>),{table} 的行无法按名称对应;地标的字段为:{fields}。",
+            "在地图软件的名称栏为每个地标填写名称(<name>),与 {table} 中的一致。",
+        ),
+    },
     "kml_no_point": {
         "en": (
             "No point in {label} has this name (closest: {closest}).",
