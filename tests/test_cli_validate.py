@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from geoplan.cli import main
+from geoplan.data.messages import row_text
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
@@ -46,7 +47,8 @@ def test_exit_code_and_names_in_chinese(
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     lines = out.splitlines()
-    for file, row, column in expected:
+    for file, row_en, column in expected:
+        row = row_text(row_en, "zh")  # 'line 7' reads '第 7 行', 'Excel row 3' 'Excel 第 3 行'
         at = [i for i, line in enumerate(lines) if file in line and row in line and column in line]
         assert at, f"{fault}: {file} {row} {column}\n{out}"
         problem, fix = lines[at[0] + 1], lines[at[0] + 2]
