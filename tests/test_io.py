@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 import threading
@@ -149,6 +150,30 @@ def test_atomic_output_dir(tmp_path: Path) -> None:
         (tmp / "b.txt").write_text("three")
     assert sorted(p.name for p in final.iterdir()) == ["b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_atomic_output_dir_logs_final_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file written in the staging folder is logged by its path in the final folder."""
+    monkeypatch.chdir(tmp_path)
+    log = logging.getLogger("geoplan.test_atomic")
+    with caplog.at_level(logging.INFO, logger="geoplan"):
+        with atomic_output_dir("outputs/demo") as tmp:
+            with atomic_path(tmp / "print" / "a.png") as part:
+                part.write_bytes(b"png")
+                log.info("writing %s", part)
+            log.info("written to %s", tmp / "print" / "a.png")
+            log.info("absolute %s", (tmp / "b.txt").resolve())
+        log.info("after: %s", tmp)  # the block is over: nothing rewritten
+    texts = [r.getMessage() for r in caplog.records]
+    assert texts[:3] == [
+        f"writing {Path('outputs/demo/print/a.png')}",
+        f"written to {Path('outputs/demo/print/a.png')}",
+        f"absolute {tmp_path.resolve() / 'outputs' / 'demo' / 'b.txt'}",
+    ]
+    assert ".tmp-" in texts[3]
+    assert (tmp_path / "outputs" / "demo" / "print" / "a.png").is_file()
 
 
 def test_atomic_path_gives_each_thread_its_own_temporary_file(tmp_path: Path) -> None:

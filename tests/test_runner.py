@@ -9,6 +9,7 @@ metres: S1 0, V1 600, V2 1800, P1 3000, V3 3300, V4 3900, S2 6000, V5 6500. Grad
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 from pathlib import Path
@@ -215,3 +216,21 @@ def test_missing_scenario_file(tmp_path: Path) -> None:
     with pytest.raises(MissingInputError):
         run_scenario(tmp_path / "nope.yaml", out=tmp_path / "outputs")
     assert not (tmp_path / "outputs").exists()
+
+
+def test_log_names_final_paths(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Files are written into a staging folder, but the log names where they end up."""
+    scenario = tmp_path / "tiny_maps.yaml"
+    scenario.write_text(
+        f"base: {HERE / 'base' / 'tiny.yaml'}\noutputs: {{maps: true, print_maps: true}}\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.INFO, logger="geoplan"):
+        folder = run_scenario(scenario, out=tmp_path / "outputs")
+    texts = [r.getMessage() for r in caplog.records]
+    assert not [t for t in texts if ".tmp-" in t]
+    named = [t.rsplit(" to ", 1)[1].split(" (")[0] for t in texts if " written to " in t]
+    assert any(n.endswith(".png") for n in named) and any(n.endswith(".html") for n in named)
+    for name in named:
+        assert Path(name).is_file(), name
+        assert Path(name).is_relative_to(folder), name
