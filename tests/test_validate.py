@@ -6,8 +6,11 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely import affinity
 
+from geoplan.data.messages import problem_text
 from geoplan.data.readers import read_planning_area, validate_folder
 from geoplan.data.validation import format_problems
 from geoplan.errors import ValidationError
@@ -185,3 +188,26 @@ def test_townships_overlapping_or_leaving_a_sliver_are_warned(tmp_path: Path) ->
     hole = [(86.53, 42.28), (86.57, 42.28), (86.57, 42.31), (86.53, 42.31)]
     _townships_with(folder, [(86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (86.5, 42.35)], hole)
     assert _edges(validate_folder(folder)) == [("township_enclave", "note", "T2")]
+
+
+def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -> None:
+    """Cut at 8 ids, the fix says how many townships there are; each id shows its name."""
+    folder = tmp_path / "unknown_township"
+    shutil.copytree(DATA / "bad" / "unknown_township", folder)
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    east = towns.iloc[[0] * 10].copy()  # ten more townships, in a row east of the county
+    east["id"] = [f"T{k}" for k in range(10, 20)]
+    east["name"] = [f"乡{k}" for k in range(10, 20)]
+    east["geometry"] = [
+        affinity.translate(g, xoff=0.3 + 0.1 * k) for k, g in enumerate(east.geometry)
+    ]
+    gpd.pd.concat([towns, east]).to_file(path, driver="GeoJSON")
+    (problem,) = [p for p in validate_folder(folder) if p.code == "unknown_township"]
+    shown = "T1 (东乡), " + ", ".join(f"T{k} (乡{k})" for k in range(10, 17))
+    assert f"({shown} … (12 in all))" in problem.fix
+    assert f"({shown}…(共 12 个))" in problem_text(problem, "zh")[1]
+    short = validate_folder(DATA / "bad" / "unknown_township")
+    (few,) = [p for p in short if p.code == "unknown_township"]
+    assert "(T1 (东乡), T2 (西乡))" in few.fix and "in all" not in few.fix
+    assert "共" not in problem_text(few, "zh")[1]

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from geoplan.errors import ArgumentError, GeoplanError, Problem
 
 __all__ = [
+    "EXAMPLES_SHOWN",
     "IMPLIED_FIELDS",
     "LANGUAGES",
     "MESSAGES",
     "coded_error",
     "coded_problem",
+    "id_examples",
     "message_fields",
     "problem_text",
     "row_text",
@@ -29,10 +32,10 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 """Languages of the catalogue."""
 
-IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh")
+IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh", "more_zh")
 """Values a translation may name that its English text does not: ``field`` (given to every
-scenario problem: the dotted field), ``level_zh`` (made from ``level``) and ``unit_zh`` (made
-from ``unit``)."""
+scenario problem: the dotted field), ``level_zh`` (made from ``level``), ``unit_zh`` (made
+from ``unit``) and ``more_zh`` (made with ``more`` by :func:`id_examples`)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -173,9 +176,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "unknown_township": {
         "en": (
             "Unknown township.",
-            "Use a township id ({ids}), name or name_zh from {file}.",
+            "Use a township id ({ids}{more}), name or name_zh from {file}.",
         ),
-        "zh": ("乡镇无法识别。", "使用 {file} 中的乡镇编号({ids})、名称或中文名称。"),
+        "zh": ("乡镇无法识别。", "使用 {file} 中的乡镇编号({ids}{more_zh})、名称或中文名称。"),
     },
     "township_elsewhere": {
         "en": (
@@ -1778,6 +1781,40 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
 _LEVEL_ZH = {"primary": "小学", "middle": "初中"}
 _UNIT_ZH = {"pupils": "人数", "minutes": "分钟数", "metres": "米数"}
 _E = TypeVar("_E", bound=GeoplanError)
+
+EXAMPLES_SHOWN: int = 8
+"""How many known ids a message lists before it says how many there are in all."""
+
+
+def id_examples(
+    ids: Sequence[str], names: Mapping[str, Any] | None = None, *, limit: int = EXAMPLES_SHOWN
+) -> dict[str, str]:
+    """The values ``ids``, ``more`` and ``more_zh`` of a message listing known ids.
+
+    ``ids`` lists the first ``limit`` ids, each as ``id (name)`` when ``names`` gives it a name
+    other than the id itself; when the list is cut, ``more`` is a space and ``… (N in all)``,
+    and ``more_zh`` is ``…(共 N 个)``; else both are empty.
+
+    Parameters
+    ----------
+    ids
+        The known ids, in the order to list them.
+    names
+        Name by id (missing or empty names are left out).
+    limit
+        How many ids to list.
+    """
+    labels = []
+    for key in ids[:limit]:
+        name = (names or {}).get(key)
+        text = "" if name is None or name != name else str(name).strip()  # NaN != NaN
+        labels.append(f"{key} ({text})" if text and text != key else str(key))
+    cut = len(ids) > limit
+    return {
+        "ids": ", ".join(labels),
+        "more": f" … ({len(ids)} in all)" if cut else "",
+        "more_zh": f"…(共 {len(ids)} 个)" if cut else "",
+    }
 
 
 def message_fields(template: str) -> set[str]:

@@ -30,7 +30,7 @@ from geoplan.data.area import (
     Column,
 )
 from geoplan.data.crs import CHINA_BOUNDS
-from geoplan.data.messages import coded_problem, problem_text, row_text
+from geoplan.data.messages import coded_problem, id_examples, problem_text, row_text
 from geoplan.errors import OutputFormatError, Problem
 from geoplan.rules import (
     BANDS,
@@ -445,6 +445,8 @@ def _check_references(
             for tid, name in zip(townships.index, townships[column], strict=True):
                 if name is not None:
                     by_name.setdefault(str(name).strip(), tid)
+        names = townships["name"].to_dict() if "name" in townships.columns else None
+        examples = id_examples(sorted(ids), names)
         for layer in ("villages", "schools", "sites"):
             gdf = out.get(layer)
             if gdf is None or TOWNSHIP_REFERENCE not in gdf:
@@ -462,8 +464,8 @@ def _check_references(
                     rid,
                     TOWNSHIP_REFERENCE,
                     ref,
-                    ids=", ".join(sorted(ids)[:8]),
                     file=files.get("townships", "the townships layer"),
+                    **examples,
                 )
             gdf = gdf.copy()
             gdf[TOWNSHIP_REFERENCE] = refs
