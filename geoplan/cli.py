@@ -54,8 +54,9 @@ _NUMBER_FLAGS: dict[str, tuple[str, str, int]] = {
 def _check_number_flags(args: argparse.Namespace) -> None:
     """Refuse, before anything runs, a number option that is not positive (or not a count >= 1).
 
-    The library checks its own arguments by their field names (``cutoff_min``); the user typed
-    the flag, so the command line checks its flags here, all in one table (:data:`_NUMBER_FLAGS`).
+    The library checks its own arguments by their field names (``cutoff_min``, ``workers=4``, with
+    the same catalogue codes); the user typed the flag, so the command line checks its flags here,
+    all in one table (:data:`_NUMBER_FLAGS`).
     """
     for dest, (flag, unit, example) in _NUMBER_FLAGS.items():
         value = getattr(args, dest, None)
@@ -65,7 +66,7 @@ def _check_number_flags(args: argparse.Namespace) -> None:
             if value < 1:
                 raise coded_error(
                     ArgumentError, "flag_not_whole", "", "", "", "", "",
-                    flag=flag, value=value, low=1, example=example,
+                    flag=flag, value=value, low=1, example=f"{flag} {example}",
                 )  # fmt: skip
         elif not (math.isfinite(value) and value > 0):
             raise coded_error(

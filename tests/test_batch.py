@@ -27,7 +27,8 @@ import psutil
 import pytest
 
 from geoplan import cli
-from geoplan.errors import MissingInputError
+from geoplan.data.messages import problem_text
+from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.network.modes import MODES
 from geoplan.runs.batch import _HTTP_ADDRESS, BatchResult, is_finished, run_batch, scenario_files
 from geoplan.runs.scenario import load_scenario
@@ -339,3 +340,14 @@ def test_cli_batch_then_resume_leaves_finished_outputs(
     after = {k: v for k, v in tree_state(batch_folder).items() if k.startswith("tiny_")}
     assert after == finished  # same bytes, same modification times
     assert (batch_folder / "comparison.xlsx").is_file()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_bad_workers_from_python_names_the_parameter(tmp_path: Path, lang: str) -> None:
+    """A notebook user calls run_batch(workers=0): the error names workers=, not the CLI flag."""
+    with pytest.raises(ScenarioError) as info:
+        run_batch(tmp_path, out=tmp_path / "out", workers=0)
+    (problem,) = info.value.problems
+    message, fix = problem_text(problem, lang)
+    assert "--workers" not in str(info.value) + message + fix
+    assert "workers=4" in fix and "0" in message

@@ -602,9 +602,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "flag_not_whole": {
         "en": (
             "{flag} takes a whole number of at least {low}, not {value}.",
-            "Give a whole number such as {flag} {example}.",
+            "Give a whole number such as {example}.",
         ),
-        "zh": ("{flag} 应为不小于 {low} 的整数,不能是 {value}。", "填写整数,如 {flag} {example}。"),
+        "zh": ("{flag} 应为不小于 {low} 的整数,不能是 {value}。", "填写整数,如 {example}。"),
     },
     "report_not_xlsx": {
         "en": (

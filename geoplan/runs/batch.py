@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from geoplan._extras import import_extra
 from geoplan.atomic import write_atomic
+from geoplan.data.messages import coded_error
 from geoplan.data.readers import file_sha256
 from geoplan.errors import GeoplanError, MissingInputError, ScenarioError
 
@@ -559,9 +560,11 @@ def run_batch(
     """
     from geoplan.runs.scenario import load_scenario
 
-    if workers < 1:
-        msg = f"workers must be at least 1, not {workers}. Fix: give --workers 1 or more."
-        raise ScenarioError(msg)
+    if workers < 1:  # named as a Python caller writes it; the CLI refuses --workers itself
+        raise coded_error(
+            ScenarioError, "flag_not_whole", "", "", "", "", "",
+            flag="workers", value=workers, low=1, example="workers=4",
+        )  # fmt: skip
     if scheduler is not None and local_cluster:
         msg = "Give either a Dask scheduler address or local_cluster, not both."
         raise ScenarioError(msg)
