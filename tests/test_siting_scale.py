@@ -394,9 +394,7 @@ def test_cover_tree_proves_the_brute_force_optimum_from_an_empty_plan(seed: int)
         return v + 1.0 if whole else v + 1e-9 * max(1.0, v)
 
     groups = sp.csr_array(covers)
-    out = cover_tree(
-        groups, w, k, allowed, 0.5 * w, best=np.zeros(m, dtype=bool), cutoff_of=cutoff
-    )
+    out = cover_tree(groups, w, k, allowed, 0.5 * w, best=np.zeros(m, dtype=bool), cutoff_of=cutoff)
     assert out.finished and out.value == pytest.approx(most) and out.bound == pytest.approx(most)
     assert out.best.sum() <= k and not (out.best & ~allowed).any()
     assert float(w[covers[:, out.best].any(axis=1)].sum()) == pytest.approx(most)

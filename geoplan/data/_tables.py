@@ -162,9 +162,7 @@ def _is_number(value: Any) -> bool:
         return False
 
 
-def _headers(
-    sheet: _Sheet, h: int, layer: str, settings: _Settings
-) -> tuple[list[str], int]:
+def _headers(sheet: _Sheet, h: int, layer: str, settings: _Settings) -> tuple[list[str], int]:
     """Header names of row ``h`` (with the row below when it is a second header row), data start.
 
     Row ``h + 1`` completes the header when cells of row ``h`` are merged (across columns, or down
