@@ -33,6 +33,7 @@ __all__ = [
     "gauss_kruger_3deg",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "in_gcj_area",
     "is_cgcs2000",
     "parse_coordinate_system",
     "to_wgs84",
@@ -61,9 +62,11 @@ CGCS2000 = CRS.from_epsg(4490)
 WGS84 = CRS.from_epsg(4326)
 
 
-def _in_china(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
+def in_gcj_area(lon: _ArrayLike, lat: _ArrayLike) -> npt.NDArray[np.bool_]:
+    """Whether each WGS-84 ``lon``, ``lat`` lies in :data:`CHINA_BOUNDS`, where GCJ-02 applies."""
+    x, y = _as_arrays(lon, lat)
     west, south, east, north = CHINA_BOUNDS
-    inside: npt.NDArray[np.bool_] = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    inside: npt.NDArray[np.bool_] = (x >= west) & (x <= east) & (y >= south) & (y <= north)
     return inside
 
 
@@ -100,7 +103,7 @@ def _offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     sqrt_magic = np.sqrt(magic)
     dlat = (t_lat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * pi)
     dlon = (t_lon * 180.0) / (_A / sqrt_magic * np.cos(rad_lat) * pi)
-    inside = _in_china(lon, lat)
+    inside = in_gcj_area(lon, lat)
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "load_report",
     "loaded_key",
     "merge_local_roads",
+    "road_lines",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -855,6 +856,34 @@ def merge_local_roads(
             )
         joins += 1
     return merged, lg.number_of_edges(), joins
+
+
+def road_lines(graph: nx.MultiDiGraph) -> np.ndarray:
+    """Every edge of ``graph`` as a line in the graph's CRS: its drawn geometry, else straight.
+
+    Parameters
+    ----------
+    graph
+        A road graph whose nodes have ``x`` and ``y``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shapely LineStrings, one per edge, in the order of ``graph.edges``.
+    """
+    import shapely
+
+    nodes = graph.nodes
+    position = {n: i for i, n in enumerate(nodes)}
+    node_xy = np.array([(d["x"], d["y"]) for _, d in nodes(data=True)], dtype=float)
+    edges = list(graph.edges(data="geometry"))
+    if not edges:
+        return np.empty(0, dtype=object)
+    ends = np.array([(position[u], position[v]) for u, v, _ in edges], dtype=np.int64)
+    lines = shapely.linestrings(node_xy[ends])  # straight edges; drawn ones replaced below
+    drawn = [k for k, (_, _, geometry) in enumerate(edges) if geometry is not None]
+    lines[drawn] = [edges[k][2] for k in drawn]
+    return np.asarray(lines, dtype=object)
 
 
 def _edge_geometry(graph: nx.MultiDiGraph, u: Any, v: Any, k: Any) -> LineString:

@@ -72,6 +72,7 @@ from geoplan.network.roads import (
     graph_size,
     load_graph,
     loaded_key,
+    road_lines,
 )
 from geoplan.workbooks import Sheet, number_format, write_workbook
 
@@ -614,13 +615,8 @@ def check_roads_reach(
     )
     if np.count_nonzero(near_node > max_access_m) * 2 <= len(pts):
         return
-    edges = list(graph.edges(data="geometry"))
-    if edges:
-        position = {n: i for i, n in enumerate(nodes)}
-        ends = np.array([(position[u], position[v]) for u, v, _ in edges], dtype=np.int64)
-        lines = shapely.linestrings(node_xy[ends])  # straight edges; drawn ones replaced below
-        drawn = [k for k, (_, _, geometry) in enumerate(edges) if geometry is not None]
-        lines[drawn] = [edges[k][2] for k in drawn]
+    lines = road_lines(graph)
+    if len(lines):
         _, near = shapely.STRtree(lines).query_nearest(pts, return_distance=True, all_matches=False)
     else:
         near = near_node
