@@ -162,14 +162,16 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.readers import columns_yaml_text, read_layers
     from geoplan.data.validation import format_problems, write_problem_report
+    from geoplan.network.offsets import folder_offset_problems
 
     if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
         raise coded_error(
             OutputFormatError, "report_not_xlsx", str(args.report), "", "", "--report", ""
         )
-    _, problems, info = read_layers(
+    layers, problems, info = read_layers(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
+    problems += folder_offset_problems(layers, info)
     print(format_problems(problems, lang=args.lang))
     if args.report is not None:
         print(f"Wrote {write_problem_report(problems, args.report)}")

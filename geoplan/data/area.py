@@ -6,6 +6,7 @@ templates (``templates.write_templates``) and the column tables of ``docs/data.m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -397,6 +398,11 @@ class PlanningArea:
         True for generated data (the demo county); maps and reports say so.
     warnings
         Problems of severity ``warning`` found while reading (repaired polygons and the like).
+    files
+        The file (or ``file.gpkg:layer``) each layer was read from, by layer name.
+    coordinates
+        The coordinate system ``columns.yaml`` declares (``coordinates:``), by layer name; a
+        layer not listed was read as its file says (WGS-84 for longitude/latitude columns).
     """
 
     name: str
@@ -410,6 +416,8 @@ class PlanningArea:
     roads_path: Path | None = None
     synthetic: bool = False
     warnings: tuple[Any, ...] = field(default=())
+    files: Mapping[str, str] = field(default_factory=dict)
+    coordinates: Mapping[str, str] = field(default_factory=dict)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The layer called ``name``."""

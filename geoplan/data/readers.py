@@ -211,9 +211,10 @@ def read_layers(
     problems
         Every problem found (errors and warnings).
     info
-        ``folder``, ``crs``, ``roads_path``, the ``area.yaml`` settings and ``columns``: the
+        ``folder``, ``crs``, ``roads_path``, the ``area.yaml`` settings, ``columns``: the
         ``columns.yaml`` content that reads the folder as it was read (see
-        :func:`columns_yaml_text`).
+        :func:`columns_yaml_text`), ``files``: the file of each layer, and ``coordinates``: the
+        coordinate system ``columns.yaml`` declares for each layer that has one.
 
     Raises
     ------
@@ -335,6 +336,12 @@ def read_layers(
         "roads_path": find_roads(folder),
         "area": area_settings,
         "columns": _columns_used(used, settings),
+        "files": files,
+        "coordinates": {
+            layer: declared
+            for layer in files
+            if (declared := settings.coordinates_for(layer)) is not None
+        },
     }
     return checked_layers.layers, problems, info
 
@@ -467,6 +474,8 @@ def read_planning_area(
         roads_path=info["roads_path"],
         synthetic=bool(area.get("synthetic", False)),
         warnings=warnings,
+        files=dict(info["files"]),
+        coordinates=dict(info["coordinates"]),
     )
 
 

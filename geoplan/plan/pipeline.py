@@ -23,6 +23,7 @@ from geoplan.errors import MissingInputError, ScenarioError
 from geoplan.models.districts import DistrictPlan, plan_districts
 from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
+from geoplan.network.offsets import POINT_LAYERS, offset_problems
 from geoplan.plan import demand, evaluate, restoration
 from geoplan.plan.investments import InvestmentSettings
 from geoplan.plan.restoration import RestorationPlan
@@ -409,6 +410,11 @@ def make_plan(
     clock = time.perf_counter()
     graph = load_network(area) if graph is None else graph
     travel.check_roads_reach(graph, area.villages, county=area.townships)
+    point_layers = {layer: area.layer(layer) for layer in POINT_LAYERS}
+    for problem in offset_problems(
+        graph, point_layers, files=area.files, declared=area.coordinates
+    ):
+        _logger.warning("%s", problem)
     seconds["network"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
