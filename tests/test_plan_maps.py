@@ -289,3 +289,24 @@ def test_maps_do_not_mutate_the_plan(hostile_plan: PlanResult) -> None:
     plan_maps.before_after_map(hostile_plan, hostile_plan, lang="zh")
     pd.testing.assert_frame_equal(hostile_plan.area.villages, villages)
     pd.testing.assert_frame_equal(hostile_plan.after, after)
+
+
+def test_a_plan_with_no_village_pupil_at_a_school_writes_no_school_journeys_map(
+    hostile_plan: PlanResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A county town planned by its blocks alone (every village unserved) still writes its maps:
+    only the school journeys map is left out, and the log says why."""
+    from geoplan.outputs.plan_files import OutputOptions, write_plan_files
+
+    result = dataclasses.replace(
+        hostile_plan,
+        before=hostile_plan.before.assign(status="unserved"),
+        restoration=None,  # the plan's assignment is then today's
+    )
+    options = OutputOptions(profiles=False, profile_pdfs=False, print_maps=False)
+    with caplog.at_level("INFO", logger="geoplan.outputs.plan_files"):
+        written = write_plan_files(result, tmp_path, graph=build_tiny_graph(), options=options)
+    names = {p.name for p in written}
+    assert "school_journeys_map.html" not in names
+    assert {"overview_map.html", "journeys_today_map.html", "before_after_map.html"} <= names
+    assert "school journeys map not written: No school has pupils of band g1_3" in caplog.text

@@ -21,6 +21,7 @@ from folium import plugins
 from tqdm.auto import tqdm
 
 from geoplan.data.area import localised_names
+from geoplan.errors import ArgumentError
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
 from geoplan.outputs.labels import column_label
@@ -33,7 +34,7 @@ from geoplan.plan.investments import plan_investments, read_done
 from geoplan.plan.needs import school_needs, teacher_travel_minutes
 from geoplan.plan.pipeline import PlanResult
 from geoplan.plan.restoration import write_scorecard
-from geoplan.plan.school_journeys import school_journey_lines
+from geoplan.plan.school_journeys import busiest_school, school_journey_lines
 from geoplan.plan.siting_plan import siting_table
 from geoplan.plan.summary import county_summary
 from geoplan.workbooks import Sheet, write_workbook
@@ -108,10 +109,24 @@ def _map(build: Callable[[], MapLike], path: Path) -> list[Path]:
 
 
 def _busiest_school_journeys(
-    result: PlanResult, graph: nx.MultiDiGraph, *, lang: str
-) -> folium.Map:
-    school, lines = school_journey_lines(result, graph)
-    return plan_maps.school_journeys_map(result, lines, school=school, lang=lang)
+    result: PlanResult, graph: nx.MultiDiGraph, path: Path, *, lang: str
+) -> list[Path]:
+    """The journeys map of the school with the most grades 1-3 pupils; none when no school has any.
+
+    A county town planned by its blocks alone, or villages all beyond reach, leave no village's
+    pupils at a school: the run then writes every other file and logs why this map is missing.
+    """
+    try:
+        school = busiest_school(result)
+    except ArgumentError as err:
+        _logger.info("school journeys map not written: %s", err)
+        return []
+    return _map(
+        lambda: plan_maps.school_journeys_map(
+            result, school_journey_lines(result, graph, school=school)[1], school=school, lang=lang
+        ),
+        path,
+    )
 
 
 def _district_checks(districts: DistrictPlan, folder: Path, *, lang: str) -> list[Path]:
@@ -260,9 +275,8 @@ def write_plan_files(
         ),
         (
             "school journeys map",
-            lambda: _map(
-                lambda: _busiest_school_journeys(result, graph, lang=lang),
-                folder / "school_journeys_map.html",
+            lambda: _busiest_school_journeys(
+                result, graph, folder / "school_journeys_map.html", lang=lang
             ),
         ),
     ]
