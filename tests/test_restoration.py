@@ -141,6 +141,27 @@ def test_phasing_infeasible_fixed_phase() -> None:
 # closures
 
 
+def test_a_fixed_site_over_a_budget_only_phase_names_the_budget_not_inf_sites() -> None:
+    """A phase limited by budget alone allows any number of sites: the refusal names the budget
+    (in English and Chinese), never 'allows inf sites'."""
+    from geoplan.data.messages import problem_text
+
+    young, minutes, schools, sites = _random_case(0)
+    sites = sites.assign(phase=[1, np.nan, np.nan, np.nan, np.nan, np.nan])
+    with pytest.raises(InfeasibleError) as caught:
+        phase_sites(young, minutes, schools, sites, budget_per_phase=[1000.0, 1000.0])
+    problem = caught.value.problems[0]
+    cost = f"{sites['restore_cost_yuan'].iloc[0]:,.0f}"
+    assert problem.message == (
+        f"Phase 1 has 1 sites fixed to it costing {cost} yuan, but its budget is 1,000 yuan."
+    )
+    assert "restoration.budget_per_phase_yuan" in problem.fix
+    zh_message, zh_fix = problem_text(problem, "zh")
+    assert zh_message == f"第 1 期固定了 1 个教学点,费用 {cost} 元,但该期预算只有 1,000 元。"
+    assert "restoration.budget_per_phase_yuan" in zh_fix
+    assert "inf" not in str(caught.value) + zh_message
+
+
 def _closure_case(
     *,
     far: bool = False,

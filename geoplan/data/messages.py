@@ -524,18 +524,29 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "`coordinates: {{{layer}: wgs84}}` 加以说明。",
         ),
     },
-    "phase_fixed_over_limits": {
+    "phase_fixed_over_sites": {
         "en": (
-            "Phase {phase} has {fixed} sites fixed to it costing {cost} yuan, but allows {sites} "
-            "sites and {budget} yuan.",
-            "Move some fixed phases (the sites' phase column) or raise the limits "
-            "(restoration.sites_per_phase, restoration.budget_per_phase_yuan).",
+            "Phase {phase} has {fixed} sites fixed to it, but allows {sites} sites.",
+            "Move some fixed phases (the sites' phase column) or allow more sites in that phase "
+            "(restoration.sites_per_phase).",
         ),
         "zh": (
-            "第 {phase} 期固定了 {fixed} 个教学点,费用 {cost} 元,但该期最多 {sites} 个、{budget} 元"
-            "。",
-            "调整部分教学点的固定期次(sites 表的 phase 列),或放宽限额(restoration.sites_per_phase、"
-            "restoration.budget_per_phase_yuan)。",
+            "第 {phase} 期固定了 {fixed} 个教学点,但该期最多 {sites} 个。",
+            "调整部分教学点的固定期次(sites 表的 phase 列),或放宽该期的个数限额"
+            "(restoration.sites_per_phase)。",
+        ),
+    },
+    "phase_fixed_over_budget": {
+        "en": (
+            "Phase {phase} has {fixed} sites fixed to it costing {cost} yuan, but its budget is "
+            "{budget} yuan.",
+            "Move some fixed phases (the sites' phase column) or raise that phase's budget "
+            "(restoration.budget_per_phase_yuan).",
+        ),
+        "zh": (
+            "第 {phase} 期固定了 {fixed} 个教学点,费用 {cost} 元,但该期预算只有 {budget} 元。",
+            "调整部分教学点的固定期次(sites 表的 phase 列),或增加该期预算"
+            "(restoration.budget_per_phase_yuan)。",
         ),
     },
     "must_over_sites": {

@@ -468,10 +468,12 @@ def _check_forced(
         fixed_count[int(fixed[i]) - 1] += 1
         fixed_cost[int(fixed[i]) - 1] += cost[i]
     for t in range(n_phases):
-        if fixed_count[t] > limits[0, t] or fixed_cost[t] > limits[1, t] + 1e-6:
+        # name only the limit exceeded: a phase limited by budget alone allows any number of sites
+        over_sites = fixed_count[t] > limits[0, t]
+        if over_sites or fixed_cost[t] > limits[1, t] + 1e-6:
             raise coded_error(
                 InfeasibleError,
-                "phase_fixed_over_limits",
+                "phase_fixed_over_sites" if over_sites else "phase_fixed_over_budget",
                 "",
                 "sites",
                 "",
