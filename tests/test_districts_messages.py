@@ -178,3 +178,24 @@ def test_the_diagnosis_file_of_a_run_is_in_its_language(tmp_path: Path, lang: st
         assert body[1].startswith("最少增班数:3 个(已证明最少)")
     else:
         assert body == plan.diagnoses["primary"].message.splitlines()
+
+
+def test_the_shortage_and_extra_class_tables_have_chinese_headers(tmp_path: Path) -> None:
+    """District_shortages' ``short`` and district_extra_classes' ``extra_classes_<band>`` read in
+    Chinese with ``lang: zh``, as every other header does."""
+    import openpyxl
+
+    from geoplan.outputs.plan_files import _district_checks
+
+    blocks, schools = row_town()
+    plan = plan_districts(
+        blocks, schools, levels=("primary",), allow_over_capacity=True, time_limit_s=5
+    )
+    _district_checks(plan, tmp_path, lang="zh")
+    headers = {}
+    for name in ("district_shortages", "district_extra_classes"):
+        sheet = openpyxl.load_workbook(tmp_path / f"{name}.xlsx").active
+        headers[name] = [c.value for c in sheet[1]]
+    assert headers["district_shortages"] == ["编号", "学生数", "学位数", "缺少学位数"]
+    assert "1-3年级增加班数" in headers["district_extra_classes"]
+    assert not [h for row in headers.values() for h in row if str(h).isascii()]

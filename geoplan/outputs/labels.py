@@ -558,6 +558,7 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "beyond_day_limit": "超出走读时限的学生",
     "pupils_moved": "调整学校的学生", "pupils_moved_villages": "调整学校的村学生",
     "pupils_helped": "受益学生", "over_capacity_pupils": "超出学位的学生",
+    "short": "缺少学位数", "extra_classes": "增加班数",
     "short_pupils": "缺学位的学生", "pupils_kept": "留在原校的学生", "share_kept": "留校比例",
     "pupils_today": "现状学生数", "pupils_moved_out": "调出学生", "pupils_moved_in": "调入学生",
     "pupils_new": "新增学生", "pupils_after": "规划后学生数",
