@@ -176,6 +176,7 @@ def test_the_diagnosis_file_of_a_run_is_in_its_language(tmp_path: Path, lang: st
     if lang == "zh":
         assert body[0].startswith("连片:连片学区至少需要增加 3 个班") and "School B" in body[0]
         assert body[1].startswith("最少增班数:3 个(已证明最少)")
+        assert "。 " not in text  # no space between Chinese sentences
     else:
         assert body == plan.diagnoses["primary"].message.splitlines()
 

@@ -1635,8 +1635,12 @@ def _diagnose_level(
 
 
 def _diagnosis_text(problems: Sequence[Problem], lang: str) -> str:
-    """A diagnosis in ``lang``: one line per finding, what was found, then what to do."""
-    return "\n".join(" ".join(problem_text(p, lang)) for p in problems)
+    """A diagnosis in ``lang``: one line per finding, what was found, then what to do.
+
+    Chinese sentences follow each other with no space (``。按``); English ones with one.
+    """
+    gap = "" if lang == "zh" else " "
+    return "\n".join(gap.join(problem_text(p, lang)) for p in problems)
 
 
 def _where(names: Any, classes: np.ndarray) -> str:
