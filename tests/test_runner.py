@@ -19,7 +19,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.errors import InfeasibleError, MissingInputError, ScenarioError
 from geoplan.runs.runner import RESULT_LAYERS, run_scenario
 
 HERE = Path(__file__).parent / "data" / "scenarios"
@@ -234,3 +234,25 @@ def test_log_names_final_paths(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     for name in named:
         assert Path(name).is_file(), name
         assert Path(name).is_relative_to(folder), name
+
+
+def test_a_refusal_about_a_data_layer_is_placed_in_its_file(tmp_path: Path) -> None:
+    """A site fixed to a phase whose budget is too small: the sites file's phase column, not 'name'."""
+    county = tmp_path / "tiny_county"
+    shutil.copytree(HERE / "tiny_county", county)
+    sites = county / "sites.csv"
+    lines = sites.read_text(encoding="utf-8").splitlines()
+    sites.write_text(f"{lines[0]},phase\n{lines[1]},1\n", encoding="utf-8")
+    scenario = tmp_path / "tiny_budget.yaml"
+    scenario.write_text(
+        f"description: a phase budget below its fixed site's cost\narea:\n  folder: {county}\n"
+        "projection: {years: 1}\nrestoration: {sites_per_phase: null, budget_per_phase_yuan: [1000]}\n"
+        "districts: {enabled: false}\noutputs: {maps: false}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InfeasibleError) as caught:
+        run_scenario(scenario, out=tmp_path / "outputs")
+    [problem] = caught.value.problems
+    assert problem.code == "phase_fixed_over_budget"
+    assert (problem.file, problem.layer, problem.column) == ("sites.csv", "sites", "phase")
+    assert "1,000 yuan" in problem.message

@@ -139,30 +139,45 @@ def _unknown_ids(
     )
 
 
-def _in_scenario(err: GeoplanError, scenario: Scenario, field: str, value: str) -> list[Problem]:
+def _in_scenario(
+    err: GeoplanError,
+    scenario: Scenario,
+    field: str,
+    value: str,
+    files: Mapping[str, str] | None = None,
+) -> list[Problem]:
     """The problems of a refused plan, placed in the scenario file at ``field``.
 
-    A problem that names its own file (the road file) keeps it; an error without coded problems
-    becomes one ``plan_refused`` problem quoting it.
+    A problem that names its own file (the road file) keeps it; when no scenario field is to
+    blame (``field`` is ``name``), a problem of a data layer (the sites' ``phase`` column) is
+    placed in that layer's file (``files``, :attr:`PlanningArea.files`) with its own column and
+    value; an error without coded problems becomes one ``plan_refused`` problem quoting it.
     """
     file, line = scenario.origin(field)
     row = f"line {line}" if line else ""
+    files = files or {}
     problems = err.problems or [
         coded_problem("plan_refused", "", "", "", "", "", error=str(err).rstrip("."))
     ]
-    return [
-        p
-        if p.file
-        else dataclasses.replace(
-            p,
-            file=file,
-            layer=field.split(".")[0],
-            row_id=row,
-            column=f"{field}[].{p.column}" if p.column and field == "closures.roads" else field,
-            value=value or p.value,
-        )
-        for p in problems
-    ]
+    placed = []
+    for p in problems:
+        if p.file:
+            placed.append(p)
+        elif field == "name" and p.layer in files:
+            placed.append(dataclasses.replace(p, file=files[p.layer]))
+        else:
+            column = f"{field}[].{p.column}" if p.column and field == "closures.roads" else field
+            placed.append(
+                dataclasses.replace(
+                    p,
+                    file=file,
+                    layer=field.split(".")[0],
+                    row_id=row,
+                    column=column,
+                    value=value or p.value,
+                )
+            )
+    return placed
 
 
 def _in_sections(problems: list[Problem], scenario: Scenario) -> list[Problem]:
@@ -257,7 +272,9 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
         if own:  # a district refusal names its own field (districts.feeders, ...)
             field, must, value = own[0], "", ""
         msg = f"Scenario {scen.where(field)}{must}: {err}"
-        raise InfeasibleError(msg, problems=_in_scenario(err, scen, field, value)) from err
+        raise InfeasibleError(
+            msg, problems=_in_scenario(err, scen, field, value, area.files)
+        ) from err
     except NetworkError as err:
         field = "closures.roads" if scen.settings.closures else "area"
         msg = f"Scenario {scen.where(field)}: {err}"
