@@ -237,7 +237,7 @@ def test_log_names_final_paths(tmp_path: Path, caplog: pytest.LogCaptureFixture)
 
 
 def test_a_refusal_about_a_data_layer_is_placed_in_its_file(tmp_path: Path) -> None:
-    """A site fixed to a phase whose budget is too small: the sites file's phase column, not 'name'."""
+    """A site fixed to a phase over its budget: the sites file's phase column, not 'name'."""
     county = tmp_path / "tiny_county"
     shutil.copytree(HERE / "tiny_county", county)
     sites = county / "sites.csv"
@@ -246,7 +246,8 @@ def test_a_refusal_about_a_data_layer_is_placed_in_its_file(tmp_path: Path) -> N
     scenario = tmp_path / "tiny_budget.yaml"
     scenario.write_text(
         f"description: a phase budget below its fixed site's cost\narea:\n  folder: {county}\n"
-        "projection: {years: 1}\nrestoration: {sites_per_phase: null, budget_per_phase_yuan: [1000]}\n"
+        "projection: {years: 1}\n"
+        "restoration: {sites_per_phase: null, budget_per_phase_yuan: [1000]}\n"
         "districts: {enabled: false}\noutputs: {maps: false}\n",
         encoding="utf-8",
     )
