@@ -9,6 +9,7 @@ import pytest
 
 from geoplan.data.area import PlanningArea
 from geoplan.data.readers import read_planning_area
+from geoplan.outputs.plan_files import write_table
 from geoplan.plan.summary import county_summary, school_capacity, school_oversized
 
 TINY = Path(__file__).parent / "data" / "good" / "tiny"
@@ -59,3 +60,19 @@ def test_county_summary_adds_up(tiny: PlanningArea) -> None:
     assert summary.loc["total", "sites"] == 2
     assert summary.loc["T2", "sites"] == 2
     assert summary.loc["total", "township"] == "County total"
+
+
+def test_the_summary_csv_writes_counts_as_whole_numbers(tiny: PlanningArea, tmp_path: Path) -> None:
+    """Counts summed as floats read '195' in the CSV as in the workbook, not '195.0'."""
+    summary = county_summary(tiny).astype({"places_g1_3": float})
+    summary.loc["T1", "sites"] = float("nan")
+    summary["share"] = [0.5] + [2.0] * (len(summary) - 1)
+    write_table(summary, tmp_path / "county_summary")
+    text = (tmp_path / "county_summary.csv").read_text(encoding="utf-8-sig")
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    total = dict(zip(header, next(r for r in rows if r[0] == "total"), strict=True))
+    assert total["places_g1_3"] == "195" and total["share"] == "2"
+    t1 = dict(zip(header, next(r for r in rows if r[0] == "T1"), strict=True))
+    assert t1["sites"] == "" and t1["share"] == "0.5"
+    back = pd.read_csv(tmp_path / "county_summary.csv", encoding="utf-8-sig", index_col=0)
+    assert back.loc["total", "places_g1_3"] == 195

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import folium
 import networkx as nx
+import numpy as np
 import osmnx as ox
 import pandas as pd
 from folium import plugins
@@ -75,6 +76,25 @@ class OutputOptions:
     lang: str = "en"
 
 
+def _whole_numbers_plain(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the whole numbers of its float columns as integers (``2852``, not ``2852.0``).
+
+    Counts come out of the models as floats (sums, NaN for none); a CSV should read as the
+    workbook does. A column of whole numbers becomes ``Int64`` (missing stays empty); a column
+    mixing them with fractions (an indicator table's values) keeps its fractions as they are.
+    """
+    out = table.copy()
+    for name in out.columns[[pd.api.types.is_float_dtype(t) for t in out.dtypes]]:
+        values = out[name]
+        whole = values.notna() & np.isfinite(values) & (values == values.round())
+        if whole.sum() == values.notna().sum():
+            out[name] = values.astype("Int64")
+        elif whole.any():
+            shown = [int(v) if w else v for v, w in zip(values, whole, strict=True)]
+            out[name] = pd.Series(shown, index=out.index, dtype=object)
+    return out
+
+
 def write_table(
     table: pd.DataFrame,
     path: Path,
@@ -91,7 +111,7 @@ def write_table(
     their row's label (a table of indicators).
     """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
-    table.to_csv(csv, encoding="utf-8-sig")
+    _whole_numbers_plain(table).to_csv(csv, encoding="utf-8-sig")
 
     def header(name: str) -> str:
         return column_label(name, lang, seasons=seasons)
