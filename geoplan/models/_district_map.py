@@ -126,9 +126,9 @@ def _block_map(
             "b": np.concatenate([table["b"].to_numpy(), new % n]),
             "shared_m": np.concatenate([table["shared_m"].to_numpy(), np.full(new.size, np.nan)]),
             "gap_m": np.concatenate([table["gap_m"].to_numpy(), np.full(new.size, np.nan)]),
-            "source": ["measured"] * len(table) + ["added"] * new.size,
+            "source": pd.Series(["measured"] * len(table) + ["added"] * new.size, dtype=str),
         }
-    )
+    )  # source stays text with no pair at all (a map whose blocks touch none)
     codes = rows["a"].to_numpy() * n + rows["b"].to_numpy()
     rows.loc[np.isin(codes, added) & (rows["source"] == "measured"), "source"] = "measured, added"
     rows["used"] = ~np.isin(codes, list(removed))
