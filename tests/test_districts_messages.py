@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from test_districts import grid, islanded_town, row_town
 
 from geoplan.data.messages import problem_text
@@ -200,3 +201,24 @@ def test_the_shortage_and_extra_class_tables_have_chinese_headers(tmp_path: Path
     assert headers["district_shortages"] == ["编号", "学生数", "学位数", "缺少学位数"]
     assert "1-3年级增加班数" in headers["district_extra_classes"]
     assert not [h for row in headers.values() for h in row if str(h).isascii()]
+
+
+def test_two_schools_in_a_block_that_touches_nothing_point_to_the_gap_tolerance() -> None:
+    """Street blocks drawn apart (20 m streets) and two schools in one block: the fix names
+    districts.gap_tolerance_m, the cause (no block touches another), and reads in Chinese."""
+    blocks, schools = row_town(pupils=10.0)
+    streets = blocks.set_geometry(blocks.geometry.buffer(-10, join_style="mitre"))
+    schools = schools.set_geometry(shapely.points([(40, 50), (60, 50)]), crs=schools.crs)
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(streets, schools, levels=("primary",), method="exact", time_limit_s=5)
+    [problem] = info.value.problems
+    assert problem.code == "districts_shared_block_alone"
+    assert "5 of the map's 5 blocks touch none" in problem.message
+    assert "districts.gap_tolerance_m" in problem.fix
+    message, fix = _chinese(problem)
+    assert "5 个街区中有 5 个" in message and "districts.gap_tolerance_m" in fix
+    # the same schools on the map with its streets closed up: B anchors on a free neighbour
+    plan = plan_districts(
+        streets, schools, levels=("primary",), method="exact", time_limit_s=5, gap_tolerance_m=30
+    )
+    assert set(plan.blocks["school_primary"]) == {"sA", "sB"}

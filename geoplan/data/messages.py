@@ -1446,6 +1446,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "把这个街区分开。",
         ),
     },
+    "districts_shared_block_alone": {
+        "en": (
+            "School {school} shares its block with another school of the same level, and that "
+            "block touches no other block: {alone} of the map's {blocks} blocks touch none (the "
+            "map draws them apart, as street blocks with the streets left out).",
+            "Raise districts.gap_tolerance_m (about 30 for street blocks), or split the block.",
+        ),
+        "zh": (
+            "学校 {school} 与同学段的另一所学校位于同一街区,而该街区不与任何街区相邻:地图上 "
+            "{blocks} 个街区中有 {alone} 个不与任何街区相邻(地图把街区画得分开,"
+            "如不含街道的街区图)。",
+            "增大 districts.gap_tolerance_m(街区约 30),或把这个街区分开。",
+        ),
+    },
     "districts_extra_not_found_in_time": {
         "en": (
             "No plan with at most {most} extra classes per school and band was found within "

@@ -119,8 +119,14 @@ def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[s
         free = [int(v) for v in adjacency.indices[adjacency.indptr[h] : adjacency.indptr[h + 1]]]
         free = [v for v in free if v not in taken]
         if not free:
-            problem = coded_problem("districts_shared_block", "", "schools", "", "", "",
-                                    school=repr(names[j]))  # fmt: skip
+            degree = np.diff(adjacency.indptr)
+            if degree[h] == 0:  # the block touches nothing: the map draws its blocks apart
+                problem = coded_problem("districts_shared_block_alone", "", "schools", "", "", "",
+                                        school=repr(names[j]), alone=int((degree == 0).sum()),
+                                        blocks=len(degree))  # fmt: skip
+            else:
+                problem = coded_problem("districts_shared_block", "", "schools", "", "", "",
+                                        school=repr(names[j]))  # fmt: skip
             raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
         out[j] = free[0]
         taken.add(free[0])
