@@ -223,7 +223,11 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("scenario", type=Path, help="scenario file (.yaml)")
     _add_out(p)
-    _add_lang(p, "language of the problems reported when the input is refused")
+    _add_lang(
+        p,
+        "language of the problems reported when the input is refused (the maps and tables "
+        "are in the scenario's outputs.lang)",
+    )
     p.set_defaults(handler=_run_run)
 
 
