@@ -350,3 +350,136 @@ def check_map_in_browser(
         if problems:
             pytest.fail(f"{page_path}:\n  - " + "\n  - ".join(problems))
     return report
+
+
+@dataclass
+class LabelCheck:
+    """Township labels against markers on a page as it opens (:func:`label_marker_overlaps`)."""
+
+    shown: int
+    """Labels shown on screen."""
+    hidden: int
+    """Labels hidden until a closer zoom (they cover nothing)."""
+    markers: int
+    """Marker boxes on screen (a pin and its shadow count as two)."""
+    overlaps: list[str]
+    """One line per label box meeting a marker box."""
+
+
+_BOXES_JS = r"""
+(markerLayers) => {
+  const maps = Object.keys(window).filter(k => {
+    try { return window[k] instanceof L.Map; } catch (e) { return false; }
+  }).map(k => window[k]);
+  const controls = Object.keys(window).filter(k => {
+    try { const v = window[k]; return k.endsWith('_layers') && v && v.overlays; }
+    catch (e) { return false; }
+  }).map(k => window[k]);
+  const decode = s => { const d = document.createElement('div'); d.innerHTML = s;
+                        return d.textContent; };
+  const rect = e => { const b = e.getBoundingClientRect();
+                      return [b.left, b.top, b.right, b.bottom]; };
+  const shown = e => { const b = e.getBoundingClientRect();
+                       return b.width > 0 && b.height > 0 && b.right > 0 && b.bottom > 0
+                              && b.left < innerWidth && b.top < innerHeight; };
+  const all = [...document.querySelectorAll('.leaflet-tooltip.geoplan-label')];
+  const hidden = all.filter(e => getComputedStyle(e).visibility === 'hidden').length;
+  const labels = all.filter(e => shown(e) && getComputedStyle(e).visibility !== 'hidden')
+    .map(e => ({text: e.innerText, box: rect(e)}));
+  const leaves = (layer, out) => {
+    if (typeof layer.getLayers === 'function') layer.getLayers().forEach(l => leaves(l, out));
+    else out.push(layer);
+    return out;
+  };
+  const markers = [];
+  for (const c of controls) {
+    for (const [name, layer] of Object.entries(c.overlays)) {
+      const key = decode(name);
+      if (!markerLayers.some(n => key.startsWith(n))) continue;
+      for (const m of maps) {
+        if (!m.hasLayer(layer)) continue;
+        const origin = m.getContainer().getBoundingClientRect();
+        for (const l of leaves(layer, [])) {
+          if (l._icon) {  // a DOM marker: its icon and shadow
+            for (const e of [l._icon, l._shadow]) {
+              if (e && shown(e)) markers.push({layer: key, box: rect(e)});
+            }
+          } else if (l instanceof L.CircleMarker) {  // drawn on the canvas
+            const p = m.latLngToContainerPoint(l.getLatLng());
+            const r = l.getRadius() + (l.options.stroke ? l.options.weight / 2 : 0);
+            markers.push({layer: key, box: [origin.left + p.x - r, origin.top + p.y - r,
+                                            origin.left + p.x + r, origin.top + p.y + r]});
+          }
+        }
+      }
+    }
+  }
+  return {labels: labels, hidden: hidden, markers: markers};
+}
+"""
+
+
+def label_marker_overlaps(
+    path: str | os.PathLike[str],
+    marker_layers: list[str],
+    *,
+    viewport: tuple[int, int] = (1200, 800),
+    screenshot: str | os.PathLike[str] | None = None,
+) -> LabelCheck:
+    """Township labels whose box meets a marker's, on a page as it opens (network refused).
+
+    Parameters
+    ----------
+    path
+        The HTML file.
+    marker_layers
+        Layer-control overlay names (as displayed; a name matches every overlay it begins)
+        whose markers no label may cover: awesome-marker icons and their shadows are measured
+        from the DOM (``getBoundingClientRect``), canvas circle markers from Leaflet.
+    viewport
+        Window size in CSS pixels.
+    screenshot
+        Where to write a PNG of the page as measured (``None``: none).
+
+    Returns
+    -------
+    LabelCheck
+        What was measured.
+    """
+    require_browser()
+    from playwright.sync_api import Route, sync_playwright
+
+    page_url = Path(path).resolve().as_uri()
+
+    def route(r: Route) -> None:
+        if r.request.url.startswith(LOCAL_SCHEMES):
+            r.continue_()
+        else:
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(
+                viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+            )
+            page.route("**/*", route)
+            page.goto(page_url, wait_until="load")
+            page.wait_for_timeout(300)
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot))
+            seen = page.evaluate(_BOXES_JS, marker_layers)
+        finally:
+            browser.close()
+
+    def meet(a: list[float], b: list[float]) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    overlaps = [
+        f"label {lab['text']!r} {[round(v) for v in lab['box']]} covers a marker of "
+        f"{mark['layer']!r} {[round(v) for v in mark['box']]}"
+        for lab in seen["labels"]
+        for mark in seen["markers"]
+        if meet(lab["box"], mark["box"])
+    ]
+    return LabelCheck(len(seen["labels"]), int(seen["hidden"]), len(seen["markers"]), overlaps)

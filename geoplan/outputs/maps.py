@@ -34,6 +34,15 @@ from geoplan.data.area import PlanningArea
 from geoplan.data.crs import wgs84_to_gcj02
 from geoplan.errors import ArgumentError, ArgumentTypeError
 from geoplan.outputs._offline import inline_assets
+from geoplan.outputs.label_placement import (
+    LABEL_CSS,
+    LABEL_VIEWPORT_PX,
+    SCHOOL_ICON_BOX_PX,
+    MarkerLayer,
+    circle_box_px,
+    fit_zoom,
+    label_points,
+)
 from geoplan.outputs.labels import MAP_LABELS, texts
 from geoplan.rules import BANDS, SCHOOL_KINDS, grade_label
 
@@ -69,6 +78,8 @@ __all__ = [
     "render_offline",
     "save_offline",
     "school_color",
+    "school_markers",
+    "site_markers",
     "to_display",
 ]
 
@@ -88,6 +99,9 @@ SCHOOL_STYLE: Mapping[str, tuple[str, str]] = {
     "middle": ("darkgreen", "graduation-cap"),
 }
 """Awesome-markers colour and Font Awesome 6 (solid) icon of each school kind."""
+
+_SITE_RADIUS_PX = 6
+_SITE_WEIGHT_PX = 3
 
 _MARKER_HEX = {
     "orange": "#f69730",
@@ -262,6 +276,8 @@ def feature_layer(
     marker: folium.Marker | folium.CircleMarker | None = None,
     show: bool = True,
     permanent_tips: bool = False,
+    tip_at: Sequence[tuple[float, float] | None] | None = None,
+    tip_from: Sequence[int | None] | None = None,
 ) -> folium.GeoJson:
     """A GeoJSON layer whose tooltips and popups are given, already escaped, per feature.
 
@@ -281,6 +297,11 @@ def feature_layer(
         Whether the layer is on when the map opens.
     permanent_tips
         Show tooltips as permanent labels.
+    tip_at
+        Where each feature's permanent label is centred, ``(lat, lon)`` in the drawn frame
+        (``None``: Leaflet's default, the polygon's centre).
+    tip_from
+        The zoom from which each feature's permanent label is shown (``None``: always).
 
     Returns
     -------
@@ -295,6 +316,10 @@ def feature_layer(
     }
     if "name" in gdf.columns:
         props["name"] = [escape(n) for n in gdf["name"]]
+    if tip_at is not None:
+        props["tip_at"] = [None if at is None else [at[0], at[1]] for at in tip_at]
+    if tip_from is not None:
+        props["tip_from"] = list(tip_from)
     data = _feature_collection(gdf, props)
     tip_options = (
         "{permanent: true, direction: 'center', className: 'geoplan-label'}"
@@ -305,6 +330,18 @@ def feature_layer(
     bind = JsCode(
         "function(feature, layer) {"
         f" layer.bindTooltip(feature.properties.tip, {tip_options});"
+        # a permanent label opens at the polygon's centre when the layer is added; move it
+        " var at = feature.properties.tip_at;"
+        " if (at) { layer.on('add', function () { layer.openTooltip(L.latLng(at[0], at[1])); }); }"
+        # a label with no room as the map opens is shown from the zoom it has room at
+        " var from = feature.properties.tip_from;"
+        " if (from !== null && from !== undefined) {"
+        "  var fit = function () { var t = layer.getTooltip(), el = t && t.getElement();"
+        "   if (el && layer._map) {"
+        "    el.style.visibility = layer._map.getZoom() >= from ? '' : 'hidden'; } };"
+        "  layer.on('add', function () { fit(); layer._map.on('zoomend', fit); });"
+        "  layer.on('remove', function () { if (layer._map) layer._map.off('zoomend', fit); });"
+        " }"
         " layer.bindPopup(feature.properties.popup, {maxWidth: 320}); }"
     )
     return folium.GeoJson(
@@ -348,6 +385,8 @@ BASEMAPS: Mapping[str, Mapping[str, str]] = {
 
 _TIANDITU_KEY = re.compile(r"[A-Za-z0-9]{8,64}")
 _FRAME_KEY = "geoplan_frame"
+_FIT_KEY = "geoplan_fit"
+"""The bounds a map opens fitted to and the window size its labels are placed for."""
 _PRUNED_ASSETS = frozenset({"jquery", "bootstrap", "bootstrap_css", "glyphicons_css"})
 """folium defaults geoplan's maps never use (Bootstrap, its glyph font, jQuery): not inlined."""
 
@@ -426,9 +465,7 @@ def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) 
             "box-shadow:0 1px 4px rgba(0,0,0,.3)}"
             ".geoplan-legend i{display:inline-block;width:12px;height:12px;margin-right:6px;"
             "border-radius:50%;vertical-align:middle}"
-            ".leaflet-tooltip.geoplan-label{background:transparent;border:none;box-shadow:none;"
-            "font-weight:600;color:#444;text-shadow:0 0 3px #fff}"
-            ".leaflet-tooltip.geoplan-label:before{display:none}"
+            f"{LABEL_CSS}"
             ".geoplan-side{position:absolute;top:48px;z-index:1000;background:rgba(255,255,255,.9);"
             "padding:2px 8px;border-radius:4px;font:600 13px 'Noto Sans CJK SC',sans-serif}"
             "</style>"
@@ -520,13 +557,23 @@ def new_map(
     _prune_defaults(m)
     if basemap is not None:
         add_basemap(m, basemap, tianditu_key=tianditu_key)
-    _fit(m, (minx, miny, maxx, maxy))
+    size = (_css_px(width, LABEL_VIEWPORT_PX[0]), _css_px(height, LABEL_VIEWPORT_PX[1]))
+    _fit(m, (minx, miny, maxx, maxy), size)
     _page_style(_figure(m), title=title, synthetic=synthetic, lang=lang)
     _add_background(m, background)
     return m
 
 
-def _fit(m: folium.Map, bounds: tuple[float, float, float, float]) -> None:
+def _css_px(size: str, default: float) -> float:
+    """A CSS size in pixels (``"420px"``); ``default`` for a relative one (``"100%"``)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*px\s*", size)
+    return float(match.group(1)) if match else float(default)
+
+
+def _fit(
+    m: folium.Map, bounds: tuple[float, float, float, float], size_px: tuple[float, float]
+) -> None:
+    vars(m)[_FIT_KEY] = (bounds, size_px)
     minx, miny, maxx, maxy = bounds
     if frame_of(m) == "gcj02":
         lons, lats = wgs84_to_gcj02(np.array([minx, maxx]), np.array([miny, maxy]))
@@ -575,7 +622,8 @@ def dual_map(
         _prune_defaults(m)
         if basemap is not None:
             add_basemap(m, basemap, tianditu_key=tianditu_key)
-        _fit(m, (minx, miny, maxx, maxy))
+        # each side is half the window
+        _fit(m, (minx, miny, maxx, maxy), (LABEL_VIEWPORT_PX[0] / 2, LABEL_VIEWPORT_PX[1]))
         _add_background(m, background)
         if caption:
             where = "left:10px" if side == 0 else "left:calc(50% + 10px)"
@@ -649,20 +697,30 @@ def bounds_of(*layers: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
 
 
 def add_townships(
-    m: folium.Map, gdf: gpd.GeoDataFrame, *, lang: str = "en", name: str | None = None
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    *,
+    lang: str = "en",
+    name: str | None = None,
+    avoid: Sequence[MarkerLayer] = (),
 ) -> folium.GeoJson | None:
     """Township boundaries, with their names as labels and a popup.
+
+    Each label is centred inside its township, clear of the markers in ``avoid`` at the zoom the
+    map opens at (:func:`geoplan.outputs.label_placement.label_points`).
 
     Parameters
     ----------
     m
-        The map.
+        The map (made by :func:`new_map` or :func:`dual_map`).
     gdf
         Townships (polygons, ``name`` column).
     lang
         Label language.
     name
         Layer name (default: the translated "Townships").
+    avoid
+        The point markers this map draws (:func:`school_markers`, :func:`site_markers`).
 
     Returns
     -------
@@ -672,10 +730,15 @@ def add_townships(
     if not len(gdf):
         return None
     labels = texts(MAP_LABELS, lang)
-    shown = to_display(gdf, gcj02=frame_of(m) == "gcj02")
+    gcj02 = frame_of(m) == "gcj02"
+    shown = to_display(gdf, gcj02=gcj02)
     names = [escape(n) for n in shown["name"]]
     popups = [html_table([(labels["name"], n)], title=labels["township"]) for n in shown["name"]]
     style = {"color": TOWNSHIP_LINE, "weight": 1.5, "fillColor": "#ffffff", "fillOpacity": 0.15}
+    fit = vars(m).get(_FIT_KEY)
+    bounds, size = fit if fit is not None else (bounds_of(gdf), LABEL_VIEWPORT_PX)
+    placed = label_points(gdf, [str(n) for n in gdf["name"]], avoid, zoom=fit_zoom(bounds, size))
+    at = to_display(placed, gcj02=gcj02)
     layer = feature_layer(
         shown,
         name=name or labels["townships"],
@@ -683,9 +746,21 @@ def add_townships(
         popups=popups,
         styles=[style] * len(shown),
         permanent_tips=True,
+        tip_at=[None if p is None or p.is_empty else (p.y, p.x) for p in at.geometry],
+        tip_from=[None if pd.isna(z) else int(z) for z in at["min_zoom"]],
     )
     layer.add_to(m)
     return layer
+
+
+def school_markers(gdf: gpd.GeoDataFrame) -> MarkerLayer:
+    """The schools :func:`add_schools` draws, as markers a township label must not cover."""
+    return MarkerLayer(gdf, SCHOOL_ICON_BOX_PX)
+
+
+def site_markers(gdf: gpd.GeoDataFrame) -> MarkerLayer:
+    """The sites :func:`add_sites` draws, as markers a township label must not cover."""
+    return MarkerLayer(gdf, circle_box_px(_SITE_RADIUS_PX, _SITE_WEIGHT_PX))
 
 
 def _pupils(gdf: gpd.GeoDataFrame) -> pd.Series:
@@ -875,9 +950,9 @@ def add_sites(
     colors = _colors(gdf, color_by, SITE_COLOR)
     styles = [
         {
-            "radius": 6,
+            "radius": _SITE_RADIUS_PX,
             "color": c,
-            "weight": 3,
+            "weight": _SITE_WEIGHT_PX,
             "fill": True,
             "fillColor": "#ffffff",
             "fillOpacity": 1.0,
@@ -899,7 +974,7 @@ def add_sites(
         tips=tips,
         popups=popups,
         styles=styles,
-        marker=folium.CircleMarker(location=None, radius=6),
+        marker=folium.CircleMarker(location=None, radius=_SITE_RADIUS_PX),
     )
     layer.add_to(m)
     return layer
@@ -1049,7 +1124,12 @@ def overview_map(
         basemap=basemap,
         tianditu_key=tianditu_key,
     )
-    add_townships(m, area.townships, lang=lang)
+    add_townships(
+        m,
+        area.townships,
+        lang=lang,
+        avoid=[school_markers(area.schools), site_markers(area.sites)],
+    )
     if roads is not None:
         add_roads(m, roads, lang=lang, show=False)
     villages = add_villages(m, area.villages, lang=lang)

@@ -20,6 +20,7 @@ import shapely
 from geoplan.errors import ArgumentError
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps
+from geoplan.outputs.label_placement import MarkerLayer
 from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
 from geoplan.plan.pipeline import PlanResult, destination_points
 from geoplan.rules import BANDS
@@ -148,8 +149,14 @@ def village_popup_rows(
 
 
 def _base(
-    result: PlanResult, title: str, lang: str, basemap: str | None, tianditu_key: str | None
+    result: PlanResult,
+    title: str,
+    lang: str,
+    basemap: str | None,
+    tianditu_key: str | None,
+    avoid: Sequence[MarkerLayer],
 ) -> folium.Map:
+    """The map every plan map draws on: county, townships labelled clear of ``avoid``."""
     area = result.area
     county = area.townships[["geometry"]].dissolve() if len(area.townships) else None
     m = maps.new_map(
@@ -161,7 +168,7 @@ def _base(
         basemap=basemap,
         tianditu_key=tianditu_key,
     )
-    maps.add_townships(m, area.townships, lang=lang)
+    maps.add_townships(m, area.townships, lang=lang, avoid=avoid)
     return m
 
 
@@ -187,7 +194,14 @@ def journeys_map(
     text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
     state = text["after"] if after else text["before"]
-    m = _base(result, f"{text['journeys']} ({state})", lang, basemap, tianditu_key)
+    m = _base(
+        result,
+        f"{text['journeys']} ({state})",
+        lang,
+        basemap,
+        tianditu_key,
+        [maps.school_markers(_open_schools(result))],
+    )
     assignment = result.after if after else result.before
     first: folium.GeoJson | None = None
     for i, band in enumerate(bands):
@@ -228,7 +242,14 @@ def restoration_map(
     """Sites coloured by restoration phase; villages by grades 1-3 journey today and after."""
     text = texts(PLAN_MAP_TEXT, lang)
     band_names: dict[str, str] = text["band"]
-    m = _base(result, str(text["restoration"]), lang, basemap, tianditu_key)
+    m = _base(
+        result,
+        str(text["restoration"]),
+        lang,
+        basemap,
+        tianditu_key,
+        [maps.school_markers(_open_schools(result)), maps.site_markers(result.area.sites)],
+    )
     searched: folium.GeoJson | None = None
     for label, assignment, show in (
         (text["before"], result.before, False),
@@ -506,6 +527,7 @@ def school_journeys_map(
         lang,
         basemap,
         tianditu_key,
+        [maps.school_markers(result.schools.loc[[school]])],
     )
     if len(villages) and len(lines):
         shown = maps.to_display(lines, tolerance_m=10.0, gcj02=maps.frame_of(m) == "gcj02")
@@ -601,8 +623,20 @@ def before_after_map(
         tianditu_key=tianditu_key,
     )
     for m, (label, result, assignment, restored) in zip((dual.m1, dual.m2), sides, strict=True):
+        sites: gpd.GeoDataFrame | None = None
+        if restored and result.restoration is not None and len(result.restoration.restored):
+            ids = [str(i) for i in result.restoration.restored.index]
+            phase = result.restoration.restored["phase"].astype("int64")
+            sites = area.sites.loc[ids].assign(phase=phase.reindex(ids).to_numpy())
+        avoid = [maps.school_markers(_open_schools(result))]
+        if sites is not None:
+            avoid.append(maps.site_markers(sites))
         maps.add_townships(
-            m, area.townships, lang=lang, name=f"{texts(MAP_LABELS, lang)['townships']} ({label})"
+            m,
+            area.townships,
+            lang=lang,
+            name=f"{texts(MAP_LABELS, lang)['townships']} ({label})",
+            avoid=avoid,
         )
         vlayer = maps.add_villages(
             m,
@@ -614,13 +648,11 @@ def before_after_map(
                 assignment, band, result.schools, lang=lang, suffix=str(label)
             ),
         )
-        if restored and result.restoration is not None and len(result.restoration.restored):
-            ids = [str(i) for i in result.restoration.restored.index]
-            phase = result.restoration.restored["phase"].astype("int64")
+        if sites is not None:
             maps.add_sites(
                 m,
-                area.sites.loc[ids].assign(phase=phase.reindex(ids).to_numpy()),
-                color_by=phase_colors(phase),
+                sites,
+                color_by=phase_colors(sites["phase"]),
                 lang=lang,
                 name=f"{text['restoration']} ({label})",
             )
@@ -666,7 +698,14 @@ def ways_map(
     band_names: dict[str, str] = text["band"]
     way_names: dict[str, str] = text["way_names"]
     state = text["after"] if after else text["before"]
-    m = _base(result, f"{text['ways']} ({state})", lang, basemap, tianditu_key)
+    m = _base(
+        result,
+        f"{text['ways']} ({state})",
+        lang,
+        basemap,
+        tianditu_key,
+        [maps.school_markers(_open_schools(result))],
+    )
     assignment = ways.assignment
     villages = result.area.villages
     dest = destination_points(result.schools, result.area.sites)

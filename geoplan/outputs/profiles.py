@@ -34,6 +34,7 @@ from geoplan.atomic import write_atomic
 from geoplan.errors import ArgumentError
 from geoplan.outputs import maps, plan_maps, printing
 from geoplan.outputs._templates import render
+from geoplan.outputs.label_placement import MarkerLayer, circle_box_px
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
 from geoplan.plan.evaluate import COUNT_FIGURES, band_figure, journey_figures, school_load
 from geoplan.plan.needs import final_enrolment
@@ -289,6 +290,15 @@ def _light_map(m: folium.Map) -> None:
     m.default_css = [i for i in m.default_css if i[0] not in _PRUNED_FOR_PROFILES]
 
 
+_SCHOOL_RADIUS_PX = 9
+_SCHOOL_WEIGHT_PX = 2
+
+
+def _school_markers(schools: gpd.GeoDataFrame) -> MarkerLayer:
+    """The circles :func:`_school_layer` draws, as markers a township label must not cover."""
+    return MarkerLayer(schools, circle_box_px(_SCHOOL_RADIUS_PX, _SCHOOL_WEIGHT_PX))
+
+
 def _school_layer(m: folium.Map, schools: gpd.GeoDataFrame, lang: str, name: str) -> None:
     """Schools as big outlined circles (no icon font: keeps profile pages small)."""
     labels = texts(MAP_LABELS, lang)
@@ -300,9 +310,9 @@ def _school_layer(m: folium.Map, schools: gpd.GeoDataFrame, lang: str, name: str
     ]
     styles = [
         {
-            "radius": 9,
+            "radius": _SCHOOL_RADIUS_PX,
             "color": "#000000",
-            "weight": 2,
+            "weight": _SCHOOL_WEIGHT_PX,
             "fill": True,
             "fillColor": maps._MARKER_HEX[maps.SCHOOL_STYLE.get(str(k), ("darkred", ""))[0]],
             "fillOpacity": 1.0,
@@ -315,7 +325,7 @@ def _school_layer(m: folium.Map, schools: gpd.GeoDataFrame, lang: str, name: str
         tips=tips,
         popups=popups,
         styles=styles,
-        marker=folium.CircleMarker(location=None, radius=9),
+        marker=folium.CircleMarker(location=None, radius=_SCHOOL_RADIUS_PX),
     ).add_to(m)
 
 
@@ -344,7 +354,7 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
         (minx - pad, miny - pad, maxx + pad, maxy + pad), lang=lang, width="100%", height="420px"
     )
     _light_map(m)
-    maps.add_townships(m, result.area.townships, lang=lang)
+    maps.add_townships(m, result.area.townships, lang=lang, avoid=[_school_markers(school)])
     if district is not None:
         shown = maps.to_display(district)
         maps.feature_layer(
@@ -410,7 +420,7 @@ def index_page(result: PlanResult, table: pd.DataFrame, *, lang: str = "en") -> 
     schools = result.schools.loc[table.index]
     m = maps.new_map(maps.bounds_of(area.townships, schools), lang=lang, height="480px")
     _light_map(m)
-    maps.add_townships(m, area.townships, lang=lang)
+    maps.add_townships(m, area.townships, lang=lang, avoid=[_school_markers(schools)])
     _school_layer(m, schools, lang, text["school"])
     maps.add_layer_control(m)
     root = maps._figure(m)
