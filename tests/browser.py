@@ -157,8 +157,7 @@ class BrowserReport:
         return out
 
 
-_INSPECT_JS = r"""
-([openAll, maxPerLayer]) => {
+_LEAFLET_PAGE_JS = r"""
   const maps = Object.keys(window).filter(k => {
     try { return window[k] instanceof L.Map; } catch (e) { return false; }
   }).map(k => window[k]);
@@ -168,7 +167,17 @@ _INSPECT_JS = r"""
   }).map(k => window[k]);
   const decode = s => { const d = document.createElement('div'); d.innerHTML = s;
                         return d.textContent; };
-  const leaves = (layer, out) => {
+"""
+"""The start of every page probe: the page's Leaflet maps and layer controls, and ``decode``
+(HTML entities to text)."""
+
+
+_INSPECT_JS = (
+    r"""
+([openAll, maxPerLayer]) => {
+"""
+    + _LEAFLET_PAGE_JS
+    + r"""  const leaves = (layer, out) => {
     if (typeof layer.getLayers === 'function') {
       layer.getLayers().forEach(l => leaves(l, out));
     } else { out.push(layer); }
@@ -237,6 +246,7 @@ _INSPECT_JS = r"""
           text: document.body.innerText, title: document.title};
 }
 """
+)
 
 
 def _measure(png: Path) -> tuple[int, float]:
@@ -366,18 +376,12 @@ class LabelCheck:
     """One line per label box meeting a marker box."""
 
 
-_BOXES_JS = r"""
+_BOXES_JS = (
+    r"""
 (markerLayers) => {
-  const maps = Object.keys(window).filter(k => {
-    try { return window[k] instanceof L.Map; } catch (e) { return false; }
-  }).map(k => window[k]);
-  const controls = Object.keys(window).filter(k => {
-    try { const v = window[k]; return k.endsWith('_layers') && v && v.overlays; }
-    catch (e) { return false; }
-  }).map(k => window[k]);
-  const decode = s => { const d = document.createElement('div'); d.innerHTML = s;
-                        return d.textContent; };
-  const rect = e => { const b = e.getBoundingClientRect();
+"""
+    + _LEAFLET_PAGE_JS
+    + r"""  const rect = e => { const b = e.getBoundingClientRect();
                       return [b.left, b.top, b.right, b.bottom]; };
   const shown = e => { const b = e.getBoundingClientRect();
                        return b.width > 0 && b.height > 0 && b.right > 0 && b.bottom > 0
@@ -417,6 +421,7 @@ _BOXES_JS = r"""
   return {labels: labels, hidden: hidden, markers: markers};
 }
 """
+)
 
 
 def label_marker_overlaps(
