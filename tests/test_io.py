@@ -276,3 +276,14 @@ def test_kml_without_names_lists_the_fields_it_has(tmp_path: Path) -> None:
     errors = [p for p in problems if p.severity == "error"]
     assert [p.code for p in errors] == ["kml_no_names"], errors
     assert "村名" in errors[0].message and "<name>" in errors[0].fix
+
+
+def test_a_header_mapped_onto_a_column_the_file_also_has_keeps_both(tiny: Path) -> None:
+    """``名称: name`` in columns.yaml beside a ``name`` column: 名称 read, ``name`` kept apart."""
+    villages = pd.read_csv(tiny / "villages.csv", dtype=str)
+    villages["name"] = [f"Village {k}" for k in range(len(villages))]
+    villages.to_csv(tiny / "villages.csv", index=False)
+    (tiny / "columns.yaml").write_text("villages:\n  名称: name\n", encoding="utf-8")
+    area = read_planning_area(tiny)
+    assert list(area.villages["name"]) == list(villages["名称"])
+    assert list(area.villages["name'"]) == list(villages["name"])

@@ -560,6 +560,7 @@ def _rename(
                 )
             )
     renames: dict[str, str] = {}
+    kept: list[str] = []
     for target in dict.fromkeys(t for _, t in readings.values()):
         fits = [(s, h) for h, (s, t) in readings.items() if t == target]
         best = min(s for s, _ in fits)
@@ -578,6 +579,7 @@ def _rename(
         renames[strongest[0]] = target
         for _, other in fits:
             if other not in strongest:
+                kept.append(other)
                 problems.append(
                     source.coded(
                         "header_also_fits",
@@ -613,6 +615,17 @@ def _rename(
                     layer=layer,
                 )
             )
+    taken = set(headers) | set(renames.values())
+    extras: dict[str, str] = {}
+    for other in kept:
+        if other in renames.values():
+            # an extra column spelt as the target (``name`` beside ``村名: name``) keeps its
+            # values under another name, so the layer never holds two columns of one name
+            extra = other
+            while extra in taken:
+                extra += "'"
+            taken.add(extra)
+            extras[other] = extra
     synonyms = [f"{h} → {t}" for h, t in renames.items() if readings[h][0] == 2]
     if synonyms:
         problems.append(
@@ -620,7 +633,7 @@ def _rename(
                 "headers_by_synonym", in_layer=layer, severity="note", synonyms=", ".join(synonyms)
             )
         )
-    return frame.rename(columns=renames), renames
+    return frame.rename(columns={**renames, **extras}), renames
 
 
 # --------------------------------------------------------------------------- coordinates
