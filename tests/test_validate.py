@@ -211,3 +211,47 @@ def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -
     (few,) = [p for p in short if p.code == "unknown_township"]
     assert "(T1 (东乡), T2 (西乡))" in few.fix and "in all" not in few.fix
     assert "共" not in problem_text(few, "zh")[1]
+
+
+def _township_lines_kml(folder: Path, *, close: bool) -> None:
+    """The tiny county's townships as 2bulu/Ovital tracks: one LineString per boundary."""
+    towns = gpd.read_file(folder / "townships.geojson")
+    marks = []
+    for tid, name, shape in zip(towns["id"], towns["name"], towns.geometry, strict=True):
+        coords = list(shape.exterior.coords)
+        if not close and tid == "T2":
+            coords = coords[:-1]  # a walked track that stops short of its start
+        line = " ".join(f"{x},{y},0" for x, y in coords)
+        marks.append(
+            f'<Placemark id="{tid}"><name>{name}</name><LineString>'
+            f"<coordinates>{line}</coordinates></LineString></Placemark>"
+        )
+    (folder / "townships.geojson").unlink()
+    (folder / "townships.kml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Folder><name>轨迹</name>{''.join(marks)}</Folder></Document></kml>",
+        encoding="utf-8",
+    )
+
+
+def test_township_boundaries_saved_as_closed_tracks_are_read_as_polygons(tmp_path: Path) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    want = gpd.read_file(folder / "townships.geojson").set_index("id").to_crs(3857)
+    _township_lines_kml(folder, close=True)
+    problems = validate_folder(folder)
+    assert [p for p in problems if p.severity != "note"] == []
+    notes = [p.row_id for p in problems if p.code == "closed_line_as_polygon"]
+    assert notes == ["T1", "T2"]
+    got = read_planning_area(folder).townships.to_crs(3857)
+    for tid in ("T1", "T2"):
+        assert got.geometry[tid].symmetric_difference(want.geometry[tid]).area < 1.0
+
+
+def test_a_township_that_is_an_open_line_is_one_error_without_a_cascade(tmp_path: Path) -> None:
+    """Without T2's polygon the county's edge is unknown: no village is called outside it."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    _township_lines_kml(folder, close=False)
+    errors = [p for p in validate_folder(folder) if p.severity == "error"]
+    assert [(p.code, p.row_id, p.value) for p in errors] == [("wrong_geometry", "T2", "LineString")]

@@ -126,6 +126,17 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("几何类型不对;{layer} 图层应为 {allowed}。", "将 {layer} 保存为 {allowed} 要素。"),
     },
+    "closed_line_as_polygon": {
+        "en": (
+            "A closed line (a boundary drawn or walked as a track, as 2bulu and Ovital save "
+            "them) is read as the polygon it encloses.",
+            "Nothing to do; check the shape on the map.",
+        ),
+        "zh": (
+            "闭合线(两步路、奥维等以轨迹形式保存的边界)已按其围成的多边形读取。",
+            "无需处理;请在地图上核对形状。",
+        ),
+    },
     "invalid_polygon": {
         "en": (
             "Invalid polygon; repaired with make_valid.",

@@ -282,6 +282,14 @@ def _check_column(
     return texts
 
 
+def _closed_lines(geom: Any) -> bool:
+    """Whether ``geom`` is a line or lines each ending where it starts (a drawn boundary)."""
+    if geom.geom_type not in ("LineString", "MultiLineString"):
+        return False
+    parts = shapely.get_parts(geom)
+    return all(len(shapely.get_coordinates(g)) >= 4 and g.is_closed for g in parts)
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, row_ids: list[str], col: _Collector) -> Any:
     geoms = gdf.geometry.copy()
     reported = (
@@ -296,6 +304,11 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, row_ids: list[str], col: 
         if geom is None or geom.is_empty:
             col.coded("missing_geometry", row_ids[i], "geometry", "")
             continue
+        if "Polygon" in allowed and _closed_lines(geom):
+            geom = shapely.polygons([shapely.get_coordinates(g) for g in shapely.get_parts(geom)])
+            geoms.iloc[i] = geom[0] if len(geom) == 1 else shapely.MultiPolygon(list(geom))
+            col.coded("closed_line_as_polygon", row_ids[i], "geometry", "", severity="note")
+            geom = geoms.iloc[i]
         if geom.geom_type not in allowed:
             col.coded(
                 "wrong_geometry",
@@ -529,8 +542,10 @@ def _check_boundary(
     problems: list[Problem],
 ) -> None:
     townships = checked.get("townships")
-    if townships is None or len(townships) == 0 or not math.isfinite(tolerance_m):
+    if townships is None or not math.isfinite(tolerance_m):
         return
+    if len(townships) == 0 or not townships.geom_type.isin(GEOMETRY_TYPES["townships"]).all():
+        return  # a township that is no polygon is reported already; the county's edge is unknown
     boundary = shapely.union_all(townships.geometry.to_numpy())
     _check_township_edges(townships, boundary, files.get("townships", "townships"), problems)
     for layer in ("villages", "schools", "sites", "blocks"):
