@@ -451,6 +451,26 @@ def label_marker_overlaps(
     LabelCheck
         What was measured.
     """
+    seen = _probe_offline(path, _BOXES_JS, marker_layers, viewport, screenshot)
+
+    overlaps = [
+        f"label {lab['text']!r} {[round(v) for v in lab['box']]} covers a marker of "
+        f"{mark['layer']!r} {[round(v) for v in mark['box']]}"
+        for lab in seen["labels"]
+        for mark in seen["markers"]
+        if _meet(lab["box"], mark["box"])
+    ]
+    return LabelCheck(len(seen["labels"]), int(seen["hidden"]), len(seen["markers"]), overlaps)
+
+
+def _probe_offline(
+    path: str | os.PathLike[str],
+    probe_js: str,
+    arg: Any,
+    viewport: tuple[int, int],
+    screenshot: str | os.PathLike[str] | None,
+) -> Any:
+    """Open ``path`` with the network refused and evaluate ``probe_js(arg)`` as the page opens."""
     require_browser()
     from playwright.sync_api import Route, sync_playwright
 
@@ -473,18 +493,66 @@ def label_marker_overlaps(
             page.wait_for_timeout(300)
             if screenshot is not None:
                 page.screenshot(path=str(screenshot))
-            seen = page.evaluate(_BOXES_JS, marker_layers)
+            return page.evaluate(probe_js, arg)
         finally:
             browser.close()
 
-    def meet(a: list[float], b: list[float]) -> bool:
-        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
-    overlaps = [
-        f"label {lab['text']!r} {[round(v) for v in lab['box']]} covers a marker of "
-        f"{mark['layer']!r} {[round(v) for v in mark['box']]}"
-        for lab in seen["labels"]
-        for mark in seen["markers"]
-        if meet(lab["box"], mark["box"])
+def _meet(a: list[float], b: list[float]) -> bool:
+    """Whether two ``[left, top, right, bottom]`` boxes share an area (touching is not meeting)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+_PANELS_JS = r"""
+() => {
+  const shown = e => { const b = e.getBoundingClientRect(); const s = getComputedStyle(e);
+                       return b.width > 0 && b.height > 0 && s.visibility !== 'hidden'
+                              && s.display !== 'none'; };
+  const name = e => (e.className.baseVal ?? e.className).split(' ')
+    .filter(c => c.startsWith('leaflet-control-') || c.startsWith('geoplan-'))[0]
+    || e.className;
+  const sel = '.leaflet-control, .geoplan-title, .geoplan-legend, .geoplan-side';
+  return [...document.querySelectorAll(sel)].filter(shown).map(e => {
+    const b = e.getBoundingClientRect();
+    return {name: name(e), text: e.innerText.slice(0, 40).replace(/\s+/g, ' '),
+            box: [b.left, b.top, b.right, b.bottom]};
+  });
+}
+"""
+
+
+def panel_overlaps(
+    path: str | os.PathLike[str],
+    *,
+    viewport: tuple[int, int] = (1200, 800),
+    screenshot: str | os.PathLike[str] | None = None,
+) -> tuple[int, list[str]]:
+    """Map panels that cover each other on a page as it opens (network refused).
+
+    Panels: every shown Leaflet control (zoom, full screen, measure, search, layers, scale,
+    attribution), the title, the legends and the side captions of a dual map, each measured by
+    ``getBoundingClientRect``; boxes that only touch do not count.
+
+    Parameters
+    ----------
+    path
+        The HTML file.
+    viewport
+        Window size in CSS pixels.
+    screenshot
+        Where to write a PNG of the page as measured (``None``: none).
+
+    Returns
+    -------
+    tuple of int and list of str
+        The panels measured, and one line per pair of panels whose boxes meet.
+    """
+    panels = _probe_offline(path, _PANELS_JS, None, viewport, screenshot)
+    lines = [
+        f"{a['name']} {a['text']!r} {[round(v) for v in a['box']]} meets "
+        f"{b['name']} {b['text']!r} {[round(v) for v in b['box']]}"
+        for i, a in enumerate(panels)
+        for b in panels[i + 1 :]
+        if _meet(a["box"], b["box"])
     ]
-    return LabelCheck(len(seen["labels"]), int(seen["hidden"]), len(seen["markers"]), overlaps)
+    return len(panels), lines

@@ -2,7 +2,8 @@
 
 The demo county is copied with a hostile name (`<img src=x onerror=alert(1)>`) planted in every
 text field of every layer (names, Chinese names, communities) and in the county's own name; every
-page must show it as text, fire no dialog and request nothing from the network.
+page must show it as text, fire no dialog and request nothing from the network; on every map the
+title, controls, legends and captions must not cover one another.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from browser import check_map_in_browser
+from browser import check_map_in_browser, panel_overlaps
 from conftest import HOSTILE_NAME
 
 from geoplan.data import datasets
@@ -82,3 +83,10 @@ def test_every_demo_page_opens_offline_and_safely(
         seen = [report.page_text, report.title, *report.tooltip_texts, *report.popup_texts]
         if page.name != profile_pages[0].name:
             assert any(HOSTILE_NAME in t for t in seen), f"{page.name}: hostile name not shown"
+        if report.maps:
+            # title, controls, legends and captions clear of each other on a laptop and on a
+            # meeting room's 1024 x 768 projector
+            for viewport in ((1366, 768), (1024, 768)):
+                panels, meeting = panel_overlaps(page, viewport=viewport)
+                assert panels >= 3, f"{page.name}: {panels} panels measured"
+                assert meeting == [], f"{page.name} at {viewport}:\n" + "\n".join(meeting)

@@ -448,6 +448,38 @@ def add_basemap(m: folium.Map, basemap: str, *, tianditu_key: str | None = None)
     vars(m)[_FRAME_KEY] = spec["frame"]
 
 
+_CLEAR_TITLE_JS = """<script>
+(function () {
+  // Map corners and side captions kept clear of the title (and corners of the captions),
+  // whatever the window's width and the title's length: measured once the page is laid out.
+  function clear() {
+    var title = document.querySelector('.geoplan-title');
+    var below = title ? title.getBoundingClientRect().bottom : 0;
+    document.querySelectorAll('.geoplan-side').forEach(function (s) {
+      s.style.top = (below + 6) + 'px';
+    });
+    var above = [].slice.call(document.querySelectorAll('.geoplan-title, .geoplan-side'));
+    document.querySelectorAll('.leaflet-top').forEach(function (corner) {
+      corner.style.top = '';
+      var r = corner.getBoundingClientRect(), low = r.top;
+      if (!r.width) return;
+      above.forEach(function (a) {
+        var b = a.getBoundingClientRect();
+        if (b.left < r.right && r.left < b.right) low = Math.max(low, b.bottom);
+      });
+      if (low > r.top) {
+        corner.style.top = (low - corner.parentElement.getBoundingClientRect().top) + 'px';
+      }
+    });
+  }
+  window.addEventListener('load', clear);
+  window.addEventListener('resize', clear);
+  if (document.fonts) document.fonts.ready.then(clear);
+})();
+</script>"""
+"""Moves the top map corners below the title where they would meet it (a page script)."""
+
+
 def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) -> None:
     labels = texts(MAP_LABELS, lang)
     root.title = escape(title) if title else ""
@@ -456,6 +488,7 @@ def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) 
             "<style>"
             f".leaflet-container{{background:{PAGE_COLOR};}}"
             ".geoplan-title{position:fixed;top:10px;left:50%;transform:translateX(-50%);"
+            "width:max-content;max-width:calc(100vw - 140px);"
             "z-index:1000;background:rgba(255,255,255,.9);padding:4px 12px;border-radius:4px;"
             "font:600 16px 'Noto Sans CJK SC','Noto Sans',sans-serif;text-align:center;"
             "box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none}"
@@ -467,7 +500,9 @@ def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) 
             "border-radius:50%;vertical-align:middle}"
             f"{LABEL_CSS}"
             ".geoplan-side{position:absolute;top:48px;z-index:1000;background:rgba(255,255,255,.9);"
+            "transform:translateX(-50%);"
             "padding:2px 8px;border-radius:4px;font:600 13px 'Noto Sans CJK SC',sans-serif}"
+            ".leaflet-control-layers-expanded{max-width:min(360px,40vw)}"
             "</style>"
         ),
         name="geoplan_style",
@@ -480,6 +515,7 @@ def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) 
             ),
             name="geoplan_title",
         )
+    root.html.add_child(folium.Element(_CLEAR_TITLE_JS), name="geoplan_clear_title")
 
 
 def _add_background(m: folium.Map, background: gpd.GeoDataFrame | None) -> None:
@@ -626,7 +662,7 @@ def dual_map(
         _fit(m, (minx, miny, maxx, maxy), (LABEL_VIEWPORT_PX[0] / 2, LABEL_VIEWPORT_PX[1]))
         _add_background(m, background)
         if caption:
-            where = "left:10px" if side == 0 else "left:calc(50% + 10px)"
+            where = "left:25%" if side == 0 else "left:75%"
             root.html.add_child(
                 folium.Element(f"<div class='geoplan-side' style='{where}'>{escape(caption)}</div>")
             )
@@ -676,7 +712,7 @@ def add_tools(
             search_label="name",
             placeholder=placeholder,
             collapsed=True,
-            position="topright",
+            position="topleft",
             textErr=labels["not_found"],
         ).add_to(m)
 
