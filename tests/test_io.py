@@ -287,3 +287,27 @@ def test_a_header_mapped_onto_a_column_the_file_also_has_keeps_both(tiny: Path) 
     area = read_planning_area(tiny)
     assert list(area.villages["name"]) == list(villages["名称"])
     assert list(area.villages["name'"]) == list(villages["name"])
+
+
+def test_township_kml_in_nested_folders_with_chinese_extended_data(tiny: Path) -> None:
+    """Google Earth: county folder > one folder per area > placemarks; codes in ExtendedData."""
+    towns = gpd.read_file(tiny / "townships.geojson")
+    folders = []
+    for tid, name, shape in zip(towns["id"], towns["name"], towns.geometry, strict=True):
+        ring = " ".join(f"{x},{y},0" for x, y in shape.exterior.coords)
+        folders.append(
+            f"<Folder><name>{name}片区</name><Placemark><name>{name}</name><ExtendedData>"
+            f'<Data name="乡镇代码"><value>{tid}</value></Data></ExtendedData><Polygon>'
+            f"<outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates></LinearRing>"
+            "</outerBoundaryIs></Polygon></Placemark></Folder>"
+        )
+    (tiny / "townships.geojson").unlink()
+    (tiny / "townships.kml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Folder><name>和静县</name>{''.join(folders)}</Folder></Document></kml>",
+        encoding="utf-8",
+    )
+    (tiny / "columns.yaml").write_text("townships:\n  乡镇代码: id\n", encoding="utf-8")
+    area = read_planning_area(tiny)
+    assert sorted(area.townships.index) == sorted(towns["id"])
+    assert sorted(area.townships["name"]) == sorted(towns["name"])

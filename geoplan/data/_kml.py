@@ -19,12 +19,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from geoplan.data.area import ID_INDEX
 from geoplan.data.crs import OFFSET_SYSTEMS, WGS84
-from geoplan.data.files import _Source
+from geoplan.data.files import _kml_folders, _Source
 from geoplan.data.messages import coded_problem
 from geoplan.data.validation import GEOMETRY_REPORTED, ROW_COLUMN, id_text
 from geoplan.errors import Problem
@@ -55,12 +54,7 @@ def _read_points(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
     assert path is not None
     label = path.name
     try:
-        names = [str(row[0]) for row in pyogrio.list_layers(path)]
-        parts = []
-        for name in names:
-            gdf = pyogrio.read_dataframe(path, layer=name)
-            gdf["_folder"] = name
-            parts.append(gdf)
+        parts = [gdf.assign(_folder=name) for name, gdf in _kml_folders(path)]
     except Exception as err:
         problems.append(coded_problem("kml_unreadable", label, source.layer, "", "", "", error=err))
         return None

@@ -424,6 +424,35 @@ def _undecodable(source: _Source, data: bytes, offset: int) -> Problem:
     )
 
 
+def _kml_folders(path: Path) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """Every folder of a KML/KMZ file with its placemarks, in the file's order.
+
+    GDAL reads each ``<Folder>`` as a layer of its own and, without a layer named, only the
+    first; Google Earth and 2bulu nest the placemarks in folders (county, then area), so the
+    first is often empty. ``<ExtendedData>`` fields keep their Chinese names (GDAL's LIBKML
+    driver would launder ``乡镇代码`` into ``____________``).
+    """
+    option = "LIBKML_LAUNDER_FIELD_NAMES"
+    before = pyogrio.get_gdal_config_option(option)
+    pyogrio.set_gdal_config_options({option: "NO"})
+    try:
+        return [
+            (name, pyogrio.read_dataframe(path, layer=name))
+            for name in (str(row[0]) for row in pyogrio.list_layers(path))
+        ]
+    finally:
+        pyogrio.set_gdal_config_options({option: before})
+
+
+def _read_kml(path: Path) -> gpd.GeoDataFrame:
+    """The placemarks of every folder of a KML/KMZ file as one layer."""
+    parts = [gdf for _, gdf in _kml_folders(path)]
+    filled = [gdf for gdf in parts if len(gdf)] or parts[:1]
+    if not filled:
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    return gpd.GeoDataFrame(pd.concat(filled, ignore_index=True), crs=filled[0].crs or WGS84)
+
+
 def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame | None:
     path = source.path
     kwargs: dict[str, Any] = {}
@@ -435,7 +464,10 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
     last: Exception | None = None
     for encoding in encodings:
         try:
-            gdf = pyogrio.read_dataframe(path, encoding=encoding, **kwargs)
+            if path.suffix.lower() in LOCATION_SUFFIXES:
+                gdf = _read_kml(path)
+            else:
+                gdf = pyogrio.read_dataframe(path, encoding=encoding, **kwargs)
         except UnicodeDecodeError as err:
             last = err
             continue
