@@ -380,3 +380,17 @@ def test_a_row_of_units_under_the_header_is_skipped_and_its_units_read(folder: P
     layers, problems, _ = read_layers(folder)
     assert _loud(problems) == []
     assert layers["sites"]["restore_cost_yuan"].tolist()[:2] == [800_000.0, 650_000.0]
+
+
+def test_a_township_merged_down_over_its_villages_is_read_on_every_row(folder: Path) -> None:
+    rows = [list(r) for r in ROWS]
+    rows[1][2] = rows[2][2] = None  # T1 written once, merged over Excel rows 2-4
+    _xlsx(folder / "villages.xlsx", ("村", [HEAD, *rows]))
+    book = openpyxl.load_workbook(folder / "villages.xlsx")
+    book["村"].merge_cells("C2:C4")
+    book.save(folder / "villages.xlsx")
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert list(layers["villages"]["township"]) == ["T1", "T1", "T1", "T2"]
+    (note,) = [p for p in problems if p.code == "merged_cells_filled"]
+    assert note.column == "乡镇" and "Excel rows 2-4" in note.message

@@ -309,6 +309,7 @@ def read_table(
         start += 1
     if source.path.suffix.lower() == ".xlsx":
         sheet.formulas = _formula_cells(source, sheet.name)
+    filled = _fill_merged(sheet, start)
     columns: list[str] = []
     keep: list[int] = []
     for c, name in enumerate(names):
@@ -345,7 +346,41 @@ def read_table(
         labels.append(sheet.row_label(r))
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     frame[ROW_COLUMN] = labels
+    for c, spans in filled.items():
+        if c in keep:
+            problems.append(
+                source.coded(
+                    "merged_cells_filled",
+                    "",
+                    columns[keep.index(c)],
+                    "",
+                    in_layer=layer,
+                    severity="note",
+                    rows=", ".join(_rows_text(sheet, r0, r1) for r0, r1 in spans[:3])
+                    + (f" … ({len(spans)} in all)" if len(spans) > 3 else ""),
+                )
+            )
     return frame, sheet.name if excel else None
+
+
+def _fill_merged(sheet: _Sheet, start: int) -> dict[int, list[tuple[int, int]]]:
+    """Give every cell of a cell merged down over data rows the merged cell's value.
+
+    Offices merge a township's cells down over its villages (``乡镇`` written once, blank below
+    in the file); the value belongs to every row the merged cell covers. Returns column ->
+    the (first, last) rows of its merged cells, for the note.
+    """
+    filled: dict[int, list[tuple[int, int]]] = {}
+    for (r0, c0), (r1, c1) in sorted(sheet.merged):
+        if r0 < start or r1 <= r0 or r0 >= len(sheet.rows):
+            continue
+        for c in range(c0, c1 + 1):
+            value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else None
+            for r in range(r0, min(r1, len(sheet.rows) - 1) + 1):
+                if c < len(sheet.rows[r]) and (r, c) != (r0, c0):
+                    sheet.rows[r][c] = value
+            filled.setdefault(c, []).append((r0, r1))
+    return filled
 
 
 # --------------------------------------------------------------------------- values

@@ -991,6 +991,16 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "无需处理;请核对单位是否合适。",
         ),
     },
+    "merged_cells_filled": {
+        "en": (
+            "Merged cells ({rows}) read as their value on every row they cover.",
+            "Nothing to do; check that each merged cell covers only its own rows.",
+        ),
+        "zh": (
+            "合并单元格({rows})的值已用于其覆盖的每一行。",
+            "无需处理;请核对每个合并单元格只覆盖属于它的行。",
+        ),
+    },
     "two_row_header": {
         "en": (
             "Two-row header ({rows}) read as: {names}.",
