@@ -394,3 +394,27 @@ def test_a_township_merged_down_over_its_villages_is_read_on_every_row(folder: P
     assert list(layers["villages"]["township"]) == ["T1", "T1", "T1", "T2"]
     (note,) = [p for p in problems if p.code == "merged_cells_filled"]
     assert note.column == "乡镇" and "Excel rows 2-4" in note.message
+
+
+def test_subtotals_named_after_their_township_are_total_rows(folder: Path) -> None:
+    """``东乡 | 小计`` (the township first) and ``全县合计`` are totals; 合计村 is a village."""
+    rows = [list(r) for r in ROWS]
+    rows.append(["V5", "合计村", "T2", 86.55, 42.28, 1, 1, 1])
+    grid = [
+        HEAD,
+        *rows[:3],
+        ["东乡", None, "小计", None, None, 50, 42, 35],
+        *rows[3:],
+        [None, "西乡小计：", None, None, None, 16, 15, 12],
+        [None, "全县合计", None, None, None, 66, 57, 47],
+    ]
+    _xlsx(folder / "villages.xlsx", ("村", grid))
+    layers, problems, _ = read_layers(folder)
+    assert _loud(problems) == []
+    assert list(layers["villages"].index) == ["V1", "V2", "V3", "V4", "V5"]
+    checked = [p.message for p in problems if p.code == "total_row_checked"]
+    assert checked == [
+        "Total row (小计) skipped; it matches the sum of Excel rows 2-4.",
+        "Total row (西乡小计) skipped; it matches the sum of Excel rows 6-7.",
+        "Total row (全县合计) skipped; it matches the sum of Excel rows 2-7.",
+    ]

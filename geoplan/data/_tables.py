@@ -404,17 +404,24 @@ def _split_coordinates(
     return out
 
 
-def _is_total(values: list[Any], words: tuple[str, ...]) -> str | None:
+def _is_total(values: list[Any], words: tuple[str, ...]) -> tuple[str, str] | None:
+    """(word, text) of the cell that makes a row a total row: ``合计``, ``阿拉沟乡小计``.
+
+    Any text cell of the row may hold it (``阿拉沟乡 | 小计`` names the township first); a
+    text ending in a word counts too (``全县合计``), one starting with it does not (``合计村``).
+    """
     for value in values:
         if value is None or not isinstance(value, str):
             continue
-        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).rstrip(":")
         if not text:
             continue
         try:
             parse_number(text)
         except ValueError:
-            return text if text in words else None
+            word = next((w for w in words if text.endswith(w)), None)
+            if word is not None:
+                return word, text
     return None
 
 
@@ -436,10 +443,11 @@ def _check_totals(
     drop: list[int] = []
     for k in range(len(frame)):
         row = frame.iloc[k]
-        word = _is_total([row[c] for c in headers], TOTAL_WORDS)
-        if word is None or any(not _empty(row[c]) for c in coords):
+        found = _is_total([row[c] for c in headers], TOTAL_WORDS)
+        if found is None or any(not _empty(row[c]) for c in coords):
             data_rows.append(k)
             continue
+        word, text = found
         drop.append(k)
         covered = [i for i in data_rows if i >= since.get(word, -1)]
         since[word] = k
@@ -457,16 +465,16 @@ def _check_totals(
             parts = [frame[column].iloc[i] for i in covered]
             total = math.fsum(v for v in parts if isinstance(v, float) and not math.isnan(v))
             if not math.isclose(total, given, rel_tol=1e-9, abs_tol=1e-6):
-                differences.append(f"{column}: {word} {given:,.10g}, rows sum {total:,.10g}")
+                differences.append(f"{column}: {text} {given:,.10g}, rows sum {total:,.10g}")
         if differences:
             problems.append(
                 source.coded(
                     "total_row_differs",
                     label,
                     "",
-                    word,
+                    text,
                     severity="warning",
-                    word=word,
+                    word=text,
                     span=span,
                     differences="; ".join(differences),
                 )
@@ -477,9 +485,9 @@ def _check_totals(
                     "total_row_checked" if covered else "total_row_skipped",
                     label,
                     "",
-                    word,
+                    text,
                     severity="note",
-                    word=word,
+                    word=text,
                     span=span,
                 )
             )
