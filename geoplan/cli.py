@@ -162,6 +162,7 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.readers import columns_yaml_text, read_layers
     from geoplan.data.validation import format_problems, write_problem_report
+    from geoplan.models.districts import lone_block_problems
     from geoplan.network.offsets import folder_offset_problems
 
     if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
@@ -172,6 +173,10 @@ def _run_validate(args: argparse.Namespace) -> int:
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
     problems += folder_offset_problems(layers, info)
+    if "blocks" in layers:
+        problems += lone_block_problems(
+            layers["blocks"], file=info["files"].get("blocks", "blocks")
+        )
     print(format_problems(problems, lang=args.lang))
     if args.report is not None:
         print(f"Wrote {write_problem_report(problems, args.report)}")

@@ -242,3 +242,32 @@ def test_template_dropdowns_cover_each_choice_column_over_the_blank_rows(tmp_pat
             assert all(re.search(r"[\u4e00-\u9fff]", text) for text in chinese)
             assert rule.errorTitle == title
             assert rule.error == f"请从下拉列表中选择 / choose one of: {','.join(offered)}"
+
+
+def test_validate_warns_about_blocks_that_touch_no_other_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tiny county's two blocks share an edge; drawn 24 m apart (as street blocks without
+    their streets) they touch none under the districts' rule, and validate names both, how far
+    apart they stand and districts.gap_tolerance_m, in English and Chinese."""
+    import geopandas as gpd
+
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    assert main(["validate", str(folder), "--strict"]) == 0  # sharing their edge: no warning
+    capsys.readouterr()
+    path = folder / "blocks.geojson"
+    blocks = gpd.read_file(path).to_crs(32645)
+    apart = blocks.set_geometry(blocks.geometry.buffer(-12, join_style="mitre"))
+    apart.to_crs(4326).to_file(path, driver="GeoJSON")
+    assert main(["validate", str(folder)]) == 0  # a warning: a run without districts goes on
+    out = capsys.readouterr().out
+    assert "2 of the 2 blocks touch no other block" in out
+    assert re.search(r"B1 \(一街区\): 2[34]\.\d, B2 \(二街区\): 2[34]\.\d", out)
+    assert "raise districts.gap_tolerance_m in the scenario above the distances listed" in out
+    assert "mend the block map" in out
+    assert main(["validate", str(folder), "--strict"]) == 1
+    capsys.readouterr()
+    assert main(["validate", str(folder), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "2 个街区中有 2 个不与任何其他街区相邻" in out and "修改街区图" in out

@@ -222,3 +222,32 @@ def test_two_schools_in_a_block_that_touches_nothing_point_to_the_gap_tolerance(
         streets, schools, levels=("primary",), method="exact", time_limit_s=5, gap_tolerance_m=30
     )
     assert set(plan.blocks["school_primary"]) == {"sA", "sB"}
+
+
+def test_lone_blocks_are_named_with_their_gap_by_the_districts_own_rule() -> None:
+    """A row block moved 5 m off its row and one meeting the row at a corner touch none; the
+    warning lists each with the metres to its nearest block, and the rule's tolerances decide."""
+    from geoplan.models.districts import lone_block_problems
+
+    blocks, _ = row_town()
+    assert lone_block_problems(blocks) == []
+    geoms = list(blocks.geometry)
+    geoms[4] = shapely.affinity.translate(geoms[4], xoff=5.0)  # r4: 5 m east of r3
+    geoms[0] = shapely.affinity.translate(geoms[0], yoff=100.0)  # r0: meets r1 at a corner
+    moved = blocks.set_geometry(geoms, crs=blocks.crs)
+    [problem] = lone_block_problems(moved, file="blocks.gpkg")
+    assert (problem.code, problem.severity, problem.file) == (
+        "blocks_touch_none",
+        "warning",
+        "blocks.gpkg",
+    )
+    assert problem.message.startswith("2 of the 5 blocks touch no other block")
+    assert "r0 (Row 0): 0.0, r4 (Row 4): 5.0" in problem.message
+    assert "districts.gap_tolerance_m = 2 m" in problem.message
+    assert "raise districts.gap_tolerance_m in the scenario" in problem.fix
+    message, fix = _chinese(problem)
+    assert "5 个街区中有 2 个" in message and "r4 (Row 4): 5.0" in message
+    assert "districts.gap_tolerance_m" in fix and "修改街区图" in fix
+    # the rule is the districts': a tolerance of 6 m joins r4, the corner stays a corner
+    [wider] = lone_block_problems(moved, gap_tolerance_m=6.0)
+    assert wider.message.startswith("1 of the 5 blocks") and "r0 (Row 0): 0.0" in wider.message

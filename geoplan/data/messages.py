@@ -1467,6 +1467,30 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "把这个街区分开。",
         ),
     },
+    "blocks_touch_none": {
+        "en": (
+            "{count} of the {blocks} blocks touch no other block as the districts read the map "
+            "(boundaries within districts.gap_tolerance_m = {gap_m} m of each other over at "
+            "least districts.min_shared_m = {min_shared_m} m): {listing} (each with the metres "
+            "to its nearest block). No district can reach such a block unless a school stands "
+            "in it, so a run with districts stops there.",
+            "If the map draws neighbouring blocks apart (digitising gaps, or street blocks drawn "
+            "without their streets), raise districts.gap_tolerance_m in the scenario above the "
+            "distances listed (about 30 for street blocks); otherwise mend the block map so "
+            "that neighbouring blocks share their edges (a block listed at 0.0 meets its "
+            "neighbours only at a corner or over less than {min_shared_m} m).",
+        ),
+        "zh": (
+            "按学区模型的读图方式(边界相距不超过 districts.gap_tolerance_m = {gap_m} 米、"
+            "相对边长至少 districts.min_shared_m = {min_shared_m} 米),{blocks} 个街区中有 "
+            "{count} 个不与任何其他街区相邻:{listing}(各街区到最近街区的距离,米)。"
+            "除非街区内有学校,任何学区都无法包含这样的街区,因此带学区的运行会在此停止。",
+            "若地图把相邻街区画得分开(数字化缝隙,或不含街道的街区图),在方案中把 "
+            "districts.gap_tolerance_m 增大到超过所列距离(街区约 30);否则修改街区图,"
+            "使相邻街区共用边界(所列距离为 0.0 的街区只在角点相接,或相接边长不足 "
+            "{min_shared_m} 米)。",
+        ),
+    },
     "districts_shared_block_alone": {
         "en": (
             "School {school} shares its block with another school of the same level, and that "

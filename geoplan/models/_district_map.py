@@ -158,6 +158,55 @@ def _block_map(
     return _BlockMap(blocks, schools, adjacency, out, tuple(notes))
 
 
+def _lone_blocks(
+    blocks: Any, *, gap_tolerance_m: float, min_shared_m: float
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The blocks that touch no other block under :func:`_block_map`'s rule, and how far apart.
+
+    Returns the blocks in metres, the positions of those with no neighbour, and the distance
+    in metres from each of them to its nearest other block (``nan`` when it is the only block).
+    """
+    none = blocks.iloc[:0][[blocks.geometry.name]]  # no schools: only the blocks' CRS matters
+    block_map = _block_map(blocks, none, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m)
+    lone = np.flatnonzero(np.diff(block_map.adjacency.indptr) == 0)
+    values = np.asarray(block_map.blocks.geometry.values, dtype=object)
+    distance = np.full(lone.size, np.nan)
+    if lone.size and len(values) > 1:
+        import shapely
+
+        tree = shapely.STRtree(values)
+        # exclusive: a block is not its own nearest; ties keep the first match per block
+        found, dist = tree.query_nearest(
+            values[lone], exclusive=True, return_distance=True, all_matches=False
+        )
+        distance[found[0]] = dist
+    return block_map.blocks, lone, distance
+
+
+def _lone_block_problem(
+    blocks: Any,
+    lone: np.ndarray,
+    distance: np.ndarray,
+    *,
+    file: str,
+    gap_tolerance_m: float,
+    min_shared_m: float,
+) -> Problem:
+    """The warning naming the blocks that touch no other block, each with its gap in metres."""
+    names = _block_names(blocks, lone)
+    shown = [
+        f"{name}: {gap:.1f}" if np.isfinite(gap) else name
+        for name, gap in zip(names[:20], distance[:20], strict=True)
+    ]
+    if len(names) > 20:
+        shown.append(f"… (+{len(names) - 20})")
+    return coded_problem(
+        "blocks_touch_none", file, "blocks", "", "geometry", f"{len(lone)} / {len(blocks)}",
+        severity="warning", count=len(lone), blocks=len(blocks), listing=", ".join(shown),
+        gap_m=f"{gap_tolerance_m:g}", min_shared_m=f"{min_shared_m:g}",
+    )  # fmt: skip
+
+
 def _islands(adjacency: sp.csr_array, home: np.ndarray) -> list[np.ndarray]:
     """Pieces of the map (connected components) holding no school's own block."""
     count, labels = connected_components(adjacency, directed=False)

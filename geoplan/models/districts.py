@@ -59,6 +59,8 @@ from geoplan.models._district_map import (
     _island_problem,
     _islands,
     _join_islands,
+    _lone_block_problem,
+    _lone_blocks,
 )
 from geoplan.models._district_model import (
     FIXED_CONFLICTS,
@@ -82,6 +84,7 @@ __all__ = [
     "FeederSolution",
     "diagnose_capacity",
     "least_extra_classes",
+    "lone_block_problems",
     "plan_districts",
     "solve_districts",
     "solve_feeder_districts",
@@ -754,6 +757,57 @@ class DistrictPlan:
     notes: tuple[str, ...] = ()
     stability: Any = None
     feeders: Any = None
+
+
+def lone_block_problems(
+    blocks: Any,
+    *,
+    file: str = "blocks",
+    gap_tolerance_m: float = DEFAULT_GAP_TOLERANCE_M,
+    min_shared_m: float = DEFAULT_MIN_SHARED_M,
+) -> list[Problem]:
+    """A warning naming the blocks that touch no other block, as the district model reads the map.
+
+    Two blocks touch when they face each other within ``gap_tolerance_m`` over at least
+    ``min_shared_m`` of frontage, the adjacency :func:`plan_districts` uses (before a scenario's
+    ``add_pairs`` and ``remove_pairs``). A block that touches none is a piece of the map of its
+    own: no district can reach it unless it holds a school, so a run with districts stops there
+    (``islands: report``). ``geoplan validate`` calls this with the default tolerances.
+
+    Parameters
+    ----------
+    blocks
+        The ``blocks`` layer, in a projected CRS (layers in feet are measured in metres).
+    file
+        The file the blocks were read from, named in the warning.
+    gap_tolerance_m, min_shared_m
+        The adjacency rule's tolerances (a scenario's ``districts.gap_tolerance_m`` and
+        ``districts.min_shared_m``).
+
+    Returns
+    -------
+    list of Problem
+        One ``blocks_touch_none`` warning listing every such block (id, name) with the distance
+        in metres to its nearest other block; empty when every block touches another, or with
+        fewer than two blocks or no projected CRS.
+    """
+    if len(blocks) < 2 or blocks.crs is None or not blocks.crs.is_projected:
+        return []
+    measured, lone, distance = _lone_blocks(
+        blocks, gap_tolerance_m=gap_tolerance_m, min_shared_m=min_shared_m
+    )
+    if lone.size == 0:
+        return []
+    return [
+        _lone_block_problem(
+            measured,
+            lone,
+            distance,
+            file=file,
+            gap_tolerance_m=gap_tolerance_m,
+            min_shared_m=min_shared_m,
+        )
+    ]
 
 
 def plan_districts(
