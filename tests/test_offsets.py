@@ -90,6 +90,18 @@ def test_villages_shifted_to_gcj02_are_warned_about_with_both_medians(
     assert "`coordinates: {villages: gcj02}`" in fix and "columns.yaml" in fix
 
 
+def test_the_fix_names_the_column_mapping_the_layers_were_read_with(
+    grid: nx.MultiDiGraph,
+) -> None:
+    shifted = _as_gcj02(_on_roads(grid))
+    mapping = Path("shared") / "hejing_columns.yaml"  # a scenario's area.columns, say
+    (problem,) = offset_problems(grid, {"villages": shifted}, columns_file=mapping)
+    assert f"declare it in {mapping}, the column mapping" in problem.fix
+    assert "columns.yaml (" not in problem.fix
+    _, fix = problem_text(problem, "zh")
+    assert f"列对应文件 {mapping} 中声明" in fix
+
+
 def test_points_on_their_roads_are_not_warned_about(grid: nx.MultiDiGraph) -> None:
     villages = _on_roads(grid)
     assert offset_problems(grid, {"villages": villages, "schools": villages}) == []
@@ -163,6 +175,18 @@ def test_validate_warns_about_undeclared_gcj02_villages_and_a_declaration_ends_i
     assert "GCJ-02" not in capsys.readouterr().out
 
 
+def test_validate_with_columns_given_names_that_file_in_the_fix(
+    gcj_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = tmp_path / "shared" / "county_columns.yaml"
+    mapping.parent.mkdir()
+    mapping.write_text("coordinates: {schools: wgs84}\n", encoding="utf-8")
+    assert main(["validate", str(gcj_demo), "--columns", str(mapping)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the table wraps long lines
+    assert f"declare it in {mapping}, the column mapping the folder is read with" in out
+    assert str(gcj_demo / "columns.yaml") not in out
+
+
 def test_the_unshifted_demo_is_not_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(datasets.demo_folder()), "--strict"]) == 0
     assert "GCJ-02" not in capsys.readouterr().out
@@ -193,4 +217,38 @@ def test_a_plan_logs_the_warning_and_keeps_the_points_as_given(
         make_plan(area)
     warned = [r.getMessage() for r in caplog.records if "GCJ-02" in r.getMessage()]
     assert len(warned) == 1 and "demo_county.gpkg:villages" in warned[0]
+    assert f"declare it in {gcj_demo / 'columns.yaml'}, the column mapping" in warned[0]
     assert area.villages.geometry.equals(before)
+
+
+def test_a_plan_with_the_scenarios_columns_names_them_in_the_fix(
+    gcj_demo: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scenario's ``area.columns`` (read as ``columns=``) is where the declaration goes."""
+    import geoplan.plan.pipeline as pipeline
+    from geoplan.runs.runner import prepare_area
+    from geoplan.runs.scenario import load_scenario
+
+    mapping = tmp_path / "county_columns.yaml"
+    mapping.write_text("coordinates: {schools: wgs84}\n", encoding="utf-8")
+    scenario = tmp_path / "amap.yaml"
+    scenario.write_text(
+        f"area: {{folder: {gcj_demo}, columns: county_columns.yaml}}\n", encoding="utf-8"
+    )
+    area = prepare_area(load_scenario(scenario))
+    assert area.columns_file == mapping
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise _StopError
+
+    monkeypatch.setattr(pipeline, "plan_schools", stop)
+    with (
+        caplog.at_level(logging.WARNING, logger="geoplan.plan.pipeline"),
+        pytest.raises(_StopError),
+    ):
+        make_plan(area)
+    (warned,) = [r.getMessage() for r in caplog.records if "GCJ-02" in r.getMessage()]
+    assert f"declare it in {mapping}, the column mapping" in warned

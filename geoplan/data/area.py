@@ -403,6 +403,10 @@ class PlanningArea:
     coordinates
         The coordinate system ``columns.yaml`` declares (``coordinates:``), by layer name; a
         layer not listed was read as its file says (WGS-84 for longitude/latitude columns).
+    columns_file
+        The column mapping the area was read with, where a ``coordinates:`` declaration goes:
+        the one given (a scenario's ``area.columns``, ``geoplan validate --columns``), else the
+        folder's ``columns.yaml`` (whether or not it exists); ``None`` when not read from files.
     """
 
     name: str
@@ -418,6 +422,7 @@ class PlanningArea:
     warnings: tuple[Any, ...] = field(default=())
     files: Mapping[str, str] = field(default_factory=dict)
     coordinates: Mapping[str, str] = field(default_factory=dict)
+    columns_file: Path | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The layer called ``name``."""

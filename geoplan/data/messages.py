@@ -522,17 +522,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "distance of their {points} points to the nearest road is {given_m} m as given but "
             "{converted_m} m after converting GCJ-02 to WGS-84. Undeclared, they join the wrong "
             "roads; geoplan does not convert them unasked.",
-            "If {file} comes from Amap (高德) or Tencent maps, declare it in columns.yaml "
-            "(`coordinates: {{{layer}: gcj02}}`) and geoplan converts it; if the points are GPS "
-            "(WGS-84), declare `coordinates: {{{layer}: wgs84}}` to say so.",
+            "If {file} comes from Amap (高德) or Tencent maps, declare it in {columns}, the "
+            "column mapping the folder is read with (`coordinates: {{{layer}: gcj02}}`), and "
+            "geoplan converts it; if the points are GPS (WGS-84), declare "
+            "`coordinates: {{{layer}: wgs84}}` there to say so.",
         ),
         "zh": (
             "{layer} 的坐标似乎是 GCJ-02(高德、腾讯)坐标,却被当作 WGS-84 读入:{points} 个点离最近"
             "道路的距离中位数按原坐标为 {given_m} 米,按 GCJ-02 转为 WGS-84 后为 {converted_m} 米。"
             "不声明坐标系,这些点会接到错误的道路上;geoplan 不会擅自转换。",
-            "如果 {file} 来自高德或腾讯地图,在 columns.yaml 中声明(`coordinates: {{{layer}: "
-            "gcj02}}`),geoplan 会自动转换;如果这些点是 GPS(WGS-84)坐标,声明 "
-            "`coordinates: {{{layer}: wgs84}}` 加以说明。",
+            "如果 {file} 来自高德或腾讯地图,在读取该文件夹所用的列对应文件 {columns} 中声明"
+            "(`coordinates: {{{layer}: gcj02}}`),geoplan 会自动转换;如果这些点是 GPS"
+            "(WGS-84)坐标,在该文件中声明 `coordinates: {{{layer}: wgs84}}` 加以说明。",
         ),
     },
     "phase_fixed_over_sites": {

@@ -213,8 +213,10 @@ def read_layers(
     info
         ``folder``, ``crs``, ``roads_path``, the ``area.yaml`` settings, ``columns``: the
         ``columns.yaml`` content that reads the folder as it was read (see
-        :func:`columns_yaml_text`), ``files``: the file of each layer, and ``coordinates``: the
-        coordinate system ``columns.yaml`` declares for each layer that has one.
+        :func:`columns_yaml_text`), ``files``: the file of each layer, ``coordinates``: the
+        coordinate system ``columns.yaml`` declares for each layer that has one, and
+        ``columns_file``: the path of the column mapping read (``columns`` when given, else the
+        folder's ``columns.yaml``, whether or not it exists), where a declaration goes.
 
     Raises
     ------
@@ -342,6 +344,7 @@ def read_layers(
             for layer in files
             if (declared := settings.coordinates_for(layer)) is not None
         },
+        "columns_file": columns_path,
     }
     return checked_layers.layers, problems, info
 
@@ -476,6 +479,7 @@ def read_planning_area(
         warnings=warnings,
         files=dict(info["files"]),
         coordinates=dict(info["coordinates"]),
+        columns_file=info["columns_file"],
     )
 
 

@@ -5,8 +5,9 @@ are GCJ-02 (offset 100-700 m from WGS-84), without saying so. Read as WGS-84 the
 join the wrong roads. Road networks (OSM) are WGS-84, so the roads tell: a layer whose median
 distance to the nearest road falls markedly when its points are converted from GCJ-02 to WGS-84
 was very likely GCJ-02. :func:`offset_problems` warns about such a layer (one warning per
-layer, with both medians and the ``columns.yaml`` declaration that fixes it); it never converts
-anything itself.
+layer, with both medians and the ``coordinates:`` declaration that fixes it, in the column
+mapping the folder is read with: the scenario's ``area.columns`` or the folder's
+``columns.yaml``); it never converts anything itself.
 
 The thresholds were measured on the demo county's roads (``roads.osm.bz2``, 1,474 edges): its
 116 villages, sampled 10-30 at a time (300 draws each) and scattered off their roads by
@@ -24,6 +25,7 @@ are not tested.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,10 +78,11 @@ def offset_problems(
     *,
     files: Mapping[str, str] | None = None,
     declared: Mapping[str, str] | None = None,
+    columns_file: str | os.PathLike[str] | None = None,
 ) -> list[Problem]:
     """A warning for each point layer that looks like undeclared GCJ-02 coordinates.
 
-    A layer is tested when ``columns.yaml`` declares no coordinate system for it and it has at
+    A layer is tested when its column mapping declares no coordinate system for it and it has at
     least :data:`MIN_POINTS` points inside China's GCJ-02 area. It is warned about when the
     median distance from those points to the nearest road of ``graph`` after the GCJ-02 to
     WGS-84 conversion is at most :data:`OFFSET_RATIO` of the median as given and at least
@@ -96,6 +99,9 @@ def offset_problems(
     declared
         The coordinate system declared for each layer (``PlanningArea.coordinates``); a layer
         listed here is not tested.
+    columns_file
+        The column mapping the layers were read with (``PlanningArea.columns_file``), which the
+        fix names as the place of the declaration (default: ``columns.yaml``).
 
     Returns
     -------
@@ -153,6 +159,7 @@ def offset_problems(
                     given_m=f"{given_m:.0f}",
                     converted_m=f"{converted_m:.0f}",
                     file=file,
+                    columns=str(columns_file) if columns_file is not None else "columns.yaml",
                 )
             )
     return problems
@@ -172,7 +179,7 @@ def folder_offset_problems(
     layers
         The layers :func:`~geoplan.data.readers.read_layers` returns.
     info
-        Its ``info``: ``roads_path``, ``crs``, ``files`` and ``coordinates``.
+        Its ``info``: ``roads_path``, ``crs``, ``files``, ``coordinates`` and ``columns_file``.
     """
     roads_path = info.get("roads_path")
     crs = info.get("crs")
@@ -185,4 +192,10 @@ def folder_offset_problems(
             "Road file %s not read, so the GCJ-02 check is skipped: %s", roads_path, err
         )
         return []
-    return offset_problems(graph, layers, files=info.get("files"), declared=info.get("coordinates"))
+    return offset_problems(
+        graph,
+        layers,
+        files=info.get("files"),
+        declared=info.get("coordinates"),
+        columns_file=info.get("columns_file"),
+    )

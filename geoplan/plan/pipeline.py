@@ -412,7 +412,11 @@ def make_plan(
     travel.check_roads_reach(graph, area.villages, county=area.townships)
     point_layers = {layer: area.layer(layer) for layer in POINT_LAYERS}
     for problem in offset_problems(
-        graph, point_layers, files=area.files, declared=area.coordinates
+        graph,
+        point_layers,
+        files=area.files,
+        declared=area.coordinates,
+        columns_file=area.columns_file,
     ):
         _logger.warning("%s", problem)
     seconds["network"] = time.perf_counter() - clock
