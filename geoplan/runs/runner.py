@@ -144,18 +144,18 @@ def _in_scenario(
     scenario: Scenario,
     field: str,
     value: str,
-    files: Mapping[str, str] | None = None,
+    layer_files: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """The problems of a refused plan, placed in the scenario file at ``field``.
 
-    A problem that names its own file (the road file) keeps it; when no scenario field is to
-    blame (``field`` is ``name``), a problem of a data layer (the sites' ``phase`` column) is
-    placed in that layer's file (``files``, :attr:`PlanningArea.files`) with its own column and
-    value; an error without coded problems becomes one ``plan_refused`` problem quoting it.
+    A problem that names its own file (the road file) keeps it; a problem of a data layer in
+    ``layer_files`` (given when no scenario field is to blame: :attr:`PlanningArea.files`) is
+    placed in that layer's file with its own column and value (the sites' ``phase`` column); an
+    error without coded problems becomes one ``plan_refused`` problem quoting it.
     """
     file, line = scenario.origin(field)
     row = f"line {line}" if line else ""
-    files = files or {}
+    layer_files = layer_files or {}
     problems = err.problems or [
         coded_problem("plan_refused", "", "", "", "", "", error=str(err).rstrip("."))
     ]
@@ -163,8 +163,8 @@ def _in_scenario(
     for p in problems:
         if p.file:
             placed.append(p)
-        elif field == "name" and p.layer in files:
-            placed.append(dataclasses.replace(p, file=files[p.layer]))
+        elif p.layer in layer_files:
+            placed.append(dataclasses.replace(p, file=layer_files[p.layer]))
         else:
             column = f"{field}[].{p.column}" if p.column and field == "closures.roads" else field
             placed.append(
@@ -271,9 +271,11 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
         own = [p.column for p in err.problems if p.column.startswith("districts.")]
         if own:  # a district refusal names its own field (districts.feeders, ...)
             field, must, value = own[0], "", ""
+        blamed = bool(own or scen.must_sites)  # else the data layers are to blame
         msg = f"Scenario {scen.where(field)}{must}: {err}"
+        layer_files = None if blamed else area.files
         raise InfeasibleError(
-            msg, problems=_in_scenario(err, scen, field, value, area.files)
+            msg, problems=_in_scenario(err, scen, field, value, layer_files)
         ) from err
     except NetworkError as err:
         field = "closures.roads" if scen.settings.closures else "area"
