@@ -255,3 +255,12 @@ def test_a_township_that_is_an_open_line_is_one_error_without_a_cascade(tmp_path
     _township_lines_kml(folder, close=False)
     errors = [p for p in validate_folder(folder) if p.severity == "error"]
     assert [(p.code, p.row_id, p.value) for p in errors] == [("wrong_geometry", "T2", "LineString")]
+
+
+def test_ids_excel_saved_in_scientific_notation_are_one_error_not_duplicates() -> None:
+    problems = validate_folder(DATA / "bad" / "ids_in_scientific_notation")
+    errors = [p for p in problems if p.severity == "error"]
+    assert [(p.code, p.row_id, p.value) for p in errors] == [
+        ("id_scientific", "line 2", "6.52827E+11")
+    ]
+    assert "6 id(s)" in errors[0].message and "Text" in errors[0].fix

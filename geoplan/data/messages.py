@@ -74,6 +74,21 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "让两个编号不只是大小写不同(例如改名 {id!r});若是同一地点,请合并这两行。",
         ),
     },
+    "id_scientific": {
+        "en": (
+            "{count} id(s) are in Excel's scientific notation ({rows}): Excel showed long "
+            "number codes as 6.52827E+11 and saved them so; their last digits are lost.",
+            "In the workbook, format the id column as Text (Format Cells → Text) and type the "
+            "codes again, or start each with an apostrophe ('652827100001); then save the CSV "
+            "again, or send the .xlsx.",
+        ),
+        "zh": (
+            "{count} 个编号是 Excel 的科学计数法({rows}):Excel 把长数字编号显示为 "
+            "6.52827E+11 并照此保存,末几位数字已丢失。",
+            "在工作簿中把编号列设为文本格式(设置单元格格式 → 文本)后重新输入编号,或在每个编号前"
+            "加英文单引号('652827100001);然后重新另存为 CSV,或直接发送 .xlsx 文件。",
+        ),
+    },
     "missing_id": {
         "en": ("Missing id.", "Give every row a unique id (text such as V01)."),
         "zh": ("缺少编号。", "给每一行一个唯一的编号(如 V01)。"),

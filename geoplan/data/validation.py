@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -199,12 +200,29 @@ def _row_ids(gdf: gpd.GeoDataFrame) -> list[str]:
     return [i if i else str(r) for i, r in zip(ids, rows, strict=True)]
 
 
+_SCIENTIFIC = re.compile(r"[1-9](?:\.\d+)?E\+\d{2}", re.IGNORECASE)
+"""A number as Excel shows a long code in a General cell (``6.52827E+11``), digits lost."""
+
+
 def _check_ids(gdf: gpd.GeoDataFrame, col: _Collector) -> pd.Series:
     rows = list(gdf[ROW_COLUMN]) if ROW_COLUMN in gdf else [""] * len(gdf)
     ids: pd.Series = gdf[ID_INDEX].map(id_text)
+    scientific = [bool(_SCIENTIFIC.fullmatch(value)) for value in ids]
+    if any(scientific):
+        where = [str(r) for r, s in zip(rows, scientific, strict=True) if s]
+        col.coded(
+            "id_scientific",
+            where[0],
+            ID_INDEX,
+            ids[scientific].iloc[0],
+            count=len(where),
+            rows=", ".join(where[:3]) + (" …" if len(where) > 3 else ""),
+        )
     seen: dict[str, str] = {}
     folded: dict[str, tuple[str, str]] = {}
-    for row, value in zip(rows, ids, strict=True):
+    for row, value, lost in zip(rows, ids, scientific, strict=True):
+        if lost:
+            continue  # reported above: its twins are the lost digits, not duplicates
         twin = folded.get(value.casefold())
         if value and value not in seen and twin is not None:
             col.coded("id_case_twin", value, ID_INDEX, value, id=value, twin=twin[0], where=twin[1])

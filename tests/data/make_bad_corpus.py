@@ -60,6 +60,7 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
         [("villages.csv", "V3", "名称 (name)"), ("villages.kml", "point 3", "name")],
     ),
     "coordinate_pair_bad": (1, [("villages.csv", "line 3", "经纬度 (lonlat)")]),
+    "ids_in_scientific_notation": (1, [("villages.csv", "line 2", "编号 (id)")]),
     "messy": (
         1,
         [
@@ -455,6 +456,9 @@ def make_bad(name: str) -> None:
         sch.loc[1, ["classes_g4_6", "enrolment_g4_6"]] = [2, 30]
     elif name == "school_of_wrong_level":
         blk.loc[1, "school_primary"] = "S3"
+    elif name == "ids_in_scientific_notation":
+        # 12-digit village codes saved from a General cell of Excel: 6.52827E+11, digits lost
+        vil["编号"] = "6.52827E+11"
     elif name == "messy":
         vil.loc[1, ["经度", "纬度"]] = ["42.30", "86.45"]
         vil.loc[2, "1-3年级人数"] = "-1"
