@@ -418,3 +418,19 @@ def test_subtotals_named_after_their_township_are_total_rows(folder: Path) -> No
         "Total row (西乡小计) skipped; it matches the sum of Excel rows 6-7.",
         "Total row (全县合计) skipped; it matches the sum of Excel rows 2-7.",
     ]
+
+
+def test_rows_hidden_in_excel_are_read_with_a_warning_naming_them(folder: Path) -> None:
+    _xlsx(folder / "villages.xlsx", ("村", [HEAD, *ROWS]))
+    book = openpyxl.load_workbook(folder / "villages.xlsx")
+    book["村"].row_dimensions[3].hidden = True  # V2, hidden rather than deleted
+    book.save(folder / "villages.xlsx")
+    layers, problems, _ = read_layers(folder)
+    (warning,) = [p for p in problems if p.severity != "note"]
+    assert (warning.code, warning.row_id, warning.severity) == (
+        "hidden_rows_read",
+        "Excel row 3",
+        "warning",
+    )
+    assert "1 row(s) hidden in Excel (Excel row 3" in warning.message
+    assert list(layers["villages"].index) == ["V1", "V2", "V3", "V4"]

@@ -112,6 +112,33 @@ def _formula_cells(source: _Source, sheet: str) -> dict[tuple[int, int], str]:
     return found
 
 
+def _hidden_rows(source: _Source, sheet: str) -> list[int]:
+    """Rows (0-based) hidden in an ``.xlsx`` sheet: hidden by hand or filtered out."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(source.path, read_only=True)
+        try:
+            part = getattr(book[sheet], "_worksheet_path", None) if sheet in book else None
+        finally:
+            book.close()
+        if part is None:
+            return []
+        hidden = []
+        with zipfile.ZipFile(source.path) as archive, archive.open(part) as xml:
+            for _, element in iterparse(xml):
+                if element.tag.endswith("}row"):
+                    if element.get("hidden") in ("1", "true") and element.get("r"):
+                        hidden.append(int(element.get("r", "0")) - 1)
+                    element.clear()
+        return hidden
+    except Exception:
+        return []
+
+
 def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None:
     import python_calamine
 
@@ -307,8 +334,10 @@ def read_table(
             )
         )
         start += 1
+    hidden: set[int] = set()
     if source.path.suffix.lower() == ".xlsx":
         sheet.formulas = _formula_cells(source, sheet.name)
+        hidden = set(_hidden_rows(source, sheet.name))
     filled = _fill_merged(sheet, start)
     columns: list[str] = []
     keep: list[int] = []
@@ -346,6 +375,20 @@ def read_table(
         labels.append(sheet.row_label(r))
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     frame[ROW_COLUMN] = labels
+    read_hidden = [sheet.row_label(r) for r in sorted(hidden) if sheet.row_label(r) in labels]
+    if read_hidden:
+        problems.append(
+            source.coded(
+                "hidden_rows_read",
+                read_hidden[0],
+                "",
+                "",
+                in_layer=layer,
+                severity="warning",
+                count=len(read_hidden),
+                rows=", ".join(read_hidden[:5]) + (" …" if len(read_hidden) > 5 else ""),
+            )
+        )
     for c, spans in filled.items():
         if c in keep:
             problems.append(

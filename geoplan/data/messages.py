@@ -1007,6 +1007,19 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "无需处理;请核对单位是否合适。",
         ),
     },
+    "hidden_rows_read": {
+        "en": (
+            "{count} row(s) hidden in Excel ({rows}: hidden, or filtered out) are read like the "
+            "others.",
+            "Delete the rows that should not count; to check them, unhide every row (select "
+            "all, then Format → Hide & Unhide → Unhide Rows) or clear the filter.",
+        ),
+        "zh": (
+            "Excel 中隐藏的 {count} 行({rows}:被隐藏或被筛选掉)与其他行一样被读取。",
+            "删除不应计入的行;如需核对,取消隐藏全部行(全选后:格式 → 隐藏和取消隐藏 → "
+            "取消隐藏行)或清除筛选。",
+        ),
+    },
     "merged_cells_filled": {
         "en": (
             "Merged cells ({rows}) read as their value on every row they cover.",
