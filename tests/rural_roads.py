@@ -164,7 +164,8 @@ def unsimplified(g: nx.MultiDiGraph, mode: TravelMode) -> nx.DiGraph:
         xy = _coords(g, u, v, data)
         seg = np.hypot(*np.diff(xy, axis=0).T)
         scale = data["length"] / seg.sum() if seg.sum() > 0 else 0.0
-        osmid = data.get("osmid")
+        osmid = data.get("osmid")  # merged ways: the twins list the ids in opposite orders
+        osmid = sorted(osmid) if isinstance(osmid, list) else osmid
         road = (min(str(u), str(v)), max(str(u), str(v)), str(osmid))
         names = [("end", u, road) if blocked(u) else u]
         names += [("pt", road, round(float(x), 3), round(float(y), 3)) for x, y in xy[1:-1]]

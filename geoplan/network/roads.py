@@ -658,8 +658,10 @@ _ACCESS_NODE_TAGS: tuple[str, ...] = ("access", "barrier", "foot", "motor_vehicl
 def _graph_from_xml_with_access_tags(xml: Path) -> nx.MultiDiGraph:
     """The osmnx graph of an OSM XML file, keeping the access tags and barrier nodes.
 
-    Barrier nodes stay graph nodes, and ways with different access tags are never merged by
-    simplification, so the access rules of each mode apply to the right stretch of road.
+    Barrier nodes stay graph nodes, and ways with different access tags or road classes are
+    never merged by simplification, so the access rules and the speed of each mode apply to the
+    right stretch of road (a tertiary road running on as a track stays two edges: merged, the
+    whole edge would take the slower class's speed, or a bus would drive the footpath part).
     """
     import osmnx as ox
 
@@ -672,7 +674,7 @@ def _graph_from_xml_with_access_tags(xml: Path) -> nx.MultiDiGraph:
     finally:
         settings.useful_tags_way, settings.useful_tags_node = saved
     return ox.simplify_graph(
-        graph, node_attrs_include=["barrier"], edge_attrs_differ=list(_ACCESS_WAY_TAGS)
+        graph, node_attrs_include=["barrier"], edge_attrs_differ=[*_ACCESS_WAY_TAGS, "highway"]
     )
 
 

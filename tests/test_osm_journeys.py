@@ -1,0 +1,123 @@
+"""Journeys on small hand-made OSM extracts shaped like a real county, against the exact answer.
+
+Each test writes a few OSM ways (coordinates in metres east and north of 86.5°E 42.3°N, in
+UTM 45N) with the tags a Xinjiang extract carries, loads them with ``load_graph`` and checks the
+travel matrix against the oracle of ``tests/rural_roads.py`` (networkx on the unsimplified graph,
+every point spliced into its nearest segment, access legs as the design defines them) run on
+osmnx's *unsimplified* graph of the same file, and against figures worked by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from rural_roads import exact_matrix
+from shapely import Point
+
+import geoplan.network.roads as roads_module
+from geoplan.network.modes import MODES
+from geoplan.network.roads import load_graph
+from geoplan.network.travel import travel_matrix
+
+CRS = "EPSG:32645"
+LON0, LAT0 = 86.5, 42.3
+_TO_UTM = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+
+
+def lonlat(x_m: float, y_m: float) -> tuple[float, float]:
+    """Longitude and latitude ``x_m`` east and ``y_m`` north of 86.5°E 42.3°N."""
+    lat = LAT0 + y_m / 111_132.0
+    return LON0 + x_m / (111_320.0 * math.cos(math.radians(LAT0))), lat
+
+
+def write_osm(
+    path: Path,
+    nodes: dict[int, tuple[float, float]],
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    node_tags: dict[int, dict[str, str]] | None = None,
+) -> Path:
+    """An OSM XML file of ``nodes`` (id: metres east, north) and ``ways`` (id, refs, tags)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    for nid, (x, y) in nodes.items():
+        lon, lat = lonlat(x, y)
+        tags = "".join(
+            f"<tag k={quoteattr(k)} v={quoteattr(v)}/>"
+            for k, v in (node_tags or {}).get(nid, {}).items()
+        )
+        lines.append(f'<node id="{nid}" version="1" lat="{lat:.8f}" lon="{lon:.8f}">{tags}</node>')
+    for wid, refs, way_tags in ways:
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        tags = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in way_tags.items())
+        lines.append(f'<way id="{wid}" version="1">{nds}{tags}</way>')
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def places(coords: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    """Points at metres east and north of the origin, in UTM 45N, indexed by id."""
+    return gpd.GeoDataFrame(
+        geometry=[Point(*_TO_UTM.transform(*lonlat(x, y))) for x, y in coords.values()],
+        index=pd.Index(list(coords), name="id"),
+        crs=CRS,
+    )
+
+
+def unsimplified(path: Path) -> nx.MultiDiGraph:
+    """osmnx's graph of ``path`` with a node at every OSM node, lengths as geoplan's, in UTM."""
+    settings = ox.settings
+    saved = (settings.useful_tags_way, settings.useful_tags_node)
+    try:
+        settings.useful_tags_way = sorted({*saved[0], *roads_module._ACCESS_WAY_TAGS})
+        settings.useful_tags_node = sorted({*saved[1], *roads_module._ACCESS_NODE_TAGS})
+        g = ox.graph_from_xml(path, retain_all=True, simplify=False)
+    finally:
+        settings.useful_tags_way, settings.useful_tags_node = saved
+    roads_module._ellipsoidal_lengths(g)  # geoplan measures along the ellipsoid
+    return ox.project_graph(g, to_crs=CRS)
+
+
+def assert_exact(path: Path, origins: Any, destinations: Any, **kwargs: Any) -> None:
+    """Every mode's minutes and metres equal the oracle's on the unsimplified graph."""
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    base = unsimplified(path)
+    for name, mode in MODES.items():
+        m = travel_matrix(graph, origins, destinations, mode=mode, use_cache=False, **kwargs)
+        for weight, got in (("minutes", m.minutes_array()), ("metres", m.metres_array())):
+            want = exact_matrix(base, mode, origins, destinations, weight=weight, **kwargs)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3, err_msg=f"{name} {weight}")
+
+
+def test_a_road_changing_class_mid_way_keeps_each_stretchs_speed(tmp_path: Path) -> None:
+    # a tertiary road 20 km east, running on as a 2 km track and a 1 km footpath, no junction
+    # between them; a side road at 10 km
+    nodes = {i: (i * 1000.0, 0.0) for i in range(24)} | {50: (10_000.0, 1000.0)}
+    ways = [
+        (1, list(range(21)), {"highway": "tertiary"}),
+        (2, [20, 21, 22], {"highway": "track"}),
+        (3, [22, 23], {"highway": "footway"}),
+        (4, [10, 50], {"highway": "unclassified"}),
+    ]
+    path = write_osm(tmp_path / "class_change.osm", nodes, ways)
+    village = places({"v": (0.0, 0.0)})
+    schools = places({"end_of_track": (22_000.0, 0.0), "end_of_path": (23_000.0, 0.0)})
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    assert all(isinstance(hw, str) for _, _, hw in graph.edges(data="highway"))
+    bus = travel_matrix(graph, village, schools, mode="school_bus", use_cache=False)
+    road_m = bus.metres_array()[0]
+    # 20 km at 40 km/h and 2 km at 15 km/h, not 22 km at the track's 15 (88 min); the bus
+    # never drives the footpath: its last 1 km is walked (x 1.3 at 4 km/h)
+    assert bus.minutes_array()[0, 0] == pytest.approx(30.0 + 8.0, rel=0.002)
+    assert bus.minutes_array()[0, 1] == pytest.approx(38.0 + 1300.0 / (4000 / 60), rel=0.002)
+    assert road_m[0] == pytest.approx(22_000.0, rel=0.002)
+    assert_exact(path, village, schools)
