@@ -121,3 +121,15 @@ def test_a_road_changing_class_mid_way_keeps_each_stretchs_speed(tmp_path: Path)
     assert bus.minutes_array()[0, 1] == pytest.approx(38.0 + 1300.0 / (4000 / 60), rel=0.002)
     assert road_m[0] == pytest.approx(22_000.0, rel=0.002)
     assert_exact(path, village, schools)
+
+
+def test_a_road_of_two_ways_end_to_end_routes(tmp_path: Path) -> None:
+    # two OSM ways meeting end to end and nothing else: one edge carrying osmid [1, 2] each way
+    nodes = {i: (i * 1000.0, 0.0) for i in range(5)}
+    ways = [(1, [0, 1, 2], {"highway": "tertiary"}), (2, [2, 3, 4], {"highway": "tertiary"})]
+    path = write_osm(tmp_path / "two_ways.osm", nodes, ways)
+    village, school = places({"v": (0.0, 0.0)}), places({"s": (4000.0, 0.0)})
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    car = travel_matrix(graph, village, school, mode="car", use_cache=False)
+    assert car.minutes_array()[0, 0] == pytest.approx(4000.0 / (40_000 / 60), rel=0.002)
+    assert_exact(path, village, school)

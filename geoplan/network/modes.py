@@ -700,6 +700,8 @@ def _mode_network(
     try:
         way_keys = np.asarray(osmids, dtype=np.int64)
     except (TypeError, ValueError, OverflowError):  # merged ways carry lists of ids
+        way_keys = np.zeros((0, 0), dtype=np.int64)
+    if way_keys.ndim != 1:  # lists of ids (all of one length: a 2-D array)
         way_keys = np.fromiter(map(_way_hash, osmids), dtype=np.int64, count=len(osmids))
     a = np.asarray(us, dtype=np.int64)
     b = np.asarray(vs, dtype=np.int64)
