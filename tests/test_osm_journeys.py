@@ -133,3 +133,28 @@ def test_a_road_of_two_ways_end_to_end_routes(tmp_path: Path) -> None:
     car = travel_matrix(graph, village, school, mode="car", use_cache=False)
     assert car.minutes_array()[0, 0] == pytest.approx(4000.0 / (40_000 / 60), rel=0.002)
     assert_exact(path, village, school)
+
+
+def test_a_school_beside_the_end_of_a_one_way_street_is_reached_from_the_junction(
+    tmp_path: Path,
+) -> None:
+    # a one-way street runs east along y = 0 to junction J (5000, 0); a two-way road runs north
+    # from J to the village, and a loop (west, then south) brings cars back to the street's start
+    nodes = {i: (i * 500.0, 0.0) for i in range(11)}
+    nodes |= {20: (5000.0, 3000.0), 21: (0.0, 3000.0)}
+    ways = [
+        (1, list(range(11)), {"highway": "secondary", "oneway": "yes"}),
+        (2, [10, 20], {"highway": "tertiary"}),
+        (3, [20, 21, 0], {"highway": "tertiary"}),
+    ]
+    path = write_osm(tmp_path / "one_way_end.osm", nodes, ways)
+    village = places({"v": (5000.0, 3000.0)})
+    # 10 m south of J: its nearest point on the one-way street falls millimetres short of J
+    schools = places({"beside_j": (5000.0, -10.0), "on_j": (5000.0, 0.0)})
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    car = travel_matrix(graph, village, schools, mode="car", use_cache=False)
+    # 3 km south at 40 km/h, then the 10 m leg walked (x 1.3 at 4 km/h); not 13 km round
+    assert car.minutes_array()[0, 0] == pytest.approx(4.5 + 13.0 / (4000 / 60), rel=0.002)
+    assert car.minutes_array()[0, 1] == pytest.approx(4.5, rel=0.002)
+    assert car.destination_access["fraction"].isin([0.0, 1.0]).all()
+    assert_exact(path, village, schools)

@@ -36,6 +36,7 @@ __all__ = [
     "ACCESS_TAGS",
     "CAR",
     "CHILD_WALK",
+    "END_SNAP_M",
     "MODES",
     "MOTOR_SPEEDS_KPH",
     "NOT_WALKABLE",
@@ -863,6 +864,13 @@ def _split_barriers(
 
 # --------------------------------------------------------------------------- snapping
 
+END_SNAP_M = 0.5
+"""A point whose nearest point on its road lies this close (metres along the road) to one of the
+road's ends joins at that end, the junction: every road meeting there is as near, and a point
+2 mm short of the end of a one-way street would otherwise be reached by car only round the
+block (the nearest point of a point beside a junction falls a few millimetres along either
+road, as coordinates are projected and rounded)."""
+
 SNAP_COLUMNS: tuple[str, ...] = (
     "x", "y", "edge", "fraction", "road_x", "road_y", "way_id", "highway", "road_name",
     "edge_from", "edge_to", "straight_m", "access_m", "access_min", "long_leg", "on_network",
@@ -880,7 +888,8 @@ class Snapping:
     table
         Indexed by point id, columns :data:`SNAP_COLUMNS`: ``x`` and ``y`` of the point;
         ``edge`` (row of :attr:`ModeNetwork.edges`, -1 when off the network) and ``fraction``
-        (where along its geometry, 0 at its start, 1 at its end); ``road_x`` and ``road_y``
+        (where along its geometry, 0 at its start, 1 at its end; within :data:`END_SNAP_M`
+        of an end, that end); ``road_x`` and ``road_y``
         (the joined point on the road); the road's ``way_id`` (OSM), ``highway`` (road class)
         and ``road_name``; ``edge_from`` and ``edge_to`` (graph node ids of the road's ends);
         ``straight_m`` (distance from the point to the road); ``access_m`` (that times the
@@ -957,8 +966,14 @@ def snap_points(
     geom = e.geometry[np.maximum(edge, 0)]
     frac = shapely.line_locate_point(geom, pts, normalized=True) if k else np.zeros(0)
     frac = np.clip(np.nan_to_num(np.asarray(frac, dtype=float)), 0.0, 1.0)
+    # a joined point within END_SNAP_M of an end of its road is at that end (the junction)
+    road_m = e.length_m[np.maximum(edge, 0)] if k else np.zeros(0)
+    frac = np.where(frac * road_m < END_SNAP_M, 0.0, frac)
+    frac = np.where((1.0 - frac) * road_m < END_SNAP_M, 1.0, frac)
     joined = shapely.get_coordinates(shapely.line_interpolate_point(geom, frac, normalized=True))
     joined = joined[:, :2] if k else np.zeros((0, 2))
+    at_end = on & ((frac == 0.0) | (frac == 1.0))
+    dist[at_end] = np.hypot(*(joined[at_end] - xy[at_end]).T)  # the leg runs to the end itself
     edge = np.where(on, edge, -1)
     safe = np.maximum(edge, 0)
     access_m = dist * net.mode.detour_factor
