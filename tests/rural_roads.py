@@ -206,7 +206,7 @@ def exact_matrix(
     connected component (brute force), spliced in at the nearest point; the access leg is the
     straight line times ``mode.detour_factor`` at ``mode.walk_kph``. A point whose nearest
     segment lies outside that component while the component is farther than ``max_access_m``
-    is off the network (``inf``).
+    joins that nearest segment instead (it reaches the places on its own part only).
     """
     base = unsimplified(g, mode)
     main = max(nx.strongly_connected_components(base), key=len)
@@ -224,14 +224,18 @@ def exact_matrix(
             xy = np.array([geom.x, geom.y])
             t, dist = _to_segments(xy, p, q)
             k = int(np.argmin(dist))
-            if dist[k] > max_access_m and _to_segments(xy, p_all, q_all)[1].min() < dist[k]:
-                continue  # its nearest road is cut off from the main network: off the network
+            joined = segs[k]
+            t_all, dist_all = _to_segments(xy, p_all, q_all)
+            if dist[k] > max_access_m and dist_all.min() < dist[k]:
+                # its nearest road is cut off from the main network: it joins that road
+                k = int(np.argmin(dist_all))
+                t, dist, joined = t_all, dist_all, every[k]
             leg = float(dist[k]) * mode.detour_factor
             leg_w = leg if weight == "metres" else leg / (mode.walk_kph * 1000 / 60)
             node = (side, pid)
             work.add_edge(node, ("on", side, pid), w=leg_w)
             work.add_edge(("on", side, pid), node, w=leg_w)
-            a, b, _ = segs[k]
+            a, b, _ = joined
             key = (min(a, b, key=str), max(a, b, key=str))
             t_k = float(t[k]) if key[0] == a else 1.0 - float(t[k])
             on_seg.setdefault(hash(key), []).append((t_k, ("on", side, pid), key))

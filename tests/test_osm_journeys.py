@@ -158,3 +158,34 @@ def test_a_school_beside_the_end_of_a_one_way_street_is_reached_from_the_junctio
     assert car.minutes_array()[0, 1] == pytest.approx(4.5, rel=0.002)
     assert car.destination_access["fraction"].isin([0.0, 1.0]).all()
     assert_exact(path, village, schools)
+
+
+def test_a_village_and_its_school_on_a_road_cut_off_from_the_rest_reach_each_other(
+    tmp_path: Path,
+) -> None:
+    # the county's roads end at a river (x = 4 km); across it, 2 km east, a valley road of its
+    # own (the ferry or a bridge missing from the extract); a village and a school stand on
+    # that road, 1 km apart
+    nodes = {i: (i * 1000.0, 0.0) for i in range(5)} | {i: (i * 1000.0, 0.0) for i in range(6, 11)}
+    ways = [
+        (1, [0, 1, 2, 3, 4], {"highway": "tertiary"}),
+        (2, [6, 7, 8, 9, 10], {"highway": "unclassified"}),
+        (3, [2, 20], {"highway": "track"}),  # a side road: the county's part is the larger
+    ]
+    nodes[20] = (2000.0, 1500.0)
+    path = write_osm(tmp_path / "valley.osm", nodes, ways)
+    villages = places({"valley": (8000.0, 50.0), "town": (500.0, 0.0)})
+    schools = places({"valley_school": (9000.0, 0.0), "town_school": (0.0, 0.0)})
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    walk = travel_matrix(graph, villages, schools, mode="pupil_walk", use_cache=False)
+    minutes = walk.minutes_frame()
+    # 50 m leg (x 1.3) and 1 km along the valley road at 4 km/h; not unreachable
+    assert minutes.loc["valley", "valley_school"] == pytest.approx(
+        (65.0 + 1000.0) / (4000 / 60), rel=0.002
+    )
+    assert np.isinf(minutes.loc["valley", "town_school"])
+    assert np.isinf(minutes.loc["town", "valley_school"])
+    access = walk.origin_access
+    assert not access.loc["valley", "on_network"] and access.loc["valley", "way_id"] == 2
+    assert "does not connect to the main pupil_walk network" in access.loc["valley", "reason"]
+    assert_exact(path, villages, schools)

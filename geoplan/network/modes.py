@@ -331,7 +331,8 @@ class NetworkSettings:
     max_access_m
         Points farther than this from the nearest road their mode may use are warned about
         and listed (the network misses roads); a point whose nearest road is cut off from the
-        main network, itself farther than this, is off the network (unreachable).
+        main network, itself farther than this, joins that road and reaches only the places on
+        its part of the network.
     detour_factor
         When set, overrides every mode's access-leg detour factor.
     """
@@ -887,7 +888,7 @@ class Snapping:
     ----------
     table
         Indexed by point id, columns :data:`SNAP_COLUMNS`: ``x`` and ``y`` of the point;
-        ``edge`` (row of :attr:`ModeNetwork.edges`, -1 when off the network) and ``fraction``
+        ``edge`` (row of :attr:`ModeNetwork.edges`) and ``fraction``
         (where along its geometry, 0 at its start, 1 at its end; within :data:`END_SNAP_M`
         of an end, that end); ``road_x`` and ``road_y``
         (the joined point on the road); the road's ``way_id`` (OSM), ``highway`` (road class)
@@ -895,8 +896,9 @@ class Snapping:
         ``straight_m`` (distance from the point to the road); ``access_m`` (that times the
         detour factor); ``access_min`` (at walking speed); ``long_leg`` (over
         ``max_access_m``); ``on_network`` (False: the nearest road does not connect to the
-        mode's main network, which is farther than ``max_access_m``, and the point is
-        unreachable) and ``reason`` (why not, else empty).
+        mode's main network, which is farther than ``max_access_m``: the point joined that
+        road and reaches only the places on its part of the network) and ``reason`` (why not,
+        else empty).
     max_access_m
         The threshold used for ``long_leg`` and the off-network rule.
     """
@@ -925,9 +927,11 @@ def snap_points(
     Each point joins the nearest edge of the mode's main (largest strongly connected)
     component, at the point of that edge nearest to it; the access leg is the straight line to
     there. When the main component is farther than ``max_access_m`` and the point's nearest
-    usable road belongs to another, disconnected part, the point is reported off the network
-    (unreachable, with the reason) instead; otherwise a long leg is kept and reported.
-    Warnings are logged; no point is dropped.
+    usable road belongs to another, disconnected part (a valley road beyond a closed pass, a
+    township's roads the extract does not link up), the point joins that road instead and is
+    reported off the main network, with the reason: it reaches the places on its own part and
+    none other. Otherwise a long leg is kept and reported. Warnings are logged; no point is
+    dropped.
     """
     import shapely
 
@@ -963,6 +967,7 @@ def snap_points(
                 f"does not connect to the main {net.mode.name} network, which is "
                 f"{dist[i]:.0f} m away"
             )
+            edge[i], dist[i] = j, d_any  # it joins its own road: it reaches the places there
     geom = e.geometry[np.maximum(edge, 0)]
     frac = shapely.line_locate_point(geom, pts, normalized=True) if k else np.zeros(0)
     frac = np.clip(np.nan_to_num(np.asarray(frac, dtype=float)), 0.0, 1.0)
@@ -972,35 +977,31 @@ def snap_points(
     frac = np.where((1.0 - frac) * road_m < END_SNAP_M, 1.0, frac)
     joined = shapely.get_coordinates(shapely.line_interpolate_point(geom, frac, normalized=True))
     joined = joined[:, :2] if k else np.zeros((0, 2))
-    at_end = on & ((frac == 0.0) | (frac == 1.0))
+    at_end = (frac == 0.0) | (frac == 1.0)
     dist[at_end] = np.hypot(*(joined[at_end] - xy[at_end]).T)  # the leg runs to the end itself
-    edge = np.where(on, edge, -1)
     safe = np.maximum(edge, 0)
     access_m = dist * net.mode.detour_factor
     access_min = access_m / (net.mode.walk_kph * 1000.0 / 60.0)
 
     ways, names = e.labels(safe)
 
-    def pick(values: np.ndarray) -> list[Any]:
-        return [values[j] if ok else None for j, ok in zip(safe, on, strict=True)]
-
     table = pd.DataFrame(
         {
             "x": xy[:, 0],
             "y": xy[:, 1],
             "edge": edge,
-            "fraction": np.where(on, frac, np.nan),
-            "road_x": np.where(on, joined[:, 0], np.nan),
-            "road_y": np.where(on, joined[:, 1], np.nan),
-            "way_id": [w if ok else None for w, ok in zip(ways, on, strict=True)],
-            "highway": pick(e.highway),
-            "road_name": [r if ok else None for r, ok in zip(names, on, strict=True)],
-            "edge_from": pick(net.node_ids[e.start]),
-            "edge_to": pick(net.node_ids[e.end]),
-            "straight_m": np.where(on, dist, np.nan),
-            "access_m": np.where(on, access_m, np.inf),
-            "access_min": np.where(on, access_min, np.inf),
-            "long_leg": (dist > max_access_m) & on,
+            "fraction": frac,
+            "road_x": joined[:, 0],
+            "road_y": joined[:, 1],
+            "way_id": ways,
+            "highway": e.highway[safe],
+            "road_name": names,
+            "edge_from": net.node_ids[e.start[safe]],
+            "edge_to": net.node_ids[e.end[safe]],
+            "straight_m": dist,
+            "access_m": access_m,
+            "access_min": access_min,
+            "long_leg": dist > max_access_m,
             "on_network": on,
             "reason": reason,
         },
@@ -1022,7 +1023,8 @@ def snap_points(
         _logger.warning(
             "Mode %s, layer %s: %d point(s) cannot reach the main road network (their nearest "
             "road is cut off or closed, and the main network is more than %.0f m away): %s "
-            "(%s: %s). Their journeys are reported unreachable.",
+            "(%s: %s). They join that road and reach only the places on its part of the "
+            "network; their other journeys are reported unreachable.",
             net.mode.name,
             layer,
             len(snapping.off_network()),

@@ -1011,7 +1011,8 @@ def _network_distances(
 ) -> np.ndarray:
     """Road distances (``weight``: metres or minutes) between joined points, origins x destinations.
 
-    Dense float64 and read-only, ``inf`` for points off the network or beyond ``limit``; see
+    Dense float64 and read-only, ``inf`` for pairs on parts of the network that do not connect
+    or beyond ``limit``; see
     :func:`_network_blocks`. A search this process made a moment ago on the same arcs, joins
     and limit (another mode of the same roads and speeds) is not repeated
     (:mod:`geoplan.network._search_memo`).
@@ -1082,7 +1083,7 @@ def _network_blocks(
     searching from destinations, so one-way streets stay right); the other side's points are
     reached through either end of their edge the same way; two points on one edge also reach
     each other along it. One block per chunk of search sources (its rows or columns are the
-    points joined there); points off the network are in no block.
+    points joined there).
     """
     csr: csr_matrix = getattr(net, weight)
     rev: csr_matrix = getattr(net, f"{weight}_reversed")
@@ -1170,7 +1171,8 @@ def travel_matrix(
     max_access_m
         Points farther than this from the nearest road their mode may use are warned about
         and listed (the network misses roads); a point whose nearest road is cut off from the
-        main network, itself farther than this, is off the network (unreachable).
+        main network, itself farther than this, joins that road and reaches only the places on
+        its part of the network.
     cache_dir
         Cache folder; default :func:`geoplan.network.roads.default_cache_dir`.
     use_cache

@@ -159,7 +159,7 @@ class WayJourneys:
     bus_ride
         Minutes by bus from the village's stop (the nearest point of a bus road) to the school.
     bus_walk_m
-        Per village, the walk to its stop, metres (``inf``: no bus road reachable).
+        Per village, the walk to its stop, metres (where the bus goes from there: ``bus_ride``).
     escorted
         Minutes by the parents' vehicle.
     trips
@@ -229,7 +229,7 @@ def way_journeys(
     speed = {b: MODES[settings.walk_mode(b, band_modes)].walk_kph for b in BANDS}
     access = bus.origin_access
     ride = frames[settings.bus_mode].sub(access["access_min"].astype("float64").to_numpy(), axis=0)
-    walk_m = access["access_m"].astype("float64").where(access["on_network"].astype(bool), np.inf)
+    walk_m = access["access_m"].astype("float64")  # the ride says where that road leads
     return WayJourneys(
         walk=walk,
         walk_kph=speed,
