@@ -310,3 +310,23 @@ def test_a_plan_with_no_village_pupil_at_a_school_writes_no_school_journeys_map(
     assert "school_journeys_map.html" not in names
     assert {"overview_map.html", "journeys_today_map.html", "before_after_map.html"} <= names
     assert "school journeys map not written: No school has pupils of band g1_3" in caplog.text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_plan_map_names_its_school_kinds(hostile_plan: PlanResult, kind: str) -> None:
+    """Each plan map's legend lists the kinds of the schools it draws, in their pins' colours."""
+    page = maps.render_offline(build(kind, hostile_plan, "en"))
+    legends = re.findall(
+        r"<div class='geoplan-legend'[^>]*><b>Schools by kind</b>(.*?)</div></div>", page
+    )
+    assert len(legends) == 1, f"{kind}: {len(legends)} school legends"
+    drawn = hostile_plan.schools
+    if kind == "school_journeys":
+        drawn = drawn.loc[["S1"]]
+    if kind == "districts":  # the schools that have a district
+        drawn = drawn[drawn.index.isin(with_districts(hostile_plan).districts.districts["school"])]
+    kinds = sorted(set(drawn["kind"].astype(str)))
+    labels = maps.texts(maps.MAP_LABELS, "en")
+    for k in kinds:
+        assert f'<i style="background:{maps.school_color(k)}"></i>{labels[k]}' in legends[0], k
+    assert legends[0].count("<i ") == len(kinds)

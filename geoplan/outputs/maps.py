@@ -62,6 +62,7 @@ __all__ = [
     "add_layer_control",
     "add_legend",
     "add_roads",
+    "add_school_legend",
     "add_schools",
     "add_sites",
     "add_tools",
@@ -472,12 +473,24 @@ _CLEAR_TITLE_JS = """<script>
       }
     });
   }
-  window.addEventListener('load', clear);
-  window.addEventListener('resize', clear);
-  if (document.fonts) document.fonts.ready.then(clear);
+  // legends of one corner stacked away from the edge, in the order they were added
+  function stack() {
+    var next = {};
+    document.querySelectorAll('.geoplan-legend[data-stack]').forEach(function (box) {
+      var corner = box.getAttribute('data-stack'), side = corner.split('-')[0];
+      if (next[corner] === undefined) next[corner] = parseFloat(box.style[side]) || 0;
+      box.style[side] = next[corner] + 'px';
+      next[corner] += box.getBoundingClientRect().height + 8;
+    });
+  }
+  function place() { stack(); clear(); }
+  window.addEventListener('load', place);
+  window.addEventListener('resize', place);
+  if (document.fonts) document.fonts.ready.then(place);
 })();
 </script>"""
-"""Moves the top map corners below the title where they would meet it (a page script)."""
+"""A page script: the top map corners moved below the title where they would meet it, and the
+legends of one corner stacked."""
 
 
 def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) -> None:
@@ -1094,7 +1107,8 @@ def add_legend(
     position
         ``"bottomleft"``, ``"bottomright"``, ``"topleft"`` or ``"topright"``.
     offset_px
-        Distance from the map's edge, to stack several legends.
+        Distance from the map's edge of the first legend in its corner; the page stacks the
+        next ones in the same corner beyond it (:data:`_CLEAR_TITLE_JS`).
     """
     vertical, horizontal = ("bottom", "left")
     if position.startswith("top"):
@@ -1108,10 +1122,39 @@ def add_legend(
         for color, label in items
     )
     box = (
-        f"<div class='geoplan-legend' style='{vertical}:{int(offset_px)}px;{horizontal}:10px'>"
+        f"<div class='geoplan-legend' data-stack='{vertical}-{horizontal}' "
+        f"style='{vertical}:{int(offset_px)}px;{horizontal}:10px'>"
         f"<b>{escape(title)}</b>{body}</div>"
     )
     _figure(m).html.add_child(folium.Element(box))
+
+
+def add_school_legend(
+    m: folium.Map,
+    schools: gpd.GeoDataFrame,
+    *,
+    lang: str = "en",
+    position: str = "bottomright",
+) -> None:
+    """The legend of the school kinds on the map, in the colours of their pins.
+
+    Parameters
+    ----------
+    m
+        The map.
+    schools
+        The schools drawn (a ``kind`` column); kinds not among them are left out.
+    lang
+        Label language.
+    position
+        The legend's corner (see :func:`add_legend`).
+    """
+    labels = texts(MAP_LABELS, lang)
+    present = set(schools["kind"].astype(str))
+    kinds = [k for k in SCHOOL_KINDS if k in present]
+    if kinds:
+        items = [(school_color(k), labels[k]) for k in kinds]
+        add_legend(m, items, labels["legend_schools"], position=position)
 
 
 def add_layer_control(m: folium.Map) -> folium.LayerControl:
@@ -1172,13 +1215,7 @@ def overview_map(
     add_sites(m, area.sites, lang=lang)
     schools = add_schools(m, area.schools, lang=lang)
     add_tools(m, lang=lang, villages=villages, schools=schools)
-    kinds = [k for k in SCHOOL_KINDS if k in set(area.schools["kind"].astype(str))]
-    add_legend(
-        m,
-        [(school_color(k), labels[k]) for k in kinds],
-        labels["legend_schools"],
-        offset_px=30,
-    )
+    add_school_legend(m, area.schools, lang=lang, position="bottomleft")
     add_legend(
         m,
         [(VILLAGE_COLOR, labels["villages"]), (SITE_COLOR, labels["sites"])],

@@ -219,6 +219,7 @@ def journeys_map(
     schools = maps.add_schools(m, _open_schools(result), lang=lang)
     maps.add_tools(m, lang=lang, villages=first, schools=schools)
     maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_school_legend(m, _open_schools(result), lang=lang)
     maps.add_layer_control(m)
     return m
 
@@ -283,6 +284,7 @@ def restoration_map(
         str(text["restoration"]),
         position="bottomright",
     )
+    maps.add_school_legend(m, _open_schools(result), lang=lang)
     maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
     maps.add_layer_control(m)
     return m
@@ -351,6 +353,7 @@ def districts_map(
     _add_joined_islands(m, result.districts, text=text, gcj02=gcj02)
     school_layer = maps.add_schools(m, schools, lang=lang)
     maps.add_tools(m, lang=lang, schools=school_layer)
+    maps.add_school_legend(m, schools, lang=lang)
     maps.add_layer_control(m)
     return m
 
@@ -567,6 +570,7 @@ def school_journeys_map(
     slayer = maps.add_schools(m, result.schools.loc[[school]], lang=lang)
     maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
     maps.add_legend(m, journey_legend(lang), str(text["minutes"]))
+    maps.add_school_legend(m, result.schools.loc[[school]], lang=lang)
     maps.add_layer_control(m)
     return m
 
@@ -665,6 +669,8 @@ def before_after_map(
         maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
         maps.add_layer_control(m)
     maps.add_legend(dual.m1, journey_legend(lang), str(text["minutes"]))
+    drawn = pd.concat([_open_schools(result) for _, result, _, _ in sides])
+    maps.add_school_legend(dual.m2, drawn, lang=lang)
     return dual
 
 
@@ -765,5 +771,6 @@ def ways_map(
     schools = maps.add_schools(m, _open_schools(result), lang=lang)
     maps.add_tools(m, lang=lang, villages=first, schools=schools)
     maps.add_legend(m, [(WAY_COLORS[w], str(way_names[w])) for w in WAY_COLORS], str(text["way"]))
+    maps.add_school_legend(m, _open_schools(result), lang=lang)
     maps.add_layer_control(m)
     return m
