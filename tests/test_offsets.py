@@ -252,3 +252,49 @@ def test_a_plan_with_the_scenarios_columns_names_them_in_the_fix(
         make_plan(area)
     (warned,) = [r.getMessage() for r in caplog.records if "GCJ-02" in r.getMessage()]
     assert f"declare it in {mapping}, the column mapping" in warned
+
+
+def test_a_run_records_the_warning_in_its_manifest(gcj_demo: Path, tmp_path: Path) -> None:
+    """The warning is not only logged: manifest.json's ``warnings`` holds it, coded."""
+    import json
+
+    from geoplan.runs.runner import run_scenario
+
+    scenario = tmp_path / "amap.yaml"
+    scenario.write_text(
+        f"area: {{folder: {gcj_demo}}}\nrestoration: {{enabled: false}}\n"
+        "districts: {enabled: false}\noutputs: {maps: false, profiles: false, print_maps: false}\n",
+        encoding="utf-8",
+    )
+    folder = run_scenario(scenario, out=tmp_path / "out")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (warning,) = [w for w in manifest["warnings"] if w["code"] == "coordinates_look_gcj02"]
+    assert (warning["file"], warning["layer"], warning["column"]) == (
+        "demo_county.gpkg:villages",
+        "villages",
+        "coordinates",
+    )
+    assert re.fullmatch(r"\d{3} m -> 0 m", warning["value"])
+    assert "`coordinates: {villages: gcj02}`" in warning["fix"]
+    assert "after converting GCJ-02 to WGS-84" in warning["message"]
+
+
+def test_run_warnings_lists_the_readings_then_the_plans() -> None:
+    from types import SimpleNamespace
+
+    from geoplan.data.messages import coded_problem
+    from geoplan.runs.runner import run_warnings
+
+    read = coded_problem("blocks_touch_none", "blocks.geojson", "blocks", "", "geometry", "1 / 2",
+                         severity="warning", count=1, blocks=2, listing="B2: 24.0", gap_m=2,
+                         min_shared_m=10)  # fmt: skip
+    planned = coded_problem("coordinates_look_gcj02", "villages.csv", "villages", "",
+                            "coordinates", "240 m -> 0 m", severity="warning", layer="villages",
+                            points=30, given_m=240, converted_m=0, file="villages.csv",
+                            columns="columns.yaml")  # fmt: skip
+    run = SimpleNamespace(
+        area=SimpleNamespace(warnings=(read,)), result=SimpleNamespace(warnings=(planned,))
+    )
+    listed = run_warnings(run)  # type: ignore[arg-type]
+    assert [w["code"] for w in listed] == ["blocks_touch_none", "coordinates_look_gcj02"]
+    assert listed[0]["file"] == "blocks.geojson" and listed[1]["value"] == "240 m -> 0 m"

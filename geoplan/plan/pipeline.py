@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from geoplan.data.area import PlanningArea
-from geoplan.errors import MissingInputError, ScenarioError
+from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.districts import DistrictPlan, plan_districts
 from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
@@ -217,6 +217,9 @@ class PlanResult:
         With ``ways:``: how pupils get to school today and after the plan
         (:class:`~geoplan.plan.ways.WaysPlan`); ``before`` and ``after`` are then their
         assignments.
+    warnings
+        Warnings found while planning, also logged (undeclared GCJ-02 point layers,
+        ``coordinates_look_gcj02``); the reading's are ``area.warnings``.
     """
 
     area: PlanningArea
@@ -234,6 +237,7 @@ class PlanResult:
     season_after: dict[str, pd.DataFrame] = field(default_factory=dict)
     ways_before: WaysPlan | None = None
     ways_after: WaysPlan | None = None
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def after(self) -> pd.DataFrame:
@@ -411,13 +415,16 @@ def make_plan(
     graph = load_network(area) if graph is None else graph
     travel.check_roads_reach(graph, area.villages, county=area.townships)
     point_layers = {layer: area.layer(layer) for layer in POINT_LAYERS}
-    for problem in offset_problems(
-        graph,
-        point_layers,
-        files=area.files,
-        declared=area.coordinates,
-        columns_file=area.columns_file,
-    ):
+    warnings = tuple(
+        offset_problems(
+            graph,
+            point_layers,
+            files=area.files,
+            declared=area.coordinates,
+            columns_file=area.columns_file,
+        )
+    )
+    for problem in warnings:
         _logger.warning("%s", problem)
     seconds["network"] = time.perf_counter() - clock
 
@@ -588,6 +595,7 @@ def make_plan(
         season_after=season_after,
         ways_before=ways_before,
         ways_after=ways_after,
+        warnings=warnings,
     )
 
 

@@ -2,9 +2,9 @@
 
 The folder holds the maps, the tables (CSV and XLSX), ``results.gpkg`` with every result layer
 (:data:`RESULT_LAYERS`), ``metrics.json`` (the headline indicators) and ``manifest.json`` (input
-hashes, package versions, seed, timings, solver gaps). Timings are kept in the manifest only, so
-two runs of the same scenario give identical tables, metrics and layers. Everything is written to
-a temporary folder first; a failed run leaves an earlier result intact.
+hashes, package versions, seed, timings, solver gaps, the run's warnings). Timings are kept in
+the manifest only, so two runs of the same scenario give identical tables, metrics and layers.
+Everything is written to a temporary folder first; a failed run leaves an earlier result intact.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ __all__ = [
     "result_layers",
     "run_metrics",
     "run_scenario",
+    "run_warnings",
     "solver_report",
     "write_run",
 ]
@@ -488,6 +489,20 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
     return _jsonable(out)  # type: ignore[no-any-return]
 
 
+def run_warnings(run: ScenarioRun) -> list[dict[str, str]]:
+    """Every warning of a run, as ``manifest.json`` records them: the reading's, then the plan's.
+
+    Each is a mapping of ``code``, ``file``, ``layer``, ``row_id``, ``column``, ``value``,
+    ``message`` and ``fix`` (English; ``code`` finds the Chinese text in
+    :mod:`geoplan.data.messages`). The reading's are the planning area's (repaired polygons and
+    the like), the plan's those :func:`~geoplan.plan.pipeline.make_plan` found (undeclared
+    GCJ-02 point layers).
+    """
+    problems = [*run.area.warnings, *run.result.warnings]
+    keys = ("code", "file", "layer", "row_id", "column", "value", "message", "fix")
+    return [{key: str(getattr(p, key)) for key in keys} for p in problems]
+
+
 def _versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for name in PACKAGES:
@@ -554,6 +569,7 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
         "python": platform.python_version(),
         "timings_s": seconds,
         "solvers": solver_report(result),
+        "warnings": run_warnings(run),
         "layers": {name: RESULT_LAYERS[name] for name in layers},
         "outputs": sorted(p.name for p in written),
     }
