@@ -170,6 +170,59 @@ def test_scenario_investment_section(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+def test_budget_years_before_the_base_year_are_warned_about_not_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """investment.base_year is the planner's (no date is read): years before it warn, each at its
+    own line, in English and Chinese; without it, any year goes unremarked."""
+    import logging
+    import re
+
+    from geoplan.data.messages import problem_text
+
+    demo = Path(__file__).parents[1] / "geoplan" / "data" / "demo"
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"area: {{folder: {demo}}}\n"
+        "investment:\n"
+        "  base_year: 2025\n"
+        "  budget_by_year_yuan:\n"
+        "    2023: 1000000\n"
+        "    2024: 2000000\n"
+        "    2025: 3000000\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="geoplan.runs.scenario"):
+        scenario = load_scenario(path)
+    inv = scenario.settings.investment
+    assert inv is not None and sorted(inv.budget_by_year_yuan) == [2023, 2024, 2025]  # kept
+    assert [(w.code, w.severity, w.column, w.row_id) for w in scenario.warnings] == [
+        ("budget_year_before_base", "warning", "investment.budget_by_year_yuan.2023", "line 5"),
+        ("budget_year_before_base", "warning", "investment.budget_by_year_yuan.2024", "line 6"),
+    ]
+    first = scenario.warnings[0]
+    assert first.message.startswith("Budget year 2023 is before investment.base_year (2025)")
+    assert "investment.done" in first.fix
+    message, fix = problem_text(first, "zh")
+    assert message.startswith("预算年份 2023 早于 investment.base_year(2025)")
+    assert re.search(r"[\u4e00-\u9fff]", fix)
+    assert sum("Budget year" in r.getMessage() for r in caplog.records) == 2
+    # no base year: no check at all, whatever the years (runs never read today's date)
+    path.write_text(
+        f"area: {{folder: {demo}}}\ninvestment: {{budget_by_year_yuan: {{1990: 5}}}}\n",
+        encoding="utf-8",
+    )
+    assert load_scenario(path).warnings == ()
+    path.write_text(
+        f"area: {{folder: {demo}}}\n"
+        "investment: {base_year: next, budget_by_year_yuan: {2025: 5}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match=r"investment\.base_year") as info:
+        load_scenario(path)
+    assert [p.code for p in info.value.problems] == ["not_a_year"]
+
+
 def test_investment_outputs(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     plan = plan_investments(_items(rng, 6), {2025: 900.0, 2026: 600.0}, rules=RULES)

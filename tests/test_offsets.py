@@ -279,7 +279,7 @@ def test_a_run_records_the_warning_in_its_manifest(gcj_demo: Path, tmp_path: Pat
     assert "after converting GCJ-02 to WGS-84" in warning["message"]
 
 
-def test_run_warnings_lists_the_readings_then_the_plans() -> None:
+def test_run_warnings_lists_the_scenarios_the_readings_then_the_plans() -> None:
     from types import SimpleNamespace
 
     from geoplan.data.messages import coded_problem
@@ -292,9 +292,19 @@ def test_run_warnings_lists_the_readings_then_the_plans() -> None:
                             "coordinates", "240 m -> 0 m", severity="warning", layer="villages",
                             points=30, given_m=240, converted_m=0, file="villages.csv",
                             columns="columns.yaml")  # fmt: skip
+    loaded = coded_problem("budget_year_before_base", "s.yaml", "investment", "line 5",
+                           "investment.budget_by_year_yuan.2023", 2023, severity="warning",
+                           year=2023, base_year=2025)  # fmt: skip
     run = SimpleNamespace(
-        area=SimpleNamespace(warnings=(read,)), result=SimpleNamespace(warnings=(planned,))
+        scenario=SimpleNamespace(warnings=(loaded,)),
+        area=SimpleNamespace(warnings=(read,)),
+        result=SimpleNamespace(warnings=(planned,)),
     )
     listed = run_warnings(run)  # type: ignore[arg-type]
-    assert [w["code"] for w in listed] == ["blocks_touch_none", "coordinates_look_gcj02"]
-    assert listed[0]["file"] == "blocks.geojson" and listed[1]["value"] == "240 m -> 0 m"
+    assert [w["code"] for w in listed] == [
+        "budget_year_before_base",
+        "blocks_touch_none",
+        "coordinates_look_gcj02",
+    ]
+    assert listed[0]["row_id"] == "line 5" and listed[0]["value"] == "2023"
+    assert listed[1]["file"] == "blocks.geojson" and listed[2]["value"] == "240 m -> 0 m"

@@ -921,6 +921,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Not a year.", "Write a year such as 2025."),
         "zh": ("{field} 中有一项不是年份。", "填写年份,如 2025。"),
     },
+    "budget_year_before_base": {
+        "en": (
+            "Budget year {year} is before investment.base_year ({base_year}): the plan would "
+            "schedule work into a year already past.",
+            "Drop the year from investment.budget_by_year_yuan (list work already done in "
+            "investment.done), or correct the year or investment.base_year.",
+        ),
+        "zh": (
+            "预算年份 {year} 早于 investment.base_year({base_year}):规划会把项目安排到已经"
+            "过去的年份。",
+            "从 investment.budget_by_year_yuan 中删去该年份(已完成的项目记入 "
+            "investment.done),或改正该年份或 investment.base_year。",
+        ),
+    },
     "negative_budget": {
         "en": ("A negative budget.", "Write 0 or more yuan."),
         "zh": ("预算为负数。", "填写 0 或以上(元)。"),

@@ -490,15 +490,16 @@ def solver_report(result: PlanResult) -> dict[str, Any]:
 
 
 def run_warnings(run: ScenarioRun) -> list[dict[str, str]]:
-    """Every warning of a run, as ``manifest.json`` records them: the reading's, then the plan's.
+    """Every warning of a run as ``manifest.json`` records them: scenario, reading, then plan.
 
     Each is a mapping of ``code``, ``file``, ``layer``, ``row_id``, ``column``, ``value``,
     ``message`` and ``fix`` (English; ``code`` finds the Chinese text in
-    :mod:`geoplan.data.messages`). The reading's are the planning area's (repaired polygons and
-    the like), the plan's those :func:`~geoplan.plan.pipeline.make_plan` found (undeclared
-    GCJ-02 point layers).
+    :mod:`geoplan.data.messages`). The scenario's are its file's (a budget year before
+    ``investment.base_year``), the reading's the planning area's (repaired polygons and the
+    like), the plan's those :func:`~geoplan.plan.pipeline.make_plan` found (undeclared GCJ-02
+    point layers).
     """
-    problems = [*run.area.warnings, *run.result.warnings]
+    problems = [*run.scenario.warnings, *run.area.warnings, *run.result.warnings]
     keys = ("code", "file", "layer", "row_id", "column", "value", "message", "fix")
     return [{key: str(getattr(p, key)) for key in keys} for p in problems]
 

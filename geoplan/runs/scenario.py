@@ -46,7 +46,9 @@ Fields (every one optional except ``area.folder`` somewhere in the ``base:`` cha
                 feeders: true}                  # each primary district inside one middle district
     outputs: {lang: en, maps: true}
     investment: {budget_by_year_yuan: {2025: 52190000, 2026: 26050000, 2027: 53950000},
-                 carry_over: false, done: done.csv}   # the needs scheduled year by year
+                 carry_over: false, done: done.csv,   # the needs scheduled year by year
+                 base_year: 2025}   # optional: the year the plan is made; a budget year
+                                    # before it is warned about (default: none, no check)
     standards: {building_yuan_per_m2: 3200, pupils_per_computer: {primary: 12},
                 playground_m2_per_pupil: {primary: {6: 12.0, 12: 9.0}}}
                                       # any value of geoplan/data/standards.yaml
@@ -159,6 +161,7 @@ SCHEMA: dict[str, Any] = {
     "outputs": {"lang": "lang", "maps": "bool", "profiles": "bool", "print_maps": "bool"},
     "investment": {
         "budget_by_year_yuan": "budget_by_year",
+        "base_year": "int",
         "carry_over": "bool",
         "done": "path",
         "time_limit_s": "number",
@@ -229,6 +232,9 @@ class Scenario:
         The scenario files read, this one first, then its bases.
     origins
         Where each field is written: dotted field (``restoration.must``) -> (file, line).
+    warnings
+        Problems of severity ``warning`` found while loading (logged, and recorded in the run's
+        ``manifest.json``), e.g. a budget year before ``investment.base_year``.
     """
 
     name: str
@@ -248,6 +254,7 @@ class Scenario:
     print_maps: bool = True
     files: tuple[Path, ...] = ()
     origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def origin(self, field_name: str) -> tuple[str, int]:
         """The file and line (0: not known) where field ``field_name`` is written."""
@@ -407,14 +414,17 @@ class _Checker:
         self.problems = problems
         self.origins = origins or {}
 
-    def coded(self, code: str, where: str, value: Any, **params: Any) -> None:
+    def coded(
+        self, code: str, where: str, value: Any, *, severity: str = "error", **params: Any
+    ) -> None:
         """A problem whose text is the catalogue's entry ``code`` (English and Chinese)."""
         section = where.split(".")[0] if "." in where else ""
         file, line = _field_origin(self.origins, where, self.file)
         row = f"line {line}" if line else ""
-        self.problems.append(
-            coded_problem(code, file, section, row, where, _text(value), field=where, **params)
+        problem = coded_problem(
+            code, file, section, row, where, _text(value), severity=severity, field=where, **params
         )
+        self.problems.append(problem)
 
     def placed(self, problem: Problem) -> Problem:
         """``problem`` (its column a dotted field) at the file and line where the field is."""
@@ -838,6 +848,31 @@ def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
     return part.get(key) if isinstance(part, dict) else None
 
 
+def _is_year(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1900 < value < 2200
+
+
+def _past_budget_years(check: _Checker, base_year: Any, by_year: Mapping[int, float]) -> None:
+    """Warn about each budget year before ``investment.base_year`` (none given: no check).
+
+    The base year is the planner's, never today's date, so a scenario runs the same in any year.
+    """
+    if base_year is None:
+        return
+    if not _is_year(base_year):
+        check.coded("not_a_year", "investment.base_year", base_year)
+        return
+    for year in sorted(y for y in by_year if y < base_year):
+        check.coded(
+            "budget_year_before_base",
+            f"investment.budget_by_year_yuan.{year}",
+            year,
+            severity="warning",
+            year=year,
+            base_year=base_year,
+        )
+
+
 def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker) -> Scenario:
     """The :class:`Scenario` of merged, unknown-key-checked fields (problems collected)."""
     name = data.get("name", path.stem)
@@ -989,7 +1024,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
         else:
             for year, money in budgets.items():
                 where = f"investment.budget_by_year_yuan.{year}"
-                if not isinstance(year, int) or isinstance(year, bool) or not 1900 < year < 2200:
+                if not _is_year(year):
                     check.coded("not_a_year", where, year)
                     continue
                 money_yuan = check.number(where, money, positive=False)
@@ -997,6 +1032,7 @@ def _build(data: dict[str, Any], path: Path, files: list[Path], check: _Checker)
                     check.coded("negative_budget", where, money)
                 elif money_yuan is not None:
                     by_year[year] = money_yuan
+        _past_budget_years(check, raw_investment.get("base_year"), by_year)
         done_raw = raw_investment.get("done")
         done = _path(check, "investment.done", done_raw, folder_ok=False) if done_raw else None
         carry = raw_investment.get("carry_over")
@@ -1138,5 +1174,9 @@ def load_scenario(path: str | Path) -> Scenario:
         lines = [f"{len(errors)} problem(s) in scenario {path}:"]
         lines += [f"  - {p}" for p in errors]
         raise ScenarioError("\n".join(lines), problems=errors)
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    for problem in warnings:
+        _logger.warning("%s", problem)
+    scenario = dataclasses.replace(scenario, warnings=warnings)
     _logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
     return scenario
