@@ -589,3 +589,19 @@ def test_demo_perturbed_and_street_towns_plan_as_the_clean_one(demo_town) -> Non
     assert len(got["clean"][0]) == 430
     assert got["perturbed"] == got["clean"]
     assert got["streets"] == got["clean"]
+
+
+def test_a_level_whose_blocks_hold_no_pupils_is_planned_and_warned_about(caplog):
+    # a town survey that counted primary pupils only: pupils_g7_9 0 in every block
+    blocks, schools = town(nx_=6, ny_=5)
+    for col in ("pupils_g7_9", "pupils_g7_9_resident", "pupils_g7_9_migrant"):
+        blocks[col] = 0
+    with caplog.at_level("WARNING", logger="geoplan.models._district_inputs"):
+        plan = plan_districts(blocks, schools, method="exact", time_limit_s=10)
+    assert "no block holds pupils of junior-middle (blocks columns pupils_g7_9" in caplog.text
+    assert plan.indicators.loc["middle", "pupils"] == 0
+    assert plan.blocks["school_middle"].notna().all()
+    assert (
+        plan.indicators.loc["primary", "pupils"]
+        == blocks["pupils_g1_3"].sum() + blocks["pupils_g4_6"].sum()
+    )

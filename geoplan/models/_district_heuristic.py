@@ -291,7 +291,8 @@ def _heuristic(p: _Level, *, time_limit_s: float) -> tuple[np.ndarray, SolveResu
     first_lp = lp
     room = p.capacity.copy()
     best: tuple[float, float, np.ndarray] | None = None
-    typical = np.median(p.demand[p.demand.sum(axis=1) > 0], axis=0) if p.n else 0.0
+    filled = p.demand[p.demand.sum(axis=1) > 0]  # none: a level whose blocks hold no pupils
+    typical = np.median(filled, axis=0) if len(filled) else 0.0
     for _ in range(6):
         assign = _round_lp(p, lp.x, ii, jj)
         for _ in range(3):

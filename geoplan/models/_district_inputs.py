@@ -219,6 +219,14 @@ def _level_inputs(
     demand = np.column_stack([p[0] for p in parts])
     resident = np.column_stack([p[1] for p in parts])
     migrant = np.column_stack([p[2] for p in parts])
+    if not demand.sum() > 0:
+        logger.warning(
+            "districts (%s): no block holds pupils of %s (blocks columns %s are 0 or empty); "
+            "the districts drawn follow the journeys alone. Fix: fill in the blocks' pupils.",
+            level,
+            LEVEL_NAMES[level],
+            ", ".join(f"pupils_{band}" for band in bands),
+        )
     all_cost, source = _cost_for(level, travel, blocks, schools, detour_factor=detour_factor)
     cost = all_cost[:, _teaches(schools, level)]
     today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
