@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from shapely import LineString, Point
 
-from geoplan.network.modes import TravelMode, closed_by_tags
+from geoplan.network.modes import END_SNAP_M, TravelMode, closed_by_tags
 
 CRS = "EPSG:32645"
 
@@ -183,6 +183,11 @@ def unsimplified(g: nx.MultiDiGraph, mode: TravelMode) -> nx.DiGraph:
     return out
 
 
+def _inside(node: Any) -> bool:
+    """Whether ``node`` of :func:`unsimplified` is a vertex inside a road (not a graph node)."""
+    return isinstance(node, tuple) and node[0] == "pt"
+
+
 def _to_segments(xy: np.ndarray, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Fraction along each segment ``p -> q`` of the point nearest ``xy``, and the distance."""
     pq = q - p
@@ -203,10 +208,12 @@ def exact_matrix(
     """Exact journeys (access leg + road + access leg) in ``weight``, origins x destinations.
 
     Every point joins the nearest segment of the unsimplified graph's largest strongly
-    connected component (brute force), spliced in at the nearest point; the access leg is the
-    straight line times ``mode.detour_factor`` at ``mode.walk_kph``. A point whose nearest
-    segment lies outside that component while the component is farther than ``max_access_m``
-    joins that nearest segment instead (it reaches the places on its own part only).
+    connected component (brute force; of equally near ones the fastest), spliced in at the
+    nearest point, or at the graph node when that lies within ``END_SNAP_M`` of one; the access
+    leg is the straight line times ``mode.detour_factor`` at ``mode.walk_kph``. A point whose
+    nearest segment lies outside that component while the component is farther than
+    ``max_access_m`` joins that nearest segment instead (it reaches the places on its own part
+    only).
     """
     base = unsimplified(g, mode)
     main = max(nx.strongly_connected_components(base), key=len)
@@ -223,19 +230,34 @@ def exact_matrix(
         for pid, geom in zip(layer.index, layer.geometry, strict=True):
             xy = np.array([geom.x, geom.y])
             t, dist = _to_segments(xy, p, q)
-            k = int(np.argmin(dist))
+            tied = np.flatnonzero(dist == dist.min())  # of equally near roads, the fastest
+            k = int(
+                min(tied, key=lambda i: segs[i][2]["minutes"] / max(segs[i][2]["metres"], 1e-9))
+            )
             joined = segs[k]
             t_all, dist_all = _to_segments(xy, p_all, q_all)
             if dist[k] > max_access_m and dist_all.min() < dist[k]:
                 # its nearest road is cut off from the main network: it joins that road
                 k = int(np.argmin(dist_all))
                 t, dist, joined = t_all, dist_all, every[k]
-            leg = float(dist[k]) * mode.detour_factor
+            a, b, seg = joined
+            straight = float(dist[k])
+            # within END_SNAP_M of a graph node (not a vertex inside a road), at that node
+            near_end = float(t[k]) * seg["metres"] < END_SNAP_M
+            end = a if near_end else b
+            if not (near_end or (1.0 - float(t[k])) * seg["metres"] < END_SNAP_M) or _inside(end):
+                end = None
+            else:
+                straight = float(np.hypot(*(seg["xy"][0 if end == a else 1] - xy)))
+            leg = straight * mode.detour_factor
             leg_w = leg if weight == "metres" else leg / (mode.walk_kph * 1000 / 60)
             node = (side, pid)
             work.add_edge(node, ("on", side, pid), w=leg_w)
             work.add_edge(("on", side, pid), node, w=leg_w)
-            a, b, _ = joined
+            if end is not None:
+                work.add_edge(("on", side, pid), end, w=0.0)
+                work.add_edge(end, ("on", side, pid), w=0.0)
+                continue
             key = (min(a, b, key=str), max(a, b, key=str))
             t_k = float(t[k]) if key[0] == a else 1.0 - float(t[k])
             on_seg.setdefault(hash(key), []).append((t_k, ("on", side, pid), key))

@@ -189,3 +189,24 @@ def test_a_village_and_its_school_on_a_road_cut_off_from_the_rest_reach_each_oth
     assert not access.loc["valley", "on_network"] and access.loc["valley", "way_id"] == 2
     assert "does not connect to the main pupil_walk network" in access.loc["valley", "reason"]
     assert_exact(path, villages, schools)
+
+
+@pytest.mark.parametrize("first", ["primary", "track"])
+def test_a_village_beside_a_road_mapped_twice_takes_the_faster(tmp_path: Path, first: str) -> None:
+    # the same line mapped twice (a primary road and, on the same nodes, a track), whichever
+    # the file lists first; a loop back closes the network
+    nodes = {20: (0.0, 0.0), 21: (3000.0, 0.0), 22: (3000.0, 1000.0), 23: (0.0, 1000.0)}
+    second = "track" if first == "primary" else "primary"
+    ways = [
+        (4, [20, 21], {"highway": first}),
+        (5, [20, 21], {"highway": second}),
+        (6, [21, 22, 23, 20], {"highway": "unclassified"}),
+    ]
+    path = write_osm(tmp_path / "mapped_twice.osm", nodes, ways)
+    village, school = places({"v": (1500.0, 20.0)}), places({"s": (3000.0, 0.0)})
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    car = travel_matrix(graph, village, school, mode="car", use_cache=False)
+    assert car.origin_access.loc["v", "highway"] == "primary"
+    # 1.5 km at 60 km/h and the 20 m leg (x 1.3 at 4 km/h); not 1.5 km at the track's 15
+    assert car.minutes_array()[0, 0] == pytest.approx(1.5 + 26.0 / (4000 / 60), rel=0.002)
+    assert_exact(path, village, school)

@@ -947,10 +947,18 @@ def snap_points(
     dist = np.full(k, np.inf)
     if k:
         (p_idx, t_idx), d = net.main_edge_tree.query_nearest(
-            pts, return_distance=True, all_matches=False
+            pts, return_distance=True, all_matches=True
         )
-        edge[p_idx] = net.main_edges[t_idx]
-        dist[p_idx] = d
+        # of roads equally near (a road mapped twice, as a primary and as a track), the fastest:
+        # the journey must not depend on which the file lists first
+        cand = net.main_edges[t_idx]
+        pace = np.minimum(e.forward_min[cand], e.backward_min[cand]) / np.maximum(
+            e.length_m[cand], 1e-9
+        )
+        order = np.lexsort((pace, p_idx))
+        pick = order[np.r_[True, p_idx[order][1:] != p_idx[order][:-1]]]
+        edge[p_idx[pick]] = cand[pick]
+        dist[p_idx[pick]] = d[pick]
     on = np.ones(k, dtype=bool)
     reason = np.full(k, "", dtype=object)
     far = np.flatnonzero(dist > max_access_m)
