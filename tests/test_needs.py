@@ -358,6 +358,33 @@ def test_workbook_marks_placeholders(needs: SchoolNeeds, tmp_path: Path) -> None
     assert csv["placeholder"].sum() == len(flagged)
 
 
+def test_needs_csv_writes_whole_numbers_plain_and_fractions_in_full(
+    needs: SchoolNeeds, tmp_path: Path
+) -> None:
+    """The items CSV writes 23 classrooms as '23' (not '23.0'), fractions with every digit."""
+    school_plans.write_needs_workbook(needs, tmp_path / "school_needs")
+    text = pd.read_csv(
+        tmp_path / "school_needs.csv", encoding="utf-8-sig", index_col=0, dtype=str,
+        keep_default_na=False,
+    )  # fmt: skip
+    items = needs.items
+    floats = [c for c in items.columns if pd.api.types.is_float_dtype(items[c])]
+    assert {"have", "standard", "shortfall", "cost_yuan"} <= set(floats)
+    seen_whole = seen_fraction = 0
+    for column in floats:
+        for sid, value in items[column].items():
+            cell = text.loc[sid, column]
+            if math.isnan(value):
+                assert cell == "", (sid, column)
+            elif value == round(value):
+                assert cell == str(int(value)), (sid, column, cell)
+                seen_whole += 1
+            else:
+                assert float(cell) == value, (sid, column, cell)
+                seen_fraction += 1
+    assert seen_whole > 0 and seen_fraction > 0
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_plan_page_marks_placeholders(plan: PlanResult, needs: SchoolNeeds, lang: str) -> None:
     page = school_plans.plan_page(plan, needs, "S1", lang=lang)

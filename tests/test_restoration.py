@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 
 import numpy as np
@@ -297,6 +298,28 @@ def test_scorecard_by_hand(tmp_path) -> None:
     back = pd.read_csv(csv_path, encoding="utf-8-sig", index_col=0)
     assert "Grades 1-3 pupils brought within the day limit" in back.columns
     assert pd.read_excel(xlsx_path, index_col=0, engine="calamine").shape == card.shape
+
+
+def test_scorecard_csv_writes_counts_whole_and_fractions_to_two_decimals(tmp_path) -> None:
+    """Pupils read '12' in the scorecard CSV as in every other table, not '12.00'."""
+    villages, minutes, schools, sites = _plan_case()
+    walk = minutes["g1_3"].copy()
+    walk.loc["v2", "C"] = 20 + 1 / 3  # v2's journey today: a fractional minute
+    card = score_sites(villages["pupils_g1_3"], walk, schools, sites)
+    csv_path, _xlsx = write_scorecard(card, tmp_path / "scorecard")
+    with csv_path.open(encoding="utf-8-sig", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    cells = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    heading = {k: v[0] for k, v in SCORECARD_HEADERS.items()}
+    s1, s2 = cells["s1"], cells["s2"]
+    assert s1[heading["young_brought_within"]] == "12"
+    assert s1[heading["enrolment"]] == "18"
+    assert s1[heading["restore_cost_yuan"]] == "300000"
+    assert s1[heading["cost_per_pupil_served_yuan"]] == "25000"
+    assert s2[heading["cost_per_pupil_served_yuan"]] == "26086.96"  # 600,000 / 23
+    assert s1[heading["nearest_open_min"]] == "20.33"
+    assert s1[heading["pupil_minutes_saved_per_day"]] == "64"  # 2 x 6 x (20 1/3 - 15)
+    assert s2[heading["nearest_open_min"]] == ""  # no day pupil reaches an open school
 
 
 @pytest.mark.parametrize(

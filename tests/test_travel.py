@@ -24,7 +24,13 @@ from geoplan.network.modes import (
     mode_network,
 )
 from geoplan.network.roads import load_graph
-from geoplan.network.travel import journey_lines, network_for, travel_matrix
+from geoplan.network.travel import (
+    TravelMatrix,
+    journey_lines,
+    network_for,
+    travel_matrix,
+    write_matrix,
+)
 
 CRS = "EPSG:32645"  # UTM 45N, where Hejing lies
 
@@ -431,3 +437,30 @@ def test_demo_winter_pass_closure_lengthens_journeys_and_shortens_none(demo, mod
     assert (after > before * (1 + 1e-6)).any()
     assert not (after < before * (1 - 1e-6)).any()
     assert not (closed.metres.astype(float) < open_.metres.astype(float) * (1 - 1e-6)).any()
+
+
+def test_matrix_csv_writes_whole_minutes_plain_and_others_to_two_decimals(tmp_path: Path) -> None:
+    """The long and wide CSVs share the one rule: '12' not '12.00', '7.33', unreachable empty."""
+    minutes = np.array([[12.0, 22 / 3], [np.inf, 0.5]], dtype=np.float32)
+    matrix = TravelMatrix(
+        origin_ids=pd.Index(["V1", "V2"]), destination_ids=pd.Index(["S1", "S2"]),
+        metres=minutes * 70.0, minutes=minutes, mode=PUPIL_WALK.name, origins_label="villages",
+        destinations_label="schools", origin_access=pd.DataFrame(index=pd.Index(["V1", "V2"])),
+        destination_access=pd.DataFrame(index=pd.Index(["S1", "S2"])), cutoff_min=None,
+        travel_mode=PUPIL_WALK,
+    )  # fmt: skip
+    long = write_matrix(matrix, tmp_path / "long.csv")
+    assert long.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert long.read_text(encoding="utf-8-sig").splitlines() == [
+        "mode,villages_id,schools_id,distance_m,time_min,reachable",
+        "pupil_walk,V1,S1,840,12,True",
+        "pupil_walk,V1,S2,513.33,7.33,True",
+        "pupil_walk,V2,S1,,,False",
+        "pupil_walk,V2,S2,35,0.50,True",
+    ]
+    wide = write_matrix(matrix, tmp_path / "wide.csv", wide=True)
+    assert wide.read_text(encoding="utf-8-sig").splitlines() == [
+        "villages_id,S1,S2",
+        "V1,12,7.33",
+        "V2,,0.50",
+    ]

@@ -43,6 +43,7 @@ from shapely import LineString
 from tqdm.auto import tqdm
 
 from geoplan.atomic import atomic_path
+from geoplan.csv_tables import write_csv
 from geoplan.data.messages import coded_error
 from geoplan.errors import (
     ArgumentError,
@@ -87,6 +88,7 @@ __all__ = [
     "EXCEL_MAX_COLUMNS",
     "EXCEL_MAX_ROWS",
     "MATRIX_CODE",
+    "MATRIX_DECIMALS",
     "MEMORY_ENV",
     "POINT_LAYERS",
     "SOURCE_CHUNK",
@@ -123,6 +125,8 @@ EXCEL_MAX_CELLS = 1_000_000
 """Most origin x destination cells written to one wide XLSX sheet (Excel slows past this)."""
 EXCEL_MAX_ROWS = 1_048_575
 """Most data rows of one XLSX sheet (Excel's limit, less the header)."""
+MATRIX_DECIMALS = 2
+"""Decimal places of the metres and minutes :func:`write_matrix` writes (CSV and XLSX alike)."""
 SOURCE_CHUNK = 64
 """Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
 MEMORY_ENV = "GEOPLAN_MEMORY_MB"
@@ -412,7 +416,9 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
     Returns
     -------
     pathlib.Path
-        The file written (CSV in UTF-8 with a byte-order mark, so Excel reads Chinese ids).
+        The file written. A CSV is written by :func:`geoplan.csv_tables.write_csv`: UTF-8 with a
+        byte-order mark, so Excel reads Chinese ids; whole metres and minutes as integers, the
+        others to :data:`MATRIX_DECIMALS` places.
 
     Raises
     ------
@@ -440,44 +446,45 @@ def write_matrix(matrix: TravelMatrix, path: str | Path, *, wide: bool = False) 
             f"({EXCEL_MAX_ROWS:,}). Fix: write CSV, or choose fewer places."
         )
         raise OutputFormatError(msg)
-    with atomic_path(out) as tmp:
-        if wide:
-            frames = {
-                "time_min": matrix.minutes_frame(),
-                "distance_m": matrix.metres_frame(),
-            }
-            frames = {
-                k: f.astype(float)
-                .replace([np.inf, -np.inf], np.nan)
-                .rename_axis(index=f"{matrix.origins_label}_id")
-                for k, f in frames.items()
-            }
-            if suffix == ".csv":
-                frames["time_min"].to_csv(tmp, encoding="utf-8-sig", float_format="%.2f")
-            else:
-                write_workbook(
-                    tmp,
-                    {
-                        sheet: Sheet(frame.round(2), formats={"*": number_format(sheet) or ""})
-                        for sheet, frame in frames.items()
-                    },
-                )
+    if wide:
+        frames = {
+            "time_min": matrix.minutes_frame(),
+            "distance_m": matrix.metres_frame(),
+        }
+        frames = {
+            k: f.astype(float)
+            .replace([np.inf, -np.inf], np.nan)
+            .rename_axis(index=f"{matrix.origins_label}_id")
+            for k, f in frames.items()
+        }
+        if suffix == ".csv":
+            write_csv(frames["time_min"], out, decimals=MATRIX_DECIMALS)
         else:
-            long = matrix.to_long()
-            long[["distance_m", "time_min"]] = long[["distance_m", "time_min"]].replace(
-                [np.inf, -np.inf], np.nan
+            write_workbook(
+                out,
+                {
+                    sheet: Sheet(
+                        frame.round(MATRIX_DECIMALS), formats={"*": number_format(sheet) or ""}
+                    )
+                    for sheet, frame in frames.items()
+                },
             )
-            if matrix.origins_label != matrix.destinations_label:
-                long = long.rename(
-                    columns={
-                        "origin_id": f"{matrix.origins_label}_id",
-                        "destination_id": f"{matrix.destinations_label}_id",
-                    }
-                )
-            if suffix == ".csv":
-                long.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.2f")
-            else:
-                write_workbook(tmp, {"travel": Sheet(long.round(2), index=False)})
+    else:
+        long = matrix.to_long()
+        long[["distance_m", "time_min"]] = long[["distance_m", "time_min"]].replace(
+            [np.inf, -np.inf], np.nan
+        )
+        if matrix.origins_label != matrix.destinations_label:
+            long = long.rename(
+                columns={
+                    "origin_id": f"{matrix.origins_label}_id",
+                    "destination_id": f"{matrix.destinations_label}_id",
+                }
+            )
+        if suffix == ".csv":
+            write_csv(long, out, decimals=MATRIX_DECIMALS, index=False)
+        else:
+            write_workbook(out, {"travel": Sheet(long.round(MATRIX_DECIMALS), index=False)})
     _logger.info("Travel matrix %s written to %s.", matrix.mode, out)
     return out
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import folium
 import networkx as nx
-import numpy as np
 import osmnx as ox
 import pandas as pd
 from folium import plugins
 from tqdm.auto import tqdm
 
+from geoplan.csv_tables import write_csv
 from geoplan.data.area import localised_names
 from geoplan.errors import ArgumentError
 from geoplan.models.districts import DistrictPlan
@@ -76,25 +76,6 @@ class OutputOptions:
     lang: str = "en"
 
 
-def _whole_numbers_plain(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with the whole numbers of its float columns as integers (``2852``, not ``2852.0``).
-
-    Counts come out of the models as floats (sums, NaN for none); a CSV should read as the
-    workbook does. A column of whole numbers becomes ``Int64`` (missing stays empty); a column
-    mixing them with fractions (an indicator table's values) keeps its fractions as they are.
-    """
-    out = table.copy()
-    for name in out.columns[[pd.api.types.is_float_dtype(t) for t in out.dtypes]]:
-        values = out[name]
-        whole = values.notna() & np.isfinite(values) & (values == values.round())
-        if whole.sum() == values.notna().sum():
-            out[name] = values.astype("Int64")
-        elif whole.any():
-            shown = [int(v) if w else v for v, w in zip(values, whole, strict=True)]
-            out[name] = pd.Series(shown, index=out.index, dtype=object)
-    return out
-
-
 def write_table(
     table: pd.DataFrame,
     path: Path,
@@ -103,15 +84,16 @@ def write_table(
     row_formats: bool = False,
     seasons: Collection[str] = (),
 ) -> list[Path]:
-    """Write ``table`` as ``<path>.csv`` (UTF-8 with BOM, opens in Chinese Excel) and ``.xlsx``.
+    """Write ``table`` as ``<path>.csv`` (for programs) and ``<path>.xlsx`` (for reading).
 
-    The CSV keeps the column names (for programs); the workbook is formatted by
-    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`, with
-    the scenario's ``seasons`` for the columns they prefix); ``row_formats``: numbers formatted by
-    their row's label (a table of indicators).
+    The CSV keeps the column names (for programs) and every digit of a fraction; it is written by
+    :func:`geoplan.csv_tables.write_csv` (UTF-8 with BOM, whole numbers as integers). The workbook
+    is formatted by :func:`geoplan.workbooks.write_workbook`, its headers in ``lang``
+    (:func:`column_label`, with the scenario's ``seasons`` for the columns they prefix);
+    ``row_formats``: numbers formatted by their row's label (a table of indicators).
     """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
-    _whole_numbers_plain(table).to_csv(csv, encoding="utf-8-sig")
+    write_csv(table, csv)
 
     def header(name: str) -> str:
         return column_label(name, lang, seasons=seasons)

@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from geoplan.atomic import write_atomic
+from geoplan.csv_tables import write_csv
 from geoplan.outputs import maps, printing
 from geoplan.outputs.labels import (
     MAP_LABELS,
@@ -350,6 +351,9 @@ def plan_pdf(
 def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "en") -> list[Path]:
     """Write ``school_needs.xlsx`` (and the items as ``school_needs.csv``).
 
+    The CSV is written by :func:`geoplan.csv_tables.write_csv` (counts as whole numbers, fractions
+    with every digit).
+
     Sheets: ``needs`` (one row per school and item), ``schools``, ``teachers``, ``rotation``,
     ``standards`` (every standard with its source, confidence and placeholder flag) and
     ``notes`` (what the placeholder flag means, the projection year).
@@ -360,7 +364,7 @@ def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "e
     items = needs.items.copy()
     items.insert(3, "label", [ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
                               for i in items["item"]])  # fmt: skip
-    items.to_csv(csv, encoding="utf-8-sig")
+    write_csv(items, csv)
     placeholders = [s.key for s in needs.standards.values.values() if s.placeholder]
     notes = pd.DataFrame(
         {

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoplan.csv_tables import write_csv
 from geoplan.data.area import ID_INDEX
 from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, ValidationError
@@ -278,6 +279,9 @@ def write_scorecard(
 ) -> list[Path]:
     """Write a scorecard as CSV and XLSX with readable headers, the XLSX with its column notes.
 
+    The CSV is written by :func:`geoplan.csv_tables.write_csv`: counts as whole numbers, other
+    numbers to 2 decimals, no journey (an infinite minute) as an empty cell.
+
     The XLSX holds two sheets: ``scorecard`` (the table) and ``columns``, one row per column of
     :data:`SCORECARD_NOTES` in the table: its header and what it means, in ``lang``.
 
@@ -314,7 +318,7 @@ def write_scorecard(
     table = table.replace([np.inf, -np.inf], np.nan)
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
-    table.to_csv(csv_path, encoding="utf-8-sig", float_format="%.2f")
+    write_csv(table, csv_path, decimals=2)  # the scorecard's precision
     readable = scorecard.copy()
     readable.index = pd.Index(readable.index.astype(str), name="id")
     sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
