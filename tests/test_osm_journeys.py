@@ -210,3 +210,24 @@ def test_a_village_beside_a_road_mapped_twice_takes_the_faster(tmp_path: Path, f
     # 1.5 km at 60 km/h and the 20 m leg (x 1.3 at 4 km/h); not 1.5 km at the track's 15
     assert car.minutes_array()[0, 0] == pytest.approx(1.5 + 26.0 / (4000 / 60), rel=0.002)
     assert_exact(path, village, school)
+
+
+def test_a_ferry_dropped_from_the_roads_is_reported_and_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a road to the river, a ferry across (route=ferry, no highway tag), a road beyond
+    nodes = {i: (i * 1000.0, 0.0) for i in range(6)} | {9: (500.0, 500.0), 10: (0.0, 600.0)}
+    ways = [
+        (1, [0, 1, 2], {"highway": "tertiary"}),
+        (2, [2, 3], {"route": "ferry", "motor_vehicle": "yes"}),
+        (3, [3, 4, 5], {"highway": "tertiary"}),
+        (4, [9, 10], {"building": "yes"}),
+    ]
+    path = write_osm(tmp_path / "ferry.osm", nodes, ways)
+    with caplog.at_level("WARNING", logger="geoplan.network.roads"):
+        graph = load_graph(path, to_crs=CRS, use_cache=False)
+    report = roads_module.load_report(graph)
+    assert report is not None
+    assert report.dropped_ways == {"route=ferry": 1, "no highway tag": 1}
+    assert "1 ferry route(s) dropped (OSM way 2)" in caplog.text
+    assert "no journey crosses by ferry" in caplog.text

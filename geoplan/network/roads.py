@@ -90,7 +90,8 @@ class LoadReport:
     road_ways
         OSM ways kept as roads.
     dropped_ways
-        Ways dropped, counted by reason (``"no highway tag"``, ``"highway=proposed"`` ...).
+        Ways dropped, counted by reason (``"no highway tag"``, ``"route=ferry"``,
+        ``"highway=proposed"`` ...).
     dangling_refs
         Node references missing from the extract (clipped at its edge), dropped.
     ways_cut
@@ -575,11 +576,15 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
 
     dropped: Counter[str] = Counter()
     ways: list[tuple[int, list[int], dict[str, str]]] = []
+    ferries: list[int] = []
     try:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
             tags = dict(way.tags)
             hw = tags.get("highway")
-            if hw is None:
+            if hw is None and tags.get("route") == "ferry":
+                dropped["route=ferry"] += 1
+                ferries.append(way.id)
+            elif hw is None:
                 dropped["no highway tag"] += 1
             elif hw not in ROAD_CLASSES:
                 dropped[f"highway={hw}"] += 1
@@ -597,6 +602,15 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
     except RuntimeError as err:
         msg = f"{path}: cannot read the OSM file ({err}). Fix: give OSM XML or PBF."
         raise InputFileError(msg) from err
+    if ferries:
+        _logger.warning(
+            "%s: %d ferry route(s) dropped (OSM way %s): only roads are routed, so no journey "
+            "crosses by ferry; it goes round by road or is unreachable. Fix: if a ferry carries "
+            "pupils, add its crossing to the local roads layer.",
+            path,
+            len(ferries),
+            ", ".join(map(str, ferries[:10])) + (" ..." if len(ferries) > 10 else ""),
+        )
     dangling = 0
     cut = 0
     kept: list[tuple[int, list[int], dict[str, str]]] = []
