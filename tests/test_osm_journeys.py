@@ -25,6 +25,7 @@ from rural_roads import exact_matrix
 from shapely import Point
 
 import geoplan.network.roads as roads_module
+from geoplan.errors import NetworkError
 from geoplan.network.modes import MODES
 from geoplan.network.roads import load_graph
 from geoplan.network.travel import travel_matrix
@@ -231,3 +232,19 @@ def test_a_ferry_dropped_from_the_roads_is_reported_and_warned_about(
     assert report.dropped_ways == {"route=ferry": 1, "no highway tag": 1}
     assert "1 ferry route(s) dropped (OSM way 2)" in caplog.text
     assert "no journey crosses by ferry" in caplog.text
+
+
+def test_a_bus_on_an_extract_of_paths_only_is_refused_naming_the_classes(tmp_path: Path) -> None:
+    nodes = {i: (i * 1000.0, 0.0) for i in range(5)}
+    ways = [(1, [0, 1, 2], {"highway": "path"}), (2, [2, 3, 4], {"highway": "footway"})]
+    path = write_osm(tmp_path / "paths.osm", nodes, ways)
+    graph = load_graph(path, to_crs=CRS, use_cache=False)
+    village, school = places({"v": (0.0, 0.0)}), places({"s": (4000.0, 0.0)})
+    with pytest.raises(NetworkError) as err:
+        travel_matrix(graph, village, school, mode="school_bus", use_cache=False)
+    text = str(err.value)
+    assert "no road in the graph is open to this mode" in text
+    assert "the graph's edges (each direction counted) are path (2), footway (2)" in text
+    assert "Fix: give a road file holding the roads this mode uses" in text
+    walk = travel_matrix(graph, village, school, mode="pupil_walk", use_cache=False)
+    assert walk.minutes_array()[0, 0] == pytest.approx(60.0, rel=0.002)  # 4 km at 4 km/h
