@@ -605,3 +605,16 @@ def test_a_level_whose_blocks_hold_no_pupils_is_planned_and_warned_about(caplog)
         plan.indicators.loc["primary", "pupils"]
         == blocks["pupils_g1_3"].sum() + blocks["pupils_g4_6"].sum()
     )
+
+
+def test_a_school_far_outside_the_block_map_is_warned_about(caplog):
+    blocks, schools = town()  # 12 x 10 blocks of 120 m, every school inside
+    schools = schools.copy()
+    schools.loc["s3", "geometry"] = shapely.Point(3000.0, 3000.0)  # beyond the town's corner
+    with caplog.at_level("WARNING", logger="geoplan.models._district_inputs"):
+        plan = plan_districts(blocks, schools, method="heuristic", time_limit_s=10)
+    # from (3000, 3000) to the corner (1440, 1200) of block b119
+    assert "school s3 lies in no block, 2382 m from the nearest one (b119)" in caplog.text
+    assert "check the school's coordinates" in caplog.text
+    assert caplog.text.count("lies in no block") == 2  # s3, once per level; the others: no word
+    assert plan.blocks.loc["b119", "school_middle"] == "s3"  # anchored on its nearest block

@@ -95,7 +95,13 @@ def _capacity(
     return today, after, limit
 
 
-def _homes(blocks: Any, schools: Any) -> np.ndarray:
+HOME_WARN_M = 100.0
+"""A school this far (metres) from every block is warned about: its district is anchored on the
+nearest block, which for a school across the street is right, but this far off the map its
+coordinates are likely wrong, or it stands outside the town its district covers."""
+
+
+def _homes(blocks: Any, schools: Any, level: str = "") -> np.ndarray:
     """Block position holding each school point (the nearest block if it lies in none)."""
     tree = shapely.STRtree(np.asarray(blocks.geometry.values))
     pts = np.asarray(schools.geometry.values)
@@ -104,7 +110,21 @@ def _homes(blocks: Any, schools: Any) -> np.ndarray:
     home[s_idx[::-1]] = b_idx[::-1]  # first hit wins
     missing = np.flatnonzero(home < 0)
     if missing.size:
-        home[missing] = tree.nearest(pts[missing])
+        (m_idx, near), far = tree.query_nearest(
+            pts[missing], return_distance=True, all_matches=False
+        )
+        home[missing[m_idx]] = near
+        for j, b, d in zip(missing[m_idx], near, far, strict=True):
+            if d > HOME_WARN_M:
+                logger.warning(
+                    "districts (%s): school %s lies in no block, %.0f m from the nearest one (%s); "
+                    "its district is anchored there. Fix: check the school's coordinates, or "
+                    "add the blocks around it.",
+                    level,
+                    schools.index[j],
+                    d,
+                    blocks.index[b],
+                )
     return home
 
 
@@ -231,7 +251,7 @@ def _level_inputs(
     cost = all_cost[:, _teaches(schools, level)]
     today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
     names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
-    home = _separate_homes(_homes(blocks, sub), adjacency, names)
+    home = _separate_homes(_homes(blocks, sub, level), adjacency, names)
     pos = {sid: j for j, sid in enumerate(sub.index)}
     fixed = np.full(len(blocks), -1, dtype=np.int64)
     problems: list[Problem] = []
