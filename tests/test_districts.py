@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from geoplan.data.messages import problem_text
-from geoplan.errors import InfeasibleError, ValidationError
+from geoplan.errors import ArgumentError, InfeasibleError, ValidationError
 from geoplan.models._contiguity import dissolved_pieces, rook_adjacency
 from geoplan.models.districts import (
     diagnose_capacity,
@@ -618,3 +618,22 @@ def test_a_school_far_outside_the_block_map_is_warned_about(caplog):
     assert "check the school's coordinates" in caplog.text
     assert caplog.text.count("lies in no block") == 2  # s3, once per level; the others: no word
     assert plan.blocks.loc["b119", "school_middle"] == "s3"  # anchored on its nearest block
+
+
+def test_blocks_no_districting_can_use_are_refused_by_id_not_a_geos_traceback():
+    # a bow-tie block (digitised with crossed corners), one with no polygon, negative pupils:
+    # read_planning_area repairs or refuses these; handed to the model directly, it names them
+    blocks, schools = town()
+    blocks = blocks.copy()
+    blocks.loc["b013", "geometry"] = shapely.Polygon(
+        [(120, 120), (240, 240), (240, 120), (120, 240)]
+    )
+    blocks.loc["b014", "geometry"] = shapely.Polygon()
+    blocks.loc["b015", "pupils_g4_6"] = -3
+    with pytest.raises(ArgumentError) as err:
+        plan_districts(blocks, schools, method="heuristic", time_limit_s=5)
+    text = str(err.value)
+    assert "block b013: invalid polygon (Self-intersection" in text
+    assert "block b014: no polygon" in text
+    assert "block b015, column pupils_g4_6: -3 pupils" in text
+    assert "Fix: read the layers with geoplan.data.read_planning_area" in text

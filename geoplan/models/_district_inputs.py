@@ -291,6 +291,35 @@ def _level_inputs(
     )
 
 
+def _check_block_rows(blocks: Any) -> None:
+    """Refuse blocks no districting can use: no polygon, an invalid one, negative pupils.
+
+    ``geoplan.data.read_planning_area`` repairs invalid polygons and refuses the rest; a blocks
+    layer handed to the models directly gets the same words here instead of a GEOS traceback.
+    """
+    bad: list[str] = []
+    geoms = np.asarray(blocks.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    bad += [f"block {i}: no polygon" for i in blocks.index[missing]]
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    bad += [
+        f"block {i}: invalid polygon ({shapely.is_valid_reason(g)})"
+        for i, g in zip(blocks.index[invalid], geoms[invalid], strict=True)
+    ]
+    for col in (c for c in blocks.columns if str(c).startswith("pupils_")):
+        values = pd.to_numeric(blocks[col], errors="coerce")
+        bad += [f"block {i}, column {col}: {v:g} pupils" for i, v in values[values < 0].items()]
+    if bad:
+        msg = (
+            f"The blocks layer has {len(bad)} row(s) no districting can use: "
+            + "; ".join(bad[:10])
+            + (f"; … (+{len(bad) - 10})" if len(bad) > 10 else "")
+            + ". Fix: read the layers with geoplan.data.read_planning_area (it repairs invalid "
+            "polygons and names the rest), or fix these rows in a GIS."
+        )
+        raise ArgumentError(msg)
+
+
 def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:
     if blocks.crs is None or not blocks.crs.is_projected:
         msg = (

@@ -46,6 +46,7 @@ from geoplan.models._district_heuristic import _heuristic
 from geoplan.models._district_inputs import (
     DETOUR_FACTOR,
     LEVEL_NAMES,
+    _check_block_rows,
     _checked_blocks,
     _level_inputs,
     _LevelInput,
@@ -1176,6 +1177,7 @@ class _TownReading:
 
     def town(self, blocks: Any, schools: Any) -> tuple[_BlockMap, Any, Any]:
         """The block map, then the checked blocks and open schools, in the blocks' metric CRS."""
+        _check_block_rows(blocks)
         bmap = _block_map(
             blocks,
             schools,
