@@ -248,3 +248,24 @@ def test_a_bus_on_an_extract_of_paths_only_is_refused_naming_the_classes(tmp_pat
     assert "Fix: give a road file holding the roads this mode uses" in text
     walk = travel_matrix(graph, village, school, mode="pupil_walk", use_cache=False)
     assert walk.minutes_array()[0, 0] == pytest.approx(60.0, rel=0.002)  # 4 km at 4 km/h
+
+
+def test_an_osmnx_graphml_in_lon_lat_is_measured_as_the_osm_file_is(tmp_path: Path) -> None:
+    # osmnx measures lengths on a sphere (0.26 % short east-west here); geoplan's OSM reader
+    # along the WGS-84 ellipsoid: the same roads saved as GraphML must give the same journeys
+    nodes = {i: (i * 1000.0, 0.0) for i in range(6)} | {10: (5000.0, 3000.0)}
+    ways = [(1, list(range(6)), {"highway": "tertiary"}), (2, [5, 10], {"highway": "track"})]
+    path = write_osm(tmp_path / "roads.osm", nodes, ways)
+    ox.save_graphml(ox.graph_from_xml(path, retain_all=True), tmp_path / "roads.graphml")
+    village, school = places({"v": (0.0, 0.0)}), places({"s": (5000.0, 3000.0)})
+    journeys = [
+        travel_matrix(
+            load_graph(tmp_path / name, to_crs=CRS, use_cache=False),
+            village,
+            school,
+            mode="pupil_walk",
+            use_cache=False,
+        ).metres_array()[0, 0]
+        for name in ("roads.osm", "roads.graphml")
+    ]
+    assert journeys[1] == pytest.approx(journeys[0], rel=1e-6)

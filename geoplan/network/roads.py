@@ -530,6 +530,12 @@ def download_graph(
     return graph
 
 
+def _is_geographic(crs: Any) -> bool:
+    from pyproj import CRS
+
+    return crs is not None and bool(CRS.from_user_input(crs).is_geographic)
+
+
 def _same_crs(a: Any, b: Any) -> bool:
     from pyproj import CRS
 
@@ -550,6 +556,8 @@ def _read_one(path: Path, *, road_class_column: str) -> tuple[nx.MultiDiGraph, L
         except Exception as err:
             msg = f"{path}: cannot read GraphML ({err}). Fix: save it with osmnx.save_graphml."
             raise InputFileError(msg) from err
+        if _is_geographic(g.graph.get("crs")):
+            _ellipsoidal_lengths(g)  # osmnx measured on a sphere, as OSM files are not
         return g, LoadReport(sources=(str(path),))
     gdf = _read_layer(path)
     return graph_from_roads(gdf, road_class_column=road_class_column, source=str(path)), (
