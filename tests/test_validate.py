@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely import affinity
+from shapely.geometry import box
 
 from geoplan.data.messages import problem_text
 from geoplan.data.readers import read_planning_area, validate_folder
@@ -264,3 +266,33 @@ def test_ids_excel_saved_in_scientific_notation_are_one_error_not_duplicates() -
         ("id_scientific", "line 2", "6.52827E+11")
     ]
     assert "6 id(s)" in errors[0].message and "Text" in errors[0].fix
+
+
+def test_a_township_saved_as_two_features_of_one_id_is_read_as_one(tmp_path: Path) -> None:
+    """An exclave as a feature of its own, attributes copied: one township; a clash stays."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    whole = towns.geometry[1]
+    west, east = (
+        whole.intersection(box(86.5, 42.25, 86.55, 42.35)),
+        whole.difference(box(86.5, 42.25, 86.55, 42.35)),
+    )
+    split = gpd.GeoDataFrame(
+        pd.concat([towns, towns.iloc[[1]]], ignore_index=True), crs=towns.crs
+    ).set_geometry([towns.geometry[0], west, east], crs=towns.crs)
+    split.to_file(path, driver="GeoJSON")
+    problems = validate_folder(folder)
+    assert [p for p in problems if p.severity != "note"] == []
+    (note,) = [p for p in problems if p.code == "township_parts_joined"]
+    assert note.row_id == "T2" and "feature 2, feature 3" in note.message
+    got = read_planning_area(folder).townships
+    assert list(got.index) == ["T1", "T2"]
+    assert got.geometry["T2"].area == pytest.approx(
+        gpd.GeoSeries([whole], crs=towns.crs).to_crs(got.crs).area[0], rel=1e-6
+    )
+    split.loc[2, "name"] = "北乡"  # another township given T2's id by mistake
+    split.to_file(path, driver="GeoJSON")
+    errors = [p for p in validate_folder(folder) if p.severity == "error"]
+    assert [(p.code, p.row_id) for p in errors] == [("duplicate_id", "T2")]

@@ -141,6 +141,17 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("几何类型不对;{layer} 图层应为 {allowed}。", "将 {layer} 保存为 {allowed} 要素。"),
     },
+    "township_parts_joined": {
+        "en": (
+            "{count} features ({rows}) share this id and every attribute: read as the parts of "
+            "one township (an exclave drawn apart).",
+            "Nothing to do; if they are different townships, give each its own id.",
+        ),
+        "zh": (
+            "{count} 个要素({rows})编号和全部属性都相同:按同一乡镇的几个部分读取(单独绘制的飞地)。",
+            "无需处理;若它们是不同的乡镇,请给每个乡镇各自的编号。",
+        ),
+    },
     "closed_line_as_polygon": {
         "en": (
             "A closed line (a boundary drawn or walked as a track, as 2bulu and Ovital save "

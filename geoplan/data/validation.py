@@ -376,6 +376,8 @@ def _check_layer(
         col.coded("missing_column", "", name, "", seen=seen, column=name, zh=zh)
     if absent:
         return None, col.problems
+    if layer == "townships":
+        gdf = _join_parts(gdf, col)
     row_ids = _row_ids(gdf)
     ids = _check_ids(gdf, col)
     data: dict[str, Any] = {}
@@ -398,6 +400,49 @@ def _check_layer(
         data, geometry=geoms.to_numpy(), crs=gdf.crs, index=pd.Index(ids.to_numpy(), name=ID_INDEX)
     )
     return out, col.problems
+
+
+def _join_parts(gdf: gpd.GeoDataFrame, col: _Collector) -> gpd.GeoDataFrame:
+    """Features of one township (the same id and the same attributes) joined into one.
+
+    A GIS layer often holds a township's exclave as a feature of its own, its attributes
+    copied; the parts are one township. Features of one id whose attributes differ stay apart,
+    for the duplicate-id check.
+    """
+    ids = gdf[ID_INDEX].map(id_text)
+    shared = ids[ids.ne("") & ids.duplicated(keep=False)]
+    if shared.empty:
+        return gdf
+    rows = list(gdf[ROW_COLUMN]) if ROW_COLUMN in gdf else [""] * len(gdf)
+    compared = [
+        c
+        for c in gdf.columns
+        if c not in (ROW_COLUMN, GEOMETRY_REPORTED, gdf.geometry.name)
+        and not str(c).startswith("_")
+    ]
+    drop: list[int] = []
+    geoms = gdf.geometry.copy()
+    for value in dict.fromkeys(shared):
+        where = [k for k, i in enumerate(ids) if i == value]
+        texts = {
+            tuple("" if _is_missing(v) else str(v) for v in gdf.iloc[k][compared]) for k in where
+        }
+        parts = [geoms.iloc[k] for k in where]
+        if len(texts) > 1 or any(g is None or g.is_empty for g in parts):
+            continue
+        geoms.iloc[where[0]] = shapely.union_all(parts)
+        drop += where[1:]
+        col.coded(
+            "township_parts_joined",
+            value,
+            "geometry",
+            "",
+            severity="note",
+            count=len(where),
+            rows=", ".join(str(rows[k]) for k in where),
+        )
+    out = gdf.set_geometry(geoms)
+    return out.drop(index=out.index[drop])
 
 
 def _check_classes(
