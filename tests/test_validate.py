@@ -296,3 +296,16 @@ def test_a_township_saved_as_two_features_of_one_id_is_read_as_one(tmp_path: Pat
     split.to_file(path, driver="GeoJSON")
     errors = [p for p in validate_folder(folder) if p.severity == "error"]
     assert [(p.code, p.row_id) for p in errors] == [("duplicate_id", "T2")]
+
+
+def test_ids_typed_in_full_width_match_their_ascii_forms(tmp_path: Path) -> None:
+    """``Ｔ１`` (a Chinese input method's full-width mode) is township T1; ``Ｖ６`` is V6."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "villages.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("V1,红柳村,T1,", "V1,红柳村,Ｔ１,").replace("V6,", "Ｖ６,")
+    path.write_text(text, encoding="utf-8")
+    assert [p for p in validate_folder(folder) if p.severity == "error"] == []
+    villages = read_planning_area(folder).villages
+    assert villages.loc["V1", "township"] == "T1" and "V6" in villages.index

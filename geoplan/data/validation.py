@@ -110,14 +110,18 @@ def _is_missing(value: Any) -> bool:
 
 
 def id_text(value: Any) -> str:
-    """An id as text: ``1.0`` becomes ``"1"``, missing becomes ``""``."""
+    """An id as text: ``1.0`` becomes ``"1"``, missing becomes ``""``.
+
+    Full-width letters and digits, typed with a Chinese input method (``Ｔ０１``), become
+    their ASCII forms (``T01``), so an id matches however it was typed.
+    """
     if _is_missing(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (np.floating,)) and float(value).is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def check_lonlat(
