@@ -309,3 +309,19 @@ def test_ids_typed_in_full_width_match_their_ascii_forms(tmp_path: Path) -> None
     assert [p for p in validate_folder(folder) if p.severity == "error"] == []
     villages = read_planning_area(folder).villages
     assert villages.loc["V1", "township"] == "T1" and "V6" in villages.index
+
+
+def test_longitude_and_latitude_columns_swapped_on_every_row_are_one_error(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "villages.csv"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split("\n", 1)
+    path.write_text(head.replace("经度,纬度", "纬度,经度") + "\n" + rest, encoding="utf-8")
+    errors = [p for p in validate_folder(folder) if p.severity == "error"]
+    assert [(p.code, p.row_id, p.column) for p in errors] == [
+        ("lonlat_columns_swapped", "V1", "经度 (lon)/纬度 (lat)")
+    ]
+    assert "every one of the 6 rows" in errors[0].message

@@ -50,6 +50,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "对调 {lon!r} 与 {lat!r} 两列的值(经度是东经,中国为 73-135;纬度是北纬,18-54)。",
         ),
     },
+    "lonlat_columns_swapped": {
+        "en": (
+            "Longitude and latitude look swapped on every one of the {count} rows (this is the "
+            "first): the two columns are the other way round.",
+            "Swap the headers of {lon!r} and {lat!r} (longitude is east, 73-135 in China; "
+            "latitude is north, 18-54).",
+        ),
+        "zh": (
+            "全部 {count} 行的经度和纬度似乎都填反了(这是第一行):两列的位置对调了。",
+            "对调 {lon!r} 与 {lat!r} 两列的表头(经度是东经,中国为 73-135;纬度是北纬,18-54)。",
+        ),
+    },
     "coordinate_out_of_range": {
         "en": (
             "Coordinate out of range (longitude must be -180..180, latitude -90..90).",

@@ -124,6 +124,10 @@ def id_text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+_SWAPPED_COLUMNS_MIN = 3
+"""From this many rows, all swapped, the columns are reported swapped once, not each row."""
+
+
 def check_lonlat(
     lon: pd.Series,
     lat: pd.Series,
@@ -169,6 +173,23 @@ def check_lonlat(
             col.coded("coordinate_out_of_range", row_ids[i], bad, x if bad == lon_column else y)
         else:
             ok[i] = True  # valid degrees outside China: the boundary check will judge it
+    given = int((lon.notna() & lat.notna()).sum())
+    swapped_rows = [p for p in col.problems if p.code == "lonlat_swapped"]
+    if len(swapped_rows) >= _SWAPPED_COLUMNS_MIN and len(swapped_rows) == given:
+        first = swapped_rows[0]
+        col.problems = [
+            coded_problem(
+                "lonlat_columns_swapped",
+                file,
+                layer,
+                first.row_id,
+                first.column,
+                first.value,
+                count=given,
+                lon=lon_column,
+                lat=lat_column,
+            )
+        ]
     return ok, col.problems
 
 
