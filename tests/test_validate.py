@@ -152,7 +152,7 @@ def _edges(problems) -> list[tuple[str, str, str]]:
     return [
         (p.code, p.severity, p.row_id)
         for p in problems
-        if p.code in ("township_overlap", "township_gap", "township_enclave")
+        if p.code in ("township_overlap", "township_gap", "township_enclave", "township_hole")
     ]
 
 
@@ -189,7 +189,10 @@ def test_townships_overlapping_or_leaving_a_sliver_are_warned(tmp_path: Path) ->
     # a 3 km hole inside T2 (land of no township): an enclave, noted, not a warning
     hole = [(86.53, 42.28), (86.57, 42.28), (86.57, 42.31), (86.53, 42.31)]
     _townships_with(folder, [(86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (86.5, 42.35)], hole)
-    assert _edges(validate_folder(folder)) == [("township_enclave", "note", "T2")]
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_hole", "note", "T2")]
+    hole_note = next(p for p in problems if p.code == "township_hole")
+    assert "inside this township" in hole_note.message and " and -" not in hole_note.message
 
 
 def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -> None:

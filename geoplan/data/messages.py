@@ -269,6 +269,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "(在边界容差内),并按其乡镇一栏归属。",
         ),
     },
+    "township_hole": {
+        "en": (
+            "A hole of {ha} ha (about {width_m} m wide) inside this township lies in no "
+            "township, around lon/lat {lon}, {lat}.",
+            "If it is land of no township (a farm, corps or town land), nothing to fix; if it "
+            "is a digitising slip, remove the hole in GIS (QGIS: Delete holes).",
+        ),
+        "zh": (
+            "本乡镇内部有一处 {ha} 公顷(约 {width_m} 米宽)不属于任何乡镇的空洞,位于经纬度 "
+            "{lon}, {lat} 附近。",
+            "若它确实不属于任何乡镇(农场、兵团或城镇用地)则无需修改;若是数字化失误,请在 GIS 中"
+            "删除该空洞(QGIS:删除孔洞)。",
+        ),
+    },
     "township_enclave": {
         "en": (
             "An area of {ha} ha enclosed by this township and {others} lies in no township, "

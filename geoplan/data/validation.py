@@ -721,7 +721,7 @@ def _check_township_edges(
         width = _mean_width_m(hole.area, hole.length)
         thin = width <= _GAP_WIDTH_M
         col.coded(
-            "township_gap" if thin else "township_enclave",
+            "township_hole" if len(near) == 1 else "township_gap" if thin else "township_enclave",
             near[0],
             "geometry",
             f"{spot.x:.5f}, {spot.y:.5f}",
