@@ -637,3 +637,18 @@ def test_blocks_no_districting_can_use_are_refused_by_id_not_a_geos_traceback():
     assert "block b014: no polygon" in text
     assert "block b015, column pupils_g4_6: -3 pupils" in text
     assert "Fix: read the layers with geoplan.data.read_planning_area" in text
+
+
+def test_a_school_its_own_block_cannot_reach_is_refused_naming_both():
+    # the journeys from the school's own block to it are unreachable (the school joined a road
+    # piece cut off from the block's): refused at the cause, not as "no school within the limit"
+    blocks, schools = town()
+    home = "b013"  # holds School A (200, 200)
+    travel = pd.DataFrame(10.0, index=blocks.index, columns=schools.index)
+    travel.loc[home, "s0"] = np.inf
+    with pytest.raises(InfeasibleError) as err:
+        plan_districts(blocks, schools, travel=travel, method="heuristic", time_limit_s=5)
+    (problem,) = err.value.problems
+    assert problem.code == "districts_home_unreachable" and problem.row_id == "s0"
+    assert "School School A (s0): its own block b013 reaches it by no road" in str(err.value)
+    assert "学校 School A (s0):它所在的街区 b013" in problem_text(problem, "zh")[0]

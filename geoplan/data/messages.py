@@ -1535,6 +1535,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("No open school teaches the {level_name} level.", "Add one or drop the level."),
         "zh": ("没有开办{level_zh}学段的学校。", "增设一所,或不规划这一学段。"),
     },
+    "districts_home_unreachable": {
+        "en": (
+            "School {school}: its own block {block} reaches it by no road in the {level_name} "
+            "travel matrix (the school and the block join parts of the road network that do not "
+            "connect), so no district of the school can hold its own block.",
+            "Check the school's coordinates and the roads near it, or join those roads (local "
+            "roads).",
+        ),
+        "zh": (
+            "学校 {school}:它所在的街区 {block} 在{level_zh}出行矩阵中没有道路可到达该校"
+            "(学校与街区接入的路网互不连通),因此该校学区无法包含它自己的街区。",
+            "检查学校坐标及附近道路,或把这些道路连通(补充本地道路)。",
+        ),
+    },
     "districts_shared_block": {
         "en": (
             "School {school} shares its block with another school of the same level and no "

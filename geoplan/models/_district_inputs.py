@@ -252,6 +252,24 @@ def _level_inputs(
     today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
     names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
     home = _separate_homes(_homes(blocks, sub, level), adjacency, names)
+    unreached = np.flatnonzero(~np.isfinite(cost[home, np.arange(len(sub))]))
+    if unreached.size:
+        lost = [
+            coded_problem(
+                "districts_home_unreachable",
+                "",
+                "schools",
+                str(sub.index[j]),
+                "",
+                "",
+                school=f"{names[j]} ({sub.index[j]})",
+                block=str(blocks.index[home[j]]),
+                level=level,
+                level_name=LEVEL_NAMES[level],
+            )
+            for j in unreached
+        ]
+        raise InfeasibleError("\n".join(f"{q.message} Fix: {q.fix}" for q in lost), problems=lost)
     pos = {sid: j for j, sid in enumerate(sub.index)}
     fixed = np.full(len(blocks), -1, dtype=np.int64)
     problems: list[Problem] = []
