@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 from shapely import affinity
@@ -328,3 +329,28 @@ def test_longitude_and_latitude_columns_swapped_on_every_row_are_one_error(
         ("lonlat_columns_swapped", "V1", "经度 (lon)/纬度 (lat)")
     ]
     assert "every one of the 6 rows" in errors[0].message
+
+
+def test_township_codes_written_as_floats_match_the_codes(tmp_path: Path) -> None:
+    """``652827101.0`` (a code column saved from a float column) is township 652827101."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    towns["id"] = [652827101, 652827102]
+    towns.to_file(path, driver="GeoJSON")
+    for table, encoding in (("villages.csv", "utf-8"), ("sites.csv", "gbk")):
+        text = (folder / table).read_text(encoding=encoding)
+        text = text.replace(",T1,", ",652827101.0,").replace(",T2,", ",652827102.0,")
+        (folder / table).write_text(text, encoding=encoding)
+    book = openpyxl.load_workbook(folder / "schools.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value in ("T1", "T2"):
+                cell.value = f"65282710{cell.value[1]}.0"
+    book.save(folder / "schools.xlsx")
+    assert [p for p in validate_folder(folder) if p.severity == "error"] == []
+    area = read_planning_area(folder)
+    assert set(area.villages["township"]) == {"652827101", "652827102"}

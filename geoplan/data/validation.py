@@ -113,7 +113,9 @@ def id_text(value: Any) -> str:
     """An id as text: ``1.0`` becomes ``"1"``, missing becomes ``""``.
 
     Full-width letters and digits, typed with a Chinese input method (``Ｔ０１``), become
-    their ASCII forms (``T01``), so an id matches however it was typed.
+    their ASCII forms (``T01``), so an id matches however it was typed; a whole number written
+    as a float (``"652827101.0"``, a code column saved from a float column) loses its ``.0``,
+    as the float itself does.
     """
     if _is_missing(value):
         return ""
@@ -121,7 +123,12 @@ def id_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (np.floating,)) and float(value).is_integer():
         return str(int(value))
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    whole = _WHOLE_AS_FLOAT.fullmatch(text)
+    return whole.group(1) if whole else text
+
+
+_WHOLE_AS_FLOAT = re.compile(r"(\d+)\.0+")
 
 
 _SWAPPED_COLUMNS_MIN = 3
