@@ -354,3 +354,34 @@ def test_township_codes_written_as_floats_match_the_codes(tmp_path: Path) -> Non
     assert [p for p in validate_folder(folder) if p.severity == "error"] == []
     area = read_planning_area(folder)
     assert set(area.villages["township"]) == {"652827101", "652827102"}
+
+
+def test_township_codes_that_lost_their_leading_zeros_name_their_township(tmp_path: Path) -> None:
+    """Townships 01 and 02; villages.csv says 1 and 2 (Excel read the typed 01 as a number)."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    towns["id"] = ["01", "02"]
+    towns.to_file(path, driver="GeoJSON")
+    for table, encoding, one, two in (
+        ("villages.csv", "utf-8", "1", "2"),
+        ("sites.csv", "gbk", "01", "02"),
+    ):
+        text = (folder / table).read_text(encoding=encoding)
+        text = text.replace(",T1,", f",{one},").replace(",T2,", f",{two},")
+        (folder / table).write_text(text, encoding=encoding)
+    book = openpyxl.load_workbook(folder / "schools.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value in ("T1", "T2"):
+                cell.value = f"0{cell.value[1]}"
+    book.save(folder / "schools.xlsx")
+    problems = validate_folder(folder)
+    assert [p for p in problems if p.severity == "error"] == []
+    (note,) = [p for p in problems if p.code == "township_leading_zeros"]
+    assert note.file == "villages.csv" and "1 → 01, 2 → 02" in note.message
+    villages = read_planning_area(folder).villages
+    assert villages.loc["V1", "township"] == "01" and villages.loc["V4", "township"] == "02"

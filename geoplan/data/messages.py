@@ -269,6 +269,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "(在边界容差内),并按其乡镇一栏归属。",
         ),
     },
+    "township_leading_zeros": {
+        "en": (
+            "Township codes without their leading zeros are read as the codes of {file} "
+            "({pairs}): Excel reads a typed 01 as the number 1.",
+            "Nothing to do; to keep the zeros, format the column as Text in Excel.",
+        ),
+        "zh": (
+            "缺少前导零的乡镇编号已按 {file} 中的编号读取({pairs}):"
+            "Excel 会把输入的 01 当作数字 1。",
+            "无需处理;如需保留前导零,请在 Excel 中把该列设为文本格式。",
+        ),
+    },
     "township_hole": {
         "en": (
             "A hole of {ha} ha (about {width_m} m wide) inside this township lies in no "

@@ -539,6 +539,21 @@ def _finish_types(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
     return out.drop(columns=[ROW_COLUMN])
 
 
+def _zero_padded(ids: set[str]) -> dict[str, str]:
+    """``"1"`` -> ``"01"`` for township ids of digits with leading zeros, where unambiguous.
+
+    Excel reads a typed ``01`` as the number 1; a code without its leading zeros names the one
+    township whose code it is, unless another code reads the same without zeros.
+    """
+    stripped: dict[str, list[str]] = {}
+    for tid in ids:
+        if tid.isdigit() and tid.startswith("0"):
+            stripped.setdefault(tid.lstrip("0") or "0", []).append(tid)
+    return {
+        short: codes[0] for short, codes in stripped.items() if len(codes) == 1 and short not in ids
+    }
+
+
 def _check_references(
     checked: dict[str, gpd.GeoDataFrame], files: dict[str, str], problems: list[Problem]
 ) -> dict[str, gpd.GeoDataFrame]:
@@ -555,17 +570,22 @@ def _check_references(
                     by_name.setdefault(str(name).strip(), tid)
         names = townships["name"].to_dict() if "name" in townships.columns else None
         examples = id_examples(sorted(ids), names)
+        zeros = _zero_padded(ids)
         for layer in ("villages", "schools", "sites"):
             gdf = out.get(layer)
             if gdf is None or TOWNSHIP_REFERENCE not in gdf:
                 continue
             col = _Collector(files.get(layer, layer), layer)
             refs = gdf[TOWNSHIP_REFERENCE].copy()
+            padded: dict[str, str] = {}
             for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
                 if _is_missing(ref) or ref in ids:  # a missing one is reported as missing
                     continue
                 if str(ref).strip() in by_name:
                     refs.iloc[i] = by_name[str(ref).strip()]
+                    continue
+                if str(ref) in zeros:
+                    refs.iloc[i] = padded[str(ref)] = zeros[str(ref)]
                     continue
                 col.coded(
                     "unknown_township",
@@ -574,6 +594,16 @@ def _check_references(
                     ref,
                     file=files.get("townships", "the townships layer"),
                     **examples,
+                )
+            if padded:
+                col.coded(
+                    "township_leading_zeros",
+                    "",
+                    TOWNSHIP_REFERENCE,
+                    "",
+                    severity="note",
+                    pairs=", ".join(f"{a} → {b}" for a, b in sorted(padded.items())),
+                    file=files.get("townships", "the townships layer"),
                 )
             gdf = gdf.copy()
             gdf[TOWNSHIP_REFERENCE] = refs
