@@ -163,6 +163,15 @@ class PlanningRules:
         limits: np.ndarray = np.where(np.isfinite(own_arr), own_arr, default)
         return limits
 
+    def site_max_classes(self, sites: pd.DataFrame) -> pd.Series:
+        """Most classes each candidate site can run: its ``max_classes``, else the rule's."""
+        given = (
+            pd.to_numeric(sites["max_classes"], errors="coerce")
+            if "max_classes" in sites.columns
+            else pd.Series(np.nan, index=sites.index)
+        )
+        return given.fillna(self.teaching_point_max_classes).astype("int64")
+
     def limit_for(self, kind: str, band: str) -> int:
         """Class-size limit of ``band`` in a school of ``kind``."""
         if kind == "teaching_point":

@@ -1070,6 +1070,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "无需处理;请核对单位是否合适。",
         ),
     },
+    "restored_over_classes": {
+        "en": (
+            "Site {site} ({name}), restored in phase {phase}: its {pupils} grades 1-3 pupils "
+            "need {classes} classes of at most {limit}, more than the {most} it can run.",
+            "Raise the site's max_classes in the sites layer if its building allows, or plan "
+            "for the pupils beyond {seats} to stay at their school of today (or board).",
+        ),
+        "zh": (
+            "教学点 {site}({name}),第 {phase} 期恢复:其 {pupils} 名1-3年级学生需要 {classes} "
+            "个班(每班至多 {limit} 人),超过其最多可开的 {most} 个班。",
+            "如校舍允许,调高 sites 表中该点的 max_classes(最大班数);否则应预计超出 {seats} "
+            "人的学生仍在现在的学校就读(或寄宿)。",
+        ),
+    },
     "hidden_rows_read": {
         "en": (
             "{count} row(s) hidden in Excel ({rows}: hidden, or filtered out) are read like the "

@@ -512,6 +512,12 @@ def make_plan(
             schools.loc[[str(s) for s in plan.closures.closed.index], "status"] = "closed"
     if by_season and plan is not None:
         plan = _season_scorecard(area, settings, plan, by_season)
+    if plan is not None:
+        limit = rules.teaching_point_class_size_limit
+        for problem in restoration.over_class_problems(
+            plan.restored, limit, file=area.files.get("sites", "")
+        ):
+            _logger.warning("%s", problem)
     seconds["restoration"] = time.perf_counter() - clock
 
     ways_before = ways_after = None

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geoplan.csv_tables import write_csv
 from geoplan.data.area import ID_INDEX
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import Problem, coded_problem
 from geoplan.errors import ArgumentError, ValidationError
 from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
@@ -35,6 +35,7 @@ __all__ = [
     "SCORECARD_NOTES",
     "RestorationPlan",
     "destinations",
+    "over_class_problems",
     "plan_restoration",
     "score_sites",
     "write_scorecard",
@@ -193,11 +194,7 @@ def score_sites(
     out["enrolment_last_year"] = enrol[:, -1]
     limit = rules.teaching_point_class_size_limit
     classes = np.ceil(np.round(enrol[:, 0], 6) / limit).astype("int64")
-    max_classes = (
-        sites["max_classes"].fillna(rules.teaching_point_max_classes).to_numpy(dtype="int64")
-        if "max_classes" in sites.columns
-        else np.full(len(sites), rules.teaching_point_max_classes)
-    )
+    max_classes = rules.site_max_classes(sites).to_numpy()
     out["classes_needed"] = classes
     out["fits_max_classes"] = classes <= max_classes
     out["reaches_min_pupils"] = enrol[:, 0] >= cov.min_pupils
@@ -350,7 +347,9 @@ class RestorationPlan:
         the limit in that phase).
     restored
         Indexed by restored site id: ``phase``, ``name``, ``township``, ``restore_cost_yuan``,
-        ``enrolment`` (pupils assigned to it after the plan).
+        ``enrolment`` (pupils assigned to it after the plan), ``classes_needed`` (multi-grade
+        classes of at most the teaching-point class size) and ``max_classes`` (of the site, else
+        the rule's; :func:`over_class_problems` warns of sites needing more).
     closures
         Schools closed or merged, or ``None`` when closures were not asked for.
     before, after
@@ -412,6 +411,41 @@ def destinations(schools: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([left, right])
     out.index.name = ID_INDEX
     return out
+
+
+def over_class_problems(restored: pd.DataFrame, limit: int, *, file: str = "") -> list[Problem]:
+    """One warning per restored site whose pupils need more classes than it can run.
+
+    Parameters
+    ----------
+    restored
+        :attr:`RestorationPlan.restored` (``classes_needed``, ``max_classes``).
+    limit
+        Pupils per teaching-point class.
+    file
+        The sites layer's file, named in the warnings.
+    """
+    over = restored[restored["classes_needed"] > restored["max_classes"]]
+    return [
+        coded_problem(
+            "restored_over_classes",
+            file,
+            "sites",
+            str(sid),
+            "max_classes",
+            int(row["max_classes"]),
+            severity="warning",
+            site=sid,
+            name=row["name"],
+            phase=int(row["phase"]),
+            pupils=f"{row['enrolment']:g}",
+            classes=int(row["classes_needed"]),
+            limit=limit,
+            most=int(row["max_classes"]),
+            seats=int(row["max_classes"]) * limit,
+        )
+        for sid, row in over.iterrows()
+    ]
 
 
 def plan_restoration(
@@ -600,6 +634,10 @@ def _plan_effects(
     restored["township"] = town_site[restored_ids].to_numpy()
     restored["restore_cost_yuan"] = cost_site[restored_ids].to_numpy()
     restored["enrolment"] = enrol.reindex(restored_ids, fill_value=0.0).to_numpy()
+    limit = rules.teaching_point_class_size_limit
+    restored["classes_needed"] = np.ceil(np.round(restored["enrolment"], 6) / limit).astype("int64")
+    most = rules.site_max_classes(sites)
+    restored["max_classes"] = most.set_axis(most.index.astype(str))[restored_ids].to_numpy()
     restored = restored.sort_values(["phase", ID_INDEX])
     return RestorationPlan(
         scorecard=scorecard,

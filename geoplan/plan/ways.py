@@ -259,12 +259,7 @@ def school_places(
             out.iloc[i, BANDS.index(band)] = classes * limits[i, BANDS.index(band)]
     site_rows = pd.DataFrame(0.0, index=sites.index.astype(str), columns=list(BANDS))
     if len(sites):
-        given = (
-            pd.to_numeric(sites["max_classes"], errors="coerce")
-            if "max_classes" in sites.columns
-            else pd.Series(np.nan, index=sites.index)
-        )
-        most = given.fillna(rules.teaching_point_max_classes).to_numpy(dtype="float64")
+        most = rules.site_max_classes(sites).to_numpy(dtype="float64")
         site_rows["g1_3"] = most * rules.teaching_point_class_size_limit
     return pd.concat([out, site_rows]).astype("float64")
 
