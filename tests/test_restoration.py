@@ -15,10 +15,12 @@ from geoplan.plan.closures import plan_closures
 from geoplan.plan.restoration import (
     SCORECARD_HEADERS,
     SCORECARD_NOTES,
+    over_class_problems,
     plan_restoration,
     score_sites,
     write_scorecard,
 )
+from geoplan.rules import PlanningRules
 
 LIMIT = 30.0
 
@@ -369,3 +371,27 @@ def test_plan_restoration_end_to_end() -> None:
     # Grades 4-6 of v1, v3, v4 still walk beyond 45 min to C, where they board.
     assert plan.unserved.empty
     assert plan.townships.loc["t2", "boarders"] == 18
+
+
+def test_a_restored_site_needing_more_classes_than_it_runs_is_warned() -> None:
+    """s2 takes v3 and v4 (23 grades 1-3 pupils); with one class of at most 20 they need two."""
+    villages, minutes, schools, sites = _plan_case()
+    sites = sites.assign(max_classes=[4, 1])
+    rules = PlanningRules(teaching_point_class_size_limit=20)
+    plan = plan_restoration(villages, minutes, schools, sites, sites_per_phase=[1, 1], rules=rules)
+    # by hand: s2 serves v3 (20) and v4 (3), s1 serves v1 (12) and v2 (6)
+    assert plan.restored.loc["s2", "enrolment"] == 23
+    assert plan.restored.loc["s2", "classes_needed"] == 2
+    assert plan.restored.loc["s2", "max_classes"] == 1
+    assert plan.restored.loc["s1", "classes_needed"] == 1
+    got = over_class_problems(plan.restored, 20, file="sites.csv")
+    assert [(p.file, p.layer, p.row_id, p.column, p.value) for p in got] == [
+        ("sites.csv", "sites", "s2", "max_classes", "1")
+    ]
+    assert "23 grades 1-3 pupils need 2 classes of at most 20, more than the 1" in got[0].message
+    assert "beyond 20" in got[0].fix
+    assert got[0].severity == "warning"
+    # with room for them, no warning
+    roomy = plan_restoration(villages, minutes, schools, sites.assign(max_classes=[4, 2]),
+                             sites_per_phase=[1, 1], rules=rules)  # fmt: skip
+    assert over_class_problems(roomy.restored, 20) == []

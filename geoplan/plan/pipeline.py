@@ -219,7 +219,8 @@ class PlanResult:
         assignments.
     warnings
         Warnings found while planning, also logged (undeclared GCJ-02 point layers,
-        ``coordinates_look_gcj02``); the reading's are ``area.warnings``.
+        ``coordinates_look_gcj02``; restored sites needing more classes than they can run,
+        ``restored_over_classes``); the reading's are ``area.warnings``.
     """
 
     area: PlanningArea
@@ -513,11 +514,12 @@ def make_plan(
     if by_season and plan is not None:
         plan = _season_scorecard(area, settings, plan, by_season)
     if plan is not None:
-        limit = rules.teaching_point_class_size_limit
-        for problem in restoration.over_class_problems(
-            plan.restored, limit, file=area.files.get("sites", "")
-        ):
+        over = restoration.over_class_problems(
+            plan.restored, rules.teaching_point_class_size_limit, file=area.files.get("sites", "")
+        )
+        for problem in over:
             _logger.warning("%s", problem)
+        warnings += tuple(over)
     seconds["restoration"] = time.perf_counter() - clock
 
     ways_before = ways_after = None
