@@ -20,8 +20,8 @@ import pandas as pd
 
 from geoplan.csv_tables import write_csv
 from geoplan.data.area import ID_INDEX
-from geoplan.data.messages import Problem, coded_problem
-from geoplan.errors import ArgumentError, ValidationError
+from geoplan.data.messages import coded_problem
+from geoplan.errors import ArgumentError, Problem, ValidationError
 from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
 from geoplan.models.siting import SitingResult
