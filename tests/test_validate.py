@@ -331,43 +331,18 @@ def test_longitude_and_latitude_columns_swapped_on_every_row_are_one_error(
     assert "every one of the 6 rows" in errors[0].message
 
 
-def test_township_codes_written_as_floats_match_the_codes(tmp_path: Path) -> None:
-    """``652827101.0`` (a code column saved from a float column) is township 652827101."""
+def _tiny_with_township_codes(
+    tmp_path: Path, ids: list[object], written: dict[str, tuple[str, str]]
+) -> Path:
+    """The tiny county with townships T1/T2 renamed ``ids``; each table writes them as given."""
     folder = tmp_path / "county"
     shutil.copytree(DATA / "good" / "tiny", folder)
     path = folder / "townships.geojson"
     towns = gpd.read_file(path)
-    towns["id"] = [652827101, 652827102]
+    towns["id"] = ids
     towns.to_file(path, driver="GeoJSON")
     for table, encoding in (("villages.csv", "utf-8"), ("sites.csv", "gbk")):
-        text = (folder / table).read_text(encoding=encoding)
-        text = text.replace(",T1,", ",652827101.0,").replace(",T2,", ",652827102.0,")
-        (folder / table).write_text(text, encoding=encoding)
-    book = openpyxl.load_workbook(folder / "schools.xlsx")
-    sheet = book.active
-    assert sheet is not None
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.value in ("T1", "T2"):
-                cell.value = f"65282710{cell.value[1]}.0"
-    book.save(folder / "schools.xlsx")
-    assert [p for p in validate_folder(folder) if p.severity == "error"] == []
-    area = read_planning_area(folder)
-    assert set(area.villages["township"]) == {"652827101", "652827102"}
-
-
-def test_township_codes_that_lost_their_leading_zeros_name_their_township(tmp_path: Path) -> None:
-    """Townships 01 and 02; villages.csv says 1 and 2 (Excel read the typed 01 as a number)."""
-    folder = tmp_path / "county"
-    shutil.copytree(DATA / "good" / "tiny", folder)
-    path = folder / "townships.geojson"
-    towns = gpd.read_file(path)
-    towns["id"] = ["01", "02"]
-    towns.to_file(path, driver="GeoJSON")
-    for table, encoding, one, two in (
-        ("villages.csv", "utf-8", "1", "2"),
-        ("sites.csv", "gbk", "01", "02"),
-    ):
+        one, two = written[table]
         text = (folder / table).read_text(encoding=encoding)
         text = text.replace(",T1,", f",{one},").replace(",T2,", f",{two},")
         (folder / table).write_text(text, encoding=encoding)
@@ -377,8 +352,32 @@ def test_township_codes_that_lost_their_leading_zeros_name_their_township(tmp_pa
     for row in sheet.iter_rows():
         for cell in row:
             if cell.value in ("T1", "T2"):
-                cell.value = f"0{cell.value[1]}"
+                cell.value = written["schools.xlsx"][int(cell.value[1]) - 1]
     book.save(folder / "schools.xlsx")
+    return folder
+
+
+def test_township_codes_written_as_floats_match_the_codes(tmp_path: Path) -> None:
+    """``652827101.0`` (a code column saved from a float column) is township 652827101."""
+    folder = _tiny_with_township_codes(
+        tmp_path,
+        [652827101, 652827102],
+        dict.fromkeys(
+            ("villages.csv", "sites.csv", "schools.xlsx"), ("652827101.0", "652827102.0")
+        ),
+    )
+    assert [p for p in validate_folder(folder) if p.severity == "error"] == []
+    area = read_planning_area(folder)
+    assert set(area.villages["township"]) == {"652827101", "652827102"}
+
+
+def test_township_codes_that_lost_their_leading_zeros_name_their_township(tmp_path: Path) -> None:
+    """Townships 01 and 02; villages.csv says 1 and 2 (Excel read the typed 01 as a number)."""
+    folder = _tiny_with_township_codes(
+        tmp_path,
+        ["01", "02"],
+        {"villages.csv": ("1", "2"), "sites.csv": ("01", "02"), "schools.xlsx": ("01", "02")},
+    )
     problems = validate_folder(folder)
     assert [p for p in problems if p.severity == "error"] == []
     (note,) = [p for p in problems if p.code == "township_leading_zeros"]
