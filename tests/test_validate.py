@@ -196,6 +196,43 @@ def test_townships_overlapping_or_leaving_a_sliver_are_warned(tmp_path: Path) ->
     assert "inside this township" in hole_note.message and " and -" not in hole_note.message
 
 
+def test_a_gap_around_an_island_township_is_a_sliver_not_an_enclave(tmp_path: Path) -> None:
+    """A township digitised 0.0003 degrees short all round inside another: the ring is the gap.
+
+    The union's hole holds the island township; the gap is the ring around it, not the hole.
+    """
+    import geopandas as gpd
+    from pyproj import Geod
+    from shapely import Polygon
+
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    hole = [(86.53, 42.28), (86.57, 42.28), (86.57, 42.31), (86.53, 42.31)]
+    _townships_with(folder, [(86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (86.5, 42.35)], hole)
+    d = 0.0003  # about 25 m of longitude and 33 m of latitude at 42.3 N
+    island = [(86.53 + d, 42.28 + d), (86.57 - d, 42.28 + d), (86.57 - d, 42.31 - d),
+              (86.53 + d, 42.31 - d)]  # fmt: skip
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    t3 = towns.iloc[[0]].copy()
+    t3["id"], t3["name"], t3["geometry"] = "T3", "岛乡", [Polygon(island)]
+    gpd.pd.concat([towns, t3]).to_file(path, driver="GeoJSON")
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_gap", "warning", "T2")]
+    gap = next(p for p in problems if p.code == "township_gap")
+    assert "T3" in gap.message
+    geod = Geod(ellps="WGS84")
+    ring = abs(geod.geometry_area_perimeter(Polygon(hole))[0])
+    ring -= abs(geod.geometry_area_perimeter(Polygon(island))[0])
+    ha = float(gap.message.split("gap of ")[1].split(" ha")[0])
+    assert ha == pytest.approx(ring / 10_000, rel=0.02)
+    width = float(gap.message.split("about ")[1].split(" m wide")[0])
+    assert 20 <= width <= 40
+    lon, lat = (float(x) for x in gap.value.split(","))
+    assert not Polygon(island).contains(gpd.points_from_xy([lon], [lat])[0])
+    assert Polygon(hole).contains(gpd.points_from_xy([lon], [lat])[0])
+
+
 def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -> None:
     """Cut at 8 ids, the fix says how many townships there are; each id shows its name."""
     folder = tmp_path / "unknown_township"

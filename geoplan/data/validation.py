@@ -716,8 +716,9 @@ def _check_township_edges(
 ) -> None:
     """Warn of townships that overlap, and of gaps they enclose, from 0.1 ha up.
 
-    Gaps are the holes of the townships' union (a gap open to the county's edge cannot be told
-    from the edge). Each is reported once, on the first township touching it, naming the others
+    Gaps are the holes of the townships' union less the townships inside them (a gap around a
+    township leaves it an island in a hole; a gap open to the county's edge cannot be told from
+    the edge). Each is reported once, on the first township touching it, naming the others
     and a spot inside it (longitude, latitude).
     """
     col = _Collector(file, "townships")
@@ -743,8 +744,8 @@ def _check_township_edges(
                 ha=f"{area / 10_000:.1f}",
                 width_m=f"{_mean_width_m(area, float(shapely.length(part))):.0f}",
             )
-    holes = [
-        shapely.Polygon(ring)
+    holes = [  # a ring less the townships inside it: a gap around an island township
+        shapely.Polygon(ring).difference(boundary)
         for poly in shapely.get_parts(boundary)
         if isinstance(poly, shapely.Polygon)
         for ring in poly.interiors
