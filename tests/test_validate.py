@@ -196,6 +196,29 @@ def test_townships_overlapping_or_leaving_a_sliver_are_warned(tmp_path: Path) ->
     assert "inside this township" in hole_note.message and " and -" not in hole_note.message
 
 
+def test_an_empty_layer_says_how_to_mend_it_in_each_language(tmp_path: Path) -> None:
+    """A required layer must get rows; an optional one may get rows or go, said in en and zh."""
+    import re
+
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    for name in ("villages.csv", "sites.csv"):
+        path = folder / name
+        header = path.read_bytes().splitlines()[0]
+        path.write_bytes(header + b"\n")  # the header row only
+    problems = {p.layer: p for p in validate_folder(folder) if p.code.startswith("empty_")}
+    villages, sites = problems["villages"], problems["sites"]
+    assert (villages.code, villages.severity) == ("empty_layer", "error")
+    assert (sites.code, sites.severity) == ("empty_optional_layer", "warning")
+    assert "delete" not in villages.fix and "delete the file" in sites.fix
+    zh_villages, zh_sites = problem_text(villages, "zh")[1], problem_text(sites, "zh")[1]
+    assert "删除" not in zh_villages and "删除该文件" in zh_sites
+    for fix in (zh_villages, zh_sites):  # no English left but the file's name
+        assert not re.findall(
+            r"[A-Za-z]{2,}", fix.replace(villages.file, "").replace(sites.file, "")
+        )
+
+
 def test_a_gap_around_an_island_township_is_a_sliver_not_an_enclave(tmp_path: Path) -> None:
     """A township digitised 0.0003 degrees short all round inside another: the ring is the gap.
 

@@ -186,8 +186,15 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
     "empty_layer": {
-        "en": ("The {layer} layer is empty.", "Add at least one row to {file}{or_delete}."),
-        "zh": ("{layer} 图层没有数据。", "在 {file} 中至少填写一行{or_delete}。"),
+        "en": ("The {layer} layer is empty.", "Add at least one row to {file}."),
+        "zh": ("{layer} 图层没有数据。", "在 {file} 中至少填写一行。"),
+    },
+    "empty_optional_layer": {
+        "en": (
+            "The {layer} layer is empty.",
+            "Add at least one row to {file}, or delete the file.",
+        ),
+        "zh": ("{layer} 图层没有数据。", "在 {file} 中至少填写一行,或删除该文件。"),
     },
     "missing_column": {
         "en": (

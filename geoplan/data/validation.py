@@ -389,14 +389,13 @@ def _check_layer(
     if len(gdf) == 0:
         required = layer in REQUIRED_LAYERS
         col.coded(
-            "empty_layer",
+            "empty_layer" if required else "empty_optional_layer",
             "",
             "",
             "",
             severity="error" if required else "warning",
             layer=layer,
             file=file,
-            or_delete="" if required else ", or delete the file",
         )
         return None, col.problems
     seen = ", ".join(str(h) for h in headers)
