@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.csv_tables import CSV_ENCODING, plain_numbers, write_csv
+from geoplan.csv_tables import (
+    CSV_ENCODING,
+    FRACTION_DECIMALS,
+    GAP_SIGNIFICANT,
+    MEASURED_DECIMALS,
+    YUAN_DECIMALS,
+    Precision,
+    plain_numbers,
+    unit_precision,
+    write_csv,
+)
 from geoplan.errors import ArgumentError
 
 
@@ -47,11 +58,91 @@ def test_counts_are_whole_and_fractions_keep_the_tables_places(tmp_path: Path) -
     assert cells["V03"]["share"] == "inf"
 
 
-def test_every_digit_without_decimals(tmp_path: Path) -> None:
-    cells = _cells(write_csv(_table(), tmp_path / "t.csv"))
-    assert [cells[i]["time_min"] for i in ("V01", "V02", "V03")] == ["12.3456", "30", "11.999"]
-    assert [cells[i]["pupils"] for i in ("V01", "V02", "V03")] == ["12", "", "3"]
-    assert cells["V02"]["share"] == "0.5"
+def test_each_column_rounded_by_its_unit(tmp_path: Path) -> None:
+    table = pd.DataFrame(
+        {
+            "day_journey_min": [26.380773544311523, 30.0, np.nan],
+            "shared_m": [227.3149, 0.004, 12.5],  # "shared" is not the word "share"
+            "cost_yuan": [104769.23, 2190000.0, 0.5],  # whole yuan: 0.5 rounds to even, 0
+            "share_kept": [0.7519440124416796, 1.0, 0.00004],
+            "utilisation_primary": [0.9800766283524904, 0.25, 0.0],
+            "gap": [0.0016298205440958215, 0.00030051274950289845, 0.0],
+            "gap_m": [1.23456, 0.0, 2.0],  # metres, not a solver's gap
+            "avg_class_size_g1_3": [43.357142857142854, 44.8, 41.75],
+        },
+        index=pd.Index(["a", "b", "c"], name="id"),
+    )
+    cells = _cells(write_csv(table, tmp_path / "t.csv"))
+    assert cells["a"] == {
+        "id": "a", "day_journey_min": "26.38", "shared_m": "227.31", "cost_yuan": "104769",
+        "share_kept": "0.7519", "utilisation_primary": "0.9801", "gap": "0.00163",
+        "gap_m": "1.23", "avg_class_size_g1_3": "43.36",
+    }  # fmt: skip
+    assert cells["b"] == {
+        "id": "b", "day_journey_min": "30", "shared_m": "0", "cost_yuan": "2190000",
+        "share_kept": "1", "utilisation_primary": "0.2500", "gap": "0.0003005", "gap_m": "0",
+        "avg_class_size_g1_3": "44.80",
+    }  # fmt: skip
+    assert cells["c"]["day_journey_min"] == "" and cells["c"]["cost_yuan"] == "0"
+    assert cells["c"]["share_kept"] == "0" and cells["c"]["shared_m"] == "12.50"
+
+
+@pytest.mark.parametrize(
+    ("name", "digits", "significant"),
+    [
+        ("weekly_trip_min", MEASURED_DECIMALS, False),
+        ("distance_km", MEASURED_DECIMALS, False),
+        ("seconds", MEASURED_DECIMALS, False),
+        ("restoration_cost_yuan", YUAN_DECIMALS, False),
+        ("Yuan", YUAN_DECIMALS, False),
+        ("districts_primary_share_kept", FRACTION_DECIMALS, False),
+        ("rotation_share", FRACTION_DECIMALS, False),
+        ("districts_middle_solver_gap", GAP_SIGNIFICANT, True),
+        ("gap_tolerance_m", MEASURED_DECIMALS, False),
+        ("shared_m", MEASURED_DECIMALS, False),
+    ],
+)
+def test_unit_precision(name: str, digits: int, significant: bool) -> None:
+    assert unit_precision(name) == Precision(digits, significant=significant)
+
+
+def test_a_gap_keeps_its_significant_digits_and_is_recomputed_from_its_bounds() -> None:
+    objective, bound = 84367.74897909164, 84230.2446885464
+    gap = (objective - bound) / objective
+    exact = {"objective_pupil_min": objective, "bound_pupil_min": bound, "gap": gap}
+    shown = {k: float(unit_precision(k).text(v)) for k, v in exact.items()}
+    again = (shown["objective_pupil_min"] - shown["bound_pupil_min"]) / shown["objective_pupil_min"]
+    assert abs(shown["gap"] - gap) <= 0.5e-5 and abs(again - gap) / gap < 1e-3
+    assert Precision(4, significant=True).text(1e-9) == "0.000000001"  # no exponent
+    assert Precision(4, significant=True).text(math.inf) == "inf"
+
+
+def test_a_table_of_indicators_rounds_each_row_by_its_name(tmp_path: Path) -> None:
+    values = {
+        "after_day_mean_journey_g1_3_min": 16.14412,
+        "districts_middle_share_kept": 0.7889584964761159,
+        "districts_middle_solver_gap": 0.00030051274950289845,
+        "districts_middle_pupils_moved": 539.0,  # a count summed as a float
+        "restoration_cost_yuan": 17950000.0,
+        "sites_restored": 14,
+        "contiguous": True,
+        "method": "exact",
+        "missing": math.nan,
+    }
+    table = pd.DataFrame({"value": pd.Series(values, dtype=object)})
+    table.index.name = "indicator"
+    path = write_csv(table, tmp_path / "indicators.csv", row_units=True)
+    assert {k: v["value"] for k, v in _cells(path).items()} == {
+        "after_day_mean_journey_g1_3_min": "16.14",
+        "districts_middle_share_kept": "0.7890",
+        "districts_middle_solver_gap": "0.0003005",
+        "districts_middle_pupils_moved": "539",
+        "restoration_cost_yuan": "17950000",
+        "sites_restored": "14",
+        "contiguous": "True",
+        "method": "exact",
+        "missing": "",
+    }
 
 
 def test_values_read_back_as_written_and_the_input_is_left_alone(tmp_path: Path) -> None:

@@ -358,10 +358,11 @@ def test_workbook_marks_placeholders(needs: SchoolNeeds, tmp_path: Path) -> None
     assert csv["placeholder"].sum() == len(flagged)
 
 
-def test_needs_csv_writes_whole_numbers_plain_and_fractions_in_full(
+def test_needs_csv_writes_whole_numbers_plain_and_fractions_to_their_places(
     needs: SchoolNeeds, tmp_path: Path
 ) -> None:
-    """The items CSV writes 23 classrooms as '23' (not '23.0'), fractions with every digit."""
+    """The items CSV writes 23 classrooms as '23' (not '23.0'), 1407.6000000000001 m² as
+    '1407.60' and yuan whole."""
     school_plans.write_needs_workbook(needs, tmp_path / "school_needs")
     text = pd.read_csv(
         tmp_path / "school_needs.csv", encoding="utf-8-sig", index_col=0, dtype=str,
@@ -380,7 +381,10 @@ def test_needs_csv_writes_whole_numbers_plain_and_fractions_in_full(
                 assert cell == str(int(value)), (sid, column, cell)
                 seen_whole += 1
             else:
-                assert float(cell) == value, (sid, column, cell)
+                shown = f"{value:.{0 if column.endswith('_yuan') else 2}f}"
+                if float(shown).is_integer():
+                    shown = str(int(float(shown)))
+                assert cell == shown, (sid, column, cell)
                 seen_fraction += 1
     assert seen_whole > 0 and seen_fraction > 0
 

@@ -302,8 +302,9 @@ def test_scorecard_by_hand(tmp_path) -> None:
     assert pd.read_excel(xlsx_path, index_col=0, engine="calamine").shape == card.shape
 
 
-def test_scorecard_csv_writes_counts_whole_and_fractions_to_two_decimals(tmp_path) -> None:
-    """Pupils read '12' in the scorecard CSV as in every other table, not '12.00'."""
+def test_scorecard_csv_writes_counts_and_yuan_whole_and_minutes_to_two_decimals(tmp_path) -> None:
+    """Pupils read '12' in the scorecard CSV as in every other table, not '12.00'; yuan are whole
+    and minutes have 2 places, as in every other table, though its headers name no unit suffix."""
     villages, minutes, schools, sites = _plan_case()
     walk = minutes["g1_3"].copy()
     walk.loc["v2", "C"] = 20 + 1 / 3  # v2's journey today: a fractional minute
@@ -318,7 +319,7 @@ def test_scorecard_csv_writes_counts_whole_and_fractions_to_two_decimals(tmp_pat
     assert s1[heading["enrolment"]] == "18"
     assert s1[heading["restore_cost_yuan"]] == "300000"
     assert s1[heading["cost_per_pupil_served_yuan"]] == "25000"
-    assert s2[heading["cost_per_pupil_served_yuan"]] == "26086.96"  # 600,000 / 23
+    assert s2[heading["cost_per_pupil_served_yuan"]] == "26087"  # 600,000 / 23 = 26,086.96
     assert s1[heading["nearest_open_min"]] == "20.33"
     assert s1[heading["pupil_minutes_saved_per_day"]] == "64"  # 2 x 6 x (20 1/3 - 15)
     assert s2[heading["nearest_open_min"]] == ""  # no day pupil reaches an open school

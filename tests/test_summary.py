@@ -73,6 +73,6 @@ def test_the_summary_csv_writes_counts_as_whole_numbers(tiny: PlanningArea, tmp_
     total = dict(zip(header, next(r for r in rows if r[0] == "total"), strict=True))
     assert total["places_g1_3"] == "195" and total["share"] == "2"
     t1 = dict(zip(header, next(r for r in rows if r[0] == "T1"), strict=True))
-    assert t1["sites"] == "" and t1["share"] == "0.5"
+    assert t1["sites"] == "" and t1["share"] == "0.5000"  # a share: 4 places
     back = pd.read_csv(tmp_path / "county_summary.csv", encoding="utf-8-sig", index_col=0)
     assert back.loc["total", "places_g1_3"] == 195

@@ -43,7 +43,7 @@ from shapely import LineString
 from tqdm.auto import tqdm
 
 from geoplan.atomic import atomic_path
-from geoplan.csv_tables import write_csv
+from geoplan.csv_tables import MEASURED_DECIMALS, write_csv
 from geoplan.data.messages import coded_error
 from geoplan.errors import (
     ArgumentError,
@@ -125,8 +125,9 @@ EXCEL_MAX_CELLS = 1_000_000
 """Most origin x destination cells written to one wide XLSX sheet (Excel slows past this)."""
 EXCEL_MAX_ROWS = 1_048_575
 """Most data rows of one XLSX sheet (Excel's limit, less the header)."""
-MATRIX_DECIMALS = 2
-"""Decimal places of the metres and minutes :func:`write_matrix` writes (CSV and XLSX alike)."""
+MATRIX_DECIMALS = MEASURED_DECIMALS
+"""Decimal places of the metres and minutes :func:`write_matrix` writes (CSV and XLSX alike):
+those of every measured quantity in a CSV (:data:`geoplan.csv_tables.MEASURED_DECIMALS`)."""
 SOURCE_CHUNK = 64
 """Sources searched per ``dijkstra`` call (bounds memory to ``64 x nodes`` float64)."""
 MEMORY_ENV = "GEOPLAN_MEMORY_MB"

@@ -86,14 +86,15 @@ def write_table(
 ) -> list[Path]:
     """Write ``table`` as ``<path>.csv`` (for programs) and ``<path>.xlsx`` (for reading).
 
-    The CSV keeps the column names (for programs) and every digit of a fraction; it is written by
-    :func:`geoplan.csv_tables.write_csv` (UTF-8 with BOM, whole numbers as integers). The workbook
-    is formatted by :func:`geoplan.workbooks.write_workbook`, its headers in ``lang``
-    (:func:`column_label`, with the scenario's ``seasons`` for the columns they prefix);
-    ``row_formats``: numbers formatted by their row's label (a table of indicators).
+    The CSV keeps the column names (for programs); it is written by
+    :func:`geoplan.csv_tables.write_csv` (UTF-8 with BOM, whole numbers as integers, other
+    numbers rounded by their column's unit). The workbook keeps every digit and is formatted by
+    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`, with
+    the scenario's ``seasons`` for the columns they prefix); ``row_formats``: a table of
+    indicators, numbers formatted and rounded by their row's label.
     """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
-    write_csv(table, csv)
+    write_csv(table, csv, row_units=row_formats)
 
     def header(name: str) -> str:
         return column_label(name, lang, seasons=seasons)

@@ -351,8 +351,8 @@ def plan_pdf(
 def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "en") -> list[Path]:
     """Write ``school_needs.xlsx`` (and the items as ``school_needs.csv``).
 
-    The CSV is written by :func:`geoplan.csv_tables.write_csv` (counts as whole numbers, fractions
-    with every digit).
+    The CSV is written by :func:`geoplan.csv_tables.write_csv` (counts as whole numbers, square
+    metres and other amounts to 2 places, yuan whole).
 
     Sheets: ``needs`` (one row per school and item), ``schools``, ``teachers``, ``rotation``,
     ``standards`` (every standard with its source, confidence and placeholder flag) and

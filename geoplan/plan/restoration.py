@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoplan.csv_tables import write_csv
+from geoplan.csv_tables import plain_numbers, write_csv
 from geoplan.data.area import ID_INDEX
 from geoplan.data.messages import coded_problem
 from geoplan.errors import ArgumentError, Problem, ValidationError
@@ -277,7 +277,9 @@ def write_scorecard(
     """Write a scorecard as CSV and XLSX with readable headers, the XLSX with its column notes.
 
     The CSV is written by :func:`geoplan.csv_tables.write_csv`: counts as whole numbers, other
-    numbers to 2 decimals, no journey (an infinite minute) as an empty cell.
+    numbers rounded by the unit of their column (:func:`geoplan.csv_tables.unit_precision` of
+    the column's name before it is given its header: yuan whole, minutes to 2 places), no
+    journey (an infinite minute) as an empty cell.
 
     The XLSX holds two sheets: ``scorecard`` (the table) and ``columns``, one row per column of
     :data:`SCORECARD_NOTES` in the table: its header and what it means, in ``lang``.
@@ -308,14 +310,13 @@ def write_scorecard(
     named = {k: v[which] for k, v in SCORECARD_HEADERS.items()}
     if lang != "en":
         named = {**{k: v for k, v in (headers or {}).items() if k not in named}, **named}
-    table = scorecard.copy()
+    table = plain_numbers(scorecard.replace([np.inf, -np.inf], np.nan))  # units from the names
     table.index = table.index.astype(str)
     table.index.name = "Id" if lang == "en" else "编号"
     table = table.rename(columns=named)
-    table = table.replace([np.inf, -np.inf], np.nan)
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
-    write_csv(table, csv_path, decimals=2)  # the scorecard's precision
+    write_csv(table, csv_path)  # its numbers are already text or Int64: none rounded again
     readable = scorecard.copy()
     readable.index = pd.Index(readable.index.astype(str), name="id")
     sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
