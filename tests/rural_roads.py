@@ -5,6 +5,9 @@ junctions lie 1-10 km apart), long winding roads between them (tertiary, unclass
 3 % one-way, 5 % private), a small road cut off from the rest, villages and schools standing
 *on* the roads (within 20 m of them) and a few villages off-road. The graph is osmnx style
 (simplified: nodes only at junctions and dead ends, edges carrying their geometry).
+:func:`rural_townships` tiles its extent with townships, :func:`in_township` names each point's
+township, :func:`move_off_road` scatters points off the roads and :func:`as_offset` shifts a
+layer to GCJ-02 or BD-09 (as Amap or Baidu would give it).
 
 :func:`exact_matrix` is an independent oracle for geoplan's travel matrices: it explodes every
 usable edge into its straight segments (the unsimplified graph), splices each point into the
@@ -127,6 +130,66 @@ def rural_network(
         geoms[k] = Point(geoms[k].x + off * np.cos(angle), geoms[k].y + off * np.sin(angle))
     villages = villages.set_geometry(gpd.GeoSeries(geoms, index=villages.index, crs=CRS))
     return g, villages, schools
+
+
+def rural_townships(
+    graph: nx.MultiDiGraph, seed: int, *, n: int = 9, margin_m: float = 3000.0
+) -> gpd.GeoDataFrame:
+    """``n`` townships (``t0``...) tiling the network's extent: Voronoi cells of random seeds.
+
+    The extent is the box of the graph's nodes widened by ``margin_m``; the cells are clipped
+    to it. Boundaries are straight (real ones wind more, so more villages lie near them).
+    """
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    xy = np.array([[d["x"], d["y"]] for _, d in graph.nodes(data=True)])
+    (x0, y0), (x1, y1) = xy.min(0) - margin_m, xy.max(0) + margin_m
+    box = shapely.box(x0, y0, x1, y1)
+    seeds = shapely.multipoints(np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)]))
+    cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=box))
+    cells = [c.intersection(box) for c in cells]
+    ids = pd.Index([f"t{i}" for i in range(len(cells))], name="id")
+    return gpd.GeoDataFrame({"name": list(ids)}, geometry=cells, index=ids, crs=CRS)
+
+
+def in_township(points: gpd.GeoDataFrame, townships: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``points`` with a ``township`` column: the id of the township each lies in (or nearest)."""
+    import shapely
+
+    tree = shapely.STRtree(townships.geometry.to_numpy())
+    pairs = tree.query_nearest(points.geometry.to_numpy(), all_matches=False)
+    nearest = np.empty(len(points), dtype=int)
+    nearest[pairs[0]] = pairs[1]
+    return points.assign(township=[str(townships.index[k]) for k in nearest])
+
+
+def move_off_road(
+    points: gpd.GeoDataFrame, share: float, seed: int, *, low_m: float, high_m: float
+) -> gpd.GeoDataFrame:
+    """``share`` of ``points`` (at random) moved ``low_m``-``high_m`` in random directions."""
+    rng = np.random.default_rng(seed)
+    geoms = list(points.geometry)
+    for k in rng.choice(len(geoms), round(share * len(geoms)), replace=False):
+        angle, off = rng.uniform(0, 2 * np.pi), rng.uniform(low_m, high_m)
+        geoms[k] = Point(geoms[k].x + off * np.cos(angle), geoms[k].y + off * np.sin(angle))
+    return points.set_geometry(gpd.GeoSeries(geoms, index=points.index, crs=points.crs))
+
+
+def as_offset(gdf: gpd.GeoDataFrame, system: str) -> gpd.GeoDataFrame:
+    """``gdf`` as a web map would give it: WGS-84 shifted forward to ``gcj02`` or ``bd09``."""
+    import shapely
+
+    from geoplan.data.crs import WGS84, wgs84_to_bd09, wgs84_to_gcj02
+
+    forward = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}[system]
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(forward(xy[:, 0], xy[:, 1]))
+
+    wgs = gdf.to_crs(WGS84)
+    moved = shapely.transform(wgs.geometry.to_numpy(), shift)
+    return gdf.set_geometry(gpd.GeoSeries(moved, index=gdf.index, crs=WGS84).to_crs(gdf.crs))
 
 
 # --------------------------------------------------------------------------- the oracle

@@ -6,12 +6,14 @@ import logging
 import math
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from geoplan.atomic import atomic_output_dir, atomic_path
 from geoplan.data import crs as gcrs
@@ -92,16 +94,21 @@ def test_inputs_not_mutated_and_user_crs(tiny: Path) -> None:
     assert area.crs.to_epsg() == 4538 and area.name == "Tiny county"
 
 
-def test_gcj02_coordinates_are_converted(tiny: Path) -> None:
+@pytest.mark.parametrize(
+    ("system", "forward"), [("gcj02", gcrs.wgs84_to_gcj02), ("bd09", gcrs.wgs84_to_bd09)]
+)
+def test_offset_coordinates_declared_are_converted(
+    tiny: Path, system: str, forward: Callable[..., tuple[np.ndarray, np.ndarray]]
+) -> None:
     villages = pd.read_csv(tiny / "villages.csv", dtype=str)
     lon = villages["经度"].map(parse_angle).to_numpy()
     lat = villages["纬度"].map(parse_angle).to_numpy()
-    glon, glat = gcrs.wgs84_to_gcj02(lon, lat)
+    glon, glat = forward(lon, lat)
     villages["经度"], villages["纬度"] = glon, glat
     villages = villages.rename(columns={"1-3年级人数": "一至三年级"})
     villages.to_csv(tiny / "villages.csv", index=False, encoding="gb18030")
     (tiny / "columns.yaml").write_text(
-        "villages:\n  一至三年级: pupils_g1_3\ncoordinates:\n  villages: gcj02\n",
+        f"villages:\n  一至三年级: pupils_g1_3\ncoordinates:\n  villages: {system}\n",
         encoding="utf-8",
     )
     area = read_planning_area(tiny)
@@ -109,6 +116,26 @@ def test_gcj02_coordinates_are_converted(tiny: Path) -> None:
     assert np.allclose(back.geometry.x, lon, atol=1e-8)
     assert np.allclose(back.geometry.y, lat, atol=1e-8)
     assert area.villages["pupils_g1_3"].tolist()[0] == 12
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_township_boundaries_declared_offset_are_converted(tiny: Path, system: str) -> None:
+    """Boundaries traced on an Amap or Baidu map: the declaration converts every vertex."""
+    truth = gpd.read_file(tiny / "townships.geojson")
+    forward = {"gcj02": gcrs.wgs84_to_gcj02, "bd09": gcrs.wgs84_to_bd09}[system]
+    traced = truth.set_geometry(
+        shapely.transform(truth.geometry.to_numpy(), lambda xy: np.column_stack(forward(*xy.T)))
+    )
+    traced.to_file(tiny / "townships.geojson", driver="GeoJSON")
+    (tiny / "columns.yaml").write_text(
+        f"villages:\n  1-3年级人数: pupils_g1_3\ncoordinates:\n  townships: {system}\n",
+        encoding="utf-8",
+    )
+    area = read_planning_area(tiny)
+    expected = truth.set_index(area.townships.index).to_crs(area.crs)
+    assert float(area.townships.geometry.hausdorff_distance(expected.geometry).max()) < 0.01
+    offset = traced.set_index(area.townships.index).to_crs(area.crs)
+    assert float(offset.hausdorff_distance(expected.geometry).max()) > 100
 
 
 def test_gbk_shapefile_without_cpg_and_cgcs2000_gives_gauss_kruger(tiny: Path) -> None:

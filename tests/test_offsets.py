@@ -187,6 +187,51 @@ def test_validate_with_columns_given_names_that_file_in_the_fix(
     assert str(gcj_demo / "columns.yaml") not in out
 
 
+def test_validate_names_baidu_villages_bd09_and_a_bd09_declaration_ends_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """BD-09 is GCJ-02 plus a further shift: named as BD-09, with its own fix, and read."""
+    from rural_roads import as_offset
+
+    folder = tmp_path / "county"
+    shutil.copytree(datasets.demo_folder(), folder)
+    gpkg = folder / "demo_county.gpkg"
+    truth = gpd.read_file(gpkg, layer="villages")
+    as_offset(truth, "bd09").to_file(gpkg, layer="villages", driver="GPKG")
+    assert main(["validate", str(folder)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"is \d{3,4} m as given but 0 m after converting BD-09 to WGS-84", out)
+    assert "`coordinates: {villages: bd09}`" in out and "GCJ-02" not in out
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("coordinates: {villages: bd09}\n", encoding="utf-8")
+    assert main(["validate", str(folder), "--columns", str(columns), "--strict"]) == 0
+    assert "BD-09" not in capsys.readouterr().out
+    area = read_planning_area(folder, columns=columns)
+    back = area.villages.geometry
+    assert float(back.distance(truth.to_crs(area.crs).set_index(back.index).geometry).max()) < 0.01
+
+
+def test_a_plan_tests_the_townships_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import geoplan.plan.pipeline as pipeline
+
+    seen: dict[str, gpd.GeoDataFrame] = {}
+
+    def record(
+        graph: object, layers: dict[str, gpd.GeoDataFrame], **kwargs: object
+    ) -> list[object]:
+        seen.update(layers)
+        raise _StopError
+
+    monkeypatch.setattr(pipeline, "offset_problems", record)
+    area = read_planning_area(datasets.demo_folder())
+    with pytest.raises(_StopError):
+        make_plan(area)
+    assert set(seen) == {"villages", "schools", "sites", "townships"}
+    assert seen["townships"] is area.townships
+
+
 def test_the_unshifted_demo_is_not_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(datasets.demo_folder()), "--strict"]) == 0
     assert "GCJ-02" not in capsys.readouterr().out

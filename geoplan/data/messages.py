@@ -607,6 +607,70 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "(WGS-84)坐标,在该文件中声明 `coordinates: {{{layer}: wgs84}}` 加以说明。",
         ),
     },
+    "coordinates_look_bd09": {
+        "en": (
+            "The {layer} look like BD-09 (Baidu) coordinates read as WGS-84: the median "
+            "distance of their {points} points to the nearest road is {given_m} m as given but "
+            "{converted_m} m after converting BD-09 to WGS-84. Undeclared, they join the wrong "
+            "roads; geoplan does not convert them unasked.",
+            "If {file} comes from Baidu maps (百度地图), declare it in {columns}, the column "
+            "mapping the folder is read with (`coordinates: {{{layer}: bd09}}`), and geoplan "
+            "converts it; if the points are GPS (WGS-84), declare "
+            "`coordinates: {{{layer}: wgs84}}` there to say so.",
+        ),
+        "zh": (
+            "{layer} 的坐标似乎是 BD-09(百度)坐标,却被当作 WGS-84 读入:{points} 个点离最近"
+            "道路的距离中位数按原坐标为 {given_m} 米,按 BD-09 转为 WGS-84 后为 {converted_m} 米。"
+            "不声明坐标系,这些点会接到错误的道路上;geoplan 不会擅自转换。",
+            "如果 {file} 来自百度地图,在读取该文件夹所用的列对应文件 {columns} 中声明"
+            "(`coordinates: {{{layer}: bd09}}`),geoplan 会自动转换;如果这些点是 GPS"
+            "(WGS-84)坐标,在该文件中声明 `coordinates: {{{layer}: wgs84}}` 加以说明。",
+        ),
+    },
+    "townships_look_gcj02": {
+        "en": (
+            "The townships look like GCJ-02 (Amap, Tencent) boundaries read as WGS-84: "
+            "{outside} of the {points} villages, schools and sites lie outside the township "
+            "their township column names as given, {converted} after converting the boundaries "
+            "from GCJ-02 to WGS-84 (a shift of {shift_m} m). Undeclared, points near a boundary "
+            "count in the wrong township; geoplan does not convert them unasked.",
+            "If {file} was traced on an Amap (高德) or Tencent map, declare it in {columns}, the "
+            "column mapping the folder is read with (`coordinates: {{townships: gcj02}}`), and "
+            "geoplan converts it; if the boundaries are surveyed (CGCS2000, WGS-84), declare "
+            "`coordinates: {{townships: wgs84}}` there to say so.",
+        ),
+        "zh": (
+            "乡镇边界似乎是 GCJ-02(高德、腾讯)坐标,却被当作 WGS-84 读入:{points} 个村、学校和"
+            "教学点中,按原边界有 {outside} 个落在其乡镇一栏所填的乡镇之外,边界按 GCJ-02 转为 "
+            "WGS-84(平移 {shift_m} 米)后为 {converted} 个。不声明坐标系,边界附近的点会算进错误"
+            "的乡镇;geoplan 不会擅自转换。",
+            "如果 {file} 是在高德或腾讯地图上描绘的,在读取该文件夹所用的列对应文件 {columns} 中"
+            "声明(`coordinates: {{townships: gcj02}}`),geoplan 会自动转换;如果边界是测绘成果"
+            "(CGCS2000、WGS-84),在该文件中声明 `coordinates: {{townships: wgs84}}` 加以说明。",
+        ),
+    },
+    "townships_look_bd09": {
+        "en": (
+            "The townships look like BD-09 (Baidu) boundaries read as WGS-84: {outside} of the "
+            "{points} villages, schools and sites lie outside the township their township "
+            "column names as given, {converted} after converting the boundaries from BD-09 to "
+            "WGS-84 (a shift of {shift_m} m). Undeclared, points near a boundary count in the "
+            "wrong township; geoplan does not convert them unasked.",
+            "If {file} was traced on a Baidu map (百度地图), declare it in {columns}, the column "
+            "mapping the folder is read with (`coordinates: {{townships: bd09}}`), and geoplan "
+            "converts it; if the boundaries are surveyed (CGCS2000, WGS-84), declare "
+            "`coordinates: {{townships: wgs84}}` there to say so.",
+        ),
+        "zh": (
+            "乡镇边界似乎是 BD-09(百度)坐标,却被当作 WGS-84 读入:{points} 个村、学校和教学点"
+            "中,按原边界有 {outside} 个落在其乡镇一栏所填的乡镇之外,边界按 BD-09 转为 WGS-84"
+            "(平移 {shift_m} 米)后为 {converted} 个。不声明坐标系,边界附近的点会算进错误的乡镇;"
+            "geoplan 不会擅自转换。",
+            "如果 {file} 是在百度地图上描绘的,在读取该文件夹所用的列对应文件 {columns} 中声明"
+            "(`coordinates: {{townships: bd09}}`),geoplan 会自动转换;如果边界是测绘成果"
+            "(CGCS2000、WGS-84),在该文件中声明 `coordinates: {{townships: wgs84}}` 加以说明。",
+        ),
+    },
     "phase_fixed_over_sites": {
         "en": (
             "Phase {phase} has {fixed} sites fixed to it, but allows {sites} sites.",

@@ -218,8 +218,9 @@ class PlanResult:
         (:class:`~geoplan.plan.ways.WaysPlan`); ``before`` and ``after`` are then their
         assignments.
     warnings
-        Warnings found while planning, also logged (undeclared GCJ-02 point layers,
-        ``coordinates_look_gcj02``; restored sites needing more classes than they can run,
+        Warnings found while planning, also logged (undeclared GCJ-02 or BD-09 layers,
+        ``coordinates_look_gcj02``, ``coordinates_look_bd09``, ``townships_look_gcj02``,
+        ``townships_look_bd09``; restored sites needing more classes than they can run,
         ``restored_over_classes``); the reading's are ``area.warnings``.
     """
 
@@ -415,11 +416,11 @@ def make_plan(
     clock = time.perf_counter()
     graph = load_network(area) if graph is None else graph
     travel.check_roads_reach(graph, area.villages, county=area.townships)
-    point_layers = {layer: area.layer(layer) for layer in POINT_LAYERS}
+    offset_layers = {layer: area.layer(layer) for layer in (*POINT_LAYERS, "townships")}
     warnings = tuple(
         offset_problems(
             graph,
-            point_layers,
+            offset_layers,
             files=area.files,
             declared=area.coordinates,
             columns_file=area.columns_file,
