@@ -301,3 +301,54 @@ def test_no_english_words_left_in_the_chinese_texts() -> None:
             if english := [w for w in words if w not in kept]:
                 left[code] = english
     assert not left
+
+
+@pytest.mark.parametrize(
+    ("word", "value", "said"),
+    [
+        ("School", "School A (s0)", "School A (s0)"),  # the name starts with the word
+        ("school", "'Hongqi school'", "'Hongqi school'"),  # ends with it (quoted)
+        ("学校", "城关学校 (s1)", "城关学校 (s1)"),  # the Chinese name ends with it
+        ("学校", "红旗小学", "红旗小学"),  # 小学 says it too
+        ("学校", "School A (s0)", "School A (s0)"),  # either language's word
+        ("Site", "Site 3 (P03)", "Site 3 (P03)"),
+        ("Village", "Village 2", "Village 2"),
+        ("School", "s0", "School s0"),  # an id: the word stays
+        ("School", "Schoolhouse Lane", "School Schoolhouse Lane"),  # a longer word is not it
+        ("学校", "s0", "学校 s0"),
+    ],
+)
+def test_a_kind_word_is_not_written_before_a_name_that_says_it(
+    word: str, value: str, said: str
+) -> None:
+    from geoplan.data.messages import with_kind
+
+    assert with_kind(word, value) == said
+
+
+def test_no_message_doubles_the_kind_word_before_a_name_in_either_language() -> None:
+    """Every template writing a kind word before a value (``School {school}``, ``学校 {school}``)
+    drops it for a name that says it, in both languages; an id keeps it."""
+    from geoplan.data.messages import KIND_WORDS, coded_problem
+
+    words = "|".join(w for kind in KIND_WORDS for w in kind)
+    before = re.compile(rf"(?<![A-Za-z])({words}) ?\{{(\w+)[^{{}}]*\}}", re.IGNORECASE)
+    checked = 0
+    for code, texts in MESSAGES.items():
+        fields = {f for lang in LANGUAGES for t in texts[lang] for f in message_fields(t)}
+        templates = texts["en"] + texts["zh"]
+        kinded = {m.group(2): m.group(1) for t in templates for m in before.finditer(t)}
+        for field, word in kinded.items():
+            params = dict.fromkeys(fields, "x") | {"level": "primary", "unit": "pupils"}
+            kind = next(k for k in KIND_WORDS if word.lower() in k)
+            for name in (f"{kind[0].title()} A (s0)", f"红旗{kind[1]}"):
+                problem = coded_problem(code, "", "", "", "", "", **(params | {field: name}))
+                for lang in LANGUAGES:
+                    text = " ".join(problem_text(problem, lang))
+                    for w in kind:
+                        assert not re.search(rf"{w} ?'?{name}", text, re.IGNORECASE), (code, lang)
+                checked += 1
+            problem = coded_problem(code, "", "", "", "", "", **(params | {field: "s9"}))
+            both = " ".join(problem_text(problem, "en") + problem_text(problem, "zh"))
+            assert re.search(rf"{word} ?'?s9", both, re.IGNORECASE), code
+    assert checked >= 10  # School {school}, 学校 {school}, Site {site}, 教学点 {site} ...

@@ -19,6 +19,7 @@ from geoplan.errors import ArgumentError, GeoplanError, Problem
 __all__ = [
     "EXAMPLES_SHOWN",
     "IMPLIED_FIELDS",
+    "KIND_WORDS",
     "LANGUAGES",
     "MESSAGES",
     "coded_error",
@@ -27,6 +28,7 @@ __all__ = [
     "message_fields",
     "problem_text",
     "row_text",
+    "with_kind",
 ]
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -2117,10 +2119,75 @@ def row_text(text: str, lang: str = "en") -> str:
     return _ROW_LABEL.sub(lambda m: f"{m.group(1) or ''}第 {m.group(2)} 行", text)
 
 
+KIND_WORDS: tuple[tuple[str, ...], ...] = (
+    ("school", "学校", "小学", "中学"),
+    ("site", "教学点"),
+    ("village", "村"),
+)
+"""Words of one kind of place, in English and Chinese: a message writes the first two before a
+name (``School {school}``, ``学校 {school}``) unless the name already says one of them."""
+
+_KIND_OF = {word: kind for kind in KIND_WORDS for word in kind}
+_PARENTHESIS = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+_QUOTES = "'\"“”‘’"
+_KIND_BEFORE_FIELD = re.compile(
+    r"(?<![A-Za-z])(school|site|village|学校|教学点|村) ?(?=\{(\w+)[^{}]*\})", re.IGNORECASE
+)
+
+
+def _says_kind(kind: tuple[str, ...], value: str) -> bool:
+    """Whether ``value`` starts or ends with a word of ``kind``.
+
+    ``value`` is a name, maybe quoted, maybe followed by its ``(id)``: ``School A (s0)``,
+    ``'Hongqi school'``, ``城关学校``.
+    """
+    text = value.strip().strip(_QUOTES).strip()
+    name = _PARENTHESIS.sub("", text).strip(_QUOTES).strip()
+    for word in kind:
+        if word.isascii():
+            edge = rf"^{word}\b|\b{word}$"
+            if re.search(edge, text, re.IGNORECASE) or re.search(edge, name, re.IGNORECASE):
+                return True
+        elif text.startswith(word) or name.endswith(word):
+            return True
+    return False
+
+
+def with_kind(word: str, value: Any) -> str:
+    """``value`` after the kind ``word``, the word left out when ``value`` already says it.
+
+    ``School s0``, but ``School A (s0)``, not ``School School A (s0)``; ``学校 s0``, but
+    ``城关学校``.
+
+    Parameters
+    ----------
+    word
+        A word of :data:`KIND_WORDS`, as the text writes it (``School``, ``site``, ``学校``).
+    value
+        The name or id written after it.
+    """
+    text = str(value)
+    kind = _KIND_OF.get(word.lower())
+    if kind is not None and _says_kind(kind, text):
+        return text
+    return f"{word} {text}"
+
+
+def _kinds_once(template: str, params: Mapping[str, str]) -> str:
+    """``template`` without the kind words its values already say (``School {school}``)."""
+
+    def keep(match: re.Match[str]) -> str:
+        value = params.get(match.group(2))
+        kind = _KIND_OF[match.group(1).lower()]
+        return "" if value is not None and _says_kind(kind, value) else match.group(0)
+
+    return _KIND_BEFORE_FIELD.sub(keep, template)
+
+
 def _render(code: str, lang: str, params: dict[str, str]) -> tuple[str, str]:
     message, fix = MESSAGES[code][lang]
     params = {k: row_text(v, lang) for k, v in params.items()}
-    return message.format(**params), fix.format(**params)
+    return _kinds_once(message, params).format(**params), _kinds_once(fix, params).format(**params)
 
 
 def coded_problem(

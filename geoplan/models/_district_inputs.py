@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from geoplan.data.messages import coded_error, coded_problem
+from geoplan.data.messages import coded_error, coded_problem, with_kind
 from geoplan.errors import ArgumentError, CRSError, InfeasibleError, Problem, ValidationError
 from geoplan.models.solver import id_matrix
 from geoplan.rules import teaches
@@ -150,7 +150,10 @@ def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[s
             raise InfeasibleError(f"{problem.message} {problem.fix}", problems=[problem])
         out[j] = free[0]
         taken.add(free[0])
-        logger.info("school %s shares a block; its district is anchored on a neighbour", names[j])
+        logger.info(
+            "%s shares a block; its district is anchored on a neighbour",
+            with_kind("school", names[j]),
+        )
     return out
 
 
