@@ -653,3 +653,36 @@ def test_a_school_its_own_block_cannot_reach_is_refused_naming_both():
     # the name says "School" already: the kind word is not written before it again
     assert str(err.value).startswith("School A (s0): its own block b013 reaches it by no road")
     assert problem_text(problem, "zh")[0].startswith("School A (s0):它所在的街区 b013")
+
+
+def test_a_school_whose_own_block_holds_more_pupils_than_its_places_is_refused_naming_it():
+    # School A (s0) stands in block b013: with more grades 1-3 pupils there than its places, no
+    # district of it fits (its own block is always in it); the refusal names the block, its
+    # pupils, the school's places and the classes that fit them, and these classes do fit
+    blocks, schools = town(slack=1.5)
+    blocks["name"] = [f"Lane {i}" for i in range(len(blocks))]
+    places = int(schools.loc["s0", "classes_g1_3"]) * 45
+    blocks.loc["b013", "pupils_g1_3"] = places + 60
+    with pytest.raises(InfeasibleError) as err:
+        plan_districts(blocks, schools, method="heuristic", time_limit_s=5)
+    (problem,) = [p for p in err.value.problems if p.code == "districts_home_over_places"]
+    extra = -(-(places + 60) // 45) - int(schools.loc["s0", "classes_g1_3"])
+    assert problem.message.startswith(
+        f"School A (s0): its own block b013 (Lane 13) already holds {places + 60} grades 1-3 "
+        f"pupils, more than the school's {places} places"
+    )
+    assert f"at least {extra} more grades 1-3 classes (districts.extra_classes)" in problem.fix
+    assert "split block b013 (Lane 13)" in problem.fix
+    assert problem.column == "districts.extra_classes"
+    zh = problem_text(problem, "zh")
+    said = f"街区 b013 (Lane 13) 已有 1-3 年级学生 {places + 60} 人,超过该校的 {places} 个学位"
+    assert said in zh[0]
+    assert f"至少增加 {extra} 个 1-3 年级班级" in zh[1]
+    # the spread-out capacity finding ("places suffice in total") is not said beside it
+    assert "districts_diag_capacity_spread" not in [p.code for p in err.value.problems]
+    fewer = pd.DataFrame({"extra_classes_g1_3": {"s0": extra - 1}})
+    with pytest.raises(InfeasibleError, match=r"already holds"):
+        plan_districts(blocks, schools, method="heuristic", time_limit_s=5, extra_classes=fewer)
+    more = pd.DataFrame({"extra_classes_g1_3": {"s0": extra}})
+    plan = plan_districts(blocks, schools, method="heuristic", time_limit_s=5, extra_classes=more)
+    assert plan.blocks.loc["b013", "school_primary"] == "s0"

@@ -1648,6 +1648,24 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "检查学校坐标及附近道路,或把这些道路连通(补充本地道路)。",
         ),
     },
+    "districts_home_over_places": {
+        "en": (
+            "School {school}: its own block {block} already holds {pupils} grades {grades} "
+            "pupils, more than the school's {places} places for them ({classes} classes of at "
+            "most {limit}); a school's district always holds its own block, so no district of "
+            "this school fits.",
+            "Give the school at least {extra} more grades {grades} classes "
+            "(districts.extra_classes), or split block {block} in the block map so that "
+            "another school can take part of it.",
+        ),
+        "zh": (
+            "学校 {school}:它所在的街区 {block} 已有 {grades} 年级学生 {pupils} 人,超过该校的 "
+            "{places} 个学位({classes} 个班,每班至多 {limit} 人);学校所在街区总属于本校学区,"
+            "因此该校的任何学区都容纳不下。",
+            "为该校至少增加 {extra} 个 {grades} 年级班级(districts.extra_classes),或在街区图中把"
+            "街区 {block} 分开,让另一所学校接收其中一部分。",
+        ),
+    },
     "districts_shared_block": {
         "en": (
             "School {school} shares its block with another school of the same level and no "

@@ -1571,6 +1571,10 @@ def _diagnose_level(
                         short=f"{row['short']:,.0f}",
                     )
                 )
+    crowded = _homes_over_places(li, places, blocks)
+    if crowded:
+        causes.extend([] if "capacity" in causes else ["capacity"])
+        found.extend(crowded)
     if island is not None:
         causes.append("contiguity")
         found.append(island)
@@ -1688,6 +1692,31 @@ def _diagnose_level(
                 )
             )
     return diagnosis(least)
+
+
+def _homes_over_places(li: _LevelInput, places: np.ndarray, blocks: Any) -> list[Problem]:
+    """Schools whose own block alone holds more pupils of a band than the school has places.
+
+    A school's district always holds its own block, so such a school has no district at all
+    until it has more classes: one finding per school and band, naming the block (id and name),
+    its pupils, the school's places and the classes that would fit them.
+    """
+    found = []
+    names = li.schools["name"] if "name" in li.schools.columns else li.schools.index.to_series()
+    for j, b in zip(*np.nonzero(li.demand[li.home] > places + 1e-9), strict=True):
+        pupils, limit = float(li.demand[li.home[j], b]), int(li.limit[j, b])
+        classes = int(li.classes_after[j, b])
+        found.append(
+            coded_problem(
+                "districts_home_over_places", "", "districts", "", "", "",
+                school=f"{names.iloc[j]} ({li.schools.index[j]})",
+                block=_block_names(blocks, np.array([li.home[j]]))[0],
+                grades=grade_label(li.bands[b]), pupils=f"{pupils:,.0f}",
+                places=f"{places[j, b]:,.0f}", classes=classes, limit=limit,
+                extra=classes_needed(pupils, limit) - classes if limit > 0 else "1",
+            )
+        )  # fmt: skip
+    return found
 
 
 def _diagnosis_text(problems: Sequence[Problem], lang: str) -> str:
