@@ -633,10 +633,19 @@ def test_blocks_no_districting_can_use_are_refused_by_id_not_a_geos_traceback():
     with pytest.raises(ArgumentError) as err:
         plan_districts(blocks, schools, method="heuristic", time_limit_s=5)
     text = str(err.value)
-    assert "block b013: invalid polygon (Self-intersection" in text
-    assert "block b014: no polygon" in text
-    assert "block b015, column pupils_g4_6: -3 pupils" in text
-    assert "Fix: read the layers with geoplan.data.read_planning_area" in text
+    assert text.startswith("The blocks layer has 3 row(s) no districting can use:")
+    assert "Block b013 has an invalid polygon (Self-intersection" in text
+    assert "Block b014 has no polygon" in text
+    assert "Block b015 has -3 pupils in pupils_g4_6" in text
+    assert "Fix: Read the layers with geoplan.data.read_planning_area" in text
+    # one coded problem per row, at its id, column and value, in English and Chinese
+    where = {(p.row_id, p.column, p.value) for p in err.value.problems}
+    assert where == {("b013", "geometry", ""), ("b014", "geometry", ""),
+                     ("b015", "pupils_g4_6", "-3")}  # fmt: skip
+    zh = {p.row_id: problem_text(p, "zh")[0] for p in err.value.problems}
+    assert zh["b014"] == "街区 b014 没有多边形,任何学区都无法包含它。"
+    assert zh["b015"] == "街区 b015 的 pupils_g4_6 为 -3 人。"
+    assert zh["b013"].startswith("街区 b013 的多边形无效(原因:Self-intersection")
 
 
 def test_a_school_its_own_block_cannot_reach_is_refused_naming_both():

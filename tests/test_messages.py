@@ -59,13 +59,13 @@ REFUSALS = {
     "data/readers.py": ("_metric_crs", "read_layers"),
     "runs/scenario.py": ("load_scenario",),
     "runs/runner.py": ("prepare_area", "plan_scenario"),
-    "network/modes.py": ("_check_closures",),
+    "network/modes.py": ("_check_closures", "_refuse_none_open"),
     "network/travel.py": ("check_roads_reach",),
     "models/phasing.py": ("_check_forced", "_greedy"),
     "models/districts.py": ("_refuse_stranded", "_refuse_conflicts", "_level_adjacency"),
     "models/_district_model.py": ("_forced",),
     "models/_district_heuristic.py": ("_heuristic",),
-    "models/_district_inputs.py": ("_separate_homes",),
+    "models/_district_inputs.py": ("_separate_homes", "_check_block_rows"),
 }
 
 

@@ -25,6 +25,7 @@ from rural_roads import exact_matrix
 from shapely import Point
 
 import geoplan.network.roads as roads_module
+from geoplan.data.messages import problem_text
 from geoplan.errors import NetworkError
 from geoplan.network.modes import MODES
 from geoplan.network.roads import load_graph
@@ -245,7 +246,13 @@ def test_a_bus_on_an_extract_of_paths_only_is_refused_naming_the_classes(tmp_pat
     text = str(err.value)
     assert "no road in the graph is open to this mode" in text
     assert "the graph's edges (each direction counted) are path (2), footway (2)" in text
-    assert "Fix: give a road file holding the roads this mode uses" in text
+    assert "(0 closed to it by OSM access tags, 0 by the scenario's closures)" in text
+    assert "Fix: Give a road file holding the roads this mode uses" in text
+    (problem,) = err.value.problems  # in the catalogue: the refusal reads in Chinese too
+    zh = problem_text(problem, "zh")
+    assert zh[0].startswith("出行方式 school_bus:路网中没有这种方式可走的道路")
+    assert "路段(每个方向各计一次)为 path (2), footway (2)" in zh[0]
+    assert "travel.modes" in zh[1]
     walk = travel_matrix(graph, village, school, mode="pupil_walk", use_cache=False)
     assert walk.minutes_array()[0, 0] == pytest.approx(60.0, rel=0.002)  # 4 km at 4 km/h
 

@@ -563,6 +563,22 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "核对编号(路段属性 osmid),或按道路名封闭。",
         ),
     },
+    "mode_no_open_road": {
+        "en": (
+            "Mode {mode}: no road in the graph is open to this mode. It uses {usable}; the "
+            "graph's edges (each direction counted) are {has} ({by_access} closed to it by OSM "
+            "access tags, {closed} by the scenario's closures).",
+            "Give a road file holding the roads this mode uses (merge a local roads layer), or "
+            "choose another travel mode for the band (travel.modes).",
+        ),
+        "zh": (
+            "出行方式 {mode}:路网中没有这种方式可走的道路。它使用的道路等级为 {usable};路网的"
+            "路段(每个方向各计一次)为 {has}(其中 {by_access} 条因 OSM 通行标签禁止通行,"
+            "{closed} 条被方案的封路关闭)。",
+            "提供包含这种方式所用道路的路网文件(合并本地道路图层),或为该年级段选择另一种出行"
+            "方式(travel.modes)。",
+        ),
+    },
     "closure_polygon_outside": {
         "en": (
             "closure {label!r}: the polygon lies outside the road network (extent {extent}).",
@@ -1665,6 +1681,34 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "为该校至少增加 {extra} 个 {grades} 年级班级(districts.extra_classes),或在街区图中把"
             "街区 {block} 分开,让另一所学校接收其中一部分。",
         ),
+    },
+    "block_no_polygon": {
+        "en": (
+            "Block {block} has no polygon, so no district can hold it.",
+            "Draw the block's polygon in a GIS (or delete the row); "
+            "geoplan.data.read_planning_area names such rows when it reads the layers.",
+        ),
+        "zh": (
+            "街区 {block} 没有多边形,任何学区都无法包含它。",
+            "在 GIS 中绘制该街区的多边形(或删除该行);用 geoplan.data.read_planning_area "
+            "读取图层时会指出这样的行。",
+        ),
+    },
+    "block_invalid_polygon": {
+        "en": (
+            "Block {block} has an invalid polygon ({reason}), which the district map cannot use.",
+            "Read the layers with geoplan.data.read_planning_area (it repairs invalid polygons), "
+            "or mend the polygon in a GIS.",
+        ),
+        "zh": (
+            "街区 {block} 的多边形无效(原因:{reason}),学区地图无法使用。",
+            "用 geoplan.data.read_planning_area 读取图层(它会修复无效多边形),或在 GIS 中修正该"
+            "多边形。",
+        ),
+    },
+    "block_negative_pupils": {
+        "en": ("Block {block} has {pupils} pupils in {column}.", "Give 0 or more pupils."),
+        "zh": ("街区 {block} 的 {column} 为 {pupils} 人。", "填写 0 或以上的人数。"),
     },
     "districts_shared_block": {
         "en": (

@@ -316,29 +316,52 @@ def _check_block_rows(blocks: Any) -> None:
     """Refuse blocks no districting can use: no polygon, an invalid one, negative pupils.
 
     ``geoplan.data.read_planning_area`` repairs invalid polygons and refuses the rest; a blocks
-    layer handed to the models directly gets the same words here instead of a GEOS traceback.
+    layer handed to the models directly gets one coded problem per such row here (its id, the
+    column and value, en + zh) instead of a GEOS traceback.
     """
-    bad: list[str] = []
+    bad: list[Problem] = []
     geoms = np.asarray(blocks.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bad += [f"block {i}: no polygon" for i in blocks.index[missing]]
+    bad += [
+        coded_problem("block_no_polygon", "", "blocks", str(i), "geometry", "", block=i)
+        for i in blocks.index[missing]
+    ]
     invalid = ~missing & ~shapely.is_valid(geoms)
     bad += [
-        f"block {i}: invalid polygon ({shapely.is_valid_reason(g)})"
+        coded_problem(
+            "block_invalid_polygon",
+            "",
+            "blocks",
+            str(i),
+            "geometry",
+            "",
+            block=i,
+            reason=shapely.is_valid_reason(g),
+        )
         for i, g in zip(blocks.index[invalid], geoms[invalid], strict=True)
     ]
     for col in (c for c in blocks.columns if str(c).startswith("pupils_")):
         values = pd.to_numeric(blocks[col], errors="coerce")
-        bad += [f"block {i}, column {col}: {v:g} pupils" for i, v in values[values < 0].items()]
+        bad += [
+            coded_problem(
+                "block_negative_pupils",
+                "",
+                "blocks",
+                str(i),
+                str(col),
+                f"{v:g}",
+                block=i,
+                column=col,
+                pupils=f"{v:g}",
+            )
+            for i, v in values[values < 0].items()
+        ]
     if bad:
-        msg = (
-            f"The blocks layer has {len(bad)} row(s) no districting can use: "
-            + "; ".join(bad[:10])
-            + (f"; … (+{len(bad) - 10})" if len(bad) > 10 else "")
-            + ". Fix: read the layers with geoplan.data.read_planning_area (it repairs invalid "
-            "polygons and names the rest), or fix these rows in a GIS."
+        msg = f"The blocks layer has {len(bad)} row(s) no districting can use:\n  - " + (
+            "\n  - ".join(f"{p.message} Fix: {p.fix}" for p in bad[:10])
+            + (f"\n  - … (+{len(bad) - 10})" if len(bad) > 10 else "")
         )
-        raise ArgumentError(msg)
+        raise ArgumentError(msg, problems=bad)
 
 
 def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:

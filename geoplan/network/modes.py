@@ -14,7 +14,7 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import geopandas as gpd
 import networkx as nx
@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from shapely import LineString, STRtree
 from shapely.geometry.base import BaseGeometry
 
-from geoplan.data.messages import coded_problem
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import ArgumentError, NetworkError, Problem
 from geoplan.network.roads import ROAD_CLASSES, _as_list, _no_gc
 
@@ -710,7 +710,7 @@ def _mode_network(
     speed_arr = np.asarray(speeds, dtype=float)
     eidx = np.asarray(edge_index, dtype=np.int64)
     if len(a) == 0:
-        raise NetworkError(_none_open(graph, mode, by_access=by_access, closed=closed))
+        _refuse_none_open(graph, mode, by_access=by_access, closed=closed)
     # physical edges: twin arcs (same ends, way and length) are one road
     phys = _physical_edges(a, b, length, way_keys)
     # barrier nodes this mode may not pass: one node position per road meeting there
@@ -816,26 +816,25 @@ def _mode_network(
     )
 
 
-def _none_open(graph: nx.MultiDiGraph, mode: TravelMode, *, by_access: int, closed: int) -> str:
-    """Why no road of ``graph`` is open to ``mode``: the classes it has, what closed the rest."""
+def _refuse_none_open(
+    graph: nx.MultiDiGraph, mode: TravelMode, *, by_access: int, closed: int
+) -> NoReturn:
+    """Refuse ``mode`` when no road of ``graph`` is open to it.
+
+    The refusal (``mode_no_open_road``, en + zh) names the classes the mode uses, the ones the
+    graph has and what closed the rest.
+    """
     from collections import Counter
 
     classes = Counter(str(h) for _, _, hw in graph.edges(data="highway") for h in _as_list(hw))
     has = ", ".join(f"{c} ({n})" for c, n in classes.most_common(8))
     allowed = mode.allowed if mode.allowed is not None else ROAD_CLASSES - NOT_WALKABLE
     usable = sorted(c for c in allowed if not c.endswith("_link"))
-    why = []
-    if by_access:
-        why.append(f"{by_access} closed to it by OSM access tags")
-    if closed:
-        why.append(f"{closed} closed by the scenario's closures")
-    return (
-        f"Mode {mode.name}: no road in the graph is open to this mode. It uses "
-        f"{', '.join(usable)}; the graph's edges (each direction counted) are {has or 'none'}"
-        + (f" ({'; '.join(why)})" if why else "")
-        + ". Fix: give a road file holding the roads this mode uses (merge a local roads layer), "
-        "or choose another travel mode for the band (travel.modes)."
-    )
+    raise coded_error(
+        NetworkError, "mode_no_open_road", "", "roads", "", "highway", "",
+        mode=mode.name, usable=", ".join(usable), has=has or "-", by_access=by_access,
+        closed=closed,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
