@@ -242,16 +242,22 @@ def test_docs_data_md_holds_the_contract_tables() -> None:
     assert synonyms_markdown() in text
 
 
-def test_township_kml_with_names_only_reads_the_names_as_ids(tiny: Path) -> None:
-    # Google Earth / 91 卫图 polygons: a <name> per placemark, no id
-    import openpyxl
-
+def _townships_as_kml(tiny: Path, code_field: str = "") -> gpd.GeoDataFrame:
+    """The tiny folder's townships as a KML of polygons, each with its <name> and no placemark
+    id (Google Earth / 91 卫图), the id in ExtendedData ``code_field`` when given; the
+    townships as they were."""
     towns = gpd.read_file(tiny / "townships.geojson")
     marks = "".join(
-        f"<Placemark><name>{name}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        f"<Placemark><name>{name}</name>"
+        + (
+            f'<ExtendedData><Data name="{code_field}"><value>{tid}</value></Data></ExtendedData>'
+            if code_field
+            else ""
+        )
+        + "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
         + " ".join(f"{x},{y},0" for x, y in shape.exterior.coords)
         + "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
-        for name, shape in zip(towns["name"], towns.geometry, strict=True)
+        for tid, name, shape in zip(towns["id"], towns["name"], towns.geometry, strict=True)
     )
     (tiny / "townships.geojson").unlink()
     (tiny / "townships.kml").write_text(
@@ -259,6 +265,43 @@ def test_township_kml_with_names_only_reads_the_names_as_ids(tiny: Path) -> None
         f"<Document><Folder><name>乡镇界</name>{marks}</Folder></Document></kml>",
         encoding="utf-8",
     )
+    return towns
+
+
+@pytest.mark.parametrize(
+    ("code_field", "columns"),
+    [("乡镇代码", "townships:\n  乡镇代码: id\n"), ("编号", "")],  # mapped; a known id header
+)
+def test_township_kml_with_an_id_field_reads_it_and_says_no_names_were_read_as_ids(
+    tiny: Path, code_field: str, columns: str
+) -> None:
+    from geoplan.data.readers import read_layers
+
+    towns = _townships_as_kml(tiny, code_field)
+    if columns:
+        (tiny / "columns.yaml").write_text(columns, encoding="utf-8")
+    layers, problems, _ = read_layers(tiny)
+    codes = [p.code for p in problems]
+    assert "kml_ids_from_names" not in codes, problems  # the names were not read as ids
+    assert "header_also_fits" not in codes, problems  # GDAL's empty id field is no extra column
+    assert [p for p in problems if p.severity == "error"] == []
+    got = layers["townships"]
+    assert sorted(got.index) == sorted(towns["id"])
+    assert dict(zip(got.index, got["name"], strict=True)) == dict(
+        zip(towns["id"], towns["name"], strict=True)
+    )
+    assert "id'" not in got.columns
+
+
+def test_township_kml_with_names_only_reads_the_names_as_ids(tiny: Path) -> None:
+    # Google Earth / 91 卫图 polygons: a <name> per placemark, no id
+    import openpyxl
+
+    from geoplan.data.readers import read_layers
+
+    towns = _townships_as_kml(tiny)
+    _, problems, _ = read_layers(tiny)
+    assert "kml_ids_from_names" in [p.code for p in problems]
     name_of = dict(zip(towns["id"], towns["name"], strict=True))
     for table in ("villages.csv", "sites.csv"):
         path = tiny / table

@@ -453,7 +453,9 @@ def _read_kml(path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(filled, ignore_index=True), crs=filled[0].crs or WGS84)
 
 
-def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+def _read_vector(
+    source: _Source, problems: list[Problem], settings: _Settings
+) -> gpd.GeoDataFrame | None:
     path = source.path
     kwargs: dict[str, Any] = {}
     if source.gpkg_layer is not None:
@@ -478,7 +480,7 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
             gdf = gpd.GeoDataFrame(gdf)
         gdf[ROW_COLUMN] = [f"feature {i + 1}" for i in range(len(gdf))]
         if path.suffix.lower() in LOCATION_SUFFIXES:
-            gdf = _kml_ids_from_names(gdf, source, problems)
+            gdf = _kml_ids_from_names(gdf, source, problems, settings)
         return gdf
     problems.append(
         source.coded("attributes_undecodable", error=last, cpg=path.with_suffix(".cpg").name)
@@ -487,14 +489,23 @@ def _read_vector(source: _Source, problems: list[Problem]) -> gpd.GeoDataFrame |
 
 
 def _kml_ids_from_names(
-    gdf: gpd.GeoDataFrame, source: _Source, problems: list[Problem]
+    gdf: gpd.GeoDataFrame, source: _Source, problems: list[Problem], settings: _Settings
 ) -> gpd.GeoDataFrame:
     """A KML layer whose placemarks have only their ``<name>`` gets the names as ids (a note).
 
     Google Earth, Ovital 奥维 and 91 卫图 write no placemark id, so GDAL's ``id`` field is empty
-    throughout; every feature would be refused as "Missing id".
+    throughout; every feature would be refused as "Missing id". When another field is read as
+    the id (``乡镇代码: id`` in columns.yaml, or a known header such as ``编号``), that field
+    gives the ids: the empty ``id`` field is dropped, and no name is read as an id.
     """
-    if "Name" not in gdf or ("id" in gdf and not gdf["id"].map(_is_missing).all()):
+    if "id" in gdf and not gdf["id"].map(_is_missing).all():
+        return gdf
+    explicit = settings.mapping.get(source.layer, {})
+    lookup = _header_lookup(source.layer, shapefile=False)
+    fields = [str(c) for c in gdf.columns if c not in (ID_INDEX, ROW_COLUMN, "geometry")]
+    if any((_header_reading(f, explicit, lookup) or (0, ""))[1] == ID_INDEX for f in fields):
+        return gdf.drop(columns=ID_INDEX) if ID_INDEX in gdf else gdf
+    if "Name" not in gdf:
         return gdf
     out = gdf.copy()
     out["id"] = out["Name"]
@@ -542,6 +553,19 @@ def _match_header(header: str, lookup: dict[str, list[tuple[int, str]]]) -> tupl
     return None
 
 
+def _header_reading(
+    header: str, explicit: dict[str, str], lookup: dict[str, list[tuple[int, str]]]
+) -> tuple[int, str] | None:
+    """(strength, target) ``header`` is read as; ``None`` when it is no known header.
+
+    Its ``columns.yaml`` mapping (strength -1), else its best unambiguous known reading.
+    """
+    stripped = header.strip()
+    if stripped in explicit:
+        return -1, explicit[stripped]
+    return _match_header(header, lookup)
+
+
 def _known_header_count(cells: list[Any], layer: str, settings: _Settings) -> int:
     """How many ``cells`` are headers of ``layer`` (contract, synonym or ``columns.yaml``)."""
     lookup = _header_lookup(layer, shapefile=False)
@@ -569,11 +593,7 @@ def _rename(
     headers = [str(c) for c in frame.columns if c not in (ROW_COLUMN, "geometry")]
     readings: dict[str, tuple[int, str]] = {}
     for header in headers:
-        stripped = header.strip()
-        if stripped in explicit:
-            readings[header] = (-1, explicit[stripped])
-            continue
-        found = _match_header(header, lookup)
+        found = _header_reading(header, explicit, lookup)
         if found is not None:
             readings[header] = found
     for local in explicit:

@@ -308,7 +308,7 @@ def read_layers(
                     continue
                 gdf = made
         else:
-            read = _read_vector(source, problems)
+            read = _read_vector(source, problems, settings)
             if read is None:
                 continue
             headers[layer] = [str(c) for c in read.columns if c not in (ROW_COLUMN, "geometry")]
