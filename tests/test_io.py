@@ -357,6 +357,16 @@ def test_a_header_mapped_onto_a_column_the_file_also_has_keeps_both(tiny: Path) 
     area = read_planning_area(tiny)
     assert list(area.villages["name"]) == list(villages["名称"])
     assert list(area.villages["name'"]) == list(villages["name"])
+    # the note names the extra column by the file's own header ('name', which the planner finds
+    # in villages.csv), not as the mapped column '名称 (name)', and says what the layer calls it
+    from geoplan.data.messages import problem_text
+    from geoplan.data.readers import read_layers
+
+    _, problems, _ = read_layers(tiny)
+    (note,) = [p for p in problems if p.code == "header_also_fits"]
+    assert (note.file, note.column, note.value) == ("villages.csv", "name", "name")
+    assert note.message.endswith("'name' is kept as an extra column (\"name'\" in the layer read).")
+    assert problem_text(note, "zh")[0].endswith("""作为附加列保留(读入的图层中为 "name'")。""")
 
 
 def test_township_kml_in_nested_folders_with_chinese_extended_data(tiny: Path) -> None:

@@ -553,6 +553,11 @@ def _match_header(header: str, lookup: dict[str, list[tuple[int, str]]]) -> tupl
     return None
 
 
+_OWN_HEADER_CODES: frozenset[str] = frozenset({"header_also_fits", "header_unused"})
+"""Problems whose column is a header of the file that no contract column was read from (an
+extra column, a header not used): named as the file writes it, never as ``村名 (name)``."""
+
+
 def _header_reading(
     header: str, explicit: dict[str, str], lookup: dict[str, list[tuple[int, str]]]
 ) -> tuple[int, str] | None:
@@ -612,7 +617,7 @@ def _rename(
                 )
             )
     renames: dict[str, str] = {}
-    kept: list[str] = []
+    kept: list[tuple[str, str, str]] = []  # (header, the target it also fits, the one read)
     for target in dict.fromkeys(t for _, t in readings.values()):
         fits = [(s, h) for h, (s, t) in readings.items() if t == target]
         best = min(s for s, _ in fits)
@@ -631,20 +636,7 @@ def _rename(
         renames[strongest[0]] = target
         for _, other in fits:
             if other not in strongest:
-                kept.append(other)
-                problems.append(
-                    source.coded(
-                        "header_also_fits",
-                        "",
-                        other,
-                        other,
-                        in_layer=layer,
-                        severity="note",
-                        other=other,
-                        target=target,
-                        first=strongest[0],
-                    )
-                )
+                kept.append((other, target, strongest[0]))
     used = set(renames.values())
     for header in headers:
         if header in renames or header in readings:
@@ -669,7 +661,7 @@ def _rename(
             )
     taken = set(headers) | set(renames.values())
     extras: dict[str, str] = {}
-    for other in kept:
+    for other, target, first in kept:
         if other in renames.values():
             # an extra column spelt as the target (``name`` beside ``村名: name``) keeps its
             # values under another name, so the layer never holds two columns of one name
@@ -678,6 +670,22 @@ def _rename(
                 extra += "'"
             taken.add(extra)
             extras[other] = extra
+        # the column is the file's own header (never relabelled as the contract column it
+        # also fits: see _OWN_HEADER_CODES), and the message says what the layer calls it
+        problems.append(
+            source.coded(
+                "header_also_fits",
+                "",
+                other,
+                other,
+                in_layer=layer,
+                severity="note",
+                other=other,
+                target=target,
+                first=first,
+                kept=extras.get(other, other),
+            )
+        )
     synonyms = [f"{h} → {t}" for h, t in renames.items() if readings[h][0] == 2]
     if synonyms:
         problems.append(

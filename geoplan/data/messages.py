@@ -1340,12 +1340,12 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "header_also_fits": {
         "en": (
             "Header {other!r} also fits {target!r}, which is read from {first!r}; {other!r} is "
-            "kept as an extra column.",
+            "kept as an extra column ({kept!r} in the layer read).",
             "Map it in columns.yaml if {other!r} is the one meant.",
         ),
         "zh": (
             "表头 {other!r} 也符合 {target!r},但 {target!r} 已从 {first!r} 读取;{other!r} 作为附加"
-            "列保留。",
+            "列保留(读入的图层中为 {kept!r})。",
             "如果要用的是 {other!r},在 columns.yaml 中对应它。",
         ),
     },

@@ -39,6 +39,7 @@ from geoplan.data.crs import (
     parse_coordinate_system,
 )
 from geoplan.data.files import (
+    _OWN_HEADER_CODES,
     LOCATION_SUFFIXES,
     TABLE_SUFFIXES,
     VECTOR_SUFFIXES,
@@ -139,8 +140,14 @@ def find_roads(folder: Path) -> Path | None:
 def _with_local_names(
     problem: Problem, files: Mapping[str, str], local_names: Mapping[str, dict[str, str]]
 ) -> Problem:
-    """Name columns as the planner's file does: ``经度 (lon)``."""
+    """Name columns as the planner's file does: ``经度 (lon)``.
+
+    A problem about one of the file's own headers (:data:`_OWN_HEADER_CODES`: an extra column
+    spelt ``name`` beside ``村名: name``) keeps that header as it is.
+    """
     if not problem.column or files.get(problem.layer) != problem.file:
+        return problem
+    if problem.code in _OWN_HEADER_CODES:
         return problem
     local = {target: header for header, target in local_names.get(problem.layer, {}).items()}
     parts = [
