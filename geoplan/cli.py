@@ -325,8 +325,10 @@ def _run_travel(args: argparse.Namespace) -> int:
     from geoplan.network.travel import area_matrix, write_matrix
 
     if args.out is not None and args.out.is_dir():
-        msg = f"--out {args.out} is a folder; give a .csv or .xlsx file to write the matrix to."
-        raise OutputFormatError(msg)
+        raise coded_error(
+            OutputFormatError, "out_is_a_folder", str(args.out), "", "", "--out", "",
+            example=args.out / "journeys.csv",
+        )  # fmt: skip
     area = read_planning_area(args.folder)
     closures = [Closure(label=name, names=(name,)) for name in args.close]
     matrix = area_matrix(

@@ -101,11 +101,15 @@ def test_scenario_files_only_directly_in_the_folder(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, {"notes.txt": "not a scenario", "c.yml": "", "d.toml": ""})
     got = [p.name for p in scenario_files(folder)]
     assert got == ["c.yml", "d.toml", "tiny_restore.yaml", "tiny_status_quo.yaml"]
-    with pytest.raises(MissingInputError, match="is not a folder"):
+    with pytest.raises(MissingInputError, match="is not a folder") as err:
         scenario_files(folder / "tiny_restore.yaml")
+    assert [p.code for p in err.value.problems] == ["batch_folder_missing"]
+    assert err.value.problems[0].file == str(folder / "tiny_restore.yaml")
     (folder / "empty").mkdir()
-    with pytest.raises(MissingInputError, match="holds no scenario file"):
+    with pytest.raises(MissingInputError, match="holds no scenario file") as err:
         scenario_files(folder / "empty")
+    (problem,) = err.value.problems
+    assert problem_text(problem, "zh")[0].startswith("批量运行的文件夹中没有方案文件(.yaml")
 
 
 def _loopback_problem() -> str | None:

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from geoplan.cli import main
-from geoplan.data.messages import row_text
+from geoplan.data.messages import problem_text, row_text
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
@@ -95,7 +95,16 @@ def test_travel_out_naming_a_folder_is_refused_before_reading(
 ) -> None:
     argv = ["travel", str(tmp_path / "nowhere"), "--mode", "car", "--out", str(tmp_path)]
     assert main(argv) == 1
-    assert "is a folder; give a .csv or .xlsx file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--out names a folder; the travel matrix is written to one file." in err
+    assert f"Fix: Give a .csv or .xlsx file to write the matrix to (e.g. --out {tmp_path}" in err
+    from geoplan.cli import _run_travel, build_parser
+    from geoplan.errors import OutputFormatError
+
+    with pytest.raises(OutputFormatError) as refused:
+        _run_travel(build_parser().parse_args(argv))
+    (problem,) = refused.value.problems  # in the catalogue: in Chinese too
+    assert problem_text(problem, "zh")[0] == "--out 给出的是一个文件夹;出行矩阵写入一个文件。"
 
 
 def _fill(path: Path, rows: list[dict[str, object]]) -> None:

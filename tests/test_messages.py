@@ -55,12 +55,13 @@ HAND_BUILT: dict[str, str] = {}
 
 # Refusals a planner meets on the command line: every raise in them carries coded problems.
 REFUSALS = {
-    "cli.py": ("_output_folder", "_run_validate"),
+    "cli.py": ("_output_folder", "_run_validate", "_run_travel"),
     "data/readers.py": ("_metric_crs", "read_layers"),
     "runs/scenario.py": ("load_scenario",),
     "runs/runner.py": ("prepare_area", "plan_scenario"),
+    "runs/batch.py": ("scenario_files",),
     "network/modes.py": ("_check_closures", "_refuse_none_open"),
-    "network/travel.py": ("check_roads_reach",),
+    "network/travel.py": ("check_roads_reach", "_roads_path"),
     "models/phasing.py": ("_check_forced", "_greedy"),
     "models/districts.py": ("_refuse_stranded", "_refuse_conflicts", "_level_adjacency"),
     "models/_district_model.py": ("_forced",),

@@ -464,3 +464,30 @@ def test_matrix_csv_writes_whole_minutes_plain_and_others_to_two_decimals(tmp_pa
         "V1,12,7.33",
         "V2,,0.50",
     ]
+
+
+def test_an_area_without_roads_or_points_is_refused_in_both_languages(tiny_area) -> None:
+    """No road file (geoplan travel, and run's load_network: one refusal) and an empty layer."""
+    import dataclasses
+
+    from geoplan.data.messages import problem_text
+    from geoplan.data.readers import ROAD_FILES
+    from geoplan.errors import MissingInputError
+    from geoplan.network.travel import area_matrix, area_points
+    from geoplan.plan.pipeline import load_network
+
+    bare = dataclasses.replace(tiny_area, roads_path=None)
+    for refuse in (lambda: area_matrix(bare, mode="car"), lambda: load_network(bare)):
+        with pytest.raises(MissingInputError) as err:
+            refuse()
+        (problem,) = err.value.problems
+        assert problem.code == "area_no_roads"
+        assert f"Planning area {bare.name!r} has no road network." in str(err.value)
+        assert all(name in problem.fix for name in ROAD_FILES)  # roads.osm too
+        assert problem_text(problem, "zh")[0] == f"规划区 {bare.name!r} 没有路网。"
+    empty = dataclasses.replace(tiny_area, sites=tiny_area.sites.iloc[:0])
+    with pytest.raises(MissingInputError) as err:
+        area_points(empty, "sites")
+    (problem,) = err.value.problems
+    assert (problem.layer, problem.code) == ("sites", "journeys_layer_empty")
+    assert problem_text(problem, "zh")[0] == "图层 sites 为空,没有行程从这里出发或到达。"

@@ -787,6 +787,53 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": ("--out 给出的是一个文件。", "给出一个用来存放结果的文件夹(新建或已有的均可)。"),
     },
+    "out_is_a_folder": {
+        "en": (
+            "--out names a folder; the travel matrix is written to one file.",
+            "Give a .csv or .xlsx file to write the matrix to (e.g. --out {example}).",
+        ),
+        "zh": (
+            "--out 给出的是一个文件夹;出行矩阵写入一个文件。",
+            "给出用来写入矩阵的 .csv 或 .xlsx 文件(如 --out {example})。",
+        ),
+    },
+    "area_no_roads": {
+        "en": (
+            "Planning area {area!r} has no road network.",
+            "Put one of {files} in its folder, or name a road file (--roads, or `area.roads` "
+            "in the scenario).",
+        ),
+        "zh": (
+            "规划区 {area!r} 没有路网。",
+            "在其文件夹中放入 {files} 之一,或指定路网文件(--roads,或方案中的 `area.roads`)。",
+        ),
+    },
+    "journeys_layer_empty": {
+        "en": (
+            "Layer {layer} is empty, so no journey starts or ends there.",
+            "Add {layer} to the planning-area folder, or choose another layer (geoplan travel "
+            "--from, --to).",
+        ),
+        "zh": (
+            "图层 {layer} 为空,没有行程从这里出发或到达。",
+            "在规划区文件夹中加入 {layer},或选择其他图层(geoplan travel --from、--to)。",
+        ),
+    },
+    "batch_folder_missing": {
+        "en": ("The batch folder does not exist or is not a folder.", "Check the path."),
+        "zh": ("批量运行的文件夹不存在,或不是文件夹。", "检查路径。"),
+    },
+    "batch_no_scenarios": {
+        "en": (
+            "The batch folder holds no scenario file ({suffixes}).",
+            "Put the scenario files directly in the folder (sub-folders such as base/ hold "
+            "partial files and are not run).",
+        ),
+        "zh": (
+            "批量运行的文件夹中没有方案文件({suffixes})。",
+            "把方案文件直接放在该文件夹中(base/ 等子文件夹存放的是不完整的方案片段,不会运行)。",
+        ),
+    },
     "flag_not_positive": {
         "en": (
             "{flag} takes a positive number of {unit}, not {value}.",

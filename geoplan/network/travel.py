@@ -507,9 +507,10 @@ def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
         raise ArgumentError(msg)
     gdf = area.layer(layer)
     if gdf.empty:
-        where = f" in {area.source}" if area.source is not None else ""
-        msg = f"Layer {layer} is empty{where}. Fix: add {layer} to the planning-area folder."
-        raise MissingInputError(msg)
+        source = "" if area.source is None else str(area.source)
+        raise coded_error(
+            MissingInputError, "journeys_layer_empty", source, layer, "", "", "", layer=layer
+        )
     if layer == "blocks":
         return gpd.GeoDataFrame(
             gdf.drop(columns="geometry"),
@@ -517,6 +518,18 @@ def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
             crs=gdf.crs,
         )
     return gdf
+
+
+def _roads_path(area: PlanningArea) -> Path:
+    """The road file of ``area``; refused (``area_no_roads``, en + zh) when it has none."""
+    if area.roads_path is None:
+        from geoplan.data.readers import ROAD_FILES
+
+        raise coded_error(
+            MissingInputError, "area_no_roads", "" if area.source is None else str(area.source),
+            "roads", "", "", "", area=area.name, files=", ".join(ROAD_FILES),
+        )  # fmt: skip
+    return Path(area.roads_path)
 
 
 def area_matrix(
@@ -545,13 +558,7 @@ def area_matrix(
     roads
         Road file to use instead of the area's own (``area.roads_path``).
     """
-    path = Path(roads) if roads is not None else area.roads_path
-    if path is None:
-        msg = (
-            f"Planning area {area.name!r} has no road network. Fix: put roads.osm.bz2, "
-            "roads.osm.pbf, roads.graphml or roads.gpkg in its folder."
-        )
-        raise MissingInputError(msg)
+    path = Path(roads) if roads is not None else _roads_path(area)
     graph = load_graph(path, to_crs=area.crs, cache_dir=cache_dir)
     check_roads_reach(graph, area.villages, county=area.townships)
     return travel_matrix(

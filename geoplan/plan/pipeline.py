@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from geoplan.data.area import PlanningArea
-from geoplan.errors import MissingInputError, Problem, ScenarioError
+from geoplan.errors import Problem, ScenarioError
 from geoplan.models.districts import DistrictPlan, plan_districts
 from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
@@ -327,14 +327,14 @@ def weekly_trip_minutes(
 
 
 def load_network(area: PlanningArea) -> nx.MultiDiGraph:
-    """The road graph of ``area``, projected to its CRS."""
-    if area.roads_path is None:
-        msg = (
-            f"Planning area {area.name!r} has no road network. Fix: put roads.osm.bz2, "
-            "roads.osm.pbf, roads.graphml or roads.gpkg in its folder."
-        )
-        raise MissingInputError(msg)
-    return roads.load_graph(area.roads_path, to_crs=area.crs)
+    """The road graph of ``area``, projected to its CRS.
+
+    Raises
+    ------
+    MissingInputError
+        When the area has no road file (``area_no_roads``, en + zh).
+    """
+    return roads.load_graph(travel._roads_path(area), to_crs=area.crs)
 
 
 def town_districts(

@@ -130,19 +130,16 @@ def scenario_files(folder: str | Path) -> list[Path]:
     """
     root = Path(folder)
     if not root.is_dir():
-        msg = f"Batch folder {root} does not exist or is not a folder. Fix: check the path."
-        raise MissingInputError(msg)
+        raise coded_error(MissingInputError, "batch_folder_missing", str(root), "", "", "", "")
     files = sorted(
         p for p in root.iterdir()
         if p.is_file() and p.suffix.lower() in SCENARIO_SUFFIXES and not p.name.startswith(".")
     )  # fmt: skip
     if not files:
-        msg = (
-            f"Batch folder {root} holds no scenario file ({', '.join(SCENARIO_SUFFIXES)}). "
-            "Fix: put the scenario files directly in the folder (sub-folders such as base/ "
-            "hold partial files and are not run)."
-        )
-        raise MissingInputError(msg)
+        raise coded_error(
+            MissingInputError, "batch_no_scenarios", str(root), "", "", "", "",
+            suffixes=", ".join(SCENARIO_SUFFIXES),
+        )  # fmt: skip
     return files
 
 
