@@ -648,6 +648,18 @@ def test_blocks_no_districting_can_use_are_refused_by_id_not_a_geos_traceback():
     assert zh["b013"].startswith("街区 b013 的多边形无效(原因:Self-intersection")
 
 
+def test_blocks_in_longitude_latitude_are_refused_in_both_languages():
+    from geoplan.errors import CRSError
+
+    blocks, schools = town()
+    with pytest.raises(CRSError) as err:
+        plan_districts(blocks.to_crs(4326), schools, method="heuristic", time_limit_s=5)
+    (problem,) = err.value.problems
+    assert (problem.code, problem.layer) == ("blocks_crs_not_projected", "blocks")
+    assert "The blocks layer is in WGS 84, not a projected CRS" in str(err.value)
+    assert problem_text(problem, "zh")[0].startswith("街区图层的坐标系为 WGS 84,不是投影坐标系")
+
+
 def test_a_school_its_own_block_cannot_reach_is_refused_naming_both():
     # the journeys from the school's own block to it are unreachable (the school joined a road
     # piece cut off from the block's): refused at the cause, not as "no school within the limit"

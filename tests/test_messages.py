@@ -66,7 +66,7 @@ REFUSALS = {
     "models/districts.py": ("_refuse_stranded", "_refuse_conflicts", "_level_adjacency"),
     "models/_district_model.py": ("_forced",),
     "models/_district_heuristic.py": ("_heuristic",),
-    "models/_district_inputs.py": ("_separate_homes", "_check_block_rows"),
+    "models/_district_inputs.py": ("_separate_homes", "_check_block_rows", "_refuse_unprojected"),
 }
 
 

@@ -1729,6 +1729,19 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "街区 {block} 分开,让另一所学校接收其中一部分。",
         ),
     },
+    "blocks_crs_not_projected": {
+        "en": (
+            "The blocks layer is in {crs}, not a projected CRS; block adjacency and areas need "
+            "one.",
+            "Use the `PlanningArea`'s CRS (geoplan.data.read_planning_area projects every layer), "
+            "or project the blocks (GeoDataFrame.to_crs).",
+        ),
+        "zh": (
+            "街区图层的坐标系为 {crs},不是投影坐标系;街区邻接和面积需要投影坐标系。",
+            "使用 `PlanningArea` 的坐标系(geoplan.data.read_planning_area 会投影所有图层),"
+            "或对街区进行投影(GeoDataFrame.to_crs)。",
+        ),
+    },
     "block_no_polygon": {
         "en": (
             "Block {block} has no polygon, so no district can hold it.",

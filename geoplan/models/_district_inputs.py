@@ -364,13 +364,15 @@ def _check_block_rows(blocks: Any) -> None:
         raise ArgumentError(msg, problems=bad)
 
 
-def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:
+def _refuse_unprojected(blocks: Any) -> None:
+    """Refuse a blocks layer with no CRS or a geographic one (``blocks_crs_not_projected``)."""
     if blocks.crs is None or not blocks.crs.is_projected:
-        msg = (
-            "The blocks layer must be in a projected (metric) CRS for rook contiguity and areas; "
-            f"got {blocks.crs}. Use the PlanningArea's CRS."
-        )
-        raise CRSError(msg)
+        crs = "no CRS" if blocks.crs is None else blocks.crs.name
+        raise coded_error(CRSError, "blocks_crs_not_projected", "", "blocks", "", "", "", crs=crs)
+
+
+def _checked_blocks(blocks: Any, schools: Any) -> tuple[Any, Any]:
+    _refuse_unprojected(blocks)
     if schools.crs is not None and schools.crs != blocks.crs:
         schools = schools.to_crs(blocks.crs)
     if "status" in schools.columns:

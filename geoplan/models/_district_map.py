@@ -22,9 +22,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geoplan.data.messages import coded_problem
-from geoplan.errors import CRSError, Problem, ValidationError
+from geoplan.errors import Problem, ValidationError
 from geoplan.models._contiguity import pairs_adjacency, shared_frontage
-from geoplan.models._district_inputs import LEVEL_NAMES
+from geoplan.models._district_inputs import LEVEL_NAMES, _refuse_unprojected
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,7 @@ def _metric_layers(blocks: Any, schools: Any) -> tuple[Any, Any, list[str]]:
     from geoplan.data.crs import choose_metric_crs
 
     notes: list[str] = []
-    if blocks.crs is None or not blocks.crs.is_projected:
-        msg = (
-            "The blocks layer must be in a projected CRS for adjacency and areas; "
-            f"got {blocks.crs}. Use the PlanningArea's CRS."
-        )
-        raise CRSError(msg)
+    _refuse_unprojected(blocks)
     if not _in_metres(blocks.crs):
         unit = blocks.crs.axis_info[0].unit_name
         metric = choose_metric_crs(blocks)
