@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 from browser import check_map_in_browser
 from conftest import HOSTILE_NAME, build_tiny_area, build_tiny_graph
 
 from geoplan.errors import ScenarioError
 from geoplan.outputs import school_plans
-from geoplan.plan.needs import ITEMS, SchoolNeeds, school_needs, teacher_rotation
+from geoplan.plan.needs import ITEMS, SchoolNeeds, final_enrolment, school_needs, teacher_rotation
 from geoplan.plan.pipeline import PlanResult, PlanSettings, make_plan
 from geoplan.plan.standards import (
     STANDARD_KEYS,
@@ -458,3 +459,41 @@ def test_plan_page_shows_each_items_year(plan: PlanResult, needs: SchoolNeeds) -
     assert "2026" in row[: row.index("</tr>")]
     row = page[page.index("Add boarding beds") :]
     assert "not funded" in row[: row.index("</tr>")]
+
+
+def test_final_enrolment_follows_the_pupils_who_move() -> None:
+    """Pupils are kept: each school's final-year pupils are those of the villages it serves
+    after the plan, when today's enrolment is exactly its villages' pupils (years=0).
+
+    A restored site takes a village's young pupils from a school; summed over the open schools and the restored sites, the pupils are the villages' served
+    pupils, none counted twice (a school that lost villages kept its whole enrolment before)."""
+    base = build_tiny_area()
+    spot = Point(base.villages.geometry["V1"].x + 1000, base.villages.geometry["V1"].y)  # a node
+    villages = base.villages.copy()
+    villages.loc["V1", "geometry"] = spot
+    sites = base.sites.copy()
+    sites.loc["P1", "geometry"] = spot  # P1 in V1: its young pupils walk there
+    area = dataclasses.replace(base, villages=villages, sites=sites)
+    graph = build_tiny_graph()
+    settings = PlanSettings(years=0, sites_per_phase=(2,))
+    today = make_plan(area, graph=graph, settings=dataclasses.replace(settings, restore=False))
+    schools = area.schools.copy()
+    before = today.before[today.before["status"] != "unserved"]
+    for band in ("g1_3", "g4_6", "g7_9"):
+        rows = before.xs(band, level="band")
+        pupils = area.villages.loc[rows.index, f"pupils_{band}"].groupby(rows["school"]).sum()
+        schools[f"enrolment_{band}"] = pupils.reindex(schools.index, fill_value=0).astype(int)
+    plan = make_plan(dataclasses.replace(area, schools=schools), graph=graph, settings=settings)
+    assert plan.restoration is not None and len(plan.restoration.restored) > 0
+    final = final_enrolment(plan)
+    after = plan.after[plan.after["status"] != "unserved"]
+    moved = 0.0
+    for band in ("g1_3", "g4_6", "g7_9"):
+        rows = after.xs(band, level="band")
+        served = area.villages.loc[rows.index, f"pupils_{band}"].groupby(rows["school"]).sum()
+        at_schools = served.reindex(final.index, fill_value=0)
+        got = final[f"pupils_{band}"].fillna(0)
+        assert got.to_numpy() == pytest.approx(at_schools.to_numpy()), band
+        assert got.sum() + served.drop(final.index, errors="ignore").sum() == served.sum()
+        moved += float(served.drop(final.index, errors="ignore").sum())
+    assert moved > 0  # some pupils did move to a restored site

@@ -9,7 +9,8 @@ or district) and a PDF per school, and an index page linking them all.
 
 Projected enrolment of a band is the plan's final-year enrolment
 (:func:`geoplan.plan.needs.final_enrolment`: district pupils plus served villages for district
-schools; otherwise today's enrolment scaled by the served villages' growth). Each profile links to
+schools; otherwise today's enrolment times the final-year pupils of the villages it serves after the
+plan over today's pupils of the villages it serves today). Each profile links to
 the school's plan page (一校一案, :mod:`geoplan.outputs.school_plans`) when those are written.
 """
 

@@ -220,10 +220,12 @@ def final_enrolment(result: PlanResult) -> pd.DataFrame:
     """Pupils per open school and band in the plan's last projected year; boarders too.
 
     A district school's pupils of a districted band are the district plan's pupils plus the
-    final-year pupils of the villages it serves after the plan. Any other school keeps today's
-    enrolment scaled by its served villages' growth (final-year ÷ today's pupils of the villages
-    it serves after the plan); a school serving no village keeps today's enrolment. Boarders are
-    the final-year pupils of the villages boarding there.
+    final-year pupils of the villages it serves after the plan. Any other school's enrolment
+    follows its villages: today's enrolment times the final-year pupils of the villages it serves
+    after the plan over today's pupils of the villages it serves today, so pupils who move to a
+    restored teaching point leave it, pupils of a closed school arrive, and growth counts. A
+    school serving no village today keeps today's enrolment plus the final-year pupils of any
+    village it gains. Boarders are the final-year pupils of the villages boarding there.
 
     Returns
     -------
@@ -241,6 +243,8 @@ def final_enrolment(result: PlanResult) -> pd.DataFrame:
     for band in BANDS:
         rows = after.xs(band, level="band")
         served = rows[rows["status"] != "unserved"]
+        now = result.before.xs(band, level="band")
+        served_now = now[now["status"] != "unserved"]
         col = f"pupils_{band}"
         values = []
         for sid, school in schools.iterrows():
@@ -260,8 +264,8 @@ def final_enrolment(result: PlanResult) -> pd.DataFrame:
                 values.append(float(district.loc[sid, col]) + later)
                 continue
             enrol = float(school.get(f"enrolment_{band}", 0) or 0)
-            today = float(first.loc[ids, col].sum())
-            values.append(enrol * later / today if today > 0 else enrol)
+            today = float(first.loc[served_now.index[served_now["school"] == sid], col].sum())
+            values.append(enrol * later / today if today > 0 else enrol + later)
         out[col] = values
     boards = after[after["status"] == "boards"].reset_index()
     pupils = [
