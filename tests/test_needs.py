@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point
 from browser import check_map_in_browser
 from conftest import HOSTILE_NAME, build_tiny_area, build_tiny_graph
+from shapely.geometry import Point
 
 from geoplan.errors import ScenarioError
 from geoplan.outputs import school_plans
@@ -465,8 +465,9 @@ def test_final_enrolment_follows_the_pupils_who_move() -> None:
     """Pupils are kept: each school's final-year pupils are those of the villages it serves
     after the plan, when today's enrolment is exactly its villages' pupils (years=0).
 
-    A restored site takes a village's young pupils from a school; summed over the open schools and the restored sites, the pupils are the villages' served
-    pupils, none counted twice (a school that lost villages kept its whole enrolment before)."""
+    A restored site takes a village's young pupils from a school; summed over the open schools
+    and the restored sites, the pupils are the villages' served pupils, none counted twice (a
+    school that lost villages kept its whole enrolment before)."""
     base = build_tiny_area()
     spot = Point(base.villages.geometry["V1"].x + 1000, base.villages.geometry["V1"].y)  # a node
     villages = base.villages.copy()
