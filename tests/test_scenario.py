@@ -269,7 +269,7 @@ def test_toml_scenario_equals_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "example"),
     [
-        ("restoration: {budget_per_phase_yuan: [-4000000, 4000000]}\n", "4000000"),
+        ("restoration: {budget_per_phase_yuan: [-4000000, 4000000]}\n", "500000 (50万元)"),
         ("rules: {day_limit_min: {g1_3: thirty}}\n", "30"),
     ],
 )
@@ -284,3 +284,59 @@ def test_a_bad_number_is_fixed_with_an_example_in_its_unit(
     assert problem.code == "scenario_not_positive"
     assert problem.fix == f"Write a number such as {example}."
     assert problem_text(problem, "zh")[1] == f"填写一个数,如 {example}。"
+
+
+@pytest.mark.parametrize(
+    ("written", "yuan"),
+    [
+        ("50万", 500_000.0),
+        ("1.2万元", 12_000.0),
+        ("1,200,000", 1_200_000.0),
+        ("１２万", 120_000.0),
+        ("300000元", 300_000.0),
+        (700000, 700_000.0),
+    ],
+)
+def test_money_fields_read_as_table_cells_are(tmp_path: Path, written: object, yuan: float) -> None:
+    """A budget written as an office writes it (50万) is read by the tables' one number rule."""
+    from geoplan.data.files import parse_number
+
+    (tmp_path / "county").mkdir()
+    value = f'"{written}"' if isinstance(written, str) else str(written)
+    area = "area: {folder: county}\n"
+    phases = _write(
+        tmp_path,
+        "phases.yaml",
+        area + f"restoration: {{budget_per_phase_yuan: [{value}, 400000]}}\n",
+    )
+    assert load_scenario(phases).settings.budget_per_phase_yuan == (yuan, 400_000.0)
+    assert yuan == parse_number(written)  # the tables' reading of the same text
+    path = _write(
+        tmp_path,
+        "money.yaml",
+        area + f"siting: {{model: budgeted_coverage, p: 2, budget_yuan: {value}}}\n"
+        f"investment: {{budget_by_year_yuan: {{2025: {value}}}}}\n",
+    )
+    scen = load_scenario(path)
+    assert scen.settings.siting is not None and scen.settings.siting.budget_yuan == yuan
+    assert scen.settings.investment is not None
+    assert scen.settings.investment.budget_by_year_yuan == {2025: yuan}
+
+
+@pytest.mark.parametrize("written", ["五十万", "50人", "about 50万", "万"])
+def test_an_unreadable_amount_of_money_says_how_to_write_one(tmp_path: Path, written: str) -> None:
+    (tmp_path / "county").mkdir()
+    path = _write(
+        tmp_path,
+        "bad.yaml",
+        f'area: {{folder: county}}\nrestoration: {{budget_per_phase_yuan: ["{written}"]}}\n',
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (problem,) = err.value.problems
+    assert problem.code == "scenario_not_money"
+    assert problem.value == written and problem.row_id == "line 2"
+    assert problem.column == "restoration.budget_per_phase_yuan[0]"
+    assert "500000 (50万元)" in problem.fix and "positive" not in problem.message
+    message, fix = problem_text(problem, "zh")
+    assert "不是金额" in message and "500000 (50万元)" in fix

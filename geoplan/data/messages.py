@@ -459,6 +459,13 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Not a positive number.", "Write a number such as {example}."),
         "zh": ("{field} 不是正数。", "填写一个数,如 {example}。"),
     },
+    "scenario_not_money": {
+        "en": (
+            "Not an amount in yuan.",
+            "Write a number of yuan such as {example}; 万, 万元 and 元 may follow it (50万).",
+        ),
+        "zh": ("{field} 不是金额(元)。", "填写金额(元),如 {example};可带万、万元或元(50万)。"),
+    },
     "scenario_not_number": {
         "en": ("Not a number.", "Write a number such as {example}."),
         "zh": ("{field} 不是数字。", "填写一个数,如 {example}。"),

@@ -70,6 +70,7 @@ import logging
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,8 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 
 from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
+from geoplan.data.files import parse_number
+from geoplan.data.headers import UNIT_FACTORS
 from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.siting import ROBUST
@@ -459,6 +462,8 @@ class _Checker:
                     self.unknown(data[key], schema[key], f"{where}.")
 
     def number(self, where: str, value: Any, *, positive: bool = True) -> float | None:
+        if _is_money(where):
+            return self.money(where, value, positive=positive)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(float(value)) or (positive and float(value) <= 0):
             self.coded(
@@ -469,6 +474,22 @@ class _Checker:
             )
             return None
         return float(value)
+
+    def money(self, where: str, value: Any, *, positive: bool = True) -> float | None:
+        """An amount in yuan read as table cells are (``50万``, ``1,200,000``, ``１２万元``)."""
+        amount = _money_amount(value)
+        if amount is None:
+            self.coded("scenario_not_money", where, value, example=_example_number(where))
+            return None
+        if not math.isfinite(amount) or (positive and amount <= 0):
+            self.coded(
+                "scenario_not_positive" if positive else "scenario_not_number",
+                where,
+                value,
+                example=_example_number(where),
+            )
+            return None
+        return amount
 
     def integer(self, where: str, value: Any, *, low: int = 1) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -833,11 +854,42 @@ def _restoration_robust(check: _Checker, data: Mapping[str, Any]) -> str | None:
     return str(robust)
 
 
+_MONEY_UNITS = tuple(u for u in UNIT_FACTORS if u.endswith("元") or u == "万")
+"""Units a scenario's amount of money may name (``50万``, ``50万元``, ``500000元``)."""
+
+
+def _is_money(where: str) -> bool:
+    """Whether field ``where`` is an amount in yuan (it, or its mapping, ends in ``_yuan``)."""
+    return any(part.split("[")[0].endswith("_yuan") for part in where.split("."))
+
+
+def _money_amount(value: Any) -> float | None:
+    """``value`` in yuan by :func:`~geoplan.data.files.parse_number` (the tables' one rule).
+
+    ``None`` when it is not a number, is empty, or names a unit other than yuan (``50人``).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        unit = next((u for u in _UNITS_LONGEST_FIRST if text.endswith(u) and text != u), "")
+        if unit and unit not in _MONEY_UNITS:
+            return None
+    try:
+        amount = parse_number(value)
+    except ValueError:
+        return None
+    return None if math.isnan(amount) else amount
+
+
+_UNITS_LONGEST_FIRST = sorted(UNIT_FACTORS, key=len, reverse=True)
+
+
 def _example_number(where: str) -> str:
     """A number to suggest for field ``where``, by its unit: yuan, metres, else minutes."""
     field_name = where.split(".")[-1].split("[")[0]
-    if field_name.endswith("_yuan"):
-        return "4000000"
+    if _is_money(where):
+        return "500000 (50万元)"
     if field_name.endswith("_m"):
         return "1000"
     return "30"
