@@ -140,6 +140,46 @@ def test_phasing_infeasible_fixed_phase() -> None:
         phase_sites(young, minutes, schools, sites, sites_per_phase=[1, 1, 1])
 
 
+@pytest.mark.parametrize("limit", ["sites", "budget"])
+def test_too_many_must_sites_are_named_with_the_limit(limit: str) -> None:
+    """The refusal lists every site that must be restored (id, name, Chinese name, fixed phase)
+    and the phases' limit they exceed, so the planner knows which to drop."""
+    from geoplan.data.messages import problem_text
+
+    young, minutes, schools, sites = _random_case(3)
+    sites = sites.assign(
+        name=[f"Old school {i}" for i in range(6)],
+        name_zh=[f"原{i}号教学点" for i in range(5)] + [None],
+        decision=["must", "free", "must", "free", "free", "must"],
+        phase=[np.nan, np.nan, 2, np.nan, np.nan, np.nan],
+    )
+    must = sites.index[sites["decision"] == "must"]
+    if limit == "sites":
+        kwargs: dict[str, list[float]] = {"sites_per_phase": [1, 1]}
+    else:  # each phase can pay for any one site, not for all three together
+        kwargs = {"budget_per_phase": [float(sites["restore_cost_yuan"].sum()) / 4] * 2}
+    with pytest.raises(InfeasibleError) as caught:
+        phase_sites(young, minutes, schools, sites, **kwargs)  # type: ignore[arg-type]
+    (problem,) = caught.value.problems
+    listed = "s0 Old school 0, s2 Old school 2 (phase 2), s5 Old school 5"
+    listed_zh = "s0 原0号教学点, s2 原2号教学点(第 2 期), s5 Old school 5"
+    zh_message, zh_fix = problem_text(problem, "zh")
+    assert listed in problem.message and listed_zh in zh_message
+    assert f"{len(must)} sites must be restored" in problem.message
+    if limit == "sites":
+        assert problem.code == "must_over_sites"
+        assert problem.message.endswith("the phases allow 2 (sites per phase: 1, 1).")
+        assert "restoration.sites_per_phase" in problem.fix + zh_fix
+    else:
+        assert problem.code == "must_over_budget"
+        cost = sites.loc[must, "restore_cost_yuan"].sum()
+        budget = 2 * kwargs["budget_per_phase"][0]
+        assert cost > budget  # the case is what it claims
+        assert f"costing {cost:,.0f} yuan" in problem.message
+        assert f"add up to {budget:,.0f} yuan" in problem.message
+        assert "restoration.budget_per_phase_yuan" in problem.fix + zh_fix
+
+
 # ---------------------------------------------------------------------------------------------
 # closures
 

@@ -34,10 +34,11 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 """Languages of the catalogue."""
 
-IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh", "more_zh")
+IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh", "more_zh", "listed_zh")
 """Values a translation may name that its English text does not: ``field`` (given to every
 scenario problem: the dotted field), ``level_zh`` (made from ``level``), ``unit_zh`` (made
-from ``unit``) and ``more_zh`` (made with ``more`` by :func:`id_examples`)."""
+from ``unit``), ``more_zh`` (made with ``more`` by :func:`id_examples`) and ``listed_zh``
+(given with ``listed``: the same rows by their Chinese names)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -723,14 +724,29 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "must_over_sites": {
         "en": (
-            "{must} sites must be restored but the phases allow {sites}.",
-            "Drop some `must` decisions (restoration.must, the sites' decision column) or allow "
-            "more sites (restoration.sites_per_phase).",
+            "{must} sites must be restored ({listed}) but the phases allow {sites} "
+            "(sites per phase: {per_phase}).",
+            "Drop some of them from `must` (restoration.must, the sites' decision column) or "
+            "allow more sites (restoration.sites_per_phase).",
         ),
         "zh": (
-            "必须恢复 {must} 个教学点,但各期合计只允许 {sites} 个。",
-            "减少必选(restoration.must 或 sites 表的 decision 列),或放宽每期个数"
+            "必须恢复 {must} 个教学点({listed_zh}),但各期合计只允许 {sites} 个(每期:{per_phase})。",
+            "从必选中去掉其中一些(restoration.must 或 sites 表的 decision 列),或放宽每期个数"
             "(restoration.sites_per_phase)。",
+        ),
+    },
+    "must_over_budget": {
+        "en": (
+            "{must} sites must be restored ({listed}) costing {cost} yuan, but the phases' "
+            "budgets add up to {budget} yuan (per phase: {per_phase_budget}).",
+            "Drop some of them from `must` (restoration.must, the sites' decision column) or "
+            "raise the budgets (restoration.budget_per_phase_yuan).",
+        ),
+        "zh": (
+            "必须恢复 {must} 个教学点({listed_zh}),费用 {cost} 元,但各期预算合计只有 "
+            "{budget} 元(每期:{per_phase_budget})。",
+            "从必选中去掉其中一些(restoration.must 或 sites 表的 decision 列),或增加预算"
+            "(restoration.budget_per_phase_yuan)。",
         ),
     },
     "must_fits_no_phase": {

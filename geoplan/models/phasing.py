@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -276,7 +277,7 @@ def phase_sites(
         else:
             allowed[i, :] = enrol[i, :n_phases] >= cov.min_pupils[i] - 1e-9
     forced = (decision == "must") | np.isfinite(fixed)
-    _check_forced(cov, forced, fixed, cost, limits)
+    _check_forced(cov, forced, fixed, cost, limits, sites)
     size = int(allowed.sum()) + int(cov.cover.any(axis=1).sum()) * cov.pupils.shape[1]
     use_mip = method == "mip" or (method == "auto" and size <= max_exact_pairs)
     if method not in ("auto", "mip", "greedy"):
@@ -459,7 +460,12 @@ def _robust_phasing(
 
 
 def _check_forced(
-    cov: _Cover, forced: np.ndarray, fixed: np.ndarray, cost: np.ndarray, limits: np.ndarray
+    cov: _Cover,
+    forced: np.ndarray,
+    fixed: np.ndarray,
+    cost: np.ndarray,
+    limits: np.ndarray,
+    sites: pd.DataFrame,
 ) -> None:
     n_phases = limits.shape[1]
     fixed_count = np.zeros(n_phases)
@@ -485,18 +491,54 @@ def _check_forced(
                 sites=f"{limits[0, t]:g}",
                 budget=f"{limits[1, t]:,.0f}",
             )
-    if forced.sum() > limits[0].sum():
+    over_sites = forced.sum() > limits[0].sum()
+    if over_sites or cost[forced].sum() > limits[1].sum() + 1e-6:
+        listed = _forced_sites(cov, forced, fixed, sites)
         raise coded_error(
             InfeasibleError,
-            "must_over_sites",
+            "must_over_sites" if over_sites else "must_over_budget",
             "",
             "sites",
             "",
             "decision",
             "must",
             must=int(forced.sum()),
+            listed=listed["name"],
+            listed_zh=listed["name_zh"],
             sites=f"{limits[0].sum():g}",
+            per_phase=", ".join(f"{v:g}" for v in limits[0]),
+            cost=f"{cost[forced].sum():,.0f}",
+            budget=f"{limits[1].sum():,.0f}",
+            per_phase_budget=", ".join(f"{v:,.0f}" for v in limits[1]),
         )
+
+
+def _forced_sites(
+    cov: _Cover, forced: np.ndarray, fixed: np.ndarray, sites: pd.DataFrame
+) -> dict[str, str]:
+    """The sites that must be restored as ``P01 name``, one list per name column (``name_zh``).
+
+    A site fixed to a phase says so (``P06 name (phase 1)``); a missing Chinese name falls back
+    to the English one.
+    """
+
+    def name_of(site: str, column: str) -> str:
+        value: Any = sites.at[site, column] if column in sites.columns else None
+        return "" if value is None or bool(pd.isna(value)) else str(value).strip()
+
+    out = {}
+    for column in ("name", "name_zh"):
+        names = []
+        for i in map(int, np.flatnonzero(forced)):
+            site = str(cov.site_ids[i])
+            name = name_of(site, column) or name_of(site, "name")
+            text = f"{site} {name}".strip()
+            if np.isfinite(fixed[i]):
+                phase = int(fixed[i])
+                text += f" (phase {phase})" if column == "name" else f"(第 {phase} 期)"
+            names.append(text)
+        out[column] = ", ".join(names)
+    return out
 
 
 def _greedy(
