@@ -158,7 +158,7 @@ def _coded_raise(node: ast.Raise) -> bool:
         return True
     if not isinstance(exc, ast.Call):
         return False
-    if _call_name(exc) in ("coded_error", "ValidationError", "_unknown_ids"):
+    if _call_name(exc) in ("coded_error", "ValidationError", "_unknown_ids", "_refusal"):
         return True
     return any(k.arg == "problems" for k in exc.keywords)
 
@@ -174,10 +174,11 @@ def test_every_refusal_a_planner_meets_carries_coded_problems(module: str) -> No
         assert raises, f"{module}:{name} raises nothing (list changed?)"
         plain = [n.lineno for n in raises if not _coded_raise(n)]
         assert not plain, f"{module}:{name} raises a plain message at lines {plain}"
-    if module == "runs/runner.py":  # _unknown_ids builds the error prepare_area raises
-        (built,) = [n for n in ast.walk(functions["_unknown_ids"]) if isinstance(n, ast.Return)]
-        assert isinstance(built.value, ast.Call)
-        assert any(k.arg == "problems" for k in built.value.keywords)
+    if module == "runs/runner.py":  # _unknown_ids and _refusal build the errors raised
+        for builder in ("_unknown_ids", "_refusal"):
+            (built,) = [n for n in ast.walk(functions[builder]) if isinstance(n, ast.Return)]
+            assert isinstance(built.value, ast.Call)
+            assert any(k.arg == "problems" for k in built.value.keywords)
 
 
 @pytest.mark.parametrize("fault", sorted(corpus.EXPECTED))

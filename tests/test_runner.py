@@ -212,6 +212,40 @@ def test_failures_leave_outputs_untouched(
     assert sorted(p.name for p in out.iterdir()) == ["tiny_restore"]
 
 
+def test_every_field_refused_by_the_data_is_reported_at_once(tmp_path: Path) -> None:
+    """An unknown must id and a road closure matching no road: both problems, each at its line,
+    not only the first found (the graph is read to check the closure)."""
+    from geoplan.data.messages import problem_text
+    from geoplan.runs.runner import plan_scenario
+
+    scenario = tmp_path / "two_errors.yaml"
+    scenario.write_text(
+        f"base: {HERE / 'base' / 'tiny.yaml'}\n"
+        "restoration: {enabled: true, must: [P99]}\n"
+        "closures:\n"
+        "  roads: [{label: winter, names: [No Such Pass]}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        plan_scenario(scenario)
+    ids, road = caught.value.problems
+    assert (ids.code, ids.row_id, ids.column, ids.value) == (
+        "scenario_unknown_ids",
+        "line 2",
+        "restoration.must",
+        "P99",
+    )
+    assert road.code.startswith("closure_no_such_road")
+    assert (road.file, road.row_id, road.column, road.value) == (
+        str(scenario),
+        "line 4",
+        "closures.roads[].names",
+        "No Such Pass",
+    )
+    assert "P99" in str(caught.value) and "No Such Pass" in str(caught.value)
+    assert "No Such Pass" in problem_text(road, "zh")[0]
+
+
 def test_missing_scenario_file(tmp_path: Path) -> None:
     with pytest.raises(MissingInputError):
         run_scenario(tmp_path / "nope.yaml", out=tmp_path / "outputs")

@@ -53,6 +53,7 @@ __all__ = [
     "Snapping",
     "TravelMode",
     "closed_by_tags",
+    "closure_problems",
     "mode_network",
     "snap_points",
 ]
@@ -537,10 +538,41 @@ def _way_hash(osmid: Any) -> int:
     return hash(tuple(sorted(str(w) for w in _as_list(osmid))))
 
 
+def closure_problems(graph: nx.MultiDiGraph, closures: Iterable[Closure]) -> list[Problem]:
+    """The closures of ``closures`` that would close nothing, as problems (none: all match).
+
+    A road name or OSM way id on no edge of ``graph`` (the closest names suggested), or a polygon
+    outside the graph's extent. Each problem's layer is ``closures`` and its column the closure's
+    field (``names``, ``way_ids``, ``polygon``); :func:`mode_network` refuses them.
+
+    Parameters
+    ----------
+    graph
+        An osmnx graph (node ``x``, ``y``; edge ``name``, ``osmid``).
+    closures
+        Roads out of use.
+    """
+    closures = tuple(closures)
+    if not closures or not len(graph):
+        return []
+    nodes = graph.nodes
+    xy = np.array([(nodes[n]["x"], nodes[n]["y"]) for n in graph.nodes], dtype=float)
+    return _closure_problems(graph, closures, xy)
+
+
 def _check_closures(graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: np.ndarray) -> None:
     """Refuse a closure that would close nothing: a name, way id or polygon matching no road."""
-    if not closures:
-        return
+    problems = _closure_problems(graph, closures, xy) if closures else []
+    if problems:
+        msg = "A road closure matches no road, so nothing would be closed:\n  - " + "\n  - ".join(
+            f"{p.message} Fix: {p.fix}" for p in problems
+        )
+        raise NetworkError(msg, problems=problems)
+
+
+def _closure_problems(
+    graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: np.ndarray
+) -> list[Problem]:
     import difflib
 
     import shapely
@@ -599,11 +631,7 @@ def _check_closures(graph: nx.MultiDiGraph, closures: tuple[Closure, ...], xy: n
                     extent=", ".join(f"{v:.0f}" for v in extent.bounds),
                 )
             )
-    if problems:
-        msg = "A road closure matches no road, so nothing would be closed:\n  - " + "\n  - ".join(
-            f"{p.message} Fix: {p.fix}" for p in problems
-        )
-        raise NetworkError(msg, problems=problems)
+    return problems
 
 
 def mode_network(

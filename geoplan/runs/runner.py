@@ -42,6 +42,7 @@ from geoplan.errors import (
     ValidationError,
 )
 from geoplan.network import roads
+from geoplan.network.modes import closure_problems
 from geoplan.outputs.labels import column_label
 from geoplan.outputs.layer_styles import write_layer_styles
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
@@ -204,6 +205,14 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
     ScenarioError
         When a must, never or closed school id, or an id of ``ways:``, is not in the area.
     """
+    area, refused = _area_and_refusals(scenario)
+    if refused:
+        raise _refusal(refused)
+    return area
+
+
+def _area_and_refusals(scenario: Scenario) -> tuple[PlanningArea, list[ScenarioError]]:
+    """The planning area (must and never sites applied) and the problems of every unknown id."""
     area = read_planning_area(
         scenario.area,
         columns=scenario.columns,
@@ -234,10 +243,23 @@ def prepare_area(scenario: Scenario) -> PlanningArea:
             ways, townships=area.townships.index, schools=area.schools.index
         ):
             refused.append(_unknown_ids(scenario, field, unknown, layer, examples))
-    if refused:
-        msg = "\n".join(str(err) for err in refused)
-        raise ScenarioError(msg, problems=[p for err in refused for p in err.problems])
-    return dataclasses.replace(area, sites=sites)
+    return dataclasses.replace(area, sites=sites), refused
+
+
+def _refusal(refused: list[ScenarioError]) -> ScenarioError:
+    """One :class:`ScenarioError` of every refusal of a scenario's fields found against its data."""
+    msg = "\n".join(str(err) for err in refused)
+    return ScenarioError(msg, problems=[p for err in refused for p in err.problems])
+
+
+def _load_graph(scen: Scenario, area: PlanningArea) -> nx.MultiDiGraph:
+    clock = time.perf_counter()
+    if scen.roads is not None:
+        graph = roads.load_graph(scen.roads, to_crs=area.crs)
+    else:
+        graph = load_network(area)
+    _logger.info("Road network read in %.1f s", time.perf_counter() - clock)
+    return graph
 
 
 def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
@@ -254,13 +276,21 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
         The scenario, area, graph and plan.
     """
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    area = prepare_area(scen)
-    clock = time.perf_counter()
-    if scen.roads is not None:
-        graph = roads.load_graph(scen.roads, to_crs=area.crs)
-    else:
-        graph = load_network(area)
-    _logger.info("Road network read in %.1f s", time.perf_counter() - clock)
+    area, refused = _area_and_refusals(scen)
+    if not refused:
+        graph = _load_graph(scen, area)
+    else:  # every field checked against the data is reported at once: road closures too
+        field = "closures.roads"
+        try:
+            found = closure_problems(_load_graph(scen, area), scen.settings.closures)
+        except GeoplanError as err:  # the roads themselves refused: said with the ids
+            found, field = list(err.problems), "area"
+        if found:
+            texts = "\n  - ".join(f"{p.message} Fix: {p.fix}" for p in found)
+            placed = _in_scenario(NetworkError(texts, problems=found), scen, field, "")
+            msg = f"Scenario {scen.where(field)}:\n  - {texts}"
+            refused.append(ScenarioError(msg, problems=placed))
+        raise _refusal(refused)
     try:
         result = make_plan(area, graph=graph, settings=scen.settings)
     except ValidationError as err:  # a plan setting the scenario checks could not see alone
