@@ -462,10 +462,17 @@ class _Checker:
                     self.unknown(data[key], schema[key], f"{where}.")
 
     def number(self, where: str, value: Any, *, positive: bool = True) -> float | None:
+        """A number; an amount in yuan (a ``_yuan`` field) read as table cells are (``50万``)."""
         if _is_money(where):
-            return self.money(where, value, positive=positive)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(float(value)) or (positive and float(value) <= 0):
+            got = _money_amount(value)
+            if got is None:
+                self.coded("scenario_not_money", where, value, example=_example_number(where))
+                return None
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            got = float(value)
+        else:
+            got = math.nan
+        if not math.isfinite(got) or (positive and got <= 0):
             self.coded(
                 "scenario_not_positive" if positive else "scenario_not_number",
                 where,
@@ -473,23 +480,7 @@ class _Checker:
                 example=_example_number(where),
             )
             return None
-        return float(value)
-
-    def money(self, where: str, value: Any, *, positive: bool = True) -> float | None:
-        """An amount in yuan read as table cells are (``50万``, ``1,200,000``, ``１２万元``)."""
-        amount = _money_amount(value)
-        if amount is None:
-            self.coded("scenario_not_money", where, value, example=_example_number(where))
-            return None
-        if not math.isfinite(amount) or (positive and amount <= 0):
-            self.coded(
-                "scenario_not_positive" if positive else "scenario_not_number",
-                where,
-                value,
-                example=_example_number(where),
-            )
-            return None
-        return amount
+        return got
 
     def integer(self, where: str, value: Any, *, low: int = 1) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
