@@ -101,9 +101,7 @@ def main(n_seeds: int = 20) -> None:
         for case, gdf in cases.items():
             key = case.split(" #")[0]
             for system in SYSTEMS:
-                ratio, name, given, converted, margin = point_case(
-                    tree, crs, _shifted(gdf, system)
-                )
+                ratio, name, given, converted, margin = point_case(tree, crs, _shifted(gdf, system))
                 ratios[(key, system)].append(ratio)
                 metres[(key, system)].append((given, converted, margin))
                 named[(key, system)][name] += 1
@@ -122,10 +120,14 @@ def main(n_seeds: int = 20) -> None:
                         (fixed, broken, control, best if warned else "wgs84")
                     )
 
-    print(f"Point layers ({n_seeds} seeds; ratio = best converted / given median, warn <= "
-          f"{OFFSET_RATIO}):")
-    print("| layer | truth | ratio min | 10th pct | median | 90th pct | max | given m | "
-          "converted m | margin m | named |")
+    print(
+        f"Point layers ({n_seeds} seeds; ratio = best converted / given median, warn <= "
+        f"{OFFSET_RATIO}):"
+    )
+    print(
+        "| layer | truth | ratio min | 10th pct | median | 90th pct | max | given m | "
+        "converted m | margin m | named |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (case, system), values in ratios.items():
         q = np.percentile(values, [0, 10, 50, 90, 100])
@@ -133,11 +135,16 @@ def main(n_seeds: int = 20) -> None:
         # the margin that matters: the smallest on the side of the right answer
         worst = margin.min() if system != "wgs84" else -margin.max()
         names = ", ".join(f"{k} {v}" for k, v in sorted(named[(case, system)].items()))
-        print(f"| {case} | {system} | " + " | ".join(f"{x:.2f}" for x in q)
-              + f" | {np.median(given):.0f} | {np.median(converted):.0f} | {worst:.0f} | {names} |")
-    print(f"\nTownships ({n_seeds} seeds; in = villages brought inside the township they name "
-          "by the best candidate, out = taken outside, control = brought inside by the opposite "
-          f"shift; warn: in >= {MIN_FIXED}, out and control <= {BROKEN_SHARE} x in)")
+        print(
+            f"| {case} | {system} | "
+            + " | ".join(f"{x:.2f}" for x in q)
+            + f" | {np.median(given):.0f} | {np.median(converted):.0f} | {worst:.0f} | {names} |"
+        )
+    print(
+        f"\nTownships ({n_seeds} seeds; in = villages brought inside the township they name "
+        "by the best candidate, out = taken outside, control = brought inside by the opposite "
+        f"shift; warn: in >= {MIN_FIXED}, out and control <= {BROKEN_SHARE} x in)"
+    )
     print("| townships | labels | truth | in min-median-max | out | control | named |")
     print("|---|---|---|---|---|---|---|")
     for (n_towns, labels, system), rows in towns.items():

@@ -76,6 +76,7 @@ from geoplan.network.roads import (
     road_lines,
 )
 from geoplan.workbooks import Sheet, number_format, write_workbook
+from geoplan.workers import pin_threads
 
 if TYPE_CHECKING:
     from geoplan.data.area import PlanningArea
@@ -889,7 +890,7 @@ def _worker_context(multiprocessing: Any) -> Any:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "geoplan.runs.batch"])
+        context.set_forkserver_preload([__name__, "geoplan.workers"])
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - not on Linux
 
@@ -900,8 +901,6 @@ _WORKER: dict[str, Any] = {}
 
 def _search_worker_init(folder: str, shape: tuple[int, int], limit: float) -> None:
     """Pin the worker's threads and map the graph and targets from ``folder``."""
-    from geoplan.runs.batch import pin_threads
-
     pin_threads()
     arrays = {
         name: np.load(Path(folder) / f"{name}.npy", mmap_mode="r")

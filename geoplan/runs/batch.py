@@ -23,18 +23,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import logging
 import os
 import shutil
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -44,6 +42,7 @@ from geoplan.atomic import write_atomic
 from geoplan.data.messages import coded_error
 from geoplan.data.readers import file_sha256
 from geoplan.errors import GeoplanError, MissingInputError, ScenarioError
+from geoplan.workers import THREAD_ENV, one_thread, pin_threads
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,10 +52,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SCENARIO_SUFFIXES",
     "STATUS_FILE",
-    "THREAD_ENV",
     "BatchResult",
     "is_finished",
-    "pin_threads",
     "run_batch",
     "run_task",
     "scenario_files",
@@ -69,14 +66,6 @@ SCENARIO_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".toml")
 
 STATUS_FILE = "batch_status.json"
 """Name of the batch log, in ``out/<batch>/``."""
-
-THREAD_ENV: dict[str, str] = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "GEOPLAN_WORKERS": "1",
-}
-"""Environment that pins solver and BLAS threads, and travel searches, to one per worker."""
 
 _WARNINGS_KEPT = 5
 
@@ -205,40 +194,6 @@ def _travel_key(scenario: Scenario) -> str:
 # --------------------------------------------------------------------------- the task
 
 
-class _NotATerminal:
-    """A stream that says it is no terminal, so workers draw no progress bars of their own."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def isatty(self) -> bool:
-        return False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def pin_threads() -> None:
-    """Pin BLAS and OpenMP pools of this process to one thread (a worker's initializer).
-
-    Also hides the terminal from the worker's own progress bars (one bar per batch).
-    """
-    os.environ.update(THREAD_ENV)
-    if not isinstance(sys.stderr, _NotATerminal):
-        sys.stderr = _NotATerminal(sys.stderr)
-    limits = _threadpool_limits()
-    if limits is not None:
-        limits(limits=1)
-
-
-def _threadpool_limits() -> Any:
-    """``threadpoolctl.threadpool_limits``, or ``None`` when threadpoolctl is not installed."""
-    try:
-        return importlib.import_module("threadpoolctl").threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with the scientific stack
-        return None
-
-
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -279,8 +234,7 @@ def run_task(file: str, out: str, cache_dir: str | None = None) -> dict[str, Any
     clock = time.perf_counter()
     record: dict[str, Any] = {"status": "ok", "error": "", "output": None, "pid": os.getpid()}
     try:
-        limits = _threadpool_limits()
-        with limits(limits=1) if limits is not None else nullcontext():
+        with one_thread():
             record["output"] = str(run_scenario(file, out=out))
     except Exception as err:  # a failing scenario must not stop the batch
         record["status"] = "failed"
