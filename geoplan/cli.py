@@ -15,8 +15,10 @@ import math
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from geoplan import __version__
 from geoplan.data.messages import coded_error, coded_problem
@@ -459,7 +461,8 @@ def configure_logging(*, verbose: bool = False, quiet: bool = False) -> None:
     By default only geoplan speaks at INFO (what it read, wrote and decided); other libraries
     (pyogrio's "Created N records", osmnx, distributed) show warnings and errors only. With
     ``verbose`` geoplan logs DEBUG and the libraries INFO, except font and image libraries; with
-    ``quiet`` geoplan too logs warnings and errors only.
+    ``quiet`` geoplan too logs warnings and errors only. Python warnings of the libraries go to
+    the log at DEBUG (:func:`_log_warning`), never to the screen with their source lines.
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -469,6 +472,23 @@ def configure_logging(*, verbose: bool = False, quiet: bool = False) -> None:
     logging.getLogger("geoplan").setLevel(level)
     for chatty in _CHATTY:
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    warnings.showwarning = _log_warning
+
+
+def _log_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A Python warning (GDAL's via pyogrio, pandas ...) logged at DEBUG, shown only with -v.
+
+    What a planner must know is a problem or a log line of geoplan's own; a library's warning
+    with its source line is for a bug report.
+    """
+    _logger.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:

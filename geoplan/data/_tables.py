@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 import unicodedata
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.data._sniff import file_kind
 from geoplan.data.area import LAYERS
 from geoplan.data.files import (
     LONLAT,
@@ -39,6 +41,8 @@ from geoplan.data.messages import coded_problem
 from geoplan.data.templates import cell_letter
 from geoplan.data.validation import ROW_COLUMN
 from geoplan.errors import Problem
+
+_logger = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 10
 """How many rows from the top are searched for the header row."""
@@ -151,9 +155,27 @@ def _excel_grid(source: _Source, problems: list[Problem]) -> list[_Sheet] | None
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(_Sheet(name, rows, merged, excel=True))
     except Exception as err:
-        problems.append(source.coded("workbook_unreadable", error=err))
+        _logger.debug("%s: calamine cannot read it: %s", source.path, err)
+        problems.append(_not_a_workbook(source))
         return None
     return sheets
+
+
+def _not_a_workbook(source: _Source) -> Problem:
+    """Why ``source`` is no workbook, from what its first bytes say it is, and what to do."""
+    path = source.path
+    kind = file_kind(path)
+    stem = path.name[: -len(path.suffix)]
+    if kind == "html":
+        return source.coded("workbook_is_web_page", file=path.name)
+    if kind == "text":
+        return source.coded("workbook_is_text", file=path.name, renamed=f"{stem}.csv")
+    real = {"xlsx": ".xlsx", "ole": ".xls"}.get(kind)
+    if real is not None and path.suffix.lower() != real:
+        return source.coded(
+            "workbook_wrong_suffix", file=path.name, real=real, renamed=f"{stem}{real}"
+        )
+    return source.coded("workbook_unreadable", file=path.name)
 
 
 def _rows_text(sheet: _Sheet, first: int, last: int) -> str:

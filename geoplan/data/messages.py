@@ -364,11 +364,91 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "missing_layer": {
         "en": (
             "The {layer} layer is missing.",
-            "Add {layer}.csv/.xlsx/.geojson/.shp, or a layer {layer!r} in the GeoPackage.",
+            "Add a file named {layer} (any case): a table {layer}.xlsx, .xls, .csv or .txt with "
+            "longitude and latitude columns (or beside {layer}.kml/.kmz holding the points), or "
+            "points as GeoPackage, GeoJSON, shapefile, KML or KMZ ({layer}.gpkg, .geojson, .shp, "
+            ".kml, .kmz); or a layer {layer!r} in a GeoPackage of the folder.",
         ),
         "zh": (
             "缺少 {layer} 图层。",
-            "添加 {layer}.csv/.xlsx/.geojson/.shp,或在 GeoPackage 中添加图层 {layer!r}。",
+            "添加以 {layer} 命名的文件(大小写均可):含经度、纬度列的表格 {layer}.xlsx、.xls、.csv "
+            "或 .txt(或表格旁放一个存有这些点的 {layer}.kml/.kmz),或 GeoPackage、GeoJSON、"
+            "shapefile、KML、KMZ 格式的点({layer}.gpkg、.geojson、.shp、.kml、.kmz);"
+            "或在文件夹中的 GeoPackage 里添加图层 {layer!r}。",
+        ),
+    },
+    "missing_layer_unrecognised": {
+        "en": (
+            "The {layer} layer is missing; files whose names match no layer: {others}.",
+            "If one of them holds the {layer} layer, rename it {example} (each layer's file is "
+            "found by its name only: {layer} with a suffix of .xlsx, .xls, .csv, .txt, .gpkg, "
+            ".geojson, .shp, .kml or .kmz). Else add such a file: a table with longitude and "
+            "latitude columns, or points as GeoPackage, GeoJSON, shapefile, KML or KMZ.",
+        ),
+        "zh": (
+            "缺少 {layer} 图层;文件夹中这些文件的名称不对应任何图层:{others}。",
+            "若其中之一就是 {layer} 图层,请把它改名为 {example}(每个图层的文件只按名称查找:"
+            "{layer} 加扩展名 .xlsx、.xls、.csv、.txt、.gpkg、.geojson、.shp、.kml 或 .kmz)。"
+            "否则添加这样的文件:含经度、纬度列的表格,或 GeoPackage、GeoJSON、shapefile、KML、"
+            "KMZ 格式的点。",
+        ),
+    },
+    "missing_polygon_layer": {
+        "en": (
+            "The {layer} layer is missing.",
+            "Add its polygons, from a GIS or Google Earth, as {layer}.gpkg (GeoPackage), "
+            "{layer}.geojson (GeoJSON), {layer}.shp (shapefile, with its .shx and .dbf), "
+            "{layer}.kml or {layer}.kmz; a table cannot hold polygons. Or add a layer {layer!r} "
+            "to a GeoPackage of the folder.",
+        ),
+        "zh": (
+            "缺少 {layer} 图层。",
+            "从 GIS 或谷歌地球导出其多边形,保存为 {layer}.gpkg(GeoPackage)、{layer}.geojson"
+            "(GeoJSON)、{layer}.shp(shapefile,连同 .shx 和 .dbf)、{layer}.kml 或 {layer}.kmz;"
+            "表格无法存放多边形。或在文件夹中的 GeoPackage 里添加图层 {layer!r}。",
+        ),
+    },
+    "missing_polygon_layer_unrecognised": {
+        "en": (
+            "The {layer} layer is missing; files whose names match no layer: {others}.",
+            "If one of them holds the {layer} polygons, rename it {example} (each layer's file "
+            "is found by its name only: {layer} with a suffix of .gpkg, .geojson, .shp, .kml or "
+            ".kmz). Else add the polygons as GeoPackage, GeoJSON, shapefile, KML or KMZ; a "
+            "table cannot hold polygons.",
+        ),
+        "zh": (
+            "缺少 {layer} 图层;文件夹中这些文件的名称不对应任何图层:{others}。",
+            "若其中之一存有 {layer} 多边形,请把它改名为 {example}(每个图层的文件只按名称查找:"
+            "{layer} 加扩展名 .gpkg、.geojson、.shp、.kml 或 .kmz)。否则把多边形保存为 "
+            "GeoPackage、GeoJSON、shapefile、KML 或 KMZ;表格无法存放多边形。",
+        ),
+    },
+    "layer_two_files": {
+        "en": (
+            "Two files hold the {layer} layer: {read} and {others}; {read} was read, the other "
+            "not, and the two may differ.",
+            "Keep one file for {layer}: delete {others}, or move it out of the folder, or rename "
+            "it (e.g. {renamed}), so a run cannot use another file than the one you checked.",
+        ),
+        "zh": (
+            "有两个文件都是 {layer} 图层:{read} 和 {others};只读取了 {read},另一个未读取,"
+            "而两者内容可能不同。",
+            "{layer} 只保留一个文件:删除 {others},或将其移出文件夹,或改名(如 {renamed}),"
+            "以免运行时用到的不是您核对过的那个文件。",
+        ),
+    },
+    "gpkg_unreadable": {
+        "en": (
+            "Cannot open {file} as a GeoPackage: it is damaged, or not a GeoPackage; no layer "
+            "was read from it.",
+            "Open {file} in QGIS: if it opens, export its layers again as a GeoPackage; if not, "
+            "ask the sender for it again. If it holds no layer of the plan, move it out of the "
+            "folder.",
+        ),
+        "zh": (
+            "无法以 GeoPackage 打开 {file}:文件已损坏,或并非 GeoPackage;未从中读取任何图层。",
+            "用 QGIS 打开 {file}:若能打开,把其中的图层重新导出为 GeoPackage;若打不开,请发送方"
+            "重新提供。若其中没有规划所需的图层,请将其移出文件夹。",
         ),
     },
     "key_twice": {
@@ -1275,10 +1355,48 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "workbook_unreadable": {
         "en": (
-            "Cannot read the workbook: {error}",
-            "Save it from Excel or WPS as .xlsx (or .xls).",
+            "Cannot read {file} as a workbook: it is damaged, password-protected, or not an "
+            "Excel file.",
+            "Open {file} in Excel or WPS: if it opens, remove any password and Save As Excel "
+            "Workbook (.xlsx); if not, ask the sender for the file again.",
         ),
-        "zh": ("无法读取该工作簿(英文原因:{error})。", "用 Excel 或 WPS 另存为 .xlsx(或 .xls)。"),
+        "zh": (
+            "无法把 {file} 作为工作簿读取:文件已损坏、设有密码,或并非 Excel 文件。",
+            "用 Excel 或 WPS 打开 {file}:若能打开,取消密码后另存为 Excel 工作簿(.xlsx);"
+            "若打不开,请发送方重新提供该文件。",
+        ),
+    },
+    "workbook_is_web_page": {
+        "en": (
+            "{file} is a web page (HTML) with an Excel name, not a workbook; many systems "
+            "export their tables so.",
+            "Open {file} in Excel or WPS and Save As Excel Workbook (.xlsx), then put that file "
+            "in the folder instead of {file}.",
+        ),
+        "zh": (
+            "{file} 实为网页(HTML)文件,只是用了 Excel 的扩展名,并非工作簿;许多系统导出的表格"
+            "就是这样。",
+            "用 Excel 或 WPS 打开 {file},另存为 Excel 工作簿(.xlsx),并用它替换文件夹中的 {file}。",
+        ),
+    },
+    "workbook_is_text": {
+        "en": (
+            "{file} is a text (CSV) file with an Excel name, not a workbook.",
+            "Rename it {renamed} (a CSV is read as it is), or open it in Excel or WPS and Save "
+            "As Excel Workbook (.xlsx).",
+        ),
+        "zh": (
+            "{file} 实为文本(CSV)文件,只是用了 Excel 的扩展名,并非工作簿。",
+            "把它改名为 {renamed}(CSV 可直接读取),或用 Excel 或 WPS 打开后另存为 Excel 工作簿"
+            "(.xlsx)。",
+        ),
+    },
+    "workbook_wrong_suffix": {
+        "en": (
+            "{file} is a {real} workbook under another suffix, so it is not read.",
+            "Rename it {renamed}.",
+        ),
+        "zh": ("{file} 实为 {real} 工作簿,但扩展名不符,因此未能读取。", "把它改名为 {renamed}。"),
     },
     "sheet_missing": {
         "en": (

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from pyproj import CRS
 from geoplan.atomic import atomic_path
 from geoplan.data._kml import join_locations
 from geoplan.data._tables import prepare_values, read_table
-from geoplan.data.area import ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
+from geoplan.data.area import GEOMETRY_TYPES, ID_INDEX, LAYERS, REQUIRED_LAYERS, PlanningArea
 from geoplan.data.crs import (
     WGS84,
     _in_metres,
@@ -89,48 +90,148 @@ ROAD_FILES: tuple[str, ...] = (
 # --------------------------------------------------------------------------- finding files
 
 
-def _find_sources(folder: Path, single_gpkg: Path | None) -> dict[str, _Source]:
+_SETTINGS_FILES: tuple[str, ...] = ("area.yaml", "columns.yaml")
+_SIDECARS: tuple[str, ...] = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd")
+"""Files a shapefile brings along, recognised with it."""
+
+
+def _layer_suffix(path: Path, layer: str) -> str | None:
+    """The suffix (lower case) of ``path`` when it is named by ``layer``: ``Villages.XLSX``."""
+    name = path.name.lower()
+    for suffix in (*VECTOR_SUFFIXES, *TABLE_SUFFIXES, *LOCATION_SUFFIXES, *_SIDECARS):
+        if name == f"{layer}{suffix}":
+            return suffix
+    return None
+
+
+def _is_road_file(path: Path) -> bool:
+    return path.name.lower() in ROAD_FILES
+
+
+@dataclasses.dataclass
+class _Found:
+    """The files of a folder: the source of each layer, what was refused, what is unknown."""
+
+    sources: dict[str, _Source]
+    problems: list[Problem]
+    unrecognised: list[Path]
+
+
+def _find_sources(folder: Path, single_gpkg: Path | None) -> _Found:
+    """The file of each layer, matched by name in any case (``Villages.XLSX``).
+
+    Two files for one layer (``villages.xlsx`` and ``villages.csv``; a ``villages.kml`` beside a
+    ``villages.geojson``) are an error naming both and the one read. Files named by no layer,
+    road file or setting are returned as ``unrecognised``, for the fix of a missing layer.
+    """
     sources: dict[str, _Source] = {}
-    if single_gpkg is None:
-        for layer in LAYERS:
-            found = [folder / f"{layer}{s}" for s in LOCATION_SUFFIXES]
-            locations = next((p for p in found if p.is_file()), None)
-            for suffix in (*VECTOR_SUFFIXES, *TABLE_SUFFIXES):
-                candidate = folder / f"{layer}{suffix}"
-                if candidate.is_file():
-                    table = suffix in TABLE_SUFFIXES
-                    sources[layer] = _Source(
-                        layer, candidate, locations=locations if table else None
-                    )
-                    break
-            else:
-                if locations is not None:
-                    sources[layer] = _Source(layer, locations)
-        gpkgs = [
-            p
-            for p in sorted(folder.glob("*.gpkg"))
-            if p.stem not in LAYERS and p.name not in ROAD_FILES
-        ]
-    else:
-        gpkgs = [single_gpkg]
+    problems: list[Problem] = []
+    if single_gpkg is not None:
+        _gpkg_layers(single_gpkg, sources, problems, required=True)
+        return _Found(sources, problems, [])
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not _is_hidden(p))
+    rank = {s: i for i, s in enumerate((*VECTOR_SUFFIXES, *TABLE_SUFFIXES))}
+    known: set[Path] = set()
+    for layer in LAYERS:
+        named = {p: s for p in files if (s := _layer_suffix(p, layer)) is not None}
+        known |= set(named)
+        data = sorted((p for p, s in named.items() if s in rank), key=lambda p: rank[named[p]])
+        locations = [p for p, s in named.items() if s in LOCATION_SUFFIXES]
+        if data:
+            table = named[data[0]] in TABLE_SUFFIXES
+            joined = locations[0] if table and locations else None
+            source = _Source(layer, data[0], locations=joined)
+            others = data[1:] + (locations[1:] if table else locations)
+        elif locations:
+            source = _Source(layer, locations[0])
+            others = locations[1:]
+        else:
+            continue
+        sources[layer] = source
+        if others:
+            problems.append(_two_files(source, others))
+    gpkgs = [
+        p for p in files if p not in known and p.suffix.lower() == ".gpkg" and not _is_road_file(p)
+    ]
     for gpkg in gpkgs:
+        if _gpkg_layers(gpkg, sources, problems, required=False):
+            known.add(gpkg)
+    unrecognised = [
+        p
+        for p in files
+        if p not in known and not _is_road_file(p) and p.name.lower() not in _SETTINGS_FILES
+    ]
+    return _Found(sources, problems, unrecognised)
+
+
+def _is_hidden(path: Path) -> bool:
+    """A hidden file or an Excel/WPS lock file (``~$villages.xlsx``)."""
+    return path.name.startswith((".", "~$"))
+
+
+def _two_files(source: _Source, others: list[Path]) -> Problem:
+    first = others[0]
+    return source.coded(
+        "layer_two_files",
+        "",
+        "",
+        ", ".join(p.name for p in others),
+        layer=source.layer,
+        read=source.path.name,
+        others=", ".join(p.name for p in others),
+        renamed=f"{first.name[: -len(first.suffix)]}_old{first.suffix}",
+    )
+
+
+def _gpkg_layers(
+    gpkg: Path, sources: dict[str, _Source], problems: list[Problem], *, required: bool
+) -> bool:
+    """Add the layers of ``gpkg`` not found yet; whether it holds any layer of the contract.
+
+    A GeoPackage that cannot be opened is reported (an error when it was given as the area, or
+    when a required layer is found nowhere else; else a warning), GDAL's own warning logged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             names = [str(row[0]) for row in pyogrio.list_layers(gpkg)]
-        except Exception:
-            _logger.warning("Cannot list the layers of %s", gpkg)
-            continue
-        for layer in LAYERS:
-            if layer in names and layer not in sources:
+        except Exception as err:
+            names = None
+            _logger.debug("Cannot list the layers of %s: %s", gpkg, err)
+    for warning in caught:
+        _logger.debug("%s: %s", gpkg.name, warning.message)
+    if names is None:
+        problems.append(
+            coded_problem(
+                "gpkg_unreadable",
+                gpkg.name,
+                "",
+                "",
+                "",
+                "",
+                severity="error" if required else "warning",
+                file=gpkg.name,
+            )
+        )
+        return False
+    found = False
+    for layer in LAYERS:
+        if layer in names:
+            found = True
+            if layer not in sources:
                 sources[layer] = _Source(layer, gpkg, layer)
-    return sources
+    return found
 
 
 def find_roads(folder: Path) -> Path | None:
-    """The road file of a planning-area folder (see :data:`ROAD_FILES`), if any."""
+    """The road file of a planning-area folder (see :data:`ROAD_FILES`), if any.
+
+    Names are matched in any case (``Roads.OSM.PBF``); the first of :data:`ROAD_FILES` found wins.
+    """
+    files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
     for name in ROAD_FILES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+        if name in files:
+            return files[name]
     return None
 
 
@@ -269,14 +370,16 @@ def read_layers(
                 )
             )
 
-    sources = _find_sources(folder, single)
-    for layer in REQUIRED_LAYERS:
-        if layer not in sources:
-            problems.append(
-                coded_problem(
-                    "missing_layer", str(folder.name or folder), layer, "", "", "", layer=layer
-                )
-            )
+    found = _find_sources(folder, single)
+    sources = found.sources
+    missing = [layer for layer in REQUIRED_LAYERS if layer not in sources]
+    problems.extend(
+        dataclasses.replace(p, severity="error") if p.code == "gpkg_unreadable" and missing else p
+        for p in found.problems
+    )  # an unreadable GeoPackage may hold a missing layer
+    problems.extend(
+        _missing_layer(layer, str(folder.name or folder), found.unrecognised) for layer in missing
+    )
     raw: dict[str, gpd.GeoDataFrame] = {}
     headers: dict[str, list[str]] = {}
     files: dict[str, str] = {}
@@ -354,6 +457,34 @@ def read_layers(
         "columns_file": columns_path,
     }
     return checked_layers.layers, problems, info
+
+
+def _missing_layer(layer: str, folder: str, unrecognised: list[Path]) -> Problem:
+    """The missing ``layer``; the fix names the files of the folder that could hold it."""
+    polygons = "Point" not in GEOMETRY_TYPES[layer]
+    fitting = VECTOR_SUFFIXES + LOCATION_SUFFIXES + (() if polygons else TABLE_SUFFIXES)
+    others = [p for p in unrecognised if p.suffix.lower() in fitting]
+    if not others:
+        return coded_problem(
+            "missing_polygon_layer" if polygons else "missing_layer",
+            folder,
+            layer,
+            "",
+            "",
+            "",
+            layer=layer,
+        )
+    return coded_problem(
+        "missing_polygon_layer_unrecognised" if polygons else "missing_layer_unrecognised",
+        folder,
+        layer,
+        "",
+        "",
+        "",
+        layer=layer,
+        others=", ".join(p.name for p in others),
+        example=f"{layer}{others[0].suffix.lower()}",
+    )
 
 
 def _zero_bytes(source: _Source, problems: list[Problem]) -> bool:
