@@ -464,26 +464,25 @@ def _missing_layer(layer: str, folder: str, unrecognised: list[Path]) -> Problem
     polygons = "Point" not in GEOMETRY_TYPES[layer]
     fitting = VECTOR_SUFFIXES + LOCATION_SUFFIXES + (() if polygons else TABLE_SUFFIXES)
     others = [p for p in unrecognised if p.suffix.lower() in fitting]
-    if not others:
-        return coded_problem(
-            "missing_polygon_layer" if polygons else "missing_layer",
-            folder,
-            layer,
-            "",
-            "",
-            "",
-            layer=layer,
-        )
+    listed = (
+        {
+            "others": ", ".join(p.name for p in others),
+            "example": f"{layer}{others[0].suffix.lower()}",
+        }
+        if others
+        else {}
+    )
     return coded_problem(
-        "missing_polygon_layer_unrecognised" if polygons else "missing_layer_unrecognised",
+        ("missing_polygon_layer_unrecognised" if others else "missing_polygon_layer")
+        if polygons
+        else ("missing_layer_unrecognised" if others else "missing_layer"),
         folder,
         layer,
         "",
         "",
         "",
         layer=layer,
-        others=", ".join(p.name for p in others),
-        example=f"{layer}{others[0].suffix.lower()}",
+        **listed,
     )
 
 
