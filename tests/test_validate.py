@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import openpyxl
@@ -254,6 +255,125 @@ def test_a_gap_around_an_island_township_is_a_sliver_not_an_enclave(tmp_path: Pa
     lon, lat = (float(x) for x in gap.value.split(","))
     assert not Polygon(island).contains(gpd.points_from_xy([lon], [lat])[0])
     assert Polygon(hole).contains(gpd.points_from_xy([lon], [lat])[0])
+
+
+# a strip 0.0005 degrees (about 41 m) wide, 42.30-42.35 N, along T1 and T2's shared edge at
+# 86.5 E, open to the county's north edge: cut from T2 (between two townships, a gap) or from
+# inside T2 at 86.55 E (a bay of one township's coast, no gap); both narrower than the sliver
+# width, so both are filled by the closing of the townships' union
+_STRIP = 0.0005
+
+
+def test_a_gap_open_to_the_county_edge_is_a_sliver(tmp_path: Path) -> None:
+    from pyproj import Geod
+    from shapely import Polygon
+
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    east = 86.5 + _STRIP
+    _townships_with(folder, [
+        (86.5, 42.25), (86.6, 42.25), (86.6, 42.35), (east, 42.35), (east, 42.30), (86.5, 42.30),
+    ])  # fmt: skip
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_gap", "warning", "T1")]
+    gap = next(p for p in problems if p.code == "township_gap")
+    assert "and T2, in no township" in gap.message  # the two townships, no third
+    geod = Geod(ellps="WGS84")
+    strip = Polygon([(86.5, 42.30), (east, 42.30), (east, 42.35), (86.5, 42.35)])
+    ha = float(gap.message.split("gap of ")[1].split(" ha")[0])
+    assert ha == pytest.approx(abs(geod.geometry_area_perimeter(strip)[0]) / 10_000, rel=0.02)
+    _, _, across = geod.inv(86.5, 42.325, east, 42.325)  # about 41 m
+    width = float(gap.message.split("about ")[1].split(" m wide")[0])
+    assert width == pytest.approx(across, abs=2)
+    lon, lat = (float(x) for x in gap.value.split(","))
+    assert strip.contains(gpd.points_from_xy([lon], [lat])[0])
+    zh = problem_text(gap, "zh")[0]
+    assert "T2" in zh and f"{width:.0f} 米宽" in zh
+
+
+def _write_townships(folder: Path, geoms: dict[str, Any]) -> None:
+    """Rewrite the tiny folder's townships as ``geoms`` (id: polygon, longitude/latitude)."""
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path).iloc[[0] * len(geoms)].reset_index(drop=True)
+    towns["id"], towns["name"], towns["geometry"] = list(geoms), list(geoms), list(geoms.values())
+    towns.to_file(path, driver="GeoJSON")
+
+
+def test_a_bay_of_one_townships_coast_is_no_gap(tmp_path: Path) -> None:
+    """Inlets the closing fills that are no gap: bordered by one township, or mostly open."""
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "good" / "tiny", folder)
+    t1, t2 = box(86.4, 42.25, 86.5, 42.35), box(86.5, 42.25, 86.6, 42.35)
+    bay = box(86.55, 42.30, 86.55 + _STRIP, 42.35)  # the strip's size, inside T2
+    _write_townships(folder, {"T1": t1, "T2": t2.difference(bay)})
+    assert _edges(validate_folder(folder)) == []
+    # a township of 333 m of coast at the bay's mouth (T3): the bay is still T2's, not a gap
+    t3 = box(86.55 + _STRIP, 42.347, 86.56, 42.35)
+    _write_townships(folder, {"T1": t1, "T2": t2.difference(bay).difference(t3), "T3": t3})
+    assert _edges(validate_folder(folder)) == []
+    # a right-angled bend of the county edge where T1 and T2 meet: the closing fills about
+    # 0.2 ha there, open along a quarter circle (its mouth): no gap
+    _write_townships(folder, {"T1": t1, "T2": box(86.5, 42.25, 86.6, 42.30)})
+    assert _edges(validate_folder(folder)) == []
+    # control: the bay where T2's edge with T3 meets the county edge, T3 cut back by the bay:
+    # a gap between T2 and T3, told from the bay only by who borders it
+    corner = box(86.55, 42.30, 86.6, 42.35)
+    _write_townships(folder, {"T1": t1, "T2": t2.difference(corner), "T3": corner.difference(bay)})
+    assert _edges(validate_folder(folder)) == [("township_gap", "warning", "T2")]
+
+
+def _jittered(geom: Any, shift: dict[tuple[float, float], Any], rng: Any) -> Any:
+    """``geom`` with a vertex every 200 m, each moved 1-5 m (the same vertex the same way)."""
+    import numpy as np
+    import shapely
+
+    def ring(coords: Any) -> Any:
+        out = []
+        for x, y in np.asarray(coords)[:-1]:
+            key = (round(x, 2), round(y, 2))
+            if key not in shift:
+                angle, d = rng.uniform(0, 2 * np.pi), rng.uniform(1, 5)
+                shift[key] = (d * np.cos(angle), d * np.sin(angle))
+            out.append((x + shift[key][0], y + shift[key][1]))
+        return [*out, out[0]]
+
+    geom = shapely.segmentize(geom, 200.0)
+    return shapely.Polygon(ring(geom.exterior.coords), [ring(r.coords) for r in geom.interiors])
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(not (REPO / "data" / "demo").is_dir(), reason="no source checkout")
+def test_digitising_noise_on_the_demo_townships_is_no_gap(tmp_path: Path) -> None:
+    """The demo's townships with every vertex moved 1-5 m: no gap, until a real one is cut.
+
+    Shared edges stay shared (digitised once, as topology-aware GIS does); the county's edge
+    and the ends of shared edges at it get 1-5 m wiggles every 200 m, which the closing fills.
+    """
+    import numpy as np
+
+    folder = tmp_path / "demo"
+    shutil.copytree(REPO / "data" / "demo", folder)
+    assert _edges(validate_folder(folder)) == []  # the demo: no warning
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    metric = towns.to_crs(32645)  # UTM 45 N
+    shift: dict[tuple[float, float], Any] = {}
+    rng = np.random.default_rng(2014)
+    noisy = metric.assign(geometry=[_jittered(g, shift, rng) for g in metric.geometry])
+    noisy.to_crs(4326).to_file(path, driver="GeoJSON")
+    assert _edges(validate_folder(folder)) == []
+    # control: T03 cut back 40 m from T04 (the audit's strip, open to the county's edge)
+    t03, t04 = (noisy.index[noisy["id"] == t][0] for t in ("T03", "T04"))
+    cut = noisy.geometry[t03].difference(noisy.geometry[t04].buffer(40.0))
+    noisy.loc[t03, "geometry"] = cut
+    noisy.to_crs(4326).to_file(path, driver="GeoJSON")
+    problems = validate_folder(folder)
+    assert _edges(problems) == [("township_gap", "warning", "T03")]
+    gap = next(p for p in problems if p.code == "township_gap")
+    assert "between this township and T04, in no township" in gap.message
+    assert 35 <= float(gap.message.split("about ")[1].split(" m wide")[0]) <= 45
 
 
 def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -> None:

@@ -705,6 +705,20 @@ _GAP_WIDTH_M = 200.0
 area in no township (an enclave, such as a farm or corps land), noted."""
 
 
+_TOUCH_M = 1.0
+"""Townships this close to a gap (metres) border it."""
+
+_INLET_BORDERED = 0.9
+"""Share of an inlet's outline that runs along townships (the rest is its mouth on the outside)
+for it to be a gap: a strip between two townships is bordered all but its mouth (about 1), the
+filling of a right-angled bend of the county's edge only 0.56 (two sides of the closing radius
+and a quarter circle), a V-shaped notch of the edge wider than 13 degrees less than 0.9."""
+
+_INLET_SIDES = 0.25
+"""Share of an inlet's outline along townships other than the one it borders most: a gap lies
+between townships (about half each), a bay of one township's coast has none."""
+
+
 def _mean_width_m(area: float, perimeter: float) -> float:
     """Mean width of a thin strip: its area over half its perimeter."""
     return 2.0 * area / perimeter if perimeter > 0 else 0.0
@@ -716,9 +730,10 @@ def _check_township_edges(
     """Warn of townships that overlap, and of gaps they enclose, from 0.1 ha up.
 
     Gaps are the holes of the townships' union less the townships inside them (a gap around a
-    township leaves it an island in a hole; a gap open to the county's edge cannot be told from
-    the edge). Each is reported once, on the first township touching it, naming the others
-    and a spot inside it (longitude, latitude).
+    township leaves it an island in a hole) and the inlets of the union's outline between two
+    townships, narrower than the sliver width (a gap open to the county's edge: :func:`_inlets`).
+    Each is reported once, on the first township touching it, naming the others and a spot
+    inside it (longitude, latitude).
     """
     col = _Collector(file, "townships")
     ids = [str(i) for i in townships.index]
@@ -750,12 +765,15 @@ def _check_township_edges(
         for ring in poly.interiors
     ]
     holes = [h for h in holes if h.area >= _SLIVER_M2]
-    spots = gpd.GeoSeries([h.representative_point() for h in holes], crs=townships.crs)
-    lonlat = spots.to_crs("EPSG:4326") if holes else spots
-    for hole, spot in zip(holes, lonlat, strict=True):
-        near = [ids[k] for k in tree.query(hole, predicate="dwithin", distance=1.0)]
-        near = sorted(near, key=ids.index) or ids[:1]
-        width = _mean_width_m(hole.area, hole.length)
+    gaps = [
+        (hole, sorted((ids[k] for k in tree.query(hole, predicate="dwithin", distance=_TOUCH_M)),
+                      key=ids.index) or ids[:1])
+        for hole in holes
+    ] + _inlets(geoms, ids, boundary)  # fmt: skip
+    spots = gpd.GeoSeries([g.representative_point() for g, _ in gaps], crs=townships.crs)
+    lonlat = spots.to_crs("EPSG:4326") if gaps else spots
+    for (gap, near), spot in zip(gaps, lonlat, strict=True):
+        width = _mean_width_m(gap.area, gap.length)
         thin = width <= _GAP_WIDTH_M
         col.coded(
             "township_hole" if len(near) == 1 else "township_gap" if thin else "township_enclave",
@@ -764,12 +782,59 @@ def _check_township_edges(
             f"{spot.x:.5f}, {spot.y:.5f}",
             severity="warning" if thin else "note",
             others=", ".join(near[1:]) or "-",
-            ha=f"{hole.area / 10_000:.1f}",
+            ha=f"{gap.area / 10_000:.1f}",
             width_m=f"{width:.0f}",
             lon=f"{spot.x:.5f}",
             lat=f"{spot.y:.5f}",
         )
     problems.extend(col.problems)
+
+
+def _inlets(geoms: np.ndarray, ids: list[str], boundary: Any) -> list[tuple[Any, list[str]]]:
+    """Gaps between townships open to the county's edge, from 0.1 ha up, with their townships.
+
+    The union of townships closed by half the sliver width (grown, then shrunk, by
+    ``_GAP_WIDTH_M / 2``) fills every inlet of its outline narrower than ``_GAP_WIDTH_M``; less
+    the union (holes filled: those are the enclosed gaps), what is left are the inlets. An
+    inlet is a gap when its outline runs along townships for most of its length (the rest is
+    its mouth: :data:`_INLET_BORDERED`) and along two townships or more (:data:`_INLET_SIDES`),
+    so a bay of one township's coast, or the filling of a bend of the county's edge, is none.
+    The townships named border it for more than twice its width (more than its end, which is
+    about as long as it is wide, or a corner).
+    """
+    radius = _GAP_WIDTH_M / 2.0
+    filled = shapely.union_all(
+        [shapely.Polygon(p.exterior) for p in shapely.get_parts(boundary)
+         if isinstance(p, shapely.Polygon)]
+    )  # fmt: skip
+    closed = shapely.buffer(shapely.buffer(boundary, radius), -radius)
+    tree = shapely.STRtree(geoms)
+    edge = shapely.boundary(boundary)
+    found = []
+    for inlet in shapely.get_parts(shapely.difference(closed, filled)):
+        if inlet.area < _SLIVER_M2:
+            continue
+        near = tree.query(inlet, predicate="dwithin", distance=_TOUCH_M)
+        if len(near) < 2:
+            continue  # a bay of one township's coast (most of them)
+        length = float(inlet.length)
+        rim = shapely.buffer(inlet.boundary, _TOUCH_M)
+        box = rim.bounds
+        along = {
+            ids[k]: float(
+                shapely.intersection(shapely.clip_by_rect(geoms[k].boundary, *box), rim).length
+            )
+            for k in near
+        }
+        bordered = float(shapely.intersection(shapely.clip_by_rect(edge, *box), rim).length)
+        others = sum(along.values()) - max(along.values())
+        if bordered < _INLET_BORDERED * length or others < _INLET_SIDES * length:
+            continue
+        width = _mean_width_m(float(inlet.area), length)
+        named = sorted((i for i, a in along.items() if a > 2.0 * width), key=ids.index)
+        if len(named) >= 2:
+            found.append((inlet, named))
+    return found
 
 
 def _check_townships_named(
