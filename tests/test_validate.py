@@ -564,3 +564,52 @@ def test_township_codes_that_lost_their_leading_zeros_name_their_township(tmp_pa
     assert note.file == "villages.csv" and "1 → 01, 2 → 02" in note.message
     villages = read_planning_area(folder).villages
     assert villages.loc["V1", "township"] == "01" and villages.loc["V4", "township"] == "02"
+
+
+@pytest.mark.skipif(not (REPO / "data" / "demo").is_dir(), reason="no source checkout")
+def test_boundaries_drawn_apart_are_one_note_per_pair_of_townships(tmp_path: Path) -> None:
+    """Each demo township digitised on its own (its vertices moved 1-5 m, independently of its
+    neighbours'): the slivers along each shared boundary are one note per pair of townships,
+    not a warning each; a real 25 m overlap drawn on top is still a warning."""
+    import numpy as np
+    import shapely
+
+    folder = tmp_path / "demo"
+    shutil.copytree(REPO / "data" / "demo", folder)
+    path = folder / "townships.geojson"
+    towns = gpd.read_file(path)
+    metric = towns.to_crs(32645)
+    rng = np.random.default_rng(27)
+    noisy = metric.assign(geometry=[_jittered(g, {}, rng) for g in metric.geometry])
+    noisy.to_crs(4326).to_file(path, driver="GeoJSON")
+    problems = validate_folder(folder)
+    assert _edges(problems) == []  # no sliver warned about one by one
+    notes = [p for p in problems if p.code == "township_edge_noise"]
+    # oracle: the townships of each note meet one another (as drawn before the noise; three
+    # at a corner where three boundaries meet); most pairs sharing a boundary have a note
+    geoms = dict(zip(metric["id"], metric.geometry, strict=True))
+    groups = [(p.row_id, *p.value.removeprefix("along ").split(", ")) for p in notes]
+    assert groups and all(geoms[a].distance(geoms[b]) < 1 for g in groups for a in g for b in g)
+    ids = list(geoms)
+    sharing = {
+        (a, b)
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if shapely.length(shapely.intersection(geoms[a].boundary, geoms[b].boundary)) > 1000
+    }
+    noted = {(g[0], b) for g in groups for b in g[1:]}
+    assert len(noted & sharing) >= len(sharing) // 2
+    assert all(p.severity == "note" for p in notes)
+    for p in notes:
+        widest = float(p.message.split("the widest about ")[1].split(" m")[0])
+        assert widest <= 10
+    zh = problem_text(notes[0], "zh")
+    assert "分别描绘" in zh[0] and "10 米" in zh[1]
+    # control: T03 pushed 25 m into T04 along their boundary: a warning again
+    t03, t04 = (noisy.index[noisy["id"] == t][0] for t in ("T03", "T04"))
+    grown = noisy.geometry[t03].union(
+        noisy.geometry[t04].intersection(noisy.geometry[t03].buffer(25))
+    )
+    noisy.loc[t03, "geometry"] = grown
+    noisy.to_crs(4326).to_file(path, driver="GeoJSON")
+    assert ("township_overlap", "warning", "T03") in _edges(validate_folder(folder))

@@ -291,6 +291,22 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "无需处理;如需保留前导零,请在 Excel 中把该列设为文本格式。",
         ),
     },
+    "township_edge_noise": {
+        "en": (
+            "Along the boundary of this township and {others}: {overlaps} overlap(s) and "
+            "{gaps} gap(s), each under {noise_m} m wide ({ha} ha in all, the widest about "
+            "{width_m} m): the two boundaries were drawn apart, not from one shared line.",
+            "Nothing to fix for the plan: villages keep the township their column names. To "
+            "clean the map, snap the boundaries in GIS (QGIS: Snap geometries to layer, "
+            "tolerance {noise_m} m).",
+        ),
+        "zh": (
+            "本乡镇与 {others} 的边界上有 {overlaps} 处重叠、{gaps} 处缝隙,每处均不足 {noise_m} 米宽"
+            "(共 {ha} 公顷,最宽约 {width_m} 米):两条边界是分别描绘的,而非同一条共用边界线。",
+            "规划无需修改:村庄仍按其乡镇一栏归属。如需整理地图,请在 GIS 中对齐边界(QGIS:"
+            "“捕捉几何到图层”,容差 {noise_m} 米)。",
+        ),
+    },
     "township_hole": {
         "en": (
             "A hole of {ha} ha (about {width_m} m wide) inside this township lies in no "

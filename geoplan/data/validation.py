@@ -705,6 +705,11 @@ _GAP_WIDTH_M = 200.0
 area in no township (an enclave, such as a farm or corps land), noted."""
 
 
+_NOISE_WIDTH_M = 10.0
+"""An overlap or gap between two townships up to this mean width is the noise of two boundaries
+drawn apart (each township digitised on its own, 1-5 m off the other at 1:10,000): one note per
+pair of townships sums them, instead of a warning for every sliver along their boundary."""
+
 _TOUCH_M = 1.0
 """Townships this close to a gap (metres) border it."""
 
@@ -733,12 +738,15 @@ def _check_township_edges(
     township leaves it an island in a hole) and the inlets of the union's outline between two
     townships, narrower than the sliver width (a gap open to the county's edge: :func:`_inlets`).
     Each is reported once, on the first township touching it, naming the others and a spot
-    inside it (longitude, latitude).
+    inside it (longitude, latitude). Overlaps and gaps between townships no wider than
+    ``_NOISE_WIDTH_M`` (boundaries drawn apart) are one note per pair of townships
+    (``township_edge_noise``) instead.
     """
     col = _Collector(file, "townships")
     ids = [str(i) for i in townships.index]
     geoms = townships.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
+    noise: dict[tuple[str, ...], list[tuple[str, float, float]]] = {}  # (kind, area, width)
     left, right = tree.query(geoms, predicate="intersects")
     for a, b in zip(left[left < right], right[left < right], strict=True):
         # only the polygonal parts: a shared edge (a line) is no overlap and no width
@@ -747,17 +755,22 @@ def _check_township_edges(
              if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
         )  # fmt: skip
         area = float(shapely.area(part))
-        if area >= _SLIVER_M2:
-            col.coded(
-                "township_overlap",
-                ids[a],
-                "geometry",
-                f"overlaps {ids[b]}",
-                severity="warning",
-                other=ids[b],
-                ha=f"{area / 10_000:.1f}",
-                width_m=f"{_mean_width_m(area, float(shapely.length(part))):.0f}",
-            )
+        width = _mean_width_m(area, float(shapely.length(part)))
+        if area < _SLIVER_M2:
+            continue
+        if width <= _NOISE_WIDTH_M:
+            noise.setdefault((ids[a], ids[b]), []).append(("overlap", area, width))
+            continue
+        col.coded(
+            "township_overlap",
+            ids[a],
+            "geometry",
+            f"overlaps {ids[b]}",
+            severity="warning",
+            other=ids[b],
+            ha=f"{area / 10_000:.1f}",
+            width_m=f"{width:.0f}",
+        )
     holes = [  # a ring less the townships inside it: a gap around an island township
         shapely.Polygon(ring).difference(boundary)
         for poly in shapely.get_parts(boundary)
@@ -774,6 +787,9 @@ def _check_township_edges(
     lonlat = spots.to_crs("EPSG:4326") if gaps else spots
     for (gap, near), spot in zip(gaps, lonlat, strict=True):
         width = _mean_width_m(gap.area, gap.length)
+        if len(near) > 1 and width <= _NOISE_WIDTH_M:
+            noise.setdefault(tuple(near), []).append(("gap", gap.area, width))
+            continue
         thin = width <= _GAP_WIDTH_M
         col.coded(
             "township_hole" if len(near) == 1 else "township_gap" if thin else "township_enclave",
@@ -786,6 +802,20 @@ def _check_township_edges(
             width_m=f"{width:.0f}",
             lon=f"{spot.x:.5f}",
             lat=f"{spot.y:.5f}",
+        )
+    for near, slivers in sorted(noise.items(), key=lambda kv: [ids.index(i) for i in kv[0]]):
+        col.coded(
+            "township_edge_noise",
+            near[0],
+            "geometry",
+            f"along {', '.join(near[1:])}",
+            severity="note",
+            others=", ".join(near[1:]),
+            overlaps=str(sum(kind == "overlap" for kind, _, _ in slivers)),
+            gaps=str(sum(kind == "gap" for kind, _, _ in slivers)),
+            noise_m=f"{_NOISE_WIDTH_M:.0f}",
+            ha=f"{sum(area for _, area, _ in slivers) / 10_000:.1f}",
+            width_m=f"{max(width for _, _, width in slivers):.0f}",
         )
     problems.extend(col.problems)
 
