@@ -301,8 +301,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "tolerance {noise_m} m).",
         ),
         "zh": (
-            "本乡镇与 {others} 的边界上有 {overlaps} 处重叠、{gaps} 处缝隙,每处均不足 {noise_m} 米宽"
-            "(共 {ha} 公顷,最宽约 {width_m} 米):两条边界是分别描绘的,而非同一条共用边界线。",
+            "本乡镇与 {others} 的边界上有 {overlaps} 处重叠、{gaps} 处缝隙,每处均不足 "
+            "{noise_m} 米宽(共 {ha} 公顷,最宽约 {width_m} 米):两条边界是分别描绘的,而非同一条"
+            "共用边界线。",
             "规划无需修改:村庄仍按其乡镇一栏归属。如需整理地图,请在 GIS 中对齐边界(QGIS:"
             "“捕捉几何到图层”,容差 {noise_m} 米)。",
         ),
