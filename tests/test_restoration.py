@@ -12,6 +12,7 @@ import pytest
 from geoplan.errors import InfeasibleError
 from geoplan.models.phasing import phase_sites, pupil_years_served
 from geoplan.plan.closures import plan_closures
+from geoplan.plan.evaluate import assign_pupils
 from geoplan.plan.restoration import (
     SCORECARD_HEADERS,
     SCORECARD_NOTES,
@@ -332,6 +333,12 @@ def test_scorecard_by_hand(tmp_path) -> None:
     assert card.loc["s1", "teachers_needed"] == 2
     assert card.loc["s1", "cost_per_pupil_served_yuan"] == pytest.approx(25_000)
     assert card.loc["s1", "nearest_open_school"] == "C"
+    # journeys of the 18 who would go to s1: today (12 x 50 + 6 x 20) / 18 = 40, the boarders'
+    # included; to s1 (12 x 10 + 6 x 15) / 18 = 11.67. No trip mode given: weekly trips blank.
+    assert card.loc["s1", "journey_today_min"] == pytest.approx(40.0)
+    assert card.loc["s1", "site_journey_min"] == pytest.approx(210 / 18)
+    assert np.isnan(card.loc["s1", "weekly_trip_today_min"])
+    assert np.isnan(card.loc["s1", "weekly_trip_minutes_saved_per_week"])
     # s2: 23 pupils brought within, ranks first.
     assert card.loc["s2", "young_brought_within"] == 23
     assert card.loc["s2", "rank"] == 1
@@ -360,9 +367,11 @@ def test_scorecard_csv_writes_counts_and_yuan_whole_and_minutes_to_two_decimals(
     assert s1[heading["restore_cost_yuan"]] == "300000"
     assert s1[heading["cost_per_pupil_served_yuan"]] == "25000"
     assert s2[heading["cost_per_pupil_served_yuan"]] == "26087"  # 600,000 / 23 = 26,086.96
-    assert s1[heading["nearest_open_min"]] == "20.33"
+    assert s1[heading["journey_today_min"]] == "40.11"  # (12 x 50 + 6 x 20 1/3) / 18
     assert s1[heading["pupil_minutes_saved_per_day"]] == "64"  # 2 x 6 x (20 1/3 - 15)
-    assert s2[heading["nearest_open_min"]] == ""  # no day pupil reaches an open school
+    assert s2[heading["journey_today_min"]] == "90.65"  # (20 x 90 + 3 x 95) / 23: boarders'
+    assert s2[heading["pupil_minutes_saved_per_day"]] == "0"  # all of s2's pupils board
+    assert s2[heading["weekly_trip_today_min"]] == ""  # no trip mode given
 
 
 @pytest.mark.parametrize(
@@ -385,15 +394,102 @@ def test_scorecard_workbook_explains_its_columns(
     rows = [tuple(c.value for c in row) for row in book["columns"].iter_rows()]
     assert rows[0] == (("Column", "Meaning") if lang == "en" else ("列", "含义"))
     meaning = dict(rows[1:])
-    assert len(meaning) == len(rows) - 1 == len(SCORECARD_NOTES)
-    for column in ("rank", "young_brought_within", "pupil_minutes_saved_per_day",
-                   "could_stop_boarding", "nearest_open_min"):  # fmt: skip
+    assert len(meaning) == len(rows) - 1 == len(SCORECARD_NOTES) == len(SCORECARD_HEADERS)
+    assert list(card.columns) == list(SCORECARD_HEADERS)
+    for column in card.columns:  # every column of the data sheet has its note
         header = SCORECARD_HEADERS[column][which]
         assert header in data_headers  # the note names the header the data sheet shows
         assert meaning[header] == SCORECARD_NOTES[column][which]
-        assert len(str(meaning[header]).strip()) > 20
+        assert len(str(meaning[header]).strip()) > 10
     assert SCORECARD_HEADERS["pupil_minutes_saved_per_day"][which] == saved_header
     book.close()
+
+
+def _boarding_case():
+    """:func:`_plan_case` with a primary school D without beds and two more villages of t2.
+
+    v5 (9 pupils) is 40 min from D and 60 from C: beyond the limit of both, it boards at C, the
+    nearest school with beds, although D is nearer. v6 (4 pupils) cannot walk to C and is 45 min
+    from D: unserved. Both are within 30 min of s2 (20 and 29 min). The boarders' trip mode
+    (bus) takes a third of the walk, except v5 -> C 20 min and v6 -> D 15 min.
+    """
+    villages, minutes, schools, sites = _plan_case()
+    more = pd.DataFrame(
+        {
+            "township": ["t2", "t2"],
+            "pupils_g1_3": [9, 4],
+            "pupils_g4_6": [0, 0],
+            "pupils_g7_9": [0, 0],
+        },
+        index=pd.Index(["v5", "v6"], name="id"),
+    )
+    villages = pd.concat([villages, more])
+    schools = pd.concat(
+        [
+            schools,
+            pd.DataFrame(
+                {"kind": ["primary"], "township": ["t2"], "status": ["open"], "boarding_beds": [0]},
+                index=pd.Index(["D"], name="id"),
+            ),
+        ]
+    )
+    walk = pd.concat(
+        [
+            minutes["g1_3"],
+            pd.DataFrame(
+                [[60.0, 80.0, 20.0], [np.nan, np.nan, 29.0]],
+                index=more.index,
+                columns=["C", "s1", "s2"],
+            ),
+        ]
+    )
+    walk["D"] = [100.0, 100.0, 100.0, 100.0, 40.0, 45.0]
+    bus = walk[["C", "D"]] / 3
+    bus.loc["v5", "C"] = 20.0
+    bus.loc["v6", "D"] = 15.0
+    minutes = {"g1_3": walk, "g4_6": walk[["C", "D"]], "g7_9": bus}
+    return villages, minutes, schools, sites, bus
+
+
+def test_scorecard_by_hand_with_boarding_and_unserved_villages() -> None:
+    """Today's journey, the weekly trip, the journey to the site and the trips saved, by hand,
+    and who boards today as :func:`assign_pupils` says (an independent path to the same rule)."""
+    villages, minutes, schools, sites, bus = _boarding_case()
+    card = score_sites(villages["pupils_g1_3"], minutes["g1_3"], schools, sites, trip_minutes=bus)
+    s2 = card.loc["s2"]
+    # v3 (20), v4 (3), v5 (9), v6 (4) go to s2; none is within 30 min of an open school today.
+    assert s2["young_brought_within"] == 36
+    assert s2["enrolment"] == 36
+    # v3, v4 board at C; v5 boards at C too (D, nearer, has no beds); v6 is unserved.
+    assert s2["could_stop_boarding"] == 20 + 3 + 9
+    # the nearest open school: C for 23 pupils (v3, v4), D for 13 (v5, v6)
+    assert s2["nearest_open_school"] == "C"
+    # journey today to the nearest open school by the grades 1-3 walk, all four villages:
+    assert s2["journey_today_min"] == pytest.approx((20 * 90 + 3 * 95 + 9 * 40 + 4 * 45) / 36)
+    assert s2["site_journey_min"] == pytest.approx((20 * 25 + 3 * 28 + 9 * 20 + 4 * 29) / 36)
+    # weekly trips of the 32 boarders to C by bus: v3 30, v4 95 / 3, v5 20 (v6 makes none)
+    trips = 20 * 30 + 3 * 95 / 3 + 9 * 20
+    assert s2["weekly_trip_today_min"] == pytest.approx(trips / 32)
+    assert s2["weekly_trip_minutes_saved_per_week"] == pytest.approx(2 * trips)
+    assert s2["pupil_minutes_saved_per_day"] == 0  # no day pupil among them
+    s1 = card.loc["s1"]
+    assert s1["could_stop_boarding"] == 12  # v1 boards at C, 50 / 3 min by bus
+    assert s1["weekly_trip_today_min"] == pytest.approx(50 / 3)
+    assert s1["weekly_trip_minutes_saved_per_week"] == pytest.approx(2 * 12 * 50 / 3)
+    assert s1["pupil_minutes_saved_per_day"] == 2 * 6 * 5  # v2's day pupils, 5 min nearer
+
+    # the oracle: today's assignment, for the pupils each site brings within the limit
+    today = assign_pupils(villages, minutes, schools, trip_minutes=bus).xs("g1_3", level="band")
+    walk = minutes["g1_3"]
+    for sid in ("s1", "s2"):
+        near = (walk[sid] <= 30) & ~(walk[["C", "D"]] <= 30).any(axis=1)
+        rows = today[near.reindex(today.index).to_numpy()]
+        board = rows[rows["status"] == "boards"]
+        assert card.loc[sid, "young_brought_within"] == rows["pupils"].sum()
+        assert card.loc[sid, "could_stop_boarding"] == board["pupils"].sum()
+        assert card.loc[sid, "weekly_trip_minutes_saved_per_week"] == pytest.approx(
+            2 * (board["pupils"] * board["weekly_trip_min"]).sum()
+        )
 
 
 def test_plan_restoration_end_to_end() -> None:

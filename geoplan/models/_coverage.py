@@ -33,7 +33,9 @@ class _Cover:
     pupils: np.ndarray  # villages × years
     base_min: np.ndarray  # villages: nearest open grades 1-3 school (inf: none)
     base_school: np.ndarray  # villages: its id (None: none)
-    base_boards: np.ndarray  # villages: boards today
+    open_ids: list[str]  # the open schools teaching grades 1-3
+    open_min: np.ndarray  # villages × open_ids (inf: unreachable)
+    open_beds: np.ndarray  # open_ids: boarding beds
     site_min: np.ndarray  # villages × sites
     cover: np.ndarray  # villages × sites: brought within the limit
     switch: np.ndarray  # villages × sites: would switch to the site
@@ -106,11 +108,9 @@ def _prepare(
         arg, base_min = nearest_open(base, np.ones(base.shape[1], dtype=bool))
         base_school = np.asarray(open_ids, dtype=object)[arg]
         base_school[~np.isfinite(base_min)] = None
-        base_beds = beds[arg]
     else:
         base_min = np.full(len(young), np.inf)
         base_school = np.full(len(young), None, dtype=object)
-        base_beds = np.zeros(len(young))
     limit = rules.day_limit_min[YOUNG]
     site_min = id_matrix(minutes.reindex(index=young.index, columns=sites.index)).values
     base_within = within(base_min[:, None], limit)[:, 0]
@@ -130,7 +130,9 @@ def _prepare(
         pupils=pupils,
         base_min=base_min,
         base_school=base_school,
-        base_boards=~base_within & np.isfinite(base_min) & (base_beds > 0),
+        open_ids=[str(s) for s in open_ids],
+        open_min=np.where(np.isfinite(base), base, np.inf),
+        open_beds=beds,
         site_min=site_min,
         cover=cover,
         switch=switch,

@@ -10,7 +10,6 @@ closure names are re-exported here (``geoplan.restoration.phase_sites`` keeps wo
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,13 @@ from geoplan.models._coverage import YOUNG, _Cover, _enrolment, _prepare
 from geoplan.models.phasing import Phasing, phase_sites
 from geoplan.models.siting import SitingResult
 from geoplan.plan.closures import Closures, plan_closures
-from geoplan.plan.evaluate import assign_pupils, township_indicators, unserved_villages
+from geoplan.plan.evaluate import (
+    _choose_schools,
+    _trips,
+    assign_pupils,
+    township_indicators,
+    unserved_villages,
+)
 from geoplan.rules import PlanningRules
 from geoplan.workbooks import Sheet, write_workbook
 
@@ -54,11 +59,25 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
         "Grades 1-3 pupils brought within the day limit",
         "新进入限时的1-3年级学生",
     ),
+    "could_stop_boarding": ("Pupils who could stop boarding", "可不再寄宿的学生"),
+    "nearest_open_school": ("Nearest open school", "最近的开办学校"),
+    "journey_today_min": (
+        "Journey today to the nearest open grades 1-3 school, one way (min)",
+        "现到最近开办1-3年级学校单程(分钟)",
+    ),
+    "weekly_trip_today_min": (
+        "Boarders' weekly trip home today, one way (min)",
+        "寄宿生现每周回家单程(分钟)",
+    ),
+    "site_journey_min": ("Journey to the site, one way (min)", "到本教学点单程(分钟)"),
     "pupil_minutes_saved_per_day": (
         "Day pupils' minutes saved per school day (both ways)",
         "走读生每天节省的往返分钟",
     ),
-    "could_stop_boarding": ("Pupils who could stop boarding", "可不再寄宿的学生"),
+    "weekly_trip_minutes_saved_per_week": (
+        "Boarders' weekly-trip minutes saved per week (both ways)",
+        "寄宿生每周节省的往返回家分钟",
+    ),
     "enrolment": ("Projected enrolment, first year", "预计在校生(首年)"),
     "enrolment_last_year": ("Projected enrolment, last year", "预计在校生(末年)"),
     "classes_needed": ("Classes needed (multi-grade)", "所需班数(复式)"),
@@ -71,16 +90,17 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
         "Restoration cost per pupil brought within (yuan)",
         "每名受益学生恢复费用(元)",
     ),
-    "nearest_open_school": ("Nearest open school", "最近的开办学校"),
-    "nearest_open_min": (
-        "Daily journey today to the nearest open school, day pupils (min)",
-        "走读生现到最近开办学校时间(分钟)",
-    ),
     "decision": ("Decision", "决定"),
 }
-"""Readable headers (English, Chinese) of the scorecard columns, in export order."""
+"""Readable headers (English, Chinese) of the scorecard columns, in export order: the site, what
+its pupils face today, then what restoring it changes, then its size and costs."""
 
 SCORECARD_NOTES: dict[str, tuple[str, str]] = {
+    "name": ("The former teaching point's name (sites layer).", "原教学点名称（sites图层）。"),
+    "township": (
+        "The township the site is in (sites layer township).",
+        "本教学点所在的乡镇（sites图层township）。",
+    ),
     "rank": (
         "1 is the best site to restore on its own. Sites whose decision is 'never' come last, "
         "then sites that would not reach their minimum enrolment; the others are ordered by "
@@ -94,43 +114,135 @@ SCORECARD_NOTES: dict[str, tuple[str, str]] = {
         "Number of grades 1-3 pupils (first plan year) who today have no open school teaching "
         "grades 1-3 within the day limit (a one-way journey of at most 30 minutes, unless the "
         "scenario sets another limit), and for whom this site would be within it. Today they "
-        "board, or are unserved (their nearest school has no beds, or none can be reached).",
+        "board, or are unserved (no open school with boarding beds can be reached).",
         "首个规划年度的1-3年级学生中，现在走读时限（单程，默认30分钟，情景可另设）内没有开办的"
-        "1-3年级学校、而到本教学点在时限内的学生人数。他们现在寄宿，或未覆盖（最近学校无床位，"
-        "或无可达学校）。",
+        "1-3年级学校、而到本教学点在时限内的学生人数。他们现在寄宿，或未覆盖（到不了任何有寄宿"
+        "床位的开办学校）。",
+    ),
+    "could_stop_boarding": (
+        "Of the grades 1-3 pupils brought within the day limit, the number who board today: "
+        "beyond the day limit of every open school teaching grades 1-3, they live at the nearest "
+        "one with boarding beds and go home once a week. With this site they could go to school "
+        "daily. The others brought within are unserved today (no school with beds reachable).",
+        "新进入走读时限的1-3年级学生中现在寄宿的人数：他们到所有开办的1-3年级学校都超出走读时限，"
+        "住在最近的有寄宿床位的学校，每周回家一次。恢复本教学点后可每天走读。其余新进入时限的"
+        "学生现在未覆盖（到不了有床位的学校）。",
+    ),
+    "nearest_open_school": (
+        "The open school teaching grades 1-3 nearest to most of the pupils who would go to this "
+        "site (those within the day limit of it and nearer to it than to every open school). "
+        "Blank when no pupil would go to it.",
+        "会改到本教学点的学生（到本教学点在走读时限内、且比到所有开办学校都近）中多数人最近的"
+        "开办1-3年级学校。若无学生会改到本教学点则为空。",
+    ),
+    "journey_today_min": (
+        "Today's one-way journey, in minutes, of the grades 1-3 pupils who would go to this site, "
+        "from their village to the open school teaching grades 1-3 nearest to it, by the grades "
+        "1-3 travel mode (walking at 3 km/h unless the scenario sets another mode; with ways:, "
+        "the quickest day way); mean weighted by pupils, day pupils and boarders alike. Day "
+        "pupils make it every school day. For pupils who board it is beyond the day limit (30 "
+        "minutes one way unless the scenario sets another): the daily journey they would face, "
+        "which is why they board; they make the weekly trip instead (next column). Pupils who "
+        "can reach no open school are left out; blank when none is left.",
+        "会改到本教学点的1-3年级学生现在从本村到离本村最近的开办1-3年级学校的单程时间（分钟），"
+        "按1-3年级出行方式（默认步行3公里/小时，情景可另设；设ways:时为最快的走读方式），"
+        "走读生和寄宿生一起按学生人数加权平均。走读生每个上学日走这段路；寄宿生的这段路超出"
+        "走读时限（单程，默认30分钟，情景可另设），是他们若每天走读要走的路，也是他们寄宿的原因，"
+        "他们实际每周回家一次（见下一列）。到不了任何开办学校的学生不计；都不计时为空。",
+    ),
+    "weekly_trip_today_min": (
+        "Today's weekly trip home, one way, in minutes, of the pupils who could stop boarding: "
+        "between their village and the school they board at (the nearest open school teaching "
+        "grades 1-3 with boarding beds), by the boarders' trip mode (travel.boarders_trip_mode, "
+        "the school bus unless the scenario sets another); mean weighted by pupils. Blank when "
+        "none of them boards today or the trip mode reaches none of their schools.",
+        "可不再寄宿的学生现在每周回家的单程时间（分钟）：本村与寄宿学校（最近的有寄宿床位的开办"
+        "1-3年级学校）之间，按寄宿生回家方式（travel.boarders_trip_mode，默认校车，情景可另设），"
+        "按学生人数加权平均。若其中无人现在寄宿，或回家方式到不了他们的学校，则为空。",
+    ),
+    "site_journey_min": (
+        "One-way journey, in minutes, of the grades 1-3 pupils who would go to this site, from "
+        "their village to the site, by the grades 1-3 travel mode; mean weighted by pupils. It "
+        "is within the day limit: the daily journey they would make once it is restored. Blank "
+        "when no pupil would go to it.",
+        "会改到本教学点的1-3年级学生从本村到本教学点的单程时间（分钟），按1-3年级出行方式，"
+        "按学生人数加权平均。在走读时限内：恢复后他们每天要走的路。若无学生会改到本教学点则为空。",
     ),
     "pupil_minutes_saved_per_day": (
         "Journey minutes saved each school day by the grades 1-3 day pupils who would go to "
         "this site instead of a farther school: minutes saved one way x 2 (to school and back) "
         "x pupils, added up (6 pupils each 5 minutes nearer: 60). A day pupil is one whose "
         "nearest open school is within the day limit today (30 minutes one way unless the "
-        "scenario sets another). A boarder makes no daily journey, so saves nothing here; "
-        "the pupils the site brings within the limit are counted in their own column.",
+        "scenario sets another). A boarder makes no daily journey, so saves nothing here: 0 "
+        "when all the site's pupils board or are unserved today; the pupils it brings within "
+        "the limit and their weekly trips are counted in their own columns.",
         "1-3年级走读生改到本教学点（比现在的学校近）后每个上学日少用的路程分钟之和："
         "单程节省分钟×2（往返）×学生人数（6名学生各近5分钟：60）。走读生指现在最近的开办学校"
-        "在走读时限（单程，默认30分钟，情景可另设）内的学生；寄宿生不每天往返，此处不计，"
-        "新进入时限的学生另列一栏。",
+        "在走读时限（单程，默认30分钟，情景可另设）内的学生；寄宿生不每天往返，此处不计："
+        "本教学点的学生现在都寄宿或未覆盖时为0；新进入时限的学生及其每周回家路程另列。",
     ),
-    "could_stop_boarding": (
-        "Number of grades 1-3 pupils (first plan year) who board today, because their nearest "
-        "open school is beyond the day limit and has boarding beds, and whom this site would "
-        "bring within the limit, so that they could go to school daily. Pupils beyond the "
-        "limit whose nearest school has no beds are unserved and not counted here.",
-        "首个规划年度的1-3年级学生中，现在因最近的开办学校超出走读时限且有寄宿床位而寄宿、"
-        "恢复本教学点后可在时限内每天走读的学生人数。超出时限而最近学校无床位的学生属未覆盖，"
-        "不计在此列。",
+    "weekly_trip_minutes_saved_per_week": (
+        "Weekly-trip minutes the pupils who could stop boarding would no longer travel each "
+        "week: their weekly trip one way x 2 (home and back) x pupils, added up (10 pupils each "
+        "90 minutes from school: 1,800). They would make the daily journey to the site instead "
+        "(its own column). Pupils whose trip is unknown count nothing; blank when no trip is "
+        "known (no boarder among them, or no trip mode given).",
+        "可不再寄宿的学生每周不再需要的回家路程分钟之和：每周回家单程×2（回家和返校）×学生人数"
+        "（10名学生各离学校90分钟：1,800）。他们改为每天走读到本教学点（另列）。回家时间不明的"
+        "学生不计；都不明（其中无寄宿生，或未给回家方式）时为空。",
     ),
-    "nearest_open_min": (
-        "Today's one-way journey, in minutes, of the grades 1-3 day pupils who would switch to "
-        "this site, to the open school nearest them (mean weighted by pupils). One way, not "
-        "there and back. Blank when none of them is a day pupil today (all board or are "
-        "unserved).",
-        "会改到本教学点的1-3年级走读生现在到离他们最近的开办学校的单程时间（分钟，按学生人数"
-        "加权平均），不是往返。若这些学生现在都不是走读生（都寄宿或未覆盖）则为空。",
+    "enrolment": (
+        "Grades 1-3 pupils who would go to this site in the first plan year if it alone were "
+        "restored: those within the day limit of it and nearer to it than to every open school "
+        "(pupils brought within the limit, and day pupils for whom it is nearer).",
+        "若只恢复本教学点，首个规划年度会到本教学点上学的1-3年级学生：到本教学点在走读时限内、"
+        "且比到所有开办学校都近的学生（新进入时限的学生，以及离本教学点更近的走读生）。",
+    ),
+    "enrolment_last_year": (
+        "The same, in the last year of the pupil projection.",
+        "同上，学生预测的最后一年。",
+    ),
+    "classes_needed": (
+        "Multi-grade classes the first-year enrolment needs: enrolment / the teaching-point "
+        "class size (30 unless the scenario sets another), rounded up.",
+        "首年在校生所需的复式班数：在校生÷教学点班额（默认30，情景可另设），向上取整。",
+    ),
+    "fits_max_classes": (
+        "Whether those classes are at most the site's max_classes (sites layer; 4 when not given).",
+        "所需班数是否不超过本教学点的max_classes（sites图层；未填为4）。",
+    ),
+    "reaches_min_pupils": (
+        "Whether the first-year enrolment reaches the site's min_pupils (sites layer; 10 when "
+        "not given). A site below it ranks after those that reach it and is restored only if "
+        "its decision is 'must' or its phase is fixed.",
+        "首年在校生是否达到本教学点的min_pupils（sites图层；未填为10）。未达到的排在达到的之后，"
+        "只有决定为must或固定了期次时才恢复。",
+    ),
+    "teachers_needed": (
+        "Teachers the first-year enrolment needs: one per class, and at least one per 15 "
+        "pupils (unless the scenario sets another ratio).",
+        "首年在校生所需教师：每班至少一名，且每15名学生至少一名（情景可另设）。",
+    ),
+    "restore_cost_yuan": (
+        "Cost of restoring the site, once (sites layer restore_cost_yuan), yuan.",
+        "恢复本教学点的一次性费用（sites图层restore_cost_yuan），元。",
+    ),
+    "annual_cost_yuan": (
+        "Yearly running cost once restored (sites layer annual_cost_yuan; 0 when not given), yuan.",
+        "恢复后每年的运行费用（sites图层annual_cost_yuan；未填为0），元。",
+    ),
+    "cost_per_pupil_served_yuan": (
+        "Restoration cost / grades 1-3 pupils brought within the day limit, yuan. Blank when "
+        "the site brings no pupil within.",
+        "恢复费用÷新进入走读时限的1-3年级学生数，元。若无学生新进入时限则为空。",
+    ),
+    "decision": (
+        "The site's decision in the sites layer: free (the plan chooses), must (restored), "
+        "never (not restored).",
+        "sites图层中本教学点的决定：free（由规划选择）、must（必须恢复）、never（不恢复）。",
     ),
 }
-"""Meaning (English, Chinese) of the scorecard columns a planner may misread, for the workbook's
-``columns`` sheet; as :func:`score_sites` computes them without ``site_minutes``."""
+"""Meaning (English, Chinese) of every scorecard column, for the workbook's ``columns`` sheet."""
 
 
 def score_sites(
@@ -139,10 +251,14 @@ def score_sites(
     schools: pd.DataFrame,
     sites: pd.DataFrame,
     *,
-    site_minutes: pd.DataFrame | None = None,
+    trip_minutes: pd.DataFrame | None = None,
     rules: PlanningRules | None = None,
 ) -> pd.DataFrame:
     """One row per candidate site, each restored on its own against today's open schools.
+
+    Today's grades 1-3 pupils go as :func:`geoplan.plan.evaluate.assign_pupils` sends them: to
+    the nearest open school teaching grades 1-3 when it is within the day limit (day pupils),
+    else to the nearest such school with boarding beds (boarders), else nowhere (unserved).
 
     Parameters
     ----------
@@ -150,38 +266,49 @@ def score_sites(
         Grades 1-3 pupils per village: a Series (today) or villages × years (first column is the
         first plan year, used for every count except ``enrolment_last_year``).
     minutes
-        One-way grades 1-3 walking minutes, villages × (schools and sites).
+        One-way grades 1-3 minutes by their travel mode, villages × (schools and sites).
     schools
         The ``schools`` layer (``kind``, ``status``, ``boarding_beds``).
     sites
         The ``sites`` layer (``restore_cost_yuan``, ``min_pupils``, ``max_classes``,
         ``annual_cost_yuan``, ``decision``).
-    site_minutes
-        Optional minutes from sites (rows) to schools (columns) for the nearest open school of
-        each site; without it, the school most of the site's pupils attend today and the mean
-        daily journey there of those who are day pupils today (blank when all board).
+    trip_minutes
+        One-way minutes by the boarders' trip mode, villages × schools: today's boarders' weekly
+        trips. ``None``: the two weekly-trip columns are blank.
     rules
         Planning rules; defaults to :class:`PlanningRules`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by site id, columns :data:`SCORECARD_HEADERS`. Pupil-minutes count both journeys
-        of a day, of day pupils only (a boarder walks nothing daily); ``rank`` 1 is best (most
-        pupils brought within the limit among sites reaching their minimum, then most minutes
-        saved, then cheapest); ``never`` sites rank last.
+        Indexed by site id, columns :data:`SCORECARD_HEADERS` (meanings in
+        :data:`SCORECARD_NOTES`). Journeys are pupil-weighted means over the pupils who would go
+        to the site; pupil-minutes count both journeys of a day (day pupils only: a boarder
+        makes no daily journey) or of a week (boarders' trips home and back); ``rank`` 1 is best
+        (most pupils brought within the limit among sites reaching their minimum, then most
+        daily minutes saved, then cheapest); ``never`` sites rank last.
     """
     rules = rules or PlanningRules()
     cov = _prepare(young, minutes, schools, sites, rules)
     p0 = cov.pupils[:, 0]
     enrol = _enrolment(cov)
+    limit_min = rules.day_limit_min[YOUNG]
+    boards, trip = _boarders_today(cov, trip_minutes, limit_min)
     out = pd.DataFrame(index=sites.index.copy())
     out["name"] = sites["name"] if "name" in sites.columns else sites.index.astype(str)
     out["township"] = sites["township"] if "township" in sites.columns else ""
     out["young_brought_within"] = cov.cover.T.astype("float64") @ p0
+    stop = cov.cover & boards[:, None]  # boarders today the site brings within the limit
+    out["could_stop_boarding"] = stop.T.astype("float64") @ p0
+    out["nearest_open_school"] = pd.Series(_nearest_school(cov, p0), index=out.index, dtype=object)
+    reach_today = cov.switch & np.isfinite(cov.base_min)[:, None]
+    out["journey_today_min"] = _mean(cov.base_min[:, None], reach_today, p0)
+    known_trip = stop & np.isfinite(trip)[:, None]
+    out["weekly_trip_today_min"] = _mean(trip[:, None], known_trip, p0)
+    out["site_journey_min"] = _mean(cov.site_min, cov.switch, p0)
     # Only day pupils save daily minutes: a pupil beyond the limit today boards (or is unserved)
-    # and walks nothing daily; restoring brings them within (``young_brought_within``).
-    day_today = np.isfinite(cov.base_min) & (cov.base_min <= rules.day_limit_min[YOUNG])
+    # and makes no daily journey; restoring brings them within (``young_brought_within``).
+    day_today = np.isfinite(cov.base_min) & (cov.base_min <= limit_min)
     saved = np.where(
         cov.switch & day_today[:, None],
         np.where(np.isfinite(cov.base_min), cov.base_min, 0.0)[:, None]
@@ -189,7 +316,8 @@ def score_sites(
         0.0,
     )
     out["pupil_minutes_saved_per_day"] = 2.0 * (saved.T @ p0)
-    out["could_stop_boarding"] = (cov.cover & cov.base_boards[:, None]).T.astype("float64") @ p0
+    weekly = 2.0 * (known_trip.T.astype("float64") @ (np.where(np.isfinite(trip), trip, 0.0) * p0))
+    out["weekly_trip_minutes_saved_per_week"] = np.where(known_trip.any(axis=0), weekly, np.nan)
     out["enrolment"] = enrol[:, 0]
     out["enrolment_last_year"] = enrol[:, -1]
     limit = rules.teaching_point_class_size_limit
@@ -209,11 +337,6 @@ def score_sites(
     out["cost_per_pupil_served_yuan"] = np.where(
         within > 0, out["restore_cost_yuan"].to_numpy() / np.where(within > 0, within, 1), np.inf
     )
-    nearest, nearest_min = _nearest_open(
-        cov, schools, sites, site_minutes, p0, rules.day_limit_min[YOUNG]
-    )
-    out["nearest_open_school"] = pd.Series(nearest, index=out.index, dtype=object)
-    out["nearest_open_min"] = np.asarray(nearest_min, dtype="float64")
     out["decision"] = sites["decision"] if "decision" in sites.columns else "free"
     order = out.assign(
         _never=(out["decision"] == "never"),
@@ -230,41 +353,51 @@ def score_sites(
     return out[list(SCORECARD_HEADERS)]
 
 
-def _nearest_open(
-    cov: _Cover,
-    schools: pd.DataFrame,
-    sites: pd.DataFrame,
-    site_minutes: pd.DataFrame | None,
-    p0: np.ndarray,
-    day_limit: float,
-) -> tuple[list[object], list[float]]:
+def _boarders_today(
+    cov: _Cover, trip_minutes: pd.DataFrame | None, limit_min: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which villages' grades 1-3 pupils board today, and their weekly trip (``nan``: none).
+
+    The rule of :func:`geoplan.plan.evaluate.assign_pupils`: beyond the day limit of every open
+    school, a pupil boards at the nearest one with beds.
+    """
+    n = len(cov.village_ids)
+    if not cov.open_ids:
+        return np.zeros(n, dtype=bool), np.full(n, np.nan)
+    pick, journey = _choose_schools(cov.open_min, cov.open_beds > 0, limit_min)
+    boards = np.isfinite(journey) & (journey > limit_min) & (cov.open_beds[pick] > 0)
+    school = np.asarray(
+        np.where(boards, np.asarray(cov.open_ids, dtype=object)[pick], None), dtype=object
+    )
+    trips = _trips(trip_minutes, pd.Index(cov.village_ids), school)
+    return boards, np.where(boards, trips, np.nan)
+
+
+def _mean(values: np.ndarray, mask: np.ndarray, pupils: np.ndarray) -> np.ndarray:
+    """Per site (column of ``mask``), the pupil-weighted mean of ``values`` over its villages.
+
+    ``values`` is villages × sites or villages × 1; ``nan`` for a site with no village in
+    ``mask``. A village of no pupils counts as a trace, so that a site of such villages only
+    still has its journey.
+    """
+    weights = np.where(mask, pupils[:, None] + 1e-9, 0.0)
+    total = weights.sum(axis=0)
+    filled = np.where(mask, np.broadcast_to(values, mask.shape), 0.0)
+    sums = (weights * filled).sum(axis=0)
+    return np.where(total > 0, sums / np.where(total > 0, total, 1.0), np.nan)
+
+
+def _nearest_school(cov: _Cover, p0: np.ndarray) -> list[object]:
+    """Per site, the nearest open grades 1-3 school of most of the pupils who would go to it."""
     names: list[object] = []
-    journeys: list[float] = []
-    if site_minutes is not None:
-        is_open = (
-            schools["status"] == "open"
-            if "status" in schools.columns
-            else pd.Series(True, index=schools.index)
-        )
-        table = site_minutes.reindex(index=sites.index, columns=schools.index[is_open.to_numpy()])
-        for sid in sites.index:
-            row = table.loc[sid].astype("float64").replace(np.inf, np.nan).dropna()
-            names.append(str(row.idxmin()) if len(row) else None)
-            journeys.append(float(row.min()) if len(row) else math.nan)
-        return names, journeys
     for j in range(len(cov.site_ids)):
         mask = cov.switch[:, j] & (cov.base_school != None)  # noqa: E711 (object array)
         if not mask.any():
             names.append(None)
-            journeys.append(math.nan)
             continue
         weights = pd.Series(p0[mask] + 1e-9, index=cov.base_school[mask])
         names.append(str(weights.groupby(level=0).sum().idxmax()))
-        day = mask & (cov.base_min <= day_limit)  # day pupils' daily journeys only
-        journeys.append(
-            float(np.average(cov.base_min[day], weights=p0[day] + 1e-9)) if day.any() else math.nan
-        )
-    return names, journeys
+    return names
 
 
 def write_scorecard(
@@ -359,8 +492,10 @@ class RestorationPlan:
     townships_before, townships
         Indicators per township today and after the plan (cost: restoration cost of the plan).
     unserved
-        Villages still unserved (or with grades 1-3 beyond the limit) after the plan, with
-        pupils, journey and nearest school.
+        Villages and bands beyond the day limit after the plan that no accepted arrangement
+        serves: grades 1-3 beyond the limit (boarding or unserved) and unserved pupils of any
+        band, with pupils, status, journey and school (:func:`geoplan.plan.evaluate.
+        unserved_villages`; written as ``villages_beyond_day_limit_after_plan``).
     siting
         When the sites were chosen by a location model in one phase (a scenario's ``siting:``,
         :func:`geoplan.plan.siting_plan.plan_siting`): its result; ``None`` for a phased plan.
@@ -515,7 +650,9 @@ def plan_restoration(
         today = villages["pupils_g1_3"].astype("float64")
         young = pd.DataFrame({t: today for t in range(1, max(n_phases, 1) + 1)})
     young = young.reindex(villages.index).fillna(0.0)
-    scorecard = score_sites(young, minutes[YOUNG], schools, sites, rules=rules)
+    scorecard = score_sites(
+        young, minutes[YOUNG], schools, sites, trip_minutes=trip_minutes, rules=rules
+    )
     phasing = phase_sites(
         young,
         minutes[YOUNG],

@@ -344,7 +344,9 @@ def plan_siting(
         result.gap,
         result.status,
     )
-    scorecard = score_sites(young, minutes["g1_3"], schools, sites, rules=rules)
+    scorecard = score_sites(
+        young, minutes["g1_3"], schools, sites, trip_minutes=trip_minutes, rules=rules
+    )
     return _plan_effects(
         villages,
         minutes,
