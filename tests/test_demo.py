@@ -25,7 +25,7 @@ EXPECTED = [
     "restoration_scorecard.csv",
     "restoration_scorecard.xlsx",
     "restoration_phases.csv",
-    "villages_unserved_after_plan.csv",
+    "villages_beyond_day_limit_after_plan.csv",
     "restoration_map.html",
     "district_schools.csv",
     "districts_map.html",

@@ -299,7 +299,9 @@ def write_plan_files(
                         },
                     ),
                     *write_table(plan.phases, folder / "restoration_phases", lang=lang),
-                    *write_table(plan.unserved, folder / "villages_unserved_after_plan", lang=lang),
+                    *write_table(
+                        plan.unserved, folder / "villages_beyond_day_limit_after_plan", lang=lang
+                    ),
                     *write_table(plan.townships, folder / "townships_after_plan", lang=lang),
                 ],
             )

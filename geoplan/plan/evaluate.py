@@ -561,6 +561,10 @@ def unserved_villages(
 ) -> pd.DataFrame:
     """The villages a planner must act on: unserved pupils and grades 1-3 beyond the day limit.
 
+    Grades 1-3 beyond the limit are listed whether they board or are unserved (policy says they
+    should not board); older boarders are not. Runs write it as
+    ``villages_beyond_day_limit_after_plan``: most of its rows are usually grades 1-3 boarders.
+
     Parameters
     ----------
     assignment
