@@ -111,32 +111,92 @@ def test_a_point_far_outside_the_township_it_names_is_a_warning(tmp_path: Path) 
     assert validate_folder(folder, boundary_tolerance_m=far_m + 1.0) == []
 
 
-def test_a_bad_whole_count_is_shown_as_written(tmp_path: Path) -> None:
+def _tiny_with_first_village(tmp_path: Path, **cells: str) -> tuple[Path, list[str]]:
+    """The tiny folder with villages.csv's first row changed (cells by position: ``c2="T9"``).
+
+    Returns the folder and the row's cells after the change.
+    """
     folder = tmp_path / "county"
     shutil.copytree(DATA / "good" / "tiny", folder)
     path = folder / "villages.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    cells = lines[1].split(",")
-    cells[5], cells[6] = "-3", "2.5"
-    lines[1] = ",".join(cells)
+    row = lines[1].split(",")
+    for key, value in cells.items():
+        row[int(key[1:])] = value
+    lines[1] = ",".join(row)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, row
+
+
+def _township_holding(folder: Path, row: list[str]) -> tuple[str, str]:
+    """The oracle: id and name of the township polygon holding the row's point."""
+    towns = gpd.read_file(folder / "townships.geojson")
+    point = gpd.points_from_xy([float(row[3])], [float(row[4])])[0]
+    ((tid, name),) = towns.loc[towns.covers(point), ["id", "name"]].itertuples(index=False)
+    return str(tid), str(name)
+
+
+def test_a_bad_whole_count_is_shown_as_written(tmp_path: Path) -> None:
+    folder, cells = _tiny_with_first_village(tmp_path, c5="-3", c6="2.5")
     problems = validate_folder(folder)
     assert sorted((p.row_id, p.value) for p in problems) == [(cells[0], "-3"), (cells[0], "2.5")]
 
 
 def test_a_missing_township_is_reported_once_as_missing(tmp_path: Path) -> None:
-    folder = tmp_path / "county"
-    shutil.copytree(DATA / "good" / "tiny", folder)
-    path = folder / "villages.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    cells = lines[1].split(",")
-    cells[2] = ""  # the township cell left empty
-    lines[1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder, cells = _tiny_with_first_village(tmp_path, c2="")  # the township cell left empty
     problems = validate_folder(folder)
-    assert [(p.row_id, p.column, p.message) for p in problems] == [
-        (cells[0], "乡镇 (township)", "Missing value in a required column.")
+    tid, name = _township_holding(folder, cells)
+    assert [(p.row_id, p.column, p.message, p.fix) for p in problems] == [
+        (
+            cells[0],
+            "乡镇 (township)",
+            f"Missing township; the point lies in {tid} ({name}).",
+            f"Fill in the township: {tid} if that is it (the id of the township the point "
+            "lies in).",
+        )
     ]
+    message, fix = problem_text(problems[0], "zh")
+    assert f"该点位于 {tid} ({name})" in message and tid in fix
+
+
+def test_a_point_in_no_township_missing_its_township_is_told_to_fill_it_in(
+    tmp_path: Path,
+) -> None:
+    folder, _ = _tiny_with_first_village(tmp_path, c2="", c3="87.9", c4="43.9")  # far outside
+    missing = [p for p in validate_folder(folder) if p.column == "乡镇 (township)"]
+    assert [p.code for p in missing] == ["missing_value"]
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "read_as"),
+    [
+        ("东", "", "T1"),  # 乡 left out: read, with a note naming the mapping
+        ("东 乡", "", "T1"),  # spaced out
+        ("东相", "unknown_township_close_inside", None),  # a typo: suggested, not read
+        ("Z9", "unknown_township_inside", None),  # nothing alike: the polygon it lies in
+    ],
+)
+def test_an_unknown_township_is_suggested_by_name_and_by_where_the_point_lies(
+    tmp_path: Path, written: str, code: str, read_as: str | None
+) -> None:
+    folder, cells = _tiny_with_first_village(tmp_path, c2=written)  # it was T1 (东乡)
+    inside, _ = _township_holding(folder, cells)
+    problems = validate_folder(folder)
+    if read_as is not None:
+        assert [p for p in problems if p.severity == "error"] == []
+        (note,) = [p for p in problems if p.code == "township_names_read"]
+        assert f"{written} → {read_as} (东乡)" in note.message and note.file == "villages.csv"
+        assert f"{written} → {read_as} (东乡)" in problem_text(note, "zh")[0]
+        assert read_planning_area(folder).villages.loc[cells[0], "township"] == read_as
+        return
+    (problem,) = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.row_id, problem.value) == (code, cells[0], written)
+    assert f"the point lies in {inside} (" in problem.message
+    assert inside in problem.fix
+    if code == "unknown_township_close_inside":
+        assert "the closest township names are T1 (东乡)" in problem.message
+    message, _ = problem_text(problem, "zh")
+    assert f"该点位于 {inside} (" in message
 
 
 def _townships_with(folder: Path, t2_ring: list[tuple[float, float]], hole=None) -> None:
@@ -389,12 +449,12 @@ def test_unknown_township_lists_names_and_says_how_many_in_all(tmp_path: Path) -
         affinity.translate(g, xoff=0.3 + 0.1 * k) for k, g in enumerate(east.geometry)
     ]
     gpd.pd.concat([towns, east]).to_file(path, driver="GeoJSON")
-    (problem,) = [p for p in validate_folder(folder) if p.code == "unknown_township"]
+    (problem,) = [p for p in validate_folder(folder) if p.code.startswith("unknown_township")]
     shown = "T1 (东乡), " + ", ".join(f"T{k} (乡{k})" for k in range(10, 17))
     assert f"({shown} … (12 in all))" in problem.fix
     assert f"({shown}…(共 12 个))" in problem_text(problem, "zh")[1]
     short = validate_folder(DATA / "bad" / "unknown_township")
-    (few,) = [p for p in short if p.code == "unknown_township"]
+    (few,) = [p for p in short if p.code.startswith("unknown_township")]
     assert "(T1 (东乡), T2 (西乡))" in few.fix and "in all" not in few.fix
     assert "共" not in problem_text(few, "zh")[1]
 

@@ -279,6 +279,61 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "(在边界容差内),并按其乡镇一栏归属。",
         ),
     },
+    "unknown_township_close": {
+        "en": (
+            "Unknown township; the closest township names are {close}.",
+            "Write the township's id ({choices}) or its name exactly as {file} has it.",
+        ),
+        "zh": (
+            "乡镇无法识别;名称最接近的乡镇是 {close}。",
+            "填写乡镇编号({choices}),或与 {file} 中完全一致的名称。",
+        ),
+    },
+    "unknown_township_inside": {
+        "en": (
+            "Unknown township; the point lies in {inside}.",
+            "Write the township's id ({choices} if that is it), or a township id ({ids}{more}), "
+            "name or name_zh from {file}.",
+        ),
+        "zh": (
+            "乡镇无法识别;该点位于 {inside}。",
+            "填写乡镇编号(若是该乡镇则填 {choices}),或 {file} 中的乡镇编号({ids}{more_zh})、"
+            "名称或中文名称。",
+        ),
+    },
+    "unknown_township_close_inside": {
+        "en": (
+            "Unknown township; the closest township names are {close}, and the point lies in "
+            "{inside}.",
+            "Write the township's id ({choices}) or its name exactly as {file} has it.",
+        ),
+        "zh": (
+            "乡镇无法识别;名称最接近的乡镇是 {close},该点位于 {inside}。",
+            "填写乡镇编号({choices}),或与 {file} 中完全一致的名称。",
+        ),
+    },
+    "missing_township_inside": {
+        "en": (
+            "Missing township; the point lies in {inside}.",
+            "Fill in the township: {inside_id} if that is it (the id of the township the point "
+            "lies in).",
+        ),
+        "zh": (
+            "缺少乡镇;该点位于 {inside}。",
+            "填写乡镇:若是该乡镇则填 {inside_id}(点所在乡镇的编号)。",
+        ),
+    },
+    "township_names_read": {
+        "en": (
+            "Townships written without 乡/镇/Township are read as the one township of {file} "
+            "of that name: {pairs}.",
+            "Nothing to do if each is right; else write the township's id or its full name.",
+        ),
+        "zh": (
+            "省略“乡”“镇”等的乡镇名称已按 {file} 中同名的唯一乡镇读取:{pairs}。",
+            "若每一项都正确则无需处理;否则填写乡镇编号或完整名称。",
+        ),
+    },
     "township_leading_zeros": {
         "en": (
             "Township codes without their leading zeros are read as the codes of {file} "

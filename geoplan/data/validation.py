@@ -32,6 +32,7 @@ from geoplan.data.area import (
 )
 from geoplan.data.crs import CHINA_BOUNDS
 from geoplan.data.messages import coded_problem, id_examples, problem_text, row_text
+from geoplan.data.township_names import TownshipNames
 from geoplan.errors import OutputFormatError, Problem
 from geoplan.rules import (
     BANDS,
@@ -553,61 +554,118 @@ def _zero_padded(ids: set[str]) -> dict[str, str]:
     }
 
 
+def _read_township_references(
+    townships: gpd.GeoDataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
+    files: dict[str, str],
+    problems: list[Problem],
+) -> None:
+    """Township references of villages, schools and sites read as ids (``layers`` updated).
+
+    An id, a name or Chinese name as written, the name without its suffix (``萨热敖伊`` for
+    ``萨热敖伊乡``: noted with each mapping), or an id without its leading zeros (noted). An
+    unknown one is reported with the townships of close names and the township the point lies
+    in; a missing one's ``missing_value`` names the township the point lies in.
+    """
+    names = TownshipNames(townships)
+    township_file = files.get("townships", "the townships layer")
+    labels = townships["name"].to_dict() if "name" in townships.columns else None
+    examples = id_examples(sorted(names.ids), labels)
+    zeros = _zero_padded(names.ids)
+    for layer in ("villages", "schools", "sites"):
+        gdf = layers.get(layer)
+        if gdf is None or TOWNSHIP_REFERENCE not in gdf:
+            continue
+        col = _Collector(files.get(layer, layer), layer)
+        refs = gdf[TOWNSHIP_REFERENCE].copy()
+        padded: dict[str, str] = {}
+        by_name: dict[str, str] = {}
+        row_ids = _row_ids(gdf)
+        for i, (rid, ref, point) in enumerate(zip(gdf.index, refs, gdf.geometry, strict=True)):
+            if _is_missing(ref):
+                inside = names.containing(point)
+                if inside is not None:
+                    _name_missing_township(problems, layer, row_ids[i], names, inside)
+                continue
+            if ref in names.ids:
+                continue
+            tid, folded = names.read(ref)
+            if tid is not None:
+                refs.iloc[i] = tid
+                if folded:  # a name as written (documented) is read silently; a guess is noted
+                    by_name[str(ref).strip()] = names.label(tid)
+                continue
+            if str(ref) in zeros:
+                refs.iloc[i] = padded[str(ref)] = zeros[str(ref)]
+                continue
+            close = names.close(ref)
+            inside = names.containing(point)
+            choices = list(dict.fromkeys([*close, *([inside] if inside else [])]))
+            col.coded(
+                ("unknown_township_close_inside" if inside else "unknown_township_close")
+                if close
+                else ("unknown_township_inside" if inside else "unknown_township"),
+                rid,
+                TOWNSHIP_REFERENCE,
+                ref,
+                file=township_file,
+                close=", ".join(names.label(t) for t in close),
+                inside=names.label(inside) if inside else "",
+                choices=" / ".join(choices),
+                **examples,
+            )
+        _note_readings(col, "township_names_read", by_name, township_file)
+        _note_readings(col, "township_leading_zeros", padded, township_file)
+        gdf = gdf.copy()
+        gdf[TOWNSHIP_REFERENCE] = refs
+        layers[layer] = gdf
+        problems.extend(col.problems)
+
+
+def _note_readings(col: _Collector, code: str, read: Mapping[str, str], file: str) -> None:
+    """One note ``code`` listing each township value as written and what it was read as."""
+    if read:
+        col.coded(
+            code,
+            "",
+            TOWNSHIP_REFERENCE,
+            "",
+            severity="note",
+            pairs=", ".join(f"{a} → {b}" for a, b in sorted(read.items())),
+            file=file,
+        )
+
+
+def _name_missing_township(
+    problems: list[Problem], layer: str, row_id: str, names: TownshipNames, inside: str
+) -> None:
+    """The ``missing_value`` of a row's township, told the township its point lies in."""
+    for k, p in enumerate(problems):
+        if (p.code, p.layer, p.row_id, p.column) == (
+            "missing_value",
+            layer,
+            row_id,
+            TOWNSHIP_REFERENCE,
+        ):
+            problems[k] = coded_problem(
+                "missing_township_inside",
+                p.file,
+                layer,
+                row_id,
+                TOWNSHIP_REFERENCE,
+                "",
+                inside=names.label(inside),
+                inside_id=inside,
+            )
+
+
 def _check_references(
     checked: dict[str, gpd.GeoDataFrame], files: dict[str, str], problems: list[Problem]
 ) -> dict[str, gpd.GeoDataFrame]:
     out = dict(checked)
     townships = checked.get("townships")
     if townships is not None:
-        ids = set(townships.index)
-        by_name: dict[str, str] = {}
-        for column in ("name", "name_zh"):
-            if column not in townships:
-                continue
-            for tid, name in zip(townships.index, townships[column], strict=True):
-                if name is not None:
-                    by_name.setdefault(str(name).strip(), tid)
-        names = townships["name"].to_dict() if "name" in townships.columns else None
-        examples = id_examples(sorted(ids), names)
-        zeros = _zero_padded(ids)
-        for layer in ("villages", "schools", "sites"):
-            gdf = out.get(layer)
-            if gdf is None or TOWNSHIP_REFERENCE not in gdf:
-                continue
-            col = _Collector(files.get(layer, layer), layer)
-            refs = gdf[TOWNSHIP_REFERENCE].copy()
-            padded: dict[str, str] = {}
-            for i, (rid, ref) in enumerate(zip(gdf.index, refs, strict=True)):
-                if _is_missing(ref) or ref in ids:  # a missing one is reported as missing
-                    continue
-                if str(ref).strip() in by_name:
-                    refs.iloc[i] = by_name[str(ref).strip()]
-                    continue
-                if str(ref) in zeros:
-                    refs.iloc[i] = padded[str(ref)] = zeros[str(ref)]
-                    continue
-                col.coded(
-                    "unknown_township",
-                    rid,
-                    TOWNSHIP_REFERENCE,
-                    ref,
-                    file=files.get("townships", "the townships layer"),
-                    **examples,
-                )
-            if padded:
-                col.coded(
-                    "township_leading_zeros",
-                    "",
-                    TOWNSHIP_REFERENCE,
-                    "",
-                    severity="note",
-                    pairs=", ".join(f"{a} → {b}" for a, b in sorted(padded.items())),
-                    file=files.get("townships", "the townships layer"),
-                )
-            gdf = gdf.copy()
-            gdf[TOWNSHIP_REFERENCE] = refs
-            out[layer] = gdf
-            problems.extend(col.problems)
+        _read_township_references(townships, out, files, problems)
     schools = checked.get("schools")
     if schools is None:
         return out  # no schools to refer to: reported as a missing or broken layer

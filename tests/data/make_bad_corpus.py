@@ -146,7 +146,7 @@ SCENARIOS: dict[str, tuple[str, int, list[str]]] = {
     ),
     "must_site_over_budget": (
         _BASE + "restoration:\n  enabled: true\n  sites_per_phase: null\n"
-        "  budget_per_phase_yuan: [100000]\n  must: [P1]\n",
+        "  budget_per_phase_yuan: [300000, 300000]\n  must: [P1]\n",
         1,
         ["must_site_over_budget.yaml line 6", "Must site P1 fits in no phase"],
     ),
