@@ -614,26 +614,21 @@ def _read_township_references(
                 choices=" / ".join(choices),
                 **examples,
             )
-        _note_readings(col, "township_names_read", by_name, township_file)
-        _note_readings(col, "township_leading_zeros", padded, township_file)
+        for unpadded, read in ((False, by_name), (True, padded)):  # one note each, every mapping
+            if read:
+                col.coded(
+                    "township_leading_zeros" if unpadded else "township_names_read",
+                    "",
+                    TOWNSHIP_REFERENCE,
+                    "",
+                    severity="note",
+                    pairs=", ".join(f"{a} → {b}" for a, b in sorted(read.items())),
+                    file=township_file,
+                )
         gdf = gdf.copy()
         gdf[TOWNSHIP_REFERENCE] = refs
         layers[layer] = gdf
         problems.extend(col.problems)
-
-
-def _note_readings(col: _Collector, code: str, read: Mapping[str, str], file: str) -> None:
-    """One note ``code`` listing each township value as written and what it was read as."""
-    if read:
-        col.coded(
-            code,
-            "",
-            TOWNSHIP_REFERENCE,
-            "",
-            severity="note",
-            pairs=", ".join(f"{a} → {b}" for a, b in sorted(read.items())),
-            file=file,
-        )
 
 
 def _name_missing_township(
