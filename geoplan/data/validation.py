@@ -856,14 +856,14 @@ def _check_township_edges(
             lon=f"{spot.x:.5f}",
             lat=f"{spot.y:.5f}",
         )
-    for near, slivers in sorted(noise.items(), key=lambda kv: [ids.index(i) for i in kv[0]]):
+    for pair, slivers in sorted(noise.items(), key=lambda kv: [ids.index(i) for i in kv[0]]):
         col.coded(
             "township_edge_noise",
-            near[0],
+            pair[0],
             "geometry",
-            f"along {', '.join(near[1:])}",
+            f"along {', '.join(pair[1:])}",
             severity="note",
-            others=", ".join(near[1:]),
+            others=", ".join(pair[1:]),
             overlaps=str(sum(kind == "overlap" for kind, _, _ in slivers)),
             gaps=str(sum(kind == "gap" for kind, _, _ in slivers)),
             noise_m=f"{_NOISE_WIDTH_M:.0f}",
