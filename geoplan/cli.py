@@ -166,6 +166,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     from geoplan.data.validation import format_problems, write_problem_report
     from geoplan.models.districts import lone_block_problems
     from geoplan.network.offsets import folder_offset_problems
+    from geoplan.network.roads import road_file_problems
 
     if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
         raise coded_error(
@@ -174,7 +175,14 @@ def _run_validate(args: argparse.Namespace) -> int:
     layers, problems, info = read_layers(
         args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
     )
-    problems += folder_offset_problems(layers, info)
+    folder = Path(info["folder"])
+    road_problems = road_file_problems(
+        info["roads_path"],
+        area=str(info["area"].get("name") or folder.resolve().name),
+        source=str(folder),
+        crs=info["crs"],
+    )  # what `geoplan run` refuses, by the same rule
+    problems += road_problems or folder_offset_problems(layers, info)
     if "blocks" in layers:
         problems += lone_block_problems(
             layers["blocks"], file=info["files"].get("blocks", "blocks")

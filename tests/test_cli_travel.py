@@ -157,10 +157,11 @@ def test_wide_xlsx_too_big_for_excel_is_refused_clearly(
 
 
 def test_folder_without_roads_and_bad_suffix_are_clear_errors(tmp_path: Path, capsys) -> None:
-    assert main(["travel", str(TINY), "--mode", "car", "--out", str(tmp_path / "x.csv")]) == 1
-    assert "no road network" in capsys.readouterr().err
     folder = tmp_path / "t"
     shutil.copytree(TINY, folder)
+    (folder / "roads.osm").unlink()
+    assert main(["travel", str(folder), "--mode", "car", "--out", str(tmp_path / "x.csv")]) == 1
+    assert "no road network" in capsys.readouterr().err
     (folder / "roads.osm").write_text(grid_osm(), encoding="utf-8")
     assert main(["travel", str(folder), "--mode", "car", "--out", str(tmp_path / "x.txt")]) == 1
     assert ".csv or .xlsx" in capsys.readouterr().err

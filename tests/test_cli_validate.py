@@ -121,6 +121,7 @@ def test_template_filled_in_validates_clean(tmp_path: Path) -> None:
     assert main(["template", str(folder)]) == 0
     assert main(["template", str(folder)]) == 1  # never overwrites
     shutil.copy(DATA / "good" / "tiny" / "townships.geojson", folder)
+    shutil.copy(DATA / "good" / "tiny" / "roads.osm", folder)  # a run needs roads
     _fill(
         folder / "villages.xlsx",
         [

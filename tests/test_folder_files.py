@@ -51,7 +51,10 @@ def test_layer_and_road_files_are_matched_in_any_case(tmp_path: Path) -> None:
     assert area.files["schools"] == "SCHOOLS.XLSX"
     pd.testing.assert_frame_equal(area.villages, expected.villages)
     pd.testing.assert_frame_equal(area.schools, expected.schools)
-    assert find_roads(folder) is None
+    (folder / "roads.osm").rename(folder / "Roads.OSM")
+    found = find_roads(folder)
+    assert found is not None and found.name == "Roads.OSM"
+    (folder / "Roads.OSM").unlink()
     (folder / "Roads.OSM.PBF").write_bytes(b"")
     found = find_roads(folder)
     assert found is not None and found.name == "Roads.OSM.PBF"
@@ -243,3 +246,57 @@ def test_library_warnings_go_to_the_log_not_the_screen(
         warnings.warn_explicit("GPKG: bad application_id", RuntimeWarning, "core.py", 169)
     assert "RuntimeWarning" not in capsys.readouterr().err
     assert "bad application_id" in caplog.text
+
+
+# --------------------------------------------------------------------------- the road file
+
+
+def _validate(folder: Path, capsys: pytest.CaptureFixture[str], lang: str = "en") -> str:
+    assert main(["validate", str(folder), "--lang", lang]) == 1
+    return capsys.readouterr().out
+
+
+def _run_refusal(folder: Path) -> Problem:
+    """The problem ``geoplan run`` refuses the folder with when it reads the roads."""
+    from geoplan.errors import GeoplanError
+    from geoplan.plan.pipeline import load_network
+
+    area = read_planning_area(folder)
+    with pytest.raises(GeoplanError) as refused:
+        load_network(area)
+    (problem,) = refused.value.problems
+    return problem
+
+
+@pytest.mark.parametrize(
+    ("road_file", "data", "code"),
+    [
+        (None, b"", "area_no_roads"),
+        ("roads.osm.bz2", b"BZh91AY&SY garbage", "roads_unreadable"),
+        ("roads.osm.pbf", b"<!DOCTYPE html><html><body>404</body></html>", "roads_web_page"),
+        ("roads.osm", b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="42.3" '
+         b'lon="86.5"/></osm>', "roads_none"),
+    ],
+)  # fmt: skip
+def test_validate_refuses_the_road_file_a_run_refuses_by_the_same_rule(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    road_file: str | None,
+    data: bytes,
+    code: str,
+) -> None:
+    folder = _folder(tmp_path)
+    (folder / "roads.osm").unlink()
+    if road_file is not None:
+        (folder / road_file).write_bytes(data)
+    refusal = _run_refusal(folder)
+    assert refusal.code == code
+    out = _validate(folder, capsys)
+    assert refusal.message in out and refusal.fix in out
+    assert "No problems found" not in out
+    if road_file is not None:
+        assert road_file in refusal.message and road_file in refusal.fix + refusal.message
+        assert "bzip2" not in out and "Fix: give OSM" not in out  # the library's words: log only
+    message, _ = problem_text(refusal, "zh")
+    assert message in _validate(folder, capsys, "zh")
+    assert "没有路网" in message if road_file is None else "路网文件" in message

@@ -63,7 +63,7 @@ def test_parse_angle_rejects(text: str) -> None:
 def test_tiny_reads_in_utm_with_string_ids_and_types() -> None:
     area = read_planning_area(TINY)
     assert area.crs.to_epsg() == 32645
-    assert area.name == "tiny" and not area.synthetic and area.roads_path is None
+    assert area.name == "tiny" and not area.synthetic and area.roads_path == TINY / "roads.osm"
     for name in LAYERS:
         layer = area.layer(name)
         assert layer.index.name == "id"

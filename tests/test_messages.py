@@ -61,7 +61,8 @@ REFUSALS = {
     "runs/runner.py": ("prepare_area", "plan_scenario"),
     "runs/batch.py": ("scenario_files",),
     "network/modes.py": ("_check_closures", "_refuse_none_open"),
-    "network/travel.py": ("check_roads_reach", "_roads_path"),
+    "network/travel.py": ("check_roads_reach",),
+    "network/roads.py": ("the_road_file",),
     "models/phasing.py": ("_check_forced", "_greedy"),
     "models/districts.py": ("_refuse_stranded", "_refuse_conflicts", "_level_adjacency"),
     "models/_district_model.py": ("_forced",),
@@ -280,6 +281,7 @@ _CODE_LIKE = re.compile(r"--[\w-]+|(?<!\w)[\w-]*[_./\d][\w./-]*|\b[A-Z][A-Z\d-]+
 _NAMES_KEPT = {
     # programs and formats, written the same in Chinese
     "Excel", "WPS", "GIS", "QGIS", "GeoPackage", "GeoJSON", "shapefile", "Unicode", "geoplan",
+    "OpenStreetMap",
     # values and names a planner types as they are (column, field, option and language names)
     "osmid", "true", "false", "null", "report", "join", "en", "zh", "primary", "middle", "must",
     "never", "months", "blocks", "sites", "phase", "decision", "feeders", "overrides",

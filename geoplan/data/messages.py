@@ -983,6 +983,44 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "在其文件夹中放入 {files} 之一,或指定路网文件(--roads,或方案中的 `area.roads`)。",
         ),
     },
+    "roads_unreadable": {
+        "en": (
+            "Cannot read the road file {file}: it is damaged or incomplete (a download cut "
+            "short?), or not of the kind its name says.",
+            "Replace {file} with a complete copy: download the county's OpenStreetMap extract "
+            "again (.osm.pbf, e.g. from download.geofabrik.de), or export the roads from the GIS "
+            "again as roads.gpkg.",
+        ),
+        "zh": (
+            "无法读取路网文件 {file}:文件已损坏或不完整(下载中断?),或与其扩展名所示的格式不符。",
+            "用完整的文件替换 {file}:重新下载本县的 OpenStreetMap 数据(.osm.pbf,如从 "
+            "download.geofabrik.de),或从 GIS 重新把道路导出为 roads.gpkg。",
+        ),
+    },
+    "roads_web_page": {
+        "en": (
+            "The road file {file} is a web page (HTML), not road data: the download saved a "
+            "page instead of the file.",
+            "Download the county's OpenStreetMap extract again (.osm.pbf, e.g. from "
+            "download.geofabrik.de) and replace {file} with it.",
+        ),
+        "zh": (
+            "路网文件 {file} 实为网页(HTML),并非道路数据:下载时保存的是网页而不是文件。",
+            "重新下载本县的 OpenStreetMap 数据(.osm.pbf,如从 download.geofabrik.de),"
+            "并用它替换 {file}。",
+        ),
+    },
+    "roads_none": {
+        "en": (
+            "The road file {file} holds no roads (no way with a `highway` tag).",
+            "Give an OpenStreetMap extract of the county with its roads, or a road layer "
+            "(roads.gpkg) with a `highway` column.",
+        ),
+        "zh": (
+            "路网文件 {file} 中没有道路(没有带 `highway` 标签的路段)。",
+            "提供含本县道路的 OpenStreetMap 数据,或带 `highway` 列的道路图层(roads.gpkg)。",
+        ),
+    },
     "journeys_layer_empty": {
         "en": (
             "Layer {layer} is empty, so no journey starts or ends there.",

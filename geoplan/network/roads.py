@@ -39,12 +39,16 @@ from shapely import LineString, Point, STRtree
 from shapely.geometry.base import BaseGeometry
 
 from geoplan.atomic import atomic_path
+from geoplan.data._sniff import file_kind
+from geoplan.data.messages import coded_error, coded_problem
 from geoplan.errors import (
     CRSError,
+    GeoplanError,
     InputFileError,
     MissingDependencyError,
     MissingInputError,
     NetworkError,
+    Problem,
 )
 
 __all__ = [
@@ -63,7 +67,9 @@ __all__ = [
     "load_report",
     "loaded_key",
     "merge_local_roads",
+    "road_file_problems",
     "road_lines",
+    "the_road_file",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -226,6 +232,59 @@ def load_graph(
         _write_graph_cache(cache_file, graph)
         _LOADED[graph] = (key, graph_size(graph))
     return graph
+
+
+def the_road_file(roads_path: str | Path | None, *, area: str, source: str = "") -> Path:
+    """The road file a plan of ``area`` reads: ``roads_path``, refused when there is none.
+
+    Every command that needs roads (``geoplan run``, ``geoplan travel``) and ``geoplan validate``
+    (through :func:`road_file_problems`) apply this one rule.
+
+    Parameters
+    ----------
+    roads_path
+        The folder's road file (:func:`geoplan.data.readers.find_roads`), or one named instead.
+    area
+        The planning area's name, for the message.
+    source
+        The planning-area folder, named as the problem's file.
+
+    Raises
+    ------
+    MissingInputError
+        ``area_no_roads`` (en + zh), naming the road files looked for.
+    """
+    if roads_path is None:
+        from geoplan.data.readers import ROAD_FILES
+
+        raise coded_error(
+            MissingInputError, "area_no_roads", source, "roads", "", "", "",
+            area=area, files=", ".join(ROAD_FILES),
+        )  # fmt: skip
+    return Path(roads_path)
+
+
+def road_file_problems(
+    roads_path: str | Path | None, *, area: str, source: str = "", crs: Any = None
+) -> list[Problem]:
+    """Why a run could not read the road network: no road file, or one that cannot be read.
+
+    The file is read as a run reads it (:func:`the_road_file`, then :func:`load_graph` in
+    ``crs``, cached), so ``geoplan validate`` reports what ``geoplan run`` would refuse.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the road graph reads; else the errors of the refusal.
+    """
+    try:
+        load_graph(the_road_file(roads_path, area=area, source=source), to_crs=crs)
+    except GeoplanError as err:
+        if err.problems:
+            return list(err.problems)
+        name = Path(roads_path).name if roads_path is not None else source
+        return [coded_problem("untranslated", name, "roads", "", "", "", error=err)]
+    return []
 
 
 _LOADED: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[str, tuple[int, int]]] = (
@@ -554,8 +613,7 @@ def _read_one(path: Path, *, road_class_column: str) -> tuple[nx.MultiDiGraph, L
         try:
             g = ox.load_graphml(path)
         except Exception as err:
-            msg = f"{path}: cannot read GraphML ({err}). Fix: save it with osmnx.save_graphml."
-            raise InputFileError(msg) from err
+            raise _unreadable(path, err) from err
         if _is_geographic(g.graph.get("crs")):
             _ellipsoidal_lengths(g)  # osmnx measured on a sphere, as OSM files are not
         return g, LoadReport(sources=(str(path),))
@@ -569,9 +627,20 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
     except Exception as err:
-        msg = f"{path}: cannot read the road layer ({err}). Fix: give a GeoPackage or Shapefile."
-        raise InputFileError(msg) from err
+        raise _unreadable(path, err) from err
     return gdf
+
+
+def _unreadable(path: Path, err: Exception) -> InputFileError:
+    """The refusal of a road file that cannot be read, in plain words; the library's in the log."""
+    _logger.debug("%s: cannot be read: %s", path, err)
+    if file_kind(path) == "html":
+        return coded_error(
+            InputFileError, "roads_web_page", path.name, "roads", "", "", "", file=path.name
+        )
+    return coded_error(
+        InputFileError, "roads_unreadable", path.name, "roads", "", "", "", file=path.name
+    )
 
 
 def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
@@ -608,8 +677,7 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
             if node.id in needed and loc.valid():
                 nodes[node.id] = (loc.lon, loc.lat, dict(node.tags))
     except RuntimeError as err:
-        msg = f"{path}: cannot read the OSM file ({err}). Fix: give OSM XML or PBF."
-        raise InputFileError(msg) from err
+        raise _unreadable(path, err) from err
     if ferries:
         _logger.warning(
             "%s: %d ferry route(s) dropped (OSM way %s): only roads are routed, so no journey "
@@ -639,8 +707,9 @@ def _graph_from_osm(path: Path) -> tuple[nx.MultiDiGraph, LoadReport]:
         else:
             dropped["outside the extract"] += 1
     if not kept:
-        msg = f"{path}: no roads (ways with a highway tag) found. Fix: give an extract with roads."
-        raise NetworkError(msg)
+        raise coded_error(
+            NetworkError, "roads_none", path.name, "roads", "", "", "", file=path.name
+        )
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "roads.osm"
         used = {ref for _, refs, _ in kept for ref in refs}

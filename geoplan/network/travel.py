@@ -74,6 +74,7 @@ from geoplan.network.roads import (
     load_graph,
     loaded_key,
     road_lines,
+    the_road_file,
 )
 from geoplan.workbooks import Sheet, number_format, write_workbook
 from geoplan.workers import pin_threads
@@ -523,14 +524,8 @@ def area_points(area: PlanningArea, layer: str) -> gpd.GeoDataFrame:
 
 def _roads_path(area: PlanningArea) -> Path:
     """The road file of ``area``; refused (``area_no_roads``, en + zh) when it has none."""
-    if area.roads_path is None:
-        from geoplan.data.readers import ROAD_FILES
-
-        raise coded_error(
-            MissingInputError, "area_no_roads", "" if area.source is None else str(area.source),
-            "roads", "", "", "", area=area.name, files=", ".join(ROAD_FILES),
-        )  # fmt: skip
-    return Path(area.roads_path)
+    source = "" if area.source is None else str(area.source)
+    return the_road_file(area.roads_path, area=area.name, source=source)
 
 
 def area_matrix(

@@ -27,6 +27,8 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
     "missing_crs": (1, [("townships.shp", "", "")]),
     "unknown_crs": (1, [("townships.geojson", "", "")]),
     "missing_layer": (1, [("missing_layer", "", "")]),
+    "no_roads": (1, [("no_roads", "", "")]),
+    "roads_damaged": (1, [("roads.osm.bz2", "", "")]),
     "swapped_lonlat": (1, [("villages.csv", "V2", "经度 (lon)/纬度 (lat)")]),
     "lonlat_out_of_range": (1, [("villages.csv", "V3", "经度 (lon)")]),
     "bad_coordinate": (1, [("villages.csv", "V2", "经度 (lon)")]),
@@ -74,6 +76,10 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
         ],
     ),
 }
+
+ROAD_FAULTS: tuple[str, ...] = ("no_roads", "roads_damaged")
+"""Faults of the road file: refused by `geoplan validate`, which reads it as a run does
+(`geoplan.network.roads.road_file_problems`), not by the reader of the layers."""
 
 SCENARIOS_DIR = BAD / "scenarios"
 TINY_COUNTY = HERE / "scenarios" / "tiny_county"
@@ -349,6 +355,23 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
     path.write_text(gdf.to_json(ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def _roads_osm() -> str:
+    """OSM XML of a road grid over the county: secondary roads every 0.02° east and north."""
+    lons = [round(86.40 + 0.02 * i, 2) for i in range(11)]
+    lats = [round(42.25 + 0.02 * j, 2) for j in range(6)]
+    node = {(i, j): 1 + i + 11 * j for i in range(11) for j in range(6)}
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    for (i, j), nid in sorted(node.items(), key=lambda kv: kv[1]):
+        lines.append(f'<node id="{nid}" version="1" lat="{lats[j]}" lon="{lons[i]}"/>')
+    ways = [[node[i, j] for i in range(11)] for j in range(6)]
+    ways += [[node[i, j] for j in range(6)] for i in range(11)]
+    for w, refs in enumerate(ways, start=1):
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        lines.append(f'<way id="{w}" version="1">{nds}<tag k="highway" v="secondary"/></way>')
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
+
+
 def _write_all(
     folder: Path,
     *,
@@ -365,6 +388,7 @@ def _write_all(
     # Sites as GBK, the way Excel on a Chinese Windows saves CSV.
     sites.to_csv(folder / "sites.csv", index=False, encoding="gbk")
     _write_geojson(blocks, folder / "blocks.geojson")
+    (folder / "roads.osm").write_text(_roads_osm(), encoding="utf-8")
 
 
 def _base() -> dict[str, object]:
@@ -483,6 +507,11 @@ def make_bad(name: str) -> None:
         (folder / "townships.geojson").write_text(json.dumps(metres, ensure_ascii=False))
     elif name == "missing_layer":
         (folder / "schools.xlsx").unlink()
+    elif name == "no_roads":
+        (folder / "roads.osm").unlink()
+    elif name == "roads_damaged":
+        (folder / "roads.osm").unlink()
+        (folder / "roads.osm.bz2").write_bytes(b"BZh91AY&SY cut short")  # a broken download
     elif name == "sheet_missing":
         (folder / "columns.yaml").write_text("schools:\n  sheet: 学校表\n", encoding="utf-8")
     elif name == "columns_section_not_mapping":
