@@ -556,3 +556,100 @@ def panel_overlaps(
         if _meet(a["box"], b["box"])
     ]
     return len(panels), lines
+
+
+@dataclass
+class MapDetails:
+    """The small parts of a page's maps, as it opens (:func:`map_details`)."""
+
+    scale_lines: list[str]
+    """The text of every scale bar line (``"30 km"``), all maps."""
+    searches: list[dict[str, Any]]
+    """Per search control: its button's visible ``label`` and ``title``, the input's
+    ``placeholder``, the cancel button's ``cancel`` title, the words shown for a name that
+    matches nothing (``not_found``) and the button's ``box``."""
+    captions: list[dict[str, Any]]
+    """Per side caption of a dual map: its ``text`` and ``box``."""
+    halves: list[dict[str, Any]]
+    """Per map: its container's ``box`` and the township ``labels`` shown inside it."""
+    synced: list[dict[str, Any]]
+    """Per map panned and zoomed in turn (dual maps only): its centre and zoom at the ``start``
+    and once ``moved``, and the ``other`` map's then."""
+
+
+_DETAILS_JS = (
+    r"""
+async () => {
+"""
+    + _LEAFLET_PAGE_JS
+    + r"""  const rect = e => { const b = e.getBoundingClientRect();
+                      return [b.left, b.top, b.right, b.bottom]; };
+  const visible = e => { const b = e.getBoundingClientRect(); const s = getComputedStyle(e);
+                         return b.width > 0 && b.height > 0 && s.visibility !== 'hidden'
+                                && s.display !== 'none'; };
+  const frame = () => new Promise(r => setTimeout(r, 50));
+  const scales = [...document.querySelectorAll('.leaflet-control-scale-line')]
+    .filter(visible).map(e => e.innerText);
+  const searches = [];
+  for (const k of Object.keys(window).filter(k => k.endsWith('searchControl'))) {
+    const c = window[k];
+    const one = {label: c._button.innerText, title: c._button.title,
+                 placeholder: c._input.placeholder, cancel: c._cancel.title,
+                 box: rect(c._button)};
+    c.expand();
+    c._input.value = 'no such name 0x2f1c';  // matches nothing
+    c._handleSubmit();
+    one.not_found = c._alert.innerText;
+    c.hideAlert(); c.collapse();
+    searches.push(one);
+  }
+  const captions = [...document.querySelectorAll('.geoplan-side')].filter(visible)
+    .map(e => ({text: e.innerText, box: rect(e)}));
+  const halves = maps.map(m => ({
+    box: rect(m.getContainer()),
+    labels: [...m.getContainer().querySelectorAll('.leaflet-tooltip.geoplan-label')]
+      .filter(visible).map(e => e.innerText)}));
+  const synced = [];
+  if (maps.length === 2) {
+    const at = m => ({lat: m.getCenter().lat, lng: m.getCenter().lng, zoom: m.getZoom()});
+    for (const [i, j] of [[0, 1], [1, 0]]) {
+      const start = at(maps[i]);
+      maps[i].panBy([90 * (i + 1), 60], {animate: false});
+      await frame();
+      maps[i].setZoom(maps[i].getZoom() + 1, {animate: false});
+      await frame();
+      synced.push({start: start, moved: at(maps[i]), other: at(maps[j])});
+    }
+  }
+  return {scale_lines: scales, searches: searches, captions: captions, halves: halves,
+          synced: synced};
+}
+"""
+)
+
+
+def map_details(
+    path: str | os.PathLike[str],
+    *,
+    viewport: tuple[int, int] = (1200, 800),
+    screenshot: str | os.PathLike[str] | None = None,
+) -> MapDetails:
+    """Scale bars, search controls, side captions, labels per map and, for a dual map, whether
+    moving one map moves the other, on a page as it opens (network refused).
+
+    Parameters
+    ----------
+    path
+        The HTML file.
+    viewport
+        Window size in CSS pixels.
+    screenshot
+        Where to write a PNG of the page as it opened (``None``: none).
+
+    Returns
+    -------
+    MapDetails
+        What was measured (searched, panned and zoomed after the screenshot).
+    """
+    seen = _probe_offline(path, _DETAILS_JS, None, viewport, screenshot)
+    return MapDetails(**seen)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-from browser import check_map_in_browser, label_marker_overlaps
+from browser import check_map_in_browser, label_marker_overlaps, map_details
 from shapely.geometry import LineString
 
 from geoplan.data.area import PlanningArea
@@ -195,6 +196,46 @@ def test_overview_in_browser_zh(tiny_area: PlanningArea, tmp_path: Path) -> None
     assert "模拟数据" in report.page_text
     assert "学校类型" in report.page_text
     assert any("乡镇中心小学" in t for t in report.tooltip_texts)
+
+
+METRIC = re.compile(r"\d+ (km|m)")
+"""A scale bar line in kilometres or metres (Leaflet writes ``"30 km"``, ``"500 m"``)."""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_scale_bar_metric_only(tiny_area: PlanningArea, tmp_path: Path, lang: str) -> None:
+    """One scale bar, in km or m: a county office measures in kilometres, never in miles."""
+    path = save_offline(overview_map(tiny_area, lang=lang), tmp_path / "overview.html")
+    lines = map_details(path).scale_lines
+    assert len(lines) == 1, lines
+    assert all(METRIC.fullmatch(line) for line in lines), lines
+
+
+def _in_language(text: str, lang: str) -> bool:
+    """Whether ``text`` is written in ``lang``: Chinese characters for zh, none for en."""
+    return bool(re.search(r"[\u4e00-\u9fff]", text)) == (lang == "zh")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_search_buttons_say_what_they_find(
+    tiny_area: PlanningArea, tmp_path: Path, lang: str
+) -> None:
+    """The village and the school search each show a label of their own on the button, a tooltip
+    and a placeholder, and say a name was not found, all in the map's language."""
+    path = save_offline(overview_map(tiny_area, lang=lang), tmp_path / "overview.html")
+    searches = map_details(path).searches
+    assert len(searches) == 2, searches
+    labels = [s["label"].strip() for s in searches]
+    assert all(labels) and len(set(labels)) == 2, labels  # visible, and not alike
+    for search in searches:
+        for key in ("label", "title", "placeholder", "cancel", "not_found"):
+            assert search[key].strip() and _in_language(search[key], lang), (key, search)
+        assert search["label"].strip().lower() in search["title"].lower(), search  # says more
+    box_a, box_b = (s["box"] for s in searches)
+    assert box_a[2] - box_a[0] > 30  # wider than the bare magnifier icon: the label shows
+    assert box_a[3] <= box_b[1] or box_b[3] <= box_a[1]  # one below the other
 
 
 @pytest.mark.browser

@@ -26,7 +26,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
 from folium import plugins
+from folium.template import Template
 from folium.utilities import JsCode
 
 from geoplan.atomic import write_atomic
@@ -121,8 +123,8 @@ def school_color(kind: str) -> str:
 VILLAGE_COLOR = "#2b6cb0"
 SITE_COLOR = "#7b3294"
 ROAD_COLOR = "#8c6d46"
-SCALE_BAR_CLEARANCE_PX = 60
-"""Height kept free above the bottom-left scale bar (metric and imperial lines)."""
+SCALE_BAR_CLEARANCE_PX = 40
+"""Height kept free above the bottom-left scale bar (one line, kilometres or metres)."""
 TOWNSHIP_LINE = "#7a7a7a"
 CATEGORY_COLORS: tuple[str, ...] = (
     "#1b9e77",
@@ -516,6 +518,12 @@ def _page_style(root: folium.Figure, *, title: str, synthetic: bool, lang: str) 
             "transform:translateX(-50%);"
             "padding:2px 8px;border-radius:4px;font:600 13px 'Noto Sans CJK SC',sans-serif}"
             ".leaflet-control-layers-expanded{max-width:min(360px,40vw)}"
+            ".leaflet-control-search.geoplan-search .search-button{width:auto;min-width:30px;"
+            "box-sizing:border-box;padding:0 8px 0 28px;color:#333;"
+            "text-decoration:none;white-space:nowrap;"
+            "font:600 12px/30px 'Noto Sans CJK SC','Noto Sans',sans-serif}"
+            ".leaflet-control-search.geoplan-search .search-cancel{position:relative;right:auto;"
+            "float:left;margin:6px 0 6px -24px}"
             "</style>"
         ),
         name="geoplan_style",
@@ -599,11 +607,11 @@ def new_map(
         zoom_start=8,
         tiles=tiles,
         prefer_canvas=True,
-        control_scale=True,
         width=width,
         height=height,
     )
     _prune_defaults(m)
+    _add_scale(m)
     if basemap is not None:
         add_basemap(m, basemap, tianditu_key=tianditu_key)
     size = (_css_px(width, LABEL_VIEWPORT_PX[0]), _css_px(height, LABEL_VIEWPORT_PX[1]))
@@ -611,6 +619,21 @@ def new_map(
     _page_style(_figure(m), title=title, synthetic=synthetic, lang=lang)
     _add_background(m, background)
     return m
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres and metres only: a county office works in km."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+
+def _add_scale(m: folium.Map) -> None:
+    """The map's one scale bar, bottom left, metric only (:class:`_MetricScale`)."""
+    _MetricScale().add_to(m)  # type: ignore[no-untyped-call]
 
 
 def _css_px(size: str, default: float) -> float:
@@ -660,7 +683,6 @@ def dual_map(
         zoom_start=8,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
     )
     root = dual.get_root()
     if not isinstance(root, folium.Figure):  # pragma: no cover - DualMap makes its Figure
@@ -669,6 +691,7 @@ def dual_map(
     _page_style(root, title=title, synthetic=synthetic, lang=lang)
     for side, (m, caption) in enumerate(zip((dual.m1, dual.m2), sides, strict=True)):
         _prune_defaults(m)
+        _add_scale(m)
         if basemap is not None:
             add_basemap(m, basemap, tianditu_key=tianditu_key)
         # each side is half the window
@@ -714,20 +737,51 @@ def add_tools(
         primary_area_unit="hectares",
         secondary_area_unit="sqmeters",
     ).add_to(m)
-    for layer, placeholder in (
-        (villages, labels["search_villages"]),
-        (schools, labels["search_schools"]),
-    ):
+    for layer, what in ((villages, "villages"), (schools, "schools")):
         if layer is None:
             continue
         plugins.Search(  # type: ignore[no-untyped-call]
             layer=layer,
             search_label="name",
-            placeholder=placeholder,
+            placeholder=labels[f"search_{what}"],
             collapsed=True,
             position="topleft",
-            textErr=labels["not_found"],
         ).add_to(m)
+        _SearchTexts(
+            f"{layer.get_name()}searchControl",
+            label=labels[f"search_{what}_button"],
+            tip=labels[f"search_{what}_tip"],
+            cancel=labels["search_cancel"],
+            not_found=labels["not_found"],
+        ).add_to(m)
+
+
+class _SearchTexts(MacroElement):
+    """A search control's words in the map's language.
+
+    A visible label on its button (the village and the school search look alike otherwise), the
+    button's tooltip, the cancel button's tooltip and the words shown when no name matches.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function (c) {
+  c.options.textErr = {{ this.not_found|tojavascript }};
+  c._button.textContent = {{ this.label|tojavascript }};
+  c._button.title = {{ this.tip|tojavascript }};
+  c._cancel.title = {{ this.cancel|tojavascript }};
+  L.DomUtil.addClass(c._container, 'geoplan-search');
+})({{ this.control }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, control: str, *, label: str, tip: str, cancel: str, not_found: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.control = control
+        self.label = label
+        self.tip = tip
+        self.cancel = cancel
+        self.not_found = not_found
 
 
 def bounds_of(*layers: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
