@@ -4,6 +4,7 @@ hostile names."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from pathlib import Path
 
@@ -330,3 +331,62 @@ def test_every_plan_map_names_its_school_kinds(hostile_plan: PlanResult, kind: s
     for k in kinds:
         assert f'<i style="background:{maps.school_color(k)}"></i>{labels[k]}' in legends[0], k
     assert legends[0].count("<i ") == len(kinds)
+
+
+def overlay_names(m: object) -> list[list[str]]:
+    """The names in the layer control, per map (two for a dual map), in drawing order."""
+    sides = [m.m1, m.m2] if hasattr(m, "m1") else [m]
+    return [
+        [
+            c.layer_name
+            for c in side._children.values()
+            if getattr(c, "control", False) and getattr(c, "layer_name", None)
+        ]
+        for side in sides
+    ]
+
+
+JOURNEY_LAYER = {"en": "day journey (min, one way)", "zh": "走读单程时间（分钟）"}
+"""What a journey layer shows: day pupils' one-way daily journey, in minutes."""
+GRADES = {"en": "Grades 1-3", "zh": "1-3年级"}
+STATES = {
+    "en": ("today", "after the plan", "plan A", "plan B"),
+    "zh": ("现状", "规划后", "方案A", "方案B"),
+}
+WORDS = {
+    "en": ("Townships", "Schools", "Teaching-point restoration"),
+    "zh": ("乡镇", "学校", "教学点恢复"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_layer_names_are_short_and_say_band_content_and_state(
+    hostile_plan: PlanResult, lang: str
+) -> None:
+    """Layer-control names: band · what (unit, one way) · state, short, in the map's language."""
+    today, after, plan_a, plan_b = STATES[lang]
+    towns, schools, restored = WORDS[lang]
+
+    def journey(state: str) -> str:
+        return f"{GRADES[lang]} · {JOURNEY_LAYER[lang]} · {state}"
+
+    def names(m: object) -> list[list[str]]:
+        return [[html.unescape(n) for n in side] for side in overlay_names(m)]
+
+    assert names(plan_maps.before_after_map(hostile_plan, lang=lang)) == [
+        [f"{towns} · {today}", journey(today), f"{schools} · {today}"],
+        [f"{towns} · {after}", journey(after), f"{restored} · {after}", f"{schools} · {after}"],
+    ]
+    two = names(plan_maps.before_after_map(hostile_plan, hostile_plan, lang=lang))
+    assert [side[1] for side in two] == [journey(plan_a), journey(plan_b)]
+    (restoration,) = names(plan_maps.restoration_map(hostile_plan, lang=lang))
+    assert restoration[1:3] == [journey(today), journey(after)]
+    for after_plan, state in ((False, today), (True, after)):
+        (layers,) = names(plan_maps.journeys_map(hostile_plan, after=after_plan, lang=lang))
+        bands = [n for n in layers if JOURNEY_LAYER[lang] in n]
+        assert [n.split(" · ")[0] for n in bands] == [
+            GRADES[lang].replace("1-3", b) for b in ("1-3", "4-6", "7-9")
+        ]
+        assert all(n.endswith(f" · {state}") for n in bands), bands
+    every = [n for side in two for n in side] + restoration + layers
+    assert max(len(n) for n in every) <= 60, every  # two lines of the layer control at most

@@ -517,11 +517,11 @@ def test_ways_map_colours_villages_by_way_offline(demo_ways: PlanResult, tmp_pat
     path = maps.save_offline(plan_maps.ways_map(demo_ways, lang="en"), tmp_path / "ways.html")
     report = check_map_in_browser(path, max_per_layer=2)  # no error, request or dialog
     n = len(demo_ways.area.villages)
-    assert report.layer_counts["grades 4-6: Way"] == n
+    assert report.layer_counts["Grades 4-6 · way to school"] == n
     g13 = demo_ways.ways_after.assignment.xs("g1_3", level="band") if demo_ways.ways_after else None
     assert g13 is not None
     placed = int((g13["school"].notna() & (g13["pupils"] > 0)).sum())
-    assert report.layer_counts["grades 1-3: to their school"] == placed
+    assert report.layer_counts["Grades 1-3 · lines to school"] == placed
     page = path.read_text(encoding="utf-8")
     for way, color in plan_maps.WAY_COLORS.items():
         if (g13["way"] == way).any():

@@ -172,6 +172,21 @@ def _base(
     return m
 
 
+def _layer_name(
+    text: Mapping[str, Any], what: str, *, band: str | None = None, when: str | None = None
+) -> str:
+    """A name in the layer control, short and in the map's language.
+
+    The band, what the layer shows and the state (on maps of a state), joined by `` · ``:
+    "Grades 1-3 · day journey (min, one way) · today".
+    """
+    parts = [str(text["layer_band"][band])] if band is not None else []
+    parts.append(what)
+    if when is not None:
+        parts.append(str(when))
+    return " · ".join(parts)
+
+
 def _open_schools(result: PlanResult) -> gpd.GeoDataFrame:
     schools: gpd.GeoDataFrame = result.schools[result.schools["status"] == "open"]
     return schools
@@ -192,7 +207,6 @@ def journeys_map(
     popups give each band's school, kind of pupil, mode and the journey that applies.
     """
     text = texts(PLAN_MAP_TEXT, lang)
-    band_names: dict[str, str] = text["band"]
     state = text["after"] if after else text["before"]
     m = _base(
         result,
@@ -210,7 +224,7 @@ def journeys_map(
             result.area.villages,
             color_by=village_colors(assignment, band),
             lang=lang,
-            name=f"{band_names[band]}: {text['minutes']}",
+            name=_layer_name(text, text["layer_journey"], band=band, when=state),
             extra_rows=village_popup_rows(assignment, band, result.schools, lang=lang),
         )
         if layer is not None and i > 0:
@@ -242,7 +256,6 @@ def restoration_map(
 ) -> folium.Map:
     """Sites coloured by restoration phase; villages by grades 1-3 journey today and after."""
     text = texts(PLAN_MAP_TEXT, lang)
-    band_names: dict[str, str] = text["band"]
     m = _base(
         result,
         str(text["restoration"]),
@@ -261,7 +274,7 @@ def restoration_map(
             result.area.villages,
             color_by=village_colors(assignment, "g1_3"),
             lang=lang,
-            name=f"{band_names['g1_3']}: {text['minutes']} ({label})",
+            name=_layer_name(text, text["layer_journey"], band="g1_3", when=label),
             extra_rows=village_popup_rows(
                 assignment, "g1_3", result.schools, lang=lang, suffix=str(label)
             ),
@@ -639,7 +652,7 @@ def before_after_map(
             m,
             area.townships,
             lang=lang,
-            name=f"{texts(MAP_LABELS, lang)['townships']} ({label})",
+            name=_layer_name(text, texts(MAP_LABELS, lang)["townships"], when=label),
             avoid=avoid,
         )
         vlayer = maps.add_villages(
@@ -647,7 +660,7 @@ def before_after_map(
             area.villages,
             color_by=village_colors(assignment, band),
             lang=lang,
-            name=f"{band_names[band]}: {text['minutes']} ({label})",
+            name=_layer_name(text, text["layer_journey"], band=band, when=label),
             extra_rows=village_popup_rows(
                 assignment, band, result.schools, lang=lang, suffix=str(label)
             ),
@@ -658,13 +671,13 @@ def before_after_map(
                 sites,
                 color_by=phase_colors(sites["phase"]),
                 lang=lang,
-                name=f"{text['restoration']} ({label})",
+                name=_layer_name(text, text["restoration"], when=label),
             )
         slayer = maps.add_schools(
             m,
             _open_schools(result),
             lang=lang,
-            name=f"{texts(MAP_LABELS, lang)['schools']} ({label})",
+            name=_layer_name(text, texts(MAP_LABELS, lang)["schools"], when=label),
         )
         maps.add_tools(m, lang=lang, villages=vlayer, schools=slayer)
         maps.add_layer_control(m)
@@ -740,7 +753,7 @@ def ways_map(
             ]
             maps.feature_layer(
                 shown,
-                name=f"{band_names[band]}: {text['way_lines']}",
+                name=_layer_name(text, text["layer_way_lines"], band=band),
                 tips=tips,
                 popups=tips,
                 styles=[
@@ -762,7 +775,7 @@ def ways_map(
             villages,
             color_by=way_colors(assignment, band),
             lang=lang,
-            name=f"{band_names[band]}: {text['way']}",
+            name=_layer_name(text, text["layer_way"], band=band),
             extra_rows=extra,
         )
         if vlayer is not None and i > 0:
