@@ -23,6 +23,7 @@ to install it, before its fixtures run (``conftest.py``), or fails under
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
+METRIC = re.compile(r"\d+ (km|m)")
+"""A scale bar line in kilometres or metres (Leaflet writes ``"30 km"``, ``"500 m"``)."""
 
 
 def browser_problem() -> str | None:

@@ -13,11 +13,19 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from browser import check_map_in_browser, panel_overlaps
+from browser import (
+    METRIC,
+    check_map_in_browser,
+    label_marker_overlaps,
+    map_details,
+    panel_overlaps,
+)
 from conftest import HOSTILE_NAME
 
 from geoplan.data import datasets
 from geoplan.data.area import PlanningArea
+from geoplan.outputs import maps, plan_maps
+from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 
@@ -90,3 +98,62 @@ def test_every_demo_page_opens_offline_and_safely(
                 panels, meeting = panel_overlaps(page, viewport=viewport)
                 assert panels >= 3, f"{page.name}: {panels} panels measured"
                 assert meeting == [], f"{page.name} at {viewport}:\n" + "\n".join(meeting)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_before_after_halves_show_captions_and_labels_and_move_together(
+    hostile_result: tuple[PlanResult, nx.MultiDiGraph], tmp_path: Path, lang: str
+) -> None:
+    """Both halves of the before/after map: their caption over their own half, township labels
+    shown in each and covering no school pin or restored site, a metric scale bar and the search
+    controls in each, and panning or zooming one half moves the other to the same view."""
+    result, _ = hostile_result
+    path = maps.save_offline(
+        plan_maps.before_after_map(result, lang=lang), tmp_path / "before_after.html"
+    )
+    text = texts(PLAN_MAP_TEXT, lang)
+    words = texts(MAP_LABELS, lang)
+    townships = len(result.area.townships)
+    for viewport in ((1200, 800), (1024, 768)):
+        seen = map_details(path, viewport=viewport)
+        assert len(seen.halves) == 2
+        left, right = (h["box"] for h in seen.halves)
+        assert left[2] <= right[0] + 1  # side by side
+        assert [c["text"] for c in seen.captions] == [text["before"], text["after"]]
+        for caption, half in zip(seen.captions, seen.halves, strict=True):
+            x0, _, x1, _ = half["box"]
+            middle = (caption["box"][0] + caption["box"][2]) / 2
+            assert x0 < middle < x1, (caption, half["box"])  # over its own half
+        for half in seen.halves:
+            assert half["labels"], f"no township label shown in {half['box']} at {viewport}"
+            assert len(half["labels"]) <= townships
+        assert len(seen.scale_lines) == 2 and all(METRIC.fullmatch(s) for s in seen.scale_lines)
+        assert len(seen.searches) == 4
+        for search in seen.searches:  # two per half, inside their half
+            inside = [h for h in seen.halves if h["box"][0] <= search["box"][0] < h["box"][2]]
+            assert len(inside) == 1, search
+        assert sum(s["box"][0] >= right[0] for s in seen.searches) == 2
+        assert len(seen.synced) == 2
+        for move in seen.synced:
+            start, moved, other = move["start"], move["moved"], move["other"]
+            assert (moved["lat"], moved["lng"], moved["zoom"]) != (
+                start["lat"],
+                start["lng"],
+                start["zoom"],
+            )
+            assert other["zoom"] == moved["zoom"], move
+            assert other["lat"] == pytest.approx(moved["lat"], abs=1e-6), move
+            assert other["lng"] == pytest.approx(moved["lng"], abs=1e-6), move
+        covered = label_marker_overlaps(
+            path,
+            [words["schools"], text["restoration"]],
+            viewport=viewport,
+            screenshot=tmp_path / f"before_after_{lang}_{viewport[0]}.png",
+        )
+        assert covered.shown + covered.hidden == 2 * townships
+        restored = len(result.restoration.restored) if result.restoration is not None else 0
+        open_schools = int((result.schools["status"] == "open").sum())
+        assert covered.markers >= 2 * 2 * open_schools + restored  # pins, shadows, sites
+        assert covered.overlaps == [], "\n".join(covered.overlaps)

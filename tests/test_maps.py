@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from browser import check_map_in_browser, label_marker_overlaps, map_details
+from browser import METRIC, check_map_in_browser, label_marker_overlaps, map_details
 from shapely.geometry import LineString
 
 from geoplan.data.area import PlanningArea
@@ -196,10 +196,6 @@ def test_overview_in_browser_zh(tiny_area: PlanningArea, tmp_path: Path) -> None
     assert "模拟数据" in report.page_text
     assert "学校类型" in report.page_text
     assert any("乡镇中心小学" in t for t in report.tooltip_texts)
-
-
-METRIC = re.compile(r"\d+ (km|m)")
-"""A scale bar line in kilometres or metres (Leaflet writes ``"30 km"``, ``"500 m"``)."""
 
 
 @pytest.mark.browser
