@@ -574,7 +574,8 @@ class MapDetails:
     captions: list[dict[str, Any]]
     """Per side caption of a dual map: its ``text`` and ``box``."""
     halves: list[dict[str, Any]]
-    """Per map: its container's ``box`` and the township ``labels`` shown inside it."""
+    """Per map: its container's ``box``, the township ``labels`` shown in it and those
+    ``clipped`` by its edge."""
     synced: list[dict[str, Any]]
     """Per map panned and zoomed in turn (dual maps only): its centre and zoom at the ``start``
     and once ``moved``, and the ``other`` map's then."""
@@ -608,10 +609,15 @@ async () => {
   }
   const captions = [...document.querySelectorAll('.geoplan-side')].filter(visible)
     .map(e => ({text: e.innerText, box: rect(e)}));
-  const halves = maps.map(m => ({
-    box: rect(m.getContainer()),
-    labels: [...m.getContainer().querySelectorAll('.leaflet-tooltip.geoplan-label')]
-      .filter(visible).map(e => e.innerText)}));
+  const halves = maps.map(m => {
+    const box = rect(m.getContainer());
+    const shown = [...m.getContainer().querySelectorAll('.leaflet-tooltip.geoplan-label')]
+      .filter(visible);
+    const out = e => { const b = rect(e);
+                       return b[0] < box[0] || b[1] < box[1] || b[2] > box[2] || b[3] > box[3]; };
+    return {box: box, labels: shown.map(e => e.innerText),
+            clipped: shown.filter(out).map(e => e.innerText)};
+  });
   const synced = [];
   if (maps.length === 2) {
     const at = m => ({lat: m.getCenter().lat, lng: m.getCenter().lng, zoom: m.getZoom()});

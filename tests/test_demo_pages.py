@@ -116,7 +116,7 @@ def test_before_after_halves_show_captions_and_labels_and_move_together(
     text = texts(PLAN_MAP_TEXT, lang)
     words = texts(MAP_LABELS, lang)
     townships = len(result.area.townships)
-    for viewport in ((1200, 800), (1024, 768)):
+    for viewport in ((1200, 800), (1366, 768), (1024, 768)):
         seen = map_details(path, viewport=viewport)
         assert len(seen.halves) == 2
         left, right = (h["box"] for h in seen.halves)
@@ -129,6 +129,8 @@ def test_before_after_halves_show_captions_and_labels_and_move_together(
         for half in seen.halves:
             assert half["labels"], f"no township label shown in {half['box']} at {viewport}"
             assert len(half["labels"]) <= townships
+            if viewport != (1024, 768):  # see test_before_after_labels_inside_a_narrow_half
+                assert half["clipped"] == [], (viewport, half)
         assert len(seen.scale_lines) == 2 and all(METRIC.fullmatch(s) for s in seen.scale_lines)
         assert len(seen.searches) == 4
         for search in seen.searches:  # two per half, inside their half
@@ -157,3 +159,20 @@ def test_before_after_halves_show_captions_and_labels_and_move_together(
         open_schools = int((result.schools["status"] == "open").sum())
         assert covered.markers >= 2 * 2 * open_schools + restored  # pins, shadows, sites
         assert covered.overlaps == [], "\n".join(covered.overlaps)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: labels are placed for a 600 px half; on a 1024 px window (512 px halves) "
+    "Bayan Gol Township's label crosses the right half's left edge",
+)
+def test_before_after_labels_inside_a_narrow_half(
+    hostile_result: tuple[PlanResult, nx.MultiDiGraph], tmp_path: Path
+) -> None:
+    """On a meeting room's 1024 x 768 projector no township label crosses its half's edge."""
+    result, _ = hostile_result
+    path = maps.save_offline(plan_maps.before_after_map(result), tmp_path / "before_after.html")
+    seen = map_details(path, viewport=(1024, 768))
+    assert [h["clipped"] for h in seen.halves] == [[], []]
