@@ -310,6 +310,45 @@ def test_write_columns_writes_the_mapping_used_and_never_overwrites(
     assert "exists" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "zh_header", ["村名(中文)", "村名（中文）", "中文名", "名称(中文)", "中文村名"]
+)
+def test_a_chinese_name_column_is_read_and_every_column_left_out_is_noted(
+    folder: Path, zh_header: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """村名(中文) is the villages' name_zh (on Chinese maps); 备注 and 联系人, which no column
+    fits, are listed in one note naming the file, and --write-columns keeps the Chinese name."""
+    from geoplan.data.messages import problem_text
+
+    head = [
+        "村编号",
+        "村名",
+        zh_header,
+        "所在乡镇",
+        "经度",
+        "纬度",
+        "1-3年级",
+        "4-6年级",
+        "7-9年级",
+    ]
+    head += ["备注", "联系人"]
+    rows = [[*r[:2], f"{r[1]}(中)", *r[2:], "", "张三"] for r in ROWS]
+    _xlsx(folder / "villages.xlsx", ("村", [head, *rows]))
+    villages = read_planning_area(folder).villages
+    assert list(villages["name_zh"]) == [r[2] for r in rows]
+    problems = validate_folder(folder)
+    (note,) = [p for p in problems if p.code == "columns_not_read" and p.layer == "villages"]
+    assert note.file == "villages.xlsx" and note.severity == "note"
+    assert note.value == "备注, 联系人" and "备注, 联系人" in note.message
+    assert "columns.yaml" in note.fix and "name_zh" in note.fix
+    message, fix = problem_text(note, "zh")
+    assert "备注, 联系人" in message and "columns.yaml" in fix
+    assert main(["validate", str(folder), "--write-columns"]) == 0
+    written = yaml.safe_load((folder / "columns.yaml").read_text(encoding="utf-8"))
+    assert written["villages"][zh_header] == "name_zh"
+    capsys.readouterr()
+
+
 def _merged_book(path: Path, rows: list[list[Any]], merges: list[str]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

@@ -584,6 +584,11 @@ def _known_header_count(cells: list[Any], layer: str, settings: _Settings) -> in
     return count
 
 
+def _unnamed(header: str) -> bool:
+    """Whether ``header`` is a reader's name for a column without a header (``Unnamed: 3``)."""
+    return re.fullmatch(r"Unnamed: \d+(_level_\d+)?", header) is not None
+
+
 def _rename(
     frame: pd.DataFrame, layer: str, settings: _Settings, source: _Source, problems: list[Problem]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -691,6 +696,21 @@ def _rename(
         problems.append(
             source.coded(
                 "headers_by_synonym", in_layer=layer, severity="note", synonyms=", ".join(synonyms)
+            )
+        )
+    unread = [h for h in headers if h not in readings and h.strip() and not _unnamed(h)]
+    if unread:  # every column the layer leaves out, so none is lost unseen
+        problems.append(
+            source.coded(
+                "columns_not_read",
+                "",
+                "",
+                ", ".join(unread),
+                in_layer=layer,
+                severity="note",
+                headers=", ".join(unread),
+                layer=layer,
+                file=source.label,
             )
         )
     return frame.rename(columns={**renames, **extras}), renames

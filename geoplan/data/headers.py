@@ -42,14 +42,24 @@ def _bands(column: str, words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 _TOWNSHIP = ("所在乡镇", "乡镇名称", "所属乡镇", "乡(镇)", "乡镇(场)", "乡", "镇", "township_id")
 
+
+def _chinese_names(*names: str) -> tuple[str, ...]:
+    """Headers of a Chinese-name column: ``村名(中文)``, ``中文村名``, ``村名中文``, ``中文名``."""
+    forms = [form for n in ("名称", *names) for form in (f"{n}(中文)", f"中文{n}")]
+    forms += [f"{n}中文" for n in names]
+    return tuple(dict.fromkeys([*forms, "中文名", "中文名称", "汉文名称", "汉语名称", "name_cn"]))
+
+
 HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "townships": {
         ID_INDEX: ("乡镇编号", "乡镇代码", "township_id"),
         "name": ("乡镇名称", "乡镇", "乡(镇)", "township"),
+        "name_zh": _chinese_names("乡镇名称", "乡镇"),
     },
     "villages": {
         ID_INDEX: ("村编号", "村代码", "行政区划代码", "village_id"),
         "name": ("村名", "村名称", "村庄名称", "行政村", "村庄", "村(社区)", "village"),
+        "name_zh": _chinese_names("村名", "村名称", "村庄名称", "行政村"),
         "township": _TOWNSHIP,
         **_bands("pupils", ("", "人数", "学生数", "学生人数")),
         "escorted": ("是否接送", "接送"),
@@ -57,6 +67,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "schools": {
         ID_INDEX: ("学校编号", "学校代码", "学校标识码", "school_id"),
         "name": ("学校名称", "校名", "学校", "school"),
+        "name_zh": _chinese_names("学校名称", "校名"),
         "kind": ("学校类型", "学校类别", "办学类型", "类别", "type"),
         "township": _TOWNSHIP,
         **_bands("classes", ("班级数", "班")),
@@ -70,6 +81,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "sites": {
         ID_INDEX: ("教学点编号", "site_id"),
         "name": ("教学点名称", "原教学点名称", "教学点", "site"),
+        "name_zh": _chinese_names("教学点名称", "原教学点名称"),
         "township": _TOWNSHIP,
         "restore_cost_yuan": ("恢复投资", "投资", "投资额", "总投资", "建设投资", "恢复经费"),
         "min_pupils": ("最低学生数",),

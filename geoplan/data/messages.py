@@ -1587,6 +1587,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Expected a mapping of keys to values.", "See docs/data.md for the layout."),
         "zh": ("应为“键: 值”的映射。", "格式见 docs/data.md。"),
     },
+    "columns_not_read": {
+        "en": (
+            "Columns not read (the {layer} layer has no column they fit): {headers}.",
+            "Nothing to do if they are not needed; else map each in columns.yaml, under "
+            "{layer}: a line 'header: contract column' (a Chinese name: '村名(中文): name_zh').",
+        ),
+        "zh": (
+            "以下列未读取({layer} 图层没有对应的列):{headers}。",
+            "如不需要则无需处理;否则在 columns.yaml 的 {layer} 下逐一对照,每行写"
+            "“表头: 字段”(中文名称如“村名(中文): name_zh”)。",
+        ),
+    },
     "headers_by_synonym": {
         "en": (
             "Headers read by their known synonyms: {synonyms}.",
