@@ -349,6 +349,30 @@ def test_a_chinese_name_column_is_read_and_every_column_left_out_is_noted(
     capsys.readouterr()
 
 
+def test_a_misspelt_placemark_is_suggested_first_with_the_chinese_name_compared(
+    folder: Path,
+) -> None:
+    """Schools named in English and Chinese; the KML has Chinese names, one misspelt (弟四 for
+    第四). The row's suggestion is the placemark left without a row, though the matched 第一 and
+    第二 are as alike, and the value shown is the Chinese name compared, not the English one."""
+    zh = ["东乡第一小学", "东乡第二小学", "东乡第四小学", "西乡第一小学"]
+    en = ["East No. 1 Primary School", "East No. 2 Primary School", "East No. 4 Primary School",
+          "West No. 1 Primary School"]  # fmt: skip
+    kml = [n.replace("第四", "弟四") for n in zh]
+    points = [(n, float(r[3]), float(r[4])) for n, r in zip(kml, ROWS, strict=True)]
+    (folder / "villages.kml").write_text(_kml(points), encoding="utf-8")
+    head = ["编号", "名称", "中文名称", "乡镇", *HEAD[5:]]
+    rows = [[r[0], e, z, r[2], *r[5:]] for r, e, z in zip(ROWS, en, zh, strict=True)]
+    _xlsx(folder / "villages.xlsx", ("村", [head, *rows]))
+    problems = validate_folder(folder)
+    (error,) = [p for p in problems if p.severity == "error"]
+    assert (error.row_id, error.value) == ("V3", "东乡第四小学")
+    assert "name_zh" in error.column
+    assert "closest: 东乡弟四小学," in error.message
+    (warning,) = [p for p in problems if p.severity == "warning"]
+    assert warning.value == "东乡弟四小学" and "closest: 东乡第四小学," in warning.message
+
+
 def _merged_book(path: Path, rows: list[list[Any]], merges: list[str]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

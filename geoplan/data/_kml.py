@@ -13,6 +13,7 @@ import difflib
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,34 @@ def _kml_fields(path: Path) -> list[str]:
     return list(dict.fromkeys(_FIELD.findall(text)))
 
 
-def _closest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, 3, 0.3)
+def _closest(name: str, options: list[str], *, first: Sequence[str] = ()) -> str:
+    """Up to three names like ``name``: those of ``first`` (left unmatched), then ``options``."""
+    ranked = [*_similar(name, first), *_similar(name, options)]
+    close = list(dict.fromkeys(ranked))[:3]
     return ", ".join(close) if close else "—"
+
+
+def _similar(name: str, options: Sequence[str]) -> list[str]:
+    """``options`` at least 0.3 alike to ``name`` (after :func:`_key`), the most alike first."""
+    key = _key(name)
+    scored = [(difflib.SequenceMatcher(None, key, _key(o)).ratio(), o) for o in options]
+    return [o for r, o in sorted(scored, key=lambda ro: -ro[0]) if r >= 0.3]
+
+
+def _compared(row: pd.Series, names_col: list[str], options: list[str]) -> tuple[str, str]:
+    """The name column of ``row`` most like one of ``options``, and its value (as compared)."""
+    best = ("", "", -1.0)
+    for column in names_col:
+        value = str(row[column]) if _key(row[column]) else ""
+        if not value:
+            continue
+        ratio = max(
+            (difflib.SequenceMatcher(None, _key(value), _key(o)).ratio() for o in options),
+            default=0.0,
+        )
+        if ratio > best[2]:
+            best = (column, value, ratio)
+    return best[0] or "name", best[1]
 
 
 def join_locations(
@@ -168,6 +194,7 @@ def join_locations(
         gdf = gpd.GeoDataFrame(frame.copy(), geometry=[None] * len(frame), crs=WGS84)
         gdf[GEOMETRY_REPORTED] = True
         return gdf
+    unmatched: list[tuple[int, int, str, str | None]] = []  # (problem at, row, id, township)
     for k in range(len(frame)):
         row = frame.iloc[k]
         tw = by_name.get(_key(row["township"])) if "township" in frame else None
@@ -211,23 +238,29 @@ def join_locations(
                 )
             )
             continue
-        same = [
-            str(points["Name"].iloc[i])
-            for i, t in enumerate(point_township)
-            if (t == tw or tw is None) and _key(points["Name"].iloc[i])
-        ]
-        problems.append(
+        unmatched.append((len(problems), k, rid, tw))
+    # a row named by no point is told the points left without a row first (a typo on one side
+    # leaves one of each), once every point's row is known
+    for at, k, rid, tw in reversed(unmatched):
+        pool = [i for i, t in enumerate(point_township) if (t == tw or tw is None)]
+        pool = [i for i in pool if _key(points["Name"].iloc[i])] or list(range(len(points)))
+        free = [str(points["Name"].iloc[i]) for i in pool if i not in owner]
+        taken = [str(points["Name"].iloc[i]) for i in pool if i in owner]
+        column, value = _compared(frame.iloc[k], names_col, free or taken)
+        problems.insert(
+            at,
             source.coded(
                 "kml_no_point_in_township" if tw is not None else "kml_no_point",
                 rid,
-                "name",
-                shown,
+                column,
+                value,
                 label=label,
                 township=tw,
                 table=source.label,
-                closest=_closest(shown.split(" / ")[-1], same or all_names),
-            )
+                closest=_closest(value, taken, first=free),
+            ),
         )
+    unmatched_rows = [str(frame.iloc[k][c]) for _, k, _, _ in unmatched for c in names_col]
     table_names = [str(v) for c in names_col for v in frame[c] if _key(v)]
     for i in range(len(points)):
         if i in owner:
@@ -243,7 +276,7 @@ def join_locations(
                 name,
                 severity="warning",
                 table=source.label,
-                closest=_closest(name, table_names),
+                closest=_closest(name, table_names, first=[n for n in unmatched_rows if _key(n)]),
             )
         )
     placed = int((~reported).sum())
