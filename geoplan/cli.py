@@ -162,31 +162,16 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from geoplan.data.readers import columns_yaml_text, read_layers
+    from geoplan.data.readers import columns_yaml_text
     from geoplan.data.validation import format_problems, write_problem_report
-    from geoplan.models.districts import lone_block_problems
-    from geoplan.network.offsets import folder_offset_problems
-    from geoplan.network.roads import road_file_problems
+    from geoplan.runs.checks import check_folder
 
     if args.report is not None and (args.report.suffix.lower() != ".xlsx" or args.report.is_dir()):
         raise coded_error(
             OutputFormatError, "report_not_xlsx", str(args.report), "", "", "--report", ""
         )
-    layers, problems, info = read_layers(
-        args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m
-    )
-    folder = Path(info["folder"])
-    road_problems = road_file_problems(
-        info["roads_path"],
-        area=str(info["area"].get("name") or folder.resolve().name),
-        source=str(folder),
-        crs=info["crs"],
-    )  # what `geoplan run` refuses, by the same rule
-    problems += road_problems or folder_offset_problems(layers, info)
-    if "blocks" in layers:
-        problems += lone_block_problems(
-            layers["blocks"], file=info["files"].get("blocks", "blocks")
-        )
+    checked = check_folder(args.folder, columns=args.columns, boundary_tolerance_m=args.tolerance_m)
+    problems, info = checked.problems, checked.info
     print(format_problems(problems, lang=args.lang))
     if args.report is not None:
         print(f"Wrote {write_problem_report(problems, args.report)}")

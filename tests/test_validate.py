@@ -18,6 +18,7 @@ from geoplan.data.messages import problem_text
 from geoplan.data.readers import read_planning_area, validate_folder
 from geoplan.data.validation import format_problems
 from geoplan.errors import ValidationError
+from geoplan.runs.checks import check_folder
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
@@ -34,17 +35,31 @@ def test_every_bad_folder_is_in_the_table() -> None:
     assert folders == set(EXPECTED)
 
 
-@pytest.mark.parametrize("fault", sorted(FOLDER_FAULTS))
+@pytest.mark.parametrize("fault", sorted(EXPECTED))
 def test_fault_is_named(fault: str) -> None:
-    code, expected = FOLDER_FAULTS[fault]
-    problems = validate_folder(DATA / "bad" / fault)
-    named = {(p.file, p.row_id, p.column) for p in problems}
+    """Every fault, the road files' too, found by the library's whole check (check_folder)."""
+    code, expected = EXPECTED[fault]
+    problems = check_folder(DATA / "bad" / fault).problems
+    named = {(Path(p.file).name, p.row_id, p.column) for p in problems}  # a folder by its name
     for where in expected:
         assert where in named, f"{fault}: {where} not in {named}"
     errors = [p for p in problems if p.severity == "error"]
     assert bool(errors) == (code == 1)
     for p in problems:
         assert p.message and p.fix
+
+
+@pytest.mark.parametrize("fault", ["no_roads", "roads_damaged", "duplicate_id", "messy"])
+def test_the_whole_check_adds_to_the_reading(fault: str) -> None:
+    """check_folder (what `geoplan validate` runs) holds every problem of the reading's
+    validate_folder, and the road file's on top: the reading alone passes a folder whose roads
+    a run refuses."""
+    reading = validate_folder(DATA / "bad" / fault)
+    whole = check_folder(DATA / "bad" / fault).problems
+    assert whole[: len(reading)] == reading
+    if fault in corpus.ROAD_FAULTS:
+        assert not [p for p in reading if p.severity == "error"]
+        assert [p for p in whole if p.severity == "error" and p.layer == "roads"]
 
 
 @pytest.mark.parametrize("fault", sorted(f for f, (code, _) in FOLDER_FAULTS.items() if code == 1))

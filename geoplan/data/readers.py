@@ -626,7 +626,12 @@ def validate_folder(
     columns: str | os.PathLike[str] | None = None,
     boundary_tolerance_m: float = 1000.0,
 ) -> list[Problem]:
-    """Every problem (errors and warnings) of a planning-area folder; writes nothing."""
+    """The problems (errors, warnings, notes) of reading a planning-area folder; writes nothing.
+
+    The checks of files, headers, values, ids and boundaries. ``geoplan validate`` also checks
+    the roads, coordinates against the roads and the blocks' adjacency:
+    :func:`geoplan.runs.checks.check_folder` runs them all.
+    """
     _, problems, _ = read_layers(path, columns=columns, boundary_tolerance_m=boundary_tolerance_m)
     return problems
 
