@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -289,20 +290,32 @@ _NAMES_KEPT = {
 }  # fmt: skip
 
 
-def test_no_english_words_left_in_the_chinese_texts() -> None:
-    """Every zh text is Chinese but for ids, file names, fields, code in backticks and names."""
+def _kept_words() -> set[str]:
+    """Names a Chinese text may quote as they are: programs, layers, columns, fields, choices."""
     from geoplan.data.area import LAYERS
     from geoplan.runs.scenario import SCHEMA
 
     fields = {k for part in SCHEMA.values() if isinstance(part, dict) for k in part}
-    kept = _NAMES_KEPT | set(SCHEMA) | fields | {c.name for cols in LAYERS.values() for c in cols}
+    columns = {c.name for cols in LAYERS.values() for c in cols}
+    choices = {v for cols in LAYERS.values() for c in cols for v in c.choices}
+    return _NAMES_KEPT | set(SCHEMA) | fields | columns | choices | set(LAYERS)
+
+
+def _english_words(text: str, kept: set[str], *, shortest: int = 1) -> list[str]:
+    """The English words of ``text`` outside quotes, backticks, ids, file names and ``kept``."""
+    plain = text.replace("{{", "").replace("}}", "")
+    bare = re.sub(r"\{[^{}]*\}|`[^`]*`|“[^”]*”|'[^']*'|\"[^\"]*\"", " ", plain)
+    words = re.findall(r"[A-Za-z][A-Za-z-]*", _CODE_LIKE.sub(" ", bare))
+    return [w for w in words if w not in kept and len(w) >= shortest]
+
+
+def test_no_english_words_left_in_the_chinese_texts() -> None:
+    """Every zh text is Chinese but for ids, file names, fields, code in backticks and names."""
+    kept = _kept_words()
     left = {}
     for code, texts in MESSAGES.items():
         for text in texts["zh"]:
-            plain = text.replace("{{", "").replace("}}", "")
-            bare = re.sub(r"\{[^{}]*\}|`[^`]*`|“[^”]*”", " ", plain)
-            words = re.findall(r"[A-Za-z][A-Za-z-]*", _CODE_LIKE.sub(" ", bare))
-            if english := [w for w in words if w not in kept]:
+            if english := _english_words(text, kept):
                 left[code] = english
     assert not left
 
@@ -356,3 +369,61 @@ def test_no_message_doubles_the_kind_word_before_a_name_in_either_language() -> 
             both = " ".join(problem_text(problem, "en") + problem_text(problem, "zh"))
             assert re.search(rf"{word} ?'?s9", both, re.IGNORECASE), code
     assert checked >= 10  # School {school}, 学校 {school}, Site {site}, 教学点 {site} ...
+
+
+_ENGLISH_VALUES = {
+    # values their callers write in English (a Chinese text must name their _zh twin instead)
+    "description": "id of the township the point lies in",
+    "differences": "pupils_g1_3: 合计 3,419, rows sum 3,409",
+    "ids": "T00 (Bayan Yar Town), T01 (Tielek Gol Township)",
+}
+
+
+def _sample(field: str) -> str:
+    """A value of ``field`` as a caller passes it: its Chinese twin Chinese, an id otherwise."""
+    if field.endswith("_zh"):
+        return "巴彦亚尔镇"
+    return _ENGLISH_VALUES.get(field, f"X_{len(field)}")
+
+
+def test_english_sample_values_are_found_by_the_check() -> None:
+    """The check below can fail: each English sample value is flagged, an id is not."""
+    kept = _kept_words()
+    for field, value in _ENGLISH_VALUES.items():
+        assert _english_words(f"填写 {value}。", kept, shortest=4), field
+    assert not _english_words("填写 'township'(V001, T00, S01, columns.yaml, X_5)。", kept)
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_every_chinese_message_rendered_with_sample_values_reads_in_chinese(code: str) -> None:
+    """Rendered with the values its callers give, a zh text has no English word of 4+ letters."""
+    from geoplan.data.messages import _render
+
+    fields = set().union(*(message_fields(t) for lang in LANGUAGES for t in MESSAGES[code][lang]))
+    message, fix = _render(code, "zh", {f: _sample(f) for f in fields | set(IMPLIED_FIELDS)})
+    kept = _kept_words()
+    assert not _english_words(message + " " + fix, kept, shortest=4), (message, fix)
+
+
+def test_missing_township_total_row_and_unknown_township_read_in_chinese(tmp_path: Path) -> None:
+    """The three problems the audit found in English inside Chinese, from a real folder."""
+    import geopandas as gpd
+
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "bad" / "unknown_township", folder)
+    towns = gpd.read_file(folder / "townships.geojson")
+    towns["name_zh"], towns["name"] = towns["name"], ["East Township", "West Township"]
+    towns.to_file(folder / "townships.geojson", driver="GeoJSON")
+    lines = (folder / "villages.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",T1,", ",,")  # V1: no township
+    lines.append(",合计,,,,999,1,1")  # a total that does not add up
+    (folder / "villages.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = {p.code: p for p in validate_folder(folder) if p.code}
+    kept = _kept_words()
+    for code in ("missing_value", "total_row_differs", "unknown_township"):
+        english = " ".join((problems[code].message, problems[code].fix))
+        chinese = " ".join(problem_text(problems[code], "zh"))
+        assert _english_words(english, kept, shortest=4), code  # the English does say words
+        assert not _english_words(chinese, kept, shortest=4), chinese
+    assert "T1 (东乡)" in problem_text(problems["unknown_township"], "zh")[1]
+    assert "该点所在乡镇的编号" in problem_text(problems["missing_value"], "zh")[1]

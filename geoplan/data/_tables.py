@@ -522,7 +522,7 @@ def _check_totals(
             else ""
         )
         label = str(frame[ROW_COLUMN].iloc[k])
-        differences = []
+        differences, differences_zh = [], []
         for column in numeric:
             given = row[column]
             if not isinstance(given, float) or math.isnan(given):
@@ -531,6 +531,7 @@ def _check_totals(
             total = math.fsum(v for v in parts if isinstance(v, float) and not math.isnan(v))
             if not math.isclose(total, given, rel_tol=1e-9, abs_tol=1e-6):
                 differences.append(f"{column}: {text} {given:,.10g}, rows sum {total:,.10g}")
+                differences_zh.append(f"{column}: {text} {given:,.10g},各行之和 {total:,.10g}")
         if differences:
             problems.append(
                 source.coded(
@@ -542,6 +543,7 @@ def _check_totals(
                     word=text,
                     span=span,
                     differences="; ".join(differences),
+                    differences_zh=";".join(differences_zh),
                 )
             )
         else:

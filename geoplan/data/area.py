@@ -61,6 +61,9 @@ class Column:
         Allowed values for ``"choice"`` columns.
     zh
         Chinese header used in templates and Chinese tables.
+    description_zh
+        What the column holds, in Chinese (the Chinese fix of a missing required value says
+        it); ``""``: the Chinese header says it.
     """
 
     name: str
@@ -71,9 +74,12 @@ class Column:
     description: str
     choices: tuple[str, ...] = ()
     zh: str = ""
+    description_zh: str = ""
 
 
-def _band_columns(prefix: str, zh_prefix: str, *, required: bool, what: str) -> list[Column]:
+def _band_columns(
+    prefix: str, zh_prefix: str, *, required: bool, what: str, what_zh: str
+) -> list[Column]:
     zh_bands = {"g1_3": "1-3年级", "g4_6": "4-6年级", "g7_9": "7-9年级"}
     return [
         Column(
@@ -84,6 +90,7 @@ def _band_columns(prefix: str, zh_prefix: str, *, required: bool, what: str) -> 
             "pupils" if prefix != "classes" else "classes",
             f"{what}, grades {grade_label(band)}",
             zh=f"{zh_bands[band]}{zh_prefix}",
+            description_zh=f"{what_zh},{zh_bands[band]}",
         )
         for band in BANDS
     ]
@@ -108,7 +115,16 @@ def _split_columns() -> list[Column]:
     return cols
 
 
-NAME = Column("name", "str", True, None, "", "Name shown on maps and tables", zh="名称")
+NAME = Column(
+    "name",
+    "str",
+    True,
+    None,
+    "",
+    "Name shown on maps and tables",
+    zh="名称",
+    description_zh="地图和表格上显示的名称",
+)
 NAME_ZH = Column(
     "name_zh",
     "str",
@@ -119,7 +135,14 @@ NAME_ZH = Column(
     zh="中文名称",
 )
 TOWNSHIP = Column(
-    "township", "str", True, None, "", "Id of the township the point lies in", zh="乡镇"
+    "township",
+    "str",
+    True,
+    None,
+    "",
+    "Id of the township the point lies in",
+    zh="乡镇",
+    description_zh="该点所在乡镇的编号",
 )
 
 HEATING_KINDS: tuple[str, ...] = ("stove", "boiler", "district")
@@ -172,7 +195,13 @@ LAYERS: dict[str, list[Column]] = {
         NAME,
         NAME_ZH,
         TOWNSHIP,
-        *_band_columns("pupils", "人数", required=True, what="Pupils living in the village"),
+        *_band_columns(
+            "pupils",
+            "人数",
+            required=True,
+            what="Pupils living in the village",
+            what_zh="住在本村的学生数",
+        ),
         *_split_columns(),
         Column(
             "escorted",
@@ -198,10 +227,19 @@ LAYERS: dict[str, list[Column]] = {
             "Kind of school; decides the grade bands it teaches",
             SCHOOL_KINDS,
             zh="类型",
+            description_zh="学校类型,决定所教的年级",
         ),
         Column("township", "str", False, None, "", "Id of the township it lies in", zh="乡镇"),
-        *_band_columns("classes", "班数", required=False, what="Classes run today"),
-        *_band_columns("enrolment", "在校生", required=False, what="Pupils enrolled today"),
+        *_band_columns(
+            "classes", "班数", required=False, what="Classes run today", what_zh="现有班数"
+        ),
+        *_band_columns(
+            "enrolment",
+            "在校生",
+            required=False,
+            what="Pupils enrolled today",
+            what_zh="现有在校生数",
+        ),
         *[
             Column(
                 f"planned_classes_{band}",
@@ -254,6 +292,7 @@ LAYERS: dict[str, list[Column]] = {
             "yuan",
             "One-off cost of restoring the teaching point",
             zh="恢复费用",
+            description_zh="恢复该教学点的一次性费用",
         ),
         Column(
             "min_pupils",
@@ -290,7 +329,13 @@ LAYERS: dict[str, list[Column]] = {
     ],
     "blocks": [
         Column("name", "str", False, None, "", "Name of the residential block", zh="名称"),
-        *_band_columns("pupils", "人数", required=False, what="Pupils (resident + migrant)"),
+        *_band_columns(
+            "pupils",
+            "人数",
+            required=False,
+            what="Pupils (resident + migrant)",
+            what_zh="学生数(常住 + 流动)",
+        ),
         *_split_columns(),
         Column(
             "school_primary", "str", False, None, "", "Today's primary school (id)", zh="现小学"

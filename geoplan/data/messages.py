@@ -34,11 +34,23 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 """Languages of the catalogue."""
 
-IMPLIED_FIELDS: tuple[str, ...] = ("field", "level_zh", "unit_zh", "more_zh", "listed_zh")
+IMPLIED_FIELDS: tuple[str, ...] = (
+    "field",
+    "level_zh",
+    "unit_zh",
+    "more_zh",
+    "listed_zh",
+    "ids_zh",
+    "description_zh",
+    "differences_zh",
+)
 """Values a translation may name that its English text does not: ``field`` (given to every
 scenario problem: the dotted field), ``level_zh`` (made from ``level``), ``unit_zh`` (made
-from ``unit``), ``more_zh`` (made with ``more`` by :func:`id_examples`) and ``listed_zh``
-(given with ``listed``: the same rows by their Chinese names)."""
+from ``unit``), ``more_zh`` and ``ids_zh`` (made with ``more`` and ``ids`` by
+:func:`id_examples`, ``ids_zh`` naming each id by its Chinese name where it has one),
+``listed_zh`` (given with ``listed``: the same rows by their Chinese names), and the Chinese of
+a value its caller writes in English, ``description_zh`` (a column's meaning) and
+``differences_zh`` (a total row's differences)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -117,7 +129,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "missing_value": {
         "en": ("Missing value in a required column.", "Fill in {column!r} ({description})."),
-        "zh": ("必填列缺少数值。", "填写 {column!r}({description})。"),
+        "zh": ("必填列缺少数值。", "填写 {column!r}({description_zh})。"),
     },
     "not_a_number": {
         "en": ("Not a number.", "Enter a number."),
@@ -237,7 +249,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Unknown township.",
             "Use a township id ({ids}{more}), name or name_zh from {file}.",
         ),
-        "zh": ("乡镇无法识别。", "使用 {file} 中的乡镇编号({ids}{more_zh})、名称或中文名称。"),
+        "zh": ("乡镇无法识别。", "使用 {file} 中的乡镇编号({ids_zh}{more_zh})、名称或中文名称。"),
     },
     "township_elsewhere": {
         "en": (
@@ -297,7 +309,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "zh": (
             "乡镇无法识别;该点位于 {inside}。",
-            "填写乡镇编号(若是该乡镇则填 {choices}),或 {file} 中的乡镇编号({ids}{more_zh})、"
+            "填写乡镇编号(若是该乡镇则填 {choices}),或 {file} 中的乡镇编号({ids_zh}{more_zh})、"
             "名称或中文名称。",
         ),
     },
@@ -1535,7 +1547,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Check the rows above and the total; the rows are used, the total is not.",
         ),
         "zh": (
-            "“{word}”行与 {span} 之和不符:{differences}。",
+            "“{word}”行与 {span} 之和不符:{differences_zh}。",
             "核对上面各行和合计行;计算用各行,不用合计行。",
         ),
     },
@@ -2454,12 +2466,17 @@ EXAMPLES_SHOWN: int = 8
 
 
 def id_examples(
-    ids: Sequence[str], names: Mapping[str, Any] | None = None, *, limit: int = EXAMPLES_SHOWN
+    ids: Sequence[str],
+    names: Mapping[str, Any] | None = None,
+    *,
+    limit: int = EXAMPLES_SHOWN,
+    names_zh: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The values ``ids``, ``more`` and ``more_zh`` of a message listing known ids.
+    """The values ``ids``, ``ids_zh``, ``more`` and ``more_zh`` of a message listing known ids.
 
     ``ids`` lists the first ``limit`` ids, each as ``id (name)`` when ``names`` gives it a name
-    other than the id itself; when the list is cut, ``more`` is a space and ``… (N in all)``,
+    other than the id itself; ``ids_zh`` the same with the Chinese name of ``names_zh`` where it
+    gives one (else the name); when the list is cut, ``more`` is a space and ``… (N in all)``,
     and ``more_zh`` is ``…(共 N 个)``; else both are empty.
 
     Parameters
@@ -2470,15 +2487,23 @@ def id_examples(
         Name by id (missing or empty names are left out).
     limit
         How many ids to list.
+    names_zh
+        Chinese name by id (``name_zh``), for ``ids_zh``.
     """
-    labels = []
-    for key in ids[:limit]:
-        name = (names or {}).get(key)
-        text = "" if name is None or name != name else str(name).strip()  # NaN != NaN
-        labels.append(f"{key} ({text})" if text and text != key else str(key))
+
+    def label(key: str, *tables: Mapping[str, Any] | None) -> str:
+        for table in tables:
+            name = (table or {}).get(key)
+            text = "" if name is None or name != name else str(name).strip()  # NaN != NaN
+            if text:
+                return f"{key} ({text})" if text != key else str(key)
+        return str(key)
+
+    shown = list(ids[:limit])
     cut = len(ids) > limit
     return {
-        "ids": ", ".join(labels),
+        "ids": ", ".join(label(k, names) for k in shown),
+        "ids_zh": ", ".join(label(k, names_zh, names) for k in shown),
         "more": f" … ({len(ids)} in all)" if cut else "",
         "more_zh": f"…(共 {len(ids)} 个)" if cut else "",
     }

@@ -288,6 +288,7 @@ def _check_column(
                 "",
                 column=column.name,
                 description=column.description.lower(),
+                description_zh=column.description_zh or column.zh or column.name,
             )
     if column.dtype in ("int", "float"):
         numbers, not_number = _parse_numbers(raw)
@@ -570,7 +571,8 @@ def _read_township_references(
     names = TownshipNames(townships)
     township_file = files.get("townships", "the townships layer")
     labels = townships["name"].to_dict() if "name" in townships.columns else None
-    examples = id_examples(sorted(names.ids), labels)
+    labels_zh = townships["name_zh"].to_dict() if "name_zh" in townships.columns else None
+    examples = id_examples(sorted(names.ids), labels, names_zh=labels_zh)
     zeros = _zero_padded(names.ids)
     for layer in ("villages", "schools", "sites"):
         gdf = layers.get(layer)
