@@ -55,7 +55,7 @@ COUNT_WORDS: frozenset[str] = frozenset(
         "pupils", "boarders", "unserved", "enrolment", "classes", "beds", "places", "villages",
         "blocks", "sites", "schools", "items", "teachers", "oversized", "moved", "within",
         "helped", "needed", "shortage", "surplus", "short", "funded", "closures", "in_post",
-        "count", "n", "beyond",
+        "count", "n", "beyond", "boarding",
     }
 )  # fmt: skip
 """Words of a column name that make it a count (shown whole, with thousands separators)."""

@@ -151,7 +151,7 @@ def test_siting_result_is_written(tmp_path: Path) -> None:
     assert row["objective"] == pytest.approx(row["bound"])
     assert row["n_sites_opened"] == 6
     phases = pd.read_csv(folder / "restoration_phases.csv", index_col=0)
-    assert sorted(phases.loc[1, "sites"].split(", ")) == sorted(row["sites_opened"].split(", "))
+    assert sorted(phases.loc[1, "site_ids"].split(", ")) == sorted(row["sites_opened"].split(", "))
     assert (folder / "restoration_scorecard.xlsx").exists()
 
 

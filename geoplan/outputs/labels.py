@@ -25,7 +25,9 @@ __all__ = [
     "PRIORITY_CLASS_ZH",
     "PROFILE_TEXT",
     "SCHOOL_PLAN_TEXT",
+    "STANDARD_TEXT_ZH",
     "UNIT_ZH",
+    "VALUE_LABELS",
     "band_label",
     "column_label",
     "texts",
@@ -363,6 +365,62 @@ UNIT_ZH: Mapping[str, str] = {
 }
 """The units of the needs' items in Chinese, by their English name."""
 
+STANDARD_TEXT_ZH: Mapping[str, Mapping[str, str]] = {
+    "classrooms_per_class": {
+        "unit": "间/班",
+        "source": "定义：每个班有自己的普通教室；"
+        "建标109-2008 农村普通中小学校建设标准 §7-§8 按班数确定学校规模",
+    },
+    "beds_per_boarder": {
+        "unit": "张/寄宿生",
+        "source": "定义：寄宿生在校住宿，一人一床（全面改薄底线要求）",
+    },
+    "media_sets_per_class": {"unit": "套/班", "source": "班班通的定义：每个班有一套教室多媒体设备"},
+    "desk_sets_per_pupil": {"unit": "套/学生", "source": "定义：每名学生一套课桌椅"},
+    "pupils_per_computer": {
+        "unit": "学生/台计算机",
+        "note": "未找到国家标准比例；各省常见目标为每8-12名学生一台计算机。",
+    },
+    "classroom_building_m2": {
+        "unit": "每间新教室的建筑面积（平方米，含教室、走廊和楼梯分摊）",
+        "note": "GB 50099-2011 规定普通教室每座使用面积约1.36（小学）和1.39（初中）平方米；"
+        "走廊和楼梯分摊为估计值。",
+    },
+    "classroom_m2_per_seat": {
+        "unit": "每座教室面积（平方米；每班座位数为班额上限）",
+        "source": "GB 50099-2011 中小学校设计规范 §7.1.1，普通教室每座使用面积",
+    },
+    "dormitory_m2_per_bed": {
+        "unit": "每床宿舍面积（平方米）",
+        "note": "GB 50099-2011 §6.2.24 据信要求每床不少于3.00平方米；未与原文核对。",
+    },
+    "canteen_m2_per_pupil": {"unit": "每名学生食堂面积（平方米）"},
+    "office_m2_per_teacher": {"unit": "每名所需教师办公面积（平方米）"},
+    "playground_m2_per_pupil": {
+        "unit": "每名学生运动场地面积（平方米，按学段和该学段班数）",
+        "note": "小规模学校人均需要更多（最少要有跑道和球场）；数值为估计。",
+    },
+    "building_yuan_per_m2": {
+        "unit": "新建或改建校舍每平方米造价（元）",
+        "source": "伊宁县2014-2018年规划（本项目依据的材料）："
+        "4.22亿元建14万平方米，约每平方米3000元",
+        "note": "4.22亿元可能不只是校舍；请以本县招标价格替换。",
+    },
+    "boiler_yuan_per_m2": {"unit": "以锅炉房替代燃煤火炉，每平方米供暖面积费用（元）"},
+    "bed_yuan": {"unit": "每套床具费用（元，含床、被褥、储物柜）"},
+    "media_set_yuan": {"unit": "每套班班通设备费用（元）"},
+    "computer_yuan": {"unit": "每台计算机费用（元）"},
+    "desk_set_yuan": {"unit": "每套课桌椅费用（元）"},
+    "playground_yuan_per_m2": {"unit": "每平方米运动场地费用（元）"},
+    "rotation_share": {
+        "unit": "每年可轮岗调出的在岗教师比例",
+        "source": "和静县（本项目依据的材料）：每年至少10%的教师轮岗交流",
+    },
+    "rotation_max_min": {"unit": "轮岗两校之间最长车程（分钟）"},
+}  # fmt: skip
+"""Chinese unit, source and note of the shipped standards (``geoplan/data/standards.yaml``), by
+key; a county's own standard (a scenario's or another file's) keeps the text it was given."""
+
 SCHOOL_PLAN_TEXT: Mapping[str, Mapping[str, str]] = {
     "en": {
         "title": "School plan",
@@ -535,6 +593,68 @@ BAND_LABELS: Mapping[str, Mapping[str, str]] = {
 """Grade bands as a planner names them, per language."""
 
 
+_SCHOOL_KINDS = ("teaching_point", "primary", "central_primary", "nine_year", "middle")
+_TEXT_EN, _TEXT_ZH = SCHOOL_PLAN_TEXT["en"], SCHOOL_PLAN_TEXT["zh"]
+_MAP_EN, _MAP_ZH = PLAN_MAP_TEXT["en"], PLAN_MAP_TEXT["zh"]
+
+VALUE_LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "en": {
+        "band": BAND_LABELS["en"],
+        "status": {
+            **_MAP_EN["status_names"],
+            "open": "open", "closed": "closed",
+            "short": _TEXT_EN["short"], "meets": _TEXT_EN["meets"],
+            "not_surveyed": _TEXT_EN["not_surveyed"],
+        },
+        "mode": {
+            "child_walk": "child walk (3 km/h)", "pupil_walk": "pupil walk (4 km/h)",
+            "school_bus": "school bus", "riding": "riding (motorbike or horse)", "car": "car",
+        },
+        "reason": {
+            "young_beyond_limit": "grades 1-3 beyond the day limit",
+            "unserved": "unserved (no bed or no school reachable)",
+        },
+        "kind": {k: MAP_LABELS["en"][k] for k in _SCHOOL_KINDS},
+        "decision": {"free": "free (the model decides)", "must": "must be restored",
+                     "never": "never restored"},
+        "level": _MAP_EN["level"],
+        "way": _MAP_EN["way_names"],
+        "source": _MAP_EN["adjacency_source"],
+        "confidence": {"high": "high", "medium": "medium", "low": "low"},
+    },
+    "zh": {
+        "band": BAND_LABELS["zh"],
+        "status": {
+            **_MAP_ZH["status_names"],
+            "open": "开办", "closed": "已撤并",
+            "short": _TEXT_ZH["short"], "meets": _TEXT_ZH["meets"],
+            "not_surveyed": _TEXT_ZH["not_surveyed"],
+            "optimal": "最优", "feasible": "可行", "time_limit": "达到时限",
+        },
+        "mode": {
+            "child_walk": "儿童步行（3公里/小时）", "pupil_walk": "学生步行（4公里/小时）",
+            "school_bus": "校车", "riding": "骑行（摩托车或马）", "car": "汽车",
+        },
+        "reason": {
+            "young_beyond_limit": "1-3年级超出走读时限",
+            "unserved": "未覆盖（无床位或无可达学校）",
+        },
+        "kind": {k: MAP_LABELS["zh"][k] for k in _SCHOOL_KINDS},
+        "decision": {"free": "由模型决定", "must": "必须恢复", "never": "不恢复"},
+        "level": _MAP_ZH["level"],
+        "way": _MAP_ZH["way_names"],
+        "source": _MAP_ZH["adjacency_source"],
+        "confidence": {"high": "高", "medium": "中", "low": "低"},
+        "unit": {**UNIT_ZH, "classrooms per class": "间/班", "beds per boarder": "张/寄宿生"},
+        "method": {"exact": "精确求解", "heuristic": "启发式"},
+        "cost_source": {"travel matrix": "路网出行时间"},
+    },
+}  # fmt: skip
+"""Words for the coded values of table columns, per language and column name (``status``:
+``boards`` -> ``boarders`` / ``寄宿生``): the one table every workbook a planner reads shows
+its codes by (:func:`geoplan.outputs.planner_tables.worded`). A code it lacks stays a code."""
+
+
 def texts(table: Mapping[str, _T], lang: str) -> _T:
     """The texts of ``table`` (e.g. :data:`MAP_LABELS`) in language ``lang``.
 
@@ -558,7 +678,12 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     # ids, places and plain words
     "id": "编号", "name": "名称", "township": "乡镇", "village": "村", "school": "学校",
     "kind": "类型", "status": "状态", "level": "学段", "band": "学段", "mode": "出行方式",
-    "phase": "期次", "year": "年度", "label": "名称", "unit": "单位", "value": "数值",
+    "phase": "期次", "year": "年度", "unit": "单位", "value": "数值",
+    "item_name": "项目名称", "indicator_name": "指标名称", "township_name": "乡镇名称",
+    "school_name": "学校名称", "assigned_school_name": "分配学校名称",
+    "nearest_open_school_name": "最近的开办学校名称", "from_school_name": "派出学校名称",
+    "to_school_name": "接收学校名称", "site_ids": "恢复的教学点（编号）",
+    "site_names": "恢复的教学点（名称）", "closure_names": "撤并学校（名称）",
     "source": "来源", "note": "说明", "reason": "原因", "method": "方法", "indicator": "指标",
     "confidence": "可信度", "priority": "优先级", "item": "项目", "items": "项目数",
     "decision": "决定", "rank": "排名", "seconds": "用时（秒）", "scenario": "情景",
@@ -604,7 +729,7 @@ COLUMN_TEXT_ZH: Mapping[str, str] = {
     "standard": "标准", "shortfall": "缺口", "placeholder": "暂定标准",
     "placeholder_standards": "所用暂定标准", "not_surveyed": "未调查项目",
     "cost_1_yuan": "一类项目费用（元）", "cost_2_yuan": "二类项目费用（元）",
-    "cost_3_yuan": "三类项目费用（元）", "closures": "撤并学校", "n_sites": "恢复点数",
+    "cost_3_yuan": "三类项目费用（元）", "closures": "撤并学校（编号）", "n_sites": "恢复点数",
     "sites_restored": "恢复教学点数", "schools_closed": "撤并学校数", "seasons": "季节",
     # teachers
     "teachers": "教师人数", "teachers_needed": "需要教师", "teachers_in_post": "在岗教师",

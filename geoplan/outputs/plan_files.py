@@ -26,6 +26,7 @@ from geoplan.errors import ArgumentError
 from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps, plan_maps, printing, profiles
 from geoplan.outputs.labels import column_label
+from geoplan.outputs.planner_tables import Names, whole_counts, with_names, worded
 from geoplan.outputs.school_plans import (
     write_investment_plan,
     write_needs_workbook,
@@ -83,23 +84,34 @@ def write_table(
     lang: str = "en",
     row_formats: bool = False,
     seasons: Collection[str] = (),
+    names: Names | None = None,
+    rows: str | None = None,
 ) -> list[Path]:
     """Write ``table`` as ``<path>.csv`` (for programs) and ``<path>.xlsx`` (for reading).
 
-    The CSV keeps the column names (for programs); it is written by
-    :func:`geoplan.csv_tables.write_csv` (UTF-8 with BOM, whole numbers as integers, other
-    numbers rounded by their column's unit). The workbook keeps every digit and is formatted by
-    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`, with
-    the scenario's ``seasons`` for the columns they prefix); ``row_formats``: a table of
-    indicators, numbers formatted and rounded by their row's label.
+    Both show counts of pupils (and other counts) whole, rounded half up
+    (:func:`~geoplan.outputs.planner_tables.whole_counts`), and with ``names`` the names beside
+    the ids (:func:`~geoplan.outputs.planner_tables.with_names`; ``rows``: the layer the index
+    holds ids of). The CSV keeps the column names and the codes (for programs) and every name
+    (``name`` and ``name_zh``); it is written by :func:`geoplan.csv_tables.write_csv` (UTF-8
+    with BOM, whole numbers as integers, other numbers rounded by their column's unit). The
+    workbook keeps every digit of the other numbers and is formatted by
+    :func:`geoplan.workbooks.write_workbook`, its headers in ``lang`` (:func:`column_label`,
+    with the scenario's ``seasons`` for the columns they prefix), its coded values in words
+    (:func:`~geoplan.outputs.planner_tables.worded`) and its names in ``lang``;
+    ``row_formats``: a table of indicators, numbers formatted and rounded by their row's label.
     """
     csv, xlsx = path.with_suffix(".csv"), path.with_suffix(".xlsx")
-    write_csv(table, csv, row_units=row_formats)
+    counts = whole_counts(table, row_formats=row_formats)
+    csv_table = counts if names is None else with_names(counts, names, rows=rows)
+    write_csv(csv_table, csv, row_units=row_formats)
 
     def header(name: str) -> str:
         return column_label(name, lang, seasons=seasons)
 
-    sheet = Sheet(table, headers=header, row_formats=row_formats)
+    if names is not None:
+        counts = with_names(counts, names, lang=lang, rows=rows, both=lang != "zh")
+    sheet = Sheet(worded(counts, lang), headers=header, row_formats=row_formats)
     write_workbook(xlsx, {path.stem[:31]: sheet})
     return [csv, xlsx]
 
@@ -132,13 +144,20 @@ def _busiest_school_journeys(
     )
 
 
-def _district_checks(districts: DistrictPlan, folder: Path, *, lang: str) -> list[Path]:
+def _district_checks(
+    districts: DistrictPlan, folder: Path, *, lang: str, names: Names
+) -> list[Path]:
     """The adjacency used, stability against today, joined islands, and the diagnosis."""
     written = []
     if districts.adjacency is not None:
         written += write_table(districts.adjacency, folder / "block_adjacency", lang=lang)
     if districts.stability is not None:
-        written += write_table(districts.stability, folder / "district_stability", lang=lang)
+        stability = districts.stability
+        if lang == "zh" and {"school", "name"} <= set(stability.columns):
+            shown = [names.shown("schools", str(s), lang) for s in stability["school"]]
+            kept = stability["name"]
+            stability = stability.assign(name=[a or b for a, b in zip(shown, kept, strict=True)])
+        written += write_table(stability, folder / "district_stability", lang=lang)
     if districts.feeders is not None:
         written += write_table(districts.feeders, folder / "district_feeders", lang=lang)
     if districts.islands is not None and len(districts.islands):
@@ -210,6 +229,7 @@ def write_plan_files(
     opts = options or OutputOptions()
     lang = opts.lang
     seasons = [s.name for s in result.settings.seasons]
+    names = Names.of(result.area)  # before the Chinese names replace the names
     if lang == "zh":  # Chinese names on maps and pages where the layers have them
         result = dataclasses.replace(
             result,
@@ -290,19 +310,35 @@ def write_plan_files(
                 "restoration tables",
                 lambda: [
                     *write_scorecard(
-                        plan.scorecard,
+                        whole_counts(plan.scorecard),
                         folder / "restoration_scorecard",
                         lang=lang,
                         headers={
                             str(c): column_label(str(c), lang, seasons=seasons)
-                            for c in plan.scorecard
+                            for c in with_names(plan.scorecard, names, rows="sites")
                         },
+                        shown=lambda table: worded(
+                            with_names(table, names, lang=lang, rows="sites", both=lang != "zh"),
+                            lang,
+                        ),
                     ),
-                    *write_table(plan.phases, folder / "restoration_phases", lang=lang),
                     *write_table(
-                        plan.unserved, folder / "villages_beyond_day_limit_after_plan", lang=lang
+                        plan.phases, folder / "restoration_phases", lang=lang, names=names
                     ),
-                    *write_table(plan.townships, folder / "townships_after_plan", lang=lang),
+                    *write_table(
+                        plan.unserved,
+                        folder / "villages_beyond_day_limit_after_plan",
+                        lang=lang,
+                        names=names,
+                        rows="villages",
+                    ),
+                    *write_table(
+                        plan.townships,
+                        folder / "townships_after_plan",
+                        lang=lang,
+                        names=names,
+                        rows="townships",
+                    ),
                 ],
             )
         )
@@ -337,9 +373,15 @@ def write_plan_files(
             (
                 "district tables",
                 lambda: [
-                    *write_table(districts.schools, folder / "district_schools", lang=lang),
+                    *write_table(
+                        districts.schools,
+                        folder / "district_schools",
+                        lang=lang,
+                        names=names,
+                        rows="schools",
+                    ),
                     *write_table(districts.indicators, folder / "district_indicators", lang=lang),
-                    *_district_checks(districts, folder, lang=lang),
+                    *_district_checks(districts, folder, lang=lang, names=names),
                 ],
             )
         )

@@ -22,6 +22,7 @@ from geoplan.models.districts import DistrictPlan
 from geoplan.outputs import maps
 from geoplan.outputs.label_placement import MarkerLayer
 from geoplan.outputs.labels import MAP_LABELS, PLAN_MAP_TEXT, texts
+from geoplan.outputs.planner_tables import count_text, whole_count
 from geoplan.plan.pipeline import PlanResult, destination_points
 from geoplan.rules import BANDS
 
@@ -339,11 +340,12 @@ def districts_map(
         names = schools["name"].reindex(shown["school"]).fillna(shown["school"]).to_numpy()
         level_name = level_names.get(str(level), str(level))
         tips = [
-            f"{maps.escape(n)} ({int(p):,})" for n, p in zip(names, shown["pupils"], strict=True)
+            f"{maps.escape(n)} ({count_text(p)})"
+            for n, p in zip(names, shown["pupils"], strict=True)
         ]
         popups = [
             maps.html_table(
-                [(text["school"], n), (text["level_pupils"], int(p))],
+                [(text["school"], n), (text["level_pupils"], whole_count(p))],
                 title=f"{text['districts']}: {level_name}",
             )
             for n, p in zip(names, shown["pupils"], strict=True)
@@ -409,7 +411,7 @@ def _add_feeders(
                 [
                     (level_names.get("primary", "primary"), a),
                     (level_names.get("middle", "middle"), b),
-                    (text["level_pupils"], int(p)),
+                    (text["level_pupils"], whole_count(p)),
                 ],
                 title=title,
             )

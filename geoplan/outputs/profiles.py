@@ -37,6 +37,7 @@ from geoplan.outputs import maps, plan_maps, printing
 from geoplan.outputs._templates import render
 from geoplan.outputs.label_placement import MarkerLayer, circle_box_px
 from geoplan.outputs.labels import BAND_LABELS, MAP_LABELS, PLAN_MAP_TEXT, PROFILE_TEXT, texts
+from geoplan.outputs.planner_tables import count_text
 from geoplan.plan.evaluate import COUNT_FIGURES, band_figure, journey_figures, school_load
 from geoplan.plan.needs import final_enrolment
 from geoplan.plan.pipeline import PlanResult
@@ -241,7 +242,12 @@ def band_table(row: pd.Series, lang: str) -> tuple[list[str], list[list[str]]]:
         cells = [text[key]]
         for b in bands:
             value = row.get(pattern.format(b=b), np.nan)
-            cells.append("" if pd.isna(value) else f"{float(value):,.1f}".removesuffix(".0"))
+            if pd.isna(value):
+                cells.append("")
+            elif pattern.endswith("_min"):
+                cells.append(f"{float(value):,.1f}".removesuffix(".0"))
+            else:  # pupils, classes, places: whole
+                cells.append(count_text(float(value)))
         body.append(cells)
     return header, body
 
@@ -253,18 +259,24 @@ def summary_rows(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     return [
         (text["kind"], labels.get(str(row["kind"]), str(row["kind"]))),
         (text["township"], "" if pd.isna(row["township"]) else str(row["township"])),
-        (text["boarders"], f"{row['boarders']:,.0f}"),
-        (text["beds"], f"{row['boarding_beds']:,.0f}"),
-        (text["beds_short"], f"{row['beds_short']:,.0f}"),
+        (text["boarders"], count_text(row["boarders"])),
+        (text["beds"], count_text(row["boarding_beds"])),
+        (text["beds_short"], count_text(row["beds_short"])),
         *(
             [
-                (text["seats_used"], f"{row['seats_used']:,.0f} ({row['bus_seats']:,.0f})"),
-                (text["beds_used"], f"{row['beds_used']:,.0f} ({row['boarding_beds']:,.0f})"),
+                (
+                    text["seats_used"],
+                    f"{count_text(row['seats_used'])} ({count_text(row['bus_seats'])})",
+                ),
+                (
+                    text["beds_used"],
+                    f"{count_text(row['beds_used'])} ({count_text(row['boarding_beds'])})",
+                ),
             ]
             if "seats_used" in row.index and pd.notna(row["seats_used"])
             else []
         ),
-        (text["teachers_needed"], f"{row['teachers_needed']:,.0f}"),
+        (text["teachers_needed"], count_text(row["teachers_needed"])),
     ]
 
 
@@ -361,7 +373,7 @@ def profile_map(result: PlanResult, sid: str, *, lang: str = "en") -> folium.Map
         maps.feature_layer(
             shown,
             name=texts(PLAN_MAP_TEXT, lang)["districts"],
-            tips=[maps.escape(f"{int(p):,}") for p in shown["pupils"]],
+            tips=[maps.escape(count_text(p)) for p in shown["pupils"]],
             popups=[maps.html_table([(text["villages"], "")], title=s) for s in shown["school"]],
             styles=[{"fillColor": "#6baed6", "color": "#08519c", "weight": 2, "fillOpacity": 0.4}]
             * len(shown),

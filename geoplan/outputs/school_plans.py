@@ -24,15 +24,17 @@ from geoplan.outputs.labels import (
     MAP_LABELS,
     PRIORITY_CLASS_ZH,
     SCHOOL_PLAN_TEXT,
+    STANDARD_TEXT_ZH,
     UNIT_ZH,
     column_label,
     texts,
 )
+from geoplan.outputs.planner_tables import whole_counts, worded
 from geoplan.outputs.profiles import display_name, file_stem
 from geoplan.plan.investments import InvestmentPlan
 from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
 from geoplan.plan.pipeline import PlanResult
-from geoplan.plan.standards import standards_table
+from geoplan.plan.standards import Standards, default_standards, standards_table
 from geoplan.workbooks import Sheet, write_workbook
 
 __all__ = [
@@ -171,7 +173,7 @@ def _standard_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], 
     }
     header = [text[k] for k in ("standard", "value", "unit", "source", "confidence")]
     rows = []
-    for row in standards_table(needs.standards):
+    for row in _standards_shown(needs.standards, lang):
         if row["standard"] not in used:
             continue
         mark = f" {PLACEHOLDER_MARK} {text['placeholder']}" if row["placeholder"] else ""
@@ -185,6 +187,28 @@ def _standard_rows(needs: SchoolNeeds, sid: str, lang: str) -> tuple[list[str], 
             ]
         )
     return header, rows
+
+
+def _standards_shown(standards: Standards, lang: str) -> list[dict[str, Any]]:
+    """:func:`standards_table` in ``lang``.
+
+    In Chinese the unit, source and note of a shipped standard come from
+    :data:`STANDARD_TEXT_ZH`; a county's own text stays as it was given.
+    """
+    rows = standards_table(standards)
+    if lang != "zh":
+        return rows
+    shipped = {str(r["standard"]): r for r in standards_table(default_standards())}
+    out = []
+    for row in rows:
+        key = str(row["standard"])
+        zh = STANDARD_TEXT_ZH.get(key, {})
+        row = dict(row)
+        for part in ("unit", "source", "note"):
+            if part in zh and row[part] == shipped.get(key, {}).get(part):
+                row[part] = zh[part]
+        out.append(row)
+    return out
 
 
 def _grid(header: Sequence[str], body: Sequence[Sequence[str]], *, text: Sequence[int] = ()) -> str:
@@ -361,38 +385,49 @@ def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "e
     dest = Path(path).with_suffix(".xlsx")
     csv = dest.with_suffix(".csv")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    items = needs.items.copy()
-    items.insert(3, "label", [ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
-                              for i in items["item"]])  # fmt: skip
+    items = whole_counts(needs.items)
+    items.insert(3, "item_name", [ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
+                                  for i in items["item"]])  # fmt: skip
     write_csv(items, csv)
-    placeholders = [s.key for s in needs.standards.values.values() if s.placeholder]
-    notes = pd.DataFrame(
-        {
-            "note": [
-                f"Needs for the last projected year, {needs.year}, after the plan.",
-                "placeholder = True: the row uses a standard without a found source "
-                f"({', '.join(placeholders)}); replace it with the county's own figure.",
-                "pupils_helped: class 1 every pupil; class 2 pupils without a place, in "
-                "oversized classes or without a bed; class 3 the pupils of the classes it equips.",
-                f"Standards file: {needs.standards.file}.",
-            ]
-        }
-    )
+    placeholders = ", ".join(s.key for s in needs.standards.values.values() if s.placeholder)
+    notes = pd.DataFrame({"note": _needs_notes(needs, placeholders, lang)})
     headers = _headers(lang)
     write_workbook(
         dest,
         {
-            "needs": Sheet(items, headers=headers),
-            "schools": Sheet(needs.schools, headers=headers),
-            "teachers": Sheet(needs.teachers, headers=headers),
-            "rotation": Sheet(needs.rotation, index=False, headers=headers),
+            "needs": Sheet(worded(items, lang), headers=headers),
+            "schools": Sheet(worded(whole_counts(needs.schools), lang), headers=headers),
+            "teachers": Sheet(worded(whole_counts(needs.teachers), lang), headers=headers),
+            "rotation": Sheet(worded(needs.rotation, lang), index=False, headers=headers),
             "standards": Sheet(
-                pd.DataFrame(standards_table(needs.standards)), index=False, headers=headers
+                worded(pd.DataFrame(_standards_shown(needs.standards, lang)), lang),
+                index=False,
+                headers=headers,
             ),
             "notes": Sheet(notes, index=False, headers=headers),
         },
     )
     return [csv, dest]
+
+
+def _needs_notes(needs: SchoolNeeds, placeholders: str, lang: str) -> list[str]:
+    """The ``notes`` sheet of ``school_needs.xlsx`` in ``lang``."""
+    if lang == "zh":
+        return [
+            f"需求按预测末年（第{needs.year}年）、规划后计算。",
+            f"暂定标准为 TRUE：该行所用标准未找到出处（{placeholders}）；请以本县数值替换。",
+            "受益学生：一类项目为全校学生；二类项目为缺学位、在大班额中或缺床位的学生；"
+            "三类项目为所配备班级的学生。",
+            f"标准文件：{needs.standards.file}。",
+        ]
+    return [
+        f"Needs for the last projected year, {needs.year}, after the plan.",
+        "placeholder = True: the row uses a standard without a found source "
+        f"({placeholders}); replace it with the county's own figure.",
+        "pupils_helped: class 1 every pupil; class 2 pupils without a place, in "
+        "oversized classes or without a bed; class 3 the pupils of the classes it equips.",
+        f"Standards file: {needs.standards.file}.",
+    ]
 
 
 def _headers(lang: str) -> Callable[[str], str]:
@@ -471,9 +506,9 @@ def write_investment_plan(
     write_workbook(
         xlsx,
         {
-            "years": Sheet(plan.years, headers=headers),
-            "schools": Sheet(plan.schools, headers=headers),
-            "items": Sheet(plan.items, headers=headers),
+            "years": Sheet(whole_counts(plan.years), headers=headers),
+            "schools": Sheet(whole_counts(plan.schools), headers=headers),
+            "items": Sheet(worded(whole_counts(plan.items), lang), headers=headers),
         },
     )
     text = texts(SCHOOL_PLAN_TEXT, lang)

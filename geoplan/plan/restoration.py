@@ -10,7 +10,7 @@ closure names are re-exported here (``geoplan.restoration.phase_sites`` keeps wo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -406,6 +406,7 @@ def write_scorecard(
     *,
     lang: str = "en",
     headers: Mapping[str, str] | None = None,
+    shown: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write a scorecard as CSV and XLSX with readable headers, the XLSX with its column notes.
 
@@ -428,6 +429,9 @@ def write_scorecard(
     headers
         With ``lang="zh"``: headers of the columns :data:`SCORECARD_HEADERS` does not name (e.g. a
         season's, ``winter_young_brought_within``); a column named in neither keeps its name.
+    shown
+        The table as the workbook shows it, from the scorecard (names in ``lang``, codes in
+        words: :mod:`geoplan.outputs.planner_tables`); ``None``: as it is.
 
     Returns
     -------
@@ -450,7 +454,7 @@ def write_scorecard(
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
     write_csv(table, csv_path)  # its numbers are already text or Int64: none rounded again
-    readable = scorecard.copy()
+    readable = scorecard.copy() if shown is None else shown(scorecard)
     readable.index = pd.Index(readable.index.astype(str), name="id")
     sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
     notes = pd.DataFrame(
@@ -476,7 +480,7 @@ class RestorationPlan:
     phasing
         The phase of every site, pupil-years, bound and gap (:func:`phase_sites`).
     phases
-        Indexed by phase (1 = first): ``sites`` and ``closures`` (comma-separated ids),
+        Indexed by phase (1 = first): ``site_ids`` and ``closures`` (comma-separated ids),
         ``n_sites``, ``restore_cost_yuan``, ``young_brought_within`` (today's pupils newly within
         the limit in that phase).
     restored
@@ -752,7 +756,7 @@ def _plan_effects(
         rows.append(
             {
                 "phase": t,
-                "sites": ", ".join(ids_t),
+                "site_ids": ", ".join(ids_t),
                 "closures": ", ".join(closed_ids) if t == 1 else "",
                 "n_sites": len(ids_t),
                 "restore_cost_yuan": float(cost_site[ids_t].sum()),

@@ -46,6 +46,7 @@ from geoplan.network.modes import closure_problems
 from geoplan.outputs.labels import column_label
 from geoplan.outputs.layer_styles import write_layer_styles
 from geoplan.outputs.plan_files import OutputOptions, write_plan_files, write_table
+from geoplan.outputs.planner_tables import Names
 from geoplan.plan.evaluate import village_journeys
 from geoplan.plan.pipeline import PlanResult, load_network, make_plan
 from geoplan.plan.ways import unknown_way_ids
@@ -562,19 +563,22 @@ def write_run(run: ScenarioRun, folder: Path) -> list[Path]:
     )
     written = write_plan_files(result, folder, graph=run.graph, options=options)
     lang = scen.lang
-    written += write_table(
-        village_journeys(result.before), folder / "villages_journeys_today", lang=lang
-    )
-    written += write_table(
-        village_journeys(result.after), folder / "villages_journeys_after_plan", lang=lang
-    )
+    names = Names.of(result.area)
+    for rows, stem in ((result.before, "today"), (result.after, "after_plan")):
+        written += write_table(
+            village_journeys(rows),
+            folder / f"villages_journeys_{stem}",
+            lang=lang,
+            names=names,
+            rows="villages",
+        )
     metrics = run_metrics(result)
     indicators = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
     indicators.index.name = "indicator"
     if lang != "en":
         seasons = [s.name for s in result.settings.seasons]
         labels = [column_label(str(k), lang, seasons=seasons) for k in indicators.index]
-        indicators.insert(0, "label", labels)
+        indicators.insert(0, "indicator_name", labels)
     written += write_table(indicators, folder / "indicators", lang=lang, row_formats=True)
     layers = result_layers(result)
     gpkg = write_layers_gpkg(layers, folder / "results.gpkg")
