@@ -141,6 +141,9 @@ def check_workbook(path: Path, *, lang: str) -> list[str]:
             problems.append(f"{where}: autofilter {ws.auto_filter.ref} not over {ws.dimensions}")
         if not all(c.font.b for c in ws[1]):
             problems.append(f"{where}: header not bold")
+        twice = sorted({str(h) for h in header if header.count(h) > 1})
+        if twice:
+            problems.append(f"{where}: headers written twice: {twice}")
         if lang == "zh":
             english = [h for h in header if not CJK.search(str(h))]
             if english:
@@ -190,7 +193,7 @@ def test_every_workbook_of_a_chinese_demo_run(tmp_path: Path) -> None:
     journeys = openpyxl.load_workbook(folder / "villages_journeys_today.xlsx").active
     assert journeys is not None
     assert journeys.freeze_panes == "C2"  # village id and band
-    assert [c.value for c in journeys[1]][:4] == ["编号", "学段", "乡镇", "学生数"]
+    assert [c.value for c in journeys[1]][:5] == ["编号", "学段", "名称", "乡镇", "乡镇名称"]
     # every layer of the demo's results.gpkg has a parsable default style, legend in Chinese
     from test_layer_styles import _rules, _styles
 

@@ -385,9 +385,7 @@ def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "e
     dest = Path(path).with_suffix(".xlsx")
     csv = dest.with_suffix(".csv")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    items = whole_counts(needs.items)
-    items.insert(3, "item_name", [ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
-                                  for i in items["item"]])  # fmt: skip
+    items = _with_item_names(whole_counts(needs.items), lang)
     write_csv(items, csv)
     placeholders = ", ".join(s.key for s in needs.standards.values.values() if s.placeholder)
     notes = pd.DataFrame({"note": _needs_notes(needs, placeholders, lang)})
@@ -408,6 +406,19 @@ def write_needs_workbook(needs: SchoolNeeds, path: str | Path, *, lang: str = "e
         },
     )
     return [csv, dest]
+
+
+def _with_item_names(items: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``items`` with ``item_name`` (the item in ``lang``) after its ``item`` code."""
+    if "item" not in items.columns or "item_name" in items.columns:
+        return items
+    named = [
+        str(i) if str(i) not in ITEMS else ITEMS[str(i)].zh if lang == "zh" else ITEMS[str(i)].en
+        for i in items["item"]
+    ]
+    out = items.copy()
+    out.insert(list(out.columns).index("item") + 1, "item_name", named)
+    return out
 
 
 def _needs_notes(needs: SchoolNeeds, placeholders: str, lang: str) -> list[str]:
@@ -508,7 +519,9 @@ def write_investment_plan(
         {
             "years": Sheet(whole_counts(plan.years), headers=headers),
             "schools": Sheet(whole_counts(plan.schools), headers=headers),
-            "items": Sheet(worded(whole_counts(plan.items), lang), headers=headers),
+            "items": Sheet(
+                worded(_with_item_names(whole_counts(plan.items), lang), lang), headers=headers
+            ),
         },
     )
     text = texts(SCHOOL_PLAN_TEXT, lang)

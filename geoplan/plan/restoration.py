@@ -95,6 +95,13 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
 """Readable headers (English, Chinese) of the scorecard columns, in export order: the site, what
 its pupils face today, then what restoring it changes, then its size and costs."""
 
+_NAME_HEADERS: dict[str, tuple[str, str]] = {
+    "name_zh": ("Site, Chinese name", "中文名称"),
+    "township_name": ("Township name", "乡镇名称"),
+    "nearest_open_school_name": ("Nearest open school, name", "最近的开办学校名称"),
+}
+"""Headers of the names a workbook shows beside the ids (``shown`` of :func:`write_scorecard`)."""
+
 SCORECARD_NOTES: dict[str, tuple[str, str]] = {
     "name": ("The former teaching point's name (sites layer).", "原教学点名称（sites图层）。"),
     "township": (
@@ -456,7 +463,8 @@ def write_scorecard(
     write_csv(table, csv_path)  # its numbers are already text or Int64: none rounded again
     readable = scorecard.copy() if shown is None else shown(scorecard)
     readable.index = pd.Index(readable.index.astype(str), name="id")
-    sheet = Sheet(readable, headers={"id": str(table.index.name), **named})
+    beside = {k: v[which] for k, v in _NAME_HEADERS.items() if k not in named}
+    sheet = Sheet(readable, headers={"id": str(table.index.name), **beside, **named})
     notes = pd.DataFrame(
         [(named[c], SCORECARD_NOTES[c][which]) for c in SCORECARD_NOTES if c in scorecard],
         columns=["Column", "Meaning"] if lang == "en" else ["列", "含义"],
