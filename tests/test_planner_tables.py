@@ -221,3 +221,24 @@ def test_the_scorecard_shows_counts_whole_and_names_in_chinese(written: dict[str
     zh = pd.read_excel(written["zh"] / "restoration_scorecard.xlsx", engine="openpyxl")
     decisions = set(zh["决定"])
     assert decisions <= set(VALUE_LABELS["zh"]["decision"].values()), decisions
+
+
+def test_a_profile_shows_projected_pupils_whole_and_minutes_to_a_tenth() -> None:
+    from geoplan.outputs.labels import PROFILE_TEXT
+    from geoplan.outputs.profiles import band_table
+
+    row = pd.Series(
+        {
+            "enrolment_g1_3": 500.0,
+            "projected_g1_3": 502.4,
+            "boarders_g1_3": 80.5,
+            "day_mean_journey_g1_3_min": 12.34,
+        }
+    )
+    for lang in ("en", "zh"):
+        _, body = band_table(row, lang)
+        cells = {r[0]: r[1] for r in body}
+        text = PROFILE_TEXT[lang]
+        assert cells[text["projected"]] == "502"  # was 502.4
+        assert cells[text["band_boarders"]] == "81"  # half up, where round() gives 80
+        assert cells[text["day_mean_journey"]] == "12.3"

@@ -29,7 +29,7 @@ from geoplan.outputs.labels import (
     column_label,
     texts,
 )
-from geoplan.outputs.planner_tables import whole_counts, worded
+from geoplan.outputs.planner_tables import count_text, whole_counts, worded
 from geoplan.outputs.profiles import display_name, file_stem
 from geoplan.plan.investments import InvestmentPlan
 from geoplan.plan.needs import ITEMS, PRIORITY_CLASSES, SchoolNeeds
@@ -62,6 +62,8 @@ def plan_stem(school_id: str) -> str:
 def _num(value: Any, digits: int = 0) -> str:
     if value is None or pd.isna(value):
         return ""
+    if digits == 0:  # pupils and yuan: whole, rounded half up
+        return count_text(float(value))
     return f"{float(value):,.{digits}f}"
 
 
