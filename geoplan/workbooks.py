@@ -32,6 +32,7 @@ __all__ = [
     "FORMATS",
     "Dropdown",
     "Sheet",
+    "is_count",
     "number_format",
     "text_width",
     "write_workbook",
@@ -94,12 +95,26 @@ def number_format(column: str, dtype: Any = None) -> str | None:
             return FORMATS[kind]
     if name == "minutes" or name.endswith("_minutes"):
         return FORMATS["minutes"]
-    words = set(re.split(r"[^a-z0-9]+", name))
-    if words & COUNT_WORDS or name.startswith("n_") or "in_post" in name:
+    if is_count(name):
         return FORMATS["count"]
     if dtype is not None and pd.api.types.is_integer_dtype(dtype):
         return FORMATS["whole"]
     return FORMATS["decimal"]
+
+
+def is_count(column: str) -> bool:
+    """Whether a column holds a count (pupils, boarders, classes ...: :data:`COUNT_WORDS`).
+
+    A name ending in a unit (``_yuan``, ``_min``, ``_km``, ``_m2``, ``_m``, ``minutes``) is a
+    quantity of that unit, not a count.
+    """
+    name = str(column).lower()
+    if any(name.endswith(suffix) for suffix, _ in _UNIT_FORMATS):
+        return False
+    if name == "minutes" or name.endswith("_minutes"):
+        return False
+    words = set(re.split(r"[^a-z0-9]+", name))
+    return bool(words & COUNT_WORDS) or name.startswith("n_") or "in_post" in name
 
 
 def text_width(value: Any) -> int:

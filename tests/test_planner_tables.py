@@ -47,12 +47,19 @@ def test_round_half_up_keeps_missing_and_is_not_bankers_rounding() -> None:
 
 def test_whole_counts_rounds_pupils_not_minutes_and_keeps_the_input() -> None:
     table = pd.DataFrame(
-        {"pupils": [1324.4, 502.5], "boarders": [811.2, 0.5], "day_journey_min": [12.34, 5.55]},
+        {
+            "pupils": [1324.4, 502.5],
+            "boarders": [811.2, 0.5],
+            "day_journey_min": [12.34, 5.55],
+            "shared_m": [227.31, 0.5],  # metres, not a count (its format is also #,##0)
+            "cost_per_pupil_yuan": [10650.41, 2.5],
+        },
         index=pd.Index(["S1", "S2"], name="id"),
     )
     shown = whole_counts(table)
     assert shown["pupils"].tolist() == [1324, 503] and shown["boarders"].tolist() == [811, 1]
-    assert shown["day_journey_min"].tolist() == [12.34, 5.55]
+    for column in ("day_journey_min", "shared_m", "cost_per_pupil_yuan"):
+        assert shown[column].tolist() == table[column].tolist(), column
     assert table.loc["S1", "pupils"] == 1324.4  # the model's floats are kept
 
 

@@ -594,61 +594,65 @@ BAND_LABELS: Mapping[str, Mapping[str, str]] = {
 
 
 _SCHOOL_KINDS = ("teaching_point", "primary", "central_primary", "nine_year", "middle")
-_TEXT_EN, _TEXT_ZH = SCHOOL_PLAN_TEXT["en"], SCHOOL_PLAN_TEXT["zh"]
-_MAP_EN, _MAP_ZH = PLAN_MAP_TEXT["en"], PLAN_MAP_TEXT["zh"]
+
+
+def _value_labels(lang: str, own: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The words of coded values in ``lang``: those other tables say, then ``own``'s."""
+    plan, school = PLAN_MAP_TEXT[lang], SCHOOL_PLAN_TEXT[lang]
+    shared: dict[str, dict[str, str]] = {
+        "band": dict(BAND_LABELS[lang]),
+        "status": {
+            **plan["status_names"],
+            **{k: school[k] for k in ("short", "meets", "not_surveyed")},
+        },
+        "kind": {k: MAP_LABELS[lang][k] for k in _SCHOOL_KINDS},
+        "level": dict(plan["level"]),
+        "way": dict(plan["way_names"]),
+        "source": dict(plan["adjacency_source"]),
+    }
+    for column, words in own.items():
+        shared[column] = {**shared.get(column, {}), **words}
+    return shared
+
 
 VALUE_LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
-    "en": {
-        "band": BAND_LABELS["en"],
-        "status": {
-            **_MAP_EN["status_names"],
-            "open": "open", "closed": "closed",
-            "short": _TEXT_EN["short"], "meets": _TEXT_EN["meets"],
-            "not_surveyed": _TEXT_EN["not_surveyed"],
+    "en": _value_labels(
+        "en",
+        {
+            "status": {"open": "open", "closed": "closed"},
+            "mode": {
+                "child_walk": "child walk (3 km/h)", "pupil_walk": "pupil walk (4 km/h)",
+                "school_bus": "school bus", "riding": "riding (motorbike or horse)", "car": "car",
+            },
+            "reason": {
+                "young_beyond_limit": "grades 1-3 beyond the day limit",
+                "unserved": "unserved (no bed or no school reachable)",
+            },
+            "decision": {"free": "free (the model decides)", "must": "must be restored",
+                         "never": "never restored"},
+            "confidence": {"high": "high", "medium": "medium", "low": "low"},
         },
-        "mode": {
-            "child_walk": "child walk (3 km/h)", "pupil_walk": "pupil walk (4 km/h)",
-            "school_bus": "school bus", "riding": "riding (motorbike or horse)", "car": "car",
+    ),
+    "zh": _value_labels(
+        "zh",
+        {
+            "status": {"open": "开办", "closed": "已撤并", "optimal": "最优", "feasible": "可行",
+                       "time_limit": "达到时限"},
+            "mode": {
+                "child_walk": "儿童步行（3公里/小时）", "pupil_walk": "学生步行（4公里/小时）",
+                "school_bus": "校车", "riding": "骑行（摩托车或马）", "car": "汽车",
+            },
+            "reason": {
+                "young_beyond_limit": "1-3年级超出走读时限",
+                "unserved": "未覆盖（无床位或无可达学校）",
+            },
+            "decision": {"free": "由模型决定", "must": "必须恢复", "never": "不恢复"},
+            "confidence": {"high": "高", "medium": "中", "low": "低"},
+            "unit": {**UNIT_ZH, "classrooms per class": "间/班", "beds per boarder": "张/寄宿生"},
+            "method": {"exact": "精确求解", "heuristic": "启发式"},
+            "cost_source": {"travel matrix": "路网出行时间"},
         },
-        "reason": {
-            "young_beyond_limit": "grades 1-3 beyond the day limit",
-            "unserved": "unserved (no bed or no school reachable)",
-        },
-        "kind": {k: MAP_LABELS["en"][k] for k in _SCHOOL_KINDS},
-        "decision": {"free": "free (the model decides)", "must": "must be restored",
-                     "never": "never restored"},
-        "level": _MAP_EN["level"],
-        "way": _MAP_EN["way_names"],
-        "source": _MAP_EN["adjacency_source"],
-        "confidence": {"high": "high", "medium": "medium", "low": "low"},
-    },
-    "zh": {
-        "band": BAND_LABELS["zh"],
-        "status": {
-            **_MAP_ZH["status_names"],
-            "open": "开办", "closed": "已撤并",
-            "short": _TEXT_ZH["short"], "meets": _TEXT_ZH["meets"],
-            "not_surveyed": _TEXT_ZH["not_surveyed"],
-            "optimal": "最优", "feasible": "可行", "time_limit": "达到时限",
-        },
-        "mode": {
-            "child_walk": "儿童步行（3公里/小时）", "pupil_walk": "学生步行（4公里/小时）",
-            "school_bus": "校车", "riding": "骑行（摩托车或马）", "car": "汽车",
-        },
-        "reason": {
-            "young_beyond_limit": "1-3年级超出走读时限",
-            "unserved": "未覆盖（无床位或无可达学校）",
-        },
-        "kind": {k: MAP_LABELS["zh"][k] for k in _SCHOOL_KINDS},
-        "decision": {"free": "由模型决定", "must": "必须恢复", "never": "不恢复"},
-        "level": _MAP_ZH["level"],
-        "way": _MAP_ZH["way_names"],
-        "source": _MAP_ZH["adjacency_source"],
-        "confidence": {"high": "高", "medium": "中", "low": "低"},
-        "unit": {**UNIT_ZH, "classrooms per class": "间/班", "beds per boarder": "张/寄宿生"},
-        "method": {"exact": "精确求解", "heuristic": "启发式"},
-        "cost_source": {"travel matrix": "路网出行时间"},
-    },
+    ),
 }  # fmt: skip
 """Words for the coded values of table columns, per language and column name (``status``:
 ``boards`` -> ``boarders`` / ``寄宿生``): the one table every workbook a planner reads shows

@@ -24,7 +24,7 @@ import pandas as pd
 
 from geoplan.data.area import PlanningArea
 from geoplan.outputs.labels import VALUE_LABELS, texts
-from geoplan.workbooks import FORMATS, number_format
+from geoplan.workbooks import is_count
 
 __all__ = [
     "Names",
@@ -76,23 +76,20 @@ def count_text(value: float) -> str:
     return "" if whole is None else f"{whole:,}"
 
 
-def _is_count(name: object) -> bool:
-    return number_format(str(name)) == FORMATS["count"]
-
-
 def whole_counts(table: pd.DataFrame, *, row_formats: bool = False) -> pd.DataFrame:
     """``table`` with its counts rounded half up to whole numbers (a copy; the input is kept).
 
-    A count is a float column whose name :func:`geoplan.workbooks.number_format` shows as a
-    count (pupils, boarders, classes, places, beds ...); with ``row_formats`` (a table of
-    indicators, one per row) a number in a row whose label names a count.
+    A count is a float column whose name :func:`geoplan.workbooks.is_count` calls one (pupils,
+    boarders, classes, places, beds ...; not ``shared_m`` or ``cost_yuan``); with
+    ``row_formats`` (a table of indicators, one per row) a number in a row whose label names a
+    count.
     """
     out = table.copy()
     for i, (name, dtype) in enumerate(zip(out.columns, out.dtypes, strict=True)):
-        if pd.api.types.is_float_dtype(dtype) and _is_count(name):
+        if pd.api.types.is_float_dtype(dtype) and is_count(name):
             out.isetitem(i, round_half_up(out.iloc[:, i]))
     if row_formats:
-        rows = [k for k, key in enumerate(out.index) if _is_count(key)]
+        rows = [k for k, key in enumerate(out.index) if is_count(key)]
         for i, dtype in enumerate(out.dtypes):
             if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
                 continue
