@@ -43,14 +43,17 @@ IMPLIED_FIELDS: tuple[str, ...] = (
     "ids_zh",
     "description_zh",
     "differences_zh",
+    "close_zh",
+    "inside_zh",
 )
 """Values a translation may name that its English text does not: ``field`` (given to every
 scenario problem: the dotted field), ``level_zh`` (made from ``level``), ``unit_zh`` (made
 from ``unit``), ``more_zh`` and ``ids_zh`` (made with ``more`` and ``ids`` by
 :func:`id_examples`, ``ids_zh`` naming each id by its Chinese name where it has one),
 ``listed_zh`` (given with ``listed``: the same rows by their Chinese names), and the Chinese of
-a value its caller writes in English, ``description_zh`` (a column's meaning) and
-``differences_zh`` (a total row's differences)."""
+a value its caller writes in English, ``description_zh`` (a column's meaning),
+``differences_zh`` (a total row's differences), ``close_zh`` and ``inside_zh`` (townships by
+their Chinese names)."""
 
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "lonlat_swapped": {
@@ -297,7 +300,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Write the township's id ({choices}) or its name exactly as {file} has it.",
         ),
         "zh": (
-            "乡镇无法识别;名称最接近的乡镇是 {close}。",
+            "乡镇无法识别;名称最接近的乡镇是 {close_zh}。",
             "填写乡镇编号({choices}),或与 {file} 中完全一致的名称。",
         ),
     },
@@ -308,7 +311,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "name or name_zh from {file}.",
         ),
         "zh": (
-            "乡镇无法识别;该点位于 {inside}。",
+            "乡镇无法识别;该点位于 {inside_zh}。",
             "填写乡镇编号(若是该乡镇则填 {choices}),或 {file} 中的乡镇编号({ids_zh}{more_zh})、"
             "名称或中文名称。",
         ),
@@ -320,7 +323,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Write the township's id ({choices}) or its name exactly as {file} has it.",
         ),
         "zh": (
-            "乡镇无法识别;名称最接近的乡镇是 {close},该点位于 {inside}。",
+            "乡镇无法识别;名称最接近的乡镇是 {close_zh},该点位于 {inside_zh}。",
             "填写乡镇编号({choices}),或与 {file} 中完全一致的名称。",
         ),
     },
@@ -331,7 +334,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "lies in).",
         ),
         "zh": (
-            "缺少乡镇;该点位于 {inside}。",
+            "缺少乡镇;该点位于 {inside_zh}。",
             "填写乡镇:若是该乡镇则填 {inside_id}(点所在乡镇的编号)。",
         ),
     },

@@ -76,11 +76,17 @@ class TownshipNames:
                     self.exact.setdefault(text, str(tid))
                     self.folded.setdefault(fold_township_name(text), set()).add(str(tid))
 
-    def label(self, tid: str) -> str:
-        """``T03 (Sary Oi Township, 萨热敖伊乡)``: the id with its names."""
+    def label(self, tid: str, lang: str = "en") -> str:
+        """``T03 (Sary Oi Township, 萨热敖伊乡)``: the id with its names.
+
+        ``lang="zh"``: the id with its Chinese name (``T03 (萨热敖伊乡)``), else its name.
+        """
         row = self.townships.loc[tid]
         names = [_text(row.get(c)) for c in ("name", "name_zh") if c in self.townships.columns]
         names = [n for n in dict.fromkeys(names) if n and n != tid]
+        if lang == "zh" and names:
+            zh = _text(row.get("name_zh")) if "name_zh" in self.townships.columns else ""
+            names = [zh if zh and zh != tid else names[0]]
         return f"{tid} ({', '.join(names)})" if names else tid
 
     def read(self, value: Any) -> tuple[str | None, bool]:

@@ -612,7 +612,9 @@ def _read_township_references(
                 ref,
                 file=township_file,
                 close=", ".join(names.label(t) for t in close),
+                close_zh=", ".join(names.label(t, "zh") for t in close),
                 inside=names.label(inside) if inside else "",
+                inside_zh=names.label(inside, "zh") if inside else "",
                 choices=" / ".join(choices),
                 **examples,
             )
@@ -652,6 +654,7 @@ def _name_missing_township(
                 TOWNSHIP_REFERENCE,
                 "",
                 inside=names.label(inside),
+                inside_zh=names.label(inside, "zh"),
                 inside_id=inside,
             )
 
