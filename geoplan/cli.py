@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -555,11 +556,21 @@ def _out_of(args: argparse.Namespace) -> str:
     return str(out) if out is not None else "the output folder"
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so Python's flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's stream): nothing to flush
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``geoplan`` command line; returns the exit status.
 
     0: done; 1: a problem with the input or the options, explained; 2: an unexpected error (a bug
-    in geoplan), explained in one line; 143: stopped by SIGTERM; 130: stopped by SIGINT (Ctrl-C).
+    in geoplan), explained in one line; 143: stopped by SIGTERM; 130: stopped by SIGINT (Ctrl-C);
+    141: its output's reader closed the pipe (``| head``), said nowhere.
     A stopped command removes its staging folder: earlier outputs stay as they were.
     """
     parser = build_parser()
@@ -569,7 +580,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_number_flags(args)
         with _stopped_by_signals():
-            return handler(args)
+            status = handler(args)
+        sys.stdout.flush()  # a closed pipe is met here, not in Python's flush at exit
+        return status
     except GeoplanError as err:
         print(
             f"geoplan {args.command}: {_explained(err, getattr(args, 'lang', None) or 'en')}",
@@ -584,6 +597,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 128 + signum
+    except BrokenPipeError:  # the reader went away (`geoplan validate ... | head`): no error
+        _quiet_stdout()
+        return 128 + signal.SIGPIPE
     except Exception as err:
         if args.debug:
             raise

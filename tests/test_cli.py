@@ -133,6 +133,24 @@ def test_unexpected_error_is_one_line_with_a_hint(
         cli.main(["template", "x", "--debug"])
 
 
+def test_a_reader_closing_the_pipe_is_no_error(tmp_path: Path) -> None:
+    """`geoplan validate FOLDER | head -1`: the reader goes away before geoplan writes; geoplan
+    stops quietly (141, as a shell's pipe would), with no 'unexpected error' and no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geoplan", "validate", str(DATA / "bad" / "messy")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the folder is read and its problems printed
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 141, err
+    assert "unexpected error" not in err and "Traceback" not in err and "Exception" not in err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("signal_name", "status"), [("SIGTERM", 143), ("SIGINT", 130)])
 def test_a_stopped_run_leaves_no_staging_folder(
