@@ -226,8 +226,8 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_out(p)
     _add_lang(
         p,
-        "language of the problems reported when the input is refused (the maps and tables "
-        "are in the scenario's outputs.lang)",
+        "language of the problems reported when the input is refused (the maps, the tables "
+        "and the logged warnings are in the scenario's outputs.lang)",
     )
     p.set_defaults(handler=_run_run)
 

@@ -442,7 +442,14 @@ def test_a_layer_in_feet_is_reprojected_to_metres():
     plan = plan_districts(
         blocks.to_crs(feet), schools.to_crs(feet), levels=("middle",), method="heuristic"
     )
-    assert any("reprojected" in n and "metres" in n for n in plan.notes)
+    [note] = plan.warnings
+    assert (note.code, note.severity, note.layer) == (
+        "districts_blocks_reprojected",
+        "note",
+        "blocks",
+    )
+    assert "(US survey foot); it was reprojected to" in note.message and "metres" in note.message
+    assert "已转换到" in problem_text(note, "zh")[0]
     metric = plan_districts(blocks, schools, levels=("middle",), method="heuristic")
     assert len(plan.adjacency) == len(metric.adjacency)
     # Square metres, not square feet (10.8 times more); the UTM zone of the centre differs a bit.
@@ -596,9 +603,14 @@ def test_a_level_whose_blocks_hold_no_pupils_is_planned_and_warned_about(caplog)
     blocks, schools = town(nx_=6, ny_=5)
     for col in ("pupils_g7_9", "pupils_g7_9_resident", "pupils_g7_9_migrant"):
         blocks[col] = 0
-    with caplog.at_level("WARNING", logger="geoplan.models._district_inputs"):
+    with caplog.at_level("WARNING", logger="geoplan.models.districts"):
         plan = plan_districts(blocks, schools, method="exact", time_limit_s=10)
-    assert "no block holds pupils of junior-middle (blocks columns pupils_g7_9" in caplog.text
+    [warning] = [p for p in plan.warnings if p.code == "districts_no_pupils"]  # middle only
+    assert warning.severity == "warning"
+    assert (warning.layer, warning.column, warning.value) == ("blocks", "pupils_g7_9", "0")
+    assert warning.message.startswith("No block holds pupils of junior-middle (blocks columns")
+    assert problem_text(warning, "zh")[0].startswith("没有街区有初中学生(街区的 pupils_g7_9 列")
+    assert caplog.text.count("No block holds pupils") == 1  # logged once, where it was found
     assert plan.indicators.loc["middle", "pupils"] == 0
     assert plan.blocks["school_middle"].notna().all()
     assert (
@@ -611,12 +623,23 @@ def test_a_school_far_outside_the_block_map_is_warned_about(caplog):
     blocks, schools = town()  # 12 x 10 blocks of 120 m, every school inside
     schools = schools.copy()
     schools.loc["s3", "geometry"] = shapely.Point(3000.0, 3000.0)  # beyond the town's corner
-    with caplog.at_level("WARNING", logger="geoplan.models._district_inputs"):
+    with caplog.at_level("WARNING", logger="geoplan.models.districts"):
         plan = plan_districts(blocks, schools, method="heuristic", time_limit_s=10)
     # from (3000, 3000) to the corner (1440, 1200) of block b119
-    assert "school s3 lies in no block, 2382 m from the nearest one (b119)" in caplog.text
-    assert "check the school's coordinates" in caplog.text
-    assert caplog.text.count("lies in no block") == 2  # s3, once per level; the others: no word
+    dx, dy = 3000.0 - 1440.0, 3000.0 - 1200.0
+    far = [p for p in plan.warnings if p.code == "districts_school_off_map"]
+    assert [(p.layer, p.row_id, p.column) for p in far] == [("schools", "s3", "geometry")] * 2
+    assert far[0].value == f"{np.hypot(dx, dy):.0f} m" == "2382 m"  # s3, once per level
+    assert far[0].message == (
+        "School D (s3) lies in no block, 2382 m from the nearest one (b119); its primary "
+        "district is anchored there."
+    )
+    assert "check the school's coordinates" in far[0].fix.lower()
+    assert problem_text(far[1], "zh") == (
+        "School D (s3) 不在任何街区内,距最近的街区(b119)2382 米;它的初中学区以该街区为起点。",
+        "核对该校的坐标,或补上它周围的街区。",
+    )
+    assert caplog.text.count("lies in no block") == 2  # the others: no word
     assert plan.blocks.loc["b119", "school_middle"] == "s3"  # anchored on its nearest block
 
 

@@ -8,9 +8,13 @@ code, name the ids a planner knows, and read in Chinese under ``lang: zh``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from test_districts import grid, islanded_town, row_town
@@ -251,3 +255,94 @@ def test_lone_blocks_are_named_with_their_gap_by_the_districts_own_rule() -> Non
     # the rule is the districts': a tolerance of 6 m joins r4, the corner stays a corner
     [wider] = lone_block_problems(moved, gap_tolerance_m=6.0)
     assert wider.message.startswith("1 of the 5 blocks") and "r0 (Row 0): 0.0" in wider.message
+
+
+def test_a_pair_to_remove_that_is_no_pair_is_a_coded_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """r0 and r2 of the row town do not touch (r1 lies between): nothing to remove, said so."""
+    blocks, schools = row_town(pupils=10.0)
+    with caplog.at_level("WARNING", logger="geoplan.models.districts"):
+        plan = plan_districts(
+            blocks, schools, levels=("primary",), remove_pairs=[("r0", "r2")], time_limit_s=5
+        )
+    [warning] = plan.warnings
+    assert (warning.code, warning.severity) == ("district_pair_not_neighbours", "warning")
+    assert (warning.layer, warning.row_id, warning.column) == (
+        "blocks",
+        "r0,r2",
+        "districts.remove_pairs",
+    )
+    assert warning.message == (
+        "Blocks r0 and r2 are not neighbours; districts.remove_pairs has nothing to remove."
+    )
+    assert (
+        _chinese(warning)[0]
+        == "街区 r0 和 r2 并不相邻;districts.remove_pairs 没有可去掉的相邻关系。"
+    )
+    assert plan.adjacency["used"].all() and len(plan.adjacency) == 4  # the map as measured
+    assert caplog.text.count("are not neighbours") == 1
+
+
+def test_a_level_answered_with_extra_classes_keeps_its_diagnosis_as_warnings() -> None:
+    """With allow_over_capacity the row town's plan is an answer; why it had none and the least
+    extra classes are warnings of the plan, at the field to change, in both languages."""
+    blocks, schools = row_town()
+    plan = plan_districts(
+        blocks, schools, levels=("primary",), method="exact", allow_over_capacity=True,
+        time_limit_s=5,
+    )  # fmt: skip
+    codes = [p.code for p in plan.warnings]
+    assert codes == [
+        "districts_no_contiguous_plan",
+        "districts_diag_contiguity",
+        "districts_diag_least",
+    ]
+    assert {p.severity for p in plan.warnings} == {"warning"}
+    assert {p.column for p in plan.warnings} == {"districts.extra_classes"}
+    assert plan.warnings[1:] == tuple(
+        replace(p, severity="warning", column="districts.extra_classes")
+        for p in plan.diagnoses["primary"].problems
+    )
+    assert _chinese(plan.warnings[2])[0].startswith("最少增班数:3 个(已证明最少)")
+
+
+def _nine_year_and_middle_town() -> tuple[Any, Any]:
+    """Three 100 m blocks in a row, 40 pupils of grades 1-3 and 40 of 7-9 in each.
+
+    Nine-year school N on r0 (places for one block of primary pupils, two of middle), primary
+    school P on r1 (two blocks) and middle school M on r2 (one block). Alone, primary is
+    N {r0}, P {r1, r2} and middle N {r0, r1}, M {r2}; nested, P's district {r1, r2} would lie
+    in one middle district: no such plan exists.
+    """
+    blocks, _ = row_town()
+    blocks = blocks.iloc[:3].copy()
+    blocks["pupils_g7_9"] = 40.0
+    schools = gpd.GeoDataFrame(
+        {
+            "name": ["School N", "School P", "School M"],
+            "kind": ["nine_year", "primary", "middle"],
+            "status": "open",
+            "classes_g1_3": [1, 2, 0],
+            "classes_g4_6": [1, 1, 0],
+            "classes_g7_9": [2, 0, 1],
+        },
+        index=pd.Index(["sN", "sP", "sM"], name="id"),
+        geometry=shapely.points([(50, 50), (150, 50), (250, 50)]),
+        crs=blocks.crs,
+    )
+    return blocks, schools
+
+
+def test_no_nested_plan_is_refused_wholly_from_the_catalogue() -> None:
+    blocks, schools = _nine_year_and_middle_town()
+    for level in ("primary", "middle"):  # each level alone has a plan
+        plan_districts(blocks, schools, levels=(level,), method="exact", time_limit_s=5)
+    with pytest.raises(InfeasibleError) as info:
+        plan_districts(blocks, schools, feeders=True, method="exact", time_limit_s=5)
+    lead, cause = info.value.problems
+    assert (lead.code, cause.code) == ("districts_feeders_infeasible", "districts_feeders_cause")
+    assert {(p.column, p.value) for p in (lead, cause)} == {("districts.feeders", "true")}
+    assert str(info.value) == "\n".join(f"{p.message} Fix: {p.fix}" for p in (lead, cause))
+    assert _chinese(lead)[0].startswith("对口(feeders):没有方案能在学位、连片和各项限制内")
+    assert _chinese(cause)[0].startswith("没有满足学位、连片和各项限制的嵌套方案")

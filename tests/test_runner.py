@@ -291,3 +291,70 @@ def test_a_refusal_about_a_data_layer_is_placed_in_its_file(tmp_path: Path) -> N
     assert problem.code == "phase_fixed_over_budget"
     assert (problem.file, problem.layer, problem.column) == ("sites.csv", "sites", "phase")
     assert "1,000 yuan" in problem.message
+
+
+def _town_by_the_tiny_county(tmp_path: Path, lang: str) -> Path:
+    """The tiny county with three 200 m blocks in a row, 400 m west of S1, and its scenario.
+
+    S1 stands on no block (400 m from B3): a warning per level; ``districts.remove_pairs`` names
+    B1 and B3, which do not touch (B2 lies between): a warning. S2, 6 km east, is no town school.
+    """
+    import geopandas as gpd
+    import shapely
+
+    county = tmp_path / "tiny_county"
+    shutil.copytree(HERE / "tiny_county", county)
+    x0, y0 = 499_000.0, 4_700_000.0
+    blocks = gpd.GeoDataFrame(
+        {"id": ["B1", "B2", "B3"], "pupils_g1_3": 5, "pupils_g4_6": 5, "pupils_g7_9": 5},
+        geometry=[
+            shapely.box(x0 + 200 * k, y0 - 100, x0 + 200 * (k + 1), y0 + 100) for k in range(3)
+        ],
+        crs="EPSG:32645",
+    )
+    blocks.to_crs("EPSG:4326").to_file(county / "blocks.geojson", driver="GeoJSON")
+    scenario = tmp_path / f"tiny_town_{lang}.yaml"
+    scenario.write_text(
+        f"base: {HERE / 'base' / 'tiny.yaml'}\narea: {{folder: {county}}}\n"
+        "restoration: {enabled: false}\n"
+        "districts: {enabled: true, remove_pairs: [[B1, B3]], time_limit_s: 5}\n"
+        f"outputs: {{lang: {lang}, maps: false, profiles: false, print_maps: false}}\n",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_districts_warnings_reach_the_manifest_and_the_log_in_the_runs_language(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, lang: str
+) -> None:
+
+    scenario = _town_by_the_tiny_county(tmp_path, lang)
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        folder = run_scenario(scenario, out=tmp_path / "outputs")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    found = {w["code"]: w for w in manifest["warnings"]}
+    assert [w["code"] for w in manifest["warnings"]].count("districts_school_off_map") == 2
+    off = found["districts_school_off_map"]
+    assert (off["layer"], off["row_id"], off["column"], off["value"]) == (
+        "schools", "S1", "geometry", "400 m",
+    )  # fmt: skip
+    pair = found["district_pair_not_neighbours"]
+    assert (pair["row_id"], pair["column"]) == ("B1,B3", "districts.remove_pairs")
+    assert pair["message"].startswith("Blocks B1 and B3 are not neighbours")  # English, coded
+    assert off["file"] == "schools.csv"  # placed in the layer's file
+    logged = [r.getMessage() for r in caplog.records if r.name == "geoplan.models.districts"]
+    assert len(logged) == 3  # each logged once, where it was found
+    if lang == "en":
+        assert sorted(logged) == sorted(
+            f"[warning] {w['file']}, layer {w['layer']}, row {w['row_id']}, column {w['column']}, "
+            f"value {w['value']!r}: {w['message']} Fix: {w['fix']}"
+            for w in manifest["warnings"]
+            if w["code"] in found
+        )
+    else:  # the manifest stays English; the log of a run in Chinese is Chinese
+        assert [line.startswith("[警告] ") for line in logged] == [True] * 3
+        assert sum("并不相邻" in line for line in logged) == 1
+        off_zh = [line for line in logged if "不在任何街区内" in line]
+        assert len(off_zh) == 2 and "图层 schools,编号 S1,列 geometry,值 '400 m'" in off_zh[0]
+        assert not [line for line in logged if "lies in no block" in line]

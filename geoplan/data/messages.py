@@ -1883,6 +1883,74 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "先不设 feeders 运行一次,查看该学段的诊断(各校需增加的班级)。",
         ),
     },
+    "districts_feeders_infeasible": {
+        "en": (
+            "Feeders: no plan puts every primary district inside one middle district within the "
+            "places, contiguity and limits.",
+            "See the cause below; or write `feeders: false`.",
+        ),
+        "zh": (
+            "对口(feeders):没有方案能在学位、连片和各项限制内让每个小学学区完全位于一个初中学区内。",
+            "见下面的原因;或写 `feeders: false`。",
+        ),
+    },
+    "districts_feeders_not_found_in_time": {
+        "en": (
+            "Feeders: no plan was found in {seconds} s that puts every primary district inside "
+            "one middle district within the places, contiguity and limits.",
+            "Raise districts.time_limit_s, or see the cause below.",
+        ),
+        "zh": (
+            "对口(feeders):在 {seconds} 秒内没有找到在学位、连片和各项限制内让每个小学学区完全"
+            "位于一个初中学区内的方案。",
+            "增大 districts.time_limit_s,或见下面的原因。",
+        ),
+    },
+    "districts_school_off_map": {
+        "en": (
+            "School {school} lies in no block, {metres} m from the nearest one ({block}); its "
+            "{level_name} district is anchored there.",
+            "Check the school's coordinates, or add the blocks around it.",
+        ),
+        "zh": (
+            "学校 {school} 不在任何街区内,距最近的街区({block}){metres} 米;它的{level_zh}学区"
+            "以该街区为起点。",
+            "核对该校的坐标,或补上它周围的街区。",
+        ),
+    },
+    "districts_no_pupils": {
+        "en": (
+            "No block holds pupils of {level_name} (blocks columns {columns} are 0 or empty); "
+            "the districts drawn follow the journeys alone.",
+            "Fill in the blocks' pupils ({columns}).",
+        ),
+        "zh": (
+            "没有街区有{level_zh}学生(街区的 {columns} 列为 0 或空);所划学区只按路程划定。",
+            "填写街区的学生数({columns})。",
+        ),
+    },
+    "districts_blocks_reprojected": {
+        "en": (
+            "The blocks layer is in {crs} ({unit}); it was reprojected to {metric} (EPSG:{epsg}, "
+            "metres), so areas, the gap tolerance and the shared frontage are in metres.",
+            "Nothing to do; give the blocks in a CRS in metres to skip this step.",
+        ),
+        "zh": (
+            "街区图层的坐标系是 {crs}({unit});已转换到 {metric}(EPSG 编号 {epsg},米),面积、"
+            "缝隙容差和共用边长都按米计算。",
+            "无需处理;街区使用以米为单位的坐标系即可省去这一步。",
+        ),
+    },
+    "district_pair_not_neighbours": {
+        "en": (
+            "Blocks {a} and {b} are not neighbours; districts.remove_pairs has nothing to remove.",
+            "Delete the pair from districts.remove_pairs, or check its block ids.",
+        ),
+        "zh": (
+            "街区 {a} 和 {b} 并不相邻;districts.remove_pairs 没有可去掉的相邻关系。",
+            "从 districts.remove_pairs 中删除这一对,或核对其街区编号。",
+        ),
+    },
     "districts_no_plan_in_time": {
         "en": (
             "The {level_name} {method} search found no plan within capacity and contiguity in "

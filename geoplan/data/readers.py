@@ -54,6 +54,7 @@ from geoplan.data.files import (
     _vector_crs,
 )
 from geoplan.data.messages import coded_error, coded_problem
+from geoplan.data.problem_log import log_problem
 from geoplan.data.validation import ROW_COLUMN, validate_layers
 from geoplan.errors import (
     ArgumentError,
@@ -597,11 +598,8 @@ def read_planning_area(
         if layer not in layers:
             layers[layer] = _empty_layer(layer, metric)
     warnings = tuple(p for p in problems if p.severity == "warning")
-    for problem in warnings:
-        _logger.warning("%s", problem)
-    for problem in problems:
-        if problem.severity == "note":
-            _logger.info("%s", problem)
+    for problem in (*warnings, *(p for p in problems if p.severity == "note")):
+        log_problem(_logger, problem)
     return PlanningArea(
         name=name or str(area.get("name") or folder.resolve().name),
         townships=layers["townships"],

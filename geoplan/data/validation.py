@@ -53,6 +53,7 @@ __all__ = [
     "check_lonlat",
     "format_problems",
     "id_text",
+    "problem_line",
     "validate_layers",
     "write_problem_report",
 ]
@@ -1043,8 +1044,46 @@ _TABLE_WORDS: dict[str, dict[str, str]] = {
         "error": "错误",
         "warning": "警告",
         "note": "说明",
+        "id": "编号",
+        "layer": "图层",
+        "column": "列",
+        "value": "值",
     },
 }
+
+
+def problem_line(problem: Problem, lang: str = "en") -> str:
+    """``problem`` on one line in ``lang``: severity, where, what is wrong and the fix.
+
+    In English it is ``str(problem)`` (``[warning] layer schools, row s3, column geometry, value
+    '2382 m': ... Fix: ...``); in Chinese the same parts with the catalogue's text
+    (``[警告] 图层 schools,编号 s3,列 geometry,值 '2382 m':... 改正:...``).
+
+    Raises
+    ------
+    ArgumentError
+        When ``lang`` is not one of :data:`~geoplan.data.messages.LANGUAGES`.
+    """
+    message, fix = problem_text(problem, lang)
+    if lang == "en":
+        return str(problem)
+    words = _TABLE_WORDS[lang]
+    row = problem.row_id
+    if row and row_text(row, lang) == row and row.split(" ")[0] not in ("feature", "sheet"):
+        row = f"{words['id']} {row}"  # an id, not a place in the file (第 7 行)
+    where = ",".join(
+        part
+        for part in (
+            problem.file,
+            f"{words['layer']} {problem.layer}" if problem.layer else "",
+            row_text(row, lang),
+            f"{words['column']} {problem.column}" if problem.column else "",
+            f"{words['value']} {problem.value!r}" if problem.value != "" else "",
+        )
+        if part
+    )
+    severity = words.get(problem.severity, problem.severity)
+    return f"[{severity}] {where}{':' if where else ''}{message} {words['fix']}{fix}"
 
 
 def format_problems(problems: Iterable[Problem], *, lang: str = "en") -> str:

@@ -98,11 +98,7 @@ def _solve_units(p: _Level, *, exact: bool, time_limit_s: float, mip_rel_gap: fl
         used = "exact"
         if res.status == "infeasible":
             refusal = coded_problem("districts_no_contiguous_plan", "", "districts", "", "", "")
-            raise InfeasibleError(
-                "No contiguous districting fits the capacity and limits "
-                "(see `diagnose_capacity` and `least_extra_classes`).",
-                problems=[refusal],
-            )
+            raise InfeasibleError(f"{refusal.message} {refusal.fix}", problems=[refusal])
         if math.isfinite(res.bound):
             bound = max(bound, res.bound)
         if best is not None and (not heur_ok or _objective(p, best) <= objective + 1e-6):
@@ -519,10 +515,10 @@ def _solve_joint(
         )
         method = "exact"
         if res.status == "infeasible":
-            raise InfeasibleError(
-                "Feeders: no plan puts every primary district inside one middle district "
-                "within the places, contiguity and limits."
+            refusal = coded_problem(
+                "districts_feeders_infeasible", "", "districts", "", "districts.feeders", "true"
             )
+            raise InfeasibleError(f"{refusal.message} {refusal.fix}", problems=[refusal])
         if math.isfinite(res.bound):
             bound = max(bound, res.bound)
         if res.x is not None:
@@ -535,10 +531,11 @@ def _solve_joint(
         if best is None:
             status = "not_feasible"
     if best is None:
-        raise InfeasibleError(
-            "Feeders: no plan was found that puts every primary district inside one middle "
-            f"district within the places, contiguity and limits in {time_limit_s:g} s."
-        )
+        refusal = coded_problem(
+            "districts_feeders_not_found_in_time", "", "districts", "", "districts.feeders",
+            "true", seconds=f"{time_limit_s:g}",
+        )  # fmt: skip
+        raise InfeasibleError(f"{refusal.message} {refusal.fix}", problems=[refusal])
     ok = _nested(pri, *best, feeds) and _feasible(pri, best[0]) and _feasible(mid, best[1])
     return _JointSolve(
         best[0],

@@ -242,7 +242,9 @@ def _contiguity_repair(p: _Level, assign: np.ndarray) -> np.ndarray:
         push(v)
     left = np.flatnonzero(out < 0)
     if left.size:
-        logger.warning("%d unit(s) reach no adjacent district; assigned to the cheapest", left.size)
+        # A step of the repair, not a finding: a plan left with such a unit is not contiguous,
+        # so its status is not_feasible and the planner reads the coded refusal or diagnosis.
+        logger.debug("%d unit(s) reach no adjacent district; assigned to the cheapest", left.size)
         out[left] = np.argmin(p.weight[left], axis=1)
     return out
 

@@ -96,36 +96,44 @@ def _capacity(
 
 
 HOME_WARN_M = 100.0
-"""A school this far (metres) from every block is warned about: its district is anchored on the
-nearest block, which for a school across the street is right, but this far off the map its
-coordinates are likely wrong, or it stands outside the town its district covers."""
+"""A school this far (metres) from every block is warned about (``districts_school_off_map``):
+its district is anchored on the nearest block, which for a school across the street is right,
+but this far off the map its coordinates are likely wrong, or it stands outside the town its
+district covers."""
 
 
-def _homes(blocks: Any, schools: Any, level: str = "") -> np.ndarray:
-    """Block position holding each school point (the nearest block if it lies in none)."""
+def _homes(blocks: Any, schools: Any, level: str) -> tuple[np.ndarray, list[Problem]]:
+    """Block position holding each school point (the nearest block if it lies in none).
+
+    Returns the positions and a ``districts_school_off_map`` warning per school more than
+    :data:`HOME_WARN_M` from every block.
+    """
     tree = shapely.STRtree(np.asarray(blocks.geometry.values))
     pts = np.asarray(schools.geometry.values)
     home = np.full(len(schools), -1, dtype=np.int64)
     s_idx, b_idx = tree.query(pts, predicate="intersects")
     home[s_idx[::-1]] = b_idx[::-1]  # first hit wins
     missing = np.flatnonzero(home < 0)
+    warnings: list[Problem] = []
     if missing.size:
         (m_idx, near), far = tree.query_nearest(
             pts[missing], return_distance=True, all_matches=False
         )
         home[missing[m_idx]] = near
+        names = schools["name"] if "name" in schools.columns else None
         for j, b, d in zip(missing[m_idx], near, far, strict=True):
             if d > HOME_WARN_M:
-                logger.warning(
-                    "districts (%s): school %s lies in no block, %.0f m from the nearest one (%s); "
-                    "its district is anchored there. Fix: check the school's coordinates, or "
-                    "add the blocks around it.",
-                    level,
-                    schools.index[j],
-                    d,
-                    blocks.index[b],
-                )
-    return home
+                sid = str(schools.index[j])
+                name = "" if names is None or pd.isna(names.iloc[j]) else str(names.iloc[j])
+                warnings.append(
+                    coded_problem(
+                        "districts_school_off_map", "", "schools", sid, "geometry", f"{d:.0f} m",
+                        severity="warning", school=f"{name} ({sid})" if name else sid,
+                        metres=f"{d:.0f}", block=str(blocks.index[b]), level=level,
+                        level_name=LEVEL_NAMES[level],
+                    )
+                )  # fmt: skip
+    return home, warnings
 
 
 def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[str]) -> np.ndarray:
@@ -214,6 +222,7 @@ class _LevelInput:
     home: np.ndarray
     fixed: np.ndarray
     status_quo: np.ndarray
+    warnings: tuple[Problem, ...] = ()  # found reading the level: coded, en + zh
 
 
 def _level_inputs(
@@ -242,19 +251,22 @@ def _level_inputs(
     demand = np.column_stack([p[0] for p in parts])
     resident = np.column_stack([p[1] for p in parts])
     migrant = np.column_stack([p[2] for p in parts])
+    warnings: list[Problem] = []
     if not demand.sum() > 0:
-        logger.warning(
-            "districts (%s): no block holds pupils of %s (blocks columns %s are 0 or empty); "
-            "the districts drawn follow the journeys alone. Fix: fill in the blocks' pupils.",
-            level,
-            LEVEL_NAMES[level],
-            ", ".join(f"pupils_{band}" for band in bands),
-        )
+        columns = ", ".join(f"pupils_{band}" for band in bands)
+        warnings.append(
+            coded_problem(
+                "districts_no_pupils", "", "blocks", "", columns, "0", severity="warning",
+                level=level, level_name=LEVEL_NAMES[level], columns=columns,
+            )
+        )  # fmt: skip
     all_cost, source = _cost_for(level, travel, blocks, schools, detour_factor=detour_factor)
     cost = all_cost[:, _teaches(schools, level)]
     today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
     names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
-    home = _separate_homes(_homes(blocks, sub, level), adjacency, names)
+    first, off_map = _homes(blocks, sub, level)
+    warnings += off_map
+    home = _separate_homes(first, adjacency, names)
     unreached = np.flatnonzero(~np.isfinite(cost[home, np.arange(len(sub))]))
     if unreached.size:
         lost = [
@@ -309,6 +321,7 @@ def _level_inputs(
         home,
         fixed,
         status_quo,
+        tuple(warnings),
     )
 
 

@@ -11,7 +11,6 @@ what to do, or joined to the district of the school it reaches first by road.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,6 @@ from geoplan.errors import Problem, ValidationError
 from geoplan.models._contiguity import pairs_adjacency, shared_frontage
 from geoplan.models._district_inputs import LEVEL_NAMES, _refuse_unprojected
 
-logger = logging.getLogger(__name__)
-
 ISLAND_MODES: tuple[str, ...] = ("report", "join")
 """What to do with a piece of the map that holds no school: refuse and name it, or join it."""
 
@@ -38,29 +35,29 @@ class _BlockMap:
     schools: Any  # the schools layer in the same CRS
     adjacency: sp.csr_array  # measured, plus added, minus removed
     pairs: pd.DataFrame  # one row per pair: block_a, block_b, shared_m, gap_m, source, used
-    notes: tuple[str, ...]
+    warnings: tuple[Problem, ...]  # the layer reprojected to metres, pairs not neighbours
 
 
 def _in_metres(crs: Any) -> bool:
     return all((a.unit_name or "").lower() in ("metre", "meter", "m") for a in crs.axis_info)
 
 
-def _metric_layers(blocks: Any, schools: Any) -> tuple[Any, Any, list[str]]:
+def _metric_layers(blocks: Any, schools: Any) -> tuple[Any, Any, list[Problem]]:
     """Blocks and schools in one projected CRS in metres (reprojected, with a note, if not)."""
     from geoplan.data.crs import choose_metric_crs
 
-    notes: list[str] = []
+    notes: list[Problem] = []
     _refuse_unprojected(blocks)
     if not _in_metres(blocks.crs):
         unit = blocks.crs.axis_info[0].unit_name
         metric = choose_metric_crs(blocks)
-        note = (
-            f"The blocks layer is in {blocks.crs.name} ({unit}); it was reprojected to "
-            f"{metric.name} (EPSG:{metric.to_epsg()}, metres), so areas, the gap tolerance and the "
-            "shared frontage are in metres."
-        )
-        logger.warning("%s", note)
-        notes.append(note)
+        notes.append(
+            coded_problem(
+                "districts_blocks_reprojected", "", "blocks", "", "geometry", blocks.crs.name,
+                severity="note", crs=blocks.crs.name, unit=unit, metric=metric.name,
+                epsg=metric.to_epsg(),
+            )
+        )  # fmt: skip
         blocks = blocks.to_crs(metric)
     if schools.crs is not None and schools.crs != blocks.crs:
         schools = schools.to_crs(blocks.crs)
@@ -130,12 +127,13 @@ def _block_map(
     rows.loc[~rows["used"], "source"] = rows.loc[~rows["used"], "source"] + ", removed"
     not_there = removed - set(codes.tolist())
     for code in sorted(not_there):
-        note = (
-            f"districts.remove_pairs: blocks {blocks.index[code // n]} and "
-            f"{blocks.index[code % n]} were not neighbours; nothing to remove."
-        )
-        logger.warning("%s", note)
-        notes.append(note)
+        a, b = str(blocks.index[code // n]), str(blocks.index[code % n])
+        notes.append(
+            coded_problem(
+                "district_pair_not_neighbours", "scenario", "blocks", f"{a},{b}",
+                "districts.remove_pairs", str([a, b]), severity="warning", a=a, b=b,
+            )
+        )  # fmt: skip
     used = rows[rows["used"]]
     adjacency = pairs_adjacency(used["a"].to_numpy(), used["b"].to_numpy(), n)
     ids = np.asarray(blocks.index, dtype=object)

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 import shapely
 
 from geoplan.data.messages import coded_problem, problem_text
+from geoplan.data.problem_log import log_problem
 from geoplan.errors import ArgumentError, InfeasibleError, Problem
 from geoplan.models._contiguity import (
     DEFAULT_GAP_TOLERANCE_M,
@@ -602,13 +603,6 @@ def least_extra_classes(
         # The objective is the count plus a journey tie-break below 0.5.
         lower = max(lower, math.floor(res.bound - 0.5 + 1e-6) + 1)
     lower = min(max(lower, 0), total)
-    if lower < total:
-        _logger.warning(
-            "least_extra_classes: time limit reached; %d extra classes is an upper bound "
-            "(at least %d)",
-            total,
-            lower,
-        )
     assign = _assignment_from(dm, p, res.x)
     return ExtraClasses(
         classes=extra,
@@ -733,8 +727,16 @@ class DistrictPlan:
     diagnoses
         Per level whose pupils do not fit today's classes: the :class:`CapacityDiagnosis`; the
         plan of that level is then the best plan with the overflow in oversized classes.
-    notes
-        Notes on the input (a layer reprojected to metres, pairs that were not neighbours).
+    warnings
+        What the planner should know about the input and the answer, each a coded problem with
+        its file, layer, row id, column, value and fix in English and Chinese
+        (:func:`geoplan.data.messages.problem_text`), also logged (warnings at WARNING, notes at
+        INFO): a school far off the block map (``districts_school_off_map``), a level whose
+        blocks hold no pupils (``districts_no_pupils``), a blocks layer reprojected to metres
+        (``districts_blocks_reprojected``, a note), ``districts.remove_pairs`` naming blocks that
+        were not neighbours (``district_pair_not_neighbours``) and, with ``allow_over_capacity``,
+        a level answered with extra classes: why it had no plan and its diagnosis (the least
+        extra classes, ``districts_diag_least_bound`` when that number is only an upper bound).
     stability
         Per level and school (index ``<level>:<school id>``), against today's districts (the
         blocks' ``school_<level>``): ``pupils_today``, ``pupils_kept``, ``pupils_moved_out``,
@@ -755,7 +757,7 @@ class DistrictPlan:
     adjacency: Any = None
     islands: Any = None
     diagnoses: dict[str, CapacityDiagnosis] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
     stability: Any = None
     feeders: Any = None
 
@@ -837,6 +839,7 @@ def plan_districts(
     detour_factor: float = DETOUR_FACTOR,
     allow_over_capacity: bool = False,
     feeders: bool = False,
+    files: Mapping[str, str] | None = None,
 ) -> DistrictPlan:
     """School districts for the blocks of a county town, one partition per level.
 
@@ -844,7 +847,7 @@ def plan_districts(
     ----------
     blocks
         The ``blocks`` layer (polygons in a projected CRS, index ``id``), e.g.
-        ``PlanningArea.blocks``; a layer in feet is reprojected to metres (see ``notes``).
+        ``PlanningArea.blocks``; a layer in feet is reprojected to metres (see ``warnings``).
         A block of several parts is one unit.
     schools
         The ``schools`` layer; closed schools are left out.
@@ -903,6 +906,8 @@ def plan_districts(
         district (a nine-year school's inside its own): :func:`solve_feeder_districts`, with
         twice ``time_limit_s`` for the pair; :attr:`DistrictPlan.feeders` says which primary
         school feeds which middle school. A town whose levels do not fit raises.
+    files
+        The file each layer was read from (``PlanningArea.files``), named in the warnings.
 
     Returns
     -------
@@ -926,6 +931,7 @@ def plan_districts(
         gap_tolerance_m, min_shared_m, add_pairs, remove_pairs,
     )  # fmt: skip
     bmap, blocks, schools = reading.town(blocks, schools)
+    warnings = list(bmap.warnings)
     groups = blocks["community"].to_numpy() if keep_communities else None
     block_out = gpd.GeoDataFrame(
         index=blocks.index.copy(), geometry=blocks.geometry.copy(), crs=blocks.crs
@@ -945,6 +951,7 @@ def plan_districts(
     prepared: dict[str, tuple[Any, ...]] = {}
     for level in levels:
         li = reading.level(bmap, blocks, schools, level)
+        warnings += li.warnings
         adjacency, joined = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)
         limit_j = _per_level(max_journey_min, level)
         args = (li.demand, li.cost, li.classes_after * li.limit, adjacency, li.home)
@@ -1005,7 +1012,7 @@ def plan_districts(
             if not allow_over_capacity or diag.least is None:
                 raise _refused(failure, diag, refusals)
             diagnoses[level] = diag
-            _logger.warning("%s\n%s", failure, diag.message)
+            warnings += _at_field(diag, refusals, severity="warning")
             if diag.least.total > 0:
                 room = (li.classes_after + diag.least.classes) * li.limit
                 sol = _answer_plan(li, room, args, kwargs, diag.least)
@@ -1037,6 +1044,11 @@ def plan_districts(
     district_gdf.index.name = "id"
     ind = pd.DataFrame(indicators).set_index("level")
     island_table = pd.concat(island_tables, ignore_index=True).set_index("id")
+    files = files or {}
+    warnings = [
+        p if p.file or p.layer not in files else replace(p, file=files[p.layer]) for p in warnings
+    ]
+    _log_problems(warnings)
     return DistrictPlan(
         block_out,
         school_table,
@@ -1047,10 +1059,16 @@ def plan_districts(
         adjacency=bmap.pairs,
         islands=island_table,
         diagnoses=diagnoses,
-        notes=bmap.notes,
+        warnings=tuple(warnings),
         stability=_stability_frame(stability_frames),
         feeders=None if joint is None else _feeder_table(prepared, joint),
     )
+
+
+def _log_problems(problems: Sequence[Problem]) -> None:
+    """Log each warning at WARNING and each note at INFO, in the run's language."""
+    for problem in problems:
+        log_problem(_logger, problem)
 
 
 def _refuse_conflicts(err: InfeasibleError, li: _LevelInput, blocks: Any) -> None:
@@ -1078,11 +1096,20 @@ def _refuse_conflicts(err: InfeasibleError, li: _LevelInput, blocks: Any) -> Non
 def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> InfeasibleError:
     """A level's refusal with its diagnosis, its problems placed at the field the cause names.
 
+    The refusal's problems are followed by the diagnosis's findings (each a catalogue problem),
+    so that a run in Chinese shows the diagnosis in Chinese.
+    """
+    return InfeasibleError(f"{failure}\n{diag.message}", problems=_at_field(diag, problems))
+
+
+def _at_field(
+    diag: CapacityDiagnosis, problems: Sequence[Problem], *, severity: str = ""
+) -> list[Problem]:
+    """``problems`` then the diagnosis's findings at the field to change (as ``severity``).
+
     The field a planner changes: ``districts.time_limit_s`` when a plan exists but was not found
     in time, ``districts.extra_classes`` when extra classes would fit the pupils, else
     ``districts.add_pairs`` for contiguity and ``districts.enabled`` for blocks no school reaches.
-    The refusal's problems are followed by the diagnosis's findings (each a catalogue problem),
-    so that a run in Chinese shows the diagnosis in Chinese.
     """
     if "time limit" in diag.causes:
         field = "districts.time_limit_s"
@@ -1092,9 +1119,10 @@ def _refused(failure: str, diag: CapacityDiagnosis, problems: list[Problem]) -> 
         field = "districts.add_pairs"
     else:
         field = "districts.enabled"
-    found = [*problems, *diag.problems]
-    placed = [p if p.column else replace(p, column=field) for p in found]
-    return InfeasibleError(f"{failure}\n{diag.message}", problems=placed)
+    return [
+        replace(p, column=p.column or field, severity=severity or p.severity)
+        for p in (*problems, *diag.problems)
+    ]
 
 
 def _feeder_plan(
@@ -1131,11 +1159,12 @@ def _feeder_plan(
             if not fits:
                 unfit.append(level)
         at = ("", "districts", "", "districts.feeders", "true")
-        problems = [
+        causes = [
             coded_problem("districts_feeders_level_unfit", *at, level=lv) for lv in unfit
         ] or [coded_problem("districts_feeders_cause", *at)]
-        why = " ".join(f"{p.message} Fix: {p.fix}" for p in problems)
-        raise InfeasibleError(f"{err}\nFeeders: {why}", problems=problems) from err
+        problems = [*err.problems, *causes]  # the refusal, then its cause (en + zh)
+        text = "\n".join(f"{p.message} Fix: {p.fix}" for p in problems)
+        raise InfeasibleError(text, problems=problems) from err
 
 
 def _feeder_table(prepared: Mapping[str, tuple[Any, ...]], joint: FeederSolution) -> Any:
@@ -1786,6 +1815,7 @@ def diagnose_capacity(
     )  # fmt: skip
     bmap, blocks, schools = reading.town(blocks, schools)
     li = reading.level(bmap, blocks, schools, level)
+    _log_problems((*bmap.warnings, *li.warnings))
     groups = blocks["community"].to_numpy() if keep_communities else None
     try:
         adjacency, _ = _level_adjacency(blocks, bmap.adjacency, li, islands=islands)

@@ -19,6 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from geoplan.data.area import PlanningArea
+from geoplan.data.problem_log import log_problem
 from geoplan.errors import Problem, ScenarioError
 from geoplan.models.districts import DistrictPlan, plan_districts
 from geoplan.network import roads, travel
@@ -221,7 +222,9 @@ class PlanResult:
         Warnings found while planning, also logged (undeclared GCJ-02 or BD-09 layers,
         ``coordinates_look_gcj02``, ``coordinates_look_bd09``, ``townships_look_gcj02``,
         ``townships_look_bd09``; restored sites needing more classes than they can run,
-        ``restored_over_classes``); the reading's are ``area.warnings``.
+        ``restored_over_classes``; the districts' :attr:`DistrictPlan.warnings`, such as a
+        school off the block map, ``districts_school_off_map``, or a level answered with extra
+        classes); the reading's are ``area.warnings``.
     """
 
     area: PlanningArea
@@ -385,6 +388,7 @@ def town_districts(
         stay_weight_min=settings.district_stay_weight_min,
         feeders=settings.district_feeders,
         allow_over_capacity=True,
+        files=area.files,
     )
 
 
@@ -427,7 +431,7 @@ def make_plan(
         )
     )
     for problem in warnings:
-        _logger.warning("%s", problem)
+        log_problem(_logger, problem)
     seconds["network"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -519,7 +523,7 @@ def make_plan(
             plan.restored, rules.teaching_point_class_size_limit, file=area.files.get("sites", "")
         )
         for problem in over:
-            _logger.warning("%s", problem)
+            log_problem(_logger, problem)
         warnings += tuple(over)
     seconds["restoration"] = time.perf_counter() - clock
 
@@ -536,6 +540,8 @@ def make_plan(
         if settings.districts and len(area.blocks)
         else None
     )
+    if districts is not None:  # logged by plan_districts, where they were found
+        warnings += districts.warnings
     seconds["districts"] = time.perf_counter() - clock
 
     after = before if plan is None else plan.after

@@ -28,6 +28,7 @@ import shapely
 from geoplan.atomic import atomic_output_dir
 from geoplan.data.area import ID_INDEX, PlanningArea
 from geoplan.data.messages import coded_problem
+from geoplan.data.problem_log import log_language
 from geoplan.data.readers import (
     file_sha256,
     read_planning_area,
@@ -275,8 +276,20 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
     -------
     ScenarioRun
         The scenario, area, graph and plan.
+
+    Notes
+    -----
+    The warnings found reading the scenario, its data and making its plan are logged in the
+    scenario's ``outputs.lang`` (:func:`geoplan.data.problem_log.log_language`), the language of
+    its tables; ``geoplan run --lang`` sets the language of a refusal only, which may come before
+    the scenario is read. ``manifest.json`` keeps them in English with their codes.
     """
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    with log_language(scen.lang):  # the run's warnings are logged in its outputs.lang
+        return _plan_scenario(scen)
+
+
+def _plan_scenario(scen: Scenario) -> ScenarioRun:
     area, refused = _area_and_refusals(scen)
     if not refused:
         graph = _load_graph(scen, area)

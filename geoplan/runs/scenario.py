@@ -84,6 +84,7 @@ from geoplan.data._yaml import duplicate_problems, line_of, load_yaml
 from geoplan.data.files import parse_number
 from geoplan.data.headers import UNIT_FACTORS
 from geoplan.data.messages import coded_error, coded_problem
+from geoplan.data.problem_log import log_language, log_problem
 from geoplan.errors import MissingInputError, Problem, ScenarioError
 from geoplan.models.siting import ROBUST
 from geoplan.network.modes import MODES, Closure
@@ -1218,8 +1219,9 @@ def load_scenario(path: str | Path) -> Scenario:
         lines += [f"  - {p}" for p in errors]
         raise ScenarioError("\n".join(lines), problems=errors)
     warnings = tuple(p for p in problems if p.severity == "warning")
-    for problem in warnings:
-        _logger.warning("%s", problem)
+    with log_language(scenario.lang):  # the log of a run is in its outputs.lang
+        for problem in warnings:
+            log_problem(_logger, problem)
     scenario = dataclasses.replace(scenario, warnings=warnings)
     _logger.debug("scenario %s loaded from %s", scenario.name, [str(f) for f in files])
     return scenario
