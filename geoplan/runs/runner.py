@@ -286,47 +286,43 @@ def plan_scenario(scenario: Scenario | str | Path) -> ScenarioRun:
     """
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     with log_language(scen.lang):  # the run's warnings are logged in its outputs.lang
-        return _plan_scenario(scen)
-
-
-def _plan_scenario(scen: Scenario) -> ScenarioRun:
-    area, refused = _area_and_refusals(scen)
-    if not refused:
-        graph = _load_graph(scen, area)
-    else:  # every field checked against the data is reported at once: road closures too
-        field = "closures.roads"
+        area, refused = _area_and_refusals(scen)
+        if not refused:
+            graph = _load_graph(scen, area)
+        else:  # every field checked against the data is reported at once: road closures too
+            field = "closures.roads"
+            try:
+                found = closure_problems(_load_graph(scen, area), scen.settings.closures)
+            except GeoplanError as err:  # the roads themselves refused: said with the ids
+                found, field = list(err.problems), "area"
+            if found:
+                texts = "\n  - ".join(f"{p.message} Fix: {p.fix}" for p in found)
+                placed = _in_scenario(NetworkError(texts, problems=found), scen, field, "")
+                msg = f"Scenario {scen.where(field)}:\n  - {texts}"
+                refused.append(ScenarioError(msg, problems=placed))
+            raise _refusal(refused)
         try:
-            found = closure_problems(_load_graph(scen, area), scen.settings.closures)
-        except GeoplanError as err:  # the roads themselves refused: said with the ids
-            found, field = list(err.problems), "area"
-        if found:
-            texts = "\n  - ".join(f"{p.message} Fix: {p.fix}" for p in found)
-            placed = _in_scenario(NetworkError(texts, problems=found), scen, field, "")
-            msg = f"Scenario {scen.where(field)}:\n  - {texts}"
-            refused.append(ScenarioError(msg, problems=placed))
-        raise _refusal(refused)
-    try:
-        result = make_plan(area, graph=graph, settings=scen.settings)
-    except ValidationError as err:  # a plan setting the scenario checks could not see alone
-        raise ValidationError(_in_sections(err.problems, scen)) from err
-    except InfeasibleError as err:
-        must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
-        field = "restoration.must" if scen.must_sites else "name"
-        value = ", ".join(scen.must_sites)
-        own = [p.column for p in err.problems if p.column.startswith("districts.")]
-        if own:  # a district refusal names its own field (districts.feeders, ...)
-            field, must, value = own[0], "", ""
-        blamed = bool(own or scen.must_sites)  # else the data layers are to blame
-        msg = f"Scenario {scen.where(field)}{must}: {err}"
-        layer_files = None if blamed else area.files
-        raise InfeasibleError(
-            msg, problems=_in_scenario(err, scen, field, value, layer_files)
-        ) from err
-    except NetworkError as err:
-        field = "closures.roads" if scen.settings.closures else "area"
-        msg = f"Scenario {scen.where(field)}: {err}"
-        raise NetworkError(msg, problems=_in_scenario(err, scen, field, "")) from err
-    return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
+            result = make_plan(area, graph=graph, settings=scen.settings)
+        except ValidationError as err:  # a plan setting the scenario checks could not see alone
+            raise ValidationError(_in_sections(err.problems, scen)) from err
+        except InfeasibleError as err:
+            must = f" (restoration.must: {', '.join(scen.must_sites)})" if scen.must_sites else ""
+            field = "restoration.must" if scen.must_sites else "name"
+            value = ", ".join(scen.must_sites)
+            own = [p.column for p in err.problems if p.column.startswith("districts.")]
+            if own:  # a district refusal names its own field (districts.feeders, ...)
+                field, must, value = own[0], "", ""
+            blamed = bool(own or scen.must_sites)  # else the data layers are to blame
+            msg = f"Scenario {scen.where(field)}{must}: {err}"
+            layer_files = None if blamed else area.files
+            raise InfeasibleError(
+                msg, problems=_in_scenario(err, scen, field, value, layer_files)
+            ) from err
+        except NetworkError as err:
+            field = "closures.roads" if scen.settings.closures else "area"
+            msg = f"Scenario {scen.where(field)}: {err}"
+            raise NetworkError(msg, problems=_in_scenario(err, scen, field, "")) from err
+        return ScenarioRun(scenario=scen, area=area, graph=graph, result=result)
 
 
 # --------------------------------------------------------------------------- indicators
