@@ -358,3 +358,18 @@ def test_the_districts_warnings_reach_the_manifest_and_the_log_in_the_runs_langu
         off_zh = [line for line in logged if "不在任何街区内" in line]
         assert len(off_zh) == 2 and "图层 schools,编号 S1,列 geometry,值 '400 m'" in off_zh[0]
         assert not [line for line in logged if "lies in no block" in line]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_geoplan_validate_reports_the_districts_input_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """The school off the block map is in validate's report too, before any run, per level."""
+    from geoplan.cli import main
+
+    _town_by_the_tiny_county(tmp_path, lang)
+    assert main(["validate", str(tmp_path / "tiny_county"), "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    said = "lies in no block, 400 m" if lang == "en" else "不在任何街区内,距最近的街区(B3)400 米"
+    assert out.count(said) == 2, out  # primary and middle: S1 is a nine-year school
+    assert out.count("schools.csv") == 2 and "East Primary" not in out  # S2 is no town school

@@ -136,6 +136,27 @@ def _homes(blocks: Any, schools: Any, level: str) -> tuple[np.ndarray, list[Prob
     return home, warnings
 
 
+def _no_pupils(level: str) -> Problem:
+    """The warning of a level whose blocks hold no pupils (``districts_no_pupils``)."""
+    from geoplan.rules import LEVEL_BANDS
+
+    columns = ", ".join(f"pupils_{band}" for band in LEVEL_BANDS[level])
+    return coded_problem(
+        "districts_no_pupils", "", "blocks", "", columns, "0", severity="warning",
+        level=level, level_name=LEVEL_NAMES[level], columns=columns,
+    )  # fmt: skip
+
+
+def _input_warnings(blocks: Any, schools: Any, level: str) -> list[Problem]:
+    """What a level's inputs warn about, from the layers alone: no pupils, schools off the map."""
+    from geoplan.rules import LEVEL_BANDS
+
+    sub = schools[_teaches(schools, level)]
+    pupils = sum(_band_pupils(blocks, band)[0].sum() for band in LEVEL_BANDS[level])
+    found = [] if pupils > 0 else [_no_pupils(level)]
+    return found + (_homes(blocks, sub, level)[1] if len(sub) and len(blocks) else [])
+
+
 def _separate_homes(home: np.ndarray, adjacency: sp.csr_array, names: Sequence[str]) -> np.ndarray:
     """Give schools that share a block each their own: the later takes a free neighbour."""
     out = home.copy()
@@ -251,22 +272,11 @@ def _level_inputs(
     demand = np.column_stack([p[0] for p in parts])
     resident = np.column_stack([p[1] for p in parts])
     migrant = np.column_stack([p[2] for p in parts])
-    warnings: list[Problem] = []
-    if not demand.sum() > 0:
-        columns = ", ".join(f"pupils_{band}" for band in bands)
-        warnings.append(
-            coded_problem(
-                "districts_no_pupils", "", "blocks", "", columns, "0", severity="warning",
-                level=level, level_name=LEVEL_NAMES[level], columns=columns,
-            )
-        )  # fmt: skip
     all_cost, source = _cost_for(level, travel, blocks, schools, detour_factor=detour_factor)
     cost = all_cost[:, _teaches(schools, level)]
     today, after, limit = _capacity(sub, bands, rules, use_planned=use_planned, extra=extra_classes)
     names = [str(n) for n in sub.get("name", pd.Series(sub.index, index=sub.index))]
-    first, off_map = _homes(blocks, sub, level)
-    warnings += off_map
-    home = _separate_homes(first, adjacency, names)
+    home = _separate_homes(_homes(blocks, sub, level)[0], adjacency, names)
     unreached = np.flatnonzero(~np.isfinite(cost[home, np.arange(len(sub))]))
     if unreached.size:
         lost = [
@@ -321,7 +331,7 @@ def _level_inputs(
         home,
         fixed,
         status_quo,
-        tuple(warnings),
+        tuple(_input_warnings(blocks, schools, level)),
     )
 
 

@@ -49,6 +49,7 @@ from geoplan.models._district_inputs import (
     LEVEL_NAMES,
     _check_block_rows,
     _checked_blocks,
+    _input_warnings,
     _level_inputs,
     _LevelInput,
     _num,
@@ -79,17 +80,20 @@ from geoplan.rules import classes_needed, grade_label, oversized_classes
 __all__ = [
     "EXACT_MAX_PAIRS",
     "METHODS",
+    "TOWN_REACH_M",
     "CapacityDiagnosis",
     "DistrictPlan",
     "DistrictSolution",
     "ExtraClasses",
     "FeederSolution",
     "diagnose_capacity",
+    "district_input_problems",
     "least_extra_classes",
     "lone_block_problems",
     "plan_districts",
     "solve_districts",
     "solve_feeder_districts",
+    "town_schools",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -99,6 +103,9 @@ METHODS: tuple[str, ...] = ("auto", "exact", "heuristic")
 
 EXACT_MAX_PAIRS = 30_000
 """With ``method="auto"``, the exact MIP is used up to this many block-school pairs."""
+
+TOWN_REACH_M = 2000.0
+"""A run districts the blocks among the open schools within this many metres of them."""
 
 
 @dataclass(frozen=True)
@@ -813,6 +820,60 @@ def lone_block_problems(
     ]
 
 
+def town_schools(blocks: Any, schools: Any) -> Any:
+    """The open schools a run districts the blocks among: within :data:`TOWN_REACH_M` of them.
+
+    Parameters
+    ----------
+    blocks, schools
+        The ``blocks`` and ``schools`` layers, in one projected CRS in metres.
+    """
+    town = blocks.union_all().buffer(TOWN_REACH_M)
+    open_schools = schools[schools["status"] == "open"]
+    return open_schools[open_schools.geometry.within(town)]
+
+
+def district_input_problems(
+    blocks: Any,
+    schools: Any,
+    *,
+    files: Mapping[str, str] | None = None,
+    levels: Sequence[str] = ("primary", "middle"),
+) -> list[Problem]:
+    """The warnings a run's districts would give about the layers, found without planning.
+
+    A level whose blocks hold no pupils (``districts_no_pupils``) and a town school more than
+    100 m from every block (``districts_school_off_map``), as :func:`plan_districts` gives them
+    on :attr:`DistrictPlan.warnings`; ``geoplan validate`` reports them.
+
+    Parameters
+    ----------
+    blocks, schools
+        The ``blocks`` and ``schools`` layers, in one projected CRS in metres.
+    files
+        The file each layer was read from, named in the warnings.
+    levels
+        The levels a run districts.
+
+    Returns
+    -------
+    list of Problem
+        The warnings; empty with no blocks, or no projected CRS.
+    """
+    if len(blocks) == 0 or blocks.crs is None or not blocks.crs.is_projected:
+        return []
+    town = town_schools(blocks, schools if schools.crs is None else schools.to_crs(blocks.crs))
+    return _placed([p for lv in levels for p in _input_warnings(blocks, town, lv)], files)
+
+
+def _placed(problems: Sequence[Problem], files: Mapping[str, str] | None) -> list[Problem]:
+    """``problems``, each without a file placed in its layer's file (when ``files`` has it)."""
+    files = files or {}
+    return [
+        p if p.file or p.layer not in files else replace(p, file=files[p.layer]) for p in problems
+    ]
+
+
 def plan_districts(
     blocks: Any,
     schools: Any,
@@ -1044,10 +1105,7 @@ def plan_districts(
     district_gdf.index.name = "id"
     ind = pd.DataFrame(indicators).set_index("level")
     island_table = pd.concat(island_tables, ignore_index=True).set_index("id")
-    files = files or {}
-    warnings = [
-        p if p.file or p.layer not in files else replace(p, file=files[p.layer]) for p in warnings
-    ]
+    warnings = _placed(warnings, files)
     _log_problems(warnings)
     return DistrictPlan(
         block_out,

@@ -21,7 +21,7 @@ import pandas as pd
 from geoplan.data.area import PlanningArea
 from geoplan.data.problem_log import log_problem
 from geoplan.errors import Problem, ScenarioError
-from geoplan.models.districts import DistrictPlan, plan_districts
+from geoplan.models.districts import DistrictPlan, plan_districts, town_schools
 from geoplan.network import roads, travel
 from geoplan.network.modes import Closure
 from geoplan.network.offsets import POINT_LAYERS, offset_problems
@@ -352,9 +352,7 @@ def town_districts(
     (shortage per band, least extra classes per school) and the best plan with the overflow in
     oversized classes (``DistrictPlan.diagnoses``).
     """
-    town = area.blocks.union_all().buffer(2000)
-    open_schools = schools[schools["status"] == "open"]
-    town_schools = open_schools[open_schools.geometry.within(town)]
+    in_town = town_schools(area.blocks, schools)
     block_points = gpd.GeoDataFrame(
         area.blocks.drop(columns="geometry"),
         geometry=area.blocks.geometry.representative_point(),
@@ -363,7 +361,7 @@ def town_districts(
     block_travel = travel.travel_matrix(
         graph,
         block_points,
-        town_schools,
+        in_town,
         mode=settings.band_modes["g4_6"],
         closures=settings.closures,
         cache_dir=settings.cache_dir,
@@ -372,7 +370,7 @@ def town_districts(
     )
     return plan_districts(
         area.blocks,
-        town_schools,
+        in_town,
         travel=block_travel,
         rules=settings.rules,
         use_planned=settings.use_planned_extension,

@@ -5,7 +5,9 @@ headers, values, ids, boundaries) and adds the checks of the later stages that n
 or the districts' rules: the road file as a run reads it
 (:func:`geoplan.network.roads.road_file_problems`), undeclared GCJ-02 / BD-09 coordinates
 against the roads (:func:`geoplan.network.offsets.folder_offset_problems`) and blocks that touch
-no other block (:func:`geoplan.models.districts.lone_block_problems`). Nothing is written.
+no other block (:func:`geoplan.models.districts.lone_block_problems`), and a school off the block
+map or a level whose blocks hold no pupils
+(:func:`geoplan.models.districts.district_input_problems`). Nothing is written.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import geopandas as gpd
 
 from geoplan.data.readers import read_layers
 from geoplan.errors import Problem
-from geoplan.models.districts import lone_block_problems
+from geoplan.models.districts import district_input_problems, lone_block_problems
 from geoplan.network.offsets import folder_offset_problems
 from geoplan.network.roads import road_file_problems
 
@@ -87,5 +89,8 @@ def check_folder(
     if "blocks" in layers:
         problems += lone_block_problems(
             layers["blocks"], file=info["files"].get("blocks", "blocks")
+        )
+        problems += district_input_problems(
+            layers["blocks"], layers["schools"], files=info["files"]
         )
     return FolderCheck(problems=problems, layers=dict(layers), info=dict(info))
