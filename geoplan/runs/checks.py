@@ -90,6 +90,7 @@ def check_folder(
         problems += lone_block_problems(
             layers["blocks"], file=info["files"].get("blocks", "blocks")
         )
+    if "blocks" in layers and "schools" in layers:
         problems += district_input_problems(
             layers["blocks"], layers["schools"], files=info["files"]
         )
