@@ -166,17 +166,17 @@ def test_too_many_must_sites_are_named_with_the_limit(limit: str) -> None:
     listed_zh = "s0 原0号教学点, s2 原2号教学点(第 2 期), s5 Old school 5"
     zh_message, zh_fix = problem_text(problem, "zh")
     assert listed in problem.message and listed_zh in zh_message
-    assert f"{len(must)} sites must be restored" in problem.message
+    assert f"The sites that must be restored ({len(must)}: " in problem.message
     if limit == "sites":
         assert problem.code == "must_over_sites"
-        assert problem.message.endswith("the phases allow 2 (sites per phase: 1, 1).")
+        assert problem.message.endswith("more than the 2 the phases allow (sites per phase: 1, 1).")
         assert "restoration.sites_per_phase" in problem.fix + zh_fix
     else:
         assert problem.code == "must_over_budget"
         cost = sites.loc[must, "restore_cost_yuan"].sum()
         budget = 2 * kwargs["budget_per_phase"][0]
         assert cost > budget  # the case is what it claims
-        assert f"costing {cost:,.0f} yuan" in problem.message
+        assert f"cost {cost:,.0f} yuan" in problem.message
         assert f"add up to {budget:,.0f} yuan" in problem.message
         assert "restoration.budget_per_phase_yuan" in problem.fix + zh_fix
 

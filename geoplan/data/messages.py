@@ -891,8 +891,8 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "must_over_sites": {
         "en": (
-            "{must} sites must be restored ({listed}) but the phases allow {sites} "
-            "(sites per phase: {per_phase}).",
+            "The sites that must be restored ({must}: {listed}) are more than the {sites} the "
+            "phases allow (sites per phase: {per_phase}).",
             "Drop some of them from `must` (restoration.must, the sites' decision column) or "
             "allow more sites (restoration.sites_per_phase).",
         ),
@@ -904,8 +904,8 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "must_over_budget": {
         "en": (
-            "{must} sites must be restored ({listed}) costing {cost} yuan, but the phases' "
-            "budgets add up to {budget} yuan (per phase: {per_phase_budget}).",
+            "The sites that must be restored ({must}: {listed}) cost {cost} yuan, but the "
+            "phases' budgets add up to {budget} yuan (per phase: {per_phase_budget}).",
             "Drop some of them from `must` (restoration.must, the sites' decision column) or "
             "raise the budgets (restoration.budget_per_phase_yuan).",
         ),
