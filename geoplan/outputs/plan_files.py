@@ -310,7 +310,7 @@ def write_plan_files(
                 "restoration tables",
                 lambda: [
                     *write_scorecard(
-                        whole_counts(plan.scorecard),
+                        with_names(whole_counts(plan.scorecard), names, rows="sites"),
                         folder / "restoration_scorecard",
                         lang=lang,
                         headers={

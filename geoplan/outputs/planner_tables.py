@@ -199,7 +199,8 @@ def with_names(
     table
         A table whose columns may hold ids of townships, schools or sites (``township``,
         ``school``, ``assigned_school``, ``site_ids`` ...): each gets ``<column>_name`` (for
-        ``site_ids``: ``site_names``) right after it.
+        ``site_ids``: ``site_names``) right after it; one it has already is named again in
+        ``lang``.
     names
         The names (:meth:`Names.of`).
     lang
@@ -224,8 +225,11 @@ def with_names(
             zh = names.name_zh[rows]
             out.insert(1, "name_zh", [zh.get(str(k), "") for k in ids])
     for column, (layer, target) in _ID_COLUMNS.items():
-        if column not in out.columns or target in out.columns:
+        if column not in out.columns:
             continue
-        position = list(out.columns).index(column) + 1
-        out.insert(position, target, _names_of(out[column], names, layer, lang))
+        shown_names = _names_of(out[column], names, layer, lang)
+        if target in out.columns:  # named before (in another language): named again
+            out[target] = shown_names
+        else:
+            out.insert(list(out.columns).index(column) + 1, target, shown_names)
     return out

@@ -457,13 +457,13 @@ def write_scorecard(
     table = plain_numbers(scorecard.replace([np.inf, -np.inf], np.nan))  # units from the names
     table.index = table.index.astype(str)
     table.index.name = "Id" if lang == "en" else "编号"
-    table = table.rename(columns=named)
+    beside = {k: v[which] for k, v in _NAME_HEADERS.items() if k not in named}
+    table = table.rename(columns={**beside, **named})
     csv_path = stem.with_suffix(".csv")
     xlsx_path = stem.with_suffix(".xlsx")
     write_csv(table, csv_path)  # its numbers are already text or Int64: none rounded again
     readable = scorecard.copy() if shown is None else shown(scorecard)
     readable.index = pd.Index(readable.index.astype(str), name="id")
-    beside = {k: v[which] for k, v in _NAME_HEADERS.items() if k not in named}
     sheet = Sheet(readable, headers={"id": str(table.index.name), **beside, **named})
     notes = pd.DataFrame(
         [(named[c], SCORECARD_NOTES[c][which]) for c in SCORECARD_NOTES if c in scorecard],
