@@ -145,15 +145,18 @@ def _busiest_school_journeys(
 
 
 def _district_checks(
-    districts: DistrictPlan, folder: Path, *, lang: str, names: Names
+    districts: DistrictPlan, folder: Path, *, lang: str, names: Names | None = None
 ) -> list[Path]:
-    """The adjacency used, stability against today, joined islands, and the diagnosis."""
+    """The adjacency used, stability against today, joined islands, and the diagnosis.
+
+    ``names`` (the plan's) gives the schools their Chinese names in a ``zh`` stability table.
+    """
     written = []
     if districts.adjacency is not None:
         written += write_table(districts.adjacency, folder / "block_adjacency", lang=lang)
     if districts.stability is not None:
         stability = districts.stability
-        if lang == "zh" and {"school", "name"} <= set(stability.columns):
+        if lang == "zh" and names is not None and {"school", "name"} <= set(stability.columns):
             shown = [names.shown("schools", str(s), lang) for s in stability["school"]]
             kept = stability["name"]
             stability = stability.assign(name=[a or b for a, b in zip(shown, kept, strict=True)])
