@@ -47,11 +47,6 @@ class FolderCheck:
     layers: dict[str, gpd.GeoDataFrame]
     info: dict[str, Any]
 
-    @property
-    def errors(self) -> list[Problem]:
-        """The problems that stop a run."""
-        return [p for p in self.problems if p.severity == "error"]
-
 
 def check_folder(
     path: str | os.PathLike[str],
